@@ -1,0 +1,123 @@
+//! Loading OpenQASM 2 and 3 programs into a [`Circuit`].
+//!
+//! Files are read in chunks that end at a statement boundary, so a 10 MB program is never held
+//! in memory as text and as IR at once.
+
+mod builder;
+mod chunker;
+mod syntax;
+
+use std::io::Read;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+pub use builder::{MAX_BITS, MAX_INCLUDE_DEPTH};
+pub use syntax::MAX_NESTING;
+
+use crate::error::{ErrorKind, QasmError};
+use crate::ir::{Circuit, Version};
+use builder::{Builder, Source};
+use syntax::StmtParser;
+
+/// Parse every statement of `src` into `b`.
+fn run_statements(b: &mut Builder, src: &mut Source<'_>) -> Result<(), QasmError> {
+    let parser = StmtParser {
+        scope: &[],
+        in_gate_body: false,
+    };
+    let mut rest = src.text;
+    loop {
+        match parser.statement(rest, 0) {
+            Ok((_, None)) => return Ok(()),
+            Ok((r, Some(stmt))) => {
+                b.statement(&stmt, src)?;
+                rest = r;
+            }
+            Err(nom::Err::Error(e) | nom::Err::Failure(e)) => return Err(src.err(e.at, e.kind)),
+            Err(nom::Err::Incomplete(_)) => {
+                return Err(src.err(
+                    rest,
+                    ErrorKind::Unterminated {
+                        expected: "the rest of the statement".into(),
+                    },
+                ));
+            }
+        }
+    }
+}
+
+/// The language assumed for a file without a version header: OpenQASM 3 for `.qasm3` files.
+fn default_version(name: &str) -> Version {
+    if name.ends_with(".qasm3") {
+        Version::Qasm3
+    } else {
+        Version::Qasm2
+    }
+}
+
+/// Parse program text. `name` is used in error messages; includes resolve against the current
+/// directory.
+pub fn parse_str(text: &str, name: &str) -> Result<Circuit, QasmError> {
+    let mut b = Builder::new(default_version(name));
+    let text = text.strip_prefix('\u{feff}').unwrap_or(text);
+    let mut src = Source::new(Arc::from(name), PathBuf::from("."), text, 1);
+    run_statements(&mut b, &mut src)?;
+    Ok(b.finish())
+}
+
+/// Parse a program file; includes resolve against the file's directory.
+pub fn parse_file(path: impl AsRef<Path>) -> Result<Circuit, QasmError> {
+    let path = path.as_ref();
+    let name: Arc<str> = Arc::from(path.to_string_lossy().as_ref());
+    let file = std::fs::File::open(path).map_err(|source| QasmError::Io {
+        file: name.clone(),
+        source,
+    })?;
+    let dir = path.parent().map(Path::to_path_buf).unwrap_or_default();
+    parse_reader(file, name, dir)
+}
+
+/// Parse a program from a reader (a file, stdin). `name` appears in errors, `dir` is where
+/// includes are looked for.
+pub fn parse_reader(
+    reader: impl Read,
+    name: Arc<str>,
+    dir: PathBuf,
+) -> Result<Circuit, QasmError> {
+    let mut b = Builder::new(default_version(&name));
+    let mut chunks = chunker::Chunker::new(reader);
+    let mut line = 1u32;
+    let mut first = true;
+    while let Some(bytes) = chunks.next_chunk().map_err(|source| QasmError::Io {
+        file: name.clone(),
+        source,
+    })? {
+        let mut text = match std::str::from_utf8(bytes) {
+            Ok(t) => t,
+            Err(e) => {
+                let good = &bytes[..e.valid_up_to()];
+                let l = line + good.iter().filter(|&&c| c == b'\n').count() as u32;
+                let col = good.iter().rev().take_while(|&&c| c != b'\n').count() as u32 + 1;
+                return Err(QasmError::At {
+                    pos: crate::error::SourcePos {
+                        file: name.clone(),
+                        line: l,
+                        col,
+                    },
+                    kind: ErrorKind::Invalid("the file is not valid UTF-8 text".into()),
+                });
+            }
+        };
+        if first {
+            text = text.strip_prefix('\u{feff}').unwrap_or(text);
+            first = false;
+        }
+        let mut src = Source::new(name.clone(), dir.clone(), text, line);
+        run_statements(&mut b, &mut src)?;
+        line += bytes.iter().filter(|&&c| c == b'\n').count() as u32;
+    }
+    Ok(b.finish())
+}
+
+#[cfg(test)]
+mod tests;

@@ -134,10 +134,8 @@ impl Wide {
             if i % 64 == 0 {
                 limbs.push(0);
             }
-            if b {
-                if let Some(l) = limbs.last_mut() {
-                    *l |= 1 << (i % 64);
-                }
+            if let (true, Some(l)) = (b, limbs.last_mut()) {
+                *l |= 1 << (i % 64);
             }
         }
         Wide(limbs).trimmed()
@@ -182,9 +180,9 @@ impl Wide {
 
     /// Number of significant bits.
     pub fn bits(&self) -> u64 {
-        self.0
-            .last()
-            .map_or(0, |top| 64 * (self.0.len() as u64 - 1) + u64::from(64 - top.leading_zeros()))
+        self.0.last().map_or(0, |top| {
+            64 * (self.0.len() as u64 - 1) + u64::from(64 - top.leading_zeros())
+        })
     }
 
     fn trimmed(mut self) -> Self {
@@ -291,15 +289,14 @@ impl CondExpr {
     /// register may hold hundreds of bits); booleans are 0 or 1.
     pub fn eval(&self, circuit: &Circuit, bits: &[bool]) -> Wide {
         match self {
-            CondExpr::Bit(b) => Wide::from_u64(u64::from(
-                bits.get(*b as usize).copied().unwrap_or(false),
-            )),
+            CondExpr::Bit(b) => {
+                Wide::from_u64(u64::from(bits.get(*b as usize).copied().unwrap_or(false)))
+            }
             CondExpr::Register(r) => circuit.cregs.get(*r as usize).map_or(Wide::zero(), |reg| {
-                Wide::from_bits((0..reg.size).map(|i| {
-                    bits.get((reg.start + i) as usize)
-                        .copied()
-                        .unwrap_or(false)
-                }))
+                Wide::from_bits(
+                    (0..reg.size)
+                        .map(|i| bits.get((reg.start + i) as usize).copied().unwrap_or(false)),
+                )
             }),
             CondExpr::Int(v) => v.clone(),
             CondExpr::Bool(b) => Wide::from_u64(u64::from(*b)),
@@ -364,15 +361,32 @@ pub struct IfBlock {
 pub enum Op {
     /// A gate application: `gate.num_qubits` qubits from `qubits[args..]`, `gate.num_params`
     /// angles from `params[params..]`.
-    Gate { gate: GateId, args: u32, params: u32 },
-    Measure { qubit: u32, clbit: u32 },
-    Reset { qubit: u32 },
+    Gate {
+        gate: GateId,
+        args: u32,
+        params: u32,
+    },
+    Measure {
+        qubit: u32,
+        clbit: u32,
+    },
+    Reset {
+        qubit: u32,
+    },
     /// `len` qubits from `qubits[args..]`.
-    Barrier { args: u32, len: u32 },
+    Barrier {
+        args: u32,
+        len: u32,
+    },
     /// `delay[durations[duration]] qubit`.
-    Delay { qubit: u32, duration: u32 },
+    Delay {
+        qubit: u32,
+        duration: u32,
+    },
     /// `ifs[block]`.
-    If { block: u32 },
+    If {
+        block: u32,
+    },
 }
 
 /// A parsed circuit.

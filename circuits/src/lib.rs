@@ -9,8 +9,8 @@ pub mod gates;
 pub mod ir;
 pub mod matrix;
 pub mod qasm;
-// pub mod simulate;
-// pub mod statevector;
+pub mod simulate;
+pub mod statevector;
 pub mod stats;
 pub mod unroll;
 

@@ -17,8 +17,8 @@ pub fn corpus_dir() -> Option<PathBuf> {
 
 /// Every record of `reference/qiskit.jsonl`.
 pub fn reference(dir: &std::path::Path) -> Vec<serde_json::Value> {
-    let text = std::fs::read_to_string(dir.join("reference/qiskit.jsonl"))
-        .expect("reading qiskit.jsonl");
+    let text =
+        std::fs::read_to_string(dir.join("reference/qiskit.jsonl")).expect("reading qiskit.jsonl");
     text.lines()
         .filter(|l| !l.trim().is_empty())
         .map(|l| serde_json::from_str(l).expect("a JSON line"))

@@ -62,7 +62,9 @@ fn counts_and_errors_match_qiskit() {
         for (name, n) in &s.ops {
             let inside = s.ops_in_conditionals.get(name).copied().unwrap_or(0);
             if n - inside > 0 {
-                *ours.entry(common::qiskit_name(name).to_string()).or_default() += n - inside;
+                *ours
+                    .entry(common::qiskit_name(name).to_string())
+                    .or_default() += n - inside;
             }
         }
         if s.conditional > 0 {
@@ -80,5 +82,91 @@ fn counts_and_errors_match_qiskit() {
         checked += 1;
     }
     assert!(checked > 400, "only {checked} reference records checked");
-    assert!(failures.is_empty(), "{} mismatches:\n{}", failures.len(), failures.join("\n"));
+    assert!(
+        failures.is_empty(),
+        "{} mismatches:\n{}",
+        failures.len(),
+        failures.join("\n")
+    );
+}
+
+#[test]
+fn state_vectors_match_qiskit() {
+    let Some(dir) = common::corpus_dir() else {
+        return;
+    };
+    let mut failures = Vec::new();
+    let mut checked = 0;
+    for rec in common::reference(&dir) {
+        let Some(expected) = rec.get("statevector").and_then(|v| v.as_array()) else {
+            continue;
+        };
+        let file = rec["file"].as_str().expect("file");
+        let c = match eqisa_circuits::parse_file(dir.join(file)) {
+            Ok(c) => c,
+            Err(e) => {
+                failures.push(format!("{file}: {e}"));
+                continue;
+            }
+        };
+        let expected: Vec<num_complex::Complex64> = expected
+            .iter()
+            .map(|p| {
+                num_complex::Complex64::new(p[0].as_f64().expect("re"), p[1].as_f64().expect("im"))
+            })
+            .collect();
+        match eqisa_circuits::simulate::statevector(&c) {
+            Ok(state) => {
+                let f = state.fidelity(&expected);
+                if !(f >= 1.0 - 1e-9) {
+                    failures.push(format!("{file}: fidelity {f}"));
+                }
+            }
+            Err(e) => failures.push(format!("{file}: {e}")),
+        }
+        checked += 1;
+    }
+    assert!(checked > 200, "only {checked} state vectors checked");
+    assert!(
+        failures.is_empty(),
+        "{} mismatches:\n{}",
+        failures.len(),
+        failures.join("\n")
+    );
+}
+
+/// Qiskit cannot import the OpenQASM 3 files with `^` in a condition. GHZ with dynamic
+/// corrections: whatever the mid-circuit results, the final bits must all agree, each of the two
+/// strings with probability 1/2 — which holds only if `^` is exclusive or.
+#[test]
+fn dynamic_ghz_with_xor_conditions_gives_ghz_statistics() {
+    let Some(dir) = common::corpus_dir() else {
+        return;
+    };
+    for n in [5usize, 6, 8] {
+        let file = dir.join(format!("mqt/indep/ghz_dynamic_indep_n{n}.qasm3"));
+        let c = eqisa_circuits::parse_file(&file).expect("parses");
+        let final_reg = c
+            .cregs
+            .iter()
+            .find(|r| r.name == "final_measurement")
+            .expect("final register")
+            .clone();
+        assert_eq!(final_reg.size as usize, n);
+        let dist = eqisa_circuits::simulate::outcomes(&c).expect("simulates");
+        let mut by_final: BTreeMap<Vec<bool>, f64> = BTreeMap::new();
+        for o in &dist {
+            let bits = o.bits
+                [final_reg.start as usize..(final_reg.start + final_reg.size) as usize]
+                .to_vec();
+            *by_final.entry(bits).or_default() += o.probability;
+        }
+        assert_eq!(by_final.len(), 2, "n={n}: {by_final:?}");
+        for (bits, p) in &by_final {
+            assert!(bits.iter().all(|&b| b == bits[0]), "n={n}: {bits:?}");
+            assert!((p - 0.5).abs() < 1e-12, "n={n}: {p}");
+        }
+        let total: f64 = dist.iter().map(|o| o.probability).sum();
+        assert!((total - 1.0).abs() < 1e-12);
+    }
 }

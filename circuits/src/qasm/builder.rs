@@ -318,7 +318,8 @@ impl Builder {
                     )
                 })?;
                 let dir = full.parent().map(Path::to_path_buf).unwrap_or_default();
-                let mut inner = Source::new(Arc::from(full.to_string_lossy().as_ref()), dir, &text, 1);
+                let mut inner =
+                    Source::new(Arc::from(full.to_string_lossy().as_ref()), dir, &text, 1);
                 self.include_depth += 1;
                 // The included file's statements count as the includer's: no header check.
                 let seen = self.seen_statement;
@@ -623,10 +624,7 @@ impl Builder {
             .qregs
             .iter()
             .find(|r| q >= r.start && q < r.start + r.size)
-            .map_or_else(
-                || q.to_string(),
-                |r| format!("{}[{}]", r.name, q - r.start),
-            )
+            .map_or_else(|| q.to_string(), |r| format!("{}[{}]", r.name, q - r.start))
     }
 
     fn measure(
@@ -669,8 +667,7 @@ impl Builder {
                 return Err(src.err(
                     at,
                     ErrorKind::Invalid(
-                        "measure needs a qubit and a bit, or two registers of the same size"
-                            .into(),
+                        "measure needs a qubit and a bit, or two registers of the same size".into(),
                     ),
                 ));
             }
@@ -835,7 +832,8 @@ impl Builder {
         };
         if let Some(&existing) = self.gate_names.get(name.name) {
             let e = &self.circuit.gates[existing.0 as usize];
-            let same = e.num_params as usize == params.len() && e.num_qubits as usize == qubits.len();
+            let same =
+                e.num_params as usize == params.len() && e.num_qubits as usize == qubits.len();
             if self.library.contains_key(&existing) && same {
                 // Qiskit's legacy loader keeps its library gate when a program redefines it.
                 return Ok(());

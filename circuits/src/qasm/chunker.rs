@@ -172,7 +172,10 @@ mod tests {
             }
             // No chunk splits the gate body or the if/else.
             assert!(cs.iter().any(|c| c.contains("gate g a { h a; x a; }")));
-            assert!(cs.iter().any(|c| c.contains("if (c) { x q; } else { y q; }")));
+            assert!(
+                cs.iter()
+                    .any(|c| c.contains("if (c) { x q; } else { y q; }"))
+            );
         }
     }
 }

@@ -79,11 +79,7 @@ pub fn parse_file(path: impl AsRef<Path>) -> Result<Circuit, QasmError> {
 
 /// Parse a program from a reader (a file, stdin). `name` appears in errors, `dir` is where
 /// includes are looked for.
-pub fn parse_reader(
-    reader: impl Read,
-    name: Arc<str>,
-    dir: PathBuf,
-) -> Result<Circuit, QasmError> {
+pub fn parse_reader(reader: impl Read, name: Arc<str>, dir: PathBuf) -> Result<Circuit, QasmError> {
     let mut b = Builder::new(default_version(&name));
     let mut chunks = chunker::Chunker::new(reader);
     let mut line = 1u32;

@@ -166,9 +166,10 @@ fn ident<'a>(what: &'static str) -> impl Fn(&'a str) -> PResult<'a, Ident<'a>> {
 fn uint<'a>(what: &'static str) -> impl Fn(&'a str) -> PResult<'a, (u64, &'a str)> {
     move |i| {
         let (i, _) = ws(i)?;
-        let (r, text) = match recognize(pair(digit1::<_, PErr>, take_while(|c: char| {
-            c.is_ascii_digit() || c == '_'
-        })))(i)
+        let (r, text) = match recognize(pair(
+            digit1::<_, PErr>,
+            take_while(|c: char| c.is_ascii_digit() || c == '_'),
+        ))(i)
         {
             Ok(x) => x,
             Err(_) => return expected(i, what),
@@ -216,7 +217,10 @@ fn real(i: &str) -> PResult<'_, f64> {
         let end = r
             .find(|c: char| !(is_ident_char(c) || c == '.' || c == '+' || c == '-'))
             .unwrap_or(r.len());
-        return fail(i, ErrorKind::MalformedNumber(i[..text.len() + end].to_string()));
+        return fail(
+            i,
+            ErrorKind::MalformedNumber(i[..text.len() + end].to_string()),
+        );
     }
     let v = if text.contains('_') {
         text.replace('_', "").parse::<f64>()
@@ -518,14 +522,11 @@ impl StmtParser<'_> {
         let (r, stmt) = match word {
             "OPENQASM" => {
                 let (r, _) = ws(r)?;
-                let (r2, text) = match recognize(pair(
-                    digit1::<_, PErr>,
-                    opt(pair(char('.'), digit1)),
-                ))(r)
-                {
-                    Ok(x) => x,
-                    Err(_) => return expected(r, "a version number"),
-                };
+                let (r2, text) =
+                    match recognize(pair(digit1::<_, PErr>, opt(pair(char('.'), digit1))))(r) {
+                        Ok(x) => x,
+                        Err(_) => return expected(r, "a version number"),
+                    };
                 let (r2, _) = punct(";", "';' after the version")(r2)?;
                 (r2, Stmt::Version { text, at: r })
             }

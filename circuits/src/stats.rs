@@ -16,8 +16,8 @@ pub struct Stats {
     pub ops_in_conditionals: BTreeMap<String, u64>,
     /// Number of conditional blocks (`if` statements; OpenQASM 2 broadcasts count once per bit).
     pub conditional: u64,
-    /// Longest path through qubit and clbit wires, barriers excluded, each conditional one step
-    /// (Qiskit's `QuantumCircuit.depth()`).
+    /// Longest path through qubit and clbit wires, each conditional one step; barriers align
+    /// their wires without adding a step (Qiskit's `QuantumCircuit.depth()`).
     pub depth: u64,
 }
 
@@ -75,27 +75,67 @@ fn wires(c: &Circuit, op: &Op, out: &mut Vec<u32>) {
     }
 }
 
+/// Advance the wires `w` (distinct) by one step; returns the new level.
+fn step(level: &mut [u64], w: &[u32]) -> u64 {
+    let d = w
+        .iter()
+        .map(|&x| level.get(x as usize).copied().unwrap_or(0))
+        .max()
+        .unwrap_or(0)
+        + 1;
+    for &x in w {
+        if let Some(l) = level.get_mut(x as usize) {
+            *l = d;
+        }
+    }
+    d
+}
+
 /// Depth as Qiskit defines it.
 pub fn depth(c: &Circuit) -> u64 {
+    let nq = c.num_qubits;
     let mut level = vec![0u64; (c.num_qubits + c.num_clbits) as usize];
     let mut w = Vec::new();
     let mut best = 0;
     for op in &c.ops {
-        w.clear();
-        wires(c, op, &mut w);
-        w.sort_unstable();
-        w.dedup();
-        let d = w
-            .iter()
-            .map(|&x| level.get(x as usize).copied().unwrap_or(0))
-            .max();
-        let Some(d) = d else { continue };
-        for &x in &w {
-            if let Some(l) = level.get_mut(x as usize) {
-                *l = d + 1;
+        let d = match *op {
+            // Gate operands are distinct (the parser checks), so no de-duplication.
+            Op::Gate { gate, args, params } => {
+                let q = c.gate_operands(gate, args, params).0;
+                if q.is_empty() {
+                    continue;
+                }
+                step(&mut level, q)
             }
-        }
-        best = best.max(d + 1);
+            Op::Measure { qubit, clbit } => step(&mut level, &[qubit, nq + clbit]),
+            Op::Reset { qubit } | Op::Delay { qubit, .. } => step(&mut level, &[qubit]),
+            // A barrier adds no step but lines its wires up (as Qiskit counts it).
+            Op::Barrier { args, len } => {
+                let q = c.barrier_qubits(args, len);
+                let d = q
+                    .iter()
+                    .map(|&x| level.get(x as usize).copied().unwrap_or(0))
+                    .max()
+                    .unwrap_or(0);
+                for &x in q {
+                    if let Some(l) = level.get_mut(x as usize) {
+                        *l = d;
+                    }
+                }
+                continue;
+            }
+            Op::If { .. } => {
+                w.clear();
+                wires(c, op, &mut w);
+                w.sort_unstable();
+                w.dedup();
+                if w.is_empty() {
+                    continue;
+                }
+                step(&mut level, &w)
+            }
+        };
+        best = best.max(d);
     }
     best
 }

@@ -352,7 +352,7 @@ impl Builder {
         } else {
             self.circuit.num_clbits
         };
-        if u64::from(total) + n > MAX_BITS {
+        if u64::from(total).saturating_add(n) > MAX_BITS {
             return Err(src.err(
                 n_at,
                 ErrorKind::TooLarge {
@@ -496,7 +496,7 @@ impl Builder {
                     label.push_str(&format!("pow({k}) @ "));
                 }
                 ModAst::Ctrl(n, negated) => {
-                    extra_qubits += n;
+                    extra_qubits = extra_qubits.saturating_add(*n);
                     if extra_qubits > 64 {
                         return Err(src.err(
                             name.at,

@@ -1,5 +1,9 @@
-//! Splits a byte stream into chunks that each end at a top-level statement boundary (a `;`
-//! outside braces, comments and strings), so that each chunk parses on its own.
+//! Splits a byte stream into chunks that each end at a top-level statement boundary, so that
+//! each chunk parses on its own. A boundary is the end of a line whose last code (comments
+//! aside) is a `;` outside braces, comments and strings, and which is not followed by an `else`
+//! continuing an `if`. Chunks therefore start at the beginning of a line, so columns computed
+//! within a chunk are the file's columns. (A file that never ends a line after a statement, e.g.
+//! one long line, is read as one chunk.)
 
 use std::io::{self, Read};
 
@@ -22,11 +26,20 @@ pub struct Chunker<R> {
     scanned: usize,
     lex: Lex,
     depth: u32,
+    /// Whether the last code scanned (blanks and comments aside) is a top-level `;`.
+    after_semi: bool,
+    /// Start of the line after a line that ends a top-level statement: a boundary unless the
+    /// next code is `else`.
+    pending: Option<usize>,
     /// End (exclusive) of the last statement boundary found in `buf`.
     boundary: Option<usize>,
     /// Bytes at the front of `buf` handed out by the last `next_chunk`, dropped on the next call.
     consumed: usize,
     eof: bool,
+}
+
+fn is_word_byte(c: u8) -> bool {
+    c.is_ascii_alphanumeric() || c == b'_' || !c.is_ascii()
 }
 
 impl<R: Read> Chunker<R> {
@@ -38,6 +51,8 @@ impl<R: Read> Chunker<R> {
             scanned: 0,
             lex: Lex::Code,
             depth: 0,
+            after_semi: false,
+            pending: None,
             boundary: None,
             consumed: 0,
             eof: false,
@@ -48,39 +63,80 @@ impl<R: Read> Chunker<R> {
         let bytes = &self.buf;
         let mut k = self.scanned;
         while k < bytes.len() {
+            if self.lex == Lex::Code {
+                // Skip ordinary bytes quickly: only five bytes matter outside comments.
+                k += bytes[k..]
+                    .iter()
+                    .position(|c| matches!(c, b';' | b'{' | b'}' | b'"' | b'/'))
+                    .unwrap_or(bytes.len() - k);
+                if k >= bytes.len() {
+                    break;
+                }
+            }
             let c = bytes[k];
             match self.lex {
-                Lex::Code => match c {
-                    b';' if self.depth == 0 => self.boundary = Some(k + 1),
-                    b'{' => self.depth += 1,
-                    b'}' => self.depth = self.depth.saturating_sub(1),
-                    b'"' => self.lex = Lex::Str,
-                    b'/' if k + 1 < bytes.len() => match bytes[k + 1] {
-                        b'/' => {
-                            self.lex = Lex::LineComment;
-                            k += 1;
+                Lex::Code => {
+                    if c == b'/' {
+                        // A '/' at the very end: rescan it once more bytes arrive.
+                        let Some(&next) = bytes.get(k + 1) else {
+                            break;
+                        };
+                        if next == b'/' || next == b'*' {
+                            self.lex = if next == b'/' {
+                                Lex::LineComment
+                            } else {
+                                Lex::BlockComment
+                            };
+                            k += 2;
+                            continue;
                         }
-                        b'*' => {
-                            self.lex = Lex::BlockComment;
-                            k += 1;
+                    }
+                    if c == b'\n' {
+                        if self.after_semi {
+                            self.pending = Some(k + 1);
+                            self.after_semi = false;
                         }
-                        _ => {}
-                    },
-                    // A '/' at the very end: rescan it once more bytes arrive.
-                    b'/' => break,
-                    _ => {}
-                },
+                    } else if !c.is_ascii_whitespace() {
+                        if let Some(p) = self.pending {
+                            // `if (c) x q;` + newline + `else y q;` is one statement.
+                            let is_else = if c == b'e' {
+                                // Decide once the byte after `else` has arrived.
+                                let Some(word) = bytes.get(k..k + 5) else {
+                                    break;
+                                };
+                                word.starts_with(b"else") && !is_word_byte(word[4])
+                            } else {
+                                false
+                            };
+                            if !is_else {
+                                self.boundary = Some(p);
+                            }
+                            self.pending = None;
+                        }
+                        match c {
+                            b'{' => self.depth += 1,
+                            b'}' => self.depth = self.depth.saturating_sub(1),
+                            b'"' => self.lex = Lex::Str,
+                            _ => {}
+                        }
+                        self.after_semi = c == b';' && self.depth == 0;
+                    }
+                }
                 Lex::LineComment => {
                     if c == b'\n' {
                         self.lex = Lex::Code;
+                        if self.after_semi {
+                            self.pending = Some(k + 1);
+                            self.after_semi = false;
+                        }
                     }
                 }
                 Lex::BlockComment => {
                     if c == b'*' {
-                        if k + 1 >= bytes.len() {
+                        let Some(&next) = bytes.get(k + 1) else {
                             break;
-                        }
-                        if bytes[k + 1] == b'/' {
+                        };
+                        if next == b'/' {
                             self.lex = Lex::Code;
                             k += 1;
                         }
@@ -102,6 +158,7 @@ impl<R: Read> Chunker<R> {
         if self.consumed > 0 {
             self.buf.drain(..self.consumed);
             self.scanned -= self.consumed;
+            self.pending = self.pending.and_then(|p| p.checked_sub(self.consumed));
             self.consumed = 0;
         }
         loop {
@@ -168,7 +225,7 @@ mod tests {
             let cs = chunks(text, read);
             assert_eq!(cs.concat(), text, "read size {read}");
             for c in &cs[..cs.len() - 1] {
-                assert!(c.ends_with(';'), "{c:?}");
+                assert!(c.ends_with(";\n"), "{c:?}");
             }
             // No chunk splits the gate body or the if/else.
             assert!(cs.iter().any(|c| c.contains("gate g a { h a; x a; }")));
@@ -176,6 +233,28 @@ mod tests {
                 cs.iter()
                     .any(|c| c.contains("if (c) { x q; } else { y q; }"))
             );
+        }
+    }
+
+    #[test]
+    fn chunks_start_at_line_starts_and_keep_else_with_its_if() {
+        let text = "x q; y q; // a comment;\nif (c) x q;\n  else y q;\nif (c) x q; /* ; */\nelsewhere q;\nelse\n";
+        for read in [1, 2, 3, 5, 1000] {
+            let cs = chunks(text, read);
+            assert_eq!(cs.concat(), text, "read size {read}");
+            // Every cut is at one of these line starts; one byte at a time, at all of them.
+            let allowed = ["x q; y q; // a comment;\n", "  else y q;\n", "/* ; */\n"];
+            let mut at = 0;
+            for c in &cs[..cs.len() - 1] {
+                at += c.len();
+                assert!(
+                    allowed.iter().any(|a| text[..at].ends_with(a)),
+                    "read size {read}: {cs:?}"
+                );
+            }
+            if read == 1 {
+                assert_eq!(cs.len(), 4, "{cs:?}");
+            }
         }
     }
 }

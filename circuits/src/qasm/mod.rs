@@ -33,7 +33,10 @@ fn run_statements(b: &mut Builder, src: &mut Source<'_>) -> Result<(), QasmError
                 b.statement(&stmt, src)?;
                 rest = r;
             }
-            Err(nom::Err::Error(e) | nom::Err::Failure(e)) => return Err(src.err(e.at, e.kind)),
+            Err(nom::Err::Error(e) | nom::Err::Failure(e)) => {
+                let at = e.at;
+                return Err(src.err(at, e.into_kind()));
+            },
             Err(nom::Err::Incomplete(_)) => {
                 return Err(src.err(
                     rest,

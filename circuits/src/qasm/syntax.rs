@@ -5,11 +5,10 @@
 //! are known before its body), everything else — registers, gates, arities — by the builder.
 
 use nom::IResult;
-use nom::branch::alt;
 use nom::bytes::complete::{tag, take_while, take_while1};
 use nom::character::complete::{char, digit1};
 use nom::combinator::{opt, recognize};
-use nom::sequence::{pair, tuple};
+use nom::sequence::pair;
 use smallvec::SmallVec;
 
 use crate::error::ErrorKind;
@@ -19,18 +18,33 @@ use crate::ir::{Duration, TimeUnit};
 /// Deepest nesting of parentheses, unary operators or blocks the parser follows (stack safety).
 pub const MAX_NESTING: usize = 200;
 
-/// A parse failure: where (the remaining input at the failure) and what.
+/// A parse failure: where (the remaining input at the failure) and what. Recoverable failures
+/// of alternatives carry no description (`kind: None`): building one would cost more than the
+/// parse itself.
 #[derive(Debug, Clone)]
 pub struct PErr<'a> {
     pub at: &'a str,
-    pub kind: ErrorKind,
+    pub kind: Option<Box<ErrorKind>>,
+}
+
+impl PErr<'_> {
+    /// The error's description.
+    pub fn into_kind(self) -> ErrorKind {
+        match self.kind {
+            Some(k) => *k,
+            None if self.at.starts_with("/*") => ErrorKind::Unterminated {
+                expected: "'*/' closing the comment".into(),
+            },
+            None => syntax("a valid statement", self.at),
+        }
+    }
 }
 
 impl<'a> nom::error::ParseError<&'a str> for PErr<'a> {
     fn from_error_kind(input: &'a str, _kind: nom::error::ErrorKind) -> Self {
         PErr {
             at: input,
-            kind: syntax("a valid statement", input),
+            kind: None,
         }
     }
     fn append(_input: &'a str, _kind: nom::error::ErrorKind, other: Self) -> Self {
@@ -58,6 +72,12 @@ pub fn found(input: &str) -> String {
 }
 
 fn syntax(expected: &str, input: &str) -> ErrorKind {
+    // `skip_ws` stops at a block comment that never closes.
+    if input.trim_start().starts_with("/*") {
+        return ErrorKind::Unterminated {
+            expected: "'*/' closing the comment".into(),
+        };
+    }
     if input.trim_start().is_empty() {
         ErrorKind::Unterminated {
             expected: expected.to_string(),
@@ -72,7 +92,10 @@ fn syntax(expected: &str, input: &str) -> ErrorKind {
 
 /// A fatal error at `at`.
 fn fail<T>(at: &str, kind: ErrorKind) -> PResult<'_, T> {
-    Err(nom::Err::Failure(PErr { at, kind }))
+    Err(nom::Err::Failure(PErr {
+        at,
+        kind: Some(Box::new(kind)),
+    }))
 }
 
 /// A fatal "expected ..." error at `at`.
@@ -80,29 +103,52 @@ fn expected<'a, T>(at: &'a str, what: &str) -> PResult<'a, T> {
     fail(at, syntax(what, at))
 }
 
-/// Skip whitespace and comments. An unterminated block comment is an error.
-pub fn ws(mut i: &str) -> PResult<'_, ()> {
+/// Skip whitespace and comments. An unterminated block comment is left in place, so that the
+/// next parser fails on it (and [`PErr::into_kind`] names it).
+#[inline]
+pub fn ws(i: &str) -> PResult<'_, ()> {
+    Ok((skip_ws(i), ()))
+}
+
+#[inline]
+fn skip_ws(i: &str) -> &str {
+    let b = i.as_bytes();
+    let mut k = 0;
+    while k < b.len() && matches!(b[k], b' ' | b'\t' | b'\n' | b'\r' | 0x0c) {
+        k += 1;
+    }
+    if k < b.len() && b[k] == b'/' {
+        return skip_ws_and_comments(&i[k..]);
+    }
+    &i[k..]
+}
+
+/// The slow path of [`skip_ws`], out of line so the common case stays cheap.
+#[cold]
+#[inline(never)]
+fn skip_ws_and_comments(i: &str) -> &str {
+    let b = i.as_bytes();
+    let mut k = 0;
     loop {
-        let b = i.as_bytes();
-        match b.first() {
-            Some(b' ' | b'\t' | b'\n' | b'\r' | 0x0c) => i = &i[1..],
-            Some(b'/') if b.get(1) == Some(&b'/') => match memchr_nl(i) {
-                Some(n) => i = &i[n + 1..],
-                None => i = &i[i.len()..],
-            },
-            Some(b'/') if b.get(1) == Some(&b'*') => match i[2..].find("*/") {
-                Some(n) => i = &i[n + 4..],
-                None => {
-                    return fail(
-                        i,
-                        ErrorKind::Unterminated {
-                            expected: "'*/' closing the comment".into(),
-                        },
-                    );
-                }
-            },
-            _ => return Ok((i, ())),
+        while k < b.len() && matches!(b[k], b' ' | b'\t' | b'\n' | b'\r' | 0x0c) {
+            k += 1;
         }
+        if k + 1 < b.len() && b[k] == b'/' {
+            if b[k + 1] == b'/' {
+                k = match memchr_nl(&i[k..]) {
+                    Some(n) => k + n + 1,
+                    None => b.len(),
+                };
+                continue;
+            }
+            if b[k + 1] == b'*' {
+                if let Some(n) = i[k + 2..].find("*/") {
+                    k += n + 4;
+                    continue;
+                }
+            }
+        }
+        return &i[k..];
     }
 }
 
@@ -148,7 +194,25 @@ pub struct Ident<'a> {
 }
 
 fn raw_ident(i: &str) -> PResult<'_, &str> {
-    recognize(pair(take_while1(is_ident_start), take_while(is_ident_char)))(i)
+    // ASCII fast path; identifiers with other letters (OpenQASM 3 allows `π`, `θ`) take nom's
+    // character-wise route.
+    let b = i.as_bytes();
+    match b.first() {
+        Some(c) if c.is_ascii_alphabetic() || *c == b'_' => {
+            let n = b
+                .iter()
+                .position(|c| !(c.is_ascii_alphanumeric() || *c == b'_'))
+                .unwrap_or(b.len());
+            if n < b.len() && !b[n].is_ascii() {
+                return recognize(pair(take_while1(is_ident_start), take_while(is_ident_char)))(i);
+            }
+            Ok((&i[n..], &i[..n]))
+        }
+        Some(c) if !c.is_ascii() => {
+            recognize(pair(take_while1(is_ident_start), take_while(is_ident_char)))(i)
+        }
+        _ => Err(nom::Err::Error(PErr { at: i, kind: None })),
+    }
 }
 
 /// An identifier after optional whitespace, or a fatal error naming what was expected.
@@ -166,13 +230,9 @@ fn ident<'a>(what: &'static str) -> impl Fn(&'a str) -> PResult<'a, Ident<'a>> {
 fn uint<'a>(what: &'static str) -> impl Fn(&'a str) -> PResult<'a, (u64, &'a str)> {
     move |i| {
         let (i, _) = ws(i)?;
-        let (r, text) = match recognize(pair(
-            digit1::<_, PErr>,
-            take_while(|c: char| c.is_ascii_digit() || c == '_'),
-        ))(i)
-        {
-            Ok(x) => x,
-            Err(_) => return expected(i, what),
+        let (r, text) = match digits(i) {
+            Ok(x) if x.1.as_bytes()[0].is_ascii_digit() => x,
+            _ => return expected(i, what),
         };
         if r.starts_with(|c: char| is_ident_char(c) || c == '.') {
             let end = r
@@ -181,38 +241,64 @@ fn uint<'a>(what: &'static str) -> impl Fn(&'a str) -> PResult<'a, (u64, &'a str
             let bad = &i[..text.len() + end];
             return fail(i, ErrorKind::MalformedNumber(bad.to_string()));
         }
-        let digits: String = text.chars().filter(|c| *c != '_').collect();
-        match digits.parse::<u64>() {
-            Ok(v) => Ok((r, (v, i))),
-            Err(_) => fail(
-                i,
-                ErrorKind::TooLarge {
-                    what: format!("integer '{text}'"),
-                    limit: u64::MAX,
-                },
-            ),
+        let mut v: u64 = 0;
+        for c in text.bytes().filter(|c| *c != b'_') {
+            v = match v.checked_mul(10).and_then(|v| v.checked_add(u64::from(c - b'0'))) {
+                Some(v) => v,
+                None => {
+                    return fail(
+                        i,
+                        ErrorKind::TooLarge {
+                            what: format!("integer '{text}'"),
+                            limit: u64::MAX,
+                        },
+                    );
+                }
+            };
         }
+        Ok((r, (v, i)))
     }
 }
 
 /// A real literal: `1`, `1.`, `.5`, `1.5e-3`, `2E+10` (and `_` separators).
 fn digits(i: &str) -> PResult<'_, &str> {
-    take_while1(|c: char| c.is_ascii_digit() || c == '_')(i)
+    let n = i
+        .bytes()
+        .position(|c| !(c.is_ascii_digit() || c == b'_'))
+        .unwrap_or(i.len());
+    if n == 0 {
+        return Err(nom::Err::Error(PErr { at: i, kind: None }));
+    }
+    Ok((&i[n..], &i[..n]))
 }
 
 fn real(i: &str) -> PResult<'_, f64> {
-    let exponent = tuple((
-        alt((char('e'), char('E'))),
-        opt(alt((char('+'), char('-')))),
-        digits,
-    ));
-    let (r, text) = recognize(tuple((
-        alt((
-            recognize(tuple((digits, opt(pair(char('.'), opt(digits)))))),
-            recognize(pair(char('.'), digits)),
-        )),
-        opt(exponent),
-    )))(i)?;
+    let b = i.as_bytes();
+    let count = |from: usize| {
+        b.get(from..).map_or(0, |t| {
+            t.iter()
+                .position(|c| !(c.is_ascii_digit() || *c == b'_'))
+                .unwrap_or(t.len())
+        })
+    };
+    let whole = count(0);
+    let mut n = whole;
+    let mut frac = 0;
+    if b.get(n) == Some(&b'.') {
+        frac = count(n + 1);
+        n += 1 + frac;
+    }
+    if whole == 0 && frac == 0 {
+        return Err(nom::Err::Error(PErr { at: i, kind: None }));
+    }
+    if matches!(b.get(n), Some(b'e' | b'E')) {
+        let sign = usize::from(matches!(b.get(n + 1), Some(b'+' | b'-')));
+        let d = count(n + 1 + sign);
+        if d > 0 {
+            n += 1 + sign + d;
+        }
+    }
+    let (r, text) = (&i[n..], &i[..n]);
     if r.starts_with(|c: char| is_ident_char(c) || c == '.') {
         let end = r
             .find(|c: char| !(is_ident_char(c) || c == '.' || c == '+' || c == '-'))
@@ -239,14 +325,31 @@ pub struct ExprParser<'s> {
     pub scope: &'s [&'s str],
 }
 
+/// Highest expression tree accepted (parameter expressions and conditions). A chain such as
+/// `a+a+…+a` nests to the left without nesting in the text, and evaluating, cloning or dropping
+/// the tree recurses once per level.
+const MAX_TREE_DEPTH: usize = 1000;
+
+/// The height of a node over children of heights `a` and `b`, or the error at `at` when it
+/// exceeds [`MAX_TREE_DEPTH`].
+fn taller(a: usize, b: usize, at: &str) -> Result<usize, nom::Err<PErr<'_>>> {
+    let h = a.max(b) + 1;
+    if h > MAX_TREE_DEPTH {
+        return fail(at, ErrorKind::NestingDepth(MAX_TREE_DEPTH)).map(|(_, h)| h);
+    }
+    Ok(h)
+}
+
 impl ExprParser<'_> {
     /// Parse one expression.
     pub fn expr<'a>(&self, i: &'a str) -> PResult<'a, Expr> {
-        self.binary(i, 1, 0)
+        self.binary(i, 1, 0).map(|(r, (e, _))| (r, e))
     }
 
-    fn binary<'a>(&self, i: &'a str, min_prec: u8, depth: usize) -> PResult<'a, Expr> {
-        let (mut i, mut lhs) = self.unary(i, depth)?;
+    /// An expression of operators binding at least as tightly as `min_prec`, and the height of
+    /// its tree.
+    fn binary<'a>(&self, i: &'a str, min_prec: u8, depth: usize) -> PResult<'a, (Expr, usize)> {
+        let (mut i, (mut lhs, mut height)) = self.unary(i, depth)?;
         loop {
             let (j, _) = ws(i)?;
             let (op, len) = match j.as_bytes() {
@@ -269,31 +372,33 @@ impl ExprParser<'_> {
             }
             // `^` is right-associative; the others left.
             let next = if op == BinOp::Pow { prec } else { prec + 1 };
-            let (r, rhs) = self.binary(&j[len..], next, depth + 1)?;
+            let (r, (rhs, h)) = self.binary(&j[len..], next, depth + 1)?;
+            height = taller(height, h, j)?;
             lhs = Expr::Bin(op, Box::new(lhs), Box::new(rhs));
             i = r;
         }
-        Ok((i, lhs))
+        Ok((i, (lhs, height)))
     }
 
-    fn unary<'a>(&self, i: &'a str, depth: usize) -> PResult<'a, Expr> {
+    fn unary<'a>(&self, i: &'a str, depth: usize) -> PResult<'a, (Expr, usize)> {
         let (i, _) = ws(i)?;
         if depth > MAX_NESTING {
             return fail(i, ErrorKind::NestingDepth(MAX_NESTING));
         }
         match i.as_bytes().first() {
+            // Unary signs bind more loosely than `^`: `-2^2` is -4, as in Qiskit and OpenQASM 3.
             Some(b'-') => {
-                let (r, e) = self.unary(&i[1..], depth + 1)?;
+                let (r, (e, h)) = self.binary(&i[1..], 3, depth + 1)?;
                 // Fold negative literals so `-1.5` stays a number.
                 Ok((
                     r,
                     match e {
-                        Expr::Num(v) => Expr::Num(-v),
-                        e => Expr::Neg(Box::new(e)),
+                        Expr::Num(v) => (Expr::Num(-v), h),
+                        e => (Expr::Neg(Box::new(e)), taller(h, 0, i)?),
                     },
                 ))
             }
-            Some(b'+') => self.unary(&i[1..], depth + 1),
+            Some(b'+') => self.binary(&i[1..], 3, depth + 1),
             Some(b'(') => {
                 let (r, e) = self.binary(&i[1..], 1, depth + 1)?;
                 let (r, _) = punct(")", "')' closing the parenthesis")(r)?;
@@ -301,7 +406,7 @@ impl ExprParser<'_> {
             }
             Some(c) if c.is_ascii_digit() || *c == b'.' => {
                 let (r, v) = real(i)?;
-                Ok((r, Expr::Num(v)))
+                Ok((r, (Expr::Num(v), 1)))
             }
             _ => {
                 let Ok((r, name)) = raw_ident(i) else {
@@ -309,17 +414,17 @@ impl ExprParser<'_> {
                 };
                 if let Some(f) = Func::from_name(name) {
                     let (r2, _) = punct("(", "'(' after a function name")(r)?;
-                    let (r2, e) = self.binary(r2, 1, depth + 1)?;
+                    let (r2, (e, h)) = self.binary(r2, 1, depth + 1)?;
                     let (r2, _) = punct(")", "')' closing the function call")(r2)?;
-                    return Ok((r2, Expr::Call(f, Box::new(e))));
+                    return Ok((r2, (Expr::Call(f, Box::new(e)), taller(h, 0, i)?)));
                 }
                 if let Some(k) = self.scope.iter().position(|p| *p == name) {
-                    return Ok((r, Expr::Param(k as u32)));
+                    return Ok((r, (Expr::Param(k as u32), 1)));
                 }
                 match name {
-                    "pi" | "π" => Ok((r, Expr::Pi)),
-                    "tau" | "τ" => Ok((r, Expr::Num(std::f64::consts::TAU))),
-                    "euler" | "ℇ" => Ok((r, Expr::Num(std::f64::consts::E))),
+                    "pi" | "π" => Ok((r, (Expr::Pi, 1))),
+                    "tau" | "τ" => Ok((r, (Expr::Num(std::f64::consts::TAU), 1))),
+                    "euler" | "ℇ" => Ok((r, (Expr::Num(std::f64::consts::E), 1))),
                     _ => fail(i, ErrorKind::UndefinedParameter(name.to_string())),
                 }
             }
@@ -354,7 +459,7 @@ fn arg<'a>(what: &'static str) -> impl Fn(&'a str) -> PResult<'a, Arg<'a>> {
 }
 
 /// Comma-separated operands (at least one).
-fn args<'a>(i: &'a str, what: &'static str) -> PResult<'a, SmallVec<[Arg<'a>; 4]>> {
+fn args<'a>(i: &'a str, what: &'static str) -> PResult<'a, SmallVec<[Arg<'a>; 2]>> {
     let mut out = SmallVec::new();
     let (mut i, first) = arg(what)(i)?;
     out.push(first);
@@ -418,8 +523,8 @@ pub enum Stmt<'a> {
     Call {
         mods: Vec<ModAst<'a>>,
         name: Ident<'a>,
-        params: SmallVec<[(Expr, &'a str); 3]>,
-        args: SmallVec<[Arg<'a>; 4]>,
+        params: SmallVec<[(Expr, &'a str); 2]>,
+        args: SmallVec<[Arg<'a>; 2]>,
         at: &'a str,
     },
     Measure {
@@ -428,17 +533,17 @@ pub enum Stmt<'a> {
         at: &'a str,
     },
     Reset {
-        args: SmallVec<[Arg<'a>; 4]>,
+        args: SmallVec<[Arg<'a>; 2]>,
         at: &'a str,
     },
     /// `barrier;` (OpenQASM 3) has no operands: all qubits.
     Barrier {
-        args: SmallVec<[Arg<'a>; 4]>,
+        args: SmallVec<[Arg<'a>; 2]>,
         at: &'a str,
     },
     Delay {
         duration: Duration,
-        args: SmallVec<[Arg<'a>; 4]>,
+        args: SmallVec<[Arg<'a>; 2]>,
         at: &'a str,
     },
     If {
@@ -451,35 +556,38 @@ pub enum Stmt<'a> {
 }
 
 /// Keywords of OpenQASM 3 that this front end does not implement; named in the error.
-const UNSUPPORTED: &[&str] = &[
-    "def",
-    "defcal",
-    "cal",
-    "for",
-    "while",
-    "switch",
-    "box",
-    "let",
-    "const",
-    "input",
-    "output",
-    "int",
-    "uint",
-    "float",
-    "angle",
-    "bool",
-    "complex",
-    "duration",
-    "stretch",
-    "array",
-    "extern",
-    "return",
-    "break",
-    "continue",
-    "end",
-    "pragma",
-    "durationof",
-];
+fn is_unsupported_keyword(w: &str) -> bool {
+    matches!(
+        w,
+        "def"
+            | "defcal"
+            | "cal"
+            | "for"
+            | "while"
+            | "switch"
+            | "box"
+            | "let"
+            | "const"
+            | "input"
+            | "output"
+            | "int"
+            | "uint"
+            | "float"
+            | "angle"
+            | "bool"
+            | "complex"
+            | "duration"
+            | "stretch"
+            | "array"
+            | "extern"
+            | "return"
+            | "break"
+            | "continue"
+            | "end"
+            | "pragma"
+            | "durationof"
+    )
+}
 
 /// Parses statements; `scope` holds the formal parameters inside a gate body.
 pub struct StmtParser<'s> {
@@ -511,11 +619,21 @@ impl StmtParser<'_> {
         if self.in_gate_body {
             return match word {
                 "barrier" => {
-                    let (r, _) = args(r, "a qubit")?;
+                    let (r2, _) = ws(r)?;
+                    let (r, a) = if r2.starts_with(';') {
+                        (r2, SmallVec::new())
+                    } else {
+                        args(r, "a qubit")?
+                    };
                     let (r, _) = punct(";", "';' ending the statement")(r)?;
-                    // A barrier inside a definition has no effect on the gate's action.
-                    self.statement(r, depth)
+                    // Skipped by `gate_def`: a barrier has no effect on the gate's action.
+                    Ok((r, Some(Stmt::Barrier { args: a, at })))
                 }
+                "OPENQASM" | "include" | "qreg" | "creg" | "qubit" | "bit" | "gate" | "opaque"
+                | "measure" | "reset" | "delay" | "if" | "else" => fail(
+                    at,
+                    ErrorKind::Invalid("only gate applications may appear in a gate body".into()),
+                ),
                 _ => self.call(at, depth).map(|(r, s)| (r, Some(s))),
             };
         }
@@ -618,16 +736,19 @@ impl StmtParser<'_> {
             "delay" => {
                 let (r, _) = punct("[", "'[' and a duration")(r)?;
                 let (r, _) = ws(r)?;
-                let (r, value) = match real(r) {
-                    Ok(x) => x,
+                // `100ns`, `1.5e3dt`: a real literal directly followed by its unit.
+                let lit = r
+                    .find(|c: char| !(is_ident_char(c) || matches!(c, '.' | '+' | '-')))
+                    .unwrap_or(r.len());
+                let num = r[..lit].trim_end_matches(char::is_alphabetic).len();
+                let value = match real(&r[..num]) {
+                    Ok(("", v)) => v,
+                    Ok(_) => return fail(r, ErrorKind::MalformedNumber(r[..num].to_string())),
                     Err(nom::Err::Error(_)) => return expected(r, "a duration"),
                     Err(e) => return Err(e),
                 };
-                let (r2, unit) = match raw_ident(r) {
-                    Ok(x) => x,
-                    Err(_) => return expected(r, "a time unit (dt, ns, us, ms, s)"),
-                };
-                let unit = match unit {
+                let (r, r2) = (&r[num..], &r[lit..]);
+                let unit = match &r[..lit - num] {
                     "dt" => TimeUnit::Dt,
                     "ns" => TimeUnit::Ns,
                     "us" | "µs" => TimeUnit::Us,
@@ -648,7 +769,7 @@ impl StmtParser<'_> {
                 )
             }
             "if" => self.if_stmt(r, at, depth)?,
-            w if UNSUPPORTED.contains(&w) => {
+            w if is_unsupported_keyword(w) => {
                 return fail(at, ErrorKind::Unsupported(format!("'{w}' statements")));
             }
             _ => {
@@ -842,6 +963,7 @@ impl StmtParser<'_> {
             }
             let (r2, s) = body_parser.statement(r2, depth + 1)?;
             match s {
+                Some(Stmt::Barrier { .. }) => {}
                 Some(s) => body.push(s),
                 None => return expected(r2, "'}' closing the gate body"),
             }
@@ -931,7 +1053,12 @@ fn cond_op(i: &str) -> Option<(crate::ir::CondOp, usize, u8)> {
 
 /// A condition expression (precedence climbing).
 pub fn cond_expr(i: &str, min_prec: u8, depth: usize) -> PResult<'_, CondAst<'_>> {
-    let (mut i, mut lhs) = cond_unary(i, depth)?;
+    cond_binary(i, min_prec, depth).map(|(r, (c, _))| (r, c))
+}
+
+/// A condition and the height of its tree.
+fn cond_binary(i: &str, min_prec: u8, depth: usize) -> PResult<'_, (CondAst<'_>, usize)> {
+    let (mut i, (mut lhs, mut height)) = cond_unary(i, depth)?;
     loop {
         let (j, _) = ws(i)?;
         let Some((op, len, prec)) = cond_op(j) else {
@@ -940,25 +1067,26 @@ pub fn cond_expr(i: &str, min_prec: u8, depth: usize) -> PResult<'_, CondAst<'_>
         if prec < min_prec.max(1) {
             break;
         }
-        let (r, rhs) = cond_expr(&j[len..], prec + 1, depth + 1)?;
+        let (r, (rhs, h)) = cond_binary(&j[len..], prec + 1, depth + 1)?;
+        height = taller(height, h, j)?;
         lhs = CondAst::Binary(op, Box::new(lhs), Box::new(rhs));
         i = r;
     }
-    Ok((i, lhs))
+    Ok((i, (lhs, height)))
 }
 
-fn cond_unary(i: &str, depth: usize) -> PResult<'_, CondAst<'_>> {
+fn cond_unary(i: &str, depth: usize) -> PResult<'_, (CondAst<'_>, usize)> {
     let (i, _) = ws(i)?;
     if depth > MAX_NESTING {
         return fail(i, ErrorKind::NestingDepth(MAX_NESTING));
     }
     match i.as_bytes().first() {
         Some(b'!') | Some(b'~') => {
-            let (r, e) = cond_unary(&i[1..], depth + 1)?;
-            Ok((r, CondAst::Not(Box::new(e))))
+            let (r, (e, h)) = cond_unary(&i[1..], depth + 1)?;
+            Ok((r, (CondAst::Not(Box::new(e)), taller(h, 0, i)?)))
         }
         Some(b'(') => {
-            let (r, e) = cond_expr(&i[1..], 0, depth + 1)?;
+            let (r, e) = cond_binary(&i[1..], 0, depth + 1)?;
             let (r, _) = punct(")", "')' closing the parenthesis")(r)?;
             Ok((r, e))
         }
@@ -968,16 +1096,16 @@ fn cond_unary(i: &str, depth: usize) -> PResult<'_, CondAst<'_>> {
                 return fail(i, ErrorKind::MalformedNumber(found(i)));
             }
             match crate::ir::Wide::from_decimal(text) {
-                Some(v) => Ok((r, CondAst::Int(v))),
+                Some(v) => Ok((r, (CondAst::Int(v), 1))),
                 None => fail(i, ErrorKind::MalformedNumber(text.to_string())),
             }
         }
         _ => match raw_ident(i) {
-            Ok((r, "true")) => Ok((r, CondAst::Bool(true))),
-            Ok((r, "false")) => Ok((r, CondAst::Bool(false))),
+            Ok((r, "true")) => Ok((r, (CondAst::Bool(true), 1))),
+            Ok((r, "false")) => Ok((r, (CondAst::Bool(false), 1))),
             Ok(_) => {
                 let (r, a) = arg("a classical bit or register")(i)?;
-                Ok((r, CondAst::Name(a)))
+                Ok((r, (CondAst::Name(a), 1)))
             }
             Err(_) => expected(i, "a condition"),
         },

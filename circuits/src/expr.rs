@@ -130,6 +130,31 @@ impl Expr {
         }
     }
 
+    /// `a op b`, folded to a number when neither side refers to a formal parameter (the value
+    /// is what evaluating the tree would give, so folding never changes a result).
+    pub fn bin(op: BinOp, a: Expr, b: Expr) -> Expr {
+        let e = Expr::Bin(op, Box::new(a), Box::new(b));
+        e.folded()
+    }
+
+    /// `-e`, folded when constant.
+    pub fn neg(e: Expr) -> Expr {
+        Expr::Neg(Box::new(e)).folded()
+    }
+
+    /// `f(e)`, folded when constant.
+    pub fn call(f: Func, e: Expr) -> Expr {
+        Expr::Call(f, Box::new(e)).folded()
+    }
+
+    fn folded(self) -> Expr {
+        if self.is_constant() {
+            Expr::Num(self.eval(&[]))
+        } else {
+            self
+        }
+    }
+
     /// True when the expression does not refer to any formal parameter.
     pub fn is_constant(&self) -> bool {
         match self {

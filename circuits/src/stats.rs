@@ -33,19 +33,48 @@ pub fn op_name<'c>(c: &'c Circuit, op: &Op) -> &'c str {
     }
 }
 
-fn count(c: &Circuit, ops: &[Op], inside: bool, s: &mut Stats) {
+/// Counts by operation kind, keyed cheaply (gate id, or a fixed name) while walking.
+#[derive(Default)]
+struct Tally {
+    gates: Vec<u64>,
+    gates_inside: Vec<u64>,
+    named: BTreeMap<&'static str, (u64, u64)>,
+    conditional: u64,
+}
+
+fn count(c: &Circuit, ops: &[Op], inside: bool, t: &mut Tally) {
     for op in ops {
-        if let Op::If { block } = op {
-            s.conditional += 1;
-            let b = &c.ifs[*block as usize];
-            count(c, &b.then_ops, true, s);
-            count(c, &b.else_ops, true, s);
-            continue;
-        }
-        let name = op_name(c, op);
-        *s.ops.entry(name.to_string()).or_insert(0) += 1;
-        if inside {
-            *s.ops_in_conditionals.entry(name.to_string()).or_insert(0) += 1;
+        match op {
+            Op::If { block } => {
+                t.conditional += 1;
+                let b = &c.ifs[*block as usize];
+                count(c, &b.then_ops, true, t);
+                count(c, &b.else_ops, true, t);
+            }
+            Op::Gate { gate, .. } => {
+                let g = gate.0 as usize;
+                if t.gates.len() <= g {
+                    t.gates.resize(c.gates.len().max(g + 1), 0);
+                    t.gates_inside.resize(c.gates.len().max(g + 1), 0);
+                }
+                t.gates[g] += 1;
+                if inside {
+                    t.gates_inside[g] += 1;
+                }
+            }
+            Op::Measure { .. } | Op::Reset { .. } | Op::Barrier { .. } | Op::Delay { .. } => {
+                let name = match op {
+                    Op::Measure { .. } => "measure",
+                    Op::Reset { .. } => "reset",
+                    Op::Barrier { .. } => "barrier",
+                    _ => "delay",
+                };
+                let e = t.named.entry(name).or_default();
+                e.0 += 1;
+                if inside {
+                    e.1 += 1;
+                }
+            }
         }
     }
 }
@@ -150,7 +179,23 @@ pub fn stats(c: &Circuit) -> Stats {
         conditional: 0,
         depth: 0,
     };
-    count(c, &c.ops, false, &mut s);
+    let mut t = Tally::default();
+    count(c, &c.ops, false, &mut t);
+    let mut add = |name: &str, n: u64, inside: u64| {
+        if n > 0 {
+            *s.ops.entry(name.to_string()).or_insert(0) += n;
+        }
+        if inside > 0 {
+            *s.ops_in_conditionals.entry(name.to_string()).or_insert(0) += inside;
+        }
+    };
+    for (g, (&n, &inside)) in t.gates.iter().zip(&t.gates_inside).enumerate() {
+        add(&c.gates[g].name, n, inside);
+    }
+    for (name, (n, inside)) in &t.named {
+        add(name, *n, *inside);
+    }
+    s.conditional = t.conditional;
     s.depth = depth(c);
     s
 }

@@ -24,7 +24,11 @@ fn every_example_matches_qiskit_depth_and_state() {
     let mut seen = 0;
     for entry in std::fs::read_dir(examples()).expect("examples dir") {
         let path = entry.expect("entry").path();
-        let name = path.file_name().and_then(|n| n.to_str()).expect("name").to_string();
+        let name = path
+            .file_name()
+            .and_then(|n| n.to_str())
+            .expect("name")
+            .to_string();
         let rec = reference
             .get(&name)
             .unwrap_or_else(|| panic!("{name} has no Qiskit reference: rerun the script"));
@@ -43,7 +47,10 @@ fn every_example_matches_qiskit_depth_and_state() {
             let f = ours.fidelity(&expected);
             assert!(f >= 1.0 - 1e-9, "{name}: fidelity {f}");
         } else {
-            assert!(statevector(&c).is_err(), "{name} is dynamic: sim must refuse");
+            assert!(
+                statevector(&c).is_err(),
+                "{name} is dynamic: sim must refuse"
+            );
         }
         seen += 1;
     }
@@ -56,7 +63,11 @@ fn every_example_matches_qiskit_depth_and_state() {
 fn teleportation_outcomes_are_exact() {
     let c = eqisa_circuits::parse_file(examples().join("teleport.qasm3")).expect("parses");
     let dist = outcomes(&c).expect("simulates");
-    let p1: f64 = dist.iter().filter(|o| o.bits[2]).map(|o| o.probability).sum();
+    let p1: f64 = dist
+        .iter()
+        .filter(|o| o.bits[2])
+        .map(|o| o.probability)
+        .sum();
     assert!((p1 - 0.4f64.sin().powi(2)).abs() < 1e-12, "{p1}");
     for m in 0..4usize {
         let p: f64 = dist

@@ -254,6 +254,16 @@ impl Builder {
         }
     }
 
+    /// A plain gate application read by [`super::syntax::fast_call`].
+    pub fn fast_call(
+        &mut self,
+        c: &super::syntax::FastCall<'_>,
+        src: &mut Source<'_>,
+    ) -> Result<(), QasmError> {
+        self.seen_statement = true;
+        self.call(&[], &c.name, &c.params, &c.args, c.at, src)
+    }
+
     fn version(
         &mut self,
         text: &str,

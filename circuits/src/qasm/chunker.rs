@@ -63,8 +63,10 @@ impl<R: Read> Chunker<R> {
         let bytes = &self.buf;
         let mut k = self.scanned;
         while k < bytes.len() {
-            if self.lex == Lex::Code {
-                // Skip ordinary bytes quickly: only five bytes matter outside comments.
+            if self.lex == Lex::Code && !self.after_semi && self.pending.is_none() {
+                // Skip ordinary bytes quickly: only five bytes matter outside comments (and
+                // outside the end of a line that ends a statement, where blanks and the next
+                // word matter too).
                 k += bytes[k..]
                     .iter()
                     .position(|c| matches!(c, b';' | b'{' | b'}' | b'"' | b'/'))
@@ -238,12 +240,17 @@ mod tests {
 
     #[test]
     fn chunks_start_at_line_starts_and_keep_else_with_its_if() {
-        let text = "x q; y q; // a comment;\nif (c) x q;\n  else y q;\nif (c) x q; /* ; */\nelsewhere q;\nelse\n";
+        let text = "x q; y q; // a comment;\nif (c) x q;\n  else y q;\ncx q, // a; comment\n r;\nif (c) x q; /* ; */\nelsewhere q;\nelse\n";
         for read in [1, 2, 3, 5, 1000] {
             let cs = chunks(text, read);
             assert_eq!(cs.concat(), text, "read size {read}");
             // Every cut is at one of these line starts; one byte at a time, at all of them.
-            let allowed = ["x q; y q; // a comment;\n", "  else y q;\n", "/* ; */\n"];
+            let allowed = [
+                "x q; y q; // a comment;\n",
+                "  else y q;\n",
+                " r;\n",
+                "/* ; */\n",
+            ];
             let mut at = 0;
             for c in &cs[..cs.len() - 1] {
                 at += c.len();
@@ -253,7 +260,7 @@ mod tests {
                 );
             }
             if read == 1 {
-                assert_eq!(cs.len(), 4, "{cs:?}");
+                assert_eq!(cs.len(), 5, "{cs:?}");
             }
         }
     }

@@ -27,6 +27,11 @@ fn run_statements(b: &mut Builder, src: &mut Source<'_>) -> Result<(), QasmError
     };
     let mut rest = src.text;
     loop {
+        if let Some((r, call)) = syntax::fast_call(rest) {
+            b.fast_call(&call, src)?;
+            rest = r;
+            continue;
+        }
         match parser.statement(rest, 0) {
             Ok((_, None)) => return Ok(()),
             Ok((r, Some(stmt))) => {
@@ -36,7 +41,7 @@ fn run_statements(b: &mut Builder, src: &mut Source<'_>) -> Result<(), QasmError
             Err(nom::Err::Error(e) | nom::Err::Failure(e)) => {
                 let at = e.at;
                 return Err(src.err(at, e.into_kind()));
-            },
+            }
             Err(nom::Err::Incomplete(_)) => {
                 return Err(src.err(
                     rest,

@@ -5,7 +5,7 @@
 //! are known before its body), everything else — registers, gates, arities — by the builder.
 
 use nom::IResult;
-use nom::bytes::complete::{tag, take_while, take_while1};
+use nom::bytes::complete::{take_while, take_while1};
 use nom::character::complete::{char, digit1};
 use nom::combinator::{opt, recognize};
 use nom::sequence::pair;
@@ -157,24 +157,23 @@ fn memchr_nl(s: &str) -> Option<usize> {
 }
 
 /// Expect the punctuation `t` after optional whitespace.
+#[inline]
 fn punct<'a>(t: &'static str, what: &'static str) -> impl Fn(&'a str) -> PResult<'a, ()> {
     move |i| {
-        let (i, _) = ws(i)?;
-        match tag::<_, _, PErr>(t)(i) {
-            Ok((r, _)) => Ok((r, ())),
-            Err(_) => expected(i, what),
+        let i = skip_ws(i);
+        match i.strip_prefix(t) {
+            Some(r) => Ok((r, ())),
+            None => expected(i, what),
         }
     }
 }
 
 /// Try the punctuation `t` after optional whitespace; `None` if absent.
+#[inline]
 fn opt_punct(t: &'static str) -> impl Fn(&str) -> PResult<'_, bool> {
-    move |i| {
-        let (j, _) = ws(i)?;
-        match tag::<_, _, PErr>(t)(j) {
-            Ok((r, _)) => Ok((r, true)),
-            Err(_) => Ok((i, false)),
-        }
+    move |i| match skip_ws(i).strip_prefix(t) {
+        Some(r) => Ok((r, true)),
+        None => Ok((i, false)),
     }
 }
 
@@ -218,7 +217,7 @@ fn raw_ident(i: &str) -> PResult<'_, &str> {
 /// An identifier after optional whitespace, or a fatal error naming what was expected.
 fn ident<'a>(what: &'static str) -> impl Fn(&'a str) -> PResult<'a, Ident<'a>> {
     move |i| {
-        let (i, _) = ws(i)?;
+        let i = skip_ws(i);
         match raw_ident(i) {
             Ok((r, name)) => Ok((r, Ident { name, at: i })),
             Err(_) => expected(i, what),
@@ -243,7 +242,10 @@ fn uint<'a>(what: &'static str) -> impl Fn(&'a str) -> PResult<'a, (u64, &'a str
         }
         let mut v: u64 = 0;
         for c in text.bytes().filter(|c| *c != b'_') {
-            v = match v.checked_mul(10).and_then(|v| v.checked_add(u64::from(c - b'0'))) {
+            v = match v
+                .checked_mul(10)
+                .and_then(|v| v.checked_add(u64::from(c - b'0')))
+            {
                 Some(v) => v,
                 None => {
                     return fail(
@@ -319,6 +321,25 @@ fn real(i: &str) -> PResult<'_, f64> {
     }
 }
 
+/// Fast path for the commonest parameter, a lone (possibly negative) literal followed by `,` or
+/// `)`; `None` sends anything else to the full expression parser.
+#[inline]
+fn plain_number(i: &str) -> Option<(&str, Expr)> {
+    let (neg, body) = match i.strip_prefix('-') {
+        Some(rest) => (true, rest),
+        None => (false, i),
+    };
+    if !body.starts_with(|c: char| c.is_ascii_digit()) {
+        return None;
+    }
+    let (r, v) = real(body).ok()?;
+    let after = skip_ws(r);
+    if !(after.starts_with(',') || after.starts_with(')')) {
+        return None;
+    }
+    Some((r, Expr::Num(if neg { -v } else { v })))
+}
+
 /// Parameter-expression parser: precedence climbing over `+ -`, `* /`, `^`/`**`, unary minus,
 /// function calls, `pi` and the formal parameters in `scope`.
 pub struct ExprParser<'s> {
@@ -374,7 +395,7 @@ impl ExprParser<'_> {
             let next = if op == BinOp::Pow { prec } else { prec + 1 };
             let (r, (rhs, h)) = self.binary(&j[len..], next, depth + 1)?;
             height = taller(height, h, j)?;
-            lhs = Expr::Bin(op, Box::new(lhs), Box::new(rhs));
+            lhs = Expr::bin(op, lhs, rhs);
             i = r;
         }
         Ok((i, (lhs, height)))
@@ -394,7 +415,7 @@ impl ExprParser<'_> {
                     r,
                     match e {
                         Expr::Num(v) => (Expr::Num(-v), h),
-                        e => (Expr::Neg(Box::new(e)), taller(h, 0, i)?),
+                        e => (Expr::neg(e), taller(h, 0, i)?),
                     },
                 ))
             }
@@ -416,7 +437,7 @@ impl ExprParser<'_> {
                     let (r2, _) = punct("(", "'(' after a function name")(r)?;
                     let (r2, (e, h)) = self.binary(r2, 1, depth + 1)?;
                     let (r2, _) = punct(")", "')' closing the function call")(r2)?;
-                    return Ok((r2, (Expr::Call(f, Box::new(e)), taller(h, 0, i)?)));
+                    return Ok((r2, (Expr::call(f, e), taller(h, 0, i)?)));
                 }
                 if let Some(k) = self.scope.iter().position(|p| *p == name) {
                     return Ok((r, (Expr::Param(k as u32), 1)));
@@ -835,8 +856,11 @@ impl StmtParser<'_> {
             if !close {
                 let ep = ExprParser { scope: self.scope };
                 loop {
-                    let (r2, _) = ws(r)?;
-                    let (r3, e) = ep.expr(r2)?;
+                    let r2 = skip_ws(r);
+                    let (r3, e) = match plain_number(r2) {
+                        Some(x) => x,
+                        None => ep.expr(r2)?,
+                    };
                     params.push((e, r2));
                     let (r3, more) = opt_punct(",")(r3)?;
                     if !more {
@@ -1110,4 +1134,114 @@ fn cond_unary(i: &str, depth: usize) -> PResult<'_, (CondAst<'_>, usize)> {
             Err(_) => expected(i, "a condition"),
         },
     }
+}
+
+/// A plain gate application, `name(params) operands;`, as [`fast_call`] reads it.
+pub struct FastCall<'a> {
+    pub name: Ident<'a>,
+    pub params: SmallVec<[(Expr, &'a str); 2]>,
+    pub args: SmallVec<[Arg<'a>; 2]>,
+    pub at: &'a str,
+}
+
+/// Words that start statements other than a plain gate application.
+fn is_statement_keyword(w: &str) -> bool {
+    matches!(
+        w,
+        "OPENQASM"
+            | "include"
+            | "qreg"
+            | "creg"
+            | "qubit"
+            | "bit"
+            | "gate"
+            | "opaque"
+            | "measure"
+            | "reset"
+            | "barrier"
+            | "delay"
+            | "if"
+            | "else"
+            | "inv"
+            | "pow"
+            | "ctrl"
+            | "negctrl"
+    ) || is_unsupported_keyword(w)
+}
+
+/// A fast reader for the statement that makes up nearly all of a large program: a gate applied
+/// with literal or simple parameters to indexed or whole registers. It accepts only what the
+/// general parser would accept the same way and returns `None` at anything else (comments
+/// inside the statement, keywords, syntax errors), leaving that to [`StmtParser::statement`].
+pub fn fast_call(i: &str) -> Option<(&str, FastCall<'_>)> {
+    let at = skip_ws(i);
+    let (r, name) = raw_ident(at).ok()?;
+    if is_statement_keyword(name) || r.starts_with('/') {
+        return None;
+    }
+    let mut params = SmallVec::new();
+    let mut r = skip_blanks(r);
+    if let Some(rest) = r.strip_prefix('(') {
+        r = skip_blanks(rest);
+        if let Some(rest) = r.strip_prefix(')') {
+            r = rest;
+        } else {
+            loop {
+                let (rest, e) = match plain_number(r) {
+                    Some(x) => x,
+                    None => ExprParser { scope: &[] }.expr(r).ok()?,
+                };
+                params.push((e, r));
+                let rest = skip_blanks(rest);
+                if let Some(rest) = rest.strip_prefix(',') {
+                    r = skip_blanks(rest);
+                    continue;
+                }
+                r = rest.strip_prefix(')')?;
+                break;
+            }
+        }
+        r = skip_blanks(r);
+    }
+    let mut args: SmallVec<[Arg<'_>; 2]> = SmallVec::new();
+    loop {
+        let (rest, reg) = raw_ident(r).ok()?;
+        let reg = Ident { name: reg, at: r };
+        let rest = skip_blanks(rest);
+        let (rest, index) = match rest.strip_prefix('[') {
+            Some(rest) => {
+                let idx_at = skip_blanks(rest);
+                let n = idx_at.bytes().take_while(u8::is_ascii_digit).count();
+                if n == 0 || n > 18 {
+                    return None;
+                }
+                let v: u64 = idx_at[..n].parse().ok()?;
+                let rest = skip_blanks(&idx_at[n..]).strip_prefix(']')?;
+                (skip_blanks(rest), Some((v, idx_at)))
+            }
+            None => (rest, None),
+        };
+        args.push(Arg { name: reg, index });
+        if let Some(rest) = rest.strip_prefix(',') {
+            r = skip_blanks(rest);
+            continue;
+        }
+        let rest = rest.strip_prefix(';')?;
+        return Some((
+            rest,
+            FastCall {
+                name: Ident { name, at },
+                params,
+                args,
+                at,
+            },
+        ));
+    }
+}
+
+/// Spaces and tabs only: a comment or line break inside a statement sends [`fast_call`] back to
+/// the general parser.
+#[inline]
+fn skip_blanks(i: &str) -> &str {
+    i.trim_start_matches([' ', '\t'])
 }

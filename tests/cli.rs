@@ -1,0 +1,127 @@
+//! End-to-end tests of the `eqisa` binary: the JSON keys scripts rely on, stdin input, and
+//! errors that name file:line:column with a non-zero exit code.
+
+use std::io::Write;
+use std::path::PathBuf;
+use std::process::{Command, Stdio};
+
+fn eqisa() -> Command {
+    Command::new(env!("CARGO_BIN_EXE_eqisa"))
+}
+
+fn example(name: &str) -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("circuits/examples")
+        .join(name)
+}
+
+fn run_json(args: &[&str]) -> serde_json::Value {
+    let out = eqisa().args(args).output().expect("runs");
+    assert!(
+        out.status.success(),
+        "{args:?}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    serde_json::from_slice(&out.stdout).expect("JSON output")
+}
+
+#[test]
+fn inspect_json_has_the_documented_keys() {
+    let path = example("qft4.qasm");
+    let v = run_json(&["inspect", "--json", path.to_str().expect("utf-8 path")]);
+    assert_eq!(v["qubits"], 4);
+    assert_eq!(v["clbits"], 4);
+    assert_eq!(v["conditional"], 0);
+    assert_eq!(v["depth"], 10);
+    let ops = v["ops"].as_object().expect("ops object");
+    assert_eq!(ops["h"], 4);
+    assert_eq!(ops["cphase_ladder"], 6);
+    assert_eq!(ops["swap"], 2);
+    assert_eq!(ops["measure"], 4);
+    assert_eq!(ops["barrier"], 1);
+    assert_eq!(v["qregs"][0]["name"], "q");
+}
+
+#[test]
+fn inspect_counts_operations_inside_conditionals() {
+    let path = example("teleport.qasm3");
+    let v = run_json(&["inspect", "--json", path.to_str().expect("utf-8 path")]);
+    assert_eq!(v["conditional"], 2);
+    assert_eq!(v["ops"]["x"], 1);
+    assert_eq!(v["ops"]["z"], 1);
+    assert_eq!(v["ops"]["measure"], 3);
+}
+
+#[test]
+fn sim_json_gives_every_amplitude_in_qiskit_order() {
+    // x on qubit 0 only: amplitude 1 at index 1 (qubit 0 least significant).
+    let mut child = eqisa()
+        .args(["sim", "--json", "-"])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .spawn()
+        .expect("spawns");
+    child
+        .stdin
+        .take()
+        .expect("stdin")
+        .write_all(b"OPENQASM 2.0; include \"qelib1.inc\"; qreg q[3]; x q[0];")
+        .expect("writes");
+    let out = child.wait_with_output().expect("waits");
+    assert!(out.status.success());
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).expect("JSON");
+    assert_eq!(v["qubits"], 3);
+    let amps = v["amplitudes"].as_array().expect("amplitudes");
+    assert_eq!(amps.len(), 8);
+    for (k, a) in amps.iter().enumerate() {
+        let expected = if k == 1 { 1.0 } else { 0.0 };
+        assert_eq!(a[0].as_f64(), Some(expected), "index {k}");
+        assert_eq!(a[1].as_f64(), Some(0.0));
+    }
+}
+
+#[test]
+fn sim_refuses_dynamic_circuits_and_outcomes_handles_them() {
+    let path = example("teleport.qasm3");
+    let p = path.to_str().expect("utf-8 path");
+    let out = eqisa().args(["sim", p]).output().expect("runs");
+    assert!(!out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("dynamic"), "{err}");
+    let v = run_json(&["sim", "--outcomes", "--json", p]);
+    assert_eq!(v["clbits"], 3);
+    let total: f64 = v["outcomes"]
+        .as_object()
+        .expect("outcomes")
+        .values()
+        .map(|p| p.as_f64().expect("probability"))
+        .sum();
+    assert!((total - 1.0).abs() < 1e-12);
+}
+
+#[test]
+fn errors_name_file_line_and_column_and_exit_non_zero() {
+    let dir = std::env::temp_dir().join(format!("eqisa-cli-test-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("temp dir");
+    let file = dir.join("bad.qasm");
+    std::fs::write(
+        &file,
+        "OPENQASM 2.0;\ninclude \"qelib1.inc\";\nqreg q[2];\ncx q[0], q[5];\n",
+    )
+    .expect("writes");
+    let out = eqisa()
+        .args(["inspect", file.to_str().expect("utf-8 path")])
+        .output()
+        .expect("runs");
+    assert_eq!(out.status.code(), Some(1));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains(&format!("{}:4:12:", file.display())), "{err}");
+    assert!(err.contains("out of range"), "{err}");
+    let missing = eqisa()
+        .args(["inspect", "/nonexistent/file.qasm"])
+        .output()
+        .expect("runs");
+    assert_eq!(missing.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&missing.stderr).contains("/nonexistent/file.qasm"));
+    std::fs::remove_dir_all(&dir).ok();
+}

@@ -13,7 +13,7 @@ use crate::ir::{Circuit, GateEntry, GateId, GateKind, IfBlock, Modifier, Op};
 
 /// Most standard-gate applications one expansion may produce (guards against definitions that
 /// double at every level).
-pub const MAX_EXPANSION: u64 = 100_000_000;
+pub const MAX_EXPANSION: u64 = 10_000_000;
 /// Deepest chain of definitions followed.
 pub const MAX_DEPTH: usize = 256;
 
@@ -223,10 +223,17 @@ impl Unroller<'_> {
                 modifiers: a.modifiers.to_vec(),
             }
         };
+        // A modified gate takes the application's operands (controls included); the plain
+        // library gate its own.
+        let num_qubits = if a.modifiers.is_empty() {
+            a.gate.num_qubits()
+        } else {
+            a.qubits.len()
+        };
         self.out.gates.push(GateEntry {
             name: name.clone(),
-            num_qubits: a.qubits.len() as u32,
-            num_params: a.params.len() as u32,
+            num_qubits: num_qubits as u32,
+            num_params: a.gate.num_params() as u32,
             kind,
         });
         self.table.insert(name, id);

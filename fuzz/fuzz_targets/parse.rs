@@ -64,7 +64,11 @@ fuzz_target!(|data: &[u8]| {
         return;
     }
     let step = 1 + usize::from(data.first().copied().unwrap_or(0) % 8);
-    let name = if data.len() % 2 == 0 { "f.qasm" } else { "f.qasm3" };
+    let name = if data.len().is_multiple_of(2) {
+        "f.qasm"
+    } else {
+        "f.qasm3"
+    };
     let dir = PathBuf::from("/nonexistent-eqisa-fuzz-dir");
     let chunked = eqisa_circuits::parse_reader(Trickle { data, step }, Arc::from(name), dir);
     check(data, &chunked);
@@ -78,7 +82,11 @@ fuzz_target!(|data: &[u8]| {
                 assert_eq!(a.pos(), b.pos(), "{a} / {b}");
                 assert_eq!(a.kind(), b.kind(), "{a} / {b}");
             }
-            (a, b) => panic!("chunked {:?} / whole {:?}", a.as_ref().err(), b.as_ref().err()),
+            (a, b) => panic!(
+                "chunked {:?} / whole {:?}",
+                a.as_ref().err(),
+                b.as_ref().err()
+            ),
         }
     }
 });

@@ -159,6 +159,16 @@ impl Builder {
         }
     }
 
+    /// Reserve room for a program of `bytes` bytes, so the operation arrays never grow by
+    /// copying (which would briefly hold two copies). Untouched capacity costs no memory.
+    pub fn reserve_for(&mut self, bytes: u64) {
+        // Typical densities: a statement per ~14 bytes, 1.3 operands and 0.5 angles each.
+        let ops = (bytes / 12) as usize;
+        self.circuit.ops.reserve(ops);
+        self.circuit.qubits.reserve(ops * 3 / 2);
+        self.circuit.params.reserve(ops / 2);
+    }
+
     /// Finish: the circuit.
     pub fn finish(self) -> Circuit {
         self.circuit

@@ -82,13 +82,26 @@ pub fn parse_file(path: impl AsRef<Path>) -> Result<Circuit, QasmError> {
         source,
     })?;
     let dir = path.parent().map(Path::to_path_buf).unwrap_or_default();
-    parse_reader(file, name, dir)
+    let size = file.metadata().map(|m| m.len()).unwrap_or(0);
+    parse_reader_sized(file, name, dir, size)
 }
 
 /// Parse a program from a reader (a file, stdin). `name` appears in errors, `dir` is where
 /// includes are looked for.
 pub fn parse_reader(reader: impl Read, name: Arc<str>, dir: PathBuf) -> Result<Circuit, QasmError> {
+    parse_reader_sized(reader, name, dir, 0)
+}
+
+/// [`parse_reader`] with the expected size of the text, to size the IR up front.
+fn parse_reader_sized(
+    reader: impl Read,
+    name: Arc<str>,
+    dir: PathBuf,
+    size_hint: u64,
+) -> Result<Circuit, QasmError> {
     let mut b = Builder::new(default_version(&name));
+    // Cap the hint: a special file may report any size.
+    b.reserve_for(size_hint.min(1 << 32));
     let mut chunks = chunker::Chunker::new(reader);
     let mut line = 1u32;
     let mut first = true;

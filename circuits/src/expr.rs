@@ -138,7 +138,7 @@ impl Expr {
     }
 
     /// `-e`, folded when constant.
-    pub fn neg(e: Expr) -> Expr {
+    pub fn negated(e: Expr) -> Expr {
         Expr::Neg(Box::new(e)).folded()
     }
 

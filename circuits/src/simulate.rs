@@ -299,9 +299,7 @@ fn settle(b: &mut Branch, qubit: u32, outcome: bool, is_reset: bool, op: &Op) {
             );
             b.state.apply(&x, &[qubit]);
         }
-    } else if let Some(c) = clbit_of(op) {
-        if let Some(bit) = b.bits.get_mut(c as usize) {
-            *bit = outcome;
-        }
+    } else if let Some(bit) = clbit_of(op).and_then(|c| b.bits.get_mut(c as usize)) {
+        *bit = outcome;
     }
 }

@@ -22,7 +22,7 @@ fn counts_and_errors_match_qiskit() {
         if let Some(err) = rec.get("qiskit_error").and_then(|e| e.as_str()) {
             // Qiskit's message holds "name:LINE,COL:" or "LINE,COL:".
             let line: u32 = err
-                .split(|c: char| c == ':' || c == '"' || c == '\'')
+                .split([':', '"', '\''])
                 .filter_map(|part| part.split(',').next()?.trim().parse().ok())
                 .next()
                 .expect("a line number in Qiskit's error");
@@ -118,7 +118,8 @@ fn state_vectors_match_qiskit() {
         match eqisa_circuits::simulate::statevector(&c) {
             Ok(state) => {
                 let f = state.fidelity(&expected);
-                if !(f >= 1.0 - 1e-9) {
+                // NaN must fail too, hence not `f < 1 - 1e-9`.
+                if f.is_nan() || f < 1.0 - 1e-9 {
                     failures.push(format!("{file}: fidelity {f}"));
                 }
             }

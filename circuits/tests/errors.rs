@@ -564,11 +564,23 @@ fn long_operator_chains_are_bounded_too() {
     assert!(matches!(kind, ErrorKind::NestingDepth(_)), "{kind:?}");
     let (_, _, kind) = err(&h3(&format!("if ({}c[0]) x q[0];", "c[0] || ".repeat(n))));
     assert!(matches!(kind, ErrorKind::NestingDepth(_)), "{kind:?}");
-    // Chains of a few hundred terms are fine.
-    let c = parse_str(&h2(&format!("rz({}1) q[0];", "1+".repeat(500))), "t").unwrap();
-    assert_eq!(c.params, [501.0]);
+    // Chains up to the limit are fine (and evaluate, clone and drop within a test thread's
+    // stack in debug builds).
+    let c = parse_str(&h2(&format!("rz({}1) q[0];", "1+".repeat(990))), "t").unwrap();
+    assert_eq!(c.params, [991.0]);
     let c = parse_str(
-        &h3(&format!("if ({}c[1]) x q[0];", "c[0] || ".repeat(500))),
+        &h2(&format!("gate g(a) b {{ rz({}a) b; }}", "a*".repeat(990))),
+        "t",
+    )
+    .unwrap();
+    let copy = c.clone();
+    drop(c);
+    assert_eq!(
+        copy.gates.len(),
+        parse_str(H2, "t").unwrap().gates.len() + 1
+    );
+    let c = parse_str(
+        &h3(&format!("if ({}c[1]) x q[0];", "c[0] || ".repeat(990))),
         "t",
     )
     .unwrap();

@@ -141,11 +141,11 @@ fn skip_ws_and_comments(i: &str) -> &str {
                 };
                 continue;
             }
-            if b[k + 1] == b'*' {
-                if let Some(n) = i[k + 2..].find("*/") {
-                    k += n + 4;
-                    continue;
-                }
+            if b[k + 1] == b'*'
+                && let Some(n) = i[k + 2..].find("*/")
+            {
+                k += n + 4;
+                continue;
             }
         }
         return &i[k..];
@@ -415,7 +415,7 @@ impl ExprParser<'_> {
                     r,
                     match e {
                         Expr::Num(v) => (Expr::Num(-v), h),
-                        e => (Expr::neg(e), taller(h, 0, i)?),
+                        e => (Expr::negated(e), taller(h, 0, i)?),
                     },
                 ))
             }

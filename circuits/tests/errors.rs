@@ -137,6 +137,14 @@ fn gate_body_using_a_global_register() {
     // Qiskit: "'q' is not defined in this scope".
     assert_err!(h2("gate g b { x q[0]; }"), 5, 14, ErrorKind::UndefinedQubit(ref n) if n == "q");
     assert_err!(h2("gate g b { cx b, q; }"), 5, 18, ErrorKind::UndefinedQubit(ref n) if n == "q");
+    // Also in a barrier, which is otherwise dropped from the body (Qiskit rejects it too).
+    assert_err!(h2("gate g a { x a; barrier q; }"), 5, 25, ErrorKind::UndefinedQubit(ref n) if n == "q");
+    assert_err!(
+        h2("gate g a { barrier a[0]; }"),
+        5,
+        22,
+        ErrorKind::Invalid(_)
+    );
 }
 
 // ---- operands ----------------------------------------------------------------------------

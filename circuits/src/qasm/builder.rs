@@ -483,7 +483,6 @@ impl Builder {
         &mut self,
         mods: &[ModAst<'_>],
         name: &Ident<'_>,
-        scope_is_body: bool,
         src: &mut Source<'_>,
     ) -> Result<GateId, QasmError> {
         let base = self.lookup_gate(name, src)?;
@@ -539,7 +538,6 @@ impl Builder {
                 }
             }
         }
-        let _ = scope_is_body;
         label.push_str(name.name);
         if let Some(id) = self.gate_names.get(&label) {
             return Ok(*id);
@@ -599,7 +597,7 @@ impl Builder {
         at: &str,
         src: &mut Source<'_>,
     ) -> Result<(), QasmError> {
-        let gate = self.resolve_call_gate(mods, name, false, src)?;
+        let gate = self.resolve_call_gate(mods, name, src)?;
         self.check_signature(gate, name, params.len(), args.len(), src)?;
         let p0 = self.circuit.params.len() as u32;
         for (e, e_at) in params {
@@ -786,15 +784,12 @@ impl Builder {
     /// A statement inside an `if` block: operations only.
     fn body_statement(&mut self, s: &Stmt<'_>, src: &mut Source<'_>) -> Result<(), QasmError> {
         match s {
-            Stmt::Call { at, .. }
-            | Stmt::Measure { at, .. }
-            | Stmt::Reset { at, .. }
-            | Stmt::Barrier { at, .. }
-            | Stmt::Delay { at, .. }
-            | Stmt::If { at, .. } => {
-                let _ = at;
-                self.statement(s, src)
-            }
+            Stmt::Call { .. }
+            | Stmt::Measure { .. }
+            | Stmt::Reset { .. }
+            | Stmt::Barrier { .. }
+            | Stmt::Delay { .. }
+            | Stmt::If { .. } => self.statement(s, src),
             Stmt::Version { at, .. } | Stmt::Include { at, .. } => Err(src.err(
                 at,
                 ErrorKind::Invalid("only operations may appear inside an 'if'".into()),
@@ -895,7 +890,7 @@ impl Builder {
                 ErrorKind::Invalid("only gate applications may appear in a gate body".into()),
             ));
         };
-        let gate = self.resolve_call_gate(mods, name, true, src)?;
+        let gate = self.resolve_call_gate(mods, name, src)?;
         self.check_signature(gate, name, params.len(), args.len(), src)?;
         let mut idx = Vec::with_capacity(args.len());
         for a in args.iter() {

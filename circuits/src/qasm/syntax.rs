@@ -555,17 +555,14 @@ pub enum Stmt<'a> {
     },
     Reset {
         args: SmallVec<[Arg<'a>; 2]>,
-        at: &'a str,
     },
     /// `barrier;` (OpenQASM 3) has no operands: all qubits.
     Barrier {
         args: SmallVec<[Arg<'a>; 2]>,
-        at: &'a str,
     },
     Delay {
         duration: Duration,
         args: SmallVec<[Arg<'a>; 2]>,
-        at: &'a str,
     },
     If {
         cond: CondAst<'a>,
@@ -647,8 +644,8 @@ impl StmtParser<'_> {
                         args(r, "a qubit")?
                     };
                     let (r, _) = punct(";", "';' ending the statement")(r)?;
-                    // Skipped by `gate_def`: a barrier has no effect on the gate's action.
-                    Ok((r, Some(Stmt::Barrier { args: a, at })))
+                    // Checked and dropped by `gate_def`: no effect on the gate's action.
+                    Ok((r, Some(Stmt::Barrier { args: a })))
                 }
                 "OPENQASM" | "include" | "qreg" | "creg" | "qubit" | "bit" | "gate" | "opaque"
                 | "measure" | "reset" | "delay" | "if" | "else" => fail(
@@ -742,7 +739,7 @@ impl StmtParser<'_> {
             "reset" => {
                 let (r, a) = args(r, "a qubit or register")?;
                 let (r, _) = punct(";", "';' ending the statement")(r)?;
-                (r, Stmt::Reset { args: a, at })
+                (r, Stmt::Reset { args: a })
             }
             "barrier" => {
                 let (r2, _) = ws(r)?;
@@ -752,7 +749,7 @@ impl StmtParser<'_> {
                     args(r, "a qubit or register")?
                 };
                 let (r, _) = punct(";", "';' ending the statement")(r)?;
-                (r, Stmt::Barrier { args: a, at })
+                (r, Stmt::Barrier { args: a })
             }
             "delay" => {
                 let (r, _) = punct("[", "'[' and a duration")(r)?;
@@ -785,7 +782,6 @@ impl StmtParser<'_> {
                     Stmt::Delay {
                         duration: Duration { value, unit },
                         args: a,
-                        at,
                     },
                 )
             }
@@ -987,7 +983,23 @@ impl StmtParser<'_> {
             }
             let (r2, s) = body_parser.statement(r2, depth + 1)?;
             match s {
-                Some(Stmt::Barrier { .. }) => {}
+                // A barrier has no effect on the gate's action, but its operands must be the
+                // gate's own qubits.
+                Some(Stmt::Barrier { args, .. }) => {
+                    for a in &args {
+                        if !qubits.iter().any(|q| q.name == a.name.name) {
+                            return fail(a.name.at, ErrorKind::UndefinedQubit(a.name.name.into()));
+                        }
+                        if let Some((_, i_at)) = a.index {
+                            return fail(
+                                i_at,
+                                ErrorKind::Invalid(
+                                    "gate bodies cannot index qubit arguments".into(),
+                                ),
+                            );
+                        }
+                    }
+                }
                 Some(s) => body.push(s),
                 None => return expected(r2, "'}' closing the gate body"),
             }

@@ -136,5 +136,3 @@ fn parse_reader_sized(
     Ok(b.finish())
 }
 
-#[cfg(test)]
-mod tests;

@@ -214,7 +214,12 @@ impl Expr {
 /// explicit exponent form OpenQASM 2 accepts.
 pub fn write_number(out: &mut impl fmt::Write, v: f64) -> fmt::Result {
     if v.is_finite() && v == v.trunc() && v.abs() < 1e15 {
-        write!(out, "{v:.1}")
+        if v < 0.0 {
+            // Unary minus binds looser than `^`: parenthesise so `(-2)^2` reads back as 4.
+            write!(out, "({v:.1})")
+        } else {
+            write!(out, "{v:.1}")
+        }
     } else if v < 0.0 {
         // A leading minus is unary negation in the grammar; parenthesise so it binds tightly.
         write!(out, "({v:e})")

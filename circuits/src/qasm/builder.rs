@@ -234,6 +234,10 @@ impl Builder {
                 Ok(())
             }
             Stmt::Delay { duration, args, .. } => {
+                if !duration.value.is_finite() {
+                    let at = args.first().map_or("", |a| a.name.at);
+                    return Err(src.err(at, ErrorKind::NonFinite(duration.value)));
+                }
                 let d = self.circuit.durations.len() as u32;
                 self.circuit.durations.push(*duration);
                 for a in args {

@@ -100,8 +100,9 @@ fn parse_reader_sized(
     size_hint: u64,
 ) -> Result<Circuit, QasmError> {
     let mut b = Builder::new(default_version(&name));
-    // Cap the hint: a special file may report any size.
-    b.reserve_for(size_hint.min(1 << 32));
+    // Cap the hint: a special file may report any size, and beyond 64 MiB growing is cheap
+    // next to parsing.
+    b.reserve_for(size_hint.min(64 << 20));
     let mut chunks = chunker::Chunker::new(reader);
     let mut line = 1u32;
     let mut first = true;
@@ -114,7 +115,12 @@ fn parse_reader_sized(
             Err(e) => {
                 let good = &bytes[..e.valid_up_to()];
                 let l = line + good.iter().filter(|&&c| c == b'\n').count() as u32;
-                let col = good.iter().rev().take_while(|&&c| c != b'\n').count() as u32 + 1;
+                let line_start = good.iter().rposition(|&c| c == b'\n').map_or(0, |k| k + 1);
+                // The valid prefix is UTF-8, so its characters can be counted.
+                let col = std::str::from_utf8(&good[line_start..])
+                    .map_or(good.len() - line_start, |s| s.chars().count())
+                    as u32
+                    + 1;
                 return Err(QasmError::At {
                     pos: crate::error::SourcePos {
                         file: name.clone(),

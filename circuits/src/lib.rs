@@ -12,6 +12,7 @@ pub mod qasm;
 pub mod simulate;
 pub mod statevector;
 pub mod stats;
+pub mod synth;
 pub mod unroll;
 
 pub use error::{ErrorKind, QasmError, SourcePos};

@@ -141,4 +141,3 @@ fn parse_reader_sized(
     }
     Ok(b.finish())
 }
-

@@ -7,6 +7,7 @@ pub mod error;
 pub mod expr;
 pub mod gates;
 pub mod ir;
+pub mod lower;
 pub mod matrix;
 pub mod qasm;
 pub mod simulate;

@@ -2,6 +2,8 @@
 //! the synthesisers, exact recognition of Clifford+T rotations, gridsynth (Ross–Selinger, via
 //! rsgridsynth) and the Solovay–Kitaev method the EQISA paper uses.
 
+pub mod euler;
+
 use crate::matrix::{C64, Matrix};
 
 /// A single-qubit gate of the Clifford+T alphabet (`clifford+t` target, single-qubit part).

@@ -79,6 +79,9 @@ pub struct GateEntry {
     pub num_qubits: u32,
     pub num_params: u32,
     pub kind: GateKind,
+    /// Line of the first application in the source (0 if never applied), so that later stages
+    /// can name where an unusable gate is used.
+    pub first_use: u32,
 }
 
 /// A duration of `delay[...]`.

@@ -235,6 +235,7 @@ impl Unroller<'_> {
             num_qubits: num_qubits as u32,
             num_params: a.gate.num_params() as u32,
             kind,
+            first_use: 0,
         });
         self.table.insert(name, id);
         id

@@ -1,7 +1,247 @@
 //! Lowering circuits to native targets: exact decomposition to single-qubit unitaries and CNOTs
-//! ([`decompose`]), then per-target synthesis and scheduling.
+//! ([`decompose`]), then the target's forms ([`native`]), then an ASAP schedule
+//! ([`program`]), with the fidelity cost of every approximation accounted for.
 
 pub mod decompose;
+pub mod native;
+pub mod program;
+pub mod simulate;
+pub mod target;
 
 #[cfg(test)]
 mod tests;
+
+use smallvec::SmallVec;
+
+use crate::ir::{Circuit, CondExpr, CondOp, Op, TimeUnit};
+use crate::matrix::Matrix;
+use crate::unroll::{UnrollError, expand_gate};
+use decompose::{Basic, DecomposeError, decompose};
+use program::{NativeOp, NativeProgram, TimedOp};
+use target::{TargetDesc, TargetKind};
+
+/// Why a circuit cannot be lowered.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+pub enum LowerError {
+    #[error("line {line}: gate '{gate}' cannot be lowered: {reason}")]
+    Gate {
+        gate: String,
+        line: u32,
+        reason: String,
+    },
+    #[error("the {target} target is not available yet: {reason}")]
+    TargetUnavailable {
+        target: &'static str,
+        reason: &'static str,
+    },
+}
+
+/// The result of lowering: the scheduled program and what the approximations cost.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Lowered {
+    pub program: NativeProgram,
+    /// A lower bound on the fidelity of the program's state with the source's, from the
+    /// per-rotation synthesis errors (1 when nothing was approximated).
+    pub fidelity_bound: f64,
+    /// Rotations approximated (0 on the native target, whose angles stay exact).
+    pub approximated_rotations: u64,
+}
+
+/// Builds the op list, merging consecutive unconditional `rz` on a qubit (they are virtual).
+struct Emitter {
+    ops: Vec<TimedOp>,
+    pending_rz: Vec<f64>,
+    conditions: Vec<CondExpr>,
+}
+
+impl Emitter {
+    fn flush(&mut self, q: u32) {
+        if let Some(a) = self.pending_rz.get_mut(q as usize) {
+            let angle = native::wrap(*a);
+            *a = 0.0;
+            if angle != 0.0 {
+                self.ops.push(TimedOp {
+                    op: NativeOp::Rz(angle),
+                    qubits: SmallVec::from_slice(&[q]),
+                    cond: None,
+                    start_ns: 0.0,
+                    duration_ns: 0.0,
+                });
+            }
+        }
+    }
+
+    fn push(&mut self, op: NativeOp, qubits: &[u32], cond: Option<u32>) {
+        if let (NativeOp::Rz(a), None, [q]) = (op, cond, qubits)
+            && let Some(p) = self.pending_rz.get_mut(*q as usize)
+        {
+            *p += a;
+            return;
+        }
+        for &q in qubits {
+            self.flush(q);
+        }
+        self.ops.push(TimedOp {
+            op,
+            qubits: SmallVec::from_slice(qubits),
+            cond,
+            start_ns: 0.0,
+            duration_ns: 0.0,
+        });
+    }
+
+    fn flush_all(&mut self) {
+        for q in 0..self.pending_rz.len() as u32 {
+            self.flush(q);
+        }
+    }
+}
+
+/// Lowering state for one circuit.
+struct Lowering<'c> {
+    circuit: &'c Circuit,
+    target: &'c TargetDesc,
+    out: Emitter,
+}
+
+impl Lowering<'_> {
+    fn basic(&mut self, b: &Basic, cond: Option<u32>) {
+        match b {
+            Basic::One { u, q } => self.one_qubit(u, *q, cond),
+            Basic::Cx { c, t } => match self.target.kind {
+                TargetKind::Native => {
+                    let h = hadamard();
+                    self.one_qubit(&h, *t, cond);
+                    self.out.push(NativeOp::Cz, &[*c, *t], cond);
+                    self.one_qubit(&h, *t, cond);
+                }
+                TargetKind::CliffordT => self.out.push(NativeOp::Cx, &[*c, *t], cond),
+            },
+            // A global phase is unobservable at the top level of a program.
+            Basic::Phase(_) => {}
+        }
+    }
+
+    fn one_qubit(&mut self, u: &Matrix, q: u32, cond: Option<u32>) {
+        for op in native::one_qubit(u) {
+            self.out.push(op, &[q], cond);
+        }
+    }
+
+    fn ops(&mut self, ops: &[Op], cond: Option<u32>) -> Result<(), LowerError> {
+        let c = self.circuit;
+        for op in ops {
+            match *op {
+                Op::Gate { gate, args, params } => {
+                    let (q, p) = c.gate_operands(gate, args, params);
+                    let entry = c.gate(gate);
+                    let fail = |reason: String| LowerError::Gate {
+                        gate: entry.name.clone(),
+                        line: entry.first_use,
+                        reason,
+                    };
+                    let mut basics: Vec<Basic> = Vec::new();
+                    let mut err: Option<DecomposeError> = None;
+                    expand_gate(c, gate, p, q, &mut |a| {
+                        match decompose(&a) {
+                            Ok(seq) => basics.extend(seq),
+                            Err(e) => err = Some(e),
+                        }
+                        Ok(())
+                    })
+                    .map_err(|e: UnrollError| fail(e.to_string()))?;
+                    if let Some(e) = err {
+                        return Err(fail(e.to_string()));
+                    }
+                    for b in &basics {
+                        self.basic(b, cond);
+                    }
+                }
+                Op::Measure { qubit, clbit } => {
+                    self.out.push(NativeOp::Measure { clbit }, &[qubit], cond)
+                }
+                Op::Reset { qubit } => self.out.push(NativeOp::Reset, &[qubit], cond),
+                Op::Barrier { args, len } => {
+                    let qs = c.barrier_qubits(args, len);
+                    self.out.push(NativeOp::Barrier, qs, cond);
+                }
+                Op::Delay { qubit, duration } => {
+                    let d = c.durations[duration as usize];
+                    let ns = match d.unit {
+                        TimeUnit::Dt => d.value * self.target.dt_ns,
+                        TimeUnit::Ns => d.value,
+                        TimeUnit::Us => d.value * 1e3,
+                        TimeUnit::Ms => d.value * 1e6,
+                        TimeUnit::S => d.value * 1e9,
+                    };
+                    self.out.push(NativeOp::Delay { ns }, &[qubit], cond);
+                }
+                Op::If { block } => {
+                    let b = &c.ifs[block as usize];
+                    let then_cond = self.condition(cond, b.cond.clone());
+                    self.ops(&b.then_ops, Some(then_cond))?;
+                    if !b.else_ops.is_empty() {
+                        let else_cond =
+                            self.condition(cond, CondExpr::Not(Box::new(b.cond.clone())));
+                        self.ops(&b.else_ops, Some(else_cond))?;
+                    }
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// Register a condition, conjoined with the enclosing one.
+    fn condition(&mut self, outer: Option<u32>, c: CondExpr) -> u32 {
+        let full = match outer.and_then(|o| self.out.conditions.get(o as usize)) {
+            Some(o) => CondExpr::Binary(CondOp::And, Box::new(o.clone()), Box::new(c)),
+            None => c,
+        };
+        self.out.conditions.push(full);
+        (self.out.conditions.len() - 1) as u32
+    }
+}
+
+fn hadamard() -> Matrix {
+    match crate::gates::StandardGate::H.matrix(&[]) {
+        Ok(m) => m,
+        Err(_) => Matrix::identity(1),
+    }
+}
+
+/// Lower a circuit to the target `target` describes, and schedule it.
+pub fn lower(c: &Circuit, target: &TargetDesc) -> Result<Lowered, LowerError> {
+    if target.kind == TargetKind::CliffordT {
+        return Err(LowerError::TargetUnavailable {
+            target: "clifford+t",
+            reason: "rotation synthesis (gridsynth, Solovay-Kitaev) is being built",
+        });
+    }
+    let mut l = Lowering {
+        circuit: c,
+        target,
+        out: Emitter {
+            ops: Vec::new(),
+            pending_rz: vec![0.0; c.num_qubits as usize],
+            conditions: Vec::new(),
+        },
+    };
+    l.ops(&c.ops, None)?;
+    l.out.flush_all();
+    let mut program = NativeProgram {
+        target: target.kind,
+        num_qubits: c.num_qubits,
+        num_clbits: c.num_clbits,
+        qregs: c.qregs.clone(),
+        cregs: c.cregs.clone(),
+        ops: l.out.ops,
+        conditions: l.out.conditions,
+        duration_ns: 0.0,
+    };
+    program.schedule(target);
+    Ok(Lowered {
+        program,
+        fidelity_bound: 1.0,
+        approximated_rotations: 0,
+    })
+}

@@ -144,3 +144,88 @@ fn operand_order_is_respected() {
         assert!(got.max_abs_diff(&want) < 1e-10, "{g:?}");
     }
 }
+
+mod lowering {
+    use crate::lower::simulate::exact_fidelity;
+    use crate::lower::target::{TargetDesc, TargetKind};
+    use crate::lower::{LowerError, lower};
+
+    const NATIVE_NAMES: [&str; 8] = [
+        "rz", "sx", "x", "cz", "measure", "reset", "barrier", "delay",
+    ];
+
+    fn native(text: &str) -> crate::lower::Lowered {
+        let c = crate::parse_str(text, "t.qasm").expect("parses");
+        let l = lower(&c, &TargetDesc::default_for(TargetKind::Native)).expect("lowers");
+        for name in l.program.counts().keys() {
+            assert!(NATIVE_NAMES.contains(&name.as_str()), "{name}");
+        }
+        let f = exact_fidelity(&c, &l.program).expect("static and small");
+        assert!(f > 1.0 - 1e-10, "fidelity {f}");
+        l
+    }
+
+    #[test]
+    fn native_lowering_is_exact_and_merges_virtual_rz() {
+        let l = native(
+            "OPENQASM 2.0;\ninclude \"qelib1.inc\";\nqreg q[3];\ncreg c[3];\n\
+             h q[0]; cx q[0], q[1]; ccx q[0], q[1], q[2]; rz(0.1) q[2]; rz(0.2) q[2];\n\
+             cu3(0.3, 0.4, 0.5) q[2], q[0]; rxx(0.7) q[1], q[2]; swap q[0], q[2];\n\
+             measure q -> c;\n",
+        );
+        // No two unconditional rz in a row on one qubit.
+        let ops = &l.program.ops;
+        for w in ops.windows(2) {
+            let both_rz = w[0].op.name() == "rz" && w[1].op.name() == "rz";
+            assert!(!(both_rz && w[0].qubits == w[1].qubits), "{w:?}");
+        }
+        assert!(l.program.duration_ns > 0.0);
+        assert_eq!(l.fidelity_bound, 1.0);
+    }
+
+    #[test]
+    fn schedule_is_asap_and_respects_barriers() {
+        let l = native(
+            "OPENQASM 2.0;\ninclude \"qelib1.inc\";\nqreg q[2];\nsx q[0]; sx q[0]; barrier q; sx q[1];\n",
+        );
+        let sx: Vec<_> = l
+            .program
+            .ops
+            .iter()
+            .filter(|o| o.op.name() == "sx")
+            .collect();
+        assert_eq!(sx.len(), 3);
+        assert_eq!(sx[0].start_ns, 0.0);
+        assert_eq!(sx[1].start_ns, 32.0);
+        // After the barrier, q[1] waits for q[0].
+        assert_eq!(sx[2].start_ns, 64.0);
+        assert_eq!(l.program.duration_ns, 96.0);
+    }
+
+    #[test]
+    fn opaque_gates_are_named_with_their_line() {
+        let c = crate::parse_str(
+            "OPENQASM 2.0;\nqreg q[1];\nopaque magic a;\n\nmagic q[0];\n",
+            "t.qasm",
+        )
+        .expect("parses");
+        let e = lower(&c, &TargetDesc::default_for(TargetKind::Native)).expect_err("opaque");
+        assert!(
+            matches!(&e, LowerError::Gate { gate, line: 5, .. } if gate == "magic"),
+            "{e}"
+        );
+    }
+
+    #[test]
+    fn qasm2_output_reparses_to_the_same_state() {
+        let text = "OPENQASM 2.0;\ninclude \"qelib1.inc\";\nqreg q[3];\n\
+                    h q[0]; cp(0.3) q[0], q[1]; ry(-1.1) q[2]; cswap q[0], q[1], q[2];\n";
+        let c = crate::parse_str(text, "t.qasm").expect("parses");
+        let l = lower(&c, &TargetDesc::default_for(TargetKind::Native)).expect("lowers");
+        let out = l.program.to_qasm2().expect("qasm2");
+        let back = crate::parse_str(&out, "out.qasm").expect("our output parses");
+        let a = crate::simulate::statevector(&c).expect("sim");
+        let b = crate::simulate::statevector(&back).expect("sim");
+        assert!(a.fidelity(b.amplitudes()) > 1.0 - 1e-12);
+    }
+}

@@ -152,6 +152,7 @@ impl Builder {
             num_qubits: g.num_qubits() as u32,
             num_params: g.num_params() as u32,
             kind: GateKind::Standard(g),
+            first_use: 0,
         });
         self.gate_names.insert(name.to_string(), id);
         if library {
@@ -552,6 +553,7 @@ impl Builder {
             num_qubits: b.num_qubits + extra_qubits as u32,
             num_params: b.num_params,
             kind: GateKind::Modified { base, modifiers },
+            first_use: 0,
         };
         let id = GateId(self.circuit.gates.len() as u32);
         self.circuit.gates.push(entry);
@@ -603,6 +605,10 @@ impl Builder {
     ) -> Result<(), QasmError> {
         let gate = self.resolve_call_gate(mods, name, src)?;
         self.check_signature(gate, name, params.len(), args.len(), src)?;
+        if self.circuit.gates[gate.0 as usize].first_use == 0 {
+            let line = src.pos(at).line;
+            self.circuit.gates[gate.0 as usize].first_use = line;
+        }
         let p0 = self.circuit.params.len() as u32;
         for (e, e_at) in params {
             let v = e.eval(&[]);
@@ -870,6 +876,7 @@ impl Builder {
             num_qubits: qubits.len() as u32,
             num_params: params.len() as u32,
             kind,
+            first_use: 0,
         });
         self.gate_names.insert(name.name.to_string(), id);
         Ok(())

@@ -24,6 +24,9 @@ enum Command {
     /// Final state vector of a static circuit from |0…0⟩ (qubit 0 least significant), or with
     /// --outcomes the exact distribution of classical results of a dynamic circuit.
     Sim(commands::sim::Args),
+    /// Lower a circuit to a native target (gates, then an ASAP schedule) and report its ops,
+    /// depth, duration and fidelity; -o writes the result as OpenQASM 2.
+    Compile(commands::compile::Args),
 }
 
 fn main() -> ExitCode {
@@ -31,6 +34,7 @@ fn main() -> ExitCode {
     let result = match cli.command {
         Command::Inspect(a) => commands::inspect::run(&a),
         Command::Sim(a) => commands::sim::run(&a),
+        Command::Compile(a) => commands::compile::run(&a),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

@@ -125,3 +125,68 @@ fn errors_name_file_line_and_column_and_exit_non_zero() {
     assert!(String::from_utf8_lossy(&missing.stderr).contains("/nonexistent/file.qasm"));
     std::fs::remove_dir_all(&dir).ok();
 }
+
+#[test]
+fn compile_native_reports_the_documented_keys_and_writes_loadable_qasm() {
+    let out_file = std::env::temp_dir().join(format!("eqisa-compile-{}.qasm", std::process::id()));
+    let path = example("qft4.qasm");
+    let v = run_json(&[
+        "compile",
+        "--json",
+        "--target",
+        "native",
+        path.to_str().expect("utf-8 path"),
+        "-o",
+        out_file.to_str().expect("utf-8 path"),
+    ]);
+    for key in [
+        "ops",
+        "t_count",
+        "depth",
+        "duration_ns",
+        "fidelity_bound",
+        "fidelity_exact",
+    ] {
+        assert!(v.get(key).is_some(), "missing {key}");
+    }
+    assert_eq!(v["t_count"], 0);
+    assert_eq!(v["fidelity_bound"], 1.0);
+    assert!(v["fidelity_exact"].as_f64().expect("computed") > 1.0 - 1e-10);
+    let ops = v["ops"].as_object().expect("ops");
+    for name in ops.keys() {
+        assert!(
+            ["rz", "sx", "x", "cz", "measure", "barrier"].contains(&name.as_str()),
+            "{name}"
+        );
+    }
+    // The written program loads and has the same counts.
+    let back = run_json(&["inspect", "--json", out_file.to_str().expect("utf-8 path")]);
+    assert_eq!(back["ops"], v["ops"]);
+    std::fs::remove_file(&out_file).ok();
+}
+
+#[test]
+fn compile_rejects_a_target_file_of_the_wrong_kind() {
+    let path = example("bell.qasm");
+    let toml = std::env::temp_dir().join(format!("eqisa-target-{}.toml", std::process::id()));
+    std::fs::write(
+        &toml,
+        "name = \"t\"\nkind = \"native\"\ndt_ns = 1\n[durations_ns]\nrz = 0\nsx = 1\nx = 1\ncz = 1\nmeasure = 1\nreset = 1\n",
+    )
+    .expect("writes");
+    let out = eqisa()
+        .args([
+            "compile",
+            "--target",
+            "clifford+t",
+            "--target-file",
+            toml.to_str().expect("utf-8 path"),
+            path.to_str().expect("utf-8 path"),
+        ])
+        .output()
+        .expect("runs");
+    assert_eq!(out.status.code(), Some(1));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("describes a native target"), "{err}");
+    std::fs::remove_file(&toml).ok();
+}

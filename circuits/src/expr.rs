@@ -220,6 +220,13 @@ pub fn write_number(out: &mut impl fmt::Write, v: f64) -> fmt::Result {
         } else {
             write!(out, "{v:.1}")
         }
+    } else if v.is_finite() && (1e-5..1e15).contains(&v.abs()) {
+        // Plain decimals where they are short; Rust prints the shortest round-trip form.
+        if v < 0.0 {
+            write!(out, "({v})")
+        } else {
+            write!(out, "{v}")
+        }
     } else if v < 0.0 {
         // A leading minus is unary negation in the grammar; parenthesise so it binds tightly.
         write!(out, "({v:e})")

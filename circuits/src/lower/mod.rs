@@ -102,23 +102,73 @@ struct Lowering<'c> {
     circuit: &'c Circuit,
     target: &'c TargetDesc,
     out: Emitter,
+    /// Unconditional single-qubit unitaries not yet emitted, per qubit: consecutive ones are
+    /// multiplied into one before synthesis.
+    pending: Vec<Option<Matrix>>,
 }
 
 impl Lowering<'_> {
+    /// Emit the pending single-qubit unitary of `q`, if any.
+    fn flush(&mut self, q: u32) {
+        if let Some(u) = self.pending.get_mut(q as usize).and_then(Option::take) {
+            self.one_qubit(&u, q, None);
+        }
+    }
+
+    fn flush_qubits(&mut self, qubits: &[u32]) {
+        for &q in qubits {
+            self.flush(q);
+        }
+    }
+
     fn basic(&mut self, b: &Basic, cond: Option<u32>) {
         match b {
-            Basic::One { u, q } => self.one_qubit(u, *q, cond),
-            Basic::Cx { c, t } => match self.target.kind {
-                TargetKind::Native => {
-                    let h = hadamard();
-                    self.one_qubit(&h, *t, cond);
-                    self.out.push(NativeOp::Cz, &[*c, *t], cond);
-                    self.one_qubit(&h, *t, cond);
+            Basic::One { u, q } if cond.is_none() => {
+                if let Some(slot) = self.pending.get_mut(*q as usize) {
+                    *slot = Some(match slot.take() {
+                        Some(prev) => u.mul(&prev),
+                        None => u.clone(),
+                    });
                 }
-                TargetKind::CliffordT => self.out.push(NativeOp::Cx, &[*c, *t], cond),
-            },
+            }
+            Basic::One { u, q } => {
+                self.flush(*q);
+                self.one_qubit(u, *q, cond)
+            }
+            Basic::Cx { c, t } => self.cx(*c, *t, cond),
             // A global phase is unobservable at the top level of a program.
             Basic::Phase(_) => {}
+        }
+    }
+
+    fn cx(&mut self, c: u32, t: u32, cond: Option<u32>) {
+        match self.target.kind {
+            // cx = h·cz·h on the target; unconditional h's fuse with their neighbours.
+            TargetKind::Native if cond.is_none() => {
+                let h = hadamard();
+                if let Some(slot) = self.pending.get_mut(t as usize) {
+                    *slot = Some(match slot.take() {
+                        Some(prev) => h.mul(&prev),
+                        None => h.clone(),
+                    });
+                }
+                self.flush_qubits(&[c, t]);
+                self.out.push(NativeOp::Cz, &[c, t], None);
+                if let Some(slot) = self.pending.get_mut(t as usize) {
+                    *slot = Some(h);
+                }
+            }
+            TargetKind::Native => {
+                self.flush_qubits(&[c, t]);
+                let h = hadamard();
+                self.one_qubit(&h, t, cond);
+                self.out.push(NativeOp::Cz, &[c, t], cond);
+                self.one_qubit(&h, t, cond);
+            }
+            TargetKind::CliffordT => {
+                self.flush_qubits(&[c, t]);
+                self.out.push(NativeOp::Cx, &[c, t], cond)
+            }
         }
     }
 
@@ -158,11 +208,16 @@ impl Lowering<'_> {
                     }
                 }
                 Op::Measure { qubit, clbit } => {
+                    self.flush(qubit);
                     self.out.push(NativeOp::Measure { clbit }, &[qubit], cond)
                 }
-                Op::Reset { qubit } => self.out.push(NativeOp::Reset, &[qubit], cond),
+                Op::Reset { qubit } => {
+                    self.flush(qubit);
+                    self.out.push(NativeOp::Reset, &[qubit], cond)
+                }
                 Op::Barrier { args, len } => {
                     let qs = c.barrier_qubits(args, len);
+                    self.flush_qubits(qs);
                     self.out.push(NativeOp::Barrier, qs, cond);
                 }
                 Op::Delay { qubit, duration } => {
@@ -174,9 +229,14 @@ impl Lowering<'_> {
                         TimeUnit::Ms => d.value * 1e6,
                         TimeUnit::S => d.value * 1e9,
                     };
+                    self.flush(qubit);
                     self.out.push(NativeOp::Delay { ns }, &[qubit], cond);
                 }
                 Op::If { block } => {
+                    // Conditional operations stay in order with everything before them.
+                    for q in 0..c.num_qubits {
+                        self.flush(q);
+                    }
                     let b = &c.ifs[block as usize];
                     let then_cond = self.condition(cond, b.cond.clone());
                     self.ops(&b.then_ops, Some(then_cond))?;
@@ -225,8 +285,12 @@ pub fn lower(c: &Circuit, target: &TargetDesc) -> Result<Lowered, LowerError> {
             pending_rz: vec![0.0; c.num_qubits as usize],
             conditions: Vec::new(),
         },
+        pending: vec![None; c.num_qubits as usize],
     };
     l.ops(&c.ops, None)?;
+    for q in 0..c.num_qubits {
+        l.flush(q);
+    }
     l.out.flush_all();
     let mut program = NativeProgram {
         target: target.kind,

@@ -143,6 +143,44 @@ impl NativeProgram {
         m
     }
 
+    /// Depth as Qiskit counts it: longest path through qubit and bit wires; a barrier aligns
+    /// its qubits without adding a step.
+    pub fn depth(&self) -> u64 {
+        let nq = self.num_qubits as usize;
+        let mut level = vec![0u64; nq + self.num_clbits as usize];
+        let mut wires: Vec<usize> = Vec::new();
+        let mut bits = Vec::new();
+        let mut best = 0;
+        for op in &self.ops {
+            wires.clear();
+            wires.extend(op.qubits.iter().map(|&q| q as usize));
+            if let NativeOp::Measure { clbit } = op.op {
+                wires.push(nq + clbit as usize);
+            }
+            if let Some(c) = op.cond.and_then(|c| self.conditions.get(c as usize)) {
+                bits.clear();
+                collect_bits(c, &self.cregs, &mut bits);
+                wires.extend(bits.iter().map(|&b| nq + b as usize));
+            }
+            wires.sort_unstable();
+            wires.dedup();
+            let d = wires
+                .iter()
+                .filter_map(|&w| level.get(w))
+                .copied()
+                .max()
+                .unwrap_or(0);
+            let next = if op.op == NativeOp::Barrier { d } else { d + 1 };
+            for &w in &wires {
+                if let Some(l) = level.get_mut(w) {
+                    *l = next;
+                }
+            }
+            best = best.max(next);
+        }
+        best
+    }
+
     /// Number of T and T† gates.
     pub fn t_count(&self) -> u64 {
         self.ops.iter().filter(|o| o.op.is_t()).count() as u64

@@ -186,20 +186,22 @@ mod lowering {
     #[test]
     fn schedule_is_asap_and_respects_barriers() {
         let l = native(
-            "OPENQASM 2.0;\ninclude \"qelib1.inc\";\nqreg q[2];\nsx q[0]; sx q[0]; barrier q; sx q[1];\n",
+            "OPENQASM 2.0;\ninclude \"qelib1.inc\";\nqreg q[3];\n\
+             sx q[0]; cz q[0], q[1]; barrier q[1], q[2]; sx q[2];\n",
         );
-        let sx: Vec<_> = l
-            .program
-            .ops
-            .iter()
-            .filter(|o| o.op.name() == "sx")
-            .collect();
-        assert_eq!(sx.len(), 3);
-        assert_eq!(sx[0].start_ns, 0.0);
-        assert_eq!(sx[1].start_ns, 32.0);
-        // After the barrier, q[1] waits for q[0].
-        assert_eq!(sx[2].start_ns, 64.0);
-        assert_eq!(l.program.duration_ns, 96.0);
+        let find = |name: &str, q: u32| {
+            l.program
+                .ops
+                .iter()
+                .find(|o| o.op.name() == name && o.qubits.contains(&q))
+                .unwrap_or_else(|| panic!("{name} on {q}"))
+                .clone()
+        };
+        assert_eq!(find("sx", 0).start_ns, 0.0);
+        assert_eq!(find("cz", 0).start_ns, 32.0);
+        // After the barrier, q[2] waits for q[1], busy until the cz ends at 100 ns.
+        assert_eq!(find("sx", 2).start_ns, 100.0);
+        assert_eq!(l.program.duration_ns, 132.0);
     }
 
     #[test]

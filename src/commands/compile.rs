@@ -1,0 +1,116 @@
+//! `eqisa compile`: lower a circuit to a native target, schedule it, and report what it cost.
+
+use std::collections::BTreeMap;
+use std::path::PathBuf;
+
+use eqisa_circuits::lower::lower;
+use eqisa_circuits::lower::simulate::exact_fidelity;
+use eqisa_circuits::lower::target::{TargetDesc, TargetKind};
+use serde::Serialize;
+
+use super::CmdResult;
+
+/// Targets on the command line.
+#[derive(Clone, Copy, Debug, clap::ValueEnum)]
+pub enum TargetArg {
+    /// IBM-like continuous set: rz (virtual), sx, x, cz, measure, reset, delay, barrier.
+    Native,
+    /// h, s, sdg, t, tdg, x, y, z, cx, measure, reset, barrier.
+    #[value(name = "clifford+t")]
+    CliffordT,
+}
+
+/// Arguments of `eqisa compile`.
+#[derive(clap::Args)]
+pub struct Args {
+    /// OpenQASM 2 or 3 file (`-` for standard input).
+    pub file: PathBuf,
+    /// The native gate set to lower to.
+    #[arg(long, value_enum, default_value = "native")]
+    pub target: TargetArg,
+    /// A target description (TOML: name, kind, dt_ns, [durations_ns]) replacing the embedded
+    /// default's gate durations. Its kind must match --target.
+    #[arg(long, value_name = "TOML")]
+    pub target_file: Option<PathBuf>,
+    /// Write the lowered program as OpenQASM 2.
+    #[arg(short, long, value_name = "OUT.qasm")]
+    pub output: Option<PathBuf>,
+    /// Print JSON: ops, t_count, depth, duration_ns, fidelity_bound, fidelity_exact (null where
+    /// not computed).
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Serialize)]
+struct Report {
+    file: String,
+    target: &'static str,
+    ops: BTreeMap<String, u64>,
+    t_count: u64,
+    depth: u64,
+    duration_ns: f64,
+    fidelity_bound: f64,
+    fidelity_exact: Option<f64>,
+}
+
+/// Run the command.
+pub fn run(args: &Args) -> CmdResult {
+    let kind = match args.target {
+        TargetArg::Native => TargetKind::Native,
+        TargetArg::CliffordT => TargetKind::CliffordT,
+    };
+    let target = match &args.target_file {
+        Some(path) => {
+            let d = TargetDesc::from_file(path)?;
+            if d.kind != kind {
+                return Err(format!(
+                    "{}: describes a {} target, but --target is {}",
+                    path.display(),
+                    d.kind.name(),
+                    kind.name()
+                )
+                .into());
+            }
+            d
+        }
+        None => TargetDesc::default_for(kind),
+    };
+    let c = crate::input::load(&args.file)?;
+    let lowered = lower(&c, &target)?;
+    let p = &lowered.program;
+    if let Some(out) = &args.output {
+        let text = p.to_qasm2().ok_or(
+            "the program's conditions have no OpenQASM 2 form (only 'if (creg == n)' does)",
+        )?;
+        std::fs::write(out, text).map_err(|e| format!("{}: {e}", out.display()))?;
+    }
+    let report = Report {
+        file: args.file.display().to_string(),
+        target: kind.name(),
+        ops: p.counts(),
+        t_count: p.t_count(),
+        depth: p.depth(),
+        duration_ns: p.duration_ns,
+        fidelity_bound: lowered.fidelity_bound,
+        fidelity_exact: exact_fidelity(&c, p),
+    };
+    if args.json {
+        println!("{}", serde_json::to_string_pretty(&report)?);
+        return Ok(());
+    }
+    println!("file            {}", report.file);
+    println!("target          {} ({})", report.target, target.name);
+    println!("ops             {}", report.ops.values().sum::<u64>());
+    for (name, n) in &report.ops {
+        println!("  {name:<14} {n}");
+    }
+    println!("t_count         {}", report.t_count);
+    println!("depth           {}", report.depth);
+    println!("duration        {:.1} ns", report.duration_ns);
+    println!("fidelity bound  {}", report.fidelity_bound);
+    match report.fidelity_exact {
+        Some(f) => println!("fidelity exact  {f:.12}"),
+        None => println!("fidelity exact  not computed (more than 10 qubits, or dynamic)"),
+    }
+    Ok(())
+}

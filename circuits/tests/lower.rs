@@ -24,7 +24,7 @@ fn every_corpus_circuit_lowers_to_native_exactly() {
         let Ok(c) = eqisa_circuits::parse_file(dir.join(file)) else {
             continue;
         };
-        let l = match lower(&c, &target) {
+        let l = match lower(&c, &target, &Default::default()) {
             Ok(l) => l,
             Err(e) => {
                 failures.push(format!("{file}: {e}"));

@@ -3,9 +3,10 @@
 use std::collections::BTreeMap;
 use std::path::PathBuf;
 
-use eqisa_circuits::lower::lower;
+use eqisa_circuits::lower::clifford_t::{Budget, Synth};
 use eqisa_circuits::lower::simulate::exact_fidelity;
 use eqisa_circuits::lower::target::{TargetDesc, TargetKind};
+use eqisa_circuits::lower::{LowerOptions, lower};
 use serde::Serialize;
 
 use super::CmdResult;
@@ -20,6 +21,15 @@ pub enum TargetArg {
     CliffordT,
 }
 
+/// Single-qubit synthesis methods for the Clifford+T target.
+#[derive(Clone, Copy, Debug, clap::ValueEnum)]
+pub enum SynthArg {
+    /// Ross–Selinger gridsynth on Z rotations: near-optimal T-count at the ε the budget allows.
+    Gridsynth,
+    /// Solovay–Kitaev over {h, t, tdg}, as the EQISA paper does (see --sk-depth, --sk-recursion).
+    Sk,
+}
+
 /// Arguments of `eqisa compile`.
 #[derive(clap::Args)]
 pub struct Args {
@@ -32,6 +42,22 @@ pub struct Args {
     /// default's gate durations. Its kind must match --target.
     #[arg(long, value_name = "TOML")]
     pub target_file: Option<PathBuf>,
+    /// How the Clifford+T target synthesises single-qubit rotations.
+    #[arg(long, value_enum, default_value = "gridsynth")]
+    pub synth: SynthArg,
+    /// Whole-circuit fidelity budget: the error is split evenly over the approximated
+    /// rotations, and the result is refused if the bound falls short.
+    #[arg(long, default_value_t = 0.999, conflicts_with = "eps")]
+    pub fidelity: f64,
+    /// Per-rotation error (operator norm, up to phase) instead of a whole-circuit budget.
+    #[arg(long)]
+    pub eps: Option<f64>,
+    /// Solovay–Kitaev: length of the basic approximations (words over {h, t, tdg}).
+    #[arg(long, default_value_t = 3)]
+    pub sk_depth: usize,
+    /// Solovay–Kitaev: recursion degree.
+    #[arg(long, default_value_t = 3)]
+    pub sk_recursion: usize,
     /// Write the lowered program as OpenQASM 2.
     #[arg(short, long, value_name = "OUT.qasm")]
     pub output: Option<PathBuf>,
@@ -75,8 +101,23 @@ pub fn run(args: &Args) -> CmdResult {
         }
         None => TargetDesc::default_for(kind),
     };
+    if !(args.fidelity > 0.0 && args.fidelity <= 1.0) {
+        return Err(format!("--fidelity must be in (0, 1], not {}", args.fidelity).into());
+    }
+    let budget = match args.eps {
+        Some(e) if e > 0.0 && e < 1.0 => Budget::Eps(e),
+        Some(e) => return Err(format!("--eps must be in (0, 1), not {e}").into()),
+        None => Budget::Fidelity(args.fidelity),
+    };
+    let synth = match args.synth {
+        SynthArg::Gridsynth => Synth::Gridsynth,
+        SynthArg::Sk => Synth::Sk {
+            depth: args.sk_depth,
+            recursion: args.sk_recursion,
+        },
+    };
     let c = crate::input::load(&args.file)?;
-    let lowered = lower(&c, &target)?;
+    let lowered = lower(&c, &target, &LowerOptions { synth, budget })?;
     let p = &lowered.program;
     if let Some(out) = &args.output {
         let text = p.to_qasm2().ok_or(

@@ -2,6 +2,7 @@
 //! ([`decompose`]), then the target's forms ([`native`]), then an ASAP schedule
 //! ([`program`]), with the fidelity cost of every approximation accounted for.
 
+pub mod clifford_t;
 pub mod decompose;
 pub mod native;
 pub mod program;
@@ -29,11 +30,33 @@ pub enum LowerError {
         line: u32,
         reason: String,
     },
-    #[error("the {target} target is not available yet: {reason}")]
-    TargetUnavailable {
-        target: &'static str,
-        reason: &'static str,
+    #[error("line {line}: synthesising a rotation of gate '{gate}': {reason}")]
+    Synthesis {
+        gate: String,
+        line: u32,
+        reason: String,
     },
+    #[error(
+        "the fidelity budget {requested} cannot be met: the approximations reach only {bound:.6} (use a finer synthesis, or a lower --fidelity)"
+    )]
+    BudgetNotMet { requested: f64, bound: f64 },
+}
+
+/// How to lower: the synthesis method and fidelity budget (used by the Clifford+T target; the
+/// native target is exact).
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct LowerOptions {
+    pub synth: clifford_t::Synth,
+    pub budget: clifford_t::Budget,
+}
+
+impl Default for LowerOptions {
+    fn default() -> Self {
+        LowerOptions {
+            synth: clifford_t::Synth::Gridsynth,
+            budget: clifford_t::Budget::Fidelity(0.999),
+        }
+    }
 }
 
 /// The result of lowering: the scheduled program and what the approximations cost.
@@ -105,6 +128,11 @@ struct Lowering<'c> {
     /// Unconditional single-qubit unitaries not yet emitted, per qubit: consecutive ones are
     /// multiplied into one before synthesis.
     pending: Vec<Option<Matrix>>,
+    /// Clifford+T synthesis (absent on the native target).
+    synth: Option<clifford_t::Synthesizer>,
+    /// The first synthesis failure; checked after each operation.
+    failure: Option<clifford_t::SynthError>,
+    scratch: Vec<NativeOp>,
 }
 
 impl Lowering<'_> {
@@ -173,8 +201,22 @@ impl Lowering<'_> {
     }
 
     fn one_qubit(&mut self, u: &Matrix, q: u32, cond: Option<u32>) {
-        for op in native::one_qubit(u) {
-            self.out.push(op, &[q], cond);
+        match &mut self.synth {
+            None => {
+                for op in native::one_qubit(u) {
+                    self.out.push(op, &[q], cond);
+                }
+            }
+            Some(s) => {
+                self.scratch.clear();
+                if let Err(e) = s.unitary(u, &mut self.scratch) {
+                    self.failure.get_or_insert(e);
+                }
+                for k in 0..self.scratch.len() {
+                    let op = self.scratch[k];
+                    self.out.push(op, &[q], cond);
+                }
+            }
         }
     }
 
@@ -205,6 +247,15 @@ impl Lowering<'_> {
                     }
                     for b in &basics {
                         self.basic(b, cond);
+                    }
+                    // Pending unitaries are synthesised later; a failure is reported at the
+                    // first gate that reveals it.
+                    if let Some(e) = self.failure.take() {
+                        return Err(LowerError::Synthesis {
+                            gate: entry.name.clone(),
+                            line: entry.first_use,
+                            reason: e.to_string(),
+                        });
                     }
                 }
                 Op::Measure { qubit, clbit } => {
@@ -269,14 +320,12 @@ fn hadamard() -> Matrix {
     }
 }
 
-/// Lower a circuit to the target `target` describes, and schedule it.
-pub fn lower(c: &Circuit, target: &TargetDesc) -> Result<Lowered, LowerError> {
-    if target.kind == TargetKind::CliffordT {
-        return Err(LowerError::TargetUnavailable {
-            target: "clifford+t",
-            reason: "rotation synthesis (gridsynth, Solovay-Kitaev) is being built",
-        });
-    }
+/// One lowering pass with the given synthesiser (none on the native target).
+fn run(
+    c: &Circuit,
+    target: &TargetDesc,
+    synth: Option<clifford_t::Synthesizer>,
+) -> Result<(NativeProgram, Option<clifford_t::Synthesizer>), LowerError> {
     let mut l = Lowering {
         circuit: c,
         target,
@@ -286,13 +335,23 @@ pub fn lower(c: &Circuit, target: &TargetDesc) -> Result<Lowered, LowerError> {
             conditions: Vec::new(),
         },
         pending: vec![None; c.num_qubits as usize],
+        synth,
+        failure: None,
+        scratch: Vec::new(),
     };
     l.ops(&c.ops, None)?;
     for q in 0..c.num_qubits {
         l.flush(q);
     }
+    if let Some(e) = l.failure.take() {
+        return Err(LowerError::Synthesis {
+            gate: "(final single-qubit gates)".into(),
+            line: 0,
+            reason: e.to_string(),
+        });
+    }
     l.out.flush_all();
-    let mut program = NativeProgram {
+    let program = NativeProgram {
         target: target.kind,
         num_qubits: c.num_qubits,
         num_clbits: c.num_clbits,
@@ -302,10 +361,43 @@ pub fn lower(c: &Circuit, target: &TargetDesc) -> Result<Lowered, LowerError> {
         conditions: l.out.conditions,
         duration_ns: 0.0,
     };
+    Ok((program, l.synth))
+}
+
+/// Lower a circuit to the target `target` describes, and schedule it. On the Clifford+T target
+/// a first pass counts the rotations to approximate, so that a whole-circuit fidelity budget
+/// can be split evenly between them.
+pub fn lower(c: &Circuit, target: &TargetDesc, opts: &LowerOptions) -> Result<Lowered, LowerError> {
+    use clifford_t::{Budget, Synthesizer, error_for_fidelity, fidelity_for_error};
+    let (mut program, synth) = match target.kind {
+        TargetKind::Native => run(c, target, None)?,
+        TargetKind::CliffordT => {
+            let (_, counted) = run(c, target, Some(Synthesizer::counting(opts.synth)))?;
+            let needed = counted.map_or(0, |s| s.approximations).max(1);
+            let eps = match opts.budget {
+                Budget::Eps(e) => e,
+                Budget::Fidelity(f) => error_for_fidelity(f) / needed as f64,
+            };
+            run(c, target, Some(Synthesizer::new(opts.synth, eps)))?
+        }
+    };
     program.schedule(target);
+    let (bound, approximated) = match &synth {
+        Some(s) => (fidelity_for_error(s.total_error), s.approximations),
+        None => (1.0, 0),
+    };
+    if let clifford_t::Budget::Fidelity(f) = opts.budget
+        && target.kind == TargetKind::CliffordT
+        && bound < f
+    {
+        return Err(LowerError::BudgetNotMet {
+            requested: f,
+            bound,
+        });
+    }
     Ok(Lowered {
         program,
-        fidelity_bound: 1.0,
-        approximated_rotations: 0,
+        fidelity_bound: bound,
+        approximated_rotations: approximated,
     })
 }

@@ -156,7 +156,12 @@ mod lowering {
 
     fn native(text: &str) -> crate::lower::Lowered {
         let c = crate::parse_str(text, "t.qasm").expect("parses");
-        let l = lower(&c, &TargetDesc::default_for(TargetKind::Native)).expect("lowers");
+        let l = lower(
+            &c,
+            &TargetDesc::default_for(TargetKind::Native),
+            &Default::default(),
+        )
+        .expect("lowers");
         for name in l.program.counts().keys() {
             assert!(NATIVE_NAMES.contains(&name.as_str()), "{name}");
         }
@@ -211,7 +216,12 @@ mod lowering {
             "t.qasm",
         )
         .expect("parses");
-        let e = lower(&c, &TargetDesc::default_for(TargetKind::Native)).expect_err("opaque");
+        let e = lower(
+            &c,
+            &TargetDesc::default_for(TargetKind::Native),
+            &Default::default(),
+        )
+        .expect_err("opaque");
         assert!(
             matches!(&e, LowerError::Gate { gate, line: 5, .. } if gate == "magic"),
             "{e}"
@@ -223,7 +233,12 @@ mod lowering {
         let text = "OPENQASM 2.0;\ninclude \"qelib1.inc\";\nqreg q[3];\n\
                     h q[0]; cp(0.3) q[0], q[1]; ry(-1.1) q[2]; cswap q[0], q[1], q[2];\n";
         let c = crate::parse_str(text, "t.qasm").expect("parses");
-        let l = lower(&c, &TargetDesc::default_for(TargetKind::Native)).expect("lowers");
+        let l = lower(
+            &c,
+            &TargetDesc::default_for(TargetKind::Native),
+            &Default::default(),
+        )
+        .expect("lowers");
         let out = l.program.to_qasm2().expect("qasm2");
         let back = crate::parse_str(&out, "out.qasm").expect("our output parses");
         let a = crate::simulate::statevector(&c).expect("sim");

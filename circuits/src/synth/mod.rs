@@ -3,6 +3,10 @@
 //! rsgridsynth) and the Solovay–Kitaev method the EQISA paper uses.
 
 pub mod euler;
+pub mod sk;
+
+pub mod exact;
+pub mod gridsynth;
 
 use crate::matrix::{C64, Matrix};
 

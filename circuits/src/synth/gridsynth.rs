@@ -1,0 +1,1693 @@
+//! Ross–Selinger gridsynth: Clifford+T approximations of `rz(θ)` with optimal T-count, built on
+//! the geometry of the [`rsgridsynth`] crate.
+//!
+//! # What comes from rsgridsynth and what does not
+//!
+//! rsgridsynth's top-level `gridsynth_gates` is not used, for three reasons found in its source
+//! (0.2.2):
+//!
+//! * Its Diophantine step (`diophantine.rs`) stops factoring on **wall-clock** timeouts
+//!   (`diophantine_timeout`, `factoring_timeout`), so which candidate is accepted — and so the
+//!   word and even its T-count — depends on machine load. Making the timeouts huge is no fix:
+//!   when a probabilistic square-root step fails (probability 1/256 per prime) it runs Pollard
+//!   rho on a *prime* of ~100 bits, whose inner loop only ends after ~2^50 steps.
+//! * It memoises primality, square roots, factors and Diophantine solutions in process-wide
+//!   caches (some caching *failures*), so a result depends on what was synthesised before in the
+//!   same process; with `try_lock` the cache use even depends on thread timing.
+//! * Its working precision is a process-wide atomic (`common::PREC_BITS`) set per call, and the
+//!   lazily initialised π (`common::PI`) keeps the precision that was current when it was first
+//!   touched — a first call at ε = 1e-2 would leave a 24-bit π for every later call.
+//!
+//! This module therefore keeps rsgridsynth's grid-problem geometry (`EpsilonRegion`, `UnitDisk`,
+//! `solve_tdgp`) and its exact decomposition of the found unitary (`decompose_domega_unitary`),
+//! ports its step-lemma reduction (`to_upright`, with exact `floorlog` in place of slow
+//! arbitrary-precision logarithms, and shared between the two grid problems as pygridsynth
+//! does), and replaces the Diophantine step with a port of pygridsynth 2.0's, whose effort limits
+//! are iteration counts (`dloop = floop = 10`, 128 Pollard–Brent
+//! steps per batch), never clocks. Its pseudo-random choices come from a SplitMix64 generator
+//! seeded from the bit patterns of θ and ε and the candidate's index, so they are a pure
+//! function of the input. Every loop has a fixed bound; running out of budget is a typed
+//! error, not a hang.
+//!
+//! Calls into rsgridsynth happen under a process-wide [`Mutex`], which first restores the
+//! 1000-bit working precision, forces π and τ at that precision, and then sets the precision for
+//! the call: concurrent callers are serialised instead of corrupting each other's precision.
+//! (Code elsewhere in the process that calls rsgridsynth directly bypasses this lock.)
+//! rsgridsynth reports only through the `log` facade, and only with `verbose` on, which this
+//! module never sets; the replaced Diophantine code held its only unconditional `warn!`.
+//!
+//! # Determinism
+//!
+//! The gate sequence is a function of the bit patterns of (θ, ε) only: the geometry runs on
+//! arbitrary-precision integers and binary floats (dashu), the Diophantine step on integers with
+//! the seeded generator above, and no clock, thread or cache state is consulted. The returned
+//! `phase` is an `f64` computed with the platform's `atan2`, so it may differ in the last bit
+//! between libm implementations; the letters never do.
+
+use std::f64::consts::{FRAC_1_SQRT_2, FRAC_PI_4};
+use std::sync::Mutex;
+
+use dashu_int::IBig;
+use rsgridsynth::common;
+use rsgridsynth::config::parse_decimal_with_exponent;
+use rsgridsynth::grid_op::{EllipsePair, GridOp};
+use rsgridsynth::gridsynth::{EpsilonRegion, UnitDisk};
+use rsgridsynth::region::Rectangle;
+use rsgridsynth::ring::{DOmega, ZOmega, ZRootTwo};
+use rsgridsynth::synthesis_of_clifford_t::decompose_domega_unitary;
+use rsgridsynth::tdgp::{Region, solve_tdgp};
+use rsgridsynth::unitary::DOmegaUnitary;
+
+use super::exact::{exact_rz, wrap_phase};
+use super::{CliffordT, Word};
+use crate::matrix::{C64, Matrix};
+
+/// Smallest accepted ε. The result is verified in `f64` with an accuracy of about 1e-15, and
+/// the search aims slightly inside ε (by a factor 1 − 2^-8) so that verification never rejects
+/// a correct word; below 1e-12 that margin would drown in rounding.
+pub const MIN_EPSILON: f64 = 1e-12;
+
+/// Accepted ε are below this: at 0.5 and above the question degenerates (the identity is
+/// already within ~0.4 of many rotations) and the grid geometry is not meant for it.
+pub const MAX_EPSILON: f64 = 0.5;
+
+/// Largest accepted |θ|: beyond 2^50 consecutive doubles are more than 1/8 rad apart, so the
+/// angle carries no meaningful value.
+pub const MAX_ABS_THETA: f64 = 1_125_899_906_842_624.0; // 2^50
+
+/// The search targets ε·(1 − SEARCH_MARGIN), leaving room for the `f64` verification's rounding
+/// (≈1e-15) at every accepted ε; it costs about 3·log2(1/(1 − 2^-8)) ≈ 0.02 T gates.
+const SEARCH_MARGIN: f64 = 1.0 / 256.0;
+
+/// Why [`synthesize_rz`] produced no word.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+pub enum GridsynthError {
+    /// ε is not a finite number in `[MIN_EPSILON, MAX_EPSILON)`.
+    #[error("epsilon must be in [1e-12, 0.5), got {epsilon}")]
+    InvalidEpsilon {
+        /// The rejected ε.
+        epsilon: f64,
+    },
+    /// θ is not finite or its magnitude exceeds [`MAX_ABS_THETA`].
+    #[error("theta must be finite with |theta| <= 2^50, got {theta}")]
+    InvalidAngle {
+        /// The rejected θ.
+        theta: f64,
+    },
+    /// The bounded search (denominator exponent and candidate count) ran out without a
+    /// candidate whose Diophantine equation the bounded factoring could solve.
+    #[error(
+        "no Clifford+T approximation of rz({theta}) within {epsilon} found within the search budget"
+    )]
+    NoSolution {
+        /// The angle.
+        theta: f64,
+        /// The requested error.
+        epsilon: f64,
+    },
+    /// The verified error of the synthesised word exceeds ε (never expected; reported rather
+    /// than returning a weaker approximation).
+    #[error("synthesised word has error {error:e}, above the requested {epsilon:e}")]
+    ErrorTooLarge {
+        /// The measured operator-norm error, minimised over global phase.
+        error: f64,
+        /// The requested error.
+        epsilon: f64,
+    },
+    /// rsgridsynth panicked or produced output this module cannot interpret (a bug).
+    #[error("internal gridsynth failure: {0}")]
+    Internal(String),
+}
+
+/// A Clifford+T word approximating Qiskit's `rz(θ) = diag(e^{-iθ/2}, e^{iθ/2})` to within
+/// operator-norm error `epsilon`, with `phase` set to the global phase that minimises the error.
+///
+/// Angles that are multiples of π/4 get their exact word ([`exact_rz`]). Otherwise the word has
+/// the optimal T-count of the Ross–Selinger up-to-phase search (≈ 3·log2(1/ε) + O(1)), found as
+/// described in the [module documentation](self). The result is checked: `word.matrix()` is
+/// within `epsilon` of `rz(θ)` in operator norm, or an error is returned.
+///
+/// The same `(theta, epsilon)` always gives the same letters (see *Determinism* above).
+///
+/// # Errors
+/// [`GridsynthError::InvalidEpsilon`] / [`GridsynthError::InvalidAngle`] for inputs out of
+/// range; [`GridsynthError::NoSolution`] if the bounded search finds nothing;
+/// [`GridsynthError::ErrorTooLarge`] / [`GridsynthError::Internal`] for failures of the checks.
+pub fn synthesize_rz(theta: f64, epsilon: f64) -> Result<Word, GridsynthError> {
+    if !epsilon.is_finite() || !(MIN_EPSILON..MAX_EPSILON).contains(&epsilon) {
+        return Err(GridsynthError::InvalidEpsilon { epsilon });
+    }
+    if !theta.is_finite() || theta.abs() > MAX_ABS_THETA {
+        return Err(GridsynthError::InvalidAngle { theta });
+    }
+    let target = rz_matrix(theta);
+    if let Some(word) = exact_rz(theta) {
+        return checked(word, &target, epsilon);
+    }
+
+    let found = run_locked(theta, epsilon)?;
+    let (matrix_order, omega_power) = parse_gates(&found.gates)?;
+    let gates = circuit_order(matrix_order);
+
+    // The exact unitary found is M = ω^m · L, where L is the product of the letters. Its best
+    // phase against the target is ψ = arg tr(M† R), so the word's own phase is ψ + m·π/4.
+    let psi = trace(&found.matrix.adjoint(), &target).arg();
+    let word = Word {
+        gates,
+        phase: wrap_phase(psi + f64::from(omega_power) * FRAC_PI_4),
+    };
+    // The letters must multiply out to the exact unitary: this catches any misreading of
+    // rsgridsynth's output (a wrong letter or order changes the product by O(1)).
+    let exact = found.matrix.with_phase(psi);
+    if word.matrix().max_abs_diff(&exact) > 1e-9 {
+        return Err(GridsynthError::Internal(format!(
+            "gate string {:?} does not multiply out to the synthesised unitary",
+            found.gates
+        )));
+    }
+    // The error is measured on the exact unitary (accurate to ~1e-15), not on the f64 product
+    // of hundreds of letters (accurate to ~1e-13).
+    let error = operator_norm(&sub(&exact, &target));
+    if error > epsilon {
+        return Err(GridsynthError::ErrorTooLarge { error, epsilon });
+    }
+    Ok(word)
+}
+
+/// Operator-norm distance `‖word.matrix() − rz(θ)‖` (global phase included, as stored in the
+/// word), with Qiskit's `rz(θ) = diag(e^{-iθ/2}, e^{iθ/2})`.
+pub fn rz_error(word: &Word, theta: f64) -> f64 {
+    operator_norm(&sub(&word.matrix(), &rz_matrix(theta)))
+}
+
+/// Largest singular value of a 2×2 matrix.
+fn operator_norm(m: &Matrix) -> f64 {
+    let (a, b, c, d) = (m.get(0, 0), m.get(0, 1), m.get(1, 0), m.get(1, 1));
+    // M†M = [[p, q], [q̄, s]]; its largest eigenvalue is the squared norm.
+    let p = a.norm_sqr() + c.norm_sqr();
+    let s = b.norm_sqr() + d.norm_sqr();
+    let q = a.conj() * b + c.conj() * d;
+    let half_gap = (p - s) / 2.0;
+    let lambda = (p + s) / 2.0 + (half_gap * half_gap + q.norm_sqr()).sqrt();
+    lambda.max(0.0).sqrt()
+}
+
+fn sub(a: &Matrix, b: &Matrix) -> Matrix {
+    Matrix::from_vec(
+        1,
+        a.data().iter().zip(b.data()).map(|(x, y)| x - y).collect(),
+    )
+}
+
+fn trace(a: &Matrix, b: &Matrix) -> C64 {
+    let p = a.mul(b);
+    p.get(0, 0) + p.get(1, 1)
+}
+
+fn rz_matrix(theta: f64) -> Matrix {
+    let half = C64::from_polar(1.0, theta / 2.0);
+    Matrix::from_diagonal(1, &[half.conj(), half])
+}
+
+/// Returns `word` if it is within `epsilon` of `target`, else the measured error.
+fn checked(word: Word, target: &Matrix, epsilon: f64) -> Result<Word, GridsynthError> {
+    let error = operator_norm(&sub(&word.matrix(), target));
+    if error > epsilon {
+        return Err(GridsynthError::ErrorTooLarge { error, epsilon });
+    }
+    Ok(word)
+}
+
+/// rsgridsynth's gate string, in matrix-product order (first letter leftmost, i.e. applied
+/// last), as letters in that order plus the power m of the global phase ω = e^{iπ/4} that its
+/// `W` letters stand for.
+fn parse_gates(s: &str) -> Result<(Vec<CliffordT>, u32), GridsynthError> {
+    let mut letters = Vec::with_capacity(s.len());
+    let mut omega = 0u32;
+    for ch in s.chars() {
+        match ch {
+            'H' => letters.push(CliffordT::H),
+            'S' => letters.push(CliffordT::S),
+            'T' => letters.push(CliffordT::T),
+            'X' => letters.push(CliffordT::X),
+            'W' => omega = (omega + 1) % 8,
+            // The identity is spelled "I" when nothing else remains.
+            'I' => {}
+            other => {
+                return Err(GridsynthError::Internal(format!(
+                    "unexpected letter {other:?} in rsgridsynth output {s:?}"
+                )));
+            }
+        }
+    }
+    Ok((letters, omega))
+}
+
+/// Reverses matrix-product order into circuit order (first letter acts first) and writes runs
+/// of S compactly: S·S = Z and S·S·S = S† exactly.
+fn circuit_order(matrix_order: Vec<CliffordT>) -> Vec<CliffordT> {
+    let mut out = Vec::with_capacity(matrix_order.len());
+    let mut run = 0usize;
+    let flush = |run: &mut usize, out: &mut Vec<CliffordT>| {
+        match *run % 4 {
+            1 => out.push(CliffordT::S),
+            2 => out.push(CliffordT::Z),
+            3 => out.push(CliffordT::Sdg),
+            _ => {}
+        }
+        *run = 0;
+    };
+    for g in matrix_order.into_iter().rev() {
+        if g == CliffordT::S {
+            run += 1;
+        } else {
+            flush(&mut run, &mut out);
+            out.push(g);
+        }
+    }
+    flush(&mut run, &mut out);
+    out
+}
+
+/// What the locked search found: rsgridsynth's gate string and the exact unitary it spells.
+struct Found {
+    gates: String,
+    matrix: Matrix,
+}
+
+/// Serialises every use of rsgridsynth's process-wide precision (see the module docs).
+static RSGRIDSYNTH: Mutex<()> = Mutex::new(());
+
+/// Runs [`search`] under the lock, turning a panic inside rsgridsynth into an error.
+fn run_locked(theta: f64, epsilon: f64) -> Result<Found, GridsynthError> {
+    // A poisoned lock only means an earlier call panicked; every call resets the shared
+    // precision before use, so the state behind the lock is fine to reuse.
+    let _guard = RSGRIDSYNTH.lock().unwrap_or_else(|e| e.into_inner());
+    match std::panic::catch_unwind(|| search(theta, epsilon)) {
+        Ok(result) => result,
+        Err(payload) => {
+            let msg = payload
+                .downcast_ref::<&str>()
+                .map(|s| (*s).to_string())
+                .or_else(|| payload.downcast_ref::<String>().cloned())
+                .unwrap_or_else(|| "panic".to_string());
+            Err(GridsynthError::Internal(format!(
+                "rsgridsynth panicked: {msg}"
+            )))
+        }
+    }
+}
+
+/// The exact decimal expansion of a double as (numerator, denominator): `{:.800e}` prints every
+/// significant digit of any f64 (at most 767), so nothing is rounded.
+fn exact_decimal(x: f64) -> Result<(IBig, IBig), GridsynthError> {
+    parse_decimal_with_exponent(&format!("{x:.800e}"))
+        .ok_or_else(|| GridsynthError::Internal(format!("cannot parse {x:e} as a decimal")))
+}
+
+/// Working precision in bits for ε, as rsgridsynth's `config_from_theta_epsilon` chooses it
+/// (12 bits per decimal digit of ε, at least 16).
+fn precision_bits(epsilon: f64) -> usize {
+    let digits = (-epsilon.log10() - 1e-9).ceil().max(0.0);
+    // ε ≥ 1e-12, so `digits` ≤ 12 and the cast is exact.
+    (12 * digits as usize).max(16)
+}
+
+/// One of the two grid problems of the up-to-phase search: the ε-region of `rz(θ)` itself
+/// (`shifted == false`) or of `e^{iπ/8}`-rotated unitaries (`shifted == true`, Ross–Selinger
+/// §9 scaling by 2 ± √2), with its upright transformation.
+struct GridProblem {
+    region: EpsilonRegion,
+    disk: UnitDisk,
+    op: GridOp,
+    bbox_region: Rectangle,
+    bbox_disk: Rectangle,
+    shifted: bool,
+}
+
+impl GridProblem {
+    /// Makes the pair upright with the step-lemma reduction ([`upright`]).
+    fn new(region: EpsilonRegion, disk: UnitDisk, shifted: bool) -> Result<Self, GridsynthError> {
+        let op = upright::to_upright(&Region::ellipse(&region), &Region::ellipse(&disk))
+            .ok_or_else(|| {
+                GridsynthError::Internal("step-lemma reduction did not finish".into())
+            })?;
+        Ok(Self::with_operator(region, disk, op, shifted))
+    }
+
+    /// Reuses another problem's upright operator, as pygridsynth's up-to-phase search does: the
+    /// shifted ellipses are rescalings of the exact ones, and uprightness is scale-invariant.
+    /// Any special grid operator gives a correct enumeration (it only affects its speed), and the
+    /// step-lemma reduction is the single most expensive part of a synthesis.
+    fn with_operator(region: EpsilonRegion, disk: UnitDisk, op: GridOp, shifted: bool) -> Self {
+        let pair = op.clone() * EllipsePair::new(Region::ellipse(&region), Region::ellipse(&disk));
+        let (bbox_region, bbox_disk) = (pair.a.bbox(), pair.b.bbox());
+        GridProblem {
+            region,
+            disk,
+            op,
+            bbox_region,
+            bbox_disk,
+            shifted,
+        }
+    }
+}
+
+/// Upper bound on the denominator exponent k tried; the answer is found near
+/// k ≈ 1.5·log2(1/ε) + O(1), so this is several times more than ever needed.
+fn max_k(epsilon: f64) -> i64 {
+    // ε ≥ 1e-12 keeps this small and positive.
+    (8.0 * (1.0 / epsilon).log2()) as i64 + 64
+}
+
+/// Upper bound on the candidates whose Diophantine equation is attempted.
+const MAX_CANDIDATES: usize = 20_000;
+
+/// The Ross–Selinger search: for k = 0, 1, …, enumerate the grid points z of each grid problem
+/// and accept the first whose Diophantine equation w†w = 1 − z†z is solved. Called with the
+/// rsgridsynth lock held.
+fn search(theta: f64, epsilon: f64) -> Result<Found, GridsynthError> {
+    let search_epsilon = epsilon * (1.0 - SEARCH_MARGIN);
+    let seed = mix(theta.to_bits() ^ mix(epsilon.to_bits()));
+
+    // Same order of precision changes as rsgridsynth's `config_from_theta_epsilon`: θ is read at
+    // the initial 1000 bits, ε and everything after at the working precision. π and τ are forced
+    // while the precision is 1000 bits, so they are never frozen at a lower one.
+    common::reset_prec_bits();
+    let _ = (&*common::PI, &*common::TAU);
+    let (theta_num, theta_den) = exact_decimal(theta)?;
+    let theta_big = common::ib_to_bf_prec(theta_num) / common::ib_to_bf_prec(theta_den);
+    common::set_prec_bits(precision_bits(epsilon));
+    let (eps_num, eps_den) = exact_decimal(search_epsilon)?;
+    let eps_big = common::ib_to_bf_prec(eps_num) / common::ib_to_bf_prec(eps_den);
+
+    let int = |a: i64, b: i64| ZRootTwo::new(IBig::from(a), IBig::from(b));
+    let exact = GridProblem::new(
+        EpsilonRegion::new(theta_big.clone(), eps_big.clone(), int(1, 0)),
+        UnitDisk::new(int(1, 0)),
+        false,
+    )?;
+    let shifted = GridProblem::with_operator(
+        EpsilonRegion::new(theta_big, eps_big, int(2, 1)),
+        UnitDisk::new(int(2, -1)),
+        exact.op.clone(),
+        true,
+    );
+
+    let mut attempts = 0usize;
+    let (mut k, mut use_shifted) = (0i64, false);
+    while k <= max_k(search_epsilon) {
+        let problem = if use_shifted { &shifted } else { &exact };
+        let candidates = solve_tdgp(
+            &problem.region,
+            &problem.disk,
+            &problem.op,
+            &problem.bbox_region,
+            &problem.bbox_disk,
+            k,
+            false,
+        );
+        for z in candidates.into_iter().flatten() {
+            if (&z * z.conj()).residue() == 0 {
+                continue;
+            }
+            attempts += 1;
+            if attempts > MAX_CANDIDATES {
+                return Err(GridsynthError::NoSolution { theta, epsilon });
+            }
+            let mut rng = SplitMix64(mix(seed ^ mix(attempts as u64)));
+            if let Some(unitary) = try_candidate(z, problem.shifted, &mut rng) {
+                let matrix = domega_matrix(&unitary);
+                let gates = decompose_domega_unitary(unitary);
+                return Ok(Found { gates, matrix });
+            }
+        }
+        // pygridsynth's interleaving of the two problems: (0,F) (1,F) (0,T) (1,T) (2,F), then
+        // (k+1,T) before (k+1,F), cheapest T-count first.
+        (k, use_shifted) = match (k, use_shifted) {
+            (0, false) => (1, false),
+            (1, false) => (0, true),
+            (0, true) => (1, true),
+            (1, true) => (2, false),
+            (k, false) => (k + 1, true),
+            (k, true) => (k, false),
+        };
+    }
+    Err(GridsynthError::NoSolution { theta, epsilon })
+}
+
+/// Completes the grid point z (first column entry) to a unitary by solving w†w = 1 − z†z.
+fn try_candidate(z: DOmega, shifted: bool, rng: &mut SplitMix64) -> Option<DOmegaUnitary> {
+    let z = if shifted {
+        // Multiply by (ω − ω²)/√2, the phase-shift factor of the shifted problem.
+        &z * &DOmega::new(
+            ZOmega::new(IBig::ZERO, IBig::NEG_ONE, IBig::ONE, IBig::ZERO),
+            1,
+        )
+    } else {
+        z
+    };
+    // 1 − z†z as α/√2^k with α ∈ Z[√2].
+    let zz = z.conj() * &z;
+    let zz_real = ring::Zw::from_theirs(&zz.u).to_zr2()?;
+    let k = zz.k;
+    let one = ring::Zr2::sqrt2_pow(k)?;
+    let xi = one.sub(&zz_real);
+    let w = diophantine::dyadic(xi, k, rng)?;
+    let w = DOmega::new(w.0.to_theirs(), w.1);
+
+    // pygridsynth's choice of the column's phase: the one that keeps the denominator smallest.
+    let mut z = z.reduce_denomexp();
+    let mut w = w.reduce_denomexp();
+    if z.k > w.k {
+        w = w.renew_denomexp(z.k);
+    } else if z.k < w.k {
+        z = z.renew_denomexp(w.k);
+    }
+    let k1 = (z.clone() + w.clone()).reduce_denomexp().k;
+    let k2 = (z.clone() + w.mul_by_omega()).reduce_denomexp().k;
+    let k3 = (z.clone() + w.mul_by_omega_inv()).reduce_denomexp().k;
+    Some(if shifted {
+        // n = 7: the unitary's second column carries ω^7 = e^{-iπ/4}.
+        if k1 <= k2 && k1 <= k3 {
+            DOmegaUnitary::new(z, w, 7, None)
+        } else {
+            DOmegaUnitary::new(z, w.mul_by_omega_inv(), 7, None)
+        }
+    } else if k1 <= k2 {
+        DOmegaUnitary::new(z, w, 0, None)
+    } else {
+        DOmegaUnitary::new(z, w.mul_by_omega(), 0, None)
+    })
+}
+
+/// The exact unitary as an `f64` matrix, each entry rounded once or twice (the integer
+/// coefficients are combined exactly before conversion).
+fn domega_matrix(u: &DOmegaUnitary) -> Matrix {
+    let m = u.to_matrix();
+    let data = [&m[0][0], &m[0][1], &m[1][0], &m[1][1]]
+        .into_iter()
+        .map(domega_value)
+        .collect();
+    Matrix::from_vec(1, data)
+}
+
+/// (aω³ + bω² + cω + d)/√2^k = (d + (c − a)/√2 + i(b + (c + a)/√2)) / √2^k.
+fn domega_value(x: &DOmega) -> C64 {
+    let f = |v: &IBig| v.to_f64().value();
+    let u = &x.u;
+    let re = f(&u.d) + f(&(&u.c - &u.a)) * FRAC_1_SQRT_2;
+    let im = f(&u.b) + f(&(&u.c + &u.a)) * FRAC_1_SQRT_2;
+    // Denominator exponents stay in the hundreds, far inside i32.
+    let k = i32::try_from(x.k).unwrap_or(i32::MAX);
+    let mut scale = 0.5f64.powi(k.div_euclid(2));
+    if k.rem_euclid(2) == 1 {
+        scale *= FRAC_1_SQRT_2;
+    }
+    C64::new(re * scale, im * scale)
+}
+
+/// The step-lemma reduction of Ross–Selinger (Lemma A.5) that makes a pair of ellipses upright,
+/// ported from rsgridsynth's `to_upright.rs` with one change: the shift exponents
+/// `round(log_λ(bias)/8)` and `round(log_λ(bias)/4)` are computed with rsgridsynth's exact
+/// `floorlog` (repeated squaring and comparisons) instead of two arbitrary-precision natural
+/// logarithms per step, which took about a third of a whole synthesis. Either way the exponent
+/// only steers the reduction; the operator it returns is exact and special.
+mod upright {
+    use dashu_int::IBig;
+    use rsgridsynth::common::ib_to_bf_prec;
+    use rsgridsynth::grid_op::{EllipsePair, GridOp};
+    use rsgridsynth::math::{floorlog, floorsqrt};
+    use rsgridsynth::region::Ellipse;
+    use rsgridsynth::ring::ZOmega;
+    use rsgridsynth::ring::z_root_two::LAMBDA;
+
+    /// Reduction steps allowed; the lemma needs O(log(1/ε)) of them.
+    const MAX_STEPS: usize = 10_000;
+
+    fn zw(c: [i64; 4]) -> ZOmega {
+        let [a, b, c, d] = c.map(IBig::from);
+        ZOmega::new(a, b, c, d)
+    }
+
+    fn op(u0: [i64; 4], u1: [i64; 4]) -> GridOp {
+        GridOp::new(zw(u0), zw(u1))
+    }
+
+    fn identity() -> GridOp {
+        op([0, 0, 0, 1], [0, 1, 0, 0])
+    }
+
+    /// `g^n` for n ≥ 0 by repeated squaring.
+    fn pow(g: &GridOp, mut n: u64) -> GridOp {
+        let (mut base, mut acc) = (g.clone(), identity());
+        while n > 0 {
+            if n & 1 == 1 {
+                acc *= base.clone();
+            }
+            base = base.clone() * base;
+            n >>= 1;
+        }
+        acc
+    }
+
+    /// `round(log_{λ^m}(bias))` of the pair's bias, for even m: with bias = λ^{mn}·r,
+    /// r ∈ [1, λ^m), round up when r ≥ λ^{m/2}.
+    fn round_log_lambda(ep: &EllipsePair, m: i64) -> Option<i64> {
+        let base = LAMBDA.pow(&IBig::from(m)).to_real();
+        let half = LAMBDA.pow(&IBig::from(m / 2)).to_real();
+        let (n, r) = floorlog(ep.bias(), base);
+        let n = i64::try_from(n).ok()?;
+        Some(if r >= half { n + 1 } else { n })
+    }
+
+    fn shift(mut ep: EllipsePair, n: i64) -> EllipsePair {
+        let lambda_n = LAMBDA.pow(&IBig::from(n)).to_real();
+        let lambda_inv_n = LAMBDA.pow(&IBig::from(-n)).to_real();
+        ep.a.d[(0, 0)] = &ep.a.d[(0, 0)] * &lambda_inv_n;
+        ep.a.d[(1, 1)] = &ep.a.d[(1, 1)] * &lambda_n;
+        ep.b.d[(0, 0)] = &ep.b.d[(0, 0)] * &lambda_n;
+        ep.b.d[(1, 1)] = &ep.b.d[(1, 1)] * &lambda_inv_n;
+        if n & 1 == 1 {
+            let b = ep.b.d[(0, 1)].clone();
+            ep.b.d[(0, 1)] = -b;
+        }
+        ep
+    }
+
+    /// One step: the new pair, left and right operators, and whether the pair is upright.
+    fn step(ep: EllipsePair, l: GridOp, r: GridOp) -> Option<(EllipsePair, GridOp, GridOp, bool)> {
+        let c =
+            |num: i64, den: i64| ib_to_bf_prec(IBig::from(num)) / ib_to_bf_prec(IBig::from(den));
+        let zero = ib_to_bf_prec(IBig::ZERO);
+        let one = ib_to_bf_prec(IBig::ONE);
+        let reduce = |ep: EllipsePair, l: GridOp, r: GridOp, g: GridOp| {
+            Some((g.clone() * ep, l, g * r, false))
+        };
+        let (a, b) = (&ep.a, &ep.b);
+        let bias = ep.bias();
+        if *b.b() < zero {
+            reduce(ep, l, r, op([0, 0, 0, 1], [0, -1, 0, 0]))
+        } else if a.bias() * b.bias() < one {
+            reduce(ep, l, r, op([0, 1, 0, 0], [0, 0, 0, 1]))
+        } else if bias > c(33971, 1000) || bias < c(29437, 1_000_000) {
+            let n = round_log_lambda(&ep, 8)?;
+            let s = op([-1, 0, 1, 1], [1, -1, 1, 0]);
+            let g = if n >= 0 {
+                pow(&s, n.unsigned_abs())
+            } else {
+                pow(&s.inv()?, n.unsigned_abs())
+            };
+            reduce(ep, l, r, g)
+        } else if ep.skew() <= c(15, 1) {
+            Some((ep, l, r, true))
+        } else if bias > c(58285, 10000) || bias < c(17157, 100_000) {
+            let n = round_log_lambda(&ep, 4)?;
+            let ep = shift(ep, n);
+            let (sl, sr) = if n >= 0 {
+                (
+                    op([-1, 0, 1, 1], [0, 1, 0, 0]),
+                    op([0, 0, 0, 1], [1, -1, 1, 0]),
+                )
+            } else {
+                (
+                    op([-1, 0, 1, -1], [0, 1, 0, 0]),
+                    op([0, 0, 0, 1], [1, 1, 1, 0]),
+                )
+            };
+            let m = n.unsigned_abs();
+            Some((ep, l * pow(&sl, m), pow(&sr, m) * r, false))
+        } else if (c(2441, 10000)..=c(40968, 10000)).contains(&a.bias())
+            && (c(2441, 10000)..=c(40968, 10000)).contains(&b.bias())
+        {
+            reduce(ep, l, r, op([0, 0, 1, 0], [1, 0, 0, 0]))
+        } else if *a.b() >= zero && a.bias() <= c(16969, 10000) {
+            reduce(ep, l, r, op([-1, -1, 0, 0], [0, -1, 1, 0]))
+        } else if *a.b() >= zero && b.bias() <= c(16969, 10000) {
+            reduce(ep, l, r, op([1, -1, 0, 0], [0, -1, -1, 0]))
+        } else if *a.b() >= zero {
+            let n = floorsqrt(a.bias().min(b.bias()) / ib_to_bf_prec(IBig::from(4))).max(IBig::ONE);
+            let g = GridOp::new(
+                zw([0, 0, 0, 1]),
+                ZOmega::new(IBig::ZERO, IBig::ONE, IBig::ZERO, n * 2),
+            );
+            reduce(ep, l, r, g)
+        } else {
+            let n = floorsqrt(a.bias().min(b.bias()) / ib_to_bf_prec(IBig::from(2))).max(IBig::ONE);
+            let g = GridOp::new(
+                zw([0, 0, 0, 1]),
+                ZOmega::new(n.clone(), IBig::ONE, -n, IBig::ZERO),
+            );
+            reduce(ep, l, r, g)
+        }
+    }
+
+    /// A special grid operator G making the pair (G·a, G•·b) upright, or `None` if the
+    /// reduction does not finish within [`MAX_STEPS`].
+    pub fn to_upright(a: &Ellipse, b: &Ellipse) -> Option<GridOp> {
+        let mut ep = EllipsePair::new(a.normalize(), b.normalize());
+        let (mut l, mut r) = (identity(), identity());
+        for _ in 0..MAX_STEPS {
+            let (next, nl, nr, done) = step(ep, l, r)?;
+            if done {
+                return Some(nl * nr);
+            }
+            (ep, l, r) = (next, nl, nr);
+        }
+        None
+    }
+}
+
+/// SplitMix64's finaliser: a bijective 64-bit mixer, used to derive seeds.
+fn mix(mut z: u64) -> u64 {
+    z = z.wrapping_add(0x9E37_79B9_7F4A_7C15);
+    z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+    z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+    z ^ (z >> 31)
+}
+
+/// SplitMix64: a small, portable generator whose output depends only on its seed.
+struct SplitMix64(u64);
+
+impl SplitMix64 {
+    fn next_u64(&mut self) -> u64 {
+        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
+        let mut z = self.0;
+        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+        z ^ (z >> 31)
+    }
+}
+
+/// Exact arithmetic in Z[√2] and Z[ω] (ω = e^{iπ/4}) on dashu integers, as in pygridsynth's
+/// `ring.py`.
+mod ring {
+    use std::cmp::Ordering;
+
+    use dashu_int::IBig;
+    use dashu_int::ops::{Gcd, SquareRoot, UnsignedAbs};
+    use rsgridsynth::ring::ZOmega;
+
+    /// `round(x / n)` (halves rounded up) for n ≠ 0.
+    pub fn round_div(x: &IBig, n: &IBig) -> IBig {
+        let (x, n) = if *n < IBig::ZERO {
+            (-x, -n)
+        } else {
+            (x.clone(), n.clone())
+        };
+        floor_div(&(x * 2 + &n), &(n * 2))
+    }
+
+    /// `⌊x / d⌋` for d > 0.
+    pub fn floor_div(x: &IBig, d: &IBig) -> IBig {
+        let q = x / d;
+        if &q * d > *x { q - 1 } else { q }
+    }
+
+    /// `⌊√x⌋` for x ≥ 0.
+    fn isqrt(x: &IBig) -> IBig {
+        IBig::from(x.unsigned_abs().sqrt())
+    }
+
+    /// a + b√2.
+    #[derive(Clone, Debug, PartialEq, Eq)]
+    pub struct Zr2 {
+        pub a: IBig,
+        pub b: IBig,
+    }
+
+    impl Zr2 {
+        pub fn new(a: IBig, b: IBig) -> Self {
+            Zr2 { a, b }
+        }
+
+        pub fn int(a: IBig) -> Self {
+            Zr2 { a, b: IBig::ZERO }
+        }
+
+        pub fn one() -> Self {
+            Zr2::int(IBig::ONE)
+        }
+
+        /// √2^k for k ≥ 0.
+        pub fn sqrt2_pow(k: i64) -> Option<Self> {
+            let half = usize::try_from(k / 2).ok()?;
+            let p = IBig::ONE << half;
+            Some(if k % 2 == 0 {
+                Zr2::int(p)
+            } else {
+                Zr2::new(IBig::ZERO, p)
+            })
+        }
+
+        pub fn is_zero(&self) -> bool {
+            self.a == IBig::ZERO && self.b == IBig::ZERO
+        }
+
+        /// The √2 ↦ −√2 conjugate (written • in Ross–Selinger).
+        pub fn conj(&self) -> Self {
+            Zr2::new(self.a.clone(), -&self.b)
+        }
+
+        pub fn norm(&self) -> IBig {
+            &self.a * &self.a - &self.b * &self.b * 2
+        }
+
+        pub fn sub(&self, o: &Self) -> Self {
+            Zr2::new(&self.a - &o.a, &self.b - &o.b)
+        }
+
+        pub fn mul(&self, o: &Self) -> Self {
+            Zr2::new(
+                &self.a * &o.a + &self.b * &o.b * 2,
+                &self.a * &o.b + &self.b * &o.a,
+            )
+        }
+
+        pub fn pow(&self, mut e: u64) -> Self {
+            let (mut base, mut acc) = (self.clone(), Zr2::one());
+            while e > 0 {
+                if e & 1 == 1 {
+                    acc = acc.mul(&base);
+                }
+                base = base.mul(&base);
+                e >>= 1;
+            }
+            acc
+        }
+
+        /// Euclidean division with rounded quotient; `None` when dividing by zero.
+        pub fn divmod(&self, y: &Self) -> Option<(Self, Self)> {
+            let n = y.norm();
+            if n == IBig::ZERO {
+                return None;
+            }
+            let p = self.mul(&y.conj());
+            let q = Zr2::new(round_div(&p.a, &n), round_div(&p.b, &n));
+            let r = self.sub(&y.mul(&q));
+            Some((q, r))
+        }
+
+        pub fn div(&self, y: &Self) -> Self {
+            self.divmod(y)
+                .map_or_else(|| Zr2::int(IBig::ZERO), |(q, _)| q)
+        }
+
+        /// Whether `y` divides `self` (zero divides only zero).
+        pub fn divisible_by(&self, y: &Self) -> bool {
+            match self.divmod(y) {
+                Some((_, r)) => r.is_zero(),
+                None => self.is_zero(),
+            }
+        }
+
+        /// The exact quotient, if `y` divides `self`.
+        pub fn div_exact(&self, y: &Self) -> Option<Self> {
+            let (q, r) = self.divmod(y)?;
+            r.is_zero().then_some(q)
+        }
+
+        pub fn gcd(a: &Self, b: &Self) -> Self {
+            let (mut a, mut b) = (a.clone(), b.clone());
+            while let Some((_, r)) = a.divmod(&b) {
+                a = b;
+                b = r;
+            }
+            a
+        }
+
+        /// Associates: each divides the other.
+        pub fn sim(a: &Self, b: &Self) -> bool {
+            a.divisible_by(b) && b.divisible_by(a)
+        }
+
+        /// Sign of the real number a + b√2.
+        pub fn sign(&self) -> Ordering {
+            let zero = IBig::ZERO;
+            match (self.a.cmp(&zero), self.b.cmp(&zero)) {
+                (Ordering::Equal, s) | (s, Ordering::Equal) => s,
+                (Ordering::Greater, Ordering::Greater) => Ordering::Greater,
+                (Ordering::Less, Ordering::Less) => Ordering::Less,
+                (sa, _) => {
+                    // Opposite signs: the larger of a² and 2b² wins.
+                    let a2 = &self.a * &self.a;
+                    let b2 = &self.b * &self.b * 2;
+                    if a2 > b2 { sa } else { sa.reverse() }
+                }
+            }
+        }
+
+        /// A square root in Z[√2], if there is one (pygridsynth's method).
+        pub fn sqrt(&self) -> Option<Self> {
+            let norm = self.norm();
+            if norm < IBig::ZERO || self.a < IBig::ZERO {
+                return None;
+            }
+            let r = isqrt(&norm);
+            let two = IBig::from(2);
+            let four = IBig::from(4);
+            let a1 = isqrt(&floor_div(&(&self.a + &r), &two));
+            let b1 = isqrt(&floor_div(&(&self.a - &r), &four));
+            let a2 = isqrt(&floor_div(&(&self.a - &r), &two));
+            let b2 = isqrt(&floor_div(&(&self.a + &r), &four));
+            let same_sign = (self.a >= IBig::ZERO) == (self.b >= IBig::ZERO)
+                || self.a == IBig::ZERO
+                || self.b == IBig::ZERO;
+            let (w1, w2) = if same_sign {
+                (Zr2::new(a1, b1), Zr2::new(a2, b2))
+            } else {
+                (Zr2::new(a1, -b1), Zr2::new(a2, -b2))
+            };
+            if w1.mul(&w1) == *self {
+                Some(w1)
+            } else if w2.mul(&w2) == *self {
+                Some(w2)
+            } else {
+                None
+            }
+        }
+
+        pub fn gcd_int(&self) -> IBig {
+            IBig::from((&self.a).gcd(&self.b))
+        }
+    }
+
+    /// aω³ + bω² + cω + d.
+    #[derive(Clone, Debug, PartialEq, Eq)]
+    pub struct Zw {
+        pub a: IBig,
+        pub b: IBig,
+        pub c: IBig,
+        pub d: IBig,
+    }
+
+    impl Zw {
+        pub fn new(a: IBig, b: IBig, c: IBig, d: IBig) -> Self {
+            Zw { a, b, c, d }
+        }
+
+        pub fn small(a: i64, b: i64, c: i64, d: i64) -> Self {
+            Zw::new(IBig::from(a), IBig::from(b), IBig::from(c), IBig::from(d))
+        }
+
+        pub fn int(d: IBig) -> Self {
+            Zw::new(IBig::ZERO, IBig::ZERO, IBig::ZERO, d)
+        }
+
+        pub fn from_zr2(x: &Zr2) -> Self {
+            Zw::new(-&x.b, IBig::ZERO, x.b.clone(), x.a.clone())
+        }
+
+        /// The element as a + b√2, if it is real.
+        pub fn to_zr2(&self) -> Option<Zr2> {
+            (self.b == IBig::ZERO && self.c == -&self.a)
+                .then(|| Zr2::new(self.d.clone(), self.c.clone()))
+        }
+
+        pub fn from_theirs(x: &ZOmega) -> Self {
+            Zw::new(x.a.clone(), x.b.clone(), x.c.clone(), x.d.clone())
+        }
+
+        pub fn to_theirs(&self) -> ZOmega {
+            ZOmega::new(
+                self.a.clone(),
+                self.b.clone(),
+                self.c.clone(),
+                self.d.clone(),
+            )
+        }
+
+        pub fn is_zero(&self) -> bool {
+            [&self.a, &self.b, &self.c, &self.d]
+                .iter()
+                .all(|x| **x == IBig::ZERO)
+        }
+
+        /// Coefficients of ω^0..ω^3.
+        fn coef(&self) -> [&IBig; 4] {
+            [&self.d, &self.c, &self.b, &self.a]
+        }
+
+        pub fn mul(&self, o: &Self) -> Self {
+            let (x, y) = (self.coef(), o.coef());
+            let mut r = [IBig::ZERO, IBig::ZERO, IBig::ZERO, IBig::ZERO];
+            for (i, xi) in x.iter().enumerate() {
+                for (j, yj) in y.iter().enumerate() {
+                    let p = *xi * *yj;
+                    // ω^4 = −1.
+                    if i + j < 4 {
+                        r[i + j] += p;
+                    } else {
+                        r[i + j - 4] -= p;
+                    }
+                }
+            }
+            let [d, c, b, a] = r;
+            Zw::new(a, b, c, d)
+        }
+
+        pub fn sub(&self, o: &Self) -> Self {
+            Zw::new(
+                &self.a - &o.a,
+                &self.b - &o.b,
+                &self.c - &o.c,
+                &self.d - &o.d,
+            )
+        }
+
+        /// Complex conjugate (†).
+        pub fn conj(&self) -> Self {
+            Zw::new(-&self.c, -&self.b, -&self.a, self.d.clone())
+        }
+
+        /// The √2 ↦ −√2 conjugate (•).
+        pub fn conj_sq2(&self) -> Self {
+            Zw::new(-&self.a, self.b.clone(), -&self.c, self.d.clone())
+        }
+
+        /// The integer norm N(x) = (x x†)(x x†)•.
+        pub fn norm(&self) -> IBig {
+            let (a, b, c, d) = (&self.a, &self.b, &self.c, &self.d);
+            let s = a * a + b * b + c * c + d * d;
+            let t = a * b + b * c + c * d - d * a;
+            &s * &s - &t * &t * 2
+        }
+
+        pub fn pow(&self, mut e: u64) -> Self {
+            let (mut base, mut acc) = (self.clone(), Zw::int(IBig::ONE));
+            while e > 0 {
+                if e & 1 == 1 {
+                    acc = acc.mul(&base);
+                }
+                base = base.mul(&base);
+                e >>= 1;
+            }
+            acc
+        }
+
+        /// Euclidean division with rounded quotient; `None` when dividing by zero.
+        pub fn divmod(&self, y: &Self) -> Option<(Self, Self)> {
+            let n = y.norm();
+            if n == IBig::ZERO {
+                return None;
+            }
+            let yc = y.conj();
+            let p = self.mul(&yc).mul(&yc.conj_sq2()).mul(&y.conj_sq2());
+            let q = Zw::new(
+                round_div(&p.a, &n),
+                round_div(&p.b, &n),
+                round_div(&p.c, &n),
+                round_div(&p.d, &n),
+            );
+            let r = self.sub(&y.mul(&q));
+            Some((q, r))
+        }
+
+        pub fn divisible_by(&self, y: &Self) -> bool {
+            match self.divmod(y) {
+                Some((_, r)) => r.is_zero(),
+                None => self.is_zero(),
+            }
+        }
+
+        pub fn gcd(a: &Self, b: &Self) -> Self {
+            let (mut a, mut b) = (a.clone(), b.clone());
+            while let Some((_, r)) = a.divmod(&b) {
+                a = b;
+                b = r;
+            }
+            a
+        }
+
+        pub fn sim(a: &Self, b: &Self) -> bool {
+            a.divisible_by(b) && b.divisible_by(a)
+        }
+    }
+}
+
+/// Integer number theory for the Diophantine step, deterministic given the generator.
+mod numtheory {
+    use dashu_int::fast_div::ConstDivisor;
+    use dashu_int::ops::{BitTest, Gcd};
+    use dashu_int::{IBig, UBig};
+
+    use super::SplitMix64;
+
+    impl SplitMix64 {
+        /// Uniform-enough integer in `[0, n)` (64 extra bits make the modulo bias negligible).
+        pub(super) fn below(&mut self, n: &UBig) -> UBig {
+            let words = n.bit_len() / 64 + 2;
+            let mut x = UBig::ZERO;
+            for _ in 0..words {
+                x = (x << 64) | UBig::from(self.next_u64());
+            }
+            x % n
+        }
+
+        /// Python's `randint(1, n)`: uniform in `[1, n]`.
+        pub(super) fn one_to(&mut self, n: &UBig) -> UBig {
+            self.below(n) + UBig::ONE
+        }
+    }
+
+    /// `b^e mod n` for n ≥ 2.
+    pub fn modpow(b: &UBig, e: &UBig, n: &UBig) -> UBig {
+        let ring = ConstDivisor::new(n.clone());
+        ring.reduce(b.clone()).pow(e).residue()
+    }
+
+    /// Bases for Miller–Rabin: deterministic for n < 3.3·10^24 and, as fixed bases, a test
+    /// with no known failures of relevant size beyond. A wrong "prime" verdict can only make a
+    /// candidate fail its exact check later, never produce a wrong result.
+    const MR_BASES: [u64; 13] = [2, 3, 5, 7, 11, 13, 17, 19, 23, 29, 31, 37, 41];
+
+    pub fn is_prime(n: &UBig) -> bool {
+        if *n < UBig::from(2u8) {
+            return false;
+        }
+        for p in MR_BASES {
+            let p = UBig::from(p);
+            if *n == p {
+                return true;
+            }
+            if (n % &p).is_zero() {
+                return false;
+            }
+        }
+        let n_minus_1 = n - UBig::ONE;
+        let mut d = n_minus_1.clone();
+        let mut r = 0u32;
+        while (&d % UBig::from(2u8)).is_zero() {
+            d >>= 1;
+            r += 1;
+        }
+        let ring = ConstDivisor::new(n.clone());
+        let one = ring.reduce(1u8);
+        let minus_one = ring.reduce(n_minus_1.clone());
+        'bases: for base in MR_BASES {
+            let mut x = ring.reduce(base).pow(&d);
+            if x == one || x == minus_one {
+                continue;
+            }
+            for _ in 1..r {
+                x = &x * &x;
+                if x == minus_one {
+                    continue 'bases;
+                }
+            }
+            return false;
+        }
+        true
+    }
+
+    /// A square root of −1 mod p (p ≡ 1 mod 4), by trying up to 100 random bases.
+    pub fn sqrt_negative_one(p: &UBig, rng: &mut SplitMix64) -> Option<UBig> {
+        let p_minus_1 = p - UBig::ONE;
+        let exp = &p_minus_1 >> 2;
+        for _ in 0..100 {
+            let b = rng.one_to(&p_minus_1);
+            let h = modpow(&b, &exp, p);
+            let r = (&h * &h) % p;
+            if r == p_minus_1 {
+                return Some(h);
+            } else if r != UBig::ONE {
+                return None;
+            }
+        }
+        None
+    }
+
+    /// A square root of x mod the odd prime p (Cipolla), by trying up to 100 random bases.
+    pub fn root_mod(x: &IBig, p: &UBig, rng: &mut SplitMix64) -> Option<UBig> {
+        let pi = IBig::from(p.clone());
+        let x = UBig::try_from(((x % &pi) + &pi) % &pi).ok()?;
+        if *p == UBig::from(2u8) {
+            return Some(x);
+        }
+        if x.is_zero() {
+            return Some(UBig::ZERO);
+        }
+        if (p % UBig::from(2u8)).is_zero() {
+            return None;
+        }
+        let p_minus_1 = p - UBig::ONE;
+        let half = &p_minus_1 >> 1;
+        if modpow(&x, &half, p) != UBig::ONE {
+            return None;
+        }
+        for _ in 0..100 {
+            let b = rng.one_to(&p_minus_1);
+            if modpow(&b, &p_minus_1, p) != UBig::ONE {
+                return None;
+            }
+            let base = (&b * &b + p - &x) % p;
+            if modpow(&base, &half, p) != UBig::ONE {
+                // (b + √base)^((p+1)/2) in F_p[√base] has a square equal to x.
+                return Some(fp2_pow(&b, &base, &((p + UBig::ONE) >> 1), p));
+            }
+        }
+        None
+    }
+
+    /// First coordinate of (b + √base)^e in F_p[√base].
+    fn fp2_pow(b: &UBig, base: &UBig, e: &UBig, p: &UBig) -> UBig {
+        let mul = |x: &(UBig, UBig), y: &(UBig, UBig)| {
+            (
+                (&x.0 * &y.0 + (&x.1 * &y.1 % p) * base) % p,
+                (&x.0 * &y.1 + &x.1 * &y.0) % p,
+            )
+        };
+        let mut acc = (UBig::ONE, UBig::ZERO);
+        let mut sq = (b % p, UBig::ONE);
+        let mut e = e.clone();
+        while !e.is_zero() {
+            if e.bit(0) {
+                acc = mul(&acc, &sq);
+            }
+            sq = mul(&sq, &sq);
+            e >>= 1;
+        }
+        acc.0
+    }
+
+    /// Pollard–Brent batch size (pygridsynth's M).
+    const BATCH: u64 = 128;
+    /// Batches allowed per factoring attempt (pygridsynth's `floop`).
+    const FACTORING_LOOPS: u32 = 10;
+
+    /// A non-trivial factor of n, or `None` when the bounded Pollard–Brent search gives up: at
+    /// most [`FACTORING_LOOPS`] batches of [`BATCH`] steps, so never more than ~1300 steps.
+    pub fn find_factor(n: &UBig, rng: &mut SplitMix64) -> Option<UBig> {
+        let two = UBig::from(2u8);
+        if *n <= two {
+            return None;
+        }
+        if (n % &two).is_zero() {
+            return Some(two);
+        }
+        let ring = ConstDivisor::new(n.clone());
+        let a = ring.reduce(rng.one_to(n));
+        let mut y = a.clone();
+        let (mut r, mut k) = (1u64, 0u64);
+        let digits = n.to_string().len();
+        // pygridsynth's cap L ≈ 1.18·n^{1/4}; the batch budget is what binds for large n.
+        let limit = (10f64.powf(digits as f64 / 4.0) * 1.1774 + 10.0) as u64;
+        let mut loops = 0u32;
+        loop {
+            let x = y.clone();
+            while k < r {
+                let mut q = ring.reduce(1u8);
+                let y0 = y.clone();
+                for _ in 0..BATCH {
+                    y = &y * &y + &a;
+                    q *= &x - &y;
+                    k += 1;
+                    if k == r {
+                        break;
+                    }
+                }
+                let mut g = q.residue().gcd(n);
+                if !g.is_one() {
+                    if g == *n {
+                        // The batch overshot: step through it one gcd at a time.
+                        y = y0;
+                        for _ in 0..BATCH {
+                            y = &y * &y + &a;
+                            g = (&x - &y).residue().gcd(n);
+                            if !g.is_one() {
+                                break;
+                            }
+                        }
+                    }
+                    return (g != *n && !g.is_one()).then_some(g);
+                }
+                loops += 1;
+                if k >= limit || loops > FACTORING_LOOPS {
+                    return None;
+                }
+            }
+            r <<= 1;
+        }
+    }
+}
+
+/// The Diophantine step of Ross–Selinger (solve t†t = ξ in Z[ω]), ported from pygridsynth
+/// 2.0's `diophantine.py` with its iteration-count budget in place of clocks.
+mod diophantine {
+    use std::cmp::Ordering;
+
+    use dashu_int::ops::BitTest;
+    use dashu_int::{IBig, UBig};
+
+    use super::SplitMix64;
+    use super::numtheory::{find_factor, is_prime, root_mod, sqrt_negative_one};
+    use super::ring::{Zr2, Zw};
+
+    /// Failed factorisations allowed per equation (pygridsynth's `dloop`).
+    const DIOPHANTINE_LOOPS: u32 = 10;
+    /// Guard on the factor-list loops, which pygridsynth leaves unbounded.
+    const MAX_STEPS: u32 = 10_000;
+
+    enum Prime {
+        Found(Zw),
+        NoSolution,
+        Unsolved,
+    }
+
+    struct Budget<'r> {
+        rng: &'r mut SplitMix64,
+        failures: u32,
+        steps: u32,
+    }
+
+    impl Budget<'_> {
+        /// Counts a failed factorisation; false once the budget is spent.
+        fn retry(&mut self) -> bool {
+            self.failures += 1;
+            self.failures <= DIOPHANTINE_LOOPS
+        }
+
+        /// Counts a loop step; false once the guard is reached.
+        fn step(&mut self) -> bool {
+            self.steps += 1;
+            self.steps <= MAX_STEPS
+        }
+    }
+
+    fn ubig(x: &IBig) -> UBig {
+        use dashu_int::ops::UnsignedAbs;
+        x.unsigned_abs()
+    }
+
+    /// w with w†w = α/√2^k, as (t, k') meaning t/√2^{k'}; `None` if there is none or the
+    /// budget runs out.
+    pub fn dyadic(mut alpha: Zr2, mut k: i64, rng: &mut SplitMix64) -> Option<(Zw, i64)> {
+        // Cancel common factors of √2 (α = a + b√2 is divisible by √2 iff a is even).
+        while k > 0 && !alpha.a.bit(0) && !alpha.is_zero() {
+            alpha = Zr2::new(alpha.b.clone(), &alpha.a >> 1);
+            k -= 1;
+        }
+        let (k_div_2, odd) = (k.div_euclid(2), k.rem_euclid(2) == 1);
+        // For odd k solve t†t = α·λ (λ = 1 + √2) and multiply t by ω − ω², whose squared
+        // modulus 2 − √2 turns λ into √2.
+        let target = if odd {
+            alpha.mul(&Zr2::new(IBig::ONE, IBig::ONE))
+        } else {
+            alpha.clone()
+        };
+        let mut budget = Budget {
+            rng,
+            failures: 0,
+            steps: 0,
+        };
+        let mut t = solve(&target, &mut budget)?;
+        if odd {
+            t = t.mul(&Zw::small(0, -1, 1, 0));
+        }
+        // Exact check: t†t = α·√2^{odd}.
+        let expected = if odd {
+            alpha.mul(&Zr2::new(IBig::ZERO, IBig::ONE))
+        } else {
+            alpha
+        };
+        if t.conj().mul(&t).to_zr2()? != expected {
+            return None;
+        }
+        Some((t, k_div_2 + i64::from(odd)))
+    }
+
+    /// t ∈ Z[ω] with t†t = ξ.
+    fn solve(xi: &Zr2, budget: &mut Budget) -> Option<Zw> {
+        if xi.is_zero() {
+            return Some(Zw::int(IBig::ZERO));
+        }
+        if xi.sign() == Ordering::Less || xi.conj().sign() == Ordering::Less {
+            return None;
+        }
+        let t = adj_decompose(xi, budget)?;
+        let associate = t.conj().mul(&t).to_zr2()?;
+        let unit = xi.div_exact(&associate)?;
+        let v = unit.sqrt()?;
+        Some(Zw::from_zr2(&v).mul(&t))
+    }
+
+    fn adj_decompose(xi: &Zr2, budget: &mut Budget) -> Option<Zw> {
+        if xi.is_zero() {
+            return Some(Zw::int(IBig::ZERO));
+        }
+        let d = Zr2::gcd(xi, &xi.conj());
+        let eta = xi.div(&d);
+        let t1 = adj_decompose_selfassociate(&d, budget)?;
+        let t2 = adj_decompose_selfcoprime(&eta, budget)?;
+        Some(t1.mul(&t2))
+    }
+
+    fn adj_decompose_selfassociate(xi: &Zr2, budget: &mut Budget) -> Option<Zw> {
+        if xi.is_zero() {
+            return Some(Zw::int(IBig::ZERO));
+        }
+        let n = xi.gcd_int();
+        let r = xi.div(&Zr2::int(n.clone()));
+        let t1 = adj_decompose_int(&n, budget)?;
+        let t2 = if r.divisible_by(&Zr2::new(IBig::ZERO, IBig::ONE)) {
+            Zw::small(0, 0, 1, 1)
+        } else {
+            Zw::int(IBig::ONE)
+        };
+        Some(t1.mul(&t2))
+    }
+
+    fn adj_decompose_int(n: &IBig, budget: &mut Budget) -> Option<Zw> {
+        let mut facs = vec![(ubig(n), 1u64)];
+        let mut t = Zw::int(IBig::ONE);
+        while let Some((p, k)) = facs.pop() {
+            if !budget.step() {
+                return None;
+            }
+            match int_prime_power(&p, k, budget.rng) {
+                Prime::Found(tp) => t = t.mul(&tp),
+                Prime::NoSolution => return None,
+                Prime::Unsolved => match find_factor(&p, budget.rng) {
+                    None => {
+                        facs.push((p, k));
+                        if !budget.retry() {
+                            return None;
+                        }
+                    }
+                    Some(fac) => {
+                        facs.push((&p / &fac, k));
+                        facs.push((fac, k));
+                        facs = relatively_prime_ints(facs, budget)?;
+                    }
+                },
+            }
+        }
+        Some(t)
+    }
+
+    fn int_prime_power(p: &UBig, k: u64, rng: &mut SplitMix64) -> Prime {
+        if k & 1 == 0 {
+            return Prime::Found(Zw::int(IBig::from(p.pow((k / 2) as usize))));
+        }
+        match int_prime(p, rng) {
+            Prime::Found(t) => Prime::Found(t.pow(k)),
+            other => other,
+        }
+    }
+
+    fn int_prime(p: &UBig, rng: &mut SplitMix64) -> Prime {
+        if *p <= UBig::ONE {
+            return Prime::Found(Zw::int(IBig::from(p.clone())));
+        }
+        if *p == UBig::from(2u8) {
+            return Prime::Found(Zw::small(-1, 0, 1, 0));
+        }
+        let pi = IBig::from(p.clone());
+        let mod8 = (p % UBig::from(8u8)).to_string();
+        if is_prime(p) {
+            let check = |t: Zw| {
+                let n = t.conj().mul(&t);
+                if n == Zw::int(pi.clone()) || n == Zw::int(-&pi) {
+                    Prime::Found(t)
+                } else {
+                    Prime::Unsolved
+                }
+            };
+            match mod8.as_str() {
+                "1" | "5" => match sqrt_negative_one(p, rng) {
+                    Some(h) => check(Zw::gcd(
+                        &Zw::new(IBig::ZERO, IBig::ONE, IBig::ZERO, IBig::from(h)),
+                        &Zw::int(pi.clone()),
+                    )),
+                    None => Prime::Unsolved,
+                },
+                "3" => match root_mod(&IBig::from(-2), p, rng) {
+                    Some(h) => check(Zw::gcd(
+                        &Zw::new(IBig::ONE, IBig::ZERO, IBig::ONE, IBig::from(h)),
+                        &Zw::int(pi.clone()),
+                    )),
+                    None => Prime::Unsolved,
+                },
+                "7" => seven_mod_eight(p, rng),
+                _ => Prime::Unsolved,
+            }
+        } else if mod8 == "7" {
+            seven_mod_eight(p, rng)
+        } else {
+            Prime::Unsolved
+        }
+    }
+
+    /// Primes ≡ 7 (mod 8) are inert in Z[ω] over Z[√2]-norms: an odd power has no solution.
+    fn seven_mod_eight(p: &UBig, rng: &mut SplitMix64) -> Prime {
+        if root_mod(&IBig::from(2), p, rng).is_some() {
+            Prime::NoSolution
+        } else {
+            Prime::Unsolved
+        }
+    }
+
+    /// Refines a list of integer factors into pairwise coprime ones (pygridsynth's
+    /// `_decompose_relatively_int_prime`; signs do not matter for the norms used here).
+    fn relatively_prime_ints(
+        partial: Vec<(UBig, u64)>,
+        budget: &mut Budget,
+    ) -> Option<Vec<(UBig, u64)>> {
+        use dashu_int::ops::Gcd;
+        let mut stack: Vec<(UBig, u64)> = partial.into_iter().rev().collect();
+        let mut facs: Vec<(UBig, u64)> = Vec::new();
+        while let Some((b, kb)) = stack.pop() {
+            let mut i = 0;
+            loop {
+                if !budget.step() {
+                    return None;
+                }
+                if i >= facs.len() {
+                    if !b.is_one() {
+                        facs.push((b, kb));
+                    }
+                    break;
+                }
+                let (a, ka) = facs[i].clone();
+                if a == b {
+                    facs[i] = (a, ka + kb);
+                    break;
+                }
+                let g = (&a).gcd(&b);
+                if g.is_one() {
+                    i += 1;
+                    continue;
+                }
+                let mut sub =
+                    relatively_prime_ints(vec![(&a / &g, ka), (g.clone(), ka + kb)], budget)?;
+                if sub.is_empty() {
+                    facs.remove(i);
+                } else {
+                    facs[i] = sub.remove(0);
+                    facs.extend(sub);
+                }
+                stack.push((&b / &g, kb));
+                break;
+            }
+        }
+        Some(facs)
+    }
+
+    /// Refines a list of Z[√2] factors into pairwise coprime ones (pygridsynth's
+    /// `_decompose_relatively_zomega_prime`).
+    fn relatively_prime_zr2(
+        partial: Vec<(Zr2, u64)>,
+        budget: &mut Budget,
+    ) -> Option<Vec<(Zr2, u64)>> {
+        let one = Zr2::one();
+        let mut stack: Vec<(Zr2, u64)> = partial.into_iter().rev().collect();
+        let mut facs: Vec<(Zr2, u64)> = Vec::new();
+        while let Some((b, kb)) = stack.pop() {
+            let mut i = 0;
+            loop {
+                if !budget.step() {
+                    return None;
+                }
+                if i >= facs.len() {
+                    if !Zr2::sim(&b, &one) {
+                        facs.push((b, kb));
+                    }
+                    break;
+                }
+                let (a, ka) = facs[i].clone();
+                if Zr2::sim(&a, &b) {
+                    facs[i] = (a, ka + kb);
+                    break;
+                }
+                let g = Zr2::gcd(&a, &b);
+                if Zr2::sim(&g, &one) {
+                    i += 1;
+                    continue;
+                }
+                let mut sub =
+                    relatively_prime_zr2(vec![(a.div(&g), ka), (g.clone(), ka + kb)], budget)?;
+                if sub.is_empty() {
+                    facs.remove(i);
+                } else {
+                    facs[i] = sub.remove(0);
+                    facs.extend(sub);
+                }
+                stack.push((b.div(&g), kb));
+                break;
+            }
+        }
+        Some(facs)
+    }
+
+    fn adj_decompose_selfcoprime(xi: &Zr2, budget: &mut Budget) -> Option<Zw> {
+        let mut facs = vec![(xi.clone(), 1u64)];
+        let mut t = Zw::int(IBig::ONE);
+        while let Some((eta, k)) = facs.pop() {
+            if !budget.step() {
+                return None;
+            }
+            match zomega_prime_power(&eta, k, budget.rng) {
+                Prime::Found(te) => t = t.mul(&te),
+                Prime::NoSolution => return None,
+                Prime::Unsolved => {
+                    let n = ubig(&eta.norm());
+                    match find_factor(&n, budget.rng) {
+                        None => {
+                            facs.push((eta, k));
+                            if !budget.retry() {
+                                return None;
+                            }
+                        }
+                        Some(fac_n) => {
+                            let fac = Zr2::gcd(xi, &Zr2::int(IBig::from(fac_n)));
+                            facs.push((eta.div(&fac), k));
+                            facs.push((fac, k));
+                            facs = relatively_prime_zr2(facs, budget)?;
+                        }
+                    }
+                }
+            }
+        }
+        Some(t)
+    }
+
+    fn zomega_prime_power(eta: &Zr2, k: u64, rng: &mut SplitMix64) -> Prime {
+        if k & 1 == 0 {
+            return Prime::Found(Zw::from_zr2(&eta.pow(k / 2)));
+        }
+        match zomega_prime(eta, rng) {
+            Prime::Found(t) => Prime::Found(t.pow(k)),
+            other => other,
+        }
+    }
+
+    fn zomega_prime(eta: &Zr2, rng: &mut SplitMix64) -> Prime {
+        let p = ubig(&eta.norm());
+        if p <= UBig::ONE {
+            return Prime::Found(Zw::int(IBig::from(p)));
+        }
+        if p == UBig::from(2u8) {
+            return Prime::Found(Zw::small(-1, 0, 1, 0));
+        }
+        let mod8 = (&p % UBig::from(8u8)).to_string();
+        let eta_w = Zw::from_zr2(eta);
+        if is_prime(&p) {
+            let check = |t: Zw| {
+                if Zw::sim(&t.conj().mul(&t), &eta_w) {
+                    Prime::Found(t)
+                } else {
+                    Prime::Unsolved
+                }
+            };
+            match mod8.as_str() {
+                "1" | "5" => match sqrt_negative_one(&p, rng) {
+                    Some(h) => check(Zw::gcd(
+                        &Zw::new(IBig::ZERO, IBig::ONE, IBig::ZERO, IBig::from(h)),
+                        &eta_w,
+                    )),
+                    None => Prime::Unsolved,
+                },
+                "3" => match root_mod(&IBig::from(-2), &p, rng) {
+                    Some(h) => check(Zw::gcd(
+                        &Zw::new(IBig::ONE, IBig::ZERO, IBig::ONE, IBig::from(h)),
+                        &eta_w,
+                    )),
+                    None => Prime::Unsolved,
+                },
+                "7" => seven_mod_eight(&p, rng),
+                _ => Prime::Unsolved,
+            }
+        } else if mod8 == "7" {
+            seven_mod_eight(&p, rng)
+        } else {
+            Prime::Unsolved
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parse_reads_matrix_order_and_omegas() {
+        let (letters, m) = parse_gates("HTSSSXWWW").expect("valid");
+        assert_eq!(m, 3);
+        assert_eq!(
+            circuit_order(letters),
+            vec![CliffordT::X, CliffordT::Sdg, CliffordT::T, CliffordT::H]
+        );
+        assert_eq!(parse_gates("I").expect("valid").0, vec![]);
+        assert!(parse_gates("HQ").is_err());
+        assert_eq!(
+            circuit_order(vec![CliffordT::S, CliffordT::S]),
+            vec![CliffordT::Z]
+        );
+    }
+
+    #[test]
+    fn ring_arithmetic() {
+        use ring::{Zr2, Zw};
+        let i = |x: i64| IBig::from(x);
+        // (1 + √2)(−1 + √2) = 1: a unit, and its own square root test.
+        let lambda = Zr2::new(i(1), i(1));
+        assert_eq!(lambda.mul(&Zr2::new(i(-1), i(1))), Zr2::one());
+        let sq = lambda.mul(&lambda);
+        assert_eq!(sq.sqrt(), Some(lambda.clone()));
+        assert_eq!(lambda.sqrt(), None);
+        // ω^4 = −1.
+        let omega = Zw::small(0, 0, 1, 0);
+        assert_eq!(omega.pow(4), Zw::int(i(-1)));
+        // |1 + ω|² = 2 + √2.
+        let delta = Zw::small(0, 0, 1, 1);
+        assert_eq!(
+            delta.conj().mul(&delta).to_zr2(),
+            Some(Zr2::new(i(2), i(1)))
+        );
+        assert_eq!(Zr2::new(i(-3), i(2)).sign(), std::cmp::Ordering::Less);
+        assert_eq!(Zr2::new(i(-2), i(2)).sign(), std::cmp::Ordering::Greater);
+        // gcd(12, 18) = 6 up to a unit, so its norm is ±36.
+        let g = Zr2::gcd(&Zr2::int(i(12)), &Zr2::int(i(18))).norm();
+        assert!(g == i(36) || g == i(-36), "{g}");
+    }
+
+    #[test]
+    fn number_theory() {
+        use dashu_int::UBig;
+        let mut rng = SplitMix64(1);
+        let p = UBig::from(1_000_000_007u64);
+        assert!(numtheory::is_prime(&p));
+        assert!(!numtheory::is_prime(&(&p * &p)));
+        let q = UBig::from(1_000_000_009u64); // ≡ 1 (mod 4)
+        let h = numtheory::sqrt_negative_one(&q, &mut rng).expect("q ≡ 1 mod 4");
+        assert_eq!((&h * &h + UBig::ONE) % &q, UBig::ZERO);
+        let r = numtheory::root_mod(&IBig::from(-2), &UBig::from(11u8), &mut rng)
+            .expect("-2 is a QR mod 11");
+        assert_eq!((&r * &r + UBig::from(2u8)) % UBig::from(11u8), UBig::ZERO);
+        let n = UBig::from(10_007u64) * UBig::from(10_009u64);
+        let f = numtheory::find_factor(&n, &mut rng).expect("small semiprime");
+        assert!(f == UBig::from(10_007u64) || f == UBig::from(10_009u64));
+        // A large prime is never "factored" and the bounded search returns.
+        assert!(numtheory::find_factor(&UBig::from(1_000_000_007u64), &mut rng).is_none());
+    }
+}

@@ -190,3 +190,71 @@ fn compile_rejects_a_target_file_of_the_wrong_kind() {
     assert!(err.contains("describes a native target"), "{err}");
     std::fs::remove_file(&toml).ok();
 }
+
+#[test]
+fn compile_clifford_t_is_deterministic_and_meets_its_budget() {
+    let path = example("modifiers.qasm3");
+    let p = path.to_str().expect("utf-8 path");
+    let dir = std::env::temp_dir();
+    let outs: Vec<PathBuf> = (0..2)
+        .map(|k| dir.join(format!("eqisa-ct-{}-{k}.qasm", std::process::id())))
+        .collect();
+    let mut reports = Vec::new();
+    for out in &outs {
+        reports.push(run_json(&[
+            "compile",
+            "--target",
+            "clifford+t",
+            "--fidelity",
+            "0.99",
+            "--json",
+            p,
+            "-o",
+            out.to_str().expect("utf-8 path"),
+        ]));
+    }
+    let a = std::fs::read(&outs[0]).expect("first output");
+    let b = std::fs::read(&outs[1]).expect("second output");
+    assert_eq!(a, b, "two runs differ");
+    assert_eq!(reports[0], reports[1]);
+    let v = &reports[0];
+    let bound = v["fidelity_bound"].as_f64().expect("bound");
+    let exact = v["fidelity_exact"].as_f64().expect("exact");
+    assert!(bound >= 0.99 && exact + 1e-9 >= bound, "bound {bound}, exact {exact}");
+    assert!(v["t_count"].as_u64().expect("t_count") > 0);
+    for name in v["ops"].as_object().expect("ops").keys() {
+        assert!(
+            ["h", "s", "sdg", "t", "tdg", "x", "y", "z", "cx", "measure", "barrier", "reset"]
+                .contains(&name.as_str()),
+            "{name}"
+        );
+    }
+    for out in &outs {
+        std::fs::remove_file(out).ok();
+    }
+}
+
+#[test]
+fn an_unreachable_budget_is_an_error_not_a_weaker_result() {
+    let path = example("qft4.qasm");
+    let out = eqisa()
+        .args([
+            "compile",
+            "--target",
+            "clifford+t",
+            "--synth",
+            "sk",
+            "--sk-depth",
+            "3",
+            "--sk-recursion",
+            "1",
+            "--fidelity",
+            "0.9999",
+            path.to_str().expect("utf-8 path"),
+        ])
+        .output()
+        .expect("runs");
+    assert_eq!(out.status.code(), Some(1));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("cannot be met"), "{err}");
+}

@@ -220,12 +220,17 @@ fn compile_clifford_t_is_deterministic_and_meets_its_budget() {
     let v = &reports[0];
     let bound = v["fidelity_bound"].as_f64().expect("bound");
     let exact = v["fidelity_exact"].as_f64().expect("exact");
-    assert!(bound >= 0.99 && exact + 1e-9 >= bound, "bound {bound}, exact {exact}");
+    assert!(
+        bound >= 0.99 && exact + 1e-9 >= bound,
+        "bound {bound}, exact {exact}"
+    );
     assert!(v["t_count"].as_u64().expect("t_count") > 0);
     for name in v["ops"].as_object().expect("ops").keys() {
         assert!(
-            ["h", "s", "sdg", "t", "tdg", "x", "y", "z", "cx", "measure", "barrier", "reset"]
-                .contains(&name.as_str()),
+            [
+                "h", "s", "sdg", "t", "tdg", "x", "y", "z", "cx", "measure", "barrier", "reset"
+            ]
+            .contains(&name.as_str()),
             "{name}"
         );
     }

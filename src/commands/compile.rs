@@ -5,7 +5,7 @@ use std::path::PathBuf;
 
 use eqisa_circuits::lower::clifford_t::{Budget, Synth};
 use eqisa_circuits::lower::simulate::exact_fidelity;
-use eqisa_circuits::lower::target::{TargetDesc, TargetKind};
+use eqisa_circuits::lower::target::{TargetDesc, TargetKind, TwoQubit};
 use eqisa_circuits::lower::{LowerOptions, lower};
 use serde::Serialize;
 
@@ -19,6 +19,15 @@ pub enum TargetArg {
     /// h, s, sdg, t, tdg, x, y, z, cx, measure, reset, barrier.
     #[value(name = "clifford+t")]
     CliffordT,
+}
+
+/// Entangling gates of the native target.
+#[derive(Clone, Copy, Debug, clap::ValueEnum)]
+pub enum TwoQubitArg {
+    /// Controlled-Z (IBM Heron).
+    Cz,
+    /// Echoed cross-resonance (IBM Eagle).
+    Ecr,
 }
 
 /// Single-qubit synthesis methods for the Clifford+T target.
@@ -42,6 +51,9 @@ pub struct Args {
     /// default's gate durations. Its kind must match --target.
     #[arg(long, value_name = "TOML")]
     pub target_file: Option<PathBuf>,
+    /// The native target's entangling gate (overrides the target description).
+    #[arg(long, value_enum)]
+    pub two_qubit: Option<TwoQubitArg>,
     /// How the Clifford+T target synthesises single-qubit rotations.
     #[arg(long, value_enum, default_value = "gridsynth")]
     pub synth: SynthArg,
@@ -101,6 +113,22 @@ pub fn run(args: &Args) -> CmdResult {
         }
         None => TargetDesc::default_for(kind),
     };
+    let mut target = target;
+    if let Some(tq) = args.two_qubit {
+        target.two_qubit = match tq {
+            TwoQubitArg::Cz => TwoQubit::Cz,
+            TwoQubitArg::Ecr => TwoQubit::Ecr,
+        };
+        if target.duration(target.two_qubit.name()) == 0.0
+            && !target.durations_ns.contains_key(target.two_qubit.name())
+        {
+            return Err(format!(
+                "the target description gives no duration for '{}'",
+                target.two_qubit.name()
+            )
+            .into());
+        }
+    }
     if !(args.fidelity > 0.0 && args.fidelity <= 1.0) {
         return Err(format!("--fidelity must be in (0, 1], not {}", args.fidelity).into());
     }

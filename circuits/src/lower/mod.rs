@@ -143,6 +143,16 @@ impl Lowering<'_> {
         }
     }
 
+    /// Apply `u` after whatever is pending on `q` (without emitting).
+    fn pre_multiply(&mut self, q: u32, u: &Matrix) {
+        if let Some(slot) = self.pending.get_mut(q as usize) {
+            *slot = Some(match slot.take() {
+                Some(prev) => u.mul(&prev),
+                None => u.clone(),
+            });
+        }
+    }
+
     fn flush_qubits(&mut self, qubits: &[u32]) {
         for &q in qubits {
             self.flush(q);
@@ -171,6 +181,30 @@ impl Lowering<'_> {
 
     fn cx(&mut self, c: u32, t: u32, cond: Option<u32>) {
         match self.target.kind {
+            // cx = (rz(−π/2) ⊗ rz(−π)·sx·rz(−π)) then ecr, then x on the control (Qiskit's
+            // equivalence, up to global phase); the single-qubit parts fuse.
+            TargetKind::Native if self.target.two_qubit == target::TwoQubit::Ecr => {
+                let pi = std::f64::consts::PI;
+                let before_c = crate::synth::euler::rz(-pi / 2.0);
+                let sx = fixed_gate(crate::gates::StandardGate::Sx);
+                let before_t = crate::synth::euler::rz(-pi)
+                    .mul(&sx)
+                    .mul(&crate::synth::euler::rz(-pi));
+                let x = fixed_gate(crate::gates::StandardGate::X);
+                if cond.is_none() {
+                    self.pre_multiply(c, &before_c);
+                    self.pre_multiply(t, &before_t);
+                    self.flush_qubits(&[c, t]);
+                    self.out.push(NativeOp::Ecr, &[c, t], None);
+                    self.pre_multiply(c, &x);
+                } else {
+                    self.flush_qubits(&[c, t]);
+                    self.one_qubit(&before_c, c, cond);
+                    self.one_qubit(&before_t, t, cond);
+                    self.out.push(NativeOp::Ecr, &[c, t], cond);
+                    self.one_qubit(&x, c, cond);
+                }
+            }
             // cx = h·cz·h on the target; unconditional h's fuse with their neighbours.
             TargetKind::Native if cond.is_none() => {
                 let h = hadamard();
@@ -313,11 +347,16 @@ impl Lowering<'_> {
     }
 }
 
+/// The matrix of a parameterless library gate.
+fn fixed_gate(g: crate::gates::StandardGate) -> Matrix {
+    debug_assert_eq!(g.num_params(), 0);
+    // `matrix` fails only on a wrong parameter count, impossible for a parameterless gate.
+    g.matrix(&[])
+        .unwrap_or_else(|_| Matrix::identity(g.num_qubits()))
+}
+
 fn hadamard() -> Matrix {
-    match crate::gates::StandardGate::H.matrix(&[]) {
-        Ok(m) => m,
-        Err(_) => Matrix::identity(1),
-    }
+    fixed_gate(crate::gates::StandardGate::H)
 }
 
 /// One lowering pass with the given synthesiser (none on the native target).

@@ -17,6 +17,8 @@ pub enum NativeOp {
     Sx,
     X,
     Cz,
+    /// Echoed cross-resonance (Qiskit's `ecr`; native target with `two_qubit = "ecr"`).
+    Ecr,
     H,
     S,
     Sdg,
@@ -44,6 +46,7 @@ impl NativeOp {
             NativeOp::Sx => "sx",
             NativeOp::X => "x",
             NativeOp::Cz => "cz",
+            NativeOp::Ecr => "ecr",
             NativeOp::H => "h",
             NativeOp::S => "s",
             NativeOp::Sdg => "sdg",
@@ -195,6 +198,13 @@ impl NativeProgram {
         }
         let mut s = String::with_capacity(self.ops.len() * 16 + 256);
         s.push_str("OPENQASM 2.0;\ninclude \"qelib1.inc\";\n");
+        if self.ops.iter().any(|o| o.op == NativeOp::Ecr) {
+            // qelib1 has no ecr: define it (Qiskit's definition, rzx(±π/4) around an x).
+            s.push_str(
+                "gate ecr a, b { h b; cx a, b; rz(pi/4) b; cx a, b; h b; x a; \
+                 h b; cx a, b; rz(-pi/4) b; cx a, b; h b; }\n",
+            );
+        }
         for r in &self.qregs {
             let _ = writeln!(s, "qreg {}[{}];", r.name, r.size);
         }

@@ -4,6 +4,7 @@
 use super::program::{NativeOp, NativeProgram};
 use crate::gates::StandardGate;
 use crate::ir::Circuit;
+use crate::matrix::{C64, Matrix};
 use crate::simulate::{SimError, statevector};
 use crate::statevector::StateVector;
 use crate::synth::euler::rz;
@@ -43,6 +44,13 @@ pub fn program_state(p: &NativeProgram) -> Result<Option<StateVector>, SimError>
             NativeOp::Sx => StandardGate::Sx,
             NativeOp::X => StandardGate::X,
             NativeOp::Cz => StandardGate::Cz,
+            NativeOp::Ecr => {
+                if mark(&mut touched, &measured, &op.qubits).is_err() {
+                    return Ok(None);
+                }
+                state.apply(&ecr(), &op.qubits);
+                continue;
+            }
             NativeOp::H => StandardGate::H,
             NativeOp::S => StandardGate::S,
             NativeOp::Sdg => StandardGate::Sdg,
@@ -58,6 +66,13 @@ pub fn program_state(p: &NativeProgram) -> Result<Option<StateVector>, SimError>
         state.apply(&gate.matrix(&[])?, &op.qubits);
     }
     Ok(Some(state))
+}
+
+/// Qiskit's `ECRGate` matrix (argument 0 the least significant bit).
+pub fn ecr() -> Matrix {
+    let r = std::f64::consts::FRAC_1_SQRT_2;
+    let (o, z, i) = (C64::new(r, 0.0), C64::new(0.0, 0.0), C64::new(0.0, r));
+    Matrix::from_vec(2, vec![z, o, z, i, o, z, -i, z, z, i, z, o, -i, z, o, z])
 }
 
 /// Record that `qubits` are used; an error if one was measured already (mid-circuit

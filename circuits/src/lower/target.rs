@@ -27,6 +27,27 @@ impl TargetKind {
     }
 }
 
+/// The native target's entangling gate.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Default, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum TwoQubit {
+    /// Controlled-Z (IBM Heron).
+    #[default]
+    Cz,
+    /// Echoed cross-resonance (IBM Eagle).
+    Ecr,
+}
+
+impl TwoQubit {
+    /// The gate's OpenQASM name.
+    pub fn name(self) -> &'static str {
+        match self {
+            TwoQubit::Cz => "cz",
+            TwoQubit::Ecr => "ecr",
+        }
+    }
+}
+
 /// A target description: gate set, sample period and operation durations.
 #[derive(Clone, Debug, PartialEq, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -36,6 +57,9 @@ pub struct TargetDesc {
     pub kind: TargetKind,
     /// Duration of one `dt` (for `delay[...dt]`), in nanoseconds.
     pub dt_ns: f64,
+    /// The native target's entangling gate (`cz` unless given; ignored by Clifford+T).
+    #[serde(default)]
+    pub two_qubit: TwoQubit,
     /// Duration of each native operation by name, in nanoseconds (`rz` is 0: a frame change).
     pub durations_ns: BTreeMap<String, f64>,
 }
@@ -69,9 +93,12 @@ const NATIVE_DEFAULT: &str = include_str!("targets/native.toml");
 const CLIFFORD_T_DEFAULT: &str = include_str!("targets/clifford_t.toml");
 
 impl TargetDesc {
-    /// The operations whose durations a target kind needs.
-    pub fn required_ops(kind: TargetKind) -> &'static [&'static str] {
+    /// The operations whose durations a target needs.
+    pub fn required_ops(kind: TargetKind, two_qubit: TwoQubit) -> &'static [&'static str] {
         match kind {
+            TargetKind::Native if two_qubit == TwoQubit::Ecr => {
+                &["rz", "sx", "x", "ecr", "measure", "reset"]
+            }
             TargetKind::Native => &["rz", "sx", "x", "cz", "measure", "reset"],
             TargetKind::CliffordT => &[
                 "h", "s", "sdg", "t", "tdg", "x", "y", "z", "cx", "measure", "reset",
@@ -85,7 +112,7 @@ impl TargetDesc {
             file: file.to_string(),
             message: e.to_string(),
         })?;
-        for op in Self::required_ops(desc.kind) {
+        for op in Self::required_ops(desc.kind, desc.two_qubit) {
             let Some(&v) = desc.durations_ns.get(*op) else {
                 return Err(TargetError::MissingDuration {
                     file: file.to_string(),

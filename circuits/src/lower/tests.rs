@@ -246,3 +246,35 @@ mod lowering {
         assert!(a.fidelity(b.amplitudes()) > 1.0 - 1e-12);
     }
 }
+
+mod ecr {
+    use crate::lower::simulate::exact_fidelity;
+    use crate::lower::target::{TargetDesc, TargetKind, TwoQubit};
+    use crate::lower::{LowerOptions, lower};
+
+    #[test]
+    fn native_with_ecr_is_exact() {
+        let mut target = TargetDesc::default_for(TargetKind::Native);
+        target.two_qubit = TwoQubit::Ecr;
+        let c = crate::parse_str(
+            "OPENQASM 2.0;\ninclude \"qelib1.inc\";\nqreg q[3];\n\
+             h q[0]; cx q[0], q[1]; cx q[2], q[0]; ccx q[0], q[1], q[2]; cp(0.4) q[2], q[1];\n",
+            "t.qasm",
+        )
+        .expect("parses");
+        let l = lower(&c, &target, &LowerOptions::default()).expect("lowers");
+        let counts = l.program.counts();
+        assert!(
+            counts.contains_key("ecr") && !counts.contains_key("cz"),
+            "{counts:?}"
+        );
+        let f = exact_fidelity(&c, &l.program).expect("static");
+        assert!(f > 1.0 - 1e-10, "{f}");
+        // The OpenQASM 2 text defines ecr and reparses to the same state.
+        let text = l.program.to_qasm2().expect("qasm2");
+        let back = crate::parse_str(&text, "out.qasm").expect("reparses");
+        let a = crate::simulate::statevector(&c).expect("sim");
+        let b = crate::simulate::statevector(&back).expect("sim");
+        assert!(a.fidelity(b.amplitudes()) > 1.0 - 1e-10);
+    }
+}

@@ -70,7 +70,7 @@ pub struct Args {
     /// Solovay–Kitaev: recursion degree.
     #[arg(long, default_value_t = 3)]
     pub sk_recursion: usize,
-    /// Write the lowered program as OpenQASM 2.
+    /// Write the lowered program as OpenQASM 2 (as OpenQASM 3 when its conditions need it).
     #[arg(short, long, value_name = "OUT.qasm")]
     pub output: Option<PathBuf>,
     /// Print JSON: ops, t_count, depth, duration_ns, fidelity_bound, fidelity_exact (null where
@@ -148,9 +148,16 @@ pub fn run(args: &Args) -> CmdResult {
     let lowered = lower(&c, &target, &LowerOptions { synth, budget })?;
     let p = &lowered.program;
     if let Some(out) = &args.output {
-        let text = p.to_qasm2().ok_or(
-            "the program's conditions have no OpenQASM 2 form (only 'if (creg == n)' does)",
-        )?;
+        let text = match p.to_qasm2() {
+            Some(t) => t,
+            None => {
+                eprintln!(
+                    "note: {}: written as OpenQASM 3: its conditions have no OpenQASM 2 form (only 'if (creg == n)' has)",
+                    out.display()
+                );
+                p.to_qasm3()
+            }
+        };
         std::fs::write(out, text).map_err(|e| format!("{}: {e}", out.display()))?;
     }
     let report = Report {

@@ -241,6 +241,98 @@ impl NativeProgram {
     }
 }
 
+impl NativeProgram {
+    /// The program as OpenQASM 3 text (`stdgates.inc` names), for programs whose conditions
+    /// OpenQASM 2 cannot express (a single bit of a wider register, `!`, `&&`, `^`, ...).
+    pub fn to_qasm3(&self) -> String {
+        let mut s = String::with_capacity(self.ops.len() * 16 + 256);
+        s.push_str("OPENQASM 3.0;\ninclude \"stdgates.inc\";\n");
+        if self.ops.iter().any(|o| o.op == NativeOp::Ecr) {
+            s.push_str(
+                "gate ecr a, b { h b; cx a, b; rz(pi/4) b; cx a, b; h b; x a; \
+                 h b; cx a, b; rz(-pi/4) b; cx a, b; h b; }\n",
+            );
+        }
+        for r in &self.cregs {
+            let _ = writeln!(s, "bit[{}] {};", r.size, r.name);
+        }
+        for r in &self.qregs {
+            let _ = writeln!(s, "qubit[{}] {};", r.size, r.name);
+        }
+        for op in &self.ops {
+            let qs: Vec<String> = op
+                .qubits
+                .iter()
+                .map(|&q| bit_name(&self.qregs, q))
+                .collect();
+            let mut line = String::new();
+            match op.op {
+                NativeOp::Rz(a) => {
+                    line.push_str("rz(");
+                    let _ = write_number(&mut line, a);
+                    let _ = write!(line, ") {};", qs.join(", "));
+                }
+                NativeOp::Measure { clbit } => {
+                    let _ = write!(
+                        line,
+                        "{} = measure {};",
+                        bit_name(&self.cregs, clbit),
+                        qs.join(", ")
+                    );
+                }
+                NativeOp::Delay { ns } => {
+                    let _ = write!(line, "delay[{ns}ns] {};", qs.join(", "));
+                }
+                other => {
+                    let _ = write!(line, "{} {};", other.name(), qs.join(", "));
+                }
+            }
+            match op.cond.and_then(|c| self.conditions.get(c as usize)) {
+                Some(c) => {
+                    let _ = writeln!(s, "if ({}) {{ {line} }}", qasm3_condition(c, &self.cregs));
+                }
+                None => {
+                    let _ = writeln!(s, "{line}");
+                }
+            }
+        }
+        s
+    }
+}
+
+/// A condition in OpenQASM 3 syntax, fully parenthesised.
+fn qasm3_condition(c: &CondExpr, cregs: &[Register]) -> String {
+    match c {
+        CondExpr::Bit(b) => bit_name(cregs, *b),
+        CondExpr::Register(r) => cregs
+            .get(*r as usize)
+            .map_or_else(|| "0".into(), |r| r.name.clone()),
+        CondExpr::Int(v) => v.to_string(),
+        CondExpr::Bool(b) => b.to_string(),
+        CondExpr::Not(e) => format!("!({})", qasm3_condition(e, cregs)),
+        CondExpr::Binary(op, a, b) => {
+            let sym = match op {
+                CondOp::Eq => "==",
+                CondOp::Ne => "!=",
+                CondOp::Lt => "<",
+                CondOp::Le => "<=",
+                CondOp::Gt => ">",
+                CondOp::Ge => ">=",
+                CondOp::And => "&&",
+                CondOp::Or => "||",
+                CondOp::BitAnd => "&",
+                CondOp::BitOr => "|",
+                CondOp::Xor => "^",
+            };
+            format!(
+                "({}) {sym} ({})",
+                qasm3_condition(a, cregs),
+                qasm3_condition(b, cregs)
+            )
+        }
+    }
+}
+
 /// `reg[i]` for a global bit index.
 fn bit_name(regs: &[Register], b: u32) -> String {
     regs.iter()

@@ -278,3 +278,34 @@ mod ecr {
         assert!(a.fidelity(b.amplitudes()) > 1.0 - 1e-10);
     }
 }
+
+mod qasm3_output {
+    use crate::lower::target::{TargetDesc, TargetKind};
+    use crate::lower::{LowerOptions, lower};
+    use crate::simulate::outcomes;
+
+    /// Dynamic programs with OpenQASM 3 conditions are written as OpenQASM 3 that reparses to
+    /// the same outcome distribution.
+    #[test]
+    fn dynamic_programs_round_trip_through_openqasm3() {
+        let text = "OPENQASM 3.0;\ninclude \"stdgates.inc\";\nbit[2] m;\nbit[1] f;\nqubit[3] q;\n\
+                    h q[0]; h q[1]; m[0] = measure q[0]; m[1] = measure q[1];\n\
+                    if ((m[0] ^ m[1]) == true) { x q[2]; } else { ry(0.3) q[2]; }\n\
+                    if (!m[0]) { z q[2]; }\nf[0] = measure q[2];\n";
+        let c = crate::parse_str(text, "t.qasm3").expect("parses");
+        for kind in [TargetKind::Native, TargetKind::CliffordT] {
+            let l = lower(&c, &TargetDesc::default_for(kind), &LowerOptions::default())
+                .expect("lowers");
+            assert!(l.program.to_qasm2().is_none());
+            let out = l.program.to_qasm3();
+            let back = crate::parse_str(&out, "out.qasm3").expect("reparses");
+            let a = outcomes(&c).expect("outcomes");
+            let b = outcomes(&back).expect("outcomes");
+            assert_eq!(a.len(), b.len());
+            for (x, y) in a.iter().zip(&b) {
+                assert_eq!(x.bits, y.bits);
+                assert!((x.probability - y.probability).abs() < 1e-3, "{kind:?}");
+            }
+        }
+    }
+}

@@ -1,4 +1,4 @@
-//! Gridsynth time per angle and T-count on a fixed set of angles, at ε = 1e-4 and 1e-10.
+//! Gridsynth time per angle and T-count on a fixed set of angles, at ε = 1e-4, 1e-6 and 1e-10.
 //! Compare with `../shared/tools/peer-bench/peer-bench gridsynth EPS 20` (pygridsynth 2.0 on the
 //! same 20 angles). One criterion iteration synthesises all 20 angles, so divide the reported
 //! time by 20 for the time per angle (also printed directly below).
@@ -47,7 +47,7 @@ fn bench_gridsynth(c: &mut Criterion) {
     let mut g = c.benchmark_group("gridsynth");
     g.sample_size(10);
     g.throughput(Throughput::Elements(ANGLES.len() as u64));
-    for epsilon in [1e-4, 1e-10] {
+    for epsilon in [1e-4, 1e-6, 1e-10] {
         // One timed pass for the summary line (criterion's figures follow).
         let start = Instant::now();
         let (t, gates) = run(epsilon);

@@ -1,0 +1,188 @@
+//! [`IsaError`]: every way bytes or bits handed to this crate can be wrong.
+//!
+//! Each variant carries enough context (offsets, stored vs computed checksums, the offending value)
+//! that a firmware log line or CLI message says what is wrong without a debugger.
+
+use core::fmt;
+
+/// Error returned by every fallible operation in this crate.
+///
+/// Parsers never panic: any truncation, bit flip or unsupported value in the input ends up as one of
+/// these variants.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum IsaError {
+    /// The input ended before `what` was complete. `needed` and `available` count from the start of
+    /// `what`, in bytes for byte-level parsers and in bits for [`crate::BitReader`] (whose `what`
+    /// says "bits").
+    Truncated {
+        /// The item being read when the input ran out.
+        what: &'static str,
+        /// How many units the item needs.
+        needed: u64,
+        /// How many units were actually left.
+        available: u64,
+    },
+    /// The input does not start with the `.eqb` magic `b"EQB\0"`.
+    BadMagic {
+        /// The first (up to four) bytes actually found; missing bytes are zero.
+        found: [u8; 4],
+    },
+    /// The container was written in a format version this crate cannot read.
+    UnsupportedVersion {
+        /// Version stored in the file.
+        found: u16,
+        /// The only version this crate reads.
+        supported: u16,
+    },
+    /// The header sets flag bits that this format version does not define.
+    UnknownFlags(u16),
+    /// The fixed header's CRC-32C does not match its bytes (header corrupted).
+    HeaderCrc {
+        /// CRC stored in the file.
+        stored: u32,
+        /// CRC computed over the header bytes.
+        computed: u32,
+    },
+    /// Reserved header bytes are not zero.
+    NonZeroReserved,
+    /// The header names a compilation target this crate does not know.
+    UnknownTarget(u8),
+    /// A section has a kind this crate does not know (its CRC was valid, so it is not corruption).
+    UnknownSection {
+        /// Zero-based index of the section in the file.
+        index: u16,
+        /// The raw kind value.
+        kind: u16,
+    },
+    /// A section's CRC-32C (over its kind, length and payload) does not match.
+    SectionCrc {
+        /// Zero-based index of the section in the file.
+        index: u16,
+        /// The raw kind value as stored (it may itself be the corrupted field).
+        kind: u16,
+        /// CRC stored in the section header.
+        stored: u32,
+        /// CRC computed over the section.
+        computed: u32,
+    },
+    /// The whole-file CRC-32C trailer does not match.
+    FileCrc {
+        /// CRC stored in the trailer.
+        stored: u32,
+        /// CRC computed over everything before the trailer.
+        computed: u32,
+    },
+    /// Bytes follow the file CRC trailer.
+    TrailingBytes(usize),
+    /// A length or count does not fit the field (or the platform's `usize`) it must be stored in.
+    LengthOverflow {
+        /// The field that overflowed.
+        what: &'static str,
+    },
+    /// The program needs a different codebook than the one offered.
+    CodebookMismatch {
+        /// Hash of the codebook the caller has.
+        expected: [u8; 32],
+        /// Hash of the codebook the program names.
+        found: [u8; 32],
+    },
+    /// A LEB128 varint encodes a value wider than its target integer type.
+    VarintOverflow,
+    /// A LEB128 varint has redundant trailing zero groups (an overlong encoding). Rejected so that
+    /// every value has exactly one encoding and corruption cannot hide in padding.
+    NonCanonicalVarint,
+    /// A bit read/peek asked for more than 64 bits at once.
+    BitWidth(u32),
+    /// A variable-length bit code (Elias-gamma, Rice) is malformed.
+    InvalidCode {
+        /// The code and what is wrong with it.
+        what: &'static str,
+    },
+}
+
+/// Formats the first bytes of a hash as hex, enough to tell two hashes apart in a message.
+struct HexPrefix<'a>(&'a [u8; 32]);
+
+impl fmt::Display for HexPrefix<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        // Eight bytes (16 hex digits) is what `git` shows by default for similar reasons.
+        for byte in self.0.iter().take(8) {
+            write!(f, "{byte:02x}")?;
+        }
+        f.write_str("…")
+    }
+}
+
+/// Name of a raw section kind for messages, without requiring it to be valid.
+fn section_kind_name(kind: u16) -> &'static str {
+    match crate::SectionKind::try_from(kind) {
+        Ok(k) => k.name(),
+        Err(_) => "unknown",
+    }
+}
+
+impl fmt::Display for IsaError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::Truncated {
+                what,
+                needed,
+                available,
+            } => write!(
+                f,
+                "truncated input: {what} needs {needed} but only {available} remain"
+            ),
+            Self::BadMagic { found } => write!(
+                f,
+                "not an .eqb program: magic is {found:02x?}, expected \"EQB\\0\""
+            ),
+            Self::UnsupportedVersion { found, supported } => write!(
+                f,
+                ".eqb format version {found} is not supported (this build reads version {supported})"
+            ),
+            Self::UnknownFlags(flags) => write!(f, "unknown header flags {flags:#06x}"),
+            Self::HeaderCrc { stored, computed } => write!(
+                f,
+                "header checksum mismatch: stored {stored:#010x}, computed {computed:#010x}"
+            ),
+            Self::NonZeroReserved => f.write_str("reserved header bytes are not zero"),
+            Self::UnknownTarget(t) => {
+                write!(f, "unknown target {t} (0 = native, 1 = clifford+t)")
+            }
+            Self::UnknownSection { index, kind } => {
+                write!(f, "section {index} has unknown kind {kind}")
+            }
+            Self::SectionCrc {
+                index,
+                kind,
+                stored,
+                computed,
+            } => write!(
+                f,
+                "section {index} (kind {kind} = {}) checksum mismatch: stored {stored:#010x}, computed {computed:#010x}",
+                section_kind_name(*kind)
+            ),
+            Self::FileCrc { stored, computed } => write!(
+                f,
+                "file checksum mismatch: stored {stored:#010x}, computed {computed:#010x}"
+            ),
+            Self::TrailingBytes(n) => write!(f, "{n} unexpected bytes after the file checksum"),
+            Self::LengthOverflow { what } => write!(f, "{what} is too large for its field"),
+            Self::CodebookMismatch { expected, found } => write!(
+                f,
+                "codebook mismatch: program needs codebook {}, but codebook {} was provided",
+                HexPrefix(found),
+                HexPrefix(expected)
+            ),
+            Self::VarintOverflow => f.write_str("varint overflows its integer type"),
+            Self::NonCanonicalVarint => {
+                f.write_str("varint has an overlong (non-canonical) encoding")
+            }
+            Self::BitWidth(n) => write!(f, "cannot read {n} bits at once (at most 64)"),
+            Self::InvalidCode { what } => write!(f, "invalid code: {what}"),
+        }
+    }
+}
+
+impl core::error::Error for IsaError {}

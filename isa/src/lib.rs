@@ -1,0 +1,49 @@
+//! `eqisa-isa`: the `no_std` + `alloc` foundation shared by the EQISA assembler (host side) and the
+//! streaming decoder (firmware side).
+//!
+//! It owns the byte- and bit-level plumbing that both ends must agree on exactly:
+//!
+//! - [`bits`]: MSB-first bit writer/reader ([`BitWriter`], [`BitReader`]);
+//! - [`varint`]: LEB128 varints (unsigned and zigzag-signed) on bytes, Elias-gamma and Rice codes on
+//!   bits;
+//! - [`crc`]: CRC-32C (Castagnoli), one-shot and incremental;
+//! - [`container`]: the `.eqb` program container (header, checksummed sections, file CRC);
+//! - [`error`]: [`IsaError`], the single error type; every parser here returns it instead of
+//!   panicking, whatever the input bytes.
+//!
+//! The instruction set proper and the operand/entropy coders will be added on top of these.
+#![no_std]
+#![forbid(unsafe_code)]
+#![deny(missing_docs)]
+// Parsers in this crate face corrupted or hostile bytes; outside tests, the compiler enforces that
+// they report errors rather than abort.
+#![cfg_attr(
+    not(test),
+    deny(
+        clippy::unwrap_used,
+        clippy::expect_used,
+        clippy::panic,
+        clippy::indexing_slicing
+    )
+)]
+
+extern crate alloc;
+#[cfg(test)]
+extern crate std;
+
+pub mod bits;
+pub mod container;
+pub mod crc;
+pub mod error;
+pub mod varint;
+
+#[cfg(test)]
+mod test_util;
+
+pub use bits::{BitReader, BitWriter};
+pub use container::{
+    Container, FORMAT_VERSION, Header, HeaderReader, Preamble, Section, SectionHeader, SectionKind,
+    Target, parse_header, parse_section_header,
+};
+pub use crc::{Crc32c, crc32c};
+pub use error::IsaError;

@@ -199,11 +199,7 @@ impl NativeProgram {
         let mut s = String::with_capacity(self.ops.len() * 16 + 256);
         s.push_str("OPENQASM 2.0;\ninclude \"qelib1.inc\";\n");
         if self.ops.iter().any(|o| o.op == NativeOp::Ecr) {
-            // qelib1 has no ecr: define it (Qiskit's definition, rzx(±π/4) around an x).
-            s.push_str(
-                "gate ecr a, b { h b; cx a, b; rz(pi/4) b; cx a, b; h b; x a; \
-                 h b; cx a, b; rz(-pi/4) b; cx a, b; h b; }\n",
-            );
+            s.push_str(ECR_DEFINITION);
         }
         for r in &self.qregs {
             let _ = writeln!(s, "qreg {}[{}];", r.name, r.size);
@@ -248,10 +244,7 @@ impl NativeProgram {
         let mut s = String::with_capacity(self.ops.len() * 16 + 256);
         s.push_str("OPENQASM 3.0;\ninclude \"stdgates.inc\";\n");
         if self.ops.iter().any(|o| o.op == NativeOp::Ecr) {
-            s.push_str(
-                "gate ecr a, b { h b; cx a, b; rz(pi/4) b; cx a, b; h b; x a; \
-                 h b; cx a, b; rz(-pi/4) b; cx a, b; h b; }\n",
-            );
+            s.push_str(ECR_DEFINITION);
         }
         for r in &self.cregs {
             let _ = writeln!(s, "bit[{}] {};", r.size, r.name);
@@ -332,6 +325,11 @@ fn qasm3_condition(c: &CondExpr, cregs: &[Register]) -> String {
         }
     }
 }
+
+/// `ecr` for files whose include does not define it (qelib1, stdgates): Qiskit's definition,
+/// rzx(±π/4) around an x.
+const ECR_DEFINITION: &str = "gate ecr a, b { h b; cx a, b; rz(pi/4) b; cx a, b; h b; x a; \
+     h b; cx a, b; rz(-pi/4) b; cx a, b; h b; }\n";
 
 /// `reg[i]` for a global bit index.
 fn bit_name(regs: &[Register], b: u32) -> String {

@@ -18,14 +18,18 @@
 //!   lazily initialised π (`common::PI`) keeps the precision that was current when it was first
 //!   touched — a first call at ε = 1e-2 would leave a 24-bit π for every later call.
 //!
-//! This module therefore keeps rsgridsynth's grid-problem geometry (`EpsilonRegion`, `UnitDisk`)
-//! and its exact decomposition of the found unitary (`decompose_domega_unitary`), ports its grid
+//! This module therefore keeps rsgridsynth's unit disk (`UnitDisk`) and its exact decomposition
+//! of the found unitary (`decompose_domega_unitary`), ports its ε-region (`EpsilonRegion`, in
+//! the private `epsilon` module, so that the two grid problems share one evaluation of the
+//! cosine and sine of θ/2, whose Taylor series also stops once the rest provably cannot change
+//! the rounded result), ports its grid
 //! solvers (`solve_tdgp` and the one-dimensional solvers under it, in the private `grid` module) operation for
 //! operation but with √2 and the powers of λ = 1 + √2 cached per synthesis instead of recomputed
 //! on every use, so the candidates and their order are bit-for-bit rsgridsynth's,
 //! ports its step-lemma reduction (`to_upright`, with exact `floorlog` in place of slow
 //! arbitrary-precision logarithms, and shared between the two grid problems as pygridsynth
-//! does), and replaces the Diophantine step with a port of pygridsynth 2.0's, whose effort limits
+//! does) together with the grid-operator × ellipse product it applies at every step (√2 cached,
+//! the inverse operator's matrix products memoised per operator), and replaces the Diophantine step with a port of pygridsynth 2.0's, whose effort limits
 //! are iteration counts (`dloop = floop = 10`, 128 Pollard–Brent
 //! steps per batch), never clocks. Its pseudo-random choices come from a SplitMix64 generator
 //! seeded from the bit patterns of θ and ε and the candidate's index, so they are a pure
@@ -55,12 +59,14 @@ use dashu_int::IBig;
 use rsgridsynth::common;
 use rsgridsynth::config::parse_decimal_with_exponent;
 use rsgridsynth::grid_op::{EllipsePair, GridOp};
-use rsgridsynth::gridsynth::{EpsilonRegion, UnitDisk};
+use rsgridsynth::gridsynth::UnitDisk;
 use rsgridsynth::region::Rectangle;
 use rsgridsynth::ring::{DOmega, ZOmega, ZRootTwo};
 use rsgridsynth::synthesis_of_clifford_t::decompose_domega_unitary;
 use rsgridsynth::tdgp::Region;
 use rsgridsynth::unitary::DOmegaUnitary;
+
+use epsilon::EpsilonRegion;
 
 use super::exact::{exact_rz, wrap_phase};
 use super::{CliffordT, Word};
@@ -342,29 +348,43 @@ impl GridProblem {
     }
 
     /// Makes the pair upright with the step-lemma reduction ([`upright`]).
-    fn new(region: EpsilonRegion, disk: UnitDisk, shifted: bool) -> Result<Self, GridsynthError> {
-        let op = upright::to_upright(&Region::ellipse(&region), &Region::ellipse(&disk))
+    fn new(
+        consts: &mut upright::Consts,
+        region: EpsilonRegion,
+        disk: UnitDisk,
+        shifted: bool,
+    ) -> Result<Self, GridsynthError> {
+        let op = upright::to_upright(consts, &Region::ellipse(&region), &Region::ellipse(&disk))
             .ok_or_else(|| {
                 GridsynthError::Internal("step-lemma reduction did not finish".into())
             })?;
-        Ok(Self::with_operator(region, disk, op, shifted))
+        Self::with_operator(consts, region, disk, op, shifted)
     }
 
     /// Reuses another problem's upright operator, as pygridsynth's up-to-phase search does: the
     /// shifted ellipses are rescalings of the exact ones, and uprightness is scale-invariant.
     /// Any special grid operator gives a correct enumeration (it only affects its speed), and the
     /// step-lemma reduction is the single most expensive part of a synthesis.
-    fn with_operator(region: EpsilonRegion, disk: UnitDisk, op: GridOp, shifted: bool) -> Self {
-        let pair = op.clone() * EllipsePair::new(Region::ellipse(&region), Region::ellipse(&disk));
+    fn with_operator(
+        consts: &mut upright::Consts,
+        region: EpsilonRegion,
+        disk: UnitDisk,
+        op: GridOp,
+        shifted: bool,
+    ) -> Result<Self, GridsynthError> {
+        let pair = EllipsePair::new(Region::ellipse(&region), Region::ellipse(&disk));
+        let pair = consts
+            .apply_pair(&op, pair, true)
+            .ok_or_else(|| GridsynthError::Internal("upright operator is not special".into()))?;
         let (bbox_region, bbox_disk) = (pair.a.bbox(), pair.b.bbox());
-        GridProblem {
+        Ok(GridProblem {
             region,
             disk,
             op,
             bbox_region,
             bbox_disk,
             shifted,
-        }
+        })
     }
 }
 
@@ -397,17 +417,21 @@ fn search(theta: f64, epsilon: f64) -> Result<Found, GridsynthError> {
     let eps_big = common::ib_to_bf_prec(eps_num) / common::ib_to_bf_prec(eps_den);
 
     let int = |a: i64, b: i64| ZRootTwo::new(IBig::from(a), IBig::from(b));
+    let direction = epsilon::direction(&theta_big);
+    let mut upright_consts = upright::Consts::new();
     let exact = GridProblem::new(
-        EpsilonRegion::new(theta_big.clone(), eps_big.clone(), int(1, 0)),
+        &mut upright_consts,
+        EpsilonRegion::new(&direction, eps_big.clone(), int(1, 0)),
         UnitDisk::new(int(1, 0)),
         false,
     )?;
     let shifted = GridProblem::with_operator(
-        EpsilonRegion::new(theta_big, eps_big, int(2, 1)),
+        &mut upright_consts,
+        EpsilonRegion::new(&direction, eps_big, int(2, 1)),
         UnitDisk::new(int(2, -1)),
         exact.op.clone(),
         true,
-    );
+    )?;
 
     let mut consts = grid::Consts::new();
     let internal = || GridsynthError::Internal("grid problem solver failed".into());
@@ -534,20 +558,218 @@ fn domega_value(x: &DOmega) -> C64 {
     C64::new(re * scale, im * scale)
 }
 
+/// rsgridsynth's `EpsilonRegion` (the ε-region of `rz(θ)`, scaled by `scale`), ported so that
+/// the exact and the shifted problem share one evaluation of cos(−θ/2) and sin(−θ/2) — the
+/// arbitrary-precision series that made up most of its construction. Every other operation is
+/// rsgridsynth's, in the same order on the same operands, so the region is bit-for-bit the same.
+mod epsilon {
+    use dashu_float::FBig;
+    use dashu_float::round::mode::HalfEven;
+    use dashu_int::IBig;
+    use dashu_int::ops::RemEuclid;
+    use rsgridsynth::common::{PI, TAU, fb_with_prec, get_prec_bits, ib_to_bf_prec};
+    use rsgridsynth::math::{solve_quadratic, sqrt_fbig};
+    use rsgridsynth::region::Ellipse;
+    use rsgridsynth::ring::{DOmega, DRootTwo, ZRootTwo};
+    use rsgridsynth::tdgp::Region;
+
+    type Real = FBig<HalfEven>;
+
+    /// (cos(−θ/2), sin(−θ/2)) as `EpsilonRegion::new` computes them; call at the working
+    /// precision.
+    pub fn direction(theta: &Real) -> (Real, Real) {
+        let two = fb_with_prec(FBig::try_from(2.0).expect("2 is a float"));
+        let theta_half = fb_with_prec(theta / &two);
+        let neg_theta_half = -fb_with_prec(theta_half);
+        let z_x: Real = series(&neg_theta_half, false);
+        let z_y: Real = series(&neg_theta_half, true);
+        (z_x, z_y)
+    }
+
+    /// `fb_with_prec(cos_fbig(x))` (`sine` false) or `fb_with_prec(sin_fbig(x))`, bit for bit.
+    ///
+    /// rsgridsynth sums the Taylor series at the 1000-bit precision of its π (the argument
+    /// reduction lifts the working precision to it) for a fixed p − 1 terms, p the working
+    /// precision, and only then rounds to p bits. This runs the same operations but stops once
+    /// a term is below 2^-(p+64): the skipped terms shrink geometrically and their sum, with
+    /// the rounding of the skipped additions at 1000 bits, is below 2^-(p+62) in magnitude, so
+    /// if s − 2^-(p+32) and s + 2^-(p+32) round to the same p-bit value, rounding to nearest
+    /// (monotone) gives that value for the full sum too. Otherwise it finishes all terms.
+    pub(super) fn series(x: &Real, sine: bool) -> Real {
+        let p = get_prec_bits();
+        // `reduce_to_pi_range`.
+        let tau = TAU.clone();
+        let mut t = x.clone().rem_euclid(tau.clone());
+        if t > PI.clone() {
+            t -= tau;
+        }
+        let mut term = if sine {
+            t.clone()
+        } else {
+            ib_to_bf_prec(IBig::ONE)
+        };
+        let mut sum = term.clone();
+        let t2 = &t * &t;
+
+        // p ≤ 144 (ε ≥ 1e-12), so the shifts fit.
+        let shift = |bits: usize| isize::try_from(p + bits).unwrap_or(isize::MAX);
+        let tiny = ib_to_bf_prec(IBig::ONE) >> shift(64);
+        let neg_tiny = -tiny.clone();
+        let delta = ib_to_bf_prec(IBig::ONE) >> shift(32);
+        let mut check = true;
+        for i in 1..p {
+            let denom = IBig::from(if sine {
+                (2 * i) * (2 * i + 1)
+            } else {
+                (2 * i - 1) * (2 * i)
+            });
+            term = -term * &t2 / denom;
+            sum += &term;
+
+            if term == ib_to_bf_prec(IBig::ZERO) {
+                break;
+            }
+            // From i = 3 on every further term shrinks by a factor of at least 3 (|t| ≤ π).
+            if check && i >= 3 && term < tiny && term > neg_tiny {
+                let lo = fb_with_prec(&sum - &delta);
+                let hi = fb_with_prec(&sum + &delta);
+                if lo == hi {
+                    return lo;
+                }
+                check = false;
+            }
+        }
+        fb_with_prec(sum)
+    }
+
+    /// `matrix_multiply_2x2` of rsgridsynth's `gridsynth.rs` on row-major arrays.
+    fn mul2(a: &[[Real; 2]; 2], b: &[[Real; 2]; 2]) -> [[Real; 2]; 2] {
+        let entry = |i: usize, j: usize| {
+            let mut sum = ib_to_bf_prec(IBig::ZERO);
+            for k in 0..2 {
+                sum += &a[i][k] * &b[k][j];
+            }
+            sum
+        };
+        [[entry(0, 0), entry(0, 1)], [entry(1, 0), entry(1, 1)]]
+    }
+
+    pub struct EpsilonRegion {
+        scale: ZRootTwo,
+        d: Real,
+        z_x: Real,
+        z_y: Real,
+        ellipse: Ellipse,
+    }
+
+    impl EpsilonRegion {
+        /// `EpsilonRegion::new(θ, ε, scale)` given `direction(θ)`.
+        pub fn new(direction: &(Real, Real), epsilon: Real, scale: ZRootTwo) -> Self {
+            let one = fb_with_prec(FBig::try_from(1.0).expect("1 is a float"));
+            let four = fb_with_prec(FBig::try_from(4.0).expect("4 is a float"));
+            let epsilon_squared = fb_with_prec(&epsilon * &epsilon);
+            let half_eps_sq = fb_with_prec(&epsilon_squared / &four);
+            let one_minus_half_eps_sq = one - half_eps_sq;
+            let scale_to_real = scale.to_real();
+            let d = fb_with_prec(sqrt_fbig(&one_minus_half_eps_sq) * sqrt_fbig(&scale_to_real));
+
+            let (z_x, z_y) = direction.clone();
+            let neg_z_y: Real = -fb_with_prec(z_y.clone());
+            let zero: Real = ib_to_bf_prec(IBig::ZERO);
+            let epsilon_neg4: Real = fb_with_prec(epsilon.clone().powi(IBig::from(-4)));
+            let epsilon_neg2: Real = fb_with_prec(epsilon.clone().powi(IBig::from(-2)));
+            let d1 = [[z_x.clone(), neg_z_y.clone()], [z_y.clone(), z_x.clone()]];
+            let d2 = [
+                [
+                    fb_with_prec(64 * epsilon_neg4 / &scale_to_real),
+                    zero.clone(),
+                ],
+                [zero, fb_with_prec(4 * epsilon_neg2 / &scale_to_real)],
+            ];
+            let d3 = [[z_x.clone(), z_y.clone()], [neg_z_y, z_x.clone()]];
+            let px = fb_with_prec(&d * &z_x);
+            let py = fb_with_prec(&d * &z_y);
+            let [[m00, m01], [m10, m11]] = mul2(&mul2(&d1, &d2), &d3);
+            let ellipse = Ellipse::from(m00, m01, m10, m11, px, py);
+            Self {
+                scale,
+                d,
+                z_x,
+                z_y,
+                ellipse,
+            }
+        }
+    }
+
+    impl Region for EpsilonRegion {
+        fn ellipse(&self) -> Ellipse {
+            self.ellipse.clone()
+        }
+
+        fn inside(&self, u: &DOmega) -> bool {
+            let cos_term1 = fb_with_prec(&self.z_x * u.real());
+            let cos_term2 = fb_with_prec(&self.z_y * u.imag());
+            let cos_similarity = fb_with_prec(&cos_term1 + &cos_term2);
+
+            DRootTwo::from_domega(u.conj() * u) <= DRootTwo::from_zroottwo(self.scale.clone())
+                && cos_similarity >= self.d
+        }
+
+        fn intersect(&self, u0: &DOmega, v: &DOmega) -> Option<(Real, Real)> {
+            let a = v.conj() * v;
+            let b = 2 * (v.conj() * u0);
+            let c = u0.conj() * u0 - DOmega::from_zroottwo(&self.scale);
+            let vz_term1 = fb_with_prec(&self.z_x * v.real());
+            let vz_term2 = fb_with_prec(&self.z_y * v.imag());
+            let vz = fb_with_prec(&vz_term1 + &vz_term2);
+
+            let term1 = fb_with_prec(&self.z_x * u0.real());
+            let term2 = fb_with_prec(&self.z_y * u0.imag());
+            let temp_sub = fb_with_prec(&self.d - &term1);
+            let rhs = fb_with_prec(&temp_sub - &term2);
+            let (t0, t1) = solve_quadratic(a.real(), b.real(), c.real())?;
+            let zero = fb_with_prec(ib_to_bf_prec(IBig::ZERO));
+
+            if vz > zero {
+                let t2 = fb_with_prec(&rhs / &vz);
+                Some(if t0 > t2 { (t0, t1) } else { (t2, t1) })
+            } else if vz < zero {
+                let t2 = fb_with_prec(&rhs / &vz);
+                Some(if t1 < t2 { (t0, t1) } else { (t0, t2) })
+            } else if rhs <= zero {
+                Some((t0, t1))
+            } else {
+                None
+            }
+        }
+    }
+}
+
 /// The step-lemma reduction of Ross–Selinger (Lemma A.5) that makes a pair of ellipses upright,
 /// ported from rsgridsynth's `to_upright.rs` with one change: the shift exponents
 /// `round(log_λ(bias)/8)` and `round(log_λ(bias)/4)` are computed with rsgridsynth's exact
 /// `floorlog` (repeated squaring and comparisons) instead of two arbitrary-precision natural
 /// logarithms per step, which took about a third of a whole synthesis. Either way the exponent
-/// only steers the reduction; the operator it returns is exact and special.
+/// only steers the reduction; the operator it returns is exact and special. The products it
+/// applies (`GridOp * EllipsePair`, `GridOp * GridOp`) are rsgridsynth's, operation for
+/// operation, except that √2 — which `ZOmega::real`/`imag` and `ZRootTwo::to_real` recompute by
+/// a full-precision square root on every call — is computed once, and the entries of each
+/// operator's inverse matrix and their pairwise products are computed once per operator.
 mod upright {
+    use std::collections::BTreeMap;
+
+    use dashu_float::FBig;
+    use dashu_float::round::mode::HalfEven;
     use dashu_int::IBig;
     use rsgridsynth::common::ib_to_bf_prec;
     use rsgridsynth::grid_op::{EllipsePair, GridOp};
-    use rsgridsynth::math::{floorlog, floorsqrt};
+    use rsgridsynth::math::{floorlog, floorsqrt, sqrt2};
     use rsgridsynth::region::Ellipse;
     use rsgridsynth::ring::ZOmega;
-    use rsgridsynth::ring::z_root_two::LAMBDA;
+
+    use super::grid::lambda_pow;
+
+    type Real = FBig<HalfEven>;
 
     /// Reduction steps allowed; the lemma needs O(log(1/ε)) of them.
     const MAX_STEPS: usize = 10_000;
@@ -565,32 +787,220 @@ mod upright {
         op([0, 0, 0, 1], [0, 1, 0, 0])
     }
 
+    /// `g * h` — rsgridsynth's `Mul<GridOp> for GridOp`, the same exact integer formula with
+    /// the half-sums of g's coefficients computed once instead of per column and no clones.
+    fn compose(g: &GridOp, h: &GridOp) -> GridOp {
+        let two = IBig::from(2);
+        let (a0, b0, c0, d0) = (g.a0(), g.b0(), g.c0(), g.d0());
+        let (a1, b1, c1, d1) = (g.a1(), g.b1(), g.c1(), g.d1());
+        let dc = (c1 - a1 + c0 - a0) / &two;
+        let da = (c1 - a1 - c0 + a0) / &two;
+        let cc = (b1 + d1 + b0 + d0) / &two;
+        let ca = (b1 + d1 - b0 - d0) / &two;
+        let bc = (c1 + a1 + c0 + a0) / &two;
+        let ba = (c1 + a1 - c0 - a0) / &two;
+        let ac = (b1 - d1 + b0 - d0) / &two;
+        let aa = (b1 - d1 - b0 + d0) / &two;
+        let column = |o: &ZOmega| {
+            ZOmega::new(
+                a0 * &o.d + a1 * &o.b + &ac * &o.c + &aa * &o.a,
+                b0 * &o.d + b1 * &o.b + &bc * &o.c + &ba * &o.a,
+                c0 * &o.d + c1 * &o.b + &cc * &o.c + &ca * &o.a,
+                d0 * &o.d + d1 * &o.b + &dc * &o.c + &da * &o.a,
+            )
+        };
+        GridOp::new(column(&h.u0), column(&h.u1))
+    }
+
     /// `g^n` for n ≥ 0 by repeated squaring.
     fn pow(g: &GridOp, mut n: u64) -> GridOp {
         let (mut base, mut acc) = (g.clone(), identity());
         while n > 0 {
             if n & 1 == 1 {
-                acc *= base.clone();
+                acc = compose(&acc, &base);
             }
-            base = base.clone() * base;
+            base = compose(&base, &base);
             n >>= 1;
         }
         acc
     }
 
+    /// √2 at the working precision and the reduction's thresholds, computed once per reduction
+    /// with the operations rsgridsynth performs on every use.
+    pub struct Consts {
+        sqrt2: Real,
+        zero: Real,
+        one: Real,
+        bias_hi8: Real,
+        bias_lo8: Real,
+        skew_max: Real,
+        bias_hi4: Real,
+        bias_lo4: Real,
+        swap_lo: Real,
+        swap_hi: Real,
+        shear_max: Real,
+        four: Real,
+        two: Real,
+        /// The products of entries of `to_mat` of the inverse of each operator met so far (the
+        /// reduction applies the same few operators over and over), keyed by the operator's
+        /// coefficients.
+        inverse_products: BTreeMap<[IBig; 8], InverseProducts>,
+    }
+
+    /// The ellipse-independent products `&GridOp * Ellipse` forms from the entries m of the
+    /// inverse operator's matrix, computed as it computes them.
+    struct InverseProducts {
+        m00_sq: Real,
+        m00_m10: Real,
+        m10_sq: Real,
+        m00_m01: Real,
+        sum_cross: Real,
+        m10_m11: Real,
+        m01_sq: Real,
+        m11_m01: Real,
+        m11_sq: Real,
+    }
+
+    impl InverseProducts {
+        fn new(inv: [[Real; 2]; 2]) -> Self {
+            let [[m00, m01], [m10, m11]] = &inv;
+            let m00_m11 = m00 * m11;
+            let m01_m10 = m01 * m10;
+            InverseProducts {
+                m00_sq: m00 * m00,
+                m00_m10: m00 * m10,
+                m10_sq: m10 * m10,
+                m00_m01: m00 * m01,
+                sum_cross: m00_m11 + m01_m10,
+                m10_m11: m10 * m11,
+                m01_sq: m01 * m01,
+                m11_m01: m11 * m01,
+                m11_sq: m11 * m11,
+            }
+        }
+    }
+
+    impl Consts {
+        /// Must be built after the working precision is set.
+        pub fn new() -> Self {
+            let c = |num: i64, den: i64| {
+                ib_to_bf_prec(IBig::from(num)) / ib_to_bf_prec(IBig::from(den))
+            };
+            Consts {
+                sqrt2: sqrt2(),
+                zero: ib_to_bf_prec(IBig::ZERO),
+                one: ib_to_bf_prec(IBig::ONE),
+                bias_hi8: c(33971, 1000),
+                bias_lo8: c(29437, 1_000_000),
+                skew_max: c(15, 1),
+                bias_hi4: c(58285, 10000),
+                bias_lo4: c(17157, 100_000),
+                swap_lo: c(2441, 10000),
+                swap_hi: c(40968, 10000),
+                shear_max: c(16969, 10000),
+                four: ib_to_bf_prec(IBig::from(4)),
+                two: ib_to_bf_prec(IBig::from(2)),
+                inverse_products: BTreeMap::new(),
+            }
+        }
+
+        /// `LAMBDA.pow(n).to_real()` (`ZRootTwo::to_real` of the exact power) with √2 cached.
+        fn lambda_real(&self, n: i64) -> Real {
+            let x = lambda_pow(n, false);
+            &x.a + self.sqrt2.clone() * &x.b
+        }
+
+        /// `ZOmega::real` with √2 cached.
+        fn zw_real(&self, z: &ZOmega) -> Real {
+            ib_to_bf_prec(z.d.clone()) + self.sqrt2.clone() * (&z.c - &z.a) / 2
+        }
+
+        /// `ZOmega::imag` with √2 cached.
+        fn zw_imag(&self, z: &ZOmega) -> Real {
+            ib_to_bf_prec(z.b.clone()) + self.sqrt2.clone() * (&z.c + &z.a) / 2
+        }
+
+        /// `GridOp::to_mat` with √2 cached.
+        fn mat(&self, g: &GridOp) -> [[Real; 2]; 2] {
+            [
+                [self.zw_real(&g.u0), self.zw_real(&g.u1)],
+                [self.zw_imag(&g.u0), self.zw_imag(&g.u1)],
+            ]
+        }
+
+        /// `&GridOp * Ellipse` with √2 cached, operation for operation. With `center` false
+        /// the centre is left as it was (the reduction never reads it).
+        fn apply(&mut self, g: &GridOp, mut rhs: Ellipse, center: bool) -> Option<Ellipse> {
+            let key = [&g.u0, &g.u1].map(|u| [&u.a, &u.b, &u.c, &u.d].map(IBig::clone));
+            let [[a0, b0, c0, d0], [a1, b1, c1, d1]] = key;
+            let key = [a0, b0, c0, d0, a1, b1, c1, d1];
+            if !self.inverse_products.contains_key(&key) {
+                let products = InverseProducts::new(self.mat(&g.inv()?));
+                self.inverse_products.insert(key.clone(), products);
+            }
+            let m = &self.inverse_products[&key];
+
+            let term1 = rhs.a() * &m.m00_sq;
+            let two_b = 2 * rhs.b();
+            let term2 = two_b * &m.m00_m10;
+            let term3 = rhs.d() * &m.m10_sq;
+            let sum12_a = term1 + term2;
+            let a = sum12_a + term3;
+
+            let term4 = rhs.a() * &m.m00_m01;
+            let term5 = rhs.b() * &m.sum_cross;
+            let term6 = rhs.d() * &m.m10_m11;
+            let sum45_b = term4 + term5;
+            let b = sum45_b + term6;
+
+            let term7 = rhs.a() * &m.m01_sq;
+            let two_b2 = 2 * rhs.b();
+            let term8 = two_b2 * &m.m11_m01;
+            let term9 = rhs.d() * &m.m11_sq;
+            let sum78_d = term7 + term8;
+            let d = sum78_d + term9;
+
+            if center {
+                let mat = self.mat(g);
+                let px = &mat[0][0] * rhs.px() + &mat[0][1] * rhs.py();
+                let py = &mat[1][0] * rhs.px() + &mat[1][1] * rhs.py();
+                rhs.p[0] = px;
+                rhs.p[1] = py;
+            }
+            rhs.d[(0, 0)] = a;
+            rhs.d[(0, 1)] = b.clone();
+            rhs.d[(1, 0)] = b;
+            rhs.d[(1, 1)] = d;
+            Some(rhs)
+        }
+
+        /// `g * pair` (rsgridsynth's `Mul<EllipsePair> for GridOp`) with √2 cached.
+        pub fn apply_pair(
+            &mut self,
+            g: &GridOp,
+            ep: EllipsePair,
+            center: bool,
+        ) -> Option<EllipsePair> {
+            Some(EllipsePair::new(
+                self.apply(g, ep.a, center)?,
+                self.apply(g.conj_sq2(), ep.b, center)?,
+            ))
+        }
+    }
+
     /// `round(log_{λ^m}(bias))` of the pair's bias, for even m: with bias = λ^{mn}·r,
     /// r ∈ [1, λ^m), round up when r ≥ λ^{m/2}.
-    fn round_log_lambda(ep: &EllipsePair, m: i64) -> Option<i64> {
-        let base = LAMBDA.pow(&IBig::from(m)).to_real();
-        let half = LAMBDA.pow(&IBig::from(m / 2)).to_real();
+    fn round_log_lambda(k: &Consts, ep: &EllipsePair, m: i64) -> Option<i64> {
+        let base = k.lambda_real(m);
+        let half = k.lambda_real(m / 2);
         let (n, r) = floorlog(ep.bias(), base);
         let n = i64::try_from(n).ok()?;
         Some(if r >= half { n + 1 } else { n })
     }
 
-    fn shift(mut ep: EllipsePair, n: i64) -> EllipsePair {
-        let lambda_n = LAMBDA.pow(&IBig::from(n)).to_real();
-        let lambda_inv_n = LAMBDA.pow(&IBig::from(-n)).to_real();
+    fn shift(k: &Consts, mut ep: EllipsePair, n: i64) -> EllipsePair {
+        let lambda_n = k.lambda_real(n);
+        let lambda_inv_n = k.lambda_real(-n);
         ep.a.d[(0, 0)] = &ep.a.d[(0, 0)] * &lambda_inv_n;
         ep.a.d[(1, 1)] = &ep.a.d[(1, 1)] * &lambda_n;
         ep.b.d[(0, 0)] = &ep.b.d[(0, 0)] * &lambda_n;
@@ -602,35 +1012,41 @@ mod upright {
         ep
     }
 
+    /// `(2441/10000..=40968/10000).contains(x)`, as `RangeInclusive::contains` compares.
+    fn in_swap_range(k: &Consts, x: &Real) -> bool {
+        k.swap_lo <= *x && *x <= k.swap_hi
+    }
+
     /// One step: the new pair, left and right operators, and whether the pair is upright.
-    fn step(ep: EllipsePair, l: GridOp, r: GridOp) -> Option<(EllipsePair, GridOp, GridOp, bool)> {
-        let c =
-            |num: i64, den: i64| ib_to_bf_prec(IBig::from(num)) / ib_to_bf_prec(IBig::from(den));
-        let zero = ib_to_bf_prec(IBig::ZERO);
-        let one = ib_to_bf_prec(IBig::ONE);
-        let reduce = |ep: EllipsePair, l: GridOp, r: GridOp, g: GridOp| {
-            Some((g.clone() * ep, l, g * r, false))
+    fn step(
+        k: &mut Consts,
+        ep: EllipsePair,
+        l: GridOp,
+        r: GridOp,
+    ) -> Option<(EllipsePair, GridOp, GridOp, bool)> {
+        let reduce = |k: &mut Consts, ep: EllipsePair, l: GridOp, r: GridOp, g: GridOp| {
+            Some((k.apply_pair(&g, ep, false)?, l, compose(&g, &r), false))
         };
         let (a, b) = (&ep.a, &ep.b);
         let bias = ep.bias();
-        if *b.b() < zero {
-            reduce(ep, l, r, op([0, 0, 0, 1], [0, -1, 0, 0]))
-        } else if a.bias() * b.bias() < one {
-            reduce(ep, l, r, op([0, 1, 0, 0], [0, 0, 0, 1]))
-        } else if bias > c(33971, 1000) || bias < c(29437, 1_000_000) {
-            let n = round_log_lambda(&ep, 8)?;
+        if *b.b() < k.zero {
+            reduce(k, ep, l, r, op([0, 0, 0, 1], [0, -1, 0, 0]))
+        } else if a.bias() * b.bias() < k.one {
+            reduce(k, ep, l, r, op([0, 1, 0, 0], [0, 0, 0, 1]))
+        } else if bias > k.bias_hi8 || bias < k.bias_lo8 {
+            let n = round_log_lambda(k, &ep, 8)?;
             let s = op([-1, 0, 1, 1], [1, -1, 1, 0]);
             let g = if n >= 0 {
                 pow(&s, n.unsigned_abs())
             } else {
                 pow(&s.inv()?, n.unsigned_abs())
             };
-            reduce(ep, l, r, g)
-        } else if ep.skew() <= c(15, 1) {
+            reduce(k, ep, l, r, g)
+        } else if ep.skew() <= k.skew_max {
             Some((ep, l, r, true))
-        } else if bias > c(58285, 10000) || bias < c(17157, 100_000) {
-            let n = round_log_lambda(&ep, 4)?;
-            let ep = shift(ep, n);
+        } else if bias > k.bias_hi4 || bias < k.bias_lo4 {
+            let n = round_log_lambda(k, &ep, 4)?;
+            let ep = shift(k, ep, n);
             let (sl, sr) = if n >= 0 {
                 (
                     op([-1, 0, 1, 1], [0, 1, 0, 0]),
@@ -643,41 +1059,44 @@ mod upright {
                 )
             };
             let m = n.unsigned_abs();
-            Some((ep, l * pow(&sl, m), pow(&sr, m) * r, false))
-        } else if (c(2441, 10000)..=c(40968, 10000)).contains(&a.bias())
-            && (c(2441, 10000)..=c(40968, 10000)).contains(&b.bias())
-        {
-            reduce(ep, l, r, op([0, 0, 1, 0], [1, 0, 0, 0]))
-        } else if *a.b() >= zero && a.bias() <= c(16969, 10000) {
-            reduce(ep, l, r, op([-1, -1, 0, 0], [0, -1, 1, 0]))
-        } else if *a.b() >= zero && b.bias() <= c(16969, 10000) {
-            reduce(ep, l, r, op([1, -1, 0, 0], [0, -1, -1, 0]))
-        } else if *a.b() >= zero {
-            let n = floorsqrt(a.bias().min(b.bias()) / ib_to_bf_prec(IBig::from(4))).max(IBig::ONE);
+            Some((
+                ep,
+                compose(&l, &pow(&sl, m)),
+                compose(&pow(&sr, m), &r),
+                false,
+            ))
+        } else if in_swap_range(k, &a.bias()) && in_swap_range(k, &b.bias()) {
+            reduce(k, ep, l, r, op([0, 0, 1, 0], [1, 0, 0, 0]))
+        } else if *a.b() >= k.zero && a.bias() <= k.shear_max {
+            reduce(k, ep, l, r, op([-1, -1, 0, 0], [0, -1, 1, 0]))
+        } else if *a.b() >= k.zero && b.bias() <= k.shear_max {
+            reduce(k, ep, l, r, op([1, -1, 0, 0], [0, -1, -1, 0]))
+        } else if *a.b() >= k.zero {
+            let n = floorsqrt(a.bias().min(b.bias()) / k.four.clone()).max(IBig::ONE);
             let g = GridOp::new(
                 zw([0, 0, 0, 1]),
                 ZOmega::new(IBig::ZERO, IBig::ONE, IBig::ZERO, n * 2),
             );
-            reduce(ep, l, r, g)
+            reduce(k, ep, l, r, g)
         } else {
-            let n = floorsqrt(a.bias().min(b.bias()) / ib_to_bf_prec(IBig::from(2))).max(IBig::ONE);
+            let n = floorsqrt(a.bias().min(b.bias()) / k.two.clone()).max(IBig::ONE);
             let g = GridOp::new(
                 zw([0, 0, 0, 1]),
                 ZOmega::new(n.clone(), IBig::ONE, -n, IBig::ZERO),
             );
-            reduce(ep, l, r, g)
+            reduce(k, ep, l, r, g)
         }
     }
 
     /// A special grid operator G making the pair (G·a, G•·b) upright, or `None` if the
     /// reduction does not finish within [`MAX_STEPS`].
-    pub fn to_upright(a: &Ellipse, b: &Ellipse) -> Option<GridOp> {
+    pub fn to_upright(k: &mut Consts, a: &Ellipse, b: &Ellipse) -> Option<GridOp> {
         let mut ep = EllipsePair::new(a.normalize(), b.normalize());
         let (mut l, mut r) = (identity(), identity());
         for _ in 0..MAX_STEPS {
-            let (next, nl, nr, done) = step(ep, l, r)?;
+            let (next, nl, nr, done) = step(k, ep, l, r)?;
             if done {
-                return Some(nl * nr);
+                return Some(compose(&nl, &nr));
             }
             (ep, l, r) = (next, nl, nr);
         }
@@ -823,7 +1242,7 @@ mod grid {
     }
 
     /// λ^n for any integer n, exactly.
-    fn lambda_pow(n: i64, conj: bool) -> Zr2 {
+    pub(super) fn lambda_pow(n: i64, conj: bool) -> Zr2 {
         // λ = 1 + √2, λ^-1 = −1 + √2; λ• = 1 − √2, (λ•)^-1 = −1 − √2.
         let (a, b) = match (n >= 0, conj) {
             (true, false) => (1, 1),
@@ -2105,5 +2524,31 @@ mod tests {
         assert!(f == UBig::from(10_007u64) || f == UBig::from(10_009u64));
         // A large prime is never "factored" and the bounded search returns.
         assert!(numtheory::find_factor(&UBig::from(1_000_000_007u64), &mut rng).is_none());
+    }
+
+    #[test]
+    fn series_matches_rsgridsynth_trig() {
+        use rsgridsynth::common::{cos_fbig, fb_with_prec, sin_fbig};
+        let _guard = RSGRIDSYNTH.lock().unwrap_or_else(|e| e.into_inner());
+        common::reset_prec_bits();
+        let _ = (&*common::PI, &*common::TAU);
+        for p in [16, 24, 48, 96, 120, 144] {
+            common::set_prec_bits(p);
+            for i in -40i64..=40 {
+                let x = common::ib_to_bf_prec(IBig::from(i * 7919 + 3))
+                    / common::ib_to_bf_prec(IBig::from(12_345));
+                assert_eq!(
+                    epsilon::series(&x, false),
+                    fb_with_prec(cos_fbig(&x)),
+                    "cos at p={p}, i={i}"
+                );
+                assert_eq!(
+                    epsilon::series(&x, true),
+                    fb_with_prec(sin_fbig(&x)),
+                    "sin at p={p}, i={i}"
+                );
+            }
+        }
+        common::reset_prec_bits();
     }
 }

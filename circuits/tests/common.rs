@@ -38,3 +38,19 @@ pub fn qiskit_name(source_name: &str) -> &str {
         other => other,
     }
 }
+
+/// A reader that hands out one byte at a time, to exercise chunked parsing at every boundary.
+pub struct OneByte<'a>(pub &'a [u8]);
+
+impl std::io::Read for OneByte<'_> {
+    fn read(&mut self, out: &mut [u8]) -> std::io::Result<usize> {
+        match (self.0.split_first(), out.first_mut()) {
+            (Some((b, rest)), Some(o)) => {
+                *o = *b;
+                self.0 = rest;
+                Ok(1)
+            }
+            _ => Ok(0),
+        }
+    }
+}

@@ -1,5 +1,9 @@
 //! Every kind of bad input: each test names the exact line, column and kind of the error.
 
+mod common;
+
+use common::OneByte;
+
 use std::io::Read;
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -623,22 +627,6 @@ fn huge_registers_are_too_large() {
 }
 
 // ---- encoding ----------------------------------------------------------------------------
-
-/// A reader that hands out one byte at a time.
-struct OneByte<'a>(&'a [u8]);
-
-impl Read for OneByte<'_> {
-    fn read(&mut self, out: &mut [u8]) -> std::io::Result<usize> {
-        match (self.0.split_first(), out.first_mut()) {
-            (Some((b, rest)), Some(o)) => {
-                *o = *b;
-                self.0 = rest;
-                Ok(1)
-            }
-            _ => Ok(0),
-        }
-    }
-}
 
 #[test]
 fn invalid_utf8_through_a_reader() {

@@ -1,8 +1,11 @@
 //! The language features of the front end, each parsed and checked by its counts, operands,
 //! parameters and structure.
 
+mod common;
+
+use common::OneByte;
+
 use std::collections::BTreeMap;
-use std::io::Read;
 use std::path::PathBuf;
 use std::sync::Arc;
 
@@ -639,22 +642,6 @@ fn qasm3_builtins_reset_barrier_delay() {
 }
 
 // ---- chunked reading -----------------------------------------------------------------------
-
-/// A reader that hands out one byte at a time.
-struct OneByte<'a>(&'a [u8]);
-
-impl Read for OneByte<'_> {
-    fn read(&mut self, out: &mut [u8]) -> std::io::Result<usize> {
-        match (self.0.split_first(), out.first_mut()) {
-            (Some((b, rest)), Some(o)) => {
-                *o = *b;
-                self.0 = rest;
-                Ok(1)
-            }
-            _ => Ok(0),
-        }
-    }
-}
 
 #[test]
 fn one_byte_reads_give_the_same_circuit() {

@@ -1,8 +1,11 @@
 //! Property tests of the front end: no input makes it panic or misplace an error, chunked and
 //! whole-text parsing agree, and generated programs parse to exactly what was generated.
 
+mod common;
+
+use common::OneByte;
+
 use std::collections::BTreeMap;
-use std::io::Read;
 use std::path::PathBuf;
 use std::sync::Arc;
 
@@ -43,22 +46,6 @@ U(1, 2, 3) r;\n\
 gphase(pi);\n\
 delay[100ns] q;\n\
 barrier;\n";
-
-/// A reader that hands out one byte at a time.
-struct OneByte<'a>(&'a [u8]);
-
-impl Read for OneByte<'_> {
-    fn read(&mut self, out: &mut [u8]) -> std::io::Result<usize> {
-        match (self.0.split_first(), out.first_mut()) {
-            (Some((b, rest)), Some(o)) => {
-                *o = *b;
-                self.0 = rest;
-                Ok(1)
-            }
-            _ => Ok(0),
-        }
-    }
-}
 
 /// Check an outcome on `text`: an error's place lies within the text.
 fn check_place(text: &[u8], result: &Result<Circuit, QasmError>, columns: bool) {

@@ -31,6 +31,7 @@ extern crate alloc;
 #[cfg(test)]
 extern crate std;
 
+pub mod angle;
 pub mod bits;
 pub mod container;
 pub mod crc;

@@ -1,0 +1,3 @@
+//! `eqisa-assembler`: NativeProgram + codebook to `.eqb`.
+
+pub mod baselines;

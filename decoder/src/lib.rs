@@ -1,0 +1,2 @@
+//! `eqisa-decoder`: streaming decoder.
+#![no_std]

@@ -1,0 +1,4 @@
+//! `eqisa-dictionary`: learning codebooks.
+
+pub mod huffman;
+pub mod paper;

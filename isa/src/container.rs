@@ -108,8 +108,12 @@ pub enum SectionKind {
     Instructions = 1,
     /// The compressed pulse payload.
     Pulses = 2,
-    /// Free-form metadata (provenance, source names); never needed to decode.
+    /// Register names and condition expressions: not needed to decode the operations, only to
+    /// print them back as OpenQASM.
     Metadata = 3,
+    /// Program parameters the decoder needs before the first instruction: angle precision,
+    /// durations, the bits each condition reads (`crate::stream::ProgramInfo`).
+    Program = 4,
 }
 
 impl SectionKind {
@@ -120,6 +124,7 @@ impl SectionKind {
             Self::Instructions => "instructions",
             Self::Pulses => "pulses",
             Self::Metadata => "metadata",
+            Self::Program => "program",
         }
     }
 }
@@ -133,6 +138,7 @@ impl TryFrom<u16> for SectionKind {
             1 => Ok(Self::Instructions),
             2 => Ok(Self::Pulses),
             3 => Ok(Self::Metadata),
+            4 => Ok(Self::Program),
             other => Err(other),
         }
     }
@@ -905,10 +911,11 @@ mod tests {
             SectionKind::Instructions,
             SectionKind::Pulses,
             SectionKind::Metadata,
+            SectionKind::Program,
         ] {
             assert_eq!(SectionKind::try_from(k as u16), Ok(k));
         }
         assert_eq!(SectionKind::try_from(0), Err(0));
-        assert_eq!(SectionKind::try_from(4), Err(4));
+        assert_eq!(SectionKind::try_from(5), Err(5));
     }
 }

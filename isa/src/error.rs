@@ -99,6 +99,43 @@ pub enum IsaError {
         /// The code and what is wrong with it.
         what: &'static str,
     },
+    /// A checksummed unit decoded to something impossible (an opcode the target lacks, an operand
+    /// out of range, a count that does not add up): the bytes are not what an encoder wrote.
+    Corrupt(&'static str),
+    /// A value is outside what this decoder accepts (more qubits than its limit, a block larger
+    /// than its buffer).
+    Limit {
+        /// What exceeded the limit.
+        what: &'static str,
+        /// The value found.
+        found: u64,
+        /// The largest accepted.
+        max: u64,
+    },
+    /// A block of the instruction stream fails its CRC-32C.
+    BlockCrc {
+        /// Zero-based block index.
+        block: u64,
+        /// CRC stored before the block.
+        stored: u32,
+        /// CRC computed over the block.
+        computed: u32,
+    },
+    /// A required section is absent or out of order.
+    MissingSection(&'static str),
+    /// The bytes are not an `.eqcb` codebook.
+    NotACodebook,
+    /// The codebook was written in a format or model version this build cannot use.
+    CodebookVersion {
+        /// Which version (format or model).
+        what: &'static str,
+        /// Version stored in the codebook.
+        found: u16,
+        /// The version this build reads.
+        supported: u16,
+    },
+    /// The codebook's content hash does not match its bytes.
+    CodebookHash,
 }
 
 /// Formats the first bytes of a hash as hex, enough to tell two hashes apart in a message.
@@ -181,6 +218,31 @@ impl fmt::Display for IsaError {
             }
             Self::BitWidth(n) => write!(f, "cannot read {n} bits at once (at most 64)"),
             Self::InvalidCode { what } => write!(f, "invalid code: {what}"),
+            Self::Corrupt(what) => write!(f, "corrupt program: {what}"),
+            Self::Limit { what, found, max } => {
+                write!(f, "{what} is {found}, above this decoder's limit of {max}")
+            }
+            Self::BlockCrc {
+                block,
+                stored,
+                computed,
+            } => write!(
+                f,
+                "instruction block {block} checksum mismatch: stored {stored:#010x}, computed {computed:#010x}"
+            ),
+            Self::MissingSection(what) => write!(f, "the program has no {what} section where one is required"),
+            Self::NotACodebook => f.write_str("not an .eqcb codebook (bad magic)"),
+            Self::CodebookVersion {
+                what,
+                found,
+                supported,
+            } => write!(
+                f,
+                "codebook {what} version {found} is not supported (this build reads version {supported})"
+            ),
+            Self::CodebookHash => {
+                f.write_str("codebook is corrupted: its content hash does not match its bytes")
+            }
         }
     }
 }

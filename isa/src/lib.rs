@@ -33,9 +33,14 @@ extern crate std;
 
 pub mod angle;
 pub mod bits;
+pub mod codebook;
 pub mod container;
 pub mod crc;
 pub mod error;
+pub mod instr;
+pub mod model;
+pub mod rangecoder;
+pub mod stream;
 pub mod varint;
 
 #[cfg(test)]

@@ -1,0 +1,249 @@
+//! The codebook artifact (`.eqcb`): what encoder and decoder must share before a program is sent.
+//!
+//! Layout: magic `EQCB`, `u16` format version, `u16` model version, `u32` entry count, then
+//! entries (`u16` kind, `u32` length, payload; all little-endian), then the SHA-256 of every byte
+//! before it. That hash is the codebook's identity: a program names it in its header, and
+//! decoding with any other codebook is refused. Unknown entry kinds are skipped (they are still
+//! covered by the hash), so later codebooks can carry more without breaking this reader.
+
+use alloc::boxed::Box;
+use alloc::string::String;
+use alloc::vec::Vec;
+
+use sha2::{Digest, Sha256};
+
+use crate::IsaError;
+use crate::model::{HIST_CTX, MODEL_VERSION, Priors, TABLE_SLOTS};
+
+/// Magic bytes.
+pub const MAGIC: [u8; 4] = *b"EQCB";
+/// Format version this build writes and reads.
+pub const FORMAT_VERSION: u16 = 1;
+
+const KIND_DESCRIPTION: u16 = 1;
+const KIND_PROBS: u16 = 2;
+const KIND_PREDICTIONS: u16 = 3;
+const KIND_PAPER: u16 = 4;
+const KIND_TRAINING: u16 = 5;
+
+/// A loaded codebook.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Codebook {
+    /// What it is, in words (shown by `eqisa` tools).
+    pub description: String,
+    /// The instruction model's learned initial state.
+    pub priors: Priors,
+    /// The paper's Haar-selected word dictionary (opaque here; `eqisa-dictionary` reads it).
+    pub paper_dictionary: Option<Vec<u8>>,
+    /// How it was trained (free text: corpus, counts).
+    pub training: String,
+}
+
+fn put(out: &mut Vec<u8>, kind: u16, payload: &[u8]) {
+    out.extend_from_slice(&kind.to_le_bytes());
+    out.extend_from_slice(&(payload.len() as u32).to_le_bytes());
+    out.extend_from_slice(payload);
+}
+
+impl Codebook {
+    /// Serialise (the last 32 bytes are the hash).
+    #[must_use]
+    pub fn to_bytes(&self) -> Vec<u8> {
+        let mut out = Vec::new();
+        out.extend_from_slice(&MAGIC);
+        out.extend_from_slice(&FORMAT_VERSION.to_le_bytes());
+        out.extend_from_slice(&MODEL_VERSION.to_le_bytes());
+        let count = 4 + u32::from(self.paper_dictionary.is_some());
+        out.extend_from_slice(&count.to_le_bytes());
+        put(&mut out, KIND_DESCRIPTION, self.description.as_bytes());
+        let probs: Vec<u8> = self.priors.probs.iter().flat_map(|p| p.to_le_bytes()).collect();
+        put(&mut out, KIND_PROBS, &probs);
+        put(&mut out, KIND_PREDICTIONS, &self.priors.predictions);
+        if let Some(d) = &self.paper_dictionary {
+            put(&mut out, KIND_PAPER, d);
+        }
+        put(&mut out, KIND_TRAINING, self.training.as_bytes());
+        let hash: [u8; 32] = Sha256::digest(&out).into();
+        out.extend_from_slice(&hash);
+        out
+    }
+
+    /// The content hash (SHA-256 of the serialised codebook without its trailing hash).
+    #[must_use]
+    pub fn hash(&self) -> [u8; 32] {
+        let bytes = self.to_bytes();
+        let mut h = [0u8; 32];
+        h.copy_from_slice(bytes.get(bytes.len() - 32..).unwrap_or(&[0; 32]));
+        h
+    }
+
+    /// Parse and verify a codebook; returns it with its hash.
+    pub fn parse(bytes: &[u8]) -> Result<(Codebook, [u8; 32]), IsaError> {
+        if bytes.get(..4) != Some(&MAGIC[..]) {
+            return Err(IsaError::NotACodebook);
+        }
+        if bytes.len() < 12 + 32 {
+            return Err(IsaError::Truncated {
+                what: "codebook",
+                needed: 44,
+                available: bytes.len() as u64,
+            });
+        }
+        let (body, tail) = bytes.split_at(bytes.len() - 32);
+        let u16_at = |i: usize| -> u16 {
+            let mut b = [0u8; 2];
+            b.copy_from_slice(body.get(i..i + 2).unwrap_or(&[0, 0]));
+            u16::from_le_bytes(b)
+        };
+        let version = u16_at(4);
+        if version != FORMAT_VERSION {
+            return Err(IsaError::CodebookVersion {
+                what: "format",
+                found: version,
+                supported: FORMAT_VERSION,
+            });
+        }
+        let computed: [u8; 32] = Sha256::digest(body).into();
+        if computed[..] != tail[..] {
+            return Err(IsaError::CodebookHash);
+        }
+        let model = u16_at(6);
+        if model != MODEL_VERSION {
+            return Err(IsaError::CodebookVersion {
+                what: "model",
+                found: model,
+                supported: MODEL_VERSION,
+            });
+        }
+        let mut cnt = [0u8; 4];
+        cnt.copy_from_slice(body.get(8..12).unwrap_or(&[0; 4]));
+        let count = u32::from_le_bytes(cnt);
+        let mut pos = 12usize;
+        let mut description = None;
+        let mut probs = None;
+        let mut predictions = None;
+        let mut paper_dictionary = None;
+        let mut training = String::new();
+        for _ in 0..count {
+            let head = body.get(pos..pos + 6).ok_or(IsaError::Truncated {
+                what: "codebook entry header",
+                needed: 6,
+                available: body.len().saturating_sub(pos) as u64,
+            })?;
+            let kind = u16::from_le_bytes([head[0], head[1]]);
+            let len = u32::from_le_bytes([head[2], head[3], head[4], head[5]]) as usize;
+            pos += 6;
+            let payload = body.get(pos..pos.saturating_add(len)).ok_or(IsaError::Truncated {
+                what: "codebook entry",
+                needed: len as u64,
+                available: body.len().saturating_sub(pos) as u64,
+            })?;
+            pos += len;
+            match kind {
+                KIND_DESCRIPTION => description = Some(text(payload)?),
+                KIND_TRAINING => training = text(payload)?,
+                KIND_PROBS => {
+                    if payload.len() != TABLE_SLOTS * 2 {
+                        return Err(IsaError::Corrupt("codebook probability table has the wrong size"));
+                    }
+                    let v: Box<[u16]> = payload
+                        .chunks_exact(2)
+                        .map(|c| u16::from_le_bytes([c[0], c[1]]))
+                        .collect();
+                    probs = Some(v);
+                }
+                KIND_PREDICTIONS => {
+                    if payload.len() != HIST_CTX {
+                        return Err(IsaError::Corrupt("codebook prediction table has the wrong size"));
+                    }
+                    predictions = Some(Box::<[u8]>::from(payload));
+                }
+                KIND_PAPER => paper_dictionary = Some(payload.to_vec()),
+                _ => {}
+            }
+        }
+        if pos != body.len() {
+            return Err(IsaError::Corrupt("bytes after the last codebook entry"));
+        }
+        let (Some(probs), Some(predictions)) = (probs, predictions) else {
+            return Err(IsaError::Corrupt("codebook lacks the instruction model"));
+        };
+        let priors = Priors { probs, predictions };
+        priors.validate()?;
+        let mut hash = [0u8; 32];
+        hash.copy_from_slice(tail);
+        Ok((
+            Codebook {
+                description: description.unwrap_or_default(),
+                priors,
+                paper_dictionary,
+                training,
+            },
+            hash,
+        ))
+    }
+}
+
+fn text(bytes: &[u8]) -> Result<String, IsaError> {
+    core::str::from_utf8(bytes)
+        .map(String::from)
+        .map_err(|_| IsaError::Corrupt("codebook text is not UTF-8"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn sample() -> Codebook {
+        let mut priors = Priors::default();
+        priors.probs[7] = 100;
+        priors.predictions[3] = 5;
+        Codebook {
+            description: "test".into(),
+            priors,
+            paper_dictionary: Some(alloc::vec![1, 2, 3]),
+            training: "none".into(),
+        }
+    }
+
+    #[test]
+    fn round_trips_with_a_stable_hash() {
+        let cb = sample();
+        let bytes = cb.to_bytes();
+        let (back, hash) = Codebook::parse(&bytes).expect("parses");
+        assert_eq!(back, cb);
+        assert_eq!(hash, cb.hash());
+        let mut other = sample();
+        other.description = "other".into();
+        assert_ne!(other.hash(), cb.hash());
+    }
+
+    #[test]
+    fn every_flipped_bit_is_detected() {
+        let bytes = sample().to_bytes();
+        // Every bit of the header and of the small entries, and a sample of the large table.
+        let positions = (0..bytes.len()).filter(|i| *i < 64 || i % 97 == 0 || *i + 64 > bytes.len());
+        for i in positions {
+            for bit in 0..8 {
+                let mut b = bytes.clone();
+                b[i] ^= 1 << bit;
+                assert!(Codebook::parse(&b).is_err(), "flip at byte {i} bit {bit} not detected");
+            }
+        }
+    }
+
+    #[test]
+    fn truncation_and_versions_are_named() {
+        let bytes = sample().to_bytes();
+        for n in [0, 3, 10, 43, bytes.len() - 1] {
+            assert!(Codebook::parse(&bytes[..n]).is_err());
+        }
+        let mut b = bytes.clone();
+        b[4] = 9;
+        assert!(matches!(
+            Codebook::parse(&b),
+            Err(IsaError::CodebookVersion { what: "format", found: 9, .. })
+        ));
+        assert_eq!(Codebook::parse(b"nope, not a codebook at all......................"), Err(IsaError::NotACodebook));
+    }
+}

@@ -1,0 +1,583 @@
+//! The context model of the instruction stream, written once for encoder, decoder and trainer
+//! (generic over [`Coder`]).
+//!
+//! Per instruction, in order:
+//! 1. the condition (only in programs that have conditions): a flag, then "same as the last
+//!    condition" or its index;
+//! 2. the first qubit, as a position in a move-to-front list of the four most recently used
+//!    qubits (one bit when it is the most recent one), or spelt out;
+//! 3. the opcode, in the context of that qubit's last two opcodes: first "is it the opcode that
+//!    followed this context last time?" (one bit, near-certain inside Matsumoto–Amano syllables
+//!    and `rz·sx·rz` chains), else a 5-bit tree with per-context probabilities;
+//! 4. the operands: the partner of a two-qubit gate ("same partner as this qubit's last one?"),
+//!    an `rz` angle (a hit in an eight-entry move-to-front cache of grid indices, else the top
+//!    eight bits by a tree and the rest direct), a measured bit ("the qubit's own index?", "the
+//!    next after the last?"), a delay (whole ticks of `dt` or raw bits), a barrier's qubit list;
+//! 5. in programs whose timing is not the ASAP schedule, the start and duration as raw bits.
+//!
+//! Every probability lives in one fixed-size table whose initial values (the priors) come from
+//! the codebook, as does the opcode-prediction table; per-qubit state is two small words per
+//! qubit. Memory is therefore the codebook's tables plus O(qubits), whatever the program length.
+
+use alloc::boxed::Box;
+use alloc::vec;
+use alloc::vec::Vec;
+
+use crate::container::Target;
+use crate::instr::{Arity, Instr, OPCODE_COUNT, Opcode};
+use crate::rangecoder::{Coder, PROB_HALF, PROB_MAX, PROB_MIN};
+use crate::IsaError;
+
+/// Version of the model layout (slot numbering); a codebook's priors are only valid for it.
+pub const MODEL_VERSION: u16 = 1;
+
+/// Probability slots in the table (a power of two: indices are masked into it).
+pub const TABLE_SLOTS: usize = 1 << 15;
+const MASK: usize = TABLE_SLOTS - 1;
+
+/// "No opcode yet" in a history.
+const NONE: usize = OPCODE_COUNT;
+/// Opcode history states per qubit (17 opcodes and "none").
+const STATES: usize = OPCODE_COUNT + 1;
+/// Opcode contexts: a qubit's last two opcodes.
+pub const HIST_CTX: usize = STATES * STATES;
+
+// Slot offsets in the probability table.
+const COND_FLAG: usize = 0; // 2
+const COND_SAME: usize = 2; // 1
+const COND_IDX: usize = 256; // tree of 256
+const Q_MRU0: usize = 512; // STATES
+const Q_SYM: usize = 544; // STATES × 8
+const Q_EXPLICIT: usize = 768; // 256
+const Q1_PARTNER: usize = 1024; // OPCODE_COUNT
+const Q1_SYM: usize = 1056; // 8
+const Q1_EXPLICIT: usize = 1280; // 256
+const ANG_HIT: usize = 1536; // STATES
+const ANG_IDX: usize = 1568; // 8
+const ANG_TOP: usize = 1792; // 256
+const MEAS_EQQ: usize = 2048; // 1
+const MEAS_NEXT: usize = 2049; // 1
+const MEAS_EXPLICIT: usize = 2304; // 256
+const DELAY_TICKS: usize = 2560; // 1
+const DELAY_LEN: usize = 2576; // 65
+const BAR_RUN: usize = 2656; // 1
+const BAR_LEN: usize = 2672; // 65
+const BAR_Q: usize = 2816; // 256
+const OP_HIT: usize = 3072; // HIST_CTX (324)
+const OP_TREE: usize = 4096; // HIST_CTX × 32 = 10368, ends at 14464
+const _: () = assert!(OP_TREE + HIST_CTX * 32 <= TABLE_SLOTS);
+
+/// Entries of the angle cache.
+const ANGLE_CACHE: usize = 8;
+/// Entries of the qubit move-to-front list.
+const QUBIT_MRU: usize = 4;
+
+/// What the model must know about a program before its first instruction (from its header and
+/// program section).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct ProgramParams {
+    /// The gate set: opcodes outside it are corruption.
+    pub target: Target,
+    /// Qubits (operands are below this).
+    pub num_qubits: u32,
+    /// Classical bits (measured bits are below this).
+    pub num_clbits: u32,
+    /// Angle precision (`crate::angle`; 0 = raw IEEE bits).
+    pub angle_bits: u8,
+    /// Conditions the program's instructions may wait on.
+    pub num_conditions: u32,
+    /// The target's sample period `dt` in ns, as IEEE bits (delays are coded in its ticks).
+    pub dt_ns_bits: u64,
+    /// Whether start times and durations are carried (they are not when the ASAP schedule
+    /// reproduces them).
+    pub explicit_timing: bool,
+}
+
+/// The learned initial state of the model: what a codebook holds for it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Priors {
+    /// Initial probability of every slot.
+    pub probs: Box<[u16]>,
+    /// Initial opcode prediction for every history context.
+    pub predictions: Box<[u8]>,
+}
+
+impl Default for Priors {
+    /// Flat priors: every probability one half, every prediction "none".
+    fn default() -> Self {
+        Priors {
+            probs: vec![PROB_HALF; TABLE_SLOTS].into_boxed_slice(),
+            predictions: vec![NONE as u8; HIST_CTX].into_boxed_slice(),
+        }
+    }
+}
+
+impl Priors {
+    /// Check sizes and ranges (priors come from a file).
+    pub fn validate(&self) -> Result<(), IsaError> {
+        if self.probs.len() != TABLE_SLOTS || self.predictions.len() != HIST_CTX {
+            return Err(IsaError::Corrupt("codebook model tables have the wrong size"));
+        }
+        if self.probs.iter().any(|&p| !(PROB_MIN..=PROB_MAX).contains(&p)) {
+            return Err(IsaError::Corrupt("codebook probability out of range"));
+        }
+        if self.predictions.iter().any(|&p| usize::from(p) > NONE) {
+            return Err(IsaError::Corrupt("codebook opcode prediction out of range"));
+        }
+        Ok(())
+    }
+}
+
+/// Whether `op` belongs to `target`'s gate set.
+#[must_use]
+pub const fn allowed(target: Target, op: Opcode) -> bool {
+    match op {
+        Opcode::Measure | Opcode::Reset | Opcode::Delay | Opcode::Barrier | Opcode::X => true,
+        Opcode::Rz | Opcode::Sx | Opcode::Cz | Opcode::Ecr => matches!(target, Target::Native),
+        Opcode::H
+        | Opcode::S
+        | Opcode::Sdg
+        | Opcode::T
+        | Opcode::Tdg
+        | Opcode::Y
+        | Opcode::Z
+        | Opcode::Cx => matches!(target, Target::CliffordT),
+    }
+}
+
+/// Bits needed to write any value below `n` (0 for `n <= 1`).
+#[must_use]
+pub const fn width_for(n: u64) -> u32 {
+    if n <= 1 { 0 } else { 64 - (n - 1).leading_zeros() }
+}
+
+/// The model's state while coding one program.
+#[derive(Clone, Debug)]
+pub struct Model {
+    probs: Box<[u16]>,
+    pred: Box<[u8]>,
+    params: ProgramParams,
+    /// Per qubit: its last two opcodes as `prev1 + STATES * prev2`.
+    hist: Vec<u16>,
+    /// Per qubit: its last two-qubit partner (or itself when none).
+    partner: Vec<u32>,
+    mru: [u32; QUBIT_MRU],
+    angles: [u64; ANGLE_CACHE],
+    last_op: usize,
+    last_cond: u32,
+    last_cond_flag: bool,
+    last_clbit: u32,
+    qbuf: Vec<u32>,
+    qwidth: u32,
+    cwidth: u32,
+    condwidth: u32,
+}
+
+impl Model {
+    /// A model for one program, starting from `priors`.
+    pub fn new(priors: &Priors, params: ProgramParams) -> Result<Model, IsaError> {
+        priors.validate()?;
+        let n = params.num_qubits as usize;
+        Ok(Model {
+            probs: priors.probs.clone(),
+            pred: priors.predictions.clone(),
+            params,
+            hist: vec![(NONE + STATES * NONE) as u16; n],
+            partner: (0..params.num_qubits).collect(),
+            mru: [0; QUBIT_MRU],
+            angles: [0; ANGLE_CACHE],
+            last_op: NONE,
+            last_cond: 0,
+            last_cond_flag: false,
+            last_clbit: u32::MAX,
+            qbuf: Vec::with_capacity(n.min(1 << 16)),
+            qwidth: width_for(u64::from(params.num_qubits)),
+            cwidth: width_for(u64::from(params.num_clbits)),
+            condwidth: width_for(u64::from(params.num_conditions)),
+        })
+    }
+
+    /// The probability table (for [`crate::rangecoder::Counter`]).
+    #[must_use]
+    pub fn table(&self) -> &[u16] {
+        &self.probs
+    }
+
+    /// The prediction table (training reads it back).
+    #[must_use]
+    pub fn predictions(&self) -> &[u8] {
+        &self.pred
+    }
+
+    /// The program's parameters.
+    #[must_use]
+    pub fn params(&self) -> &ProgramParams {
+        &self.params
+    }
+
+    // The table has TABLE_SLOTS (a power of two) entries and every index is masked into it, so
+    // this cannot go out of bounds.
+    #[allow(clippy::indexing_slicing)]
+    #[inline(always)]
+    fn bit<C: Coder>(&mut self, c: &mut C, slot: usize, bit: bool) -> bool {
+        c.bit(&mut self.probs[slot & MASK], bit)
+    }
+
+    /// `width` bits of `value`: the top (up to 8) by a tree at `base`, the rest direct.
+    #[inline]
+    fn fixed<C: Coder>(&mut self, c: &mut C, base: usize, value: u64, width: u32) -> u64 {
+        let top = width.min(8);
+        let low = width - top;
+        let mut node = 1usize;
+        for i in (0..top).rev() {
+            let b = self.bit(c, base + node, (value >> (low + i)) & 1 == 1);
+            node = (node << 1) | usize::from(b);
+        }
+        let hi = (node as u64) & ((1u64 << top) - 1);
+        let lo = c.direct(value, low);
+        (hi << low) | lo
+    }
+
+    /// An unbounded value: its bit length in unary with adaptive bits at `base`, then the bits
+    /// below the leading one, direct.
+    fn gamma<C: Coder>(&mut self, c: &mut C, base: usize, value: u64) -> u64 {
+        let len = 64 - value.leading_zeros();
+        let mut n = 0u32;
+        while n < 64 {
+            let more = self.bit(c, base + n as usize, n < len);
+            if !more {
+                break;
+            }
+            n += 1;
+        }
+        if n == 0 {
+            return 0;
+        }
+        let rest = c.direct(value, n - 1);
+        if n - 1 >= 64 { rest } else { (1u64 << (n - 1)) | rest }
+    }
+
+    fn hist_of(&self, q: u32) -> usize {
+        self.hist
+            .get(q as usize)
+            .map_or(NONE + STATES * NONE, |&h| usize::from(h))
+    }
+
+    fn push_hist(&mut self, q: u32, op: usize) {
+        if let Some(h) = self.hist.get_mut(q as usize) {
+            *h = (op + STATES * (usize::from(*h) % STATES)) as u16;
+        }
+    }
+
+    fn touch(&mut self, q: u32) {
+        let pos = self.mru.iter().position(|&m| m == q).unwrap_or(QUBIT_MRU - 1);
+        self.mru.copy_within(0..pos, 1);
+        self.mru[0] = q;
+    }
+
+    fn check_qubit(&self, q: u64) -> Result<u32, IsaError> {
+        if q < u64::from(self.params.num_qubits) {
+            Ok(q as u32)
+        } else {
+            Err(IsaError::Corrupt("qubit operand out of range"))
+        }
+    }
+
+    /// Code the first qubit (`None`: the instruction has none).
+    fn first_qubit<C: Coder>(&mut self, c: &mut C, q: Option<u32>) -> Result<Option<u32>, IsaError> {
+        let ctx = self.last_op;
+        let is0 = !C::DECODING && q == Some(self.mru[0]);
+        if self.bit(c, Q_MRU0 + ctx, is0) {
+            return Ok(Some(self.mru[0]));
+        }
+        // Symbols: 0..=2 → mru[1..=3], 3 → spelt out, 4 → no qubit.
+        let sym = if C::DECODING {
+            0
+        } else {
+            match q {
+                None => 4,
+                Some(q) => match self.mru.iter().skip(1).position(|&m| m == q) {
+                    Some(i) => i as u64,
+                    None => 3,
+                },
+            }
+        };
+        let base = Q_SYM + ctx * 8;
+        let mut node = 1usize;
+        for i in (0..3).rev() {
+            let b = self.bit(c, base + node, (sym >> i) & 1 == 1);
+            node = (node << 1) | usize::from(b);
+        }
+        match node & 7 {
+            s @ 0..=2 => Ok(Some(self.mru[s + 1])),
+            3 => {
+                let w = self.qwidth;
+                let v = self.fixed(c, Q_EXPLICIT, u64::from(q.unwrap_or(0)), w);
+                self.check_qubit(v).map(Some)
+            }
+            4 => Ok(None),
+            _ => Err(IsaError::Corrupt("invalid qubit symbol")),
+        }
+    }
+
+    fn second_qubit<C: Coder>(&mut self, c: &mut C, op: usize, q0: u32, q1: u32) -> Result<u32, IsaError> {
+        let partner = self.partner.get(q0 as usize).copied().unwrap_or(q0);
+        if self.bit(c, Q1_PARTNER + op, !C::DECODING && q1 == partner) {
+            return if partner == q0 {
+                Err(IsaError::Corrupt("two-qubit gate on one qubit"))
+            } else {
+                Ok(partner)
+            };
+        }
+        let sym = if C::DECODING {
+            0
+        } else {
+            self.mru.iter().position(|&m| m == q1).map_or(4, |i| i as u64)
+        };
+        let mut node = 1usize;
+        for i in (0..3).rev() {
+            let b = self.bit(c, Q1_SYM + node, (sym >> i) & 1 == 1);
+            node = (node << 1) | usize::from(b);
+        }
+        let v = match node & 7 {
+            s @ 0..=3 => self.mru[s],
+            4 => {
+                let w = self.qwidth;
+                let v = self.fixed(c, Q1_EXPLICIT, u64::from(q1), w);
+                self.check_qubit(v)?
+            }
+            _ => return Err(IsaError::Corrupt("invalid qubit symbol")),
+        };
+        if v == q0 {
+            return Err(IsaError::Corrupt("two-qubit gate on one qubit"));
+        }
+        Ok(v)
+    }
+
+    fn opcode<C: Coder>(&mut self, c: &mut C, ctx: usize, op: Opcode) -> Result<Opcode, IsaError> {
+        let predicted = self.pred.get(ctx).map_or(NONE, |&p| usize::from(p));
+        let value = op as usize;
+        let decoded = if self.bit(c, OP_HIT + ctx, !C::DECODING && value == predicted) {
+            predicted
+        } else {
+            let base = OP_TREE + ctx * 32;
+            let mut node = 1usize;
+            for i in (0..5).rev() {
+                let b = self.bit(c, base + node, (value >> i) & 1 == 1);
+                node = (node << 1) | usize::from(b);
+            }
+            node & 31
+        };
+        if let Some(p) = self.pred.get_mut(ctx) {
+            *p = decoded as u8;
+        }
+        let Some(&op) = Opcode::ALL.get(decoded) else {
+            return Err(IsaError::Corrupt("opcode out of range"));
+        };
+        if !allowed(self.params.target, op) {
+            return Err(IsaError::Corrupt("opcode not in the program's target"));
+        }
+        Ok(op)
+    }
+
+    fn angle<C: Coder>(&mut self, c: &mut C, hist: usize, k: u64) -> u64 {
+        let pos = if C::DECODING {
+            0
+        } else {
+            self.angles.iter().position(|&a| a == k).unwrap_or(ANGLE_CACHE)
+        };
+        let v = if self.bit(c, ANG_HIT + hist % STATES, pos < ANGLE_CACHE) {
+            let mut node = 1usize;
+            for i in (0..3).rev() {
+                let b = self.bit(c, ANG_IDX + node, (pos >> i) & 1 == 1);
+                node = (node << 1) | usize::from(b);
+            }
+            let i = node & 7;
+            let v = self.angles[i];
+            self.angles.copy_within(0..i, 1);
+            v
+        } else {
+            let w = if self.params.angle_bits == 0 {
+                64
+            } else {
+                u32::from(self.params.angle_bits)
+            };
+            let v = self.fixed(c, ANG_TOP, k, w);
+            self.angles.copy_within(0..ANGLE_CACHE - 1, 1);
+            v
+        };
+        self.angles[0] = v;
+        v
+    }
+
+    fn clbit<C: Coder>(&mut self, c: &mut C, q: u32, b: u32) -> Result<u32, IsaError> {
+        let v = if self.bit(c, MEAS_EQQ, !C::DECODING && b == q) {
+            q
+        } else if self.bit(c, MEAS_NEXT, !C::DECODING && b == self.last_clbit.wrapping_add(1)) {
+            self.last_clbit.wrapping_add(1)
+        } else {
+            let w = self.cwidth;
+            self.fixed(c, MEAS_EXPLICIT, u64::from(b), w) as u32
+        };
+        if v >= self.params.num_clbits {
+            return Err(IsaError::Corrupt("measured bit out of range"));
+        }
+        self.last_clbit = v;
+        Ok(v)
+    }
+
+    /// Code one instruction. The encoder passes the instruction to write; the decoder passes
+    /// anything (it is ignored) and gets the decoded one back. Timing, when the program carries
+    /// it, is coded by [`Model::timing`] right after.
+    pub fn code<C: Coder>(&mut self, c: &mut C, input: &Instr<'_>) -> Result<Instr<'_>, IsaError> {
+        // 1. Condition.
+        let cond = if self.params.num_conditions > 0 {
+            let flag_ctx = usize::from(self.last_cond_flag);
+            let has = self.bit(c, COND_FLAG + flag_ctx, input.cond.is_some());
+            self.last_cond_flag = has;
+            if has {
+                let want = input.cond.unwrap_or(0);
+                let idx = if self.bit(c, COND_SAME, want == self.last_cond) {
+                    self.last_cond
+                } else {
+                    let w = self.condwidth;
+                    self.fixed(c, COND_IDX, u64::from(want), w) as u32
+                };
+                if idx >= self.params.num_conditions {
+                    return Err(IsaError::Corrupt("condition index out of range"));
+                }
+                self.last_cond = idx;
+                Some(idx)
+            } else {
+                None
+            }
+        } else {
+            None
+        };
+
+        // 2. First qubit.
+        let q0 = self.first_qubit(c, input.qubits.first().copied())?;
+
+        // 3. Opcode.
+        let ctx = q0.map_or(NONE + STATES * NONE, |q| self.hist_of(q));
+        let opcode = self.opcode(c, ctx, input.opcode)?;
+        let op = opcode as usize;
+
+        // 4. Operands.
+        self.qbuf.clear();
+        let mut arg = 0u64;
+        match (opcode.arity(), q0) {
+            (Arity::One, Some(q)) => {
+                self.qbuf.push(q);
+                match opcode {
+                    Opcode::Rz => arg = self.angle(c, ctx, input.arg),
+                    Opcode::Measure => {
+                        arg = u64::from(self.clbit(c, q, input.arg as u32)?);
+                    }
+                    Opcode::Delay => arg = self.delay(c, input.arg),
+                    _ => {}
+                }
+            }
+            (Arity::Two, Some(q)) => {
+                let want = input.qubits.get(1).copied().unwrap_or(0);
+                let q1 = self.second_qubit(c, op, q, want)?;
+                self.qbuf.push(q);
+                self.qbuf.push(q1);
+                if let Some(p) = self.partner.get_mut(q as usize) {
+                    *p = q1;
+                }
+                if let Some(p) = self.partner.get_mut(q1 as usize) {
+                    *p = q;
+                }
+            }
+            (Arity::List, first) => {
+                let has_first = usize::from(first.is_some());
+                let rest = input.qubits.len().saturating_sub(has_first) as u64;
+                let n = self.gamma(c, BAR_LEN, rest);
+                let total = n.saturating_add(has_first as u64);
+                if total > u64::from(self.params.num_qubits) {
+                    return Err(IsaError::Corrupt("barrier lists more qubits than the program has"));
+                }
+                if let Some(q) = first {
+                    self.qbuf.push(q);
+                }
+                let from = first.map_or(0u64, |q| u64::from(q) + 1);
+                let run = !C::DECODING
+                    && input
+                        .qubits
+                        .iter()
+                        .skip(has_first)
+                        .zip(from..)
+                        .all(|(&q, want)| u64::from(q) == want);
+                if n > 0 && self.bit(c, BAR_RUN, run) {
+                    if from + n > u64::from(self.params.num_qubits) {
+                        return Err(IsaError::Corrupt("barrier run out of range"));
+                    }
+                    self.qbuf.extend(from as u32..(from + n) as u32);
+                } else {
+                    for i in 0..n as usize {
+                        let want = input.qubits.get(i + has_first).copied().unwrap_or(0);
+                        let w = self.qwidth;
+                        let v = self.fixed(c, BAR_Q, u64::from(want), w);
+                        let q = self.check_qubit(v)?;
+                        self.qbuf.push(q);
+                    }
+                }
+            }
+            (_, None) => return Err(IsaError::Corrupt("gate without its qubit")),
+        }
+
+        // 5. State updates (the MRU list gets the last operand at its front).
+        self.last_op = op;
+        for i in 0..self.qbuf.len().min(2) {
+            let q = self.qbuf.get(i).copied().unwrap_or(0);
+            self.push_hist(q, op);
+            self.touch(q);
+        }
+        if opcode == Opcode::Barrier {
+            for i in 2..self.qbuf.len() {
+                let q = self.qbuf.get(i).copied().unwrap_or(0);
+                self.push_hist(q, op);
+            }
+        }
+        Ok(Instr {
+            opcode,
+            qubits: &self.qbuf,
+            cond,
+            arg,
+        })
+    }
+
+    /// A delay: `arg` holds the duration's IEEE bits in ns; whole ticks of `dt` are coded as a
+    /// count, anything else as raw bits.
+    fn delay<C: Coder>(&mut self, c: &mut C, arg: u64) -> u64 {
+        let dt = f64::from_bits(self.params.dt_ns_bits);
+        let ticks = if C::DECODING || !(dt > 0.0 && dt.is_finite()) {
+            None
+        } else {
+            let ns = f64::from_bits(arg);
+            let t = ns / dt;
+            if t >= 0.0 && t < 9.0e15 {
+                let k = (t + 0.5) as u64;
+                ((k as f64 * dt).to_bits() == arg).then_some(k)
+            } else {
+                None
+            }
+        };
+        if self.bit(c, DELAY_TICKS, ticks.is_some()) {
+            let k = self.gamma(c, DELAY_LEN, ticks.unwrap_or(0));
+            (k as f64 * dt).to_bits()
+        } else {
+            c.direct(arg, 64)
+        }
+    }
+
+    /// Code an explicit start time and duration (raw IEEE bits), for programs whose timing is
+    /// not the ASAP schedule.
+    pub fn timing<C: Coder>(&mut self, c: &mut C, start_ns: f64, duration_ns: f64) -> (f64, f64) {
+        let s = c.direct(start_ns.to_bits(), 64);
+        let d = c.direct(duration_ns.to_bits(), 64);
+        (f64::from_bits(s), f64::from_bits(d))
+    }
+}
+

@@ -1,0 +1,450 @@
+//! The adaptive binary range coder both ends share (LZMA's design: 32-bit range, 12-bit
+//! probabilities that adapt by a shift after every coded bit).
+//!
+//! The model code that drives it is written once, generic over [`Coder`]: the encoder passes the
+//! true bit and gets it back, the decoder ignores the argument and returns the decoded bit, and the
+//! [`Counter`] used for training records how often each probability slot saw a 0 or a 1. Because
+//! all three walk the same code path, encoder and decoder cannot drift apart.
+//!
+//! Blocks are flushed independently. The decoder reads zeros past the end of its input: the
+//! encoder strips trailing zero bytes of a block, so that is part of the format, and a block's
+//! length and CRC (checked before decoding) are what detect truncation and corruption.
+
+use alloc::vec::Vec;
+
+/// Probability precision: a probability of a 0 bit is `p / 2^PROB_BITS`.
+pub const PROB_BITS: u32 = 12;
+/// `1.0` in probability units.
+pub const PROB_ONE: u16 = 1 << PROB_BITS;
+/// The flat prior, one half.
+pub const PROB_HALF: u16 = PROB_ONE / 2;
+/// Smallest and largest probability a slot may hold (a prior outside is rejected).
+pub const PROB_MIN: u16 = 31;
+/// See [`PROB_MIN`].
+pub const PROB_MAX: u16 = PROB_ONE - 31;
+/// Adaptation rate: each coded bit moves the probability by 1/2^ADAPT_SHIFT of the way.
+const ADAPT_SHIFT: u32 = 5;
+/// Renormalise when the range drops below 2^24.
+const TOP: u32 = 1 << 24;
+
+#[inline(always)]
+fn adapt(p: &mut u16, bit: bool) {
+    if bit {
+        *p -= *p >> ADAPT_SHIFT;
+    } else {
+        *p += (PROB_ONE - *p) >> ADAPT_SHIFT;
+    }
+}
+
+/// One side of the range coder, as the model sees it.
+pub trait Coder {
+    /// True for the decoder: values passed in are ignored and the decoded ones come back, so
+    /// the model can skip work that only computes what to encode.
+    const DECODING: bool;
+
+    /// Code one bit with the adaptive probability `p` (of a 0) and adapt it.
+    fn bit(&mut self, p: &mut u16, bit: bool) -> bool;
+
+    /// Code the low `n` bits of `value` (`n <= 64`) with probability one half each.
+    fn direct(&mut self, value: u64, n: u32) -> u64;
+}
+
+/// Range encoder writing into a byte vector.
+#[derive(Debug, Clone)]
+pub struct RangeEncoder {
+    low: u64,
+    range: u32,
+    cache: u8,
+    cache_size: u64,
+    out: Vec<u8>,
+    /// The first byte LZMA's encoder emits is always 0; it is dropped.
+    skipped_first: bool,
+}
+
+impl Default for RangeEncoder {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl RangeEncoder {
+    /// A fresh encoder.
+    #[must_use]
+    pub fn new() -> Self {
+        RangeEncoder {
+            low: 0,
+            range: u32::MAX,
+            cache: 0,
+            cache_size: 1,
+            out: Vec::new(),
+            skipped_first: false,
+        }
+    }
+
+    /// Bytes produced so far (a lower bound on the block's final size).
+    #[must_use]
+    pub fn len(&self) -> usize {
+        self.out.len()
+    }
+
+    /// Whether nothing has been produced yet.
+    #[must_use]
+    pub fn is_empty(&self) -> bool {
+        self.out.is_empty()
+    }
+
+    fn emit(&mut self, byte: u8) {
+        if self.skipped_first {
+            self.out.push(byte);
+        } else {
+            self.skipped_first = true;
+        }
+    }
+
+    fn shift_low(&mut self) {
+        if (self.low as u32) < 0xFF00_0000 || (self.low >> 32) != 0 {
+            let carry = (self.low >> 32) as u8;
+            let mut temp = self.cache;
+            loop {
+                self.emit(temp.wrapping_add(carry));
+                temp = 0xFF;
+                self.cache_size -= 1;
+                if self.cache_size == 0 {
+                    break;
+                }
+            }
+            self.cache = (self.low >> 24) as u8;
+        }
+        self.cache_size += 1;
+        self.low = (self.low & 0x00FF_FFFF) << 8;
+    }
+
+    #[inline(always)]
+    fn normalize(&mut self) {
+        while self.range < TOP {
+            self.range <<= 8;
+            self.shift_low();
+        }
+    }
+
+    /// Flush and return the block's bytes (trailing zeros stripped: the decoder reads zeros past
+    /// the end).
+    #[must_use]
+    pub fn finish(mut self) -> Vec<u8> {
+        for _ in 0..5 {
+            self.shift_low();
+        }
+        while self.out.last() == Some(&0) {
+            self.out.pop();
+        }
+        self.out
+    }
+}
+
+impl Coder for RangeEncoder {
+    const DECODING: bool = false;
+
+    #[inline(always)]
+    fn bit(&mut self, p: &mut u16, bit: bool) -> bool {
+        let bound = (self.range >> PROB_BITS) * u32::from(*p);
+        if bit {
+            self.low += u64::from(bound);
+            self.range -= bound;
+        } else {
+            self.range = bound;
+        }
+        adapt(p, bit);
+        self.normalize();
+        bit
+    }
+
+    fn direct(&mut self, value: u64, n: u32) -> u64 {
+        for i in (0..n.min(64)).rev() {
+            self.range >>= 1;
+            if (value >> i) & 1 == 1 {
+                self.low += u64::from(self.range);
+            }
+            self.normalize();
+        }
+        if n >= 64 {
+            value
+        } else {
+            value & ((1u64 << n) - 1)
+        }
+    }
+}
+
+/// Range decoder over one block's bytes.
+#[derive(Debug, Clone)]
+pub struct RangeDecoder<'a> {
+    buf: &'a [u8],
+    pos: usize,
+    range: u32,
+    code: u32,
+}
+
+impl<'a> RangeDecoder<'a> {
+    /// Start decoding a block.
+    #[must_use]
+    pub fn new(buf: &'a [u8]) -> Self {
+        let mut d = RangeDecoder {
+            buf,
+            pos: 0,
+            range: u32::MAX,
+            code: 0,
+        };
+        for _ in 0..4 {
+            d.code = (d.code << 8) | u32::from(d.next_byte());
+        }
+        d
+    }
+
+    #[inline(always)]
+    fn next_byte(&mut self) -> u8 {
+        let b = self.buf.get(self.pos).copied().unwrap_or(0);
+        self.pos += 1;
+        b
+    }
+
+    /// How many bytes past the end of the block were read (as zeros). A well-formed block reads
+    /// at most 4 beyond its stripped end.
+    #[must_use]
+    pub fn overrun(&self) -> usize {
+        self.pos.saturating_sub(self.buf.len())
+    }
+
+    #[inline(always)]
+    fn normalize(&mut self) {
+        if self.range < TOP {
+            self.range <<= 8;
+            self.code = (self.code << 8) | u32::from(self.next_byte());
+        }
+    }
+}
+
+/// A paused [`RangeDecoder`]: its position and registers, without the borrow of its input, so a
+/// streaming decoder can keep it between calls.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct DecoderState {
+    pos: usize,
+    range: u32,
+    code: u32,
+}
+
+impl<'a> RangeDecoder<'a> {
+    /// Resume over the same block bytes.
+    #[must_use]
+    pub fn resume(buf: &'a [u8], state: DecoderState) -> Self {
+        RangeDecoder {
+            buf,
+            pos: state.pos,
+            range: state.range,
+            code: state.code,
+        }
+    }
+
+    /// Pause.
+    #[must_use]
+    pub fn state(&self) -> DecoderState {
+        DecoderState {
+            pos: self.pos,
+            range: self.range,
+            code: self.code,
+        }
+    }
+}
+
+impl Coder for RangeDecoder<'_> {
+    const DECODING: bool = true;
+
+    #[inline(always)]
+    fn bit(&mut self, p: &mut u16, _bit: bool) -> bool {
+        let bound = (self.range >> PROB_BITS) * u32::from(*p);
+        let bit = self.code >= bound;
+        if bit {
+            self.code -= bound;
+            self.range -= bound;
+        } else {
+            self.range = bound;
+        }
+        adapt(p, bit);
+        self.normalize();
+        bit
+    }
+
+    fn direct(&mut self, _value: u64, n: u32) -> u64 {
+        let mut v = 0u64;
+        for _ in 0..n.min(64) {
+            self.range >>= 1;
+            // On a corrupted stream `code` may exceed `range`; saturate instead of wrapping so the
+            // decoder stays total (the block CRC has already vouched for well-formed input).
+            let bit = self.code >= self.range;
+            if bit {
+                self.code -= self.range;
+            }
+            v = (v << 1) | u64::from(bit);
+            self.normalize();
+        }
+        v
+    }
+}
+
+/// Training "coder": codes nothing, counts how often each probability slot of one table saw a 0
+/// and a 1 (slots are found by address within the table passed to [`Counter::new`]).
+#[derive(Debug, Clone)]
+pub struct Counter {
+    base: usize,
+    len: usize,
+    /// `counts[i] = [zeros, ones]` for slot `i`.
+    pub counts: Vec<[u64; 2]>,
+    /// Bits coded directly (no model), for statistics.
+    pub direct_bits: u64,
+}
+
+impl Counter {
+    /// A counter for the probability table `table` (the model's own table: the slots the model
+    /// passes to [`Coder::bit`] must lie inside it to be counted).
+    #[must_use]
+    pub fn new(table: &[u16]) -> Self {
+        Counter {
+            base: table.as_ptr() as usize,
+            len: table.len(),
+            counts: alloc::vec![[0, 0]; table.len()],
+            direct_bits: 0,
+        }
+    }
+
+    /// Re-point at the model's table (after the model was rebuilt at another address) keeping
+    /// the counts.
+    pub fn rebase(&mut self, table: &[u16]) {
+        self.base = table.as_ptr() as usize;
+        self.len = table.len();
+        if self.counts.len() < table.len() {
+            self.counts.resize(table.len(), [0, 0]);
+        }
+    }
+}
+
+impl Coder for Counter {
+    const DECODING: bool = false;
+
+    fn bit(&mut self, p: &mut u16, bit: bool) -> bool {
+        let addr = p as *const u16 as usize;
+        if addr >= self.base {
+            let i = (addr - self.base) / core::mem::size_of::<u16>();
+            if i < self.len
+                && let Some(c) = self.counts.get_mut(i)
+            {
+                c[usize::from(bit)] += 1;
+            }
+        }
+        adapt(p, bit);
+        bit
+    }
+
+    fn direct(&mut self, value: u64, n: u32) -> u64 {
+        self.direct_bits += u64::from(n.min(64));
+        if n >= 64 {
+            value
+        } else {
+            value & ((1u64 << n) - 1)
+        }
+    }
+}
+
+/// A probability (of a 0) learned from counts, with a light prior toward one half, clamped to
+/// [`PROB_MIN`]..=[`PROB_MAX`].
+#[must_use]
+pub fn prob_from_counts(zeros: u64, ones: u64) -> u16 {
+    let n = zeros as f64 + ones as f64;
+    let p = (zeros as f64 + 0.4) / (n + 0.8);
+    let v = (p * f64::from(PROB_ONE)) as i64;
+    v.clamp(i64::from(PROB_MIN), i64::from(PROB_MAX)) as u16
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use alloc::vec;
+
+    fn lcg(seed: &mut u64) -> u64 {
+        *seed = seed
+            .wrapping_mul(6364136223846793005)
+            .wrapping_add(1442695040888963407);
+        *seed >> 33
+    }
+
+    #[test]
+    fn round_trips_skewed_and_direct_bits() {
+        let mut seed = 7u64;
+        let bits: Vec<(bool, u64)> = (0..20_000)
+            .map(|_| (lcg(&mut seed) % 10 == 0, lcg(&mut seed)))
+            .collect();
+        let mut enc = RangeEncoder::new();
+        let mut probs = vec![PROB_HALF; 4];
+        for (i, &(b, v)) in bits.iter().enumerate() {
+            enc.bit(&mut probs[i % 4], b);
+            if i % 7 == 0 {
+                enc.direct(v, (i % 40) as u32);
+            }
+        }
+        let out = enc.finish();
+        // Skewed bits (p = 0.1) cost about 0.47 bits each, plus the direct bits.
+        let direct: u64 = (0..20_000u64)
+            .filter(|i| i % 7 == 0)
+            .map(|i| i % 40)
+            .sum();
+        assert!(((out.len() * 8) as u64) < direct + 20_000 / 2, "{}", out.len());
+        let mut dec = RangeDecoder::new(&out);
+        let mut probs = vec![PROB_HALF; 4];
+        for (i, &(b, v)) in bits.iter().enumerate() {
+            assert_eq!(dec.bit(&mut probs[i % 4], false), b, "bit {i}");
+            if i % 7 == 0 {
+                let n = (i % 40) as u32;
+                assert_eq!(dec.direct(0, n), v & ((1u64 << n) - 1), "direct {i}");
+            }
+        }
+        assert!(dec.overrun() <= 4);
+    }
+
+    #[test]
+    fn empty_and_tiny_blocks_round_trip() {
+        for n in 0..40 {
+            let mut enc = RangeEncoder::new();
+            let mut p = PROB_HALF;
+            for i in 0..n {
+                enc.bit(&mut p, i % 3 == 0);
+            }
+            let out = enc.finish();
+            let mut dec = RangeDecoder::new(&out);
+            let mut p = PROB_HALF;
+            for i in 0..n {
+                assert_eq!(dec.bit(&mut p, false), i % 3 == 0);
+            }
+        }
+    }
+
+    #[test]
+    fn decoder_on_garbage_never_panics() {
+        let garbage: Vec<u8> = (0..64u32).map(|i| (i * 97 + 13) as u8).collect();
+        let mut dec = RangeDecoder::new(&garbage);
+        let mut p = PROB_HALF;
+        for _ in 0..1000 {
+            dec.bit(&mut p, false);
+            dec.direct(0, 64);
+        }
+    }
+
+    #[test]
+    fn counter_counts_per_slot() {
+        let table = vec![PROB_HALF; 3];
+        let mut c = Counter::new(&table);
+        let mut t = table;
+        c.bit(&mut t[1], true);
+        c.bit(&mut t[1], false);
+        c.bit(&mut t[2], true);
+        assert_eq!(c.counts, vec![[0, 0], [1, 1], [0, 1]]);
+        assert_eq!(prob_from_counts(0, 0), PROB_HALF);
+        assert!(prob_from_counts(1000, 0) >= PROB_MAX - 1);
+    }
+}

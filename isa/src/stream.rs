@@ -1,0 +1,392 @@
+//! The instruction stream around the model: the program section (what the decoder must know
+//! before the first instruction), the block framing of the instruction section, the ASAP
+//! scheduler that rebuilds timing, and the block encoder.
+//!
+//! Instruction section payload: a sequence of blocks, each
+//! `uvarint payload_len | uvarint op_count | u32-LE CRC-32C(payload) | payload`, where the payload
+//! is one independently flushed range-coder block. The model's state carries over from block to
+//! block; the decoder needs to hold only one block ([`MAX_BLOCK_BYTES`]) at a time, and checks its
+//! CRC before decoding a single instruction from it.
+
+use alloc::vec::Vec;
+
+use crate::IsaError;
+use crate::container::Target;
+use crate::instr::{Instr, OPCODE_COUNT, Opcode};
+use crate::model::{Model, Priors, ProgramParams};
+use crate::rangecoder::RangeEncoder;
+use crate::varint::{read_uvarint, write_uvarint};
+
+/// Largest block payload a decoder must buffer.
+pub const MAX_BLOCK_BYTES: usize = 1 << 20;
+/// Most instructions in one block.
+pub const MAX_BLOCK_OPS: u64 = 1 << 16;
+/// The encoder closes a block once its payload reaches this size.
+pub const TARGET_BLOCK_BYTES: usize = 32 << 10;
+/// Most qubits (and classical bits) a program may declare: bounds the decoder's per-qubit state.
+pub const MAX_QUBITS: u32 = 1 << 24;
+/// Most conditions a program may declare, and most bits one condition may read in total.
+pub const MAX_CONDITION_BITS: u64 = 1 << 24;
+
+/// Everything in the program section.
+#[derive(Clone, Debug, PartialEq)]
+pub struct ProgramInfo {
+    /// Parameters of the model.
+    pub params: ProgramParams,
+    /// Duration in ns of each opcode the program uses (`None`: not used).
+    pub durations: [Option<f64>; OPCODE_COUNT],
+    /// The classical bits each condition reads (the scheduler waits for them).
+    pub condition_bits: Vec<Vec<u32>>,
+    /// Instructions in the program.
+    pub total_ops: u64,
+}
+
+fn take<'a>(bytes: &'a [u8], pos: &mut usize, n: usize, what: &'static str) -> Result<&'a [u8], IsaError> {
+    let end = pos.checked_add(n).ok_or(IsaError::LengthOverflow { what })?;
+    let s = bytes.get(*pos..end).ok_or(IsaError::Truncated {
+        what,
+        needed: n as u64,
+        available: bytes.len().saturating_sub(*pos) as u64,
+    })?;
+    *pos = end;
+    Ok(s)
+}
+
+fn uvarint(bytes: &[u8], pos: &mut usize) -> Result<u64, IsaError> {
+    let (v, n) = read_uvarint(bytes.get(*pos..).unwrap_or(&[]))?;
+    *pos += n;
+    Ok(v)
+}
+
+/// A time in ns as whole ticks of `dt` (`2·ticks`) when exact, else `1` and the raw bits.
+fn write_time(out: &mut Vec<u8>, ns: f64, dt: f64) {
+    if dt > 0.0 && ns >= 0.0 && ns / dt < 1.0e15 {
+        let k = (ns / dt + 0.5) as u64;
+        if (k as f64 * dt).to_bits() == ns.to_bits() {
+            write_uvarint(out, k << 1);
+            return;
+        }
+    }
+    write_uvarint(out, 1);
+    out.extend_from_slice(&ns.to_bits().to_le_bytes());
+}
+
+fn read_time(bytes: &[u8], pos: &mut usize, dt: f64) -> Result<f64, IsaError> {
+    let v = uvarint(bytes, pos)?;
+    if v == 1 {
+        let raw = take(bytes, pos, 8, "raw duration")?;
+        let mut b = [0u8; 8];
+        b.copy_from_slice(raw);
+        Ok(f64::from_bits(u64::from_le_bytes(b)))
+    } else if v & 1 == 0 {
+        Ok((v >> 1) as f64 * dt)
+    } else {
+        Err(IsaError::Corrupt("bad duration tag"))
+    }
+}
+
+impl ProgramInfo {
+    /// Serialise into the program section's payload.
+    #[must_use]
+    pub fn to_bytes(&self) -> Vec<u8> {
+        let mut out = Vec::new();
+        let p = &self.params;
+        out.push(p.angle_bits);
+        out.push(u8::from(p.explicit_timing));
+        out.extend_from_slice(&p.dt_ns_bits.to_le_bytes());
+        let dt = f64::from_bits(p.dt_ns_bits);
+        let mut mask = 0u32;
+        for (i, d) in self.durations.iter().enumerate() {
+            if d.is_some() {
+                mask |= 1 << i;
+            }
+        }
+        write_uvarint(&mut out, u64::from(mask));
+        for d in self.durations.iter().flatten() {
+            write_time(&mut out, *d, dt);
+        }
+        write_uvarint(&mut out, self.condition_bits.len() as u64);
+        for bits in &self.condition_bits {
+            write_uvarint(&mut out, bits.len() as u64);
+            for &b in bits {
+                write_uvarint(&mut out, u64::from(b));
+            }
+        }
+        write_uvarint(&mut out, self.total_ops);
+        out
+    }
+
+    /// Parse the program section's payload, for a program with the header's target and counts.
+    pub fn parse(bytes: &[u8], target: Target, num_qubits: u32, num_clbits: u32) -> Result<ProgramInfo, IsaError> {
+        if num_qubits > MAX_QUBITS {
+            return Err(IsaError::Limit {
+                what: "qubit count",
+                found: u64::from(num_qubits),
+                max: u64::from(MAX_QUBITS),
+            });
+        }
+        if num_clbits > MAX_QUBITS {
+            return Err(IsaError::Limit {
+                what: "classical bit count",
+                found: u64::from(num_clbits),
+                max: u64::from(MAX_QUBITS),
+            });
+        }
+        let mut pos = 0usize;
+        let fixed = take(bytes, &mut pos, 10, "program parameters")?;
+        let angle_bits = fixed.first().copied().unwrap_or(0);
+        if angle_bits > crate::angle::MAX_BITS {
+            return Err(IsaError::Corrupt("angle precision above the maximum"));
+        }
+        let explicit_timing = match fixed.get(1) {
+            Some(0) => false,
+            Some(1) => true,
+            _ => return Err(IsaError::Corrupt("bad timing mode")),
+        };
+        let mut b = [0u8; 8];
+        b.copy_from_slice(fixed.get(2..10).unwrap_or(&[0; 8]));
+        let dt_ns_bits = u64::from_le_bytes(b);
+        let dt = f64::from_bits(dt_ns_bits);
+        let mask = uvarint(bytes, &mut pos)?;
+        if mask >> OPCODE_COUNT != 0 {
+            return Err(IsaError::Corrupt("duration mask names unknown opcodes"));
+        }
+        let mut durations = [None; OPCODE_COUNT];
+        for (i, d) in durations.iter_mut().enumerate() {
+            if mask >> i & 1 == 1 {
+                *d = Some(read_time(bytes, &mut pos, dt)?);
+            }
+        }
+        let nconds = uvarint(bytes, &mut pos)?;
+        if nconds > MAX_CONDITION_BITS {
+            return Err(IsaError::Limit {
+                what: "condition count",
+                found: nconds,
+                max: MAX_CONDITION_BITS,
+            });
+        }
+        let mut condition_bits = Vec::new();
+        let mut total_bits = 0u64;
+        for _ in 0..nconds {
+            let n = uvarint(bytes, &mut pos)?;
+            total_bits = total_bits.saturating_add(n);
+            if total_bits > MAX_CONDITION_BITS || n > bytes.len() as u64 {
+                return Err(IsaError::Corrupt("condition bit lists longer than the section"));
+            }
+            let mut bits = Vec::with_capacity(n as usize);
+            for _ in 0..n {
+                let b = uvarint(bytes, &mut pos)?;
+                if b >= u64::from(num_clbits) {
+                    return Err(IsaError::Corrupt("condition reads a bit out of range"));
+                }
+                bits.push(b as u32);
+            }
+            condition_bits.push(bits);
+        }
+        let total_ops = uvarint(bytes, &mut pos)?;
+        if pos != bytes.len() {
+            return Err(IsaError::Corrupt("trailing bytes in the program section"));
+        }
+        Ok(ProgramInfo {
+            params: ProgramParams {
+                target,
+                num_qubits,
+                num_clbits,
+                angle_bits,
+                num_conditions: condition_bits.len() as u32,
+                dt_ns_bits,
+                explicit_timing,
+            },
+            durations,
+            condition_bits,
+            total_ops,
+        })
+    }
+}
+
+/// A block's framing.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct BlockHeader {
+    /// Payload bytes.
+    pub len: usize,
+    /// Instructions in the block.
+    pub ops: u64,
+    /// CRC-32C of the payload.
+    pub crc: u32,
+}
+
+impl BlockHeader {
+    /// Append the framing.
+    pub fn write(&self, out: &mut Vec<u8>) {
+        write_uvarint(out, self.len as u64);
+        write_uvarint(out, self.ops);
+        out.extend_from_slice(&self.crc.to_le_bytes());
+    }
+
+    /// Parse the framing from the start of `bytes`: `Ok(None)` when more bytes are needed,
+    /// else the header and its length.
+    pub fn parse(bytes: &[u8]) -> Result<Option<(BlockHeader, usize)>, IsaError> {
+        let mut pos = 0usize;
+        let len = match read_uvarint(bytes) {
+            Ok((v, n)) => {
+                pos += n;
+                v
+            }
+            Err(IsaError::Truncated { .. }) => return Ok(None),
+            Err(e) => return Err(e),
+        };
+        let ops = match read_uvarint(bytes.get(pos..).unwrap_or(&[])) {
+            Ok((v, n)) => {
+                pos += n;
+                v
+            }
+            Err(IsaError::Truncated { .. }) => return Ok(None),
+            Err(e) => return Err(e),
+        };
+        if len > MAX_BLOCK_BYTES as u64 {
+            return Err(IsaError::Limit {
+                what: "block size",
+                found: len,
+                max: MAX_BLOCK_BYTES as u64,
+            });
+        }
+        if ops == 0 || ops > MAX_BLOCK_OPS {
+            return Err(IsaError::Corrupt("block instruction count out of range"));
+        }
+        let Some(crc) = bytes.get(pos..pos + 4) else {
+            return Ok(None);
+        };
+        let mut b = [0u8; 4];
+        b.copy_from_slice(crc);
+        Ok(Some((
+            BlockHeader {
+                len: len as usize,
+                ops,
+                crc: u32::from_le_bytes(b),
+            },
+            pos + 4,
+        )))
+    }
+}
+
+/// Rebuilds start times and durations exactly as the assembler's ASAP schedule made them.
+#[derive(Clone, Debug)]
+pub struct Scheduler {
+    qubit_free: Vec<f64>,
+    bit_free: Vec<f64>,
+    /// End of the last instruction so far.
+    pub end_ns: f64,
+}
+
+impl Scheduler {
+    /// A scheduler for a program's qubits and bits.
+    #[must_use]
+    pub fn new(num_qubits: u32, num_clbits: u32) -> Scheduler {
+        Scheduler {
+            qubit_free: alloc::vec![0.0; num_qubits as usize],
+            bit_free: alloc::vec![0.0; num_clbits as usize],
+            end_ns: 0.0,
+        }
+    }
+
+    /// Place `instr` as soon as its qubits (and the bits its condition reads) are free.
+    pub fn place(&mut self, instr: &Instr<'_>, info: &ProgramInfo) -> Result<(f64, f64), IsaError> {
+        let mut start = instr
+            .qubits
+            .iter()
+            .map(|&q| self.qubit_free.get(q as usize).copied().unwrap_or(0.0))
+            .fold(0.0, f64::max);
+        if let Some(bits) = instr.cond.and_then(|c| info.condition_bits.get(c as usize)) {
+            for &b in bits {
+                start = start.max(self.bit_free.get(b as usize).copied().unwrap_or(0.0));
+            }
+        }
+        let dur = match instr.opcode {
+            Opcode::Delay => f64::from_bits(instr.arg),
+            op => info
+                .durations
+                .get(op as usize)
+                .copied()
+                .flatten()
+                .ok_or(IsaError::Corrupt("an opcode without a duration in the program section"))?,
+        };
+        for &q in instr.qubits {
+            if let Some(f) = self.qubit_free.get_mut(q as usize) {
+                *f = start + dur;
+            }
+        }
+        if instr.opcode == Opcode::Measure
+            && let Some(f) = self.bit_free.get_mut(instr.arg as usize)
+        {
+            *f = start + dur;
+        }
+        self.end_ns = self.end_ns.max(start + dur);
+        Ok((start, dur))
+    }
+}
+
+/// Encodes instructions into the instruction section's blocks.
+#[derive(Debug)]
+pub struct StreamEncoder {
+    model: Model,
+    enc: RangeEncoder,
+    block_ops: u64,
+    out: Vec<u8>,
+    blocks: u64,
+}
+
+impl StreamEncoder {
+    /// An encoder for one program.
+    pub fn new(priors: &Priors, params: ProgramParams) -> Result<StreamEncoder, IsaError> {
+        Ok(StreamEncoder {
+            model: Model::new(priors, params)?,
+            enc: RangeEncoder::new(),
+            block_ops: 0,
+            out: Vec::new(),
+            blocks: 0,
+        })
+    }
+
+    /// Encode one instruction (and its timing when the program carries it explicitly).
+    pub fn push(&mut self, instr: &Instr<'_>, timing: (f64, f64)) -> Result<(), IsaError> {
+        self.model.code(&mut self.enc, instr)?;
+        if self.model.params().explicit_timing {
+            self.model.timing(&mut self.enc, timing.0, timing.1);
+        }
+        self.block_ops += 1;
+        if self.enc.len() >= TARGET_BLOCK_BYTES || self.block_ops >= MAX_BLOCK_OPS {
+            self.close_block()?;
+        }
+        Ok(())
+    }
+
+    fn close_block(&mut self) -> Result<(), IsaError> {
+        if self.block_ops == 0 {
+            return Ok(());
+        }
+        let payload = core::mem::take(&mut self.enc).finish();
+        if payload.len() > MAX_BLOCK_BYTES {
+            return Err(IsaError::Limit {
+                what: "block size",
+                found: payload.len() as u64,
+                max: MAX_BLOCK_BYTES as u64,
+            });
+        }
+        BlockHeader {
+            len: payload.len(),
+            ops: self.block_ops,
+            crc: crate::crc32c(&payload),
+        }
+        .write(&mut self.out);
+        self.out.extend_from_slice(&payload);
+        self.block_ops = 0;
+        self.blocks += 1;
+        Ok(())
+    }
+
+    /// Close the last block and return the section payload and the number of blocks.
+    pub fn finish(mut self) -> Result<(Vec<u8>, u64), IsaError> {
+        self.close_block()?;
+        Ok((self.out, self.blocks))
+    }
+}

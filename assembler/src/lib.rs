@@ -1,3 +1,29 @@
-//! `eqisa-assembler`: NativeProgram + codebook to `.eqb`.
+//! `eqisa-assembler`: NativeProgram + codebook → `.eqb` ([`encode`]), the way back from decoded
+//! instructions ([`rebuild`]), the metadata section ([`layout`]) and the baseline encoders EQISA
+//! is measured against ([`baselines`]).
 
 pub mod baselines;
+pub mod encode;
+pub mod layout;
+pub mod rebuild;
+
+pub use encode::{Assembled, assemble};
+
+/// Why a program cannot be assembled (or a decoded one rebuilt).
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+pub enum AssembleError {
+    /// An operation the instruction set cannot carry.
+    #[error("operation {index}: {what}")]
+    Unencodable {
+        /// Index of the operation in the program.
+        index: usize,
+        /// What is wrong with it.
+        what: &'static str,
+    },
+    /// The container or coder refused.
+    #[error(transparent)]
+    Isa(#[from] eqisa_isa::IsaError),
+    /// The metadata section is malformed.
+    #[error("metadata section: {0}")]
+    Metadata(&'static str),
+}

@@ -1,2 +1,27 @@
-//! `eqisa-decoder`: streaming decoder.
-#![no_std]
+//! `eqisa-decoder`: the streaming EQISA decoder.
+//!
+//! The core ([`Decoder`]) is `no_std` + `alloc`, as control firmware would run it: bytes go in as
+//! they arrive ([`Decoder::feed`]), timed native instructions come out ([`Decoder::next_event`]),
+//! and memory is bounded by the codebook's model tables, one instruction block
+//! ([`eqisa_isa::stream::MAX_BLOCK_BYTES`]) and a few words per qubit, however long the program.
+//! Every byte is checked before anything decoded from it is released: the header CRC before the
+//! first section, each section's CRC before its contents are used (the instruction section's
+//! blocks each carry their own CRC, checked before the block's first instruction), and the file
+//! CRC at the end. The decoder never depends on the circuit crates: it sees only `eqisa-isa`
+//! and the bytes of a codebook.
+//!
+//! With the `std` feature (default), [`decode_all`] decodes a whole file into owned instructions.
+#![cfg_attr(not(feature = "std"), no_std)]
+#![forbid(unsafe_code)]
+#![deny(missing_docs)]
+
+extern crate alloc;
+
+mod stream;
+
+pub use stream::{Decoder, Event, MAX_BUFFER};
+
+#[cfg(feature = "std")]
+mod owned;
+#[cfg(feature = "std")]
+pub use owned::{DecodedInstr, DecodedProgram, decode_all};

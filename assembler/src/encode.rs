@@ -1,0 +1,226 @@
+//! NativeProgram → `.eqb`: operations become ISA instructions, the schedule is checked against
+//! the decoder's ASAP rebuild (carried explicitly only where it differs), and the instruction
+//! stream is range-coded with the codebook's model.
+
+use eqisa_circuits::lower::program::{NativeOp, NativeProgram, TimedOp, collect_bits};
+use eqisa_circuits::lower::target::{TargetDesc, TargetKind};
+use eqisa_isa::angle;
+use eqisa_isa::codebook::Codebook;
+use eqisa_isa::container::{Container, Header, Section, SectionKind, Target};
+use eqisa_isa::instr::{Arity, Instr, OPCODE_COUNT, Opcode};
+use eqisa_isa::model::{ProgramParams, allowed};
+use eqisa_isa::stream::{ProgramInfo, Scheduler, StreamEncoder};
+
+use crate::AssembleError;
+use crate::layout::Layout;
+
+/// The ISA opcode of a native operation.
+#[must_use]
+pub fn opcode_of(op: &NativeOp) -> Opcode {
+    match op {
+        NativeOp::Rz(_) => Opcode::Rz,
+        NativeOp::Sx => Opcode::Sx,
+        NativeOp::X => Opcode::X,
+        NativeOp::Cz => Opcode::Cz,
+        NativeOp::Ecr => Opcode::Ecr,
+        NativeOp::H => Opcode::H,
+        NativeOp::S => Opcode::S,
+        NativeOp::Sdg => Opcode::Sdg,
+        NativeOp::T => Opcode::T,
+        NativeOp::Tdg => Opcode::Tdg,
+        NativeOp::Y => Opcode::Y,
+        NativeOp::Z => Opcode::Z,
+        NativeOp::Cx => Opcode::Cx,
+        NativeOp::Measure { .. } => Opcode::Measure,
+        NativeOp::Reset => Opcode::Reset,
+        NativeOp::Delay { .. } => Opcode::Delay,
+        NativeOp::Barrier => Opcode::Barrier,
+    }
+}
+
+/// The ISA target of a program.
+#[must_use]
+pub fn target_of(kind: TargetKind) -> Target {
+    match kind {
+        TargetKind::Native => Target::Native,
+        TargetKind::CliffordT => Target::CliffordT,
+    }
+}
+
+/// The instruction for operation `index` of `program` (its qubits borrowed from the op).
+pub fn instr_of<'a>(program: &NativeProgram, index: usize, op: &'a TimedOp) -> Result<Instr<'a>, AssembleError> {
+    let opcode = opcode_of(&op.op);
+    let bad = |what: &'static str| AssembleError::Unencodable { index, what };
+    if !allowed(target_of(program.target), opcode) {
+        return Err(bad("operation outside the program's target"));
+    }
+    match opcode.arity() {
+        Arity::One if op.qubits.len() != 1 => return Err(bad("a one-qubit operation without exactly one qubit")),
+        Arity::Two if op.qubits.len() != 2 || op.qubits[0] == op.qubits[1] => {
+            return Err(bad("a two-qubit operation without two distinct qubits"));
+        }
+        _ => {}
+    }
+    if op.qubits.iter().any(|&q| q >= program.num_qubits) {
+        return Err(bad("qubit out of range"));
+    }
+    if op.cond.is_some_and(|c| c as usize >= program.conditions.len()) {
+        return Err(bad("condition index out of range"));
+    }
+    let arg = match op.op {
+        NativeOp::Rz(a) => {
+            let k = angle::quantize(a, program.angle_bits);
+            if angle::dequantize(k, program.angle_bits).to_bits() != a.to_bits() {
+                return Err(bad("rz angle not on the program's angle grid"));
+            }
+            k
+        }
+        NativeOp::Measure { clbit } => {
+            if clbit >= program.num_clbits {
+                return Err(bad("measured bit out of range"));
+            }
+            u64::from(clbit)
+        }
+        NativeOp::Delay { ns } => ns.to_bits(),
+        _ => 0,
+    };
+    Ok(Instr {
+        opcode,
+        qubits: &op.qubits,
+        cond: op.cond,
+        arg,
+    })
+}
+
+/// The program section for `program`: its parameters, per-opcode durations and condition bits;
+/// `explicit_timing` is set when the ASAP rebuild would not reproduce the program's schedule.
+pub fn program_info(program: &NativeProgram, target: &TargetDesc) -> Result<ProgramInfo, AssembleError> {
+    let mut durations: [Option<f64>; OPCODE_COUNT] = [None; OPCODE_COUNT];
+    let mut consistent = true;
+    for op in &program.ops {
+        let code = opcode_of(&op.op);
+        if code == Opcode::Delay {
+            continue;
+        }
+        let slot = &mut durations[code as usize];
+        match slot {
+            None => *slot = Some(op.duration_ns),
+            Some(d) if d.to_bits() != op.duration_ns.to_bits() => consistent = false,
+            Some(_) => {}
+        }
+    }
+    let mut bits = Vec::new();
+    let condition_bits = program
+        .conditions
+        .iter()
+        .map(|c| {
+            bits.clear();
+            collect_bits(c, &program.cregs, &mut bits);
+            bits.sort_unstable();
+            bits.dedup();
+            bits.clone()
+        })
+        .collect();
+    let mut info = ProgramInfo {
+        params: ProgramParams {
+            target: target_of(program.target),
+            num_qubits: program.num_qubits,
+            num_clbits: program.num_clbits,
+            angle_bits: program.angle_bits,
+            num_conditions: program.conditions.len() as u32,
+            dt_ns_bits: target.dt_ns.to_bits(),
+            explicit_timing: false,
+        },
+        durations,
+        condition_bits,
+        total_ops: program.ops.len() as u64,
+    };
+    info.params.explicit_timing = !consistent || !asap_reproduces(program, &info)?;
+    Ok(info)
+}
+
+/// Whether the decoder's ASAP scheduler rebuilds every start and duration bit for bit.
+fn asap_reproduces(program: &NativeProgram, info: &ProgramInfo) -> Result<bool, AssembleError> {
+    let mut sched = Scheduler::new(program.num_qubits, program.num_clbits);
+    for (i, op) in program.ops.iter().enumerate() {
+        let instr = instr_of(program, i, op)?;
+        let Ok((start, dur)) = sched.place(&instr, info) else {
+            return Ok(false);
+        };
+        if start.to_bits() != op.start_ns.to_bits() || dur.to_bits() != op.duration_ns.to_bits() {
+            return Ok(false);
+        }
+    }
+    Ok(sched.end_ns.to_bits() == program.duration_ns.to_bits())
+}
+
+/// An assembled program and where its bytes went.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Assembled {
+    /// The whole `.eqb` file.
+    pub bytes: Vec<u8>,
+    /// Bytes of the program section's payload.
+    pub program_bytes: usize,
+    /// Bytes of the metadata section's payload.
+    pub metadata_bytes: usize,
+    /// Bytes of the instruction section's payload.
+    pub instruction_bytes: usize,
+    /// Instruction blocks.
+    pub blocks: u64,
+    /// Whether timing had to be carried explicitly.
+    pub explicit_timing: bool,
+}
+
+/// Assemble `program` (lowered for `target`) with `codebook` (whose hash is `codebook_hash`).
+pub fn assemble(
+    program: &NativeProgram,
+    target: &TargetDesc,
+    codebook: &Codebook,
+    codebook_hash: [u8; 32],
+) -> Result<Assembled, AssembleError> {
+    let info = program_info(program, target)?;
+    let mut enc = StreamEncoder::new(&codebook.priors, info.params)?;
+    for (i, op) in program.ops.iter().enumerate() {
+        let instr = instr_of(program, i, op)?;
+        enc.push(&instr, (op.start_ns, op.duration_ns))?;
+    }
+    let (instructions, blocks) = enc.finish()?;
+    let program_section = info.to_bytes();
+    let metadata = Layout {
+        qregs: program.qregs.clone(),
+        cregs: program.cregs.clone(),
+        conditions: program.conditions.clone(),
+    }
+    .to_bytes();
+    let sizes = (program_section.len(), metadata.len(), instructions.len());
+    let container = Container {
+        header: Header {
+            codebook_hash,
+            qubit_count: program.num_qubits,
+            clbit_count: program.num_clbits,
+            target: target_of(program.target),
+        },
+        sections: vec![
+            Section {
+                kind: SectionKind::Program,
+                payload: program_section,
+            },
+            Section {
+                kind: SectionKind::Metadata,
+                payload: metadata,
+            },
+            Section {
+                kind: SectionKind::Instructions,
+                payload: instructions,
+            },
+        ],
+    };
+    Ok(Assembled {
+        bytes: container.to_bytes()?,
+        program_bytes: sizes.0,
+        metadata_bytes: sizes.1,
+        instruction_bytes: sizes.2,
+        blocks,
+        explicit_timing: info.params.explicit_timing,
+    })
+}

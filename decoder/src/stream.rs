@@ -1,0 +1,394 @@
+//! The streaming decoder's state machine.
+
+use alloc::vec::Vec;
+
+use eqisa_isa::container::{HEADER_LEN, SECTION_HEADER_LEN, TRAILER_LEN};
+use eqisa_isa::instr::{Instr, Opcode, TimedInstr};
+use eqisa_isa::model::{Model, Priors};
+use eqisa_isa::rangecoder::{Coder, DecoderState, RangeDecoder};
+use eqisa_isa::stream::{BlockHeader, MAX_BLOCK_BYTES, ProgramInfo, Scheduler};
+use eqisa_isa::{Crc32c, IsaError, Preamble, SectionHeader, SectionKind, parse_header, parse_section_header};
+
+/// Most input bytes the decoder holds at once: one block and its framing. Program and metadata
+/// sections must fit in it too.
+pub const MAX_BUFFER: usize = MAX_BLOCK_BYTES + 64;
+
+/// What [`Decoder::next_event`] produced.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub enum Event<'a> {
+    /// The next instruction, with its schedule.
+    Instr(TimedInstr<'a>),
+    /// Feed more bytes.
+    NeedInput,
+    /// The program is complete and every checksum matched.
+    End,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Phase {
+    Header,
+    SectionHeader,
+    Body(SectionKind),
+    Blocks,
+    Trailer,
+    Done,
+}
+
+impl Phase {
+    fn name(self) -> &'static str {
+        match self {
+            Phase::Header => "header",
+            Phase::SectionHeader => "section header",
+            Phase::Body(_) => "section",
+            Phase::Blocks => "instruction block",
+            Phase::Trailer => "file checksum",
+            Phase::Done => "end",
+        }
+    }
+}
+
+/// The section being read.
+#[derive(Clone, Debug)]
+struct Open {
+    header: SectionHeader,
+    crc: Crc32c,
+    remaining: usize,
+    index: u16,
+}
+
+/// Streaming decoder for one program.
+#[derive(Debug)]
+pub struct Decoder<'cb> {
+    priors: &'cb Priors,
+    codebook_hash: [u8; 32],
+    buf: Vec<u8>,
+    start: usize,
+    file_crc: Crc32c,
+    phase: Phase,
+    preamble: Option<Preamble>,
+    sections_left: u16,
+    next_index: u16,
+    open: Option<Open>,
+    info: Option<ProgramInfo>,
+    model: Option<Model>,
+    sched: Option<Scheduler>,
+    metadata: Option<Vec<u8>>,
+    block: Vec<u8>,
+    block_ops_left: u64,
+    block_index: u64,
+    rd: Option<DecoderState>,
+    ops_done: u64,
+}
+
+impl<'cb> Decoder<'cb> {
+    /// A decoder for programs built with the codebook whose model priors and hash are given.
+    #[must_use]
+    pub fn new(priors: &'cb Priors, codebook_hash: [u8; 32]) -> Self {
+        Decoder {
+            priors,
+            codebook_hash,
+            buf: Vec::new(),
+            start: 0,
+            file_crc: Crc32c::new(),
+            phase: Phase::Header,
+            preamble: None,
+            sections_left: 0,
+            next_index: 0,
+            open: None,
+            info: None,
+            model: None,
+            sched: None,
+            metadata: None,
+            block: Vec::new(),
+            block_ops_left: 0,
+            block_index: 0,
+            rd: None,
+            ops_done: 0,
+        }
+    }
+
+    /// Offer input; returns how many bytes were taken (fewer than offered when the buffer is
+    /// full: call [`Decoder::next_event`] until it asks for input, then offer the rest).
+    pub fn feed(&mut self, bytes: &[u8]) -> usize {
+        if self.start > 0 {
+            self.buf.drain(..self.start);
+            self.start = 0;
+        }
+        let room = MAX_BUFFER.saturating_sub(self.buf.len());
+        let n = room.min(bytes.len());
+        self.buf.extend_from_slice(bytes.get(..n).unwrap_or(&[]));
+        n
+    }
+
+    /// The fixed header, once read.
+    #[must_use]
+    pub fn preamble(&self) -> Option<&Preamble> {
+        self.preamble.as_ref()
+    }
+
+    /// The program section, once read.
+    #[must_use]
+    pub fn info(&self) -> Option<&ProgramInfo> {
+        self.info.as_ref()
+    }
+
+    /// The metadata section's bytes (register names, conditions), once read.
+    #[must_use]
+    pub fn metadata(&self) -> Option<&[u8]> {
+        self.metadata.as_deref()
+    }
+
+    /// Instructions decoded so far.
+    #[must_use]
+    pub fn ops_done(&self) -> u64 {
+        self.ops_done
+    }
+
+    /// Call at the end of input: an error unless the whole program was read.
+    pub fn finish(&self) -> Result<(), IsaError> {
+        if self.phase != Phase::Done {
+            return Err(IsaError::Truncated {
+                what: self.phase.name(),
+                needed: 1,
+                available: 0,
+            });
+        }
+        if self.buf.len() > self.start {
+            return Err(IsaError::TrailingBytes(self.buf.len() - self.start));
+        }
+        Ok(())
+    }
+
+    fn available(&self) -> &[u8] {
+        self.buf.get(self.start..).unwrap_or(&[])
+    }
+
+    fn consume(&mut self, n: usize, in_section: bool) {
+        let end = (self.start + n).min(self.buf.len());
+        let bytes = self.buf.get(self.start..end).unwrap_or(&[]);
+        self.file_crc.update(bytes);
+        if in_section && let Some(open) = &mut self.open {
+            open.crc.update(bytes);
+            open.remaining = open.remaining.saturating_sub(bytes.len());
+        }
+        self.start = end;
+    }
+
+    fn close_section(&mut self) -> Result<SectionKind, IsaError> {
+        let open = self.open.take().ok_or(IsaError::Corrupt("no open section"))?;
+        let kind = open.header.check_crc(open.index, open.crc.finish())?;
+        self.sections_left = self.sections_left.saturating_sub(1);
+        self.phase = Phase::SectionHeader;
+        Ok(kind)
+    }
+
+    /// Advance: the next instruction, a request for input, or the end.
+    pub fn next_event(&mut self) -> Result<Event<'_>, IsaError> {
+        loop {
+            match self.phase {
+                Phase::Header => {
+                    if self.available().len() < HEADER_LEN {
+                        // Reject a wrong file as early as its first bytes allow.
+                        if let Err(e) = parse_header(self.available())
+                            && !matches!(e, IsaError::Truncated { .. })
+                        {
+                            return Err(e);
+                        }
+                        return Ok(Event::NeedInput);
+                    }
+                    let (pre, used) = parse_header(self.available())?;
+                    pre.header.verify_codebook(&self.codebook_hash)?;
+                    self.consume(used, false);
+                    self.sections_left = pre.section_count;
+                    self.preamble = Some(pre);
+                    self.phase = Phase::SectionHeader;
+                }
+                Phase::SectionHeader => {
+                    if self.sections_left == 0 {
+                        if self.info.is_none() {
+                            return Err(IsaError::MissingSection("program"));
+                        }
+                        if self.model.is_none() || self.ops_done != self.info.as_ref().map_or(0, |i| i.total_ops) {
+                            return Err(IsaError::MissingSection("instructions"));
+                        }
+                        self.phase = Phase::Trailer;
+                        continue;
+                    }
+                    if self.available().len() < SECTION_HEADER_LEN {
+                        return Ok(Event::NeedInput);
+                    }
+                    let (header, used) = parse_section_header(self.available())?;
+                    let index = self.next_index;
+                    self.next_index = self.next_index.saturating_add(1);
+                    let kind = SectionKind::try_from(header.kind)
+                        .map_err(|kind| IsaError::UnknownSection { index, kind })?;
+                    let len = header.payload_len as usize;
+                    match kind {
+                        SectionKind::Program | SectionKind::Metadata if len > MAX_BUFFER => {
+                            return Err(IsaError::Limit {
+                                what: "program or metadata section size",
+                                found: len as u64,
+                                max: MAX_BUFFER as u64,
+                            });
+                        }
+                        SectionKind::Instructions if self.model.is_none() => {
+                            return Err(IsaError::MissingSection("program (before the instructions)"));
+                        }
+                        SectionKind::Instructions if self.ops_done > 0 || self.block_index > 0 => {
+                            return Err(IsaError::Corrupt("a second instruction section"));
+                        }
+                        SectionKind::Pulses => {
+                            return Err(IsaError::Corrupt(
+                                "pulse sections are not supported by this decoder",
+                            ));
+                        }
+                        _ => {}
+                    }
+                    self.consume(used, false);
+                    self.open = Some(Open {
+                        crc: header.payload_hasher(),
+                        header,
+                        remaining: len,
+                        index,
+                    });
+                    self.phase = if kind == SectionKind::Instructions {
+                        Phase::Blocks
+                    } else {
+                        Phase::Body(kind)
+                    };
+                }
+                Phase::Body(kind) => {
+                    let need = self.open.as_ref().map_or(0, |o| o.remaining);
+                    if self.available().len() < need {
+                        return Ok(Event::NeedInput);
+                    }
+                    let payload = self.available().get(..need).unwrap_or(&[]).to_vec();
+                    self.consume(need, true);
+                    self.close_section()?;
+                    match kind {
+                        SectionKind::Program => {
+                            if self.info.is_some() {
+                                return Err(IsaError::Corrupt("a second program section"));
+                            }
+                            let h = self
+                                .preamble
+                                .as_ref()
+                                .map(|p| p.header.clone())
+                                .ok_or(IsaError::MissingSection("header"))?;
+                            let info = ProgramInfo::parse(&payload, h.target, h.qubit_count, h.clbit_count)?;
+                            self.model = Some(Model::new(self.priors, info.params)?);
+                            self.sched = Some(Scheduler::new(h.qubit_count, h.clbit_count));
+                            self.info = Some(info);
+                        }
+                        _ => self.metadata = Some(payload),
+                    }
+                }
+                Phase::Blocks => {
+                    if self.block_ops_left > 0 {
+                        return self.decode_one();
+                    }
+                    let remaining = self.open.as_ref().map_or(0, |o| o.remaining);
+                    if remaining == 0 {
+                        self.close_section()?;
+                        let total = self.info.as_ref().map_or(0, |i| i.total_ops);
+                        if self.ops_done != total {
+                            return Err(IsaError::Corrupt(
+                                "the instruction section holds fewer instructions than the program section says",
+                            ));
+                        }
+                        continue;
+                    }
+                    let window = self.available().get(..remaining.min(self.available().len())).unwrap_or(&[]);
+                    let Some((bh, hlen)) = BlockHeader::parse(window)? else {
+                        if self.available().len() >= remaining {
+                            return Err(IsaError::Corrupt("a block header runs past its section"));
+                        }
+                        return Ok(Event::NeedInput);
+                    };
+                    let total = hlen + bh.len;
+                    if total > remaining {
+                        return Err(IsaError::Corrupt("a block runs past its section"));
+                    }
+                    if self.available().len() < total {
+                        return Ok(Event::NeedInput);
+                    }
+                    let from = self.start + hlen;
+                    let payload = self.buf.get(from..from + bh.len).unwrap_or(&[]);
+                    let computed = eqisa_isa::crc32c(payload);
+                    if computed != bh.crc {
+                        return Err(IsaError::BlockCrc {
+                            block: self.block_index,
+                            stored: bh.crc,
+                            computed,
+                        });
+                    }
+                    let total_ops = self.info.as_ref().map_or(0, |i| i.total_ops);
+                    if self.ops_done.saturating_add(bh.ops) > total_ops {
+                        return Err(IsaError::Corrupt(
+                            "the instruction section holds more instructions than the program section says",
+                        ));
+                    }
+                    self.block.clear();
+                    self.block
+                        .extend_from_slice(self.buf.get(from..from + bh.len).unwrap_or(&[]));
+                    self.consume(total, true);
+                    self.rd = Some(RangeDecoder::new(&self.block).state());
+                    self.block_ops_left = bh.ops;
+                    self.block_index += 1;
+                }
+                Phase::Trailer => {
+                    let Some(t) = self.available().get(..TRAILER_LEN) else {
+                        return Ok(Event::NeedInput);
+                    };
+                    let stored = u32::from_le_bytes([t[0], t[1], t[2], t[3]]);
+                    let computed = self.file_crc.finish();
+                    if stored != computed {
+                        return Err(IsaError::FileCrc { stored, computed });
+                    }
+                    self.start += TRAILER_LEN;
+                    self.phase = Phase::Done;
+                }
+                Phase::Done => {
+                    let extra = self.buf.len().saturating_sub(self.start);
+                    if extra > 0 {
+                        return Err(IsaError::TrailingBytes(extra));
+                    }
+                    return Ok(Event::End);
+                }
+            }
+        }
+    }
+
+    fn decode_one(&mut self) -> Result<Event<'_>, IsaError> {
+        let (Some(model), Some(sched), Some(info), Some(state)) =
+            (self.model.as_mut(), self.sched.as_mut(), self.info.as_ref(), self.rd)
+        else {
+            return Err(IsaError::MissingSection("program"));
+        };
+        let mut rd = RangeDecoder::resume(&self.block, state);
+        let dummy = Instr {
+            opcode: Opcode::Barrier,
+            qubits: &[],
+            cond: None,
+            arg: 0,
+        };
+        let explicit = info.params.explicit_timing;
+        let instr = model.code(&mut rd, &dummy)?;
+        let (start_ns, duration_ns) = if explicit {
+            // Explicit timing follows the instruction as two raw 64-bit fields.
+            let start = f64::from_bits(rd.direct(0, 64));
+            let duration = f64::from_bits(rd.direct(0, 64));
+            (start, duration)
+        } else {
+            sched.place(&instr, info)?
+        };
+        self.rd = Some(rd.state());
+        self.block_ops_left -= 1;
+        self.ops_done += 1;
+        Ok(Event::Instr(TimedInstr {
+            instr,
+            start_ns,
+            duration_ns,
+        }))
+    }
+}

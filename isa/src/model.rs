@@ -171,6 +171,8 @@ pub struct Model {
     qwidth: u32,
     cwidth: u32,
     condwidth: u32,
+    /// Training only: how often each opcode followed each history context.
+    opcode_stats: Option<Vec<u64>>,
 }
 
 impl Model {
@@ -194,6 +196,7 @@ impl Model {
             qwidth: width_for(u64::from(params.num_qubits)),
             cwidth: width_for(u64::from(params.num_clbits)),
             condwidth: width_for(u64::from(params.num_conditions)),
+            opcode_stats: None,
         })
     }
 
@@ -207,6 +210,18 @@ impl Model {
     #[must_use]
     pub fn predictions(&self) -> &[u8] {
         &self.pred
+    }
+
+    /// Count, from now on, how often each opcode follows each history context (for training the
+    /// opcode predictions; see [`Model::opcode_stats`]).
+    pub fn enable_opcode_stats(&mut self) {
+        self.opcode_stats = Some(vec![0; HIST_CTX * OPCODE_COUNT]);
+    }
+
+    /// The counts enabled by [`Model::enable_opcode_stats`]: entry `ctx * OPCODE_COUNT + op`.
+    #[must_use]
+    pub fn opcode_stats(&self) -> Option<&[u64]> {
+        self.opcode_stats.as_deref()
     }
 
     /// The program's parameters.
@@ -370,6 +385,11 @@ impl Model {
         };
         if let Some(p) = self.pred.get_mut(ctx) {
             *p = decoded as u8;
+        }
+        if let Some(stats) = &mut self.opcode_stats
+            && let Some(n) = stats.get_mut(ctx * OPCODE_COUNT + decoded)
+        {
+            *n += 1;
         }
         let Some(&op) = Opcode::ALL.get(decoded) else {
             return Err(IsaError::Corrupt("opcode out of range"));

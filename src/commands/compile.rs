@@ -57,11 +57,14 @@ pub struct Args {
     /// How the Clifford+T target synthesises single-qubit rotations.
     #[arg(long, value_enum, default_value = "gridsynth")]
     pub synth: SynthArg,
-    /// Whole-circuit fidelity budget: the error is split evenly over the approximated
-    /// rotations, and the result is refused if the bound falls short.
+    /// Whole-circuit fidelity budget, on both targets: the error it allows is split evenly over
+    /// the rotations, which Clifford+T synthesises within their share and the native target
+    /// quantises its rz angles to (the coarsest angle grid that fits; 1 keeps native angles exact
+    /// f64). A Clifford+T result whose bound falls short is refused.
     #[arg(long, default_value_t = 0.999, conflicts_with = "eps")]
     pub fidelity: f64,
-    /// Per-rotation error (operator norm, up to phase) instead of a whole-circuit budget.
+    /// Per-rotation error (operator norm, up to phase) instead of a whole-circuit budget, on both
+    /// targets: the Clifford+T synthesis error, or the native rz angle quantisation error.
     #[arg(long)]
     pub eps: Option<f64>,
     /// Solovay–Kitaev: length of the basic approximations (words over {h, t, tdg}).
@@ -73,8 +76,8 @@ pub struct Args {
     /// Write the lowered program as OpenQASM 2 (as OpenQASM 3 when its conditions need it).
     #[arg(short, long, value_name = "OUT.qasm")]
     pub output: Option<PathBuf>,
-    /// Print JSON: ops, t_count, depth, duration_ns, fidelity_bound, fidelity_exact (null where
-    /// not computed).
+    /// Print JSON: ops, t_count, depth, duration_ns, angle_bits (0: exact f64 angles),
+    /// fidelity_bound, fidelity_exact (null where not computed).
     #[arg(long)]
     pub json: bool,
 }
@@ -87,6 +90,8 @@ struct Report {
     t_count: u64,
     depth: u64,
     duration_ns: f64,
+    /// Precision of the rz angles in bits (0: exact f64, and on Clifford+T, which has no rz).
+    angle_bits: u8,
     fidelity_bound: f64,
     fidelity_exact: Option<f64>,
 }
@@ -167,6 +172,7 @@ pub fn run(args: &Args) -> CmdResult {
         t_count: p.t_count(),
         depth: p.depth(),
         duration_ns: p.duration_ns,
+        angle_bits: p.angle_bits,
         fidelity_bound: lowered.fidelity_bound,
         fidelity_exact: exact_fidelity(&c, p),
     };
@@ -183,6 +189,11 @@ pub fn run(args: &Args) -> CmdResult {
     println!("t_count         {}", report.t_count);
     println!("depth           {}", report.depth);
     println!("duration        {:.1} ns", report.duration_ns);
+    match (kind, report.angle_bits) {
+        (TargetKind::CliffordT, _) => println!("angle bits      none (no rz)"),
+        (_, 0) => println!("angle bits      exact (f64)"),
+        (_, b) => println!("angle bits      {b}"),
+    }
     println!("fidelity bound  {}", report.fidelity_bound);
     match report.fidelity_exact {
         Some(f) => println!("fidelity exact  {f:.12}"),

@@ -22,13 +22,17 @@ pub enum Synth {
     Sk { depth: usize, recursion: usize },
 }
 
-/// What the synthesis must achieve.
+/// What the lowering must achieve: how far rotations may be approximated (Clifford+T synthesis)
+/// or quantised (the native target's rz angles).
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub enum Budget {
     /// Whole-circuit state fidelity at least this.
     Fidelity(f64),
     /// Each approximated rotation within this operator-norm error (up to phase).
     Eps(f64),
+    /// No approximation at all: the native target keeps raw f64 angles; on Clifford+T, a
+    /// rotation without an exact Clifford+T form is an error.
+    Exact,
 }
 
 /// Operator-norm distance between two single-qubit unitaries, minimised over global phase:
@@ -65,6 +69,10 @@ pub enum SynthError {
     Gridsynth(String),
     #[error("Solovay-Kitaev: {0}")]
     Sk(String),
+    #[error(
+        "{0} has no exact Clifford+T form and the budget is exact (give a fidelity or an eps budget)"
+    )]
+    Inexact(String),
 }
 
 /// Synthesises single-qubit unitaries, caching repeated Z rotations, and accounts the error.
@@ -72,6 +80,8 @@ pub struct Synthesizer {
     synth: Synth,
     /// Per-rotation error target (gridsynth); `None` while counting.
     eps: Option<f64>,
+    /// Refuse every approximation ([`Budget::Exact`]).
+    exact_only: bool,
     sk: Option<SolovayKitaev>,
     rz_cache: FxHashMap<u64, Word>,
     /// Sum of the operator-norm errors of every approximation made.
@@ -86,6 +96,7 @@ impl Synthesizer {
         Synthesizer {
             synth,
             eps: None,
+            exact_only: false,
             sk: None,
             rz_cache: FxHashMap::default(),
             total_error: 0.0,
@@ -103,6 +114,7 @@ impl Synthesizer {
         Synthesizer {
             synth,
             eps: Some(eps),
+            exact_only: false,
             sk,
             rz_cache: FxHashMap::default(),
             total_error: 0.0,
@@ -110,10 +122,22 @@ impl Synthesizer {
         }
     }
 
+    /// A synthesiser that emits only exact Clifford+T words and fails on anything else
+    /// ([`Budget::Exact`]).
+    pub fn exact(synth: Synth) -> Self {
+        Synthesizer {
+            exact_only: true,
+            ..Self::counting(synth)
+        }
+    }
+
     fn rz(&mut self, theta: f64, out: &mut Vec<NativeOp>) -> Result<(), SynthError> {
         if let Some(w) = exact_rz(theta) {
             push_word(&w, out);
             return Ok(());
+        }
+        if self.exact_only {
+            return Err(SynthError::Inexact(format!("rz({theta})")));
         }
         self.approximations += 1;
         let Some(eps) = self.eps else {
@@ -157,6 +181,9 @@ impl Synthesizer {
                 out.push(NativeOp::H);
                 self.rz(e.phi + half, out)
             }
+            Synth::Sk { .. } if self.exact_only => Err(SynthError::Inexact(
+                "a single-qubit unitary (Solovay-Kitaev mode)".into(),
+            )),
             Synth::Sk { recursion, .. } => {
                 self.approximations += 1;
                 let Some(sk) = &self.sk else {

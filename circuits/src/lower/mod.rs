@@ -1,6 +1,8 @@
 //! Lowering circuits to native targets: exact decomposition to single-qubit unitaries and CNOTs
-//! ([`decompose`]), then the target's forms ([`native`]), then an ASAP schedule
-//! ([`program`]), with the fidelity cost of every approximation accounted for.
+//! ([`decompose`]), then the target's forms ([`native`], or Clifford+T synthesis in
+//! [`clifford_t`]), then, on the native target, rz angles quantised to the precision the fidelity
+//! budget allows ([`native::quantise`]), then an ASAP schedule ([`program`]), with the fidelity
+//! cost of every approximation accounted for.
 
 pub mod clifford_t;
 pub mod decompose;
@@ -42,8 +44,9 @@ pub enum LowerError {
     BudgetNotMet { requested: f64, bound: f64 },
 }
 
-/// How to lower: the synthesis method and fidelity budget (used by the Clifford+T target; the
-/// native target is exact).
+/// How to lower: the synthesis method (Clifford+T target) and the fidelity budget (both targets:
+/// it sets the Clifford+T synthesis error and the native target's rz angle precision;
+/// [`clifford_t::Budget::Exact`] keeps native angles exact).
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub struct LowerOptions {
     pub synth: clifford_t::Synth,
@@ -64,9 +67,10 @@ impl Default for LowerOptions {
 pub struct Lowered {
     pub program: NativeProgram,
     /// A lower bound on the fidelity of the program's state with the source's, from the
-    /// per-rotation synthesis errors (1 when nothing was approximated).
+    /// per-rotation synthesis or quantisation errors (1 when nothing was approximated).
     pub fidelity_bound: f64,
-    /// Rotations approximated (0 on the native target, whose angles stay exact).
+    /// Rotations approximated: synthesised approximately (Clifford+T), or whose angle moved when
+    /// snapped to the grid (native).
     pub approximated_rotations: u64,
 }
 
@@ -399,34 +403,43 @@ fn run(
         ops: l.out.ops,
         conditions: l.out.conditions,
         duration_ns: 0.0,
+        angle_bits: eqisa_isa::angle::RAW,
     };
     Ok((program, l.synth))
 }
 
-/// Lower a circuit to the target `target` describes, and schedule it. On the Clifford+T target
-/// a first pass counts the rotations to approximate, so that a whole-circuit fidelity budget
-/// can be split evenly between them.
+/// Lower a circuit to the target `target` describes, and schedule it. A whole-circuit fidelity
+/// budget is split evenly between the rotations it costs: on the Clifford+T target a first pass
+/// counts the rotations to approximate; on the native target the program is lowered with exact
+/// angles (merged and wrapped), then its rz angles are snapped to the grid at the precision the
+/// share of each allows ([`native::quantise`]).
 pub fn lower(c: &Circuit, target: &TargetDesc, opts: &LowerOptions) -> Result<Lowered, LowerError> {
     use clifford_t::{Budget, Synthesizer, error_for_fidelity, fidelity_for_error};
-    let (mut program, synth) = match target.kind {
-        TargetKind::Native => run(c, target, None)?,
+    let (mut program, bound, approximated) = match target.kind {
+        TargetKind::Native => {
+            let (mut program, _) = run(c, target, None)?;
+            let q = native::quantise(&mut program, opts.budget);
+            (program, fidelity_for_error(q.total_error), q.moved)
+        }
         TargetKind::CliffordT => {
-            let (_, counted) = run(c, target, Some(Synthesizer::counting(opts.synth)))?;
-            let needed = counted.map_or(0, |s| s.approximations).max(1);
-            let eps = match opts.budget {
-                Budget::Eps(e) => e,
-                Budget::Fidelity(f) => error_for_fidelity(f) / needed as f64,
+            let synth = match opts.budget {
+                Budget::Exact => Synthesizer::exact(opts.synth),
+                Budget::Eps(e) => Synthesizer::new(opts.synth, e),
+                Budget::Fidelity(f) => {
+                    let (_, counted) = run(c, target, Some(Synthesizer::counting(opts.synth)))?;
+                    let needed = counted.map_or(0, |s| s.approximations).max(1);
+                    Synthesizer::new(opts.synth, error_for_fidelity(f) / needed as f64)
+                }
             };
-            run(c, target, Some(Synthesizer::new(opts.synth, eps)))?
+            let (program, synth) = run(c, target, Some(synth))?;
+            match synth {
+                Some(s) => (program, fidelity_for_error(s.total_error), s.approximations),
+                None => (program, 1.0, 0),
+            }
         }
     };
     program.schedule(target);
-    let (bound, approximated) = match &synth {
-        Some(s) => (fidelity_for_error(s.total_error), s.approximations),
-        None => (1.0, 0),
-    };
     if let clifford_t::Budget::Fidelity(f) = opts.budget
-        && target.kind == TargetKind::CliffordT
         && bound < f
     {
         return Err(LowerError::BudgetNotMet {

@@ -92,6 +92,11 @@ pub struct NativeProgram {
     pub conditions: Vec<CondExpr>,
     /// End of the last operation.
     pub duration_ns: f64,
+    /// Precision of every `Rz` angle: each lies on the `eqisa_isa::angle` grid of this many bits
+    /// (`a == eqisa_isa::angle::snap(a, angle_bits)` bit for bit, so a decoder rebuilds it with
+    /// `dequantize`); `eqisa_isa::angle::RAW` (0) means exact f64 angles. 0 on Clifford+T
+    /// programs, which have no rz.
+    pub angle_bits: u8,
 }
 
 impl NativeProgram {
@@ -342,7 +347,8 @@ fn bit_name(regs: &[Register], b: u32) -> String {
 }
 
 /// The bits a condition reads.
-fn collect_bits(c: &CondExpr, cregs: &[Register], out: &mut Vec<u32>) {
+/// The classical bits a condition reads (with repeats), in expression order.
+pub fn collect_bits(c: &CondExpr, cregs: &[Register], out: &mut Vec<u32>) {
     match c {
         CondExpr::Bit(b) => out.push(*b),
         CondExpr::Register(r) => {

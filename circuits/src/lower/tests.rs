@@ -146,9 +146,16 @@ fn operand_order_is_respected() {
 }
 
 mod lowering {
+    use crate::lower::clifford_t::{Budget, Synth};
     use crate::lower::simulate::exact_fidelity;
     use crate::lower::target::{TargetDesc, TargetKind};
-    use crate::lower::{LowerError, lower};
+    use crate::lower::{LowerError, LowerOptions, lower};
+
+    /// Native lowering without angle quantisation.
+    pub(super) const EXACT: LowerOptions = LowerOptions {
+        synth: Synth::Gridsynth,
+        budget: Budget::Exact,
+    };
 
     const NATIVE_NAMES: [&str; 8] = [
         "rz", "sx", "x", "cz", "measure", "reset", "barrier", "delay",
@@ -156,12 +163,8 @@ mod lowering {
 
     fn native(text: &str) -> crate::lower::Lowered {
         let c = crate::parse_str(text, "t.qasm").expect("parses");
-        let l = lower(
-            &c,
-            &TargetDesc::default_for(TargetKind::Native),
-            &Default::default(),
-        )
-        .expect("lowers");
+        let l = lower(&c, &TargetDesc::default_for(TargetKind::Native), &EXACT).expect("lowers");
+        assert_eq!(l.program.angle_bits, eqisa_isa::angle::RAW);
         for name in l.program.counts().keys() {
             assert!(NATIVE_NAMES.contains(&name.as_str()), "{name}");
         }
@@ -233,12 +236,7 @@ mod lowering {
         let text = "OPENQASM 2.0;\ninclude \"qelib1.inc\";\nqreg q[3];\n\
                     h q[0]; cp(0.3) q[0], q[1]; ry(-1.1) q[2]; cswap q[0], q[1], q[2];\n";
         let c = crate::parse_str(text, "t.qasm").expect("parses");
-        let l = lower(
-            &c,
-            &TargetDesc::default_for(TargetKind::Native),
-            &Default::default(),
-        )
-        .expect("lowers");
+        let l = lower(&c, &TargetDesc::default_for(TargetKind::Native), &EXACT).expect("lowers");
         let out = l.program.to_qasm2().expect("qasm2");
         let back = crate::parse_str(&out, "out.qasm").expect("our output parses");
         let a = crate::simulate::statevector(&c).expect("sim");
@@ -248,9 +246,9 @@ mod lowering {
 }
 
 mod ecr {
+    use crate::lower::lower;
     use crate::lower::simulate::exact_fidelity;
     use crate::lower::target::{TargetDesc, TargetKind, TwoQubit};
-    use crate::lower::{LowerOptions, lower};
 
     #[test]
     fn native_with_ecr_is_exact() {
@@ -262,7 +260,7 @@ mod ecr {
             "t.qasm",
         )
         .expect("parses");
-        let l = lower(&c, &target, &LowerOptions::default()).expect("lowers");
+        let l = lower(&c, &target, &super::lowering::EXACT).expect("lowers");
         let counts = l.program.counts();
         assert!(
             counts.contains_key("ecr") && !counts.contains_key("cz"),
@@ -306,6 +304,305 @@ mod qasm3_output {
                 assert_eq!(x.bits, y.bits);
                 assert!((x.probability - y.probability).abs() < 1e-3, "{kind:?}");
             }
+        }
+    }
+}
+
+/// The native target's rz angles quantised to the fidelity budget (DESIGN §6): on the grid, within
+/// the budget by exact simulation, Clifford angles untouched, finer grids for stricter budgets.
+mod quantisation {
+    use std::f64::consts::FRAC_PI_4;
+
+    use eqisa_isa::angle::{self, MAX_BITS, RAW};
+
+    use crate::ir::Circuit;
+    use crate::lower::clifford_t::{Budget, Synth, error_for_fidelity, fidelity_for_error};
+    use crate::lower::native::{angle_bits_for, quantise};
+    use crate::lower::program::NativeOp;
+    use crate::lower::simulate::exact_fidelity;
+    use crate::lower::target::{TargetDesc, TargetKind};
+    use crate::lower::{LowerError, LowerOptions, Lowered, lower};
+
+    fn opts(budget: Budget) -> LowerOptions {
+        LowerOptions {
+            synth: Synth::Gridsynth,
+            budget,
+        }
+    }
+
+    fn native(c: &Circuit, budget: Budget) -> Lowered {
+        lower(
+            c,
+            &TargetDesc::default_for(TargetKind::Native),
+            &opts(budget),
+        )
+        .expect("lowers")
+    }
+
+    fn rz_angles(l: &Lowered) -> Vec<f64> {
+        l.program
+            .ops
+            .iter()
+            .filter_map(|o| match o.op {
+                NativeOp::Rz(a) => Some(a),
+                _ => None,
+            })
+            .collect()
+    }
+
+    /// A deterministic pseudo-random circuit of generic rotations (xorshift).
+    fn random_circuit(seed: u64, qubits: u32, gates: usize) -> Circuit {
+        let mut x = seed.wrapping_mul(0x9E37_79B9_7F4A_7C15) | 1;
+        let mut next = move || {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            x
+        };
+        let mut text = format!("OPENQASM 2.0;\ninclude \"qelib1.inc\";\nqreg q[{qubits}];\n");
+        for _ in 0..gates {
+            let a = next() as u32 % qubits;
+            let b = (a + 1 + next() as u32 % (qubits - 1)) % qubits;
+            let kind = next() % 8;
+            let mut angle = || (next() % 1_000_000) as f64 / 1_000_000.0 * 6.0 - 3.0;
+            let line = match kind {
+                0 => format!("h q[{a}];"),
+                1 => format!("rz({}) q[{a}];", angle()),
+                2 => format!("ry({}) q[{a}];", angle()),
+                3 => format!("u3({}, {}, {}) q[{a}];", angle(), angle(), angle()),
+                4 => format!("cx q[{a}], q[{b}];"),
+                5 => format!("cp({}) q[{a}], q[{b}];", angle()),
+                6 => format!("rxx({}) q[{a}], q[{b}];", angle()),
+                _ => format!("crz({}) q[{a}], q[{b}];", angle()),
+            };
+            text.push_str(&line);
+            text.push('\n');
+        }
+        crate::parse_str(&text, "random.qasm").expect("parses")
+    }
+
+    fn examples() -> Vec<(String, Circuit)> {
+        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("examples");
+        let mut paths: Vec<_> = std::fs::read_dir(&dir)
+            .expect("examples dir")
+            .map(|e| e.expect("entry").path())
+            .collect();
+        paths.sort();
+        paths
+            .into_iter()
+            .map(|p| {
+                let c = crate::parse_file(&p).expect("example parses");
+                (p.display().to_string(), c)
+            })
+            .collect()
+    }
+
+    #[test]
+    fn quantised_programs_are_on_the_grid_and_meet_the_budget_exactly() {
+        let mut circuits = examples();
+        assert!(circuits.len() >= 6, "{}", circuits.len());
+        for seed in 1..=5 {
+            circuits.push((format!("random {seed}"), random_circuit(seed, 4, 60)));
+        }
+        let (mut verified, mut approximated) = (0, 0);
+        for (name, c) in &circuits {
+            let exact = native(c, Budget::Exact);
+            let n = rz_angles(&exact).len() as u64;
+            for f in [0.99, 0.999, 0.99999] {
+                let l = native(c, Budget::Fidelity(f));
+                let b = l.program.angle_bits;
+                assert!((1..=MAX_BITS).contains(&b), "{name} at {f}: {b} bits");
+                // The coarsest grid whose actual error fits: never finer than the worst-case rule.
+                assert!(b <= angle_bits_for(Budget::Fidelity(f), n), "{name} at {f}");
+                for a in rz_angles(&l) {
+                    assert_eq!(a.to_bits(), angle::snap(a, b).to_bits(), "{name}: {a}");
+                    assert_ne!(a, 0.0, "{name}: rz(0) left in");
+                }
+                assert!(l.approximated_rotations <= n, "{name}");
+                approximated += l.approximated_rotations;
+                assert!(l.fidelity_bound >= f, "{name} at {f}: {}", l.fidelity_bound);
+                if let Some(got) = exact_fidelity(c, &l.program) {
+                    assert!(
+                        got + 1e-12 >= l.fidelity_bound && got >= f,
+                        "{name} at {f}: exact {got}, bound {}",
+                        l.fidelity_bound
+                    );
+                    verified += 1;
+                }
+            }
+        }
+        // Five of the six examples are static; every random circuit is.
+        assert!(verified >= 30, "{verified}");
+        assert!(approximated > 0);
+    }
+
+    #[test]
+    fn a_per_rotation_eps_bounds_every_rotation() {
+        let c = random_circuit(11, 4, 60);
+        let exact = native(&c, Budget::Exact);
+        let before = rz_angles(&exact);
+        for eps in [1e-2, 1e-4, 1e-7] {
+            let l = native(&c, Budget::Eps(eps));
+            assert_eq!(l.program.angle_bits, angle::bits_for_error(eps));
+            let bound = fidelity_for_error(before.len() as f64 * eps);
+            assert!(l.fidelity_bound >= bound, "{eps}");
+            let got = exact_fidelity(&c, &l.program).expect("static");
+            assert!(got + 1e-12 >= l.fidelity_bound, "{eps}: {got}");
+        }
+    }
+
+    #[test]
+    fn multiples_of_pi_over_four_are_unchanged() {
+        // Directly on a program: angles k·π/4 stay bit for bit and cost nothing.
+        let c = crate::parse_str(
+            "OPENQASM 2.0;\ninclude \"qelib1.inc\";\nqreg q[1];\nh q[0];\n",
+            "t.qasm",
+        )
+        .expect("parses");
+        let mut p = native(&c, Budget::Exact).program;
+        let template = p.ops[0].clone();
+        p.ops.clear();
+        let angles: Vec<f64> = [-3, -2, -1, 1, 2, 3, 4]
+            .iter()
+            .map(|&k| k as f64 * FRAC_PI_4)
+            .collect();
+        for &a in &angles {
+            let mut op = template.clone();
+            op.op = NativeOp::Rz(a);
+            p.ops.push(op);
+        }
+        for budget in [
+            Budget::Fidelity(0.99),
+            Budget::Fidelity(0.99999),
+            Budget::Eps(1e-3),
+        ] {
+            let mut q = p.clone();
+            let cost = quantise(&mut q, budget);
+            assert!(cost.bits >= 3, "{budget:?}");
+            assert_eq!(cost.moved, 0);
+            assert_eq!(cost.total_error, 0.0);
+            let got: Vec<f64> = q
+                .ops
+                .iter()
+                .filter_map(|o| match o.op {
+                    NativeOp::Rz(a) => Some(a),
+                    _ => None,
+                })
+                .collect();
+            assert_eq!(got.len(), angles.len());
+            for (g, a) in got.iter().zip(&angles) {
+                assert_eq!(g.to_bits(), a.to_bits());
+            }
+        }
+        // Through the lowering: a Clifford+T circuit keeps angles on the π/4 grid, costing only
+        // the rounding of the decomposition.
+        let c = crate::parse_str(
+            "OPENQASM 2.0;\ninclude \"qelib1.inc\";\nqreg q[3];\n\
+             h q[0]; t q[0]; cx q[0], q[1]; s q[1]; tdg q[2]; z q[2]; cz q[1], q[2]; \
+             rz(3*pi/4) q[0]; sdg q[0]; ccx q[0], q[1], q[2];\n",
+            "t.qasm",
+        )
+        .expect("parses");
+        let l = native(&c, Budget::Fidelity(0.99999));
+        for a in rz_angles(&l) {
+            assert_eq!(angle::snap(a, 3), a, "{a}");
+        }
+        assert!(l.fidelity_bound > 1.0 - 1e-12, "{}", l.fidelity_bound);
+    }
+
+    #[test]
+    fn stricter_budgets_give_more_bits() {
+        let c = random_circuit(7, 5, 80);
+        let bits = |b| native(&c, b).program.angle_bits;
+        let (f1, f2, f3) = (
+            bits(Budget::Fidelity(0.99)),
+            bits(Budget::Fidelity(0.999)),
+            bits(Budget::Fidelity(0.99999)),
+        );
+        assert!(f1 < f2 && f2 < f3, "{f1} {f2} {f3}");
+        assert!(bits(Budget::Eps(1e-2)) < bits(Budget::Eps(1e-4)));
+        assert_eq!(bits(Budget::Exact), RAW);
+        // A budget no grid can meet keeps the angles exact.
+        let l = native(&c, Budget::Fidelity(1.0));
+        assert_eq!(l.program.angle_bits, RAW);
+        assert_eq!(l.fidelity_bound, 1.0);
+        assert_eq!(bits(Budget::Eps(1e-13)), RAW);
+    }
+
+    #[test]
+    fn conditional_rz_are_snapped_too() {
+        let c = crate::parse_str(
+            "OPENQASM 2.0;\ninclude \"qelib1.inc\";\nqreg q[2];\ncreg c[1];\n\
+             ry(0.4321) q[0]; measure q[0] -> c[0];\n\
+             if (c==1) rz(0.123456) q[1]; if (c==1) u3(0.7, -1.3, 2.9) q[1];\n",
+            "t.qasm",
+        )
+        .expect("parses");
+        let l = native(&c, Budget::Fidelity(0.999));
+        let b = l.program.angle_bits;
+        assert!(b > 0);
+        let mut conditional = 0;
+        for op in &l.program.ops {
+            if let NativeOp::Rz(a) = op.op {
+                assert_eq!(a.to_bits(), angle::snap(a, b).to_bits());
+                conditional += usize::from(op.cond.is_some());
+            }
+        }
+        assert!(conditional >= 2, "{:?}", l.program.ops);
+        assert!(l.fidelity_bound >= 0.999 && l.fidelity_bound < 1.0);
+    }
+
+    #[test]
+    fn a_program_without_rotations_gets_the_coarsest_grid() {
+        let c = crate::parse_str(
+            "OPENQASM 2.0;\ninclude \"qelib1.inc\";\nqreg q[2];\ncreg c[2];\n\
+             x q[0]; cz q[0], q[1]; measure q -> c;\n",
+            "t.qasm",
+        )
+        .expect("parses");
+        let l = native(&c, Budget::Fidelity(0.999));
+        assert!(rz_angles(&l).is_empty(), "{:?}", l.program.ops);
+        // Nothing to snap: the coarsest grid fits.
+        assert_eq!(l.program.angle_bits, 1);
+        assert_eq!(l.fidelity_bound, 1.0);
+    }
+
+    #[test]
+    fn an_exact_budget_on_clifford_t_accepts_only_exact_circuits() {
+        let target = TargetDesc::default_for(TargetKind::CliffordT);
+        let clifford = crate::parse_str(
+            "OPENQASM 2.0;\ninclude \"qelib1.inc\";\nqreg q[2];\nh q[0]; t q[0]; cx q[0], q[1]; \
+             rz(pi/2) q[1];\n",
+            "t.qasm",
+        )
+        .expect("parses");
+        for synth in [
+            Synth::Gridsynth,
+            Synth::Sk {
+                depth: 3,
+                recursion: 1,
+            },
+        ] {
+            let o = LowerOptions {
+                synth,
+                budget: Budget::Exact,
+            };
+            let l = lower(&clifford, &target, &o).expect("exact");
+            assert_eq!(l.fidelity_bound, 1.0);
+            assert_eq!(l.approximated_rotations, 0);
+            assert_eq!(l.program.angle_bits, RAW);
+            let f = exact_fidelity(&clifford, &l.program).expect("static");
+            assert!(f > 1.0 - 1e-10, "{f}");
+            let c = crate::parse_str(
+                "OPENQASM 2.0;\ninclude \"qelib1.inc\";\nqreg q[1];\nh q[0];\nrz(0.3) q[0];\n",
+                "t.qasm",
+            )
+            .expect("parses");
+            let e = lower(&c, &target, &o).expect_err("not exact");
+            assert!(
+                matches!(&e, LowerError::Synthesis { reason, .. } if reason.contains("no exact Clifford+T form")),
+                "{e}"
+            );
         }
     }
 }

@@ -2,3 +2,4 @@
 
 pub mod huffman;
 pub mod paper;
+pub mod train;

@@ -1,0 +1,99 @@
+//! Lossless on the whole corpus: for every file of ../shared/corpus that compiles, on both
+//! targets at fidelity 0.99 (gridsynth), decode(assemble(x)) equals compile(x): the same ops,
+//! operands, quantised angles and timing. Uses the repository's default codebook. Skips when
+//! ../shared/corpus is absent.
+
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicU64, Ordering};
+
+use eqisa_assembler::assemble;
+use eqisa_assembler::rebuild::{Decoded, rebuild};
+use eqisa_circuits::lower::clifford_t::{Budget, Synth};
+use eqisa_circuits::lower::target::{TargetDesc, TargetKind};
+use eqisa_circuits::lower::{LowerOptions, lower};
+use eqisa_isa::codebook::Codebook;
+use rayon::prelude::*;
+
+fn files(dir: &Path, out: &mut Vec<PathBuf>) {
+    let Ok(rd) = std::fs::read_dir(dir) else {
+        return;
+    };
+    let mut entries: Vec<PathBuf> = rd.filter_map(|e| e.ok().map(|e| e.path())).collect();
+    entries.sort();
+    for e in entries {
+        if e.is_dir() {
+            files(&e, out);
+        } else if e.extension().is_some_and(|x| x == "qasm" || x == "qasm3") {
+            out.push(e);
+        }
+    }
+}
+
+#[test]
+fn every_corpus_program_decodes_to_what_was_compiled() {
+    let root = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("..");
+    let corpus = root.join("../shared/corpus");
+    if !corpus.join("reference/qiskit.jsonl").is_file() {
+        eprintln!("skipping: ../shared/corpus is not present");
+        return;
+    }
+    let bytes = std::fs::read(root.join("codebooks/default.eqcb")).expect("default codebook");
+    let (cb, hash) = Codebook::parse(&bytes).expect("default codebook parses");
+    let mut all = Vec::new();
+    files(&corpus, &mut all);
+    assert!(all.len() > 400, "{} files", all.len());
+    let checked = AtomicU64::new(0);
+    let ops = AtomicU64::new(0);
+    let skipped = AtomicU64::new(0);
+    all.par_iter().for_each(|path| {
+        let Ok(circuit) = eqisa_circuits::parse_file(path) else {
+            skipped.fetch_add(1, Ordering::Relaxed);
+            return;
+        };
+        for kind in [TargetKind::Native, TargetKind::CliffordT] {
+            let target = TargetDesc::default_for(kind);
+            let opts = LowerOptions {
+                synth: Synth::Gridsynth,
+                budget: Budget::Fidelity(0.99),
+            };
+            let Ok(lowered) = lower(&circuit, &target, &opts) else {
+                skipped.fetch_add(1, Ordering::Relaxed);
+                continue;
+            };
+            let p = &lowered.program;
+            let name = format!("{} ({kind:?})", path.display());
+            let asm = assemble(p, &target, &cb, hash).unwrap_or_else(|e| panic!("{name}: {e}"));
+            let dec = eqisa_decoder::decode_all(&asm.bytes, &cb.priors, hash)
+                .unwrap_or_else(|e| panic!("{name}: {e}"));
+            let back = rebuild(
+                dec.header.target,
+                dec.header.qubit_count,
+                dec.header.clbit_count,
+                &dec.info,
+                &dec.metadata,
+                dec.instrs.iter().map(|d| Decoded {
+                    opcode: d.opcode,
+                    qubits: &d.qubits,
+                    cond: d.cond,
+                    arg: d.arg,
+                    start_ns: d.start_ns,
+                    duration_ns: d.duration_ns,
+                }),
+            )
+            .unwrap_or_else(|e| panic!("{name}: {e}"));
+            if let Some(i) = (0..p.ops.len()).find(|&i| back.ops.get(i) != p.ops.get(i)) {
+                panic!("{name}: op {i} differs: {:?} vs {:?}", back.ops.get(i), p.ops.get(i));
+            }
+            assert!(back == *p, "{name}: program differs outside the ops");
+            checked.fetch_add(1, Ordering::Relaxed);
+            ops.fetch_add(p.ops.len() as u64, Ordering::Relaxed);
+        }
+    });
+    let checked = checked.into_inner();
+    eprintln!(
+        "{checked} programs ({} ops) decoded losslessly; {} file/target pairs did not compile",
+        ops.into_inner(),
+        skipped.into_inner()
+    );
+    assert!(checked > 700, "only {checked} programs checked");
+}

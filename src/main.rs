@@ -1,7 +1,9 @@
 //! `eqisa`: the command-line front of the EQISA toolchain.
 
+mod codebook;
 mod commands;
 mod input;
+mod measure;
 
 use std::process::ExitCode;
 
@@ -27,6 +29,14 @@ enum Command {
     /// Lower a circuit to a native target (gates, then an ASAP schedule) and report its ops,
     /// depth, duration and fidelity; -o writes the result as OpenQASM 2.
     Compile(commands::compile::Args),
+    /// Learn a codebook (instruction-model priors and the paper's word dictionary) from circuit
+    /// files and Haar-random unitaries.
+    Train(commands::train::Args),
+    /// Parse, lower and encode a circuit into an .eqb program; report its bits against the
+    /// fixed-width binary stream, bzip2/xz/zstd of it, its entropy and the paper's pipeline.
+    Assemble(commands::assemble::Args),
+    /// Stream an .eqb program through the decoder; -o writes it back as OpenQASM.
+    Decode(commands::decode::Args),
 }
 
 fn main() -> ExitCode {
@@ -35,6 +45,9 @@ fn main() -> ExitCode {
         Command::Inspect(a) => commands::inspect::run(&a),
         Command::Sim(a) => commands::sim::run(&a),
         Command::Compile(a) => commands::compile::run(&a),
+        Command::Train(a) => commands::train::run(&a),
+        Command::Assemble(a) => commands::assemble::run(&a),
+        Command::Decode(a) => commands::decode::run(&a),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

@@ -1,7 +1,9 @@
 //! The codebook artifact (`.eqcb`): what encoder and decoder must share before a program is sent.
 //!
 //! Layout: magic `EQCB`, `u16` format version, `u16` model version, `u32` entry count, then
-//! entries (`u16` kind, `u32` length, payload; all little-endian), then the SHA-256 of every byte
+//! entries (`u16` kind, `u32` length, payload; all little-endian; the probability table is stored
+//! sparsely, as `(u16 slot, u16 prior)` pairs for the slots that differ from one half), then the
+//! SHA-256 of every byte
 //! before it. That hash is the codebook's identity: a program names it in its header, and
 //! decoding with any other codebook is refused. Unknown entry kinds are skipped (they are still
 //! covered by the hash), so later codebooks can carry more without breaking this reader.
@@ -14,6 +16,7 @@ use sha2::{Digest, Sha256};
 
 use crate::IsaError;
 use crate::model::{HIST_CTX, MODEL_VERSION, Priors, TABLE_SLOTS};
+use crate::rangecoder::PROB_HALF;
 
 /// Magic bytes.
 pub const MAGIC: [u8; 4] = *b"EQCB";
@@ -56,7 +59,20 @@ impl Codebook {
         let count = 4 + u32::from(self.paper_dictionary.is_some());
         out.extend_from_slice(&count.to_le_bytes());
         put(&mut out, KIND_DESCRIPTION, self.description.as_bytes());
-        let probs: Vec<u8> = self.priors.probs.iter().flat_map(|p| p.to_le_bytes()).collect();
+        // Sparse: only the slots whose prior differs from one half, as (index, value) pairs.
+        let probs: Vec<u8> = self
+            .priors
+            .probs
+            .iter()
+            .enumerate()
+            .filter(|(_, p)| **p != PROB_HALF)
+            .flat_map(|(i, p)| {
+                let mut pair = [0u8; 4];
+                pair[..2].copy_from_slice(&(i as u16).to_le_bytes());
+                pair[2..].copy_from_slice(&p.to_le_bytes());
+                pair
+            })
+            .collect();
         put(&mut out, KIND_PROBS, &probs);
         put(&mut out, KIND_PREDICTIONS, &self.priors.predictions);
         if let Some(d) = &self.paper_dictionary {
@@ -143,13 +159,22 @@ impl Codebook {
                 KIND_DESCRIPTION => description = Some(text(payload)?),
                 KIND_TRAINING => training = text(payload)?,
                 KIND_PROBS => {
-                    if payload.len() != TABLE_SLOTS * 2 {
+                    if payload.len() % 4 != 0 || payload.len() > TABLE_SLOTS * 4 {
                         return Err(IsaError::Corrupt("codebook probability table has the wrong size"));
                     }
-                    let v: Box<[u16]> = payload
-                        .chunks_exact(2)
-                        .map(|c| u16::from_le_bytes([c[0], c[1]]))
-                        .collect();
+                    let mut v: Box<[u16]> = alloc::vec![PROB_HALF; TABLE_SLOTS].into_boxed_slice();
+                    let mut last = None;
+                    for c in payload.chunks_exact(4) {
+                        let i = usize::from(u16::from_le_bytes([c[0], c[1]]));
+                        if last.is_some_and(|l| l >= i) {
+                            return Err(IsaError::Corrupt("codebook probability slots out of order"));
+                        }
+                        last = Some(i);
+                        let slot = v
+                            .get_mut(i)
+                            .ok_or(IsaError::Corrupt("codebook probability slot out of range"))?;
+                        *slot = u16::from_le_bytes([c[2], c[3]]);
+                    }
                     probs = Some(v);
                 }
                 KIND_PREDICTIONS => {

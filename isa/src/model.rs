@@ -32,7 +32,7 @@ use crate::IsaError;
 pub const MODEL_VERSION: u16 = 1;
 
 /// Probability slots in the table (a power of two: indices are masked into it).
-pub const TABLE_SLOTS: usize = 1 << 15;
+pub const TABLE_SLOTS: usize = 1 << 14;
 const MASK: usize = TABLE_SLOTS - 1;
 
 /// "No opcode yet" in a history.

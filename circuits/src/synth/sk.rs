@@ -611,6 +611,143 @@ impl SolovayKitaev {
     }
 }
 
+/// One basic approximation as the recursion places it: the basic word `basic` (an index into
+/// [`SolovayKitaev::basic_words`]), played forwards, or — for the `V†` and `W†` parts of a group
+/// commutator — as its letter-wise inverse (`adjoint`: the word reversed, each letter inverted).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct SkLeaf {
+    /// Index of the basic word in [`SolovayKitaev::basic_words`].
+    pub basic: u32,
+    /// Whether the word is played as its letter-wise inverse.
+    pub adjoint: bool,
+}
+
+/// What [`SolovayKitaev::run_with_leaves`] returns: the word [`SolovayKitaev::run`] gives, and the
+/// basic approximations it is made of.
+#[derive(Clone, Debug, PartialEq)]
+pub struct SkLeaves {
+    /// Exactly what [`SolovayKitaev::run`] returns for the same input.
+    pub word: Word,
+    /// The recursion's leaves in circuit order (first played first), `5ⁿ` of them at recursion
+    /// `n`, empty words included. Concatenating their letters ([`SolovayKitaev::leaf_gates`]) and
+    /// cancelling adjacent inverse pairs (h·h, t·tdg, tdg·t, cascading) gives `word.gates`.
+    pub leaves: Vec<SkLeaf>,
+}
+
+/// Word boundaries of a decomposition (used by the EQISA paper's instruction encoding, which
+/// codes the basic approximations rather than single gates). Additive to the synthesiser above:
+/// nothing here changes what [`SolovayKitaev::run`] returns.
+impl SolovayKitaev {
+    /// The basic word with index `id` (as in [`SolovayKitaev::basic_words`]), if it exists.
+    pub fn basic_word(&self, id: u32) -> Option<&[CliffordT]> {
+        self.basics.get(id as usize).map(|b| &*b.gates)
+    }
+
+    /// The letters a leaf contributes, in circuit order: the basic word, or its letter-wise
+    /// inverse for an adjoint leaf. Empty for an index that is not a basic word.
+    pub fn leaf_gates(&self, leaf: SkLeaf) -> Vec<CliffordT> {
+        let word = self.basic_word(leaf.basic).unwrap_or(&[]);
+        if leaf.adjoint {
+            let mut out = Vec::with_capacity(word.len());
+            push_inverse(&mut out, word);
+            out
+        } else {
+            word.to_vec()
+        }
+    }
+
+    /// Index of the basic word whose rotation is the inverse of basic word `id`'s (the set of
+    /// basic approximations is closed under inversion: the letter-wise inverse of a word is a word
+    /// of the same length). This is the canonical spelling of an adjoint leaf, which may differ
+    /// in letters from [`SolovayKitaev::leaf_gates`] from depth 4 on (e.g. t·t·t·t and
+    /// tdg·tdg·tdg·tdg are the same rotation).
+    pub fn inverse_basic(&self, id: u32) -> u32 {
+        let q = self.basic(id).quat.conj();
+        self.tree.nearest(&q.as_array())
+    }
+
+    /// As [`SolovayKitaev::run`] (same word, bit for bit), and also the basic approximations the
+    /// recursion combined, in circuit order.
+    ///
+    /// # Errors
+    /// As [`SolovayKitaev::run`].
+    pub fn run_with_leaves(&self, u: &Matrix, recursion: usize) -> Result<SkLeaves, SkError> {
+        let m = validate(u)?;
+        if recursion > MAX_RECURSION {
+            return Err(SkError::RecursionTooDeep { recursion });
+        }
+        // Everything below mirrors `run` step for step, so the word is the same.
+        let root = (m[0] * m[3] - m[1] * m[2]).sqrt();
+        let target = Quat::from_su2(m.map(|z| z / root));
+        let mut leaves = Vec::new();
+        let approx = self.recurse_leaves(target, recursion, &mut leaves);
+        let eighths = approx
+            .gates
+            .iter()
+            .map(|&g| letter_phase_eighths(g))
+            .sum::<i64>()
+            .rem_euclid(16);
+        let gates = cancel_inverses(approx.gates);
+        let beta = eighths as f64 * std::f64::consts::PI / 8.0;
+        let w = approx.quat.su2();
+        let overlap: C64 = w.iter().zip(&m).map(|(a, b)| a.conj() * b).sum();
+        let phase = (overlap * C64::from_polar(1.0, -beta)).arg();
+        Ok(SkLeaves {
+            word: Word { gates, phase },
+            leaves,
+        })
+    }
+
+    /// [`SolovayKitaev::recurse`], recording the leaves (appended to `leaves` in circuit order).
+    fn recurse_leaves(&self, target: Quat, degree: usize, leaves: &mut Vec<SkLeaf>) -> Approx {
+        if degree == 0 {
+            let id = self.tree.nearest(&target.as_array());
+            let basic = self.basic(id);
+            leaves.push(SkLeaf {
+                basic: id,
+                adjoint: false,
+            });
+            return Approx {
+                gates: basic.gates.to_vec(),
+                quat: basic.quat,
+            };
+        }
+        let mut lu = Vec::new();
+        let mut lv = Vec::new();
+        let mut lw = Vec::new();
+        let u = self.recurse_leaves(target, degree - 1, &mut lu);
+        let delta = target.mul(u.quat.conj());
+        let (v, w) = balanced_commutator(delta);
+        let v = self.recurse_leaves(v, degree - 1, &mut lv);
+        let w = self.recurse_leaves(w, degree - 1, &mut lw);
+        let mut gates = Vec::with_capacity(u.gates.len() + 2 * (v.gates.len() + w.gates.len()));
+        gates.extend_from_slice(&u.gates);
+        push_inverse(&mut gates, &w.gates);
+        push_inverse(&mut gates, &v.gates);
+        gates.extend_from_slice(&w.gates);
+        gates.extend_from_slice(&v.gates);
+        let quat = v
+            .quat
+            .mul(w.quat)
+            .mul(letters_inverse_quat(&v))
+            .mul(letters_inverse_quat(&w))
+            .mul(u.quat);
+        // Circuit order U, W†, V†, W, V; an inverted part plays its leaves backwards, each
+        // inverted.
+        let flip = |l: &SkLeaf| SkLeaf {
+            basic: l.basic,
+            adjoint: !l.adjoint,
+        };
+        leaves.reserve(lu.len() + 2 * (lv.len() + lw.len()));
+        leaves.extend_from_slice(&lu);
+        leaves.extend(lw.iter().rev().map(flip));
+        leaves.extend(lv.iter().rev().map(flip));
+        leaves.extend_from_slice(&lw);
+        leaves.extend_from_slice(&lv);
+        Approx { gates, quat }
+    }
+}
+
 /// Checks that `u` is a finite 2×2 unitary and returns its entries row-major.
 fn validate(u: &Matrix) -> Result<[C64; 4], SkError> {
     if u.num_qubits() != 1 {
@@ -819,6 +956,49 @@ mod tests {
                 );
             }
         }
+    }
+
+    #[test]
+    fn leaves_rebuild_the_word_run_gives() {
+        for depth in [1, 3, 5] {
+            let sk = SolovayKitaev::new(depth);
+            for (k, q) in random_quats(12, 21).into_iter().enumerate() {
+                let u = quat_matrix(q).with_phase(0.7);
+                let recursion = k % 4;
+                let plain = sk.run(&u, recursion).expect("a unitary");
+                let with = sk.run_with_leaves(&u, recursion).expect("a unitary");
+                assert_eq!(with.word, plain, "depth {depth}, recursion {recursion}");
+                assert_eq!(with.leaves.len(), 5usize.pow(recursion as u32));
+                let letters: Vec<CliffordT> =
+                    with.leaves.iter().flat_map(|&l| sk.leaf_gates(l)).collect();
+                assert_eq!(cancel_inverses(letters), plain.gates);
+            }
+        }
+    }
+
+    #[test]
+    fn inverse_basic_is_the_inverse_rotation() {
+        let sk = SolovayKitaev::new(5);
+        for id in 0..sk.basic_approximation_count() as u32 {
+            let inv = sk.inverse_basic(id);
+            let a = word_quat(sk.basic_word(id).expect("exists"));
+            let b = word_quat(sk.basic_word(inv).expect("exists"));
+            let p = a.mul(b);
+            assert!(close(p, Quat::IDENTITY, 1e-9) || close(p, Quat::IDENTITY.neg(), 1e-9));
+            assert_eq!(
+                sk.inverse_basic(inv),
+                id,
+                "an involution on canonical words"
+            );
+        }
+        assert_eq!(sk.basic_word(u32::MAX), None);
+        assert!(
+            sk.leaf_gates(SkLeaf {
+                basic: u32::MAX,
+                adjoint: true
+            })
+            .is_empty()
+        );
     }
 
     #[test]

@@ -1,0 +1,105 @@
+#!/usr/bin/env python3
+"""Per-family and overall bit tables for the EQISA codec against its baselines.
+
+Runs `eqisa assemble --json` on every circuit under the given directories (both targets unless
+told otherwise) and prints markdown tables: total bits per encoding, the ratios the codec issue
+sets targets for, and the fidelities. Usage:
+
+    cargo build --release
+    scripts/measure-codec.py [--fidelity 0.99] [--targets native,clifford+t] [--no-paper] DIR...
+"""
+import argparse
+import concurrent.futures as cf
+import json
+import os
+import re
+import subprocess
+import sys
+from collections import defaultdict
+
+EQISA = os.path.join(os.path.dirname(__file__), "..", "target", "release", "eqisa")
+KEYS = ["eqisa", "binary_opcodes", "binary", "bzip2", "xz", "zstd", "entropy_order0",
+        "paper_huffman", "paper_huffman_bzip2"]
+
+
+def family(path):
+    base = os.path.basename(path)
+    m = re.match(r"(.*?)(_indep.*|_native.*|_mapped.*)?(_n\d+)?\.qasm3?$", base)
+    name = m.group(1) if m else base
+    parent = os.path.basename(os.path.dirname(path))
+    name = re.sub(r"_n\d+$", "", name)
+    return f"{parent}/{name}"
+
+
+def run(path, target, fidelity, paper):
+    cmd = [EQISA, "assemble", path, "--target", target, "--fidelity", str(fidelity), "--json"]
+    if not paper:
+        cmd.append("--no-paper")
+    p = subprocess.run(cmd, capture_output=True, text=True)
+    if p.returncode != 0:
+        return path, target, None, p.stderr.strip().splitlines()[-1] if p.stderr else "failed"
+    return path, target, json.loads(p.stdout), None
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("dirs", nargs="+")
+    ap.add_argument("--fidelity", type=float, default=0.99)
+    ap.add_argument("--targets", default="native,clifford+t")
+    ap.add_argument("--no-paper", action="store_true")
+    ap.add_argument("--jobs", type=int, default=os.cpu_count() or 2)
+    ap.add_argument("--json-out")
+    a = ap.parse_args()
+    files = []
+    for d in a.dirs:
+        for root, _, names in os.walk(d):
+            files += [os.path.join(root, n) for n in sorted(names) if n.endswith((".qasm", ".qasm3"))]
+    files.sort()
+    jobs = [(f, t) for t in a.targets.split(",") for f in files]
+    results, failed = [], []
+    with cf.ThreadPoolExecutor(a.jobs) as ex:
+        for path, target, rep, err in ex.map(lambda j: run(j[0], j[1], a.fidelity, not a.no_paper), jobs):
+            (results.append((path, target, rep)) if rep else failed.append((path, target, err)))
+    if a.json_out:
+        with open(a.json_out, "w") as fh:
+            json.dump([{"file": p, "target": t, **r} for p, t, r in results], fh, indent=1)
+    for target in a.targets.split(","):
+        rows = defaultdict(lambda: defaultdict(float))
+        fids = defaultdict(list)
+        for path, t, r in results:
+            if t != target:
+                continue
+            fam = family(path)
+            for key in (fam, "TOTAL"):
+                row = rows[key]
+                row["files"] += 1
+                row["ops"] += r["native_ops"]
+                for k in KEYS:
+                    v = r["bits"][k]
+                    if v is not None:
+                        row[k] += v
+                if r["bits"]["paper_huffman"] is not None:
+                    row["eqisa_paper_subset"] += r["bits"]["eqisa"]
+                    fids[key].append(r.get("paper_fidelity_bound") or 0.0)
+                row["fid_min"] = min(row.get("fid_min", 1.0), r["fidelity_bound"])
+        print(f"\n### {target}, fidelity {a.fidelity}\n")
+        print("| family | files | ops | eqisa | binary (opc) | binary | bzip2 | xz | zstd | H0 | paper Huff | paper Huff+bz2 | eqisa/xz | eqisa/paper Huff | min fidelity | paper min fidelity |")
+        print("|---|" + "---|" * 15)
+        for fam in sorted(rows, key=lambda k: (k == "TOTAL", k)):
+            r = rows[fam]
+            ph = r["paper_huffman"]
+            ratio_p = f"{r['eqisa_paper_subset'] / ph:.3f}" if ph else "—"
+            pf = f"{min(fids[fam]):.3f}" if fids[fam] else "—"
+            name = f"**{fam}**" if fam == "TOTAL" else fam
+            print(f"| {name} | {int(r['files'])} | {int(r['ops'])} | {int(r['eqisa'])} | {int(r['binary_opcodes'])} | "
+                  f"{int(r['binary'])} | {int(r['bzip2'])} | {int(r['xz'])} | {int(r['zstd'])} | {r['entropy_order0']:.0f} | "
+                  f"{int(ph) if ph else '—'} | {int(r['paper_huffman_bzip2']) if ph else '—'} | "
+                  f"{r['eqisa'] / r['xz']:.3f} | {ratio_p} | {r['fid_min']:.4f} | {pf} |")
+    if failed:
+        print(f"\n{len(failed)} file/target pairs did not assemble:", file=sys.stderr)
+        for p, t, e in failed[:20]:
+            print(f"  {p} [{t}]: {e}", file=sys.stderr)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,186 @@
+//! `eqisa decode`: stream an `.eqb` program through the decoder and write it back as OpenQASM.
+
+use std::io::Read;
+use std::path::PathBuf;
+
+use eqisa_assembler::rebuild::{Decoded, rebuild};
+use eqisa_decoder::{Decoder, Event};
+use eqisa_isa::IsaError;
+use serde::Serialize;
+
+use super::CmdResult;
+use crate::codebook::{self, short_hash};
+
+/// Arguments of `eqisa decode`.
+#[derive(clap::Args)]
+pub struct Args {
+    /// The program (.eqb) to decode (`-` for standard input).
+    pub file: PathBuf,
+    /// The codebook it was assembled with (default: the embedded one).
+    #[arg(long, value_name = "CODEBOOK")]
+    pub codebook: Option<PathBuf>,
+    /// Write the decoded program as OpenQASM 2 (OpenQASM 3 when its conditions need it).
+    #[arg(short, long, value_name = "OUT.qasm")]
+    pub output: Option<PathBuf>,
+    /// Print JSON: target, qubits, clbits, ops (by name), native_ops, duration_ns, angle_bits,
+    /// blocks, bytes.
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Serialize)]
+struct Report {
+    file: String,
+    target: &'static str,
+    qubits: u32,
+    clbits: u32,
+    native_ops: u64,
+    ops: std::collections::BTreeMap<String, u64>,
+    duration_ns: f64,
+    angle_bits: u8,
+    bytes: u64,
+    codebook_hash: String,
+}
+
+struct Owned {
+    opcode: eqisa_isa::instr::Opcode,
+    qubits: smallvec::SmallVec<[u32; 2]>,
+    cond: Option<u32>,
+    arg: u64,
+    start_ns: f64,
+    duration_ns: f64,
+}
+
+/// Run the command.
+pub fn run(args: &Args) -> CmdResult {
+    let name = args.file.display().to_string();
+    let cb = codebook::load(args.codebook.as_deref())?;
+    let mut input: Box<dyn Read> = if args.file.as_os_str() == "-" {
+        Box::new(std::io::stdin().lock())
+    } else {
+        Box::new(std::fs::File::open(&args.file).map_err(|e| format!("{name}: {e}"))?)
+    };
+    let describe = |e: IsaError| -> String {
+        match e {
+            IsaError::CodebookMismatch { found, .. } => format!(
+                "{name}: was assembled with codebook {}, but {} is {}; pass --codebook with the codebook it was assembled with",
+                short_hash(&found),
+                cb.origin,
+                short_hash(&cb.hash)
+            ),
+            other => format!("{name}: {other}"),
+        }
+    };
+    let mut dec = Decoder::new(&cb.codebook.priors, cb.hash);
+    let mut chunk = vec![0u8; 1 << 16];
+    let (mut pending, mut filled) = (0usize, 0usize);
+    let mut total = 0u64;
+    let mut eof = false;
+    let mut ops: Vec<Owned> = Vec::new();
+    loop {
+        match dec.next_event().map_err(describe)? {
+            Event::Instr(t) => ops.push(Owned {
+                opcode: t.instr.opcode,
+                qubits: smallvec::SmallVec::from_slice(t.instr.qubits),
+                cond: t.instr.cond,
+                arg: t.instr.arg,
+                start_ns: t.start_ns,
+                duration_ns: t.duration_ns,
+            }),
+            Event::NeedInput => {
+                if pending == filled {
+                    if eof {
+                        dec.finish().map_err(describe)?;
+                        return Err(format!("{name}: decoder stalled").into());
+                    }
+                    filled = input.read(&mut chunk).map_err(|e| format!("{name}: {e}"))?;
+                    pending = 0;
+                    total += filled as u64;
+                    if filled == 0 {
+                        eof = true;
+                        dec.finish().map_err(describe)?;
+                        continue;
+                    }
+                }
+                pending += dec.feed(chunk.get(pending..filled).unwrap_or(&[]));
+            }
+            Event::End => {
+                let mut rest = Vec::new();
+                input
+                    .read_to_end(&mut rest)
+                    .map_err(|e| format!("{name}: {e}"))?;
+                let extra = filled - pending + rest.len();
+                if extra > 0 {
+                    return Err(describe(IsaError::TrailingBytes(extra)).into());
+                }
+                break;
+            }
+        }
+    }
+    let header = dec
+        .preamble()
+        .map(|p| p.header.clone())
+        .ok_or_else(|| format!("{name}: no header"))?;
+    let info = dec.info().cloned().ok_or_else(|| format!("{name}: no program section"))?;
+    let metadata = dec.metadata().unwrap_or(&[]);
+    let program = rebuild(
+        header.target,
+        header.qubit_count,
+        header.clbit_count,
+        &info,
+        metadata,
+        ops.iter().map(|o| Decoded {
+            opcode: o.opcode,
+            qubits: &o.qubits,
+            cond: o.cond,
+            arg: o.arg,
+            start_ns: o.start_ns,
+            duration_ns: o.duration_ns,
+        }),
+    )
+    .map_err(|e| format!("{name}: {e}"))?;
+    if let Some(out) = &args.output {
+        let text = match program.to_qasm2() {
+            Some(t) => t,
+            None => {
+                eprintln!(
+                    "note: {}: written as OpenQASM 3: its conditions have no OpenQASM 2 form",
+                    out.display()
+                );
+                program.to_qasm3()
+            }
+        };
+        std::fs::write(out, text).map_err(|e| format!("{}: {e}", out.display()))?;
+    }
+    let report = Report {
+        file: name.clone(),
+        target: header.target.name(),
+        qubits: header.qubit_count,
+        clbits: header.clbit_count,
+        native_ops: program.ops.len() as u64,
+        ops: program.counts(),
+        duration_ns: program.duration_ns,
+        angle_bits: program.angle_bits,
+        bytes: total,
+        codebook_hash: short_hash(&cb.hash),
+    };
+    if args.json {
+        println!("{}", serde_json::to_string_pretty(&report)?);
+        return Ok(());
+    }
+    println!("file            {}", report.file);
+    println!("target          {}", report.target);
+    println!("qubits          {}", report.qubits);
+    println!("clbits          {}", report.clbits);
+    println!("ops             {}", report.native_ops);
+    for (n, c) in &report.ops {
+        println!("  {n:<14} {c}");
+    }
+    println!("duration        {:.1} ns", report.duration_ns);
+    match report.angle_bits {
+        0 => println!("angle bits      exact (f64) or none"),
+        b => println!("angle bits      {b}"),
+    }
+    println!("bytes           {}", report.bytes);
+    Ok(())
+}

@@ -1,0 +1,207 @@
+//! `eqisa train`: learn a codebook from circuit files and Haar-random unitaries.
+
+use std::path::{Path, PathBuf};
+
+use eqisa_assembler::encode::{instr_of, program_info};
+use eqisa_circuits::Circuit;
+use eqisa_circuits::lower::lower;
+use eqisa_circuits::synth::euler::zyz;
+use eqisa_dictionary::paper::{HaarSampler, PaperDictionary};
+use eqisa_dictionary::train::{InstrStream, train_priors};
+use eqisa_isa::codebook::Codebook;
+use indicatif::{ProgressBar, ProgressStyle};
+
+use super::CmdResult;
+use super::lowering::{LowerArgs, TargetArg};
+
+/// Arguments of `eqisa train`.
+#[derive(clap::Args)]
+pub struct Args {
+    /// Circuit files (OpenQASM 2 or 3) or directories searched recursively for *.qasm and
+    /// *.qasm3. Files that do not parse or lower are skipped and counted.
+    #[arg(required = true)]
+    pub corpus: Vec<PathBuf>,
+    /// Where to write the codebook (.eqcb).
+    #[arg(short, long, value_name = "CODEBOOK")]
+    pub output: PathBuf,
+    /// Also train on this many Haar-random single-qubit unitaries (in two-qubit circuits with a
+    /// cx after every pair), lowered like the corpus.
+    #[arg(long, default_value_t = 0, value_name = "N")]
+    pub haar: usize,
+    /// Seed of the Haar sampler (training is deterministic for a given seed and corpus).
+    #[arg(long, default_value_t = 1)]
+    pub seed: u64,
+    /// Targets to lower the corpus to (each file is lowered once per target).
+    #[arg(long, value_enum, value_delimiter = ',', default_value = "native,clifford+t")]
+    pub targets: Vec<TargetArg>,
+    /// Haar-random unitaries the paper's Solovay–Kitaev dictionary is selected from (0: none).
+    #[arg(long, default_value_t = 1000)]
+    pub paper_haar: usize,
+    /// A description stored in the codebook.
+    #[arg(long, default_value = "EQISA codebook")]
+    pub description: String,
+    /// How to lower (the --target given here is ignored: see --targets).
+    #[command(flatten)]
+    pub lowering: LowerArgs,
+}
+
+fn collect(path: &Path, out: &mut Vec<PathBuf>) -> Result<(), String> {
+    let meta = std::fs::metadata(path).map_err(|e| format!("{}: {e}", path.display()))?;
+    if meta.is_dir() {
+        let mut entries: Vec<PathBuf> = std::fs::read_dir(path)
+            .map_err(|e| format!("{}: {e}", path.display()))?
+            .filter_map(|e| e.ok().map(|e| e.path()))
+            .collect();
+        entries.sort();
+        for e in entries {
+            let is_qasm = e
+                .extension()
+                .is_some_and(|x| x == "qasm" || x == "qasm3");
+            if e.is_dir() || is_qasm {
+                collect(&e, out)?;
+            }
+        }
+    } else {
+        out.push(path.to_path_buf());
+    }
+    Ok(())
+}
+
+/// OpenQASM text for `count` Haar-random unitaries on two qubits, a cx after every pair.
+fn haar_circuit(sampler: &mut HaarSampler, count: usize) -> String {
+    let mut text = String::from("OPENQASM 2.0;\ninclude \"qelib1.inc\";\nqreg q[2];\n");
+    for i in 0..count {
+        let e = zyz(&sampler.next_unitary());
+        text.push_str(&format!(
+            "u3({:e},{:e},{:e}) q[{}];\n",
+            e.theta,
+            e.phi,
+            e.lambda,
+            i % 2
+        ));
+        if i % 2 == 1 {
+            text.push_str("cx q[0],q[1];\n");
+        }
+    }
+    text
+}
+
+/// Lower `c` for every target and append the instruction streams.
+fn streams_of(c: &Circuit, args: &Args, out: &mut Vec<InstrStream>) -> Result<u64, String> {
+    let mut ops = 0;
+    for &t in &args.targets {
+        let mut la = args.lowering.clone();
+        la.target = t;
+        let (target, options) = la.resolve()?;
+        let lowered = lower(c, &target, &options).map_err(|e| e.to_string())?;
+        let p = &lowered.program;
+        let info = program_info(p, &target).map_err(|e| e.to_string())?;
+        let mut s = InstrStream::new(info.params);
+        for (i, op) in p.ops.iter().enumerate() {
+            let instr = instr_of(p, i, op).map_err(|e| e.to_string())?;
+            s.push(&instr, (op.start_ns, op.duration_ns));
+        }
+        ops += s.len() as u64;
+        out.push(s);
+    }
+    Ok(ops)
+}
+
+/// Run the command.
+pub fn run(args: &Args) -> CmdResult {
+    let mut files = Vec::new();
+    for p in &args.corpus {
+        collect(p, &mut files)?;
+    }
+    let bar = ProgressBar::new(files.len() as u64 + u64::from(args.haar > 0));
+    bar.set_style(
+        ProgressStyle::with_template("{prefix:>9} [{bar:30}] {pos}/{len} {wide_msg}")
+            .map_err(|e| e.to_string())?
+            .progress_chars("=> "),
+    );
+    bar.set_prefix("lowering");
+    let mut streams = Vec::new();
+    let mut skipped: Vec<String> = Vec::new();
+    for f in &files {
+        bar.set_message(f.display().to_string());
+        let r = eqisa_circuits::parse_file(f)
+            .map_err(|e| e.to_string())
+            .and_then(|c| streams_of(&c, args, &mut streams));
+        if let Err(e) = r {
+            skipped.push(format!("{}: {e}", f.display()));
+        }
+        bar.inc(1);
+    }
+    if args.haar > 0 {
+        bar.set_message(format!("{} Haar-random unitaries", args.haar));
+        let mut sampler = HaarSampler::new(args.seed);
+        // Circuits of at most 64 unitaries, so per-program context resets are seen too.
+        let mut left = args.haar;
+        while left > 0 {
+            let n = left.min(64);
+            left -= n;
+            let c = eqisa_circuits::parse_str(&haar_circuit(&mut sampler, n), "<haar>")
+                .map_err(|e| e.to_string())?;
+            streams_of(&c, args, &mut streams)?;
+        }
+        bar.inc(1);
+    }
+    bar.finish_and_clear();
+    if streams.is_empty() {
+        return Err("nothing to train on: no file of the corpus lowered".into());
+    }
+    eprintln!("training the instruction model on {} programs", streams.len());
+    let (priors, stats) = train_priors(&streams)?;
+    let paper = if args.paper_haar > 0 {
+        eprintln!(
+            "selecting the paper's dictionary from {} Haar-random unitaries (SK depth {}, recursion {})",
+            args.paper_haar, args.lowering.sk_depth, args.lowering.sk_recursion
+        );
+        let d = PaperDictionary::train_haar(
+            args.lowering.sk_depth,
+            args.lowering.sk_recursion,
+            args.paper_haar,
+            args.seed,
+        )?;
+        Some(d.to_bytes())
+    } else {
+        None
+    };
+    let training = format!(
+        "files: {}; skipped: {}; haar unitaries: {} (seed {}); programs: {}; instructions: {}; \
+         model slots used: {}; fidelity budget: {}; paper dictionary: SK depth {} recursion {} from {} unitaries",
+        files.len(),
+        skipped.len(),
+        args.haar,
+        args.seed,
+        stats.programs,
+        stats.instructions,
+        stats.slots_used,
+        args.lowering.fidelity,
+        args.lowering.sk_depth,
+        args.lowering.sk_recursion,
+        args.paper_haar
+    );
+    let cb = Codebook {
+        description: args.description.clone(),
+        priors,
+        paper_dictionary: paper,
+        training: training.clone(),
+    };
+    let bytes = cb.to_bytes();
+    std::fs::write(&args.output, &bytes).map_err(|e| format!("{}: {e}", args.output.display()))?;
+    for s in skipped.iter().take(5) {
+        eprintln!("skipped {s}");
+    }
+    if skipped.len() > 5 {
+        eprintln!("… and {} more skipped", skipped.len() - 5);
+    }
+    println!("{training}");
+    println!(
+        "wrote {} ({} bytes, hash {})",
+        args.output.display(),
+        bytes.len(),
+        crate::codebook::short_hash(&cb.hash())
+    );
+    Ok(())
+}

@@ -1,0 +1,105 @@
+//! Bits of one circuit under every encoding, measured in one run on the same stream: EQISA, the
+//! fixed-width binary stream and general-purpose compressors over it, its order-0 entropy, and
+//! the paper's pipeline on the same circuit.
+
+use eqisa_assembler::Assembled;
+use eqisa_assembler::baselines;
+use eqisa_circuits::Circuit;
+use eqisa_circuits::lower::program::NativeProgram;
+use eqisa_circuits::lower::target::TargetDesc;
+use eqisa_dictionary::paper::{PaperDictionary, PaperError, paper_baseline};
+use serde::Serialize;
+
+use crate::codebook::Loaded;
+
+/// Haar samples the paper's dictionary is selected from when the codebook has none for the
+/// requested depth and recursion.
+const PAPER_HAAR: usize = 1000;
+
+/// Bits per encoding (the JSON `bits` object of `assemble`).
+#[derive(Clone, Debug, Serialize)]
+pub struct Bits {
+    /// Every bit of the `.eqb` file (header, sections, checksums; the codebook excluded).
+    pub eqisa: u64,
+    /// The paper's count: ⌈log2 |gate set|⌉ bits per native operation, opcodes only.
+    pub binary_opcodes: u64,
+    /// Fixed-width opcode + operands + quantised angles + timing.
+    pub binary: u64,
+    /// bzip2 -9 of the binary stream.
+    pub bzip2: u64,
+    /// xz -9 of the binary stream.
+    pub xz: u64,
+    /// zstd -19 of the binary stream.
+    pub zstd: u64,
+    /// Empirical order-0 entropy of the operation stream, in bits.
+    pub entropy_order0: f64,
+    /// The paper's Huffman bits for this circuit (SK words, Haar-selected dictionary; null when
+    /// skipped or when the circuit has classical control, which the paper's ISA lacks).
+    pub paper_huffman: Option<u64>,
+    /// The paper's Huffman stream after bzip2 (null when skipped).
+    pub paper_huffman_bzip2: Option<u64>,
+}
+
+/// The measurements of one circuit.
+pub struct Measured {
+    /// Bits per encoding.
+    pub bits: Bits,
+    /// Fidelity bound of the paper's Solovay–Kitaev lowering.
+    pub paper_fidelity_bound: Option<f64>,
+}
+
+/// The paper's dictionary at (`depth`, `recursion`): the codebook's if it matches, else one
+/// selected now from [`PAPER_HAAR`] Haar-random unitaries.
+pub fn paper_dictionary(cb: &Loaded, depth: usize, recursion: usize) -> Result<PaperDictionary, String> {
+    if let Some(bytes) = &cb.codebook.paper_dictionary {
+        let d = PaperDictionary::from_bytes(bytes).map_err(|e| format!("{}: paper dictionary: {e}", cb.origin))?;
+        if d.depth == depth && d.recursion == recursion {
+            return Ok(d);
+        }
+    }
+    PaperDictionary::train_haar(depth, recursion, PAPER_HAAR, 1).map_err(|e| e.to_string())
+}
+
+/// Measure `program` (lowered from `circuit` for `target`, assembled as `asm`).
+pub fn measure(
+    circuit: &Circuit,
+    program: &NativeProgram,
+    target: &TargetDesc,
+    asm: &Assembled,
+    cb: &Loaded,
+    paper: Option<(usize, usize)>,
+) -> Result<Measured, String> {
+    let gp = baselines::best_general_purpose(program, program.angle_bits, target.dt_ns)
+        .map_err(|e| e.to_string())?;
+    let binary = baselines::binary_stream(program, program.angle_bits, target.dt_ns);
+    let (paper_huffman, paper_huffman_bzip2, paper_fidelity_bound) = match paper {
+        Some((d, r)) => {
+            let dict = paper_dictionary(cb, d, r)?;
+            match paper_baseline(&dict, circuit) {
+                Ok(s) => (
+                    Some(s.huffman_bits),
+                    Some(s.huffman_bzip2_bits),
+                    Some(s.fidelity_bound),
+                ),
+                // The paper's instruction set has no classical control: nothing to compare.
+                Err(PaperError::Conditional { .. }) => (None, None, None),
+                Err(e) => return Err(e.to_string()),
+            }
+        }
+        None => (None, None, None),
+    };
+    Ok(Measured {
+        bits: Bits {
+            eqisa: asm.bytes.len() as u64 * 8,
+            binary_opcodes: baselines::binary_opcode_bits(program),
+            binary: binary.bits,
+            bzip2: gp.bzip2,
+            xz: gp.xz,
+            zstd: gp.zstd,
+            entropy_order0: baselines::entropy_order0(program, program.angle_bits),
+            paper_huffman,
+            paper_huffman_bzip2,
+        },
+        paper_fidelity_bound,
+    })
+}

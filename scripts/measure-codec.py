@@ -6,7 +6,8 @@ told otherwise) and prints markdown tables: total bits per encoding, the ratios 
 sets targets for, and the fidelities. Usage:
 
     cargo build --release
-    scripts/measure-codec.py [--fidelity 0.99] [--targets native,clifford+t] [--no-paper] DIR...
+    scripts/measure-codec.py [--fidelity 0.99] [--targets native,clifford+t]
+                             [--no-paper | --paper-depth D --paper-recursion R] DIR...
 """
 import argparse
 import concurrent.futures as cf
@@ -33,8 +34,10 @@ def family(path):
 
 def run(path, target, fidelity, paper):
     cmd = [EQISA, "assemble", path, "--target", target, "--fidelity", str(fidelity), "--json"]
-    if not paper:
+    if paper is None:
         cmd.append("--no-paper")
+    else:
+        cmd += ["--paper-depth", str(paper[0]), "--paper-recursion", str(paper[1])]
     p = subprocess.run(cmd, capture_output=True, text=True)
     if p.returncode != 0:
         return path, target, None, p.stderr.strip().splitlines()[-1] if p.stderr else "failed"
@@ -47,6 +50,8 @@ def main():
     ap.add_argument("--fidelity", type=float, default=0.99)
     ap.add_argument("--targets", default="native,clifford+t")
     ap.add_argument("--no-paper", action="store_true")
+    ap.add_argument("--paper-depth", type=int, default=3)
+    ap.add_argument("--paper-recursion", type=int, default=3)
     ap.add_argument("--jobs", type=int, default=os.cpu_count() or 2)
     ap.add_argument("--json-out")
     a = ap.parse_args()
@@ -58,7 +63,7 @@ def main():
     jobs = [(f, t) for t in a.targets.split(",") for f in files]
     results, failed = [], []
     with cf.ThreadPoolExecutor(a.jobs) as ex:
-        for path, target, rep, err in ex.map(lambda j: run(j[0], j[1], a.fidelity, not a.no_paper), jobs):
+        for path, target, rep, err in ex.map(lambda j: run(j[0], j[1], a.fidelity, None if a.no_paper else (a.paper_depth, a.paper_recursion)), jobs):
             (results.append((path, target, rep)) if rep else failed.append((path, target, err)))
     if a.json_out:
         with open(a.json_out, "w") as fh:

@@ -50,9 +50,14 @@ pub struct Measured {
 
 /// The paper's dictionary at (`depth`, `recursion`): the codebook's if it matches, else one
 /// selected now from [`PAPER_HAAR`] Haar-random unitaries.
-pub fn paper_dictionary(cb: &Loaded, depth: usize, recursion: usize) -> Result<PaperDictionary, String> {
+pub fn paper_dictionary(
+    cb: &Loaded,
+    depth: usize,
+    recursion: usize,
+) -> Result<PaperDictionary, String> {
     if let Some(bytes) = &cb.codebook.paper_dictionary {
-        let d = PaperDictionary::from_bytes(bytes).map_err(|e| format!("{}: paper dictionary: {e}", cb.origin))?;
+        let d = PaperDictionary::from_bytes(bytes)
+            .map_err(|e| format!("{}: paper dictionary: {e}", cb.origin))?;
         if d.depth == depth && d.recursion == recursion {
             return Ok(d);
         }

@@ -48,14 +48,20 @@ pub fn target_of(kind: TargetKind) -> Target {
 }
 
 /// The instruction for operation `index` of `program` (its qubits borrowed from the op).
-pub fn instr_of<'a>(program: &NativeProgram, index: usize, op: &'a TimedOp) -> Result<Instr<'a>, AssembleError> {
+pub fn instr_of<'a>(
+    program: &NativeProgram,
+    index: usize,
+    op: &'a TimedOp,
+) -> Result<Instr<'a>, AssembleError> {
     let opcode = opcode_of(&op.op);
     let bad = |what: &'static str| AssembleError::Unencodable { index, what };
     if !allowed(target_of(program.target), opcode) {
         return Err(bad("operation outside the program's target"));
     }
     match opcode.arity() {
-        Arity::One if op.qubits.len() != 1 => return Err(bad("a one-qubit operation without exactly one qubit")),
+        Arity::One if op.qubits.len() != 1 => {
+            return Err(bad("a one-qubit operation without exactly one qubit"));
+        }
         Arity::Two if op.qubits.len() != 2 || op.qubits[0] == op.qubits[1] => {
             return Err(bad("a two-qubit operation without two distinct qubits"));
         }
@@ -64,7 +70,10 @@ pub fn instr_of<'a>(program: &NativeProgram, index: usize, op: &'a TimedOp) -> R
     if op.qubits.iter().any(|&q| q >= program.num_qubits) {
         return Err(bad("qubit out of range"));
     }
-    if op.cond.is_some_and(|c| c as usize >= program.conditions.len()) {
+    if op
+        .cond
+        .is_some_and(|c| c as usize >= program.conditions.len())
+    {
         return Err(bad("condition index out of range"));
     }
     let arg = match op.op {
@@ -94,7 +103,10 @@ pub fn instr_of<'a>(program: &NativeProgram, index: usize, op: &'a TimedOp) -> R
 
 /// The program section for `program`: its parameters, per-opcode durations and condition bits;
 /// `explicit_timing` is set when the ASAP rebuild would not reproduce the program's schedule.
-pub fn program_info(program: &NativeProgram, target: &TargetDesc) -> Result<ProgramInfo, AssembleError> {
+pub fn program_info(
+    program: &NativeProgram,
+    target: &TargetDesc,
+) -> Result<ProgramInfo, AssembleError> {
     let mut durations: [Option<f64>; OPCODE_COUNT] = [None; OPCODE_COUNT];
     let mut consistent = true;
     for op in &program.ops {

@@ -173,7 +173,9 @@ impl Reader<'_> {
             1 => CondExpr::Register(self.u32()?),
             2 => {
                 let s = self.string()?;
-                CondExpr::Int(Wide::from_decimal(&s).ok_or(AssembleError::Metadata("bad integer literal"))?)
+                CondExpr::Int(
+                    Wide::from_decimal(&s).ok_or(AssembleError::Metadata("bad integer literal"))?,
+                )
             }
             3 => CondExpr::Bool(false),
             4 => CondExpr::Bool(true),

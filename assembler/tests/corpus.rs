@@ -82,7 +82,11 @@ fn every_corpus_program_decodes_to_what_was_compiled() {
             )
             .unwrap_or_else(|e| panic!("{name}: {e}"));
             if let Some(i) = (0..p.ops.len()).find(|&i| back.ops.get(i) != p.ops.get(i)) {
-                panic!("{name}: op {i} differs: {:?} vs {:?}", back.ops.get(i), p.ops.get(i));
+                panic!(
+                    "{name}: op {i} differs: {:?} vs {:?}",
+                    back.ops.get(i),
+                    p.ops.get(i)
+                );
             }
             assert!(back == *p, "{name}: program differs outside the ops");
             checked.fetch_add(1, Ordering::Relaxed);

@@ -3,8 +3,8 @@
 
 use std::path::{Path, PathBuf};
 
-use eqisa_assembler::rebuild::{Decoded, rebuild};
 use eqisa_assembler::assemble;
+use eqisa_assembler::rebuild::{Decoded, rebuild};
 use eqisa_circuits::lower::clifford_t::{Budget, Synth};
 use eqisa_circuits::lower::program::NativeProgram;
 use eqisa_circuits::lower::target::{TargetDesc, TargetKind};
@@ -23,7 +23,12 @@ fn codebook() -> (Codebook, [u8; 32]) {
     (cb, h)
 }
 
-fn round_trip(program: &NativeProgram, target: &TargetDesc, cb: &Codebook, hash: [u8; 32]) -> usize {
+fn round_trip(
+    program: &NativeProgram,
+    target: &TargetDesc,
+    cb: &Codebook,
+    hash: [u8; 32],
+) -> usize {
     let asm = assemble(program, target, cb, hash).expect("assembles");
     let dec = eqisa_decoder::decode_all(&asm.bytes, &cb.priors, hash).expect("decodes");
     let back = rebuild(
@@ -76,7 +81,11 @@ fn examples_round_trip_on_both_targets() {
                     continue;
                 };
                 let n = round_trip(&lowered.program, &target, &cb, hash);
-                eprintln!("{} {kind:?} {budget:?}: {} ops -> {n} bytes", path.display(), lowered.program.ops.len());
+                eprintln!(
+                    "{} {kind:?} {budget:?}: {} ops -> {n} bytes",
+                    path.display(),
+                    lowered.program.ops.len()
+                );
             }
         }
     }

@@ -40,7 +40,11 @@ pub struct DecodedProgram {
 }
 
 /// Decode a whole `.eqb` held in memory, feeding it in chunks as a stream would arrive.
-pub fn decode_all(bytes: &[u8], priors: &Priors, codebook_hash: [u8; 32]) -> Result<DecodedProgram, IsaError> {
+pub fn decode_all(
+    bytes: &[u8],
+    priors: &Priors,
+    codebook_hash: [u8; 32],
+) -> Result<DecodedProgram, IsaError> {
     let mut dec = Decoder::new(priors, codebook_hash);
     let mut rest = bytes;
     let mut instrs = Vec::new();
@@ -71,7 +75,10 @@ pub fn decode_all(bytes: &[u8], priors: &Priors, codebook_hash: [u8; 32]) -> Res
                     .preamble()
                     .map(|p| p.header.clone())
                     .ok_or(IsaError::MissingSection("header"))?;
-                let info = dec.info().cloned().ok_or(IsaError::MissingSection("program"))?;
+                let info = dec
+                    .info()
+                    .cloned()
+                    .ok_or(IsaError::MissingSection("program"))?;
                 let metadata = dec.metadata().map(<[u8]>::to_vec).unwrap_or_default();
                 return Ok(DecodedProgram {
                     header,

@@ -7,7 +7,9 @@ use eqisa_isa::instr::{Instr, Opcode, TimedInstr};
 use eqisa_isa::model::{Model, Priors};
 use eqisa_isa::rangecoder::{Coder, DecoderState, RangeDecoder};
 use eqisa_isa::stream::{BlockHeader, MAX_BLOCK_BYTES, ProgramInfo, Scheduler};
-use eqisa_isa::{Crc32c, IsaError, Preamble, SectionHeader, SectionKind, parse_header, parse_section_header};
+use eqisa_isa::{
+    Crc32c, IsaError, Preamble, SectionHeader, SectionKind, parse_header, parse_section_header,
+};
 
 /// Most input bytes the decoder holds at once: one block and its framing. Program and metadata
 /// sections must fit in it too.
@@ -175,7 +177,10 @@ impl<'cb> Decoder<'cb> {
     }
 
     fn close_section(&mut self) -> Result<SectionKind, IsaError> {
-        let open = self.open.take().ok_or(IsaError::Corrupt("no open section"))?;
+        let open = self
+            .open
+            .take()
+            .ok_or(IsaError::Corrupt("no open section"))?;
         let kind = open.header.check_crc(open.index, open.crc.finish())?;
         self.sections_left = self.sections_left.saturating_sub(1);
         self.phase = Phase::SectionHeader;
@@ -208,7 +213,9 @@ impl<'cb> Decoder<'cb> {
                         if self.info.is_none() {
                             return Err(IsaError::MissingSection("program"));
                         }
-                        if self.model.is_none() || self.ops_done != self.info.as_ref().map_or(0, |i| i.total_ops) {
+                        if self.model.is_none()
+                            || self.ops_done != self.info.as_ref().map_or(0, |i| i.total_ops)
+                        {
                             return Err(IsaError::MissingSection("instructions"));
                         }
                         self.phase = Phase::Trailer;
@@ -232,7 +239,9 @@ impl<'cb> Decoder<'cb> {
                             });
                         }
                         SectionKind::Instructions if self.model.is_none() => {
-                            return Err(IsaError::MissingSection("program (before the instructions)"));
+                            return Err(IsaError::MissingSection(
+                                "program (before the instructions)",
+                            ));
                         }
                         SectionKind::Instructions if self.ops_done > 0 || self.block_index > 0 => {
                             return Err(IsaError::Corrupt("a second instruction section"));
@@ -275,7 +284,12 @@ impl<'cb> Decoder<'cb> {
                                 .as_ref()
                                 .map(|p| p.header.clone())
                                 .ok_or(IsaError::MissingSection("header"))?;
-                            let info = ProgramInfo::parse(&payload, h.target, h.qubit_count, h.clbit_count)?;
+                            let info = ProgramInfo::parse(
+                                &payload,
+                                h.target,
+                                h.qubit_count,
+                                h.clbit_count,
+                            )?;
                             self.model = Some(Model::new(self.priors, info.params)?);
                             self.sched = Some(Scheduler::new(h.qubit_count, h.clbit_count));
                             self.info = Some(info);
@@ -298,7 +312,10 @@ impl<'cb> Decoder<'cb> {
                         }
                         continue;
                     }
-                    let window = self.available().get(..remaining.min(self.available().len())).unwrap_or(&[]);
+                    let window = self
+                        .available()
+                        .get(..remaining.min(self.available().len()))
+                        .unwrap_or(&[]);
                     let Some((bh, hlen)) = BlockHeader::parse(window)? else {
                         if self.available().len() >= remaining {
                             return Err(IsaError::Corrupt("a block header runs past its section"));
@@ -360,9 +377,12 @@ impl<'cb> Decoder<'cb> {
     }
 
     fn decode_one(&mut self) -> Result<Event<'_>, IsaError> {
-        let (Some(model), Some(sched), Some(info), Some(state)) =
-            (self.model.as_mut(), self.sched.as_mut(), self.info.as_ref(), self.rd)
-        else {
+        let (Some(model), Some(sched), Some(info), Some(state)) = (
+            self.model.as_mut(),
+            self.sched.as_mut(),
+            self.info.as_ref(),
+            self.rd,
+        ) else {
             return Err(IsaError::MissingSection("program"));
         };
         let mut rd = RangeDecoder::resume(&self.block, state);

@@ -77,7 +77,12 @@ impl InstrStream {
         })
     }
 
-    fn run(&self, priors: &Priors, counter: Option<&mut Counter>, stats: Option<&mut [u64]>) -> Result<(), IsaError> {
+    fn run(
+        &self,
+        priors: &Priors,
+        counter: Option<&mut Counter>,
+        stats: Option<&mut [u64]>,
+    ) -> Result<(), IsaError> {
         let Some(params) = self.params else {
             return Ok(());
         };
@@ -131,7 +136,10 @@ pub fn train_priors(streams: &[InstrStream]) -> Result<(Priors, TrainStats), Isa
     for (ctx, p) in priors.predictions.iter_mut().enumerate() {
         let row = &stats[ctx * OPCODE_COUNT..(ctx + 1) * OPCODE_COUNT];
         // Ties go to the lower opcode number: deterministic.
-        if let Some((op, &n)) = row.iter().enumerate().max_by(|a, b| a.1.cmp(b.1).then(b.0.cmp(&a.0)))
+        if let Some((op, &n)) = row
+            .iter()
+            .enumerate()
+            .max_by(|a, b| a.1.cmp(b.1).then(b.0.cmp(&a.0)))
             && n > 0
         {
             *p = op as u8;

@@ -137,7 +137,10 @@ mod tests {
     #[test]
     fn raw_precision_round_trips_every_value() {
         for theta in [0.1, -3.5, f64::MIN_POSITIVE, 1e300, -0.0] {
-            assert_eq!(dequantize(quantize(theta, RAW), RAW).to_bits(), theta.to_bits());
+            assert_eq!(
+                dequantize(quantize(theta, RAW), RAW).to_bits(),
+                theta.to_bits()
+            );
         }
     }
 

@@ -146,40 +146,48 @@ impl Codebook {
                 needed: 6,
                 available: body.len().saturating_sub(pos) as u64,
             })?;
-            let kind = u16::from_le_bytes([head[0], head[1]]);
-            let len = u32::from_le_bytes([head[2], head[3], head[4], head[5]]) as usize;
+            let kind = u16::from_le_bytes(array(head));
+            let len = u32::from_le_bytes(array(head.get(2..).unwrap_or(&[]))) as usize;
             pos += 6;
-            let payload = body.get(pos..pos.saturating_add(len)).ok_or(IsaError::Truncated {
-                what: "codebook entry",
-                needed: len as u64,
-                available: body.len().saturating_sub(pos) as u64,
-            })?;
+            let payload = body
+                .get(pos..pos.saturating_add(len))
+                .ok_or(IsaError::Truncated {
+                    what: "codebook entry",
+                    needed: len as u64,
+                    available: body.len().saturating_sub(pos) as u64,
+                })?;
             pos += len;
             match kind {
                 KIND_DESCRIPTION => description = Some(text(payload)?),
                 KIND_TRAINING => training = text(payload)?,
                 KIND_PROBS => {
                     if payload.len() % 4 != 0 || payload.len() > TABLE_SLOTS * 4 {
-                        return Err(IsaError::Corrupt("codebook probability table has the wrong size"));
+                        return Err(IsaError::Corrupt(
+                            "codebook probability table has the wrong size",
+                        ));
                     }
                     let mut v: Box<[u16]> = alloc::vec![PROB_HALF; TABLE_SLOTS].into_boxed_slice();
                     let mut last = None;
                     for c in payload.chunks_exact(4) {
-                        let i = usize::from(u16::from_le_bytes([c[0], c[1]]));
+                        let i = usize::from(u16::from_le_bytes(array(c)));
                         if last.is_some_and(|l| l >= i) {
-                            return Err(IsaError::Corrupt("codebook probability slots out of order"));
+                            return Err(IsaError::Corrupt(
+                                "codebook probability slots out of order",
+                            ));
                         }
                         last = Some(i);
                         let slot = v
                             .get_mut(i)
                             .ok_or(IsaError::Corrupt("codebook probability slot out of range"))?;
-                        *slot = u16::from_le_bytes([c[2], c[3]]);
+                        *slot = u16::from_le_bytes(array(c.get(2..).unwrap_or(&[])));
                     }
                     probs = Some(v);
                 }
                 KIND_PREDICTIONS => {
                     if payload.len() != HIST_CTX {
-                        return Err(IsaError::Corrupt("codebook prediction table has the wrong size"));
+                        return Err(IsaError::Corrupt(
+                            "codebook prediction table has the wrong size",
+                        ));
                     }
                     predictions = Some(Box::<[u8]>::from(payload));
                 }
@@ -207,6 +215,15 @@ impl Codebook {
             hash,
         ))
     }
+}
+
+/// The first `N` bytes of `s` (zero-filled if shorter; callers check lengths first).
+fn array<const N: usize>(s: &[u8]) -> [u8; N] {
+    let mut a = [0u8; N];
+    for (d, v) in a.iter_mut().zip(s) {
+        *d = *v;
+    }
+    a
 }
 
 fn text(bytes: &[u8]) -> Result<String, IsaError> {
@@ -247,12 +264,16 @@ mod tests {
     fn every_flipped_bit_is_detected() {
         let bytes = sample().to_bytes();
         // Every bit of the header and of the small entries, and a sample of the large table.
-        let positions = (0..bytes.len()).filter(|i| *i < 64 || i % 97 == 0 || *i + 64 > bytes.len());
+        let positions =
+            (0..bytes.len()).filter(|i| *i < 64 || i % 97 == 0 || *i + 64 > bytes.len());
         for i in positions {
             for bit in 0..8 {
                 let mut b = bytes.clone();
                 b[i] ^= 1 << bit;
-                assert!(Codebook::parse(&b).is_err(), "flip at byte {i} bit {bit} not detected");
+                assert!(
+                    Codebook::parse(&b).is_err(),
+                    "flip at byte {i} bit {bit} not detected"
+                );
             }
         }
     }
@@ -267,8 +288,15 @@ mod tests {
         b[4] = 9;
         assert!(matches!(
             Codebook::parse(&b),
-            Err(IsaError::CodebookVersion { what: "format", found: 9, .. })
+            Err(IsaError::CodebookVersion {
+                what: "format",
+                found: 9,
+                ..
+            })
         ));
-        assert_eq!(Codebook::parse(b"nope, not a codebook at all......................"), Err(IsaError::NotACodebook));
+        assert_eq!(
+            Codebook::parse(b"nope, not a codebook at all......................"),
+            Err(IsaError::NotACodebook)
+        );
     }
 }

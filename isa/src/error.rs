@@ -230,7 +230,9 @@ impl fmt::Display for IsaError {
                 f,
                 "instruction block {block} checksum mismatch: stored {stored:#010x}, computed {computed:#010x}"
             ),
-            Self::MissingSection(what) => write!(f, "the program has no {what} section where one is required"),
+            Self::MissingSection(what) => {
+                write!(f, "the program has no {what} section where one is required")
+            }
             Self::NotACodebook => f.write_str("not an .eqcb codebook (bad magic)"),
             Self::CodebookVersion {
                 what,

@@ -23,13 +23,13 @@ use alloc::boxed::Box;
 use alloc::vec;
 use alloc::vec::Vec;
 
+use crate::IsaError;
 use crate::container::Target;
 use crate::instr::{Arity, Instr, OPCODE_COUNT, Opcode};
 use crate::rangecoder::{Coder, PROB_HALF, PROB_MAX, PROB_MIN};
-use crate::IsaError;
 
 /// Version of the model layout (slot numbering); a codebook's priors are only valid for it.
-pub const MODEL_VERSION: u16 = 1;
+pub const MODEL_VERSION: u16 = 2;
 
 /// Probability slots in the table (a power of two: indices are masked into it).
 pub const TABLE_SLOTS: usize = 1 << 14;
@@ -66,6 +66,11 @@ const BAR_Q: usize = 2816; // 256
 const OP_HIT: usize = 3072; // HIST_CTX (324)
 const OP_TREE: usize = 4096; // HIST_CTX × 32 = 10368, ends at 14464
 const _: () = assert!(OP_TREE + HIST_CTX * 32 <= TABLE_SLOTS);
+
+/// Opcode bits of a prediction entry.
+const PRED_OP: u8 = 0x1f;
+/// Set in a prediction entry whose last use was a hit.
+const PRED_CONFIDENT: u8 = 0x80;
 
 /// Entries of the angle cache.
 const ANGLE_CACHE: usize = 8;
@@ -116,9 +121,15 @@ impl Priors {
     /// Check sizes and ranges (priors come from a file).
     pub fn validate(&self) -> Result<(), IsaError> {
         if self.probs.len() != TABLE_SLOTS || self.predictions.len() != HIST_CTX {
-            return Err(IsaError::Corrupt("codebook model tables have the wrong size"));
+            return Err(IsaError::Corrupt(
+                "codebook model tables have the wrong size",
+            ));
         }
-        if self.probs.iter().any(|&p| !(PROB_MIN..=PROB_MAX).contains(&p)) {
+        if self
+            .probs
+            .iter()
+            .any(|&p| !(PROB_MIN..=PROB_MAX).contains(&p))
+        {
             return Err(IsaError::Corrupt("codebook probability out of range"));
         }
         if self.predictions.iter().any(|&p| usize::from(p) > NONE) {
@@ -148,7 +159,11 @@ pub const fn allowed(target: Target, op: Opcode) -> bool {
 /// Bits needed to write any value below `n` (0 for `n <= 1`).
 #[must_use]
 pub const fn width_for(n: u64) -> u32 {
-    if n <= 1 { 0 } else { 64 - (n - 1).leading_zeros() }
+    if n <= 1 {
+        0
+    } else {
+        64 - (n - 1).leading_zeros()
+    }
 }
 
 /// The model's state while coding one program.
@@ -269,7 +284,8 @@ impl Model {
             return 0;
         }
         let rest = c.direct(value, n - 1);
-        if n - 1 >= 64 { rest } else { (1u64 << (n - 1)) | rest }
+        // n <= 64 here, so the shift is in range.
+        (1u64 << (n - 1)) | rest
     }
 
     fn hist_of(&self, q: u32) -> usize {
@@ -285,7 +301,11 @@ impl Model {
     }
 
     fn touch(&mut self, q: u32) {
-        let pos = self.mru.iter().position(|&m| m == q).unwrap_or(QUBIT_MRU - 1);
+        let pos = self
+            .mru
+            .iter()
+            .position(|&m| m == q)
+            .unwrap_or(QUBIT_MRU - 1);
         self.mru.copy_within(0..pos, 1);
         self.mru[0] = q;
     }
@@ -299,7 +319,11 @@ impl Model {
     }
 
     /// Code the first qubit (`None`: the instruction has none).
-    fn first_qubit<C: Coder>(&mut self, c: &mut C, q: Option<u32>) -> Result<Option<u32>, IsaError> {
+    fn first_qubit<C: Coder>(
+        &mut self,
+        c: &mut C,
+        q: Option<u32>,
+    ) -> Result<Option<u32>, IsaError> {
         let ctx = self.last_op;
         let is0 = !C::DECODING && q == Some(self.mru[0]);
         if self.bit(c, Q_MRU0 + ctx, is0) {
@@ -324,7 +348,7 @@ impl Model {
             node = (node << 1) | usize::from(b);
         }
         match node & 7 {
-            s @ 0..=2 => Ok(Some(self.mru[s + 1])),
+            s @ 0..=2 => Ok(self.mru.get(s + 1).copied()),
             3 => {
                 let w = self.qwidth;
                 let v = self.fixed(c, Q_EXPLICIT, u64::from(q.unwrap_or(0)), w);
@@ -335,7 +359,13 @@ impl Model {
         }
     }
 
-    fn second_qubit<C: Coder>(&mut self, c: &mut C, op: usize, q0: u32, q1: u32) -> Result<u32, IsaError> {
+    fn second_qubit<C: Coder>(
+        &mut self,
+        c: &mut C,
+        op: usize,
+        q0: u32,
+        q1: u32,
+    ) -> Result<u32, IsaError> {
         let partner = self.partner.get(q0 as usize).copied().unwrap_or(q0);
         if self.bit(c, Q1_PARTNER + op, !C::DECODING && q1 == partner) {
             return if partner == q0 {
@@ -347,7 +377,10 @@ impl Model {
         let sym = if C::DECODING {
             0
         } else {
-            self.mru.iter().position(|&m| m == q1).map_or(4, |i| i as u64)
+            self.mru
+                .iter()
+                .position(|&m| m == q1)
+                .map_or(4, |i| i as u64)
         };
         let mut node = 1usize;
         for i in (0..3).rev() {
@@ -355,7 +388,7 @@ impl Model {
             node = (node << 1) | usize::from(b);
         }
         let v = match node & 7 {
-            s @ 0..=3 => self.mru[s],
+            s @ 0..=3 => self.mru.get(s).copied().unwrap_or(q0),
             4 => {
                 let w = self.qwidth;
                 let v = self.fixed(c, Q1_EXPLICIT, u64::from(q1), w);
@@ -370,9 +403,11 @@ impl Model {
     }
 
     fn opcode<C: Coder>(&mut self, c: &mut C, ctx: usize, op: Opcode) -> Result<Opcode, IsaError> {
-        let predicted = self.pred.get(ctx).map_or(NONE, |&p| usize::from(p));
+        let entry = self.pred.get(ctx).copied().unwrap_or(NONE as u8);
+        let predicted = usize::from(entry & PRED_OP);
         let value = op as usize;
-        let decoded = if self.bit(c, OP_HIT + ctx, !C::DECODING && value == predicted) {
+        let hit = self.bit(c, OP_HIT + ctx, !C::DECODING && value == predicted);
+        let decoded = if hit {
             predicted
         } else {
             let base = OP_TREE + ctx * 32;
@@ -383,8 +418,17 @@ impl Model {
             }
             node & 31
         };
+        // Two-state hysteresis: a prediction that just hit survives one miss. In contexts with
+        // two common successors (inside Matsumoto–Amano syllables) the prediction then stays on
+        // one of them, and the tree learns that a miss means the other.
         if let Some(p) = self.pred.get_mut(ctx) {
-            *p = decoded as u8;
+            *p = if hit {
+                decoded as u8 | PRED_CONFIDENT
+            } else if entry & PRED_CONFIDENT != 0 {
+                entry & PRED_OP
+            } else {
+                decoded as u8
+            };
         }
         if let Some(stats) = &mut self.opcode_stats
             && let Some(n) = stats.get_mut(ctx * OPCODE_COUNT + decoded)
@@ -404,7 +448,10 @@ impl Model {
         let pos = if C::DECODING {
             0
         } else {
-            self.angles.iter().position(|&a| a == k).unwrap_or(ANGLE_CACHE)
+            self.angles
+                .iter()
+                .position(|&a| a == k)
+                .unwrap_or(ANGLE_CACHE)
         };
         let v = if self.bit(c, ANG_HIT + hist % STATES, pos < ANGLE_CACHE) {
             let mut node = 1usize;
@@ -413,7 +460,7 @@ impl Model {
                 node = (node << 1) | usize::from(b);
             }
             let i = node & 7;
-            let v = self.angles[i];
+            let v = self.angles.get(i).copied().unwrap_or(0);
             self.angles.copy_within(0..i, 1);
             v
         } else {
@@ -433,7 +480,11 @@ impl Model {
     fn clbit<C: Coder>(&mut self, c: &mut C, q: u32, b: u32) -> Result<u32, IsaError> {
         let v = if self.bit(c, MEAS_EQQ, !C::DECODING && b == q) {
             q
-        } else if self.bit(c, MEAS_NEXT, !C::DECODING && b == self.last_clbit.wrapping_add(1)) {
+        } else if self.bit(
+            c,
+            MEAS_NEXT,
+            !C::DECODING && b == self.last_clbit.wrapping_add(1),
+        ) {
             self.last_clbit.wrapping_add(1)
         } else {
             let w = self.cwidth;
@@ -516,7 +567,9 @@ impl Model {
                 let n = self.gamma(c, BAR_LEN, rest);
                 let total = n.saturating_add(has_first as u64);
                 if total > u64::from(self.params.num_qubits) {
-                    return Err(IsaError::Corrupt("barrier lists more qubits than the program has"));
+                    return Err(IsaError::Corrupt(
+                        "barrier lists more qubits than the program has",
+                    ));
                 }
                 if let Some(q) = first {
                     self.qbuf.push(q);
@@ -577,7 +630,7 @@ impl Model {
         } else {
             let ns = f64::from_bits(arg);
             let t = ns / dt;
-            if t >= 0.0 && t < 9.0e15 {
+            if (0.0..9.0e15).contains(&t) {
                 let k = (t + 0.5) as u64;
                 ((k as f64 * dt).to_bits() == arg).then_some(k)
             } else {
@@ -600,4 +653,3 @@ impl Model {
         (f64::from_bits(s), f64::from_bits(d))
     }
 }
-

@@ -41,8 +41,15 @@ pub struct ProgramInfo {
     pub total_ops: u64,
 }
 
-fn take<'a>(bytes: &'a [u8], pos: &mut usize, n: usize, what: &'static str) -> Result<&'a [u8], IsaError> {
-    let end = pos.checked_add(n).ok_or(IsaError::LengthOverflow { what })?;
+fn take<'a>(
+    bytes: &'a [u8],
+    pos: &mut usize,
+    n: usize,
+    what: &'static str,
+) -> Result<&'a [u8], IsaError> {
+    let end = pos
+        .checked_add(n)
+        .ok_or(IsaError::LengthOverflow { what })?;
     let s = bytes.get(*pos..end).ok_or(IsaError::Truncated {
         what,
         needed: n as u64,
@@ -117,7 +124,12 @@ impl ProgramInfo {
     }
 
     /// Parse the program section's payload, for a program with the header's target and counts.
-    pub fn parse(bytes: &[u8], target: Target, num_qubits: u32, num_clbits: u32) -> Result<ProgramInfo, IsaError> {
+    pub fn parse(
+        bytes: &[u8],
+        target: Target,
+        num_qubits: u32,
+        num_clbits: u32,
+    ) -> Result<ProgramInfo, IsaError> {
         if num_qubits > MAX_QUBITS {
             return Err(IsaError::Limit {
                 what: "qubit count",
@@ -171,7 +183,9 @@ impl ProgramInfo {
             let n = uvarint(bytes, &mut pos)?;
             total_bits = total_bits.saturating_add(n);
             if total_bits > MAX_CONDITION_BITS || n > bytes.len() as u64 {
-                return Err(IsaError::Corrupt("condition bit lists longer than the section"));
+                return Err(IsaError::Corrupt(
+                    "condition bit lists longer than the section",
+                ));
             }
             let mut bits = Vec::with_capacity(n as usize);
             for _ in 0..n {
@@ -308,7 +322,9 @@ impl Scheduler {
                 .get(op as usize)
                 .copied()
                 .flatten()
-                .ok_or(IsaError::Corrupt("an opcode without a duration in the program section"))?,
+                .ok_or(IsaError::Corrupt(
+                    "an opcode without a duration in the program section",
+                ))?,
         };
         for &q in instr.qubits {
             if let Some(f) = self.qubit_free.get_mut(q as usize) {

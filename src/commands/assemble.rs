@@ -120,14 +120,15 @@ pub fn run(args: &Args) -> CmdResult {
         cb.origin, report.codebook_bytes
     );
     if let Some(out) = &args.output {
-        println!("wrote             {} ({} bytes)", out.display(), asm.bytes.len());
+        println!(
+            "wrote             {} ({} bytes)",
+            out.display(),
+            asm.bytes.len()
+        );
     }
     println!("bits              (whole stream; ratio to eqisa)");
     let row = |name: &str, v: Option<f64>| match v {
-        Some(v) => println!(
-            "  {name:<22} {v:>14.0}  {:>8.2}×",
-            v / b.eqisa as f64
-        ),
+        Some(v) => println!("  {name:<22} {v:>14.0}  {:>8.2}×", v / b.eqisa as f64),
         None => println!("  {name:<22} {:>14}", "—"),
     };
     row("eqisa", Some(b.eqisa as f64));
@@ -138,7 +139,10 @@ pub fn run(args: &Args) -> CmdResult {
     row("zstd -19 of binary", Some(b.zstd as f64));
     row("order-0 entropy", Some(b.entropy_order0));
     row("paper Huffman", b.paper_huffman.map(|v| v as f64));
-    row("paper Huffman+bzip2", b.paper_huffman_bzip2.map(|v| v as f64));
+    row(
+        "paper Huffman+bzip2",
+        b.paper_huffman_bzip2.map(|v| v as f64),
+    );
     if let Some(f) = report.paper_fidelity_bound {
         println!("paper fidelity    {f}");
     }

@@ -121,7 +121,10 @@ pub fn run(args: &Args) -> CmdResult {
         .preamble()
         .map(|p| p.header.clone())
         .ok_or_else(|| format!("{name}: no header"))?;
-    let info = dec.info().cloned().ok_or_else(|| format!("{name}: no program section"))?;
+    let info = dec
+        .info()
+        .cloned()
+        .ok_or_else(|| format!("{name}: no program section"))?;
     let metadata = dec.metadata().unwrap_or(&[]);
     let program = rebuild(
         header.target,

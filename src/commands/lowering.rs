@@ -111,7 +111,10 @@ impl LowerArgs {
             }
         }
         if !(self.fidelity > 0.0 && self.fidelity <= 1.0) {
-            return Err(format!("--fidelity must be in (0, 1], not {}", self.fidelity));
+            return Err(format!(
+                "--fidelity must be in (0, 1], not {}",
+                self.fidelity
+            ));
         }
         let budget = match self.eps {
             Some(e) if e > 0.0 && e < 1.0 => Budget::Eps(e),

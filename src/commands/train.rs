@@ -32,7 +32,12 @@ pub struct Args {
     #[arg(long, default_value_t = 1)]
     pub seed: u64,
     /// Targets to lower the corpus to (each file is lowered once per target).
-    #[arg(long, value_enum, value_delimiter = ',', default_value = "native,clifford+t")]
+    #[arg(
+        long,
+        value_enum,
+        value_delimiter = ',',
+        default_value = "native,clifford+t"
+    )]
     pub targets: Vec<TargetArg>,
     /// Haar-random unitaries the paper's Solovay–Kitaev dictionary is selected from (0: none).
     #[arg(long, default_value_t = 1000)]
@@ -54,9 +59,7 @@ fn collect(path: &Path, out: &mut Vec<PathBuf>) -> Result<(), String> {
             .collect();
         entries.sort();
         for e in entries {
-            let is_qasm = e
-                .extension()
-                .is_some_and(|x| x == "qasm" || x == "qasm3");
+            let is_qasm = e.extension().is_some_and(|x| x == "qasm" || x == "qasm3");
             if e.is_dir() || is_qasm {
                 collect(&e, out)?;
             }
@@ -150,7 +153,10 @@ pub fn run(args: &Args) -> CmdResult {
     if streams.is_empty() {
         return Err("nothing to train on: no file of the corpus lowered".into());
     }
-    eprintln!("training the instruction model on {} programs", streams.len());
+    eprintln!(
+        "training the instruction model on {} programs",
+        streams.len()
+    );
     let (priors, stats) = train_priors(&streams)?;
     let paper = if args.paper_haar > 0 {
         eprintln!(

@@ -316,7 +316,7 @@ mod quantisation {
     use eqisa_isa::angle::{self, MAX_BITS, RAW};
 
     use crate::ir::Circuit;
-    use crate::lower::clifford_t::{Budget, Synth, error_for_fidelity, fidelity_for_error};
+    use crate::lower::clifford_t::{Budget, Synth, fidelity_for_error};
     use crate::lower::native::{angle_bits_for, quantise};
     use crate::lower::program::NativeOp;
     use crate::lower::simulate::exact_fidelity;

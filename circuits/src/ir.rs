@@ -259,7 +259,7 @@ impl std::fmt::Display for Wide {
 }
 
 /// A classical expression in an `if` condition.
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub enum CondExpr {
     /// One classical bit (global index).
     Bit(u32),
@@ -272,7 +272,7 @@ pub enum CondExpr {
 }
 
 /// Binary operators of conditions.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum CondOp {
     Eq,
     Ne,

@@ -35,7 +35,8 @@ pub struct ProgramInfo {
     pub params: ProgramParams,
     /// Duration in ns of each opcode the program uses (`None`: not used).
     pub durations: [Option<f64>; OPCODE_COUNT],
-    /// The classical bits each condition reads (the scheduler waits for them).
+    /// The classical bits each condition reads, sorted and without repeats (the scheduler
+    /// waits for them).
     pub condition_bits: Vec<Vec<u32>>,
     /// Instructions in the program.
     pub total_ops: u64,
@@ -114,9 +115,15 @@ impl ProgramInfo {
         }
         write_uvarint(&mut out, self.condition_bits.len() as u64);
         for bits in &self.condition_bits {
-            write_uvarint(&mut out, bits.len() as u64);
-            for &b in bits {
-                write_uvarint(&mut out, u64::from(b));
+            // As runs of consecutive bits (a condition on a register reads one run):
+            // run count, then per run the gap after the previous run and the length − 1.
+            let runs = runs_of(bits);
+            write_uvarint(&mut out, runs.len() as u64);
+            let mut next = 0u64;
+            for (start, len) in runs {
+                write_uvarint(&mut out, start - next);
+                write_uvarint(&mut out, len - 1);
+                next = start + len;
             }
         }
         write_uvarint(&mut out, self.total_ops);
@@ -180,20 +187,29 @@ impl ProgramInfo {
         let mut condition_bits = Vec::new();
         let mut total_bits = 0u64;
         for _ in 0..nconds {
-            let n = uvarint(bytes, &mut pos)?;
-            total_bits = total_bits.saturating_add(n);
-            if total_bits > MAX_CONDITION_BITS || n > bytes.len() as u64 {
-                return Err(IsaError::Corrupt(
-                    "condition bit lists longer than the section",
-                ));
+            let runs = uvarint(bytes, &mut pos)?;
+            if runs > bytes.len() as u64 {
+                return Err(IsaError::Corrupt("condition bit runs longer than the section"));
             }
-            let mut bits = Vec::with_capacity(n as usize);
-            for _ in 0..n {
-                let b = uvarint(bytes, &mut pos)?;
-                if b >= u64::from(num_clbits) {
+            let mut bits = Vec::new();
+            let mut next = 0u64;
+            for _ in 0..runs {
+                let start = next.saturating_add(uvarint(bytes, &mut pos)?);
+                let len = uvarint(bytes, &mut pos)?.saturating_add(1);
+                let end = start.saturating_add(len);
+                total_bits = total_bits.saturating_add(len);
+                if total_bits > MAX_CONDITION_BITS {
+                    return Err(IsaError::Limit {
+                        what: "bits read by conditions",
+                        found: total_bits,
+                        max: MAX_CONDITION_BITS,
+                    });
+                }
+                if end > u64::from(num_clbits) {
                     return Err(IsaError::Corrupt("condition reads a bit out of range"));
                 }
-                bits.push(b as u32);
+                bits.extend(start as u32..end as u32);
+                next = end;
             }
             condition_bits.push(bits);
         }
@@ -216,6 +232,21 @@ impl ProgramInfo {
             total_ops,
         })
     }
+}
+
+/// Sorted bits as `(start, length)` runs of consecutive values (duplicates merged).
+fn runs_of(bits: &[u32]) -> Vec<(u64, u64)> {
+    let mut sorted: Vec<u64> = bits.iter().map(|&b| u64::from(b)).collect();
+    sorted.sort_unstable();
+    sorted.dedup();
+    let mut runs: Vec<(u64, u64)> = Vec::new();
+    for b in sorted {
+        match runs.last_mut() {
+            Some((start, len)) if *start + *len == b => *len += 1,
+            _ => runs.push((b, 1)),
+        }
+    }
+    runs
 }
 
 /// A block's framing.

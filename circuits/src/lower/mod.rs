@@ -79,6 +79,8 @@ struct Emitter {
     ops: Vec<TimedOp>,
     pending_rz: Vec<f64>,
     conditions: Vec<CondExpr>,
+    /// Index of each distinct condition in `conditions`: identical conditions share one entry.
+    condition_index: rustc_hash::FxHashMap<CondExpr, u32>,
 }
 
 impl Emitter {
@@ -346,8 +348,13 @@ impl Lowering<'_> {
             Some(o) => CondExpr::Binary(CondOp::And, Box::new(o.clone()), Box::new(c)),
             None => c,
         };
+        if let Some(&i) = self.out.condition_index.get(&full) {
+            return i;
+        }
+        let i = self.out.conditions.len() as u32;
+        self.out.condition_index.insert(full.clone(), i);
         self.out.conditions.push(full);
-        (self.out.conditions.len() - 1) as u32
+        i
     }
 }
 
@@ -376,6 +383,7 @@ fn run(
             ops: Vec::new(),
             pending_rz: vec![0.0; c.num_qubits as usize],
             conditions: Vec::new(),
+            condition_index: rustc_hash::FxHashMap::default(),
         },
         pending: vec![None; c.num_qubits as usize],
         synth,

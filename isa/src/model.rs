@@ -5,11 +5,13 @@
 //! 1. the condition (only in programs that have conditions): a flag, then "same as the last
 //!    condition" or its index;
 //! 2. the first qubit, as a position in a move-to-front list of the four most recently used
-//!    qubits (one bit when it is the most recent one), or spelt out;
+//!    qubits (one bit when it is the most recent one), or spelt out as its signed distance from
+//!    the most recent one;
 //! 3. the opcode, in the context of that qubit's last two opcodes: first "is it the opcode that
 //!    followed this context last time?" (one bit, near-certain inside Matsumoto–Amano syllables
 //!    and `rz·sx·rz` chains), else a 5-bit tree with per-context probabilities;
-//! 4. the operands: the partner of a two-qubit gate ("same partner as this qubit's last one?"),
+//! 4. the operands: the partner of a two-qubit gate ("same partner as this qubit's last one?",
+//!    else a recent qubit, else its distance from the first qubit),
 //!    an `rz` angle (a hit in an eight-entry move-to-front cache of grid indices, else the top
 //!    eight bits by a tree and the rest direct), a measured bit ("the qubit's own index?", "the
 //!    next after the last?"), a delay (whole ticks of `dt` or raw bits), a barrier's qubit list;
@@ -29,7 +31,7 @@ use crate::instr::{Arity, Instr, OPCODE_COUNT, Opcode};
 use crate::rangecoder::{Coder, PROB_HALF, PROB_MAX, PROB_MIN};
 
 /// Version of the model layout (slot numbering); a codebook's priors are only valid for it.
-pub const MODEL_VERSION: u16 = 2;
+pub const MODEL_VERSION: u16 = 3;
 
 /// Probability slots in the table (a power of two: indices are masked into it).
 pub const TABLE_SLOTS: usize = 1 << 14;
@@ -318,6 +320,27 @@ impl Model {
         }
     }
 
+    /// A qubit spelt out as its signed distance from `anchor` (zigzag, then adaptive
+    /// Elias-gamma): neighbours are cheap, which is how structured circuits (adders, ladders,
+    /// nearest-neighbour layouts) move from qubit to qubit.
+    fn qubit_near<C: Coder>(
+        &mut self,
+        c: &mut C,
+        base: usize,
+        q: u32,
+        anchor: u32,
+    ) -> Result<u32, IsaError> {
+        let d = i64::from(q) - i64::from(anchor);
+        let z = ((d << 1) ^ (d >> 63)) as u64;
+        let z = self.gamma(c, base, z);
+        let d = ((z >> 1) as i64) ^ -((z & 1) as i64);
+        let v = i64::from(anchor).saturating_add(d);
+        if v < 0 {
+            return Err(IsaError::Corrupt("qubit operand out of range"));
+        }
+        self.check_qubit(v as u64)
+    }
+
     /// Code the first qubit (`None`: the instruction has none).
     fn first_qubit<C: Coder>(
         &mut self,
@@ -350,9 +373,8 @@ impl Model {
         match node & 7 {
             s @ 0..=2 => Ok(self.mru.get(s + 1).copied()),
             3 => {
-                let w = self.qwidth;
-                let v = self.fixed(c, Q_EXPLICIT, u64::from(q.unwrap_or(0)), w);
-                self.check_qubit(v).map(Some)
+                let anchor = self.mru[0];
+                self.qubit_near(c, Q_EXPLICIT, q.unwrap_or(0), anchor).map(Some)
             }
             4 => Ok(None),
             _ => Err(IsaError::Corrupt("invalid qubit symbol")),
@@ -389,11 +411,7 @@ impl Model {
         }
         let v = match node & 7 {
             s @ 0..=3 => self.mru.get(s).copied().unwrap_or(q0),
-            4 => {
-                let w = self.qwidth;
-                let v = self.fixed(c, Q1_EXPLICIT, u64::from(q1), w);
-                self.check_qubit(v)?
-            }
+            4 => self.qubit_near(c, Q1_EXPLICIT, q1, q0)?,
             _ => return Err(IsaError::Corrupt("invalid qubit symbol")),
         };
         if v == q0 {

@@ -111,9 +111,12 @@ pub fn run(args: &Args) -> CmdResult {
     println!("target            {}", report.target);
     println!("native ops        {}", report.native_ops);
     println!("fidelity bound    {}", report.fidelity_bound);
-    match report.angle_bits {
-        0 => println!("angle bits        exact (f64) or none"),
-        n => println!("angle bits        {n}"),
+    match (target.kind, report.angle_bits) {
+        (eqisa_circuits::lower::target::TargetKind::CliffordT, _) => {
+            println!("angle bits        none (no rz)")
+        }
+        (_, 0) => println!("angle bits        exact (f64)"),
+        (_, n) => println!("angle bits        {n}"),
     }
     println!(
         "codebook          {} ({} bytes)",
@@ -144,7 +147,7 @@ pub fn run(args: &Args) -> CmdResult {
         b.paper_huffman_bzip2.map(|v| v as f64),
     );
     if let Some(f) = report.paper_fidelity_bound {
-        println!("paper fidelity    {f}");
+        println!("paper fidelity bound {f}");
     }
     Ok(())
 }

@@ -180,9 +180,10 @@ pub fn run(args: &Args) -> CmdResult {
         println!("  {n:<14} {c}");
     }
     println!("duration        {:.1} ns", report.duration_ns);
-    match report.angle_bits {
-        0 => println!("angle bits      exact (f64) or none"),
-        b => println!("angle bits      {b}"),
+    match (header.target, report.angle_bits) {
+        (eqisa_isa::Target::CliffordT, _) => println!("angle bits      none (no rz)"),
+        (_, 0) => println!("angle bits      exact (f64)"),
+        (_, b) => println!("angle bits      {b}"),
     }
     println!("bytes           {}", report.bytes);
     Ok(())

@@ -124,7 +124,15 @@ fn a_program_needs_its_own_codebook() {
         "other",
     ]);
     let eqb = tmp("bell.other.eqb");
-    ok(&["assemble", s(&src), "--codebook", s(&cb), "--no-paper", "-o", s(&eqb)]);
+    ok(&[
+        "assemble",
+        s(&src),
+        "--codebook",
+        s(&cb),
+        "--no-paper",
+        "-o",
+        s(&eqb),
+    ]);
     // Decoding with the embedded default names both codebooks.
     let out = eqisa().args(["decode", s(&eqb)]).output().expect("runs");
     assert!(!out.status.success());
@@ -146,7 +154,10 @@ fn a_program_needs_its_own_codebook() {
         .expect("runs");
     assert!(!out.status.success());
     let err = String::from_utf8_lossy(&out.stderr);
-    assert!(err.contains("corrupt.eqcb") && err.contains("hash"), "{err}");
+    assert!(
+        err.contains("corrupt.eqcb") && err.contains("hash"),
+        "{err}"
+    );
 }
 
 #[test]
@@ -160,7 +171,10 @@ fn a_truncated_program_is_an_error_naming_the_file() {
     let out = eqisa().args(["decode", s(&cut)]).output().expect("runs");
     assert!(!out.status.success());
     let err = String::from_utf8_lossy(&out.stderr);
-    assert!(err.contains("qft4.cut.eqb") && err.contains("truncated"), "{err}");
+    assert!(
+        err.contains("qft4.cut.eqb") && err.contains("truncated"),
+        "{err}"
+    );
 }
 
 /// The command in codebooks/README.md reproduces the embedded codebook byte for byte.

@@ -374,7 +374,8 @@ impl Model {
             s @ 0..=2 => Ok(self.mru.get(s + 1).copied()),
             3 => {
                 let anchor = self.mru[0];
-                self.qubit_near(c, Q_EXPLICIT, q.unwrap_or(0), anchor).map(Some)
+                self.qubit_near(c, Q_EXPLICIT, q.unwrap_or(0), anchor)
+                    .map(Some)
             }
             4 => Ok(None),
             _ => Err(IsaError::Corrupt("invalid qubit symbol")),

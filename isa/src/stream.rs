@@ -189,7 +189,9 @@ impl ProgramInfo {
         for _ in 0..nconds {
             let runs = uvarint(bytes, &mut pos)?;
             if runs > bytes.len() as u64 {
-                return Err(IsaError::Corrupt("condition bit runs longer than the section"));
+                return Err(IsaError::Corrupt(
+                    "condition bit runs longer than the section",
+                ));
             }
             let mut bits = Vec::new();
             let mut next = 0u64;

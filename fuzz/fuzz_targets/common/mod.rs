@@ -1,0 +1,194 @@
+//! Shared by the `.eqb` fuzz targets: the flat codebook, a streaming decode loop with chosen
+//! chunk sizes, and a CRC fixer that lets mutations past the checksums.
+
+#![allow(dead_code)]
+
+use std::sync::LazyLock;
+
+use eqisa_decoder::{DecodedInstr, Decoder, Event};
+use eqisa_isa::codebook::Codebook;
+use eqisa_isa::container::{HEADER_LEN, SECTION_HEADER_LEN, TRAILER_LEN};
+use eqisa_isa::model::Priors;
+use eqisa_isa::stream::BlockHeader;
+use eqisa_isa::{Crc32c, IsaError, SectionKind, crc32c};
+
+/// The codebook the seeds were assembled with (`assembler/tests/robustness.rs`).
+pub static FLAT: LazyLock<(Priors, [u8; 32])> = LazyLock::new(|| {
+    let cb = Codebook {
+        description: "flat test codebook".into(),
+        priors: Priors::default(),
+        paper_dictionary: None,
+        training: String::new(),
+    };
+    let h = cb.hash();
+    (cb.priors, h)
+});
+
+/// A small deterministic generator for chunk sizes.
+pub struct Chunks {
+    state: u64,
+    max: usize,
+}
+
+impl Chunks {
+    /// Chunk sizes in `1..=max`, where `max` is 1, 7, 64, 4096 or the decoder's whole buffer,
+    /// chosen by `seed` along with the sequence.
+    pub fn new(seed: u64) -> Self {
+        let max = [1, 7, 64, 4096, eqisa_decoder::MAX_BUFFER][(seed % 5) as usize];
+        Chunks {
+            state: seed | 1,
+            max,
+        }
+    }
+
+    pub fn next(&mut self) -> usize {
+        self.state ^= self.state << 13;
+        self.state ^= self.state >> 7;
+        self.state ^= self.state << 17;
+        1 + (self.state as usize) % self.max
+    }
+}
+
+/// Decode with the streaming decoder, feeding chunks from `chunks`; returns the instructions
+/// released and how it ended. Panics if the decoder asks for input but takes none (a caller
+/// feeding it the way `decode_all` does would spin forever).
+pub fn stream(
+    bytes: &[u8],
+    priors: &Priors,
+    hash: [u8; 32],
+    chunks: &mut Chunks,
+) -> (Vec<DecodedInstr>, Result<(), IsaError>) {
+    let mut dec = Decoder::new(priors, hash);
+    let mut rest = bytes;
+    let mut out = Vec::new();
+    loop {
+        match dec.next_event() {
+            Err(e) => {
+                let _ = e.to_string();
+                return (out, Err(e));
+            }
+            Ok(Event::Instr(t)) => out.push(DecodedInstr {
+                opcode: t.instr.opcode,
+                qubits: t.instr.qubits.to_vec(),
+                cond: t.instr.cond,
+                arg: t.instr.arg,
+                start_ns: t.start_ns,
+                duration_ns: t.duration_ns,
+            }),
+            Ok(Event::NeedInput) => {
+                if rest.is_empty() {
+                    let end = dec.finish();
+                    assert!(
+                        end.is_err(),
+                        "decoder wants input, yet finish() accepts the program"
+                    );
+                    return (out, end);
+                }
+                let k = chunks.next().min(rest.len());
+                let n = dec.feed(&rest[..k]);
+                assert!(n > 0, "decoder asked for input but took none");
+                rest = &rest[n..];
+            }
+            Ok(Event::End) => {
+                if !rest.is_empty() {
+                    return (out, Err(IsaError::TrailingBytes(rest.len())));
+                }
+                return (out, dec.finish());
+            }
+        }
+    }
+}
+
+/// Decode both ways and check they agree: the streaming decoder (in `chunks`) and `decode_all`
+/// must both succeed with the same instructions, or both fail. Returns the streaming result.
+pub fn decode_both(
+    bytes: &[u8],
+    priors: &Priors,
+    hash: [u8; 32],
+    chunks: &mut Chunks,
+) -> (Vec<DecodedInstr>, Result<(), IsaError>) {
+    let whole = eqisa_decoder::decode_all(bytes, priors, hash);
+    let (released, end) = stream(bytes, priors, hash, chunks);
+    match (&whole, &end) {
+        (Ok(p), Ok(())) => assert!(
+            same(&p.instrs, &released),
+            "streaming and whole decodes differ"
+        ),
+        (Err(_), Err(_)) => {}
+        (a, b) => panic!(
+            "decode_all {:?} but streaming {:?}",
+            a.as_ref().map(|p| p.instrs.len()),
+            b
+        ),
+    }
+    (released, end)
+}
+
+/// Equal instructions, with times compared bit for bit (a NaN time equals itself).
+pub fn same(a: &[DecodedInstr], b: &[DecodedInstr]) -> bool {
+    a.len() == b.len()
+        && a.iter().zip(b).all(|(x, y)| {
+            x.opcode == y.opcode
+                && x.qubits == y.qubits
+                && x.cond == y.cond
+                && x.arg == y.arg
+                && x.start_ns.to_bits() == y.start_ns.to_bits()
+                && x.duration_ns.to_bits() == y.duration_ns.to_bits()
+        })
+}
+
+fn le_u16(b: &[u8], at: usize) -> u16 {
+    u16::from_le_bytes([b[at], b[at + 1]])
+}
+
+fn le_u32(b: &[u8], at: usize) -> u32 {
+    u32::from_le_bytes([b[at], b[at + 1], b[at + 2], b[at + 3]])
+}
+
+/// Recompute every checksum of a (possibly mangled) `.eqb` where its framing can still be
+/// followed: header CRC, block CRCs, section CRCs, the file CRC. Never panics.
+pub fn fix_crcs(b: &mut [u8]) {
+    if b.len() < HEADER_LEN {
+        return;
+    }
+    let c = crc32c(&b[..HEADER_LEN - 4]);
+    b[HEADER_LEN - 4..HEADER_LEN].copy_from_slice(&c.to_le_bytes());
+    let count = le_u16(b, HEADER_LEN - 6);
+    let mut pos = HEADER_LEN;
+    for _ in 0..count {
+        if pos + SECTION_HEADER_LEN > b.len() {
+            return;
+        }
+        let kind = le_u16(b, pos);
+        let len = le_u32(b, pos + 2) as usize;
+        let body = pos + SECTION_HEADER_LEN;
+        let Some(end) = body.checked_add(len).filter(|&e| e <= b.len()) else {
+            return;
+        };
+        if SectionKind::try_from(kind) == Ok(SectionKind::Instructions) {
+            let mut q = body;
+            while q < end {
+                let Ok(Some((bh, hlen))) = BlockHeader::parse(&b[q..end]) else {
+                    break;
+                };
+                let from = q + hlen;
+                let Some(to) = from.checked_add(bh.len).filter(|&t| t <= end) else {
+                    break;
+                };
+                let c = crc32c(&b[from..to]);
+                b[from - 4..from].copy_from_slice(&c.to_le_bytes());
+                q = to;
+            }
+        }
+        let mut c = Crc32c::new();
+        c.update(&b[pos..pos + 6]);
+        c.update(&b[body..end]);
+        let c = c.finish();
+        b[pos + 6..pos + 10].copy_from_slice(&c.to_le_bytes());
+        pos = end;
+    }
+    if pos + TRAILER_LEN <= b.len() {
+        let c = crc32c(&b[..pos]);
+        b[pos..pos + TRAILER_LEN].copy_from_slice(&c.to_le_bytes());
+    }
+}

@@ -1,0 +1,21 @@
+//! Arbitrary bytes into the streaming `.eqb` decoder (flat-priors codebook), fed in chunks whose
+//! sizes are drawn from the input's checksum, and into `decode_all`. Neither may panic or hang;
+//! both must agree on whether the input is a valid program. An input naming another codebook is
+//! decoded a second time with the hash it names, so the fuzzer gets past the codebook check.
+
+#![no_main]
+
+mod common;
+
+use common::{Chunks, FLAT, decode_both};
+use eqisa_isa::IsaError;
+use libfuzzer_sys::fuzz_target;
+
+fuzz_target!(|data: &[u8]| {
+    let (priors, hash) = &*FLAT;
+    let seed = u64::from(eqisa_isa::crc32c(data)) << 8 | data.len() as u64;
+    let (_, end) = decode_both(data, priors, *hash, &mut Chunks::new(seed));
+    if let Err(IsaError::CodebookMismatch { found, .. }) = end {
+        let _ = decode_both(data, priors, found, &mut Chunks::new(seed.rotate_left(17)));
+    }
+});

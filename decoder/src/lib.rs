@@ -19,7 +19,7 @@ extern crate alloc;
 
 mod stream;
 
-pub use stream::{Decoder, Event, MAX_BUFFER};
+pub use stream::{DEFAULT_MAX_QUBITS, Decoder, Event, MAX_BUFFER};
 
 #[cfg(feature = "std")]
 mod owned;

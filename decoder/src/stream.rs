@@ -15,6 +15,10 @@ use eqisa_isa::{
 /// sections must fit in it too.
 pub const MAX_BUFFER: usize = MAX_BLOCK_BYTES + 64;
 
+/// Most qubits (and classical bits) a [`Decoder::new`] accepts: its per-qubit state then stays
+/// under about 20 MiB. [`Decoder::with_max_qubits`] sets another limit.
+pub const DEFAULT_MAX_QUBITS: u32 = 1 << 20;
+
 /// What [`Decoder::next_event`] produced.
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub enum Event<'a> {
@@ -80,6 +84,7 @@ pub struct Decoder<'cb> {
     block_index: u64,
     rd: Option<DecoderState>,
     ops_done: u64,
+    max_qubits: u32,
 }
 
 impl<'cb> Decoder<'cb> {
@@ -106,6 +111,17 @@ impl<'cb> Decoder<'cb> {
             block_index: 0,
             rd: None,
             ops_done: 0,
+            max_qubits: DEFAULT_MAX_QUBITS,
+        }
+    }
+
+    /// As [`Decoder::new`], refusing programs with more than `max_qubits` qubits or classical
+    /// bits (the decoder keeps a few words per qubit and bit).
+    #[must_use]
+    pub fn with_max_qubits(priors: &'cb Priors, codebook_hash: [u8; 32], max_qubits: u32) -> Self {
+        Decoder {
+            max_qubits,
+            ..Decoder::new(priors, codebook_hash)
         }
     }
 
@@ -203,6 +219,14 @@ impl<'cb> Decoder<'cb> {
                     }
                     let (pre, used) = parse_header(self.available())?;
                     pre.header.verify_codebook(&self.codebook_hash)?;
+                    let widest = pre.header.qubit_count.max(pre.header.clbit_count);
+                    if widest > self.max_qubits {
+                        return Err(IsaError::Limit {
+                            what: "qubit or classical bit count",
+                            found: u64::from(widest),
+                            max: u64::from(self.max_qubits),
+                        });
+                    }
                     self.consume(used, false);
                     self.sections_left = pre.section_count;
                     self.preamble = Some(pre);
@@ -331,7 +355,7 @@ impl<'cb> Decoder<'cb> {
                     }
                     let from = self.start + hlen;
                     let payload = self.buf.get(from..from + bh.len).unwrap_or(&[]);
-                    let computed = eqisa_isa::crc32c(payload);
+                    let computed = BlockHeader::checksum(bh.len, bh.ops, payload);
                     if computed != bh.crc {
                         return Err(IsaError::BlockCrc {
                             block: self.block_index,
@@ -396,8 +420,8 @@ impl<'cb> Decoder<'cb> {
         let instr = model.code(&mut rd, &dummy)?;
         let (start_ns, duration_ns) = if explicit {
             // Explicit timing follows the instruction as two raw 64-bit fields.
-            let start = f64::from_bits(rd.direct(0, 64));
-            let duration = f64::from_bits(rd.direct(0, 64));
+            let start = eqisa_isa::stream::check_time(f64::from_bits(rd.direct(0, 64)))?;
+            let duration = eqisa_isa::stream::check_time(f64::from_bits(rd.direct(0, 64)))?;
             (start, duration)
         } else {
             sched.place(&instr, info)?

@@ -3,7 +3,8 @@
 //! scheduler that rebuilds timing, and the block encoder.
 //!
 //! Instruction section payload: a sequence of blocks, each
-//! `uvarint payload_len | uvarint op_count | u32-LE CRC-32C(payload) | payload`, where the payload
+//! `uvarint payload_len | uvarint op_count | u32-LE CRC-32C(payload_len, op_count, payload) |
+//! payload`, where the payload
 //! is one independently flushed range-coder block. The model's state carries over from block to
 //! block; the decoder needs to hold only one block ([`MAX_BLOCK_BYTES`]) at a time, and checks its
 //! CRC before decoding a single instruction from it.
@@ -81,15 +82,27 @@ fn write_time(out: &mut Vec<u8>, ns: f64, dt: f64) {
 
 fn read_time(bytes: &[u8], pos: &mut usize, dt: f64) -> Result<f64, IsaError> {
     let v = uvarint(bytes, pos)?;
-    if v == 1 {
+    let t = if v == 1 {
         let raw = take(bytes, pos, 8, "raw duration")?;
         let mut b = [0u8; 8];
         b.copy_from_slice(raw);
-        Ok(f64::from_bits(u64::from_le_bytes(b)))
+        f64::from_bits(u64::from_le_bytes(b))
     } else if v & 1 == 0 {
-        Ok((v >> 1) as f64 * dt)
+        (v >> 1) as f64 * dt
     } else {
-        Err(IsaError::Corrupt("bad duration tag"))
+        return Err(IsaError::Corrupt("bad duration tag"));
+    };
+    check_time(t)
+}
+
+/// A duration or time must be finite and not negative.
+pub fn check_time(t: f64) -> Result<f64, IsaError> {
+    if t.is_finite() && t >= 0.0 {
+        Ok(t)
+    } else {
+        Err(IsaError::Corrupt(
+            "a duration or time that is negative or not finite",
+        ))
     }
 }
 
@@ -166,6 +179,11 @@ impl ProgramInfo {
         b.copy_from_slice(fixed.get(2..10).unwrap_or(&[0; 8]));
         let dt_ns_bits = u64::from_le_bytes(b);
         let dt = f64::from_bits(dt_ns_bits);
+        if !(dt.is_finite() && dt > 0.0) {
+            return Err(IsaError::Corrupt(
+                "the sample period dt is not a positive number",
+            ));
+        }
         let mask = uvarint(bytes, &mut pos)?;
         if mask >> OPCODE_COUNT != 0 {
             return Err(IsaError::Corrupt("duration mask names unknown opcodes"));
@@ -263,6 +281,19 @@ pub struct BlockHeader {
 }
 
 impl BlockHeader {
+    /// The CRC-32C a block carries: over its length and count (as written) and its payload, so
+    /// a corrupted count cannot make a decoder run past a block or stop inside one.
+    #[must_use]
+    pub fn checksum(len: usize, ops: u64, payload: &[u8]) -> u32 {
+        let mut head = Vec::with_capacity(20);
+        write_uvarint(&mut head, len as u64);
+        write_uvarint(&mut head, ops);
+        let mut c = crate::Crc32c::new();
+        c.update(&head);
+        c.update(payload);
+        c.finish()
+    }
+
     /// Append the framing.
     pub fn write(&self, out: &mut Vec<u8>) {
         write_uvarint(out, self.len as u64);
@@ -349,7 +380,7 @@ impl Scheduler {
             }
         }
         let dur = match instr.opcode {
-            Opcode::Delay => f64::from_bits(instr.arg),
+            Opcode::Delay => check_time(f64::from_bits(instr.arg))?,
             op => info
                 .durations
                 .get(op as usize)
@@ -424,7 +455,7 @@ impl StreamEncoder {
         BlockHeader {
             len: payload.len(),
             ops: self.block_ops,
-            crc: crate::crc32c(&payload),
+            crc: BlockHeader::checksum(payload.len(), self.block_ops, &payload),
         }
         .write(&mut self.out);
         self.out.extend_from_slice(&payload);

@@ -144,6 +144,12 @@ fn decode_count(bytes: &[u8], priors: &Priors, hash: [u8; 32]) -> u64 {
     let mut rest = bytes;
     let mut n = 0u64;
     loop {
+        // Whole blocks at a time, as firmware would run it; next_event opens the next block.
+        n += dec
+            .drain_block(|i| {
+                black_box(i);
+            })
+            .expect("decodes");
         match dec.next_event() {
             Ok(Event::Instr(i)) => {
                 black_box(&i);

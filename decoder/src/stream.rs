@@ -400,6 +400,53 @@ impl<'cb> Decoder<'cb> {
         }
     }
 
+    /// Decode every instruction left in the current block in one loop, handing each to `f`, and
+    /// return how many there were (0 when no block is open: call [`Decoder::next_event`] to read
+    /// the next one, ask for input or reach the end). The same instructions as repeated
+    /// `next_event` calls, without the per-instruction state-machine round trip; the block's CRC
+    /// has been checked before the first.
+    pub fn drain_block(&mut self, mut f: impl FnMut(&TimedInstr<'_>)) -> Result<u64, IsaError> {
+        if self.phase != Phase::Blocks || self.block_ops_left == 0 {
+            return Ok(0);
+        }
+        let (Some(model), Some(sched), Some(info), Some(state)) = (
+            self.model.as_mut(),
+            self.sched.as_mut(),
+            self.info.as_ref(),
+            self.rd,
+        ) else {
+            return Err(IsaError::MissingSection("program"));
+        };
+        let mut rd = RangeDecoder::resume(&self.block, state);
+        let dummy = Instr {
+            opcode: Opcode::Barrier,
+            qubits: &[],
+            cond: None,
+            arg: 0,
+        };
+        let explicit = info.params.explicit_timing;
+        let n = self.block_ops_left;
+        for _ in 0..n {
+            let instr = model.code(&mut rd, &dummy)?;
+            let (start_ns, duration_ns) = if explicit {
+                let start = eqisa_isa::stream::check_time(f64::from_bits(rd.direct(0, 64)))?;
+                let duration = eqisa_isa::stream::check_time(f64::from_bits(rd.direct(0, 64)))?;
+                (start, duration)
+            } else {
+                sched.place(&instr, info)?
+            };
+            f(&TimedInstr {
+                instr,
+                start_ns,
+                duration_ns,
+            });
+        }
+        self.rd = Some(rd.state());
+        self.block_ops_left = 0;
+        self.ops_done += n;
+        Ok(n)
+    }
+
     fn decode_one(&mut self) -> Result<Event<'_>, IsaError> {
         let (Some(model), Some(sched), Some(info), Some(state)) = (
             self.model.as_mut(),

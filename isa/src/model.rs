@@ -158,6 +158,18 @@ pub const fn allowed(target: Target, op: Opcode) -> bool {
     }
 }
 
+/// Move `a[0..end]` one place up (dropping `a[end]`), by hand: `copy_within` on a few words
+/// compiles to a `memmove` call.
+#[inline(always)]
+#[allow(clippy::indexing_slicing)] // 1 <= i <= ANGLE_CACHE - 1 throughout
+fn shift_right(a: &mut [u64; ANGLE_CACHE], end: usize) {
+    let mut i = end.min(ANGLE_CACHE - 1);
+    while i > 0 {
+        a[i] = a[i - 1];
+        i -= 1;
+    }
+}
+
 /// Bits needed to write any value below `n` (0 for `n <= 1`).
 #[must_use]
 pub const fn width_for(n: u64) -> u32 {
@@ -308,8 +320,14 @@ impl Model {
             .iter()
             .position(|&m| m == q)
             .unwrap_or(QUBIT_MRU - 1);
-        self.mru.copy_within(0..pos, 1);
-        self.mru[0] = q;
+        // Spelt out: `copy_within` on four words compiles to a `memmove` call.
+        let [a, b, c, d] = self.mru;
+        self.mru = match pos {
+            0 => [q, b, c, d],
+            1 => [q, a, c, d],
+            2 => [q, a, b, d],
+            _ => [q, a, b, c],
+        };
     }
 
     fn check_qubit(&self, q: u64) -> Result<u32, IsaError> {
@@ -480,7 +498,7 @@ impl Model {
             }
             let i = node & 7;
             let v = self.angles.get(i).copied().unwrap_or(0);
-            self.angles.copy_within(0..i, 1);
+            shift_right(&mut self.angles, i);
             v
         } else {
             let w = if self.params.angle_bits == 0 {
@@ -489,7 +507,7 @@ impl Model {
                 u32::from(self.params.angle_bits)
             };
             let v = self.fixed(c, ANG_TOP, k, w);
-            self.angles.copy_within(0..ANGLE_CACHE - 1, 1);
+            shift_right(&mut self.angles, ANGLE_CACHE - 1);
             v
         };
         self.angles[0] = v;

@@ -24,6 +24,8 @@ pub const PROB_MIN: u16 = 31;
 pub const PROB_MAX: u16 = PROB_ONE - 31;
 /// Adaptation rate: each coded bit moves the probability by 1/2^ADAPT_SHIFT of the way.
 const ADAPT_SHIFT: u32 = 4;
+/// Directly coded (probability one half) bits go through the coder this many at a time.
+const DIRECT_CHUNK: u32 = 16;
 /// Renormalise when the range drops below 2^24.
 const TOP: u32 = 1 << 24;
 
@@ -159,11 +161,16 @@ impl Coder for RangeEncoder {
     }
 
     fn direct(&mut self, value: u64, n: u32) -> u64 {
-        for i in (0..n.min(64)).rev() {
-            self.range >>= 1;
-            if (value >> i) & 1 == 1 {
-                self.low += u64::from(self.range);
-            }
+        // In chunks of up to DIRECT_CHUNK bits, most significant first: the range is split into
+        // 2^k equal parts (it is at least 2^24, so each part is at least 2^8 wide).
+        let n = n.min(64);
+        let mut left = n;
+        while left > 0 {
+            let k = left.min(DIRECT_CHUNK);
+            left -= k;
+            let chunk = (value >> left) & ((1u64 << k) - 1);
+            self.range >>= k;
+            self.low += chunk * u64::from(self.range);
             self.normalize();
         }
         if n >= 64 {
@@ -276,15 +283,16 @@ impl Coder for RangeDecoder<'_> {
 
     fn direct(&mut self, _value: u64, n: u32) -> u64 {
         let mut v = 0u64;
-        for _ in 0..n.min(64) {
-            self.range >>= 1;
-            // On a corrupted stream `code` may exceed `range`; saturate instead of wrapping so the
-            // decoder stays total (the block CRC has already vouched for well-formed input).
-            let bit = self.code >= self.range;
-            if bit {
-                self.code -= self.range;
-            }
-            v = (v << 1) | u64::from(bit);
+        let mut left = n.min(64);
+        while left > 0 {
+            let k = left.min(DIRECT_CHUNK);
+            left -= k;
+            self.range >>= k;
+            // On a corrupted stream the quotient may reach 2^k; clamp it so the decoder stays
+            // total (the block CRC has already vouched for well-formed input).
+            let chunk = (self.code / self.range).min((1 << k) - 1);
+            self.code -= chunk * self.range;
+            v = (v << k) | u64::from(chunk);
             self.normalize();
         }
         v

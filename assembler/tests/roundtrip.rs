@@ -90,3 +90,69 @@ fn examples_round_trip_on_both_targets() {
         }
     }
 }
+
+/// Decoding whole blocks at a time gives exactly what instruction-by-instruction decoding gives,
+/// across several blocks.
+#[test]
+fn drain_block_matches_next_event_over_many_blocks() {
+    use eqisa_decoder::{Decoder, Event};
+    let mut qasm = String::from("OPENQASM 2.0;\ninclude \"qelib1.inc\";\nqreg q[8];\n");
+    let mut seed = 12345u64;
+    for layer in 0..3000 {
+        for q in 0..8 {
+            seed = seed
+                .wrapping_mul(6364136223846793005)
+                .wrapping_add(1442695040888963407);
+            let a = (seed >> 11) as f64 / (1u64 << 53) as f64 * 6.0;
+            qasm.push_str(&format!("rz({a}) q[{q}];\nsx q[{q}];\n"));
+        }
+        let o = layer % 2;
+        for q in (o..7).step_by(2) {
+            qasm.push_str(&format!("cz q[{q}],q[{}];\n", q + 1));
+        }
+    }
+    let circuit = eqisa_circuits::parse_str(&qasm, "layers.qasm").expect("parses");
+    let target = TargetDesc::default_for(TargetKind::Native);
+    let opts = LowerOptions {
+        synth: Synth::Gridsynth,
+        budget: Budget::Fidelity(0.99),
+    };
+    let lowered = lower(&circuit, &target, &opts).expect("lowers");
+    let (cb, hash) = codebook();
+    let asm = assemble(&lowered.program, &target, &cb, hash).expect("assembles");
+    assert!(asm.blocks >= 3, "{} blocks", asm.blocks);
+    let want = eqisa_decoder::decode_all(&asm.bytes, &cb.priors, hash).expect("decodes");
+    let mut got = Vec::new();
+    let mut dec = Decoder::new(&cb.priors, hash);
+    let mut rest: &[u8] = &asm.bytes;
+    loop {
+        dec.drain_block(|t| {
+            got.push((
+                t.instr.opcode,
+                t.instr.qubits.to_vec(),
+                t.instr.arg,
+                t.start_ns.to_bits(),
+            ))
+        })
+        .expect("drains");
+        match dec.next_event().expect("decodes") {
+            Event::Instr(t) => got.push((
+                t.instr.opcode,
+                t.instr.qubits.to_vec(),
+                t.instr.arg,
+                t.start_ns.to_bits(),
+            )),
+            Event::NeedInput => {
+                let n = dec.feed(rest);
+                rest = &rest[n..];
+            }
+            Event::End => break,
+        }
+    }
+    let want: Vec<_> = want
+        .instrs
+        .iter()
+        .map(|d| (d.opcode, d.qubits.clone(), d.arg, d.start_ns.to_bits()))
+        .collect();
+    assert_eq!(got, want);
+}

@@ -170,6 +170,15 @@ fn shift_right(a: &mut [u64; ANGLE_CACHE], end: usize) {
     }
 }
 
+/// A history with no opcodes yet (see `Model::hist`).
+const HIST_NONE: u16 = (NONE as u16) | (NONE as u16) << 8;
+
+/// The opcode context of a history `prev1 | prev2 << 8`: `prev1 + STATES * prev2`.
+#[inline(always)]
+fn ctx_of(h: u16) -> usize {
+    usize::from(h & 0xff) + STATES * usize::from(h >> 8)
+}
+
 /// Bits needed to write any value below `n` (0 for `n <= 1`).
 #[must_use]
 pub const fn width_for(n: u64) -> u32 {
@@ -183,10 +192,12 @@ pub const fn width_for(n: u64) -> u32 {
 /// The model's state while coding one program.
 #[derive(Clone, Debug)]
 pub struct Model {
-    probs: Box<[u16]>,
+    /// Fixed size, so the masked index into it needs no bounds check.
+    probs: Box<[u16; TABLE_SLOTS]>,
     pred: Box<[u8]>,
     params: ProgramParams,
-    /// Per qubit: its last two opcodes as `prev1 + STATES * prev2`.
+    /// Per qubit: its last two opcodes as `prev1 | prev2 << 8` (the context is
+    /// `prev1 + STATES * prev2`, see [`ctx_of`]).
     hist: Vec<u16>,
     /// Per qubit: its last two-qubit partner (or itself when none).
     partner: Vec<u32>,
@@ -196,10 +207,15 @@ pub struct Model {
     last_cond: u32,
     last_cond_flag: bool,
     last_clbit: u32,
+    /// The operands of a one- or two-qubit instruction.
+    pair: [u32; 2],
+    /// A barrier's qubit list.
     qbuf: Vec<u32>,
     qwidth: u32,
     cwidth: u32,
     condwidth: u32,
+    /// Bit `op` set when opcode `op` is in the program's target.
+    allowed: u32,
     /// Training only: how often each opcode followed each history context.
     opcode_stats: Option<Vec<u64>>,
 }
@@ -209,11 +225,16 @@ impl Model {
     pub fn new(priors: &Priors, params: ProgramParams) -> Result<Model, IsaError> {
         priors.validate()?;
         let n = params.num_qubits as usize;
+        let probs: Box<[u16; TABLE_SLOTS]> = priors
+            .probs
+            .clone()
+            .try_into()
+            .map_err(|_| IsaError::Corrupt("codebook model tables have the wrong size"))?;
         Ok(Model {
-            probs: priors.probs.clone(),
+            probs,
             pred: priors.predictions.clone(),
             params,
-            hist: vec![(NONE + STATES * NONE) as u16; n],
+            hist: vec![HIST_NONE; n],
             partner: (0..params.num_qubits).collect(),
             mru: [0; QUBIT_MRU],
             angles: [0; ANGLE_CACHE],
@@ -221,10 +242,15 @@ impl Model {
             last_cond: 0,
             last_cond_flag: false,
             last_clbit: u32::MAX,
+            pair: [0; 2],
             qbuf: Vec::with_capacity(n.min(1 << 16)),
             qwidth: width_for(u64::from(params.num_qubits)),
             cwidth: width_for(u64::from(params.num_clbits)),
             condwidth: width_for(u64::from(params.num_conditions)),
+            allowed: Opcode::ALL
+                .iter()
+                .filter(|&&op| allowed(params.target, op))
+                .fold(0, |m, &op| m | 1 << (op as u32)),
             opcode_stats: None,
         })
     }
@@ -232,7 +258,7 @@ impl Model {
     /// The probability table (for [`crate::rangecoder::Counter`]).
     #[must_use]
     pub fn table(&self) -> &[u16] {
-        &self.probs
+        self.probs.as_slice()
     }
 
     /// The prediction table (training reads it back).
@@ -302,18 +328,28 @@ impl Model {
         (1u64 << (n - 1)) | rest
     }
 
-    fn hist_of(&self, q: u32) -> usize {
-        self.hist
-            .get(q as usize)
-            .map_or(NONE + STATES * NONE, |&h| usize::from(h))
+    /// A qubit's history (`prev1 | prev2 << 8`).
+    #[inline(always)]
+    fn hist_of(&self, q: u32) -> u16 {
+        self.hist.get(q as usize).copied().unwrap_or(HIST_NONE)
     }
 
-    fn push_hist(&mut self, q: u32, op: usize) {
-        if let Some(h) = self.hist.get_mut(q as usize) {
-            *h = (op + STATES * (usize::from(*h) % STATES)) as u16;
+    /// As [`Model::push_hist`] for a qubit whose history `hist_of` just returned as `h`.
+    #[inline(always)]
+    fn set_hist(&mut self, q: u32, h: u16, op: usize) {
+        if let Some(slot) = self.hist.get_mut(q as usize) {
+            *slot = op as u16 | (h & 0xff) << 8;
         }
     }
 
+    #[inline(always)]
+    fn push_hist(&mut self, q: u32, op: usize) {
+        if let Some(slot) = self.hist.get_mut(q as usize) {
+            *slot = op as u16 | (*slot & 0xff) << 8;
+        }
+    }
+
+    #[inline(always)]
     fn touch(&mut self, q: u32) {
         let pos = self
             .mru
@@ -360,6 +396,7 @@ impl Model {
     }
 
     /// Code the first qubit (`None`: the instruction has none).
+    #[inline(always)]
     fn first_qubit<C: Coder>(
         &mut self,
         c: &mut C,
@@ -439,6 +476,7 @@ impl Model {
         Ok(v)
     }
 
+    #[inline(always)]
     fn opcode<C: Coder>(&mut self, c: &mut C, ctx: usize, op: Opcode) -> Result<Opcode, IsaError> {
         let entry = self.pred.get(ctx).copied().unwrap_or(NONE as u8);
         let predicted = usize::from(entry & PRED_OP);
@@ -467,7 +505,8 @@ impl Model {
                 decoded as u8
             };
         }
-        if let Some(stats) = &mut self.opcode_stats
+        if !C::DECODING
+            && let Some(stats) = &mut self.opcode_stats
             && let Some(n) = stats.get_mut(ctx * OPCODE_COUNT + decoded)
         {
             *n += 1;
@@ -475,13 +514,14 @@ impl Model {
         let Some(&op) = Opcode::ALL.get(decoded) else {
             return Err(IsaError::Corrupt("opcode out of range"));
         };
-        if !allowed(self.params.target, op) {
+        if (self.allowed >> decoded) & 1 == 0 {
             return Err(IsaError::Corrupt("opcode not in the program's target"));
         }
         Ok(op)
     }
 
-    fn angle<C: Coder>(&mut self, c: &mut C, hist: usize, k: u64) -> u64 {
+    #[inline(always)]
+    fn angle<C: Coder>(&mut self, c: &mut C, prev1: usize, k: u64) -> u64 {
         let pos = if C::DECODING {
             0
         } else {
@@ -490,7 +530,7 @@ impl Model {
                 .position(|&a| a == k)
                 .unwrap_or(ANGLE_CACHE)
         };
-        let v = if self.bit(c, ANG_HIT + hist % STATES, pos < ANGLE_CACHE) {
+        let v = if self.bit(c, ANG_HIT + prev1, pos < ANGLE_CACHE) {
             let mut node = 1usize;
             for i in (0..3).rev() {
                 let b = self.bit(c, ANG_IDX + node, (pos >> i) & 1 == 1);
@@ -567,95 +607,113 @@ impl Model {
         let q0 = self.first_qubit(c, input.qubits.first().copied())?;
 
         // 3. Opcode.
-        let ctx = q0.map_or(NONE + STATES * NONE, |q| self.hist_of(q));
+        let h0 = q0.map_or(HIST_NONE, |q| self.hist_of(q));
+        let ctx = ctx_of(h0);
         let opcode = self.opcode(c, ctx, input.opcode)?;
         let op = opcode as usize;
 
-        // 4. Operands.
-        self.qbuf.clear();
+        // 4. Operands, and 5. state updates (the MRU list gets the last operand at its front).
         let mut arg = 0u64;
-        match (opcode.arity(), q0) {
+        let qubits: &[u32] = match (opcode.arity(), q0) {
             (Arity::One, Some(q)) => {
-                self.qbuf.push(q);
                 match opcode {
-                    Opcode::Rz => arg = self.angle(c, ctx, input.arg),
+                    Opcode::Rz => arg = self.angle(c, usize::from(h0 & 0xff), input.arg),
                     Opcode::Measure => {
                         arg = u64::from(self.clbit(c, q, input.arg as u32)?);
                     }
                     Opcode::Delay => arg = self.delay(c, input.arg),
                     _ => {}
                 }
+                self.last_op = op;
+                self.set_hist(q, h0, op);
+                self.touch(q);
+                self.pair = [q, q];
+                core::slice::from_ref(&self.pair[0])
             }
             (Arity::Two, Some(q)) => {
                 let want = input.qubits.get(1).copied().unwrap_or(0);
                 let q1 = self.second_qubit(c, op, q, want)?;
-                self.qbuf.push(q);
-                self.qbuf.push(q1);
                 if let Some(p) = self.partner.get_mut(q as usize) {
                     *p = q1;
                 }
                 if let Some(p) = self.partner.get_mut(q1 as usize) {
                     *p = q;
                 }
+                self.last_op = op;
+                self.set_hist(q, h0, op);
+                self.touch(q);
+                self.push_hist(q1, op);
+                self.touch(q1);
+                self.pair = [q, q1];
+                &self.pair
             }
             (Arity::List, first) => {
-                let has_first = usize::from(first.is_some());
-                let rest = input.qubits.len().saturating_sub(has_first) as u64;
-                let n = self.gamma(c, BAR_LEN, rest);
-                let total = n.saturating_add(has_first as u64);
-                if total > u64::from(self.params.num_qubits) {
-                    return Err(IsaError::Corrupt(
-                        "barrier lists more qubits than the program has",
-                    ));
+                self.barrier(c, input, first)?;
+                self.last_op = op;
+                for i in 0..self.qbuf.len().min(2) {
+                    let q = self.qbuf.get(i).copied().unwrap_or(0);
+                    self.push_hist(q, op);
+                    self.touch(q);
                 }
-                if let Some(q) = first {
-                    self.qbuf.push(q);
+                for i in 2..self.qbuf.len() {
+                    let q = self.qbuf.get(i).copied().unwrap_or(0);
+                    self.push_hist(q, op);
                 }
-                let from = first.map_or(0u64, |q| u64::from(q) + 1);
-                let run = !C::DECODING
-                    && input
-                        .qubits
-                        .iter()
-                        .skip(has_first)
-                        .zip(from..)
-                        .all(|(&q, want)| u64::from(q) == want);
-                if n > 0 && self.bit(c, BAR_RUN, run) {
-                    if from + n > u64::from(self.params.num_qubits) {
-                        return Err(IsaError::Corrupt("barrier run out of range"));
-                    }
-                    self.qbuf.extend(from as u32..(from + n) as u32);
-                } else {
-                    for i in 0..n as usize {
-                        let want = input.qubits.get(i + has_first).copied().unwrap_or(0);
-                        let w = self.qwidth;
-                        let v = self.fixed(c, BAR_Q, u64::from(want), w);
-                        let q = self.check_qubit(v)?;
-                        self.qbuf.push(q);
-                    }
-                }
+                &self.qbuf
             }
             (_, None) => return Err(IsaError::Corrupt("gate without its qubit")),
-        }
-
-        // 5. State updates (the MRU list gets the last operand at its front).
-        self.last_op = op;
-        for i in 0..self.qbuf.len().min(2) {
-            let q = self.qbuf.get(i).copied().unwrap_or(0);
-            self.push_hist(q, op);
-            self.touch(q);
-        }
-        if opcode == Opcode::Barrier {
-            for i in 2..self.qbuf.len() {
-                let q = self.qbuf.get(i).copied().unwrap_or(0);
-                self.push_hist(q, op);
-            }
-        }
+        };
         Ok(Instr {
             opcode,
-            qubits: &self.qbuf,
+            qubits,
             cond,
             arg,
         })
+    }
+
+    /// A barrier's qubit list (after its first qubit, if any), into `qbuf`.
+    fn barrier<C: Coder>(
+        &mut self,
+        c: &mut C,
+        input: &Instr<'_>,
+        first: Option<u32>,
+    ) -> Result<(), IsaError> {
+        self.qbuf.clear();
+        let has_first = usize::from(first.is_some());
+        let rest = input.qubits.len().saturating_sub(has_first) as u64;
+        let n = self.gamma(c, BAR_LEN, rest);
+        let total = n.saturating_add(has_first as u64);
+        if total > u64::from(self.params.num_qubits) {
+            return Err(IsaError::Corrupt(
+                "barrier lists more qubits than the program has",
+            ));
+        }
+        if let Some(q) = first {
+            self.qbuf.push(q);
+        }
+        let from = first.map_or(0u64, |q| u64::from(q) + 1);
+        let run = !C::DECODING
+            && input
+                .qubits
+                .iter()
+                .skip(has_first)
+                .zip(from..)
+                .all(|(&q, want)| u64::from(q) == want);
+        if n > 0 && self.bit(c, BAR_RUN, run) {
+            if from + n > u64::from(self.params.num_qubits) {
+                return Err(IsaError::Corrupt("barrier run out of range"));
+            }
+            self.qbuf.extend(from as u32..(from + n) as u32);
+        } else {
+            for i in 0..n as usize {
+                let want = input.qubits.get(i + has_first).copied().unwrap_or(0);
+                let w = self.qwidth;
+                let v = self.fixed(c, BAR_Q, u64::from(want), w);
+                let q = self.check_qubit(v)?;
+                self.qbuf.push(q);
+            }
+        }
+        Ok(())
     }
 
     /// A delay: `arg` holds the duration's IEEE bits in ns; whole ticks of `dt` are coded as a

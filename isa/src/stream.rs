@@ -368,7 +368,55 @@ impl Scheduler {
     }
 
     /// Place `instr` as soon as its qubits (and the bits its condition reads) are free.
+    #[inline]
     pub fn place(&mut self, instr: &Instr<'_>, info: &ProgramInfo) -> Result<(f64, f64), IsaError> {
+        if instr.cond.is_none() && instr.opcode != Opcode::Delay {
+            // Fast path for the common unconditional one- and two-qubit gates: the same
+            // operations in the same order as the general path below, so bit-identical.
+            let (a, b) = match *instr.qubits {
+                [a] => (a, None),
+                [a, b] => (a, Some(b)),
+                _ => return self.place_general(instr, info),
+            };
+            let dur = info
+                .durations
+                .get(instr.opcode as usize)
+                .copied()
+                .flatten()
+                .ok_or(IsaError::Corrupt(
+                    "an opcode without a duration in the program section",
+                ))?;
+            let fa = self.qubit_free.get(a as usize).copied().unwrap_or(0.0);
+            let mut start = 0.0f64.max(fa);
+            if let Some(b) = b {
+                let fb = self.qubit_free.get(b as usize).copied().unwrap_or(0.0);
+                start = start.max(fb);
+            }
+            let end = start + dur;
+            if let Some(f) = self.qubit_free.get_mut(a as usize) {
+                *f = end;
+            }
+            if let Some(b) = b
+                && let Some(f) = self.qubit_free.get_mut(b as usize)
+            {
+                *f = end;
+            }
+            if instr.opcode == Opcode::Measure
+                && let Some(f) = self.bit_free.get_mut(instr.arg as usize)
+            {
+                *f = end;
+            }
+            self.end_ns = self.end_ns.max(end);
+            return Ok((start, dur));
+        }
+        self.place_general(instr, info)
+    }
+
+    fn place_general(
+        &mut self,
+        instr: &Instr<'_>,
+        info: &ProgramInfo,
+    ) -> Result<(f64, f64), IsaError> {
         let mut start = instr
             .qubits
             .iter()

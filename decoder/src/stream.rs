@@ -418,28 +418,9 @@ impl<'cb> Decoder<'cb> {
             return Err(IsaError::MissingSection("program"));
         };
         let mut rd = RangeDecoder::resume(&self.block, state);
-        let dummy = Instr {
-            opcode: Opcode::Barrier,
-            qubits: &[],
-            cond: None,
-            arg: 0,
-        };
-        let explicit = info.params.explicit_timing;
         let n = self.block_ops_left;
         for _ in 0..n {
-            let instr = model.code(&mut rd, &dummy)?;
-            let (start_ns, duration_ns) = if explicit {
-                let start = eqisa_isa::stream::check_time(f64::from_bits(rd.direct(0, 64)))?;
-                let duration = eqisa_isa::stream::check_time(f64::from_bits(rd.direct(0, 64)))?;
-                (start, duration)
-            } else {
-                sched.place(&instr, info)?
-            };
-            f(&TimedInstr {
-                instr,
-                start_ns,
-                duration_ns,
-            });
+            f(&step(model, sched, info, &mut rd)?);
         }
         self.rd = Some(rd.state());
         self.block_ops_left = 0;
@@ -457,29 +438,40 @@ impl<'cb> Decoder<'cb> {
             return Err(IsaError::MissingSection("program"));
         };
         let mut rd = RangeDecoder::resume(&self.block, state);
-        let dummy = Instr {
-            opcode: Opcode::Barrier,
-            qubits: &[],
-            cond: None,
-            arg: 0,
-        };
-        let explicit = info.params.explicit_timing;
-        let instr = model.code(&mut rd, &dummy)?;
-        let (start_ns, duration_ns) = if explicit {
-            // Explicit timing follows the instruction as two raw 64-bit fields.
-            let start = eqisa_isa::stream::check_time(f64::from_bits(rd.direct(0, 64)))?;
-            let duration = eqisa_isa::stream::check_time(f64::from_bits(rd.direct(0, 64)))?;
-            (start, duration)
-        } else {
-            sched.place(&instr, info)?
-        };
+        let timed = step(model, sched, info, &mut rd)?;
         self.rd = Some(rd.state());
         self.block_ops_left -= 1;
         self.ops_done += 1;
-        Ok(Event::Instr(TimedInstr {
-            instr,
-            start_ns,
-            duration_ns,
-        }))
+        Ok(Event::Instr(timed))
     }
+}
+
+/// Decode one instruction and its timing: explicit (two raw 64-bit fields after the
+/// instruction) or rebuilt by the ASAP scheduler.
+#[inline(always)]
+fn step<'m>(
+    model: &'m mut Model,
+    sched: &mut Scheduler,
+    info: &ProgramInfo,
+    rd: &mut RangeDecoder<'_>,
+) -> Result<TimedInstr<'m>, IsaError> {
+    let dummy = Instr {
+        opcode: Opcode::Barrier,
+        qubits: &[],
+        cond: None,
+        arg: 0,
+    };
+    let instr = model.code(rd, &dummy)?;
+    let (start_ns, duration_ns) = if info.params.explicit_timing {
+        let start = eqisa_isa::stream::check_time(f64::from_bits(rd.direct(0, 64)))?;
+        let duration = eqisa_isa::stream::check_time(f64::from_bits(rd.direct(0, 64)))?;
+        (start, duration)
+    } else {
+        sched.place(&instr, info)?
+    };
+    Ok(TimedInstr {
+        instr,
+        start_ns,
+        duration_ns,
+    })
 }

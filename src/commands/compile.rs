@@ -49,17 +49,7 @@ pub fn run(args: &Args) -> CmdResult {
     let lowered = lower(&c, &target, &options)?;
     let p = &lowered.program;
     if let Some(out) = &args.output {
-        let text = match p.to_qasm2() {
-            Some(t) => t,
-            None => {
-                eprintln!(
-                    "note: {}: written as OpenQASM 3: its conditions have no OpenQASM 2 form (only 'if (creg == n)' has)",
-                    out.display()
-                );
-                p.to_qasm3()
-            }
-        };
-        std::fs::write(out, text).map_err(|e| format!("{}: {e}", out.display()))?;
+        super::write_qasm(p, out)?;
     }
     let report = Report {
         file: args.file.display().to_string(),

@@ -143,17 +143,7 @@ pub fn run(args: &Args) -> CmdResult {
     )
     .map_err(|e| format!("{name}: {e}"))?;
     if let Some(out) = &args.output {
-        let text = match program.to_qasm2() {
-            Some(t) => t,
-            None => {
-                eprintln!(
-                    "note: {}: written as OpenQASM 3: its conditions have no OpenQASM 2 form",
-                    out.display()
-                );
-                program.to_qasm3()
-            }
-        };
-        std::fs::write(out, text).map_err(|e| format!("{}: {e}", out.display()))?;
+        super::write_qasm(&program, out)?;
     }
     let report = Report {
         file: name.clone(),

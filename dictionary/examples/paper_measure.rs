@@ -1,4 +1,5 @@
-//! Measurement reports (ignored by default; they print tables rather than check anything):
+//! Measurement reports of the paper's pipeline (they print tables; the checks live in
+//! `tests/paper.rs`):
 //!
 //! * `measure_table`: our paper-pipeline ratios on MQT Bench `indep` circuits against the paper's
 //!   published `cr huff2`, for each (depth, recursion) in `EQ_CONFIGS` (e.g. `5:4,3:3`, the
@@ -10,7 +11,8 @@
 //! * `measure_1q_haar`: the paper's single-qubit study (`eqisa_1q_haar.csv`) redone on 200 Haar
 //!   unitaries per setting.
 //!
-//! `cargo test -p eqisa-dictionary --release --test paper_measure -- --ignored --nocapture`
+//! `cargo run -p eqisa-dictionary --release --example paper_measure -- [table|haar]` (both when
+//! no argument is given).
 
 use std::collections::BTreeMap;
 use std::path::PathBuf;
@@ -36,8 +38,6 @@ fn paper_name(stem: &str) -> Option<String> {
     Some(format!("{base}_indep_qiskit_{n}"))
 }
 
-#[test]
-#[ignore]
 fn measure_table() {
     let Some(dir) = corpus() else {
         eprintln!("skipping: ../shared/corpus is not present");
@@ -120,8 +120,6 @@ fn measure_table() {
 
 /// The paper's single-qubit study (`eqisa_1q_haar.csv`): per Haar unitary, Huffman with the
 /// unitary's own frequencies, binary 2 bits per gate.
-#[test]
-#[ignore]
 fn measure_1q_haar() {
     use eqisa_circuits::synth::CliffordT;
     use eqisa_dictionary::huffman::{code_lengths, encoded_bits};
@@ -183,5 +181,15 @@ fn measure_1q_haar() {
             c2 / k,
             c3 / k
         );
+    }
+}
+
+fn main() {
+    let which = std::env::args().nth(1);
+    if which.as_deref() != Some("haar") {
+        measure_table();
+    }
+    if which.as_deref() != Some("table") {
+        measure_1q_haar();
     }
 }

@@ -6,8 +6,9 @@
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, Ordering};
 
+mod common;
+
 use eqisa_assembler::assemble;
-use eqisa_assembler::rebuild::{Decoded, rebuild};
 use eqisa_circuits::lower::clifford_t::{Budget, Synth};
 use eqisa_circuits::lower::target::{TargetDesc, TargetKind};
 use eqisa_circuits::lower::{LowerOptions, lower};
@@ -63,24 +64,8 @@ fn every_corpus_program_decodes_to_what_was_compiled() {
             let p = &lowered.program;
             let name = format!("{} ({kind:?})", path.display());
             let asm = assemble(p, &target, &cb, hash).unwrap_or_else(|e| panic!("{name}: {e}"));
-            let dec = eqisa_decoder::decode_all(&asm.bytes, &cb.priors, hash)
+            let back = common::decode_and_rebuild(&asm.bytes, &cb, hash)
                 .unwrap_or_else(|e| panic!("{name}: {e}"));
-            let back = rebuild(
-                dec.header.target,
-                dec.header.qubit_count,
-                dec.header.clbit_count,
-                &dec.info,
-                &dec.metadata,
-                dec.instrs.iter().map(|d| Decoded {
-                    opcode: d.opcode,
-                    qubits: &d.qubits,
-                    cond: d.cond,
-                    arg: d.arg,
-                    start_ns: d.start_ns,
-                    duration_ns: d.duration_ns,
-                }),
-            )
-            .unwrap_or_else(|e| panic!("{name}: {e}"));
             if let Some(i) = (0..p.ops.len()).find(|&i| back.ops.get(i) != p.ops.get(i)) {
                 panic!(
                     "{name}: op {i} differs: {:?} vs {:?}",

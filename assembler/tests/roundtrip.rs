@@ -3,8 +3,9 @@
 
 use std::path::{Path, PathBuf};
 
+mod common;
+
 use eqisa_assembler::assemble;
-use eqisa_assembler::rebuild::{Decoded, rebuild};
 use eqisa_circuits::lower::clifford_t::{Budget, Synth};
 use eqisa_circuits::lower::program::NativeProgram;
 use eqisa_circuits::lower::target::{TargetDesc, TargetKind};
@@ -30,23 +31,7 @@ fn round_trip(
     hash: [u8; 32],
 ) -> usize {
     let asm = assemble(program, target, cb, hash).expect("assembles");
-    let dec = eqisa_decoder::decode_all(&asm.bytes, &cb.priors, hash).expect("decodes");
-    let back = rebuild(
-        dec.header.target,
-        dec.header.qubit_count,
-        dec.header.clbit_count,
-        &dec.info,
-        &dec.metadata,
-        dec.instrs.iter().map(|d| Decoded {
-            opcode: d.opcode,
-            qubits: &d.qubits,
-            cond: d.cond,
-            arg: d.arg,
-            start_ns: d.start_ns,
-            duration_ns: d.duration_ns,
-        }),
-    )
-    .expect("rebuilds");
+    let back = common::decode_and_rebuild(&asm.bytes, cb, hash).expect("decodes");
     assert_eq!(back.ops.len(), program.ops.len());
     for (i, (a, b)) in back.ops.iter().zip(&program.ops).enumerate() {
         assert_eq!(a, b, "op {i}");

@@ -9,6 +9,7 @@ pub mod gates;
 pub mod ir;
 pub mod lower;
 pub mod matrix;
+pub mod pulse;
 pub mod qasm;
 pub mod simulate;
 pub mod statevector;

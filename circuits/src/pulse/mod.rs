@@ -13,8 +13,8 @@ pub mod shape;
 
 use num_complex::Complex64;
 
-pub use device::Device;
-pub use shape::Shape;
+pub use device::{Device, DeviceError};
+pub use shape::{Shape, ShapeError};
 
 /// A hardware output channel, named as IBM names them (`d0`, `u3`, `m1`).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]

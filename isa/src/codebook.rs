@@ -7,6 +7,12 @@
 //! before it. That hash is the codebook's identity: a program names it in its header, and
 //! decoding with any other codebook is refused. Unknown entry kinds are skipped (they are still
 //! covered by the hash), so later codebooks can carry more without breaking this reader.
+//!
+//! Entry kinds: 1 description, 2 probability table, 3 predictions, 4 the paper's dictionary,
+//! 5 training notes, 6 pulse atoms (optional: [`crate::pulse::AtomSet::to_bytes`]). The pulse
+//! atoms travel beside [`Codebook`] rather than inside it
+//! ([`Codebook::to_bytes_with_pulse_atoms`], [`Codebook::parse_with_pulse_atoms`]), so a codebook
+//! without them keeps exactly its old bytes and hash.
 
 use alloc::boxed::Box;
 use alloc::string::String;
@@ -16,6 +22,7 @@ use sha2::{Digest, Sha256};
 
 use crate::IsaError;
 use crate::model::{HIST_CTX, MODEL_VERSION, Priors, TABLE_SLOTS};
+use crate::pulse::AtomSet;
 use crate::rangecoder::PROB_HALF;
 
 /// Magic bytes.
@@ -28,6 +35,7 @@ const KIND_PROBS: u16 = 2;
 const KIND_PREDICTIONS: u16 = 3;
 const KIND_PAPER: u16 = 4;
 const KIND_TRAINING: u16 = 5;
+const KIND_PULSE_ATOMS: u16 = 6;
 
 /// A loaded codebook.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -52,11 +60,19 @@ impl Codebook {
     /// Serialise (the last 32 bytes are the hash).
     #[must_use]
     pub fn to_bytes(&self) -> Vec<u8> {
+        self.to_bytes_with_pulse_atoms(None)
+    }
+
+    /// Serialise with an optional pulse-atom entry (kind 6). Without atoms this is exactly
+    /// [`Codebook::to_bytes`].
+    #[must_use]
+    pub fn to_bytes_with_pulse_atoms(&self, pulse_atoms: Option<&AtomSet>) -> Vec<u8> {
         let mut out = Vec::new();
         out.extend_from_slice(&MAGIC);
         out.extend_from_slice(&FORMAT_VERSION.to_le_bytes());
         out.extend_from_slice(&MODEL_VERSION.to_le_bytes());
-        let count = 4 + u32::from(self.paper_dictionary.is_some());
+        let count =
+            4 + u32::from(self.paper_dictionary.is_some()) + u32::from(pulse_atoms.is_some());
         out.extend_from_slice(&count.to_le_bytes());
         put(&mut out, KIND_DESCRIPTION, self.description.as_bytes());
         // Sparse: only the slots whose prior differs from one half, as (index, value) pairs.
@@ -78,6 +94,9 @@ impl Codebook {
         if let Some(d) = &self.paper_dictionary {
             put(&mut out, KIND_PAPER, d);
         }
+        if let Some(a) = pulse_atoms {
+            put(&mut out, KIND_PULSE_ATOMS, &a.to_bytes());
+        }
         put(&mut out, KIND_TRAINING, self.training.as_bytes());
         let hash: [u8; 32] = Sha256::digest(&out).into();
         out.extend_from_slice(&hash);
@@ -87,14 +106,33 @@ impl Codebook {
     /// The content hash (SHA-256 of the serialised codebook without its trailing hash).
     #[must_use]
     pub fn hash(&self) -> [u8; 32] {
-        let bytes = self.to_bytes();
+        self.hash_with_pulse_atoms(None)
+    }
+
+    /// The content hash of the codebook serialised with `pulse_atoms`.
+    #[must_use]
+    pub fn hash_with_pulse_atoms(&self, pulse_atoms: Option<&AtomSet>) -> [u8; 32] {
+        let bytes = self.to_bytes_with_pulse_atoms(pulse_atoms);
         let mut h = [0u8; 32];
         h.copy_from_slice(bytes.get(bytes.len() - 32..).unwrap_or(&[0; 32]));
         h
     }
 
-    /// Parse and verify a codebook; returns it with its hash.
+    /// Parse and verify a codebook; returns it with its hash. A pulse-atom entry is checked and
+    /// left out (see [`Codebook::parse_with_pulse_atoms`]).
     pub fn parse(bytes: &[u8]) -> Result<(Codebook, [u8; 32]), IsaError> {
+        Self::parse_with_pulse_atoms(bytes).map(|(cb, _, hash)| (cb, hash))
+    }
+
+    /// Parse and verify a codebook; returns it, its pulse atoms (if it has the entry) and its
+    /// hash.
+    ///
+    /// # Errors
+    /// As [`Codebook::parse`]; a malformed pulse-atom entry is as [`AtomSet::parse`], a second
+    /// one is [`IsaError::Corrupt`].
+    pub fn parse_with_pulse_atoms(
+        bytes: &[u8],
+    ) -> Result<(Codebook, Option<AtomSet>, [u8; 32]), IsaError> {
         if bytes.get(..4) != Some(&MAGIC[..]) {
             return Err(IsaError::NotACodebook);
         }
@@ -139,6 +177,7 @@ impl Codebook {
         let mut probs = None;
         let mut predictions = None;
         let mut paper_dictionary = None;
+        let mut pulse_atoms = None;
         let mut training = String::new();
         for _ in 0..count {
             let head = body.get(pos..pos + 6).ok_or(IsaError::Truncated {
@@ -192,6 +231,12 @@ impl Codebook {
                     predictions = Some(Box::<[u8]>::from(payload));
                 }
                 KIND_PAPER => paper_dictionary = Some(payload.to_vec()),
+                KIND_PULSE_ATOMS => {
+                    if pulse_atoms.is_some() {
+                        return Err(IsaError::Corrupt("two pulse-atom entries in the codebook"));
+                    }
+                    pulse_atoms = Some(AtomSet::parse(payload)?);
+                }
                 _ => {}
             }
         }
@@ -212,6 +257,7 @@ impl Codebook {
                 paper_dictionary,
                 training,
             },
+            pulse_atoms,
             hash,
         ))
     }
@@ -276,6 +322,59 @@ mod tests {
                 );
             }
         }
+    }
+
+    fn atoms() -> AtomSet {
+        AtomSet::new(
+            4,
+            (0..4 * 2 * 3).map(|i| (i * 1000 - 9000) as i16).collect(),
+        )
+        .expect("atoms")
+    }
+
+    #[test]
+    fn pulse_atoms_round_trip_and_are_hashed() {
+        let cb = sample();
+        let a = atoms();
+        let bytes = cb.to_bytes_with_pulse_atoms(Some(&a));
+        let (back, got, hash) = Codebook::parse_with_pulse_atoms(&bytes).expect("parses");
+        assert_eq!(back, cb);
+        assert_eq!(got.as_ref(), Some(&a));
+        assert_eq!(hash, cb.hash_with_pulse_atoms(Some(&a)));
+        assert_ne!(hash, cb.hash());
+        // The plain reader accepts it too (and the hash is the same).
+        assert_eq!(Codebook::parse(&bytes).expect("parses"), (cb.clone(), hash));
+        // Without atoms: the old bytes exactly, no atoms back.
+        assert_eq!(cb.to_bytes_with_pulse_atoms(None), cb.to_bytes());
+        let (_, none, h) = Codebook::parse_with_pulse_atoms(&cb.to_bytes()).expect("parses");
+        assert_eq!((none, h), (None, cb.hash()));
+        // Every flipped bit of the atom-carrying codebook is caught.
+        for i in (0..bytes.len()).filter(|i| *i < 64 || *i + 200 > bytes.len()) {
+            for bit in 0..8 {
+                let mut b = bytes.clone();
+                b[i] ^= 1 << bit;
+                assert!(
+                    Codebook::parse_with_pulse_atoms(&b).is_err(),
+                    "byte {i} bit {bit}"
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn malformed_pulse_atoms_are_rejected() {
+        let a = atoms();
+        let good = a.to_bytes();
+        assert_eq!(AtomSet::parse(&good), Ok(a));
+        for n in 0..good.len() {
+            assert!(AtomSet::parse(&good[..n]).is_err(), "prefix {n}");
+        }
+        let mut long = good.clone();
+        long.push(0);
+        assert!(AtomSet::parse(&long).is_err());
+        // Window 0 and an empty set are not atom sets.
+        assert!(AtomSet::parse(&[0, 0, 0, 0]).is_err());
+        assert!(AtomSet::parse(&[4, 0, 0, 0]).is_err());
     }
 
     #[test]

@@ -136,6 +136,38 @@ pub enum IsaError {
     },
     /// The codebook's content hash does not match its bytes.
     CodebookHash,
+    /// A pulse window names an atom the atom set does not have.
+    AtomOutOfRange {
+        /// The atom index found.
+        index: u32,
+        /// How many atoms the set holds.
+        count: u32,
+    },
+    /// The pulse section was coded for atoms of another window length than the codebook's.
+    WindowMismatch {
+        /// Window length the pulse section (or the waveform) declares.
+        section: u32,
+        /// Window length of the codebook's atom set.
+        codebook: u32,
+    },
+    /// The pulse section was coded for another number of atoms than the codebook holds.
+    AtomCountMismatch {
+        /// Atom count the pulse section declares.
+        section: u32,
+        /// Atom count of the codebook's atom set.
+        codebook: u32,
+    },
+    /// A sparse-coded waveform needs pulse atoms, and none were provided (the codebook has none).
+    NoPulseAtoms,
+    /// A coefficient, shift, term count or rotation is outside the range in which the fixed-point
+    /// reconstruction is exactly defined (see `crate::pulse`).
+    CoefficientOutOfRange {
+        /// Which quantity, and which bound it breaks.
+        what: &'static str,
+    },
+    /// Pulse data handed to the encoder is inconsistent (plays out of time order or overlapping
+    /// on a channel, a channel or memory slot that does not exist, a malformed atom set).
+    InvalidPulse(&'static str),
 }
 
 /// Formats the first bytes of a hash as hex, enough to tell two hashes apart in a message.
@@ -245,6 +277,25 @@ impl fmt::Display for IsaError {
             Self::CodebookHash => {
                 f.write_str("codebook is corrupted: its content hash does not match its bytes")
             }
+            Self::AtomOutOfRange { index, count } => write!(
+                f,
+                "pulse atom {index} does not exist (the atom set holds {count})"
+            ),
+            Self::WindowMismatch { section, codebook } => write!(
+                f,
+                "pulse window mismatch: the pulse data uses windows of {section} samples, the codebook's atoms have {codebook}"
+            ),
+            Self::AtomCountMismatch { section, codebook } => write!(
+                f,
+                "pulse atom count mismatch: the pulse section was coded for {section} atoms, the codebook holds {codebook}"
+            ),
+            Self::NoPulseAtoms => {
+                f.write_str("a sparse-coded waveform needs pulse atoms, but the codebook has none")
+            }
+            Self::CoefficientOutOfRange { what } => {
+                write!(f, "pulse coefficient out of range: {what}")
+            }
+            Self::InvalidPulse(what) => write!(f, "invalid pulse data: {what}"),
         }
     }
 }

@@ -9,7 +9,9 @@
 //! - [`crc`]: CRC-32C (Castagnoli), one-shot and incremental;
 //! - [`container`]: the `.eqb` program container (header, checksummed sections, file CRC);
 //! - [`error`]: [`IsaError`], the single error type; every parser here returns it instead of
-//!   panicking, whatever the input bytes.
+//!   panicking, whatever the input bytes;
+//! - [`pulse`]: the complex pulse-atom dictionary, the exact fixed-point sample reconstruction
+//!   shared by assembler and decoder, and the entropy-coded pulse section.
 //!
 //! The instruction set proper and the operand/entropy coders will be added on top of these.
 #![no_std]
@@ -39,6 +41,7 @@ pub mod crc;
 pub mod error;
 pub mod instr;
 pub mod model;
+pub mod pulse;
 pub mod rangecoder;
 pub mod stream;
 pub mod varint;

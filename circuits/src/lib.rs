@@ -2,6 +2,8 @@
 //! front end ([`qasm`]), the circuit IR ([`ir`]), the standard gate library with exact unitaries
 //! ([`gates`], [`matrix`]), circuit statistics ([`stats`]), the unroll pass to standard gates
 //! ([`unroll`]) and a state-vector simulator for verification ([`statevector`], [`simulate`]).
+//! [`transmon`] simulates a driven Duffing transmon to measure the gate infidelity a pulse
+//! reconstruction adds.
 
 pub mod error;
 pub mod expr;
@@ -15,6 +17,7 @@ pub mod simulate;
 pub mod statevector;
 pub mod stats;
 pub mod synth;
+pub mod transmon;
 pub mod unroll;
 
 pub use error::{ErrorKind, QasmError, SourcePos};

@@ -211,6 +211,19 @@ impl Device {
         self.qubits.len() as u32
     }
 
+    /// The qubit pairs some two-qubit gate (`cx`, `ecr`, `cz`) is calibrated on, as
+    /// calibrated (directed; both orders appear where both are calibrated).
+    pub fn coupled_pairs(&self) -> Vec<(u32, u32)> {
+        self.gates
+            .iter()
+            .filter(|g| matches!(g.name.as_str(), "cx" | "ecr" | "cz"))
+            .filter_map(|g| match g.qubits.as_slice() {
+                &[a, b] => Some((a, b)),
+                _ => None,
+            })
+            .collect()
+    }
+
     /// The entangling gate the device calibrates most (`cx`, `ecr` or `cz`), if any.
     pub fn two_qubit_gate(&self) -> Option<&'static str> {
         ["ecr", "cz", "cx"]

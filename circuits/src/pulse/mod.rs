@@ -14,6 +14,9 @@ pub mod shape;
 use num_complex::Complex64;
 
 pub use device::{Device, DeviceError};
+pub use lower::{
+    Play, PlayOrigin, PulseLowerError, PulseMode, PulseProgram, Waveform, lower_to_pulses,
+};
 pub use shape::{Shape, ShapeError};
 
 /// A hardware output channel, named as IBM names them (`d0`, `u3`, `m1`).

@@ -251,7 +251,7 @@ impl AtomSet {
 pub struct Term {
     /// Atom index, below the atom set's count.
     pub atom: u16,
-    /// Complex coefficient `(re, im)`.
+    /// Complex coefficient `(re, im)`, components in `−32767..=32767`.
     pub coef: [i16; 2],
 }
 
@@ -287,6 +287,11 @@ impl WindowCode {
                 return Err(IsaError::AtomOutOfRange {
                     index: u32::from(t.atom),
                     count: atom_count as u32,
+                });
+            }
+            if t.coef.contains(&i16::MIN) {
+                return Err(IsaError::CoefficientOutOfRange {
+                    what: "coefficient component -32768",
                 });
             }
             let [re, im] = t.coef;
@@ -454,24 +459,25 @@ fn sat16(v: i32) -> i16 {
     v.clamp(i32::from(i16::MIN), i32::from(i16::MAX)) as i16
 }
 
-/// Adds `c ⊗ atom` to the planar accumulators. Written as the pair sums
-/// `ar·cr + ai·(−ci)` and `ar·ci + ai·cr` of `i16` pairs widened to `i32`, the shape LLVM turns
-/// into `pmaddwd` (four multiply-adds per sample, no bounds checks: zipped iterators).
+/// `acc[i] += a[2i]·p[i][0] + a[2i+1]·p[i][1]`, products of `i16` widened to `i32`: with both
+/// factors loaded from `i16` memory this is the shape LLVM maps to `pmaddwd` (two multiply-adds
+/// per lane); zipped iterators leave no bounds check in the loop.
 #[inline(always)]
-fn mac_term(acc_re: &mut [i32], acc_im: &mut [i32], atom: &[i16], coef: [i16; 2]) {
-    let cr = i32::from(coef[0]);
-    let ci = i32::from(coef[1]);
-    for ((r, m), a) in acc_re
-        .iter_mut()
-        .zip(acc_im.iter_mut())
-        .zip(atom.chunks_exact(2))
-    {
-        if let &[ar, ai] = a {
-            let (ar, ai) = (i32::from(ar), i32::from(ai));
-            *r += ar * cr - ai * ci;
-            *m += ar * ci + ai * cr;
+fn dot_pairs(acc: &mut [i32], atom: &[i16], pattern: &[[i16; 2]]) {
+    for ((r, a), p) in acc.iter_mut().zip(atom.chunks_exact(2)).zip(pattern) {
+        if let &[a0, a1] = a {
+            let [p0, p1] = *p;
+            *r += i32::from(a0) * i32::from(p0) + i32::from(a1) * i32::from(p1);
         }
     }
+}
+
+/// The pair patterns of a coefficient: `re += ar·cr + ai·(−ci)`, `im += ar·ci + ai·cr`. `−ci`
+/// is exact because components are never `−32768` (checked by [`WindowCode::validate`]).
+#[inline(always)]
+fn patterns(coef: [i16; 2]) -> ([i16; 2], [i16; 2]) {
+    let [cr, ci] = coef;
+    ([cr, ci.wrapping_neg()], [ci, cr])
 }
 
 /// Scratch accumulators for [`reconstruct_window_with`], so a waveform's windows reuse them.
@@ -479,6 +485,8 @@ fn mac_term(acc_re: &mut [i32], acc_im: &mut [i32], atom: &[i16], coef: [i16; 2]
 pub struct WindowScratch {
     re: [i32; MAX_WINDOW],
     im: [i32; MAX_WINDOW],
+    p_re: [[i16; 2]; MAX_WINDOW],
+    p_im: [[i16; 2]; MAX_WINDOW],
 }
 
 impl Default for WindowScratch {
@@ -494,8 +502,69 @@ impl WindowScratch {
         WindowScratch {
             re: [0; MAX_WINDOW],
             im: [0; MAX_WINDOW],
+            p_re: [[0; 2]; MAX_WINDOW],
+            p_im: [[0; 2]; MAX_WINDOW],
         }
     }
+}
+
+/// Writes `out[i] = sat16(acc >> shift)` for the accumulated window.
+#[inline(always)]
+fn emit(out: &mut [[i16; 2]], re: &[i32], im: &[i32], shift: u32) {
+    for ((o, r), m) in out.iter_mut().zip(re).zip(im) {
+        *o = [sat16(*r >> shift), sat16(*m >> shift)];
+    }
+}
+
+/// The window kernel for a window length known at compile time (the common ones): fixed-size
+/// arrays let LLVM unroll and vectorise the whole window.
+#[inline(always)]
+fn window_fixed<const M: usize>(atoms: &AtomSet, code: &WindowCode, out: &mut [[i16; 2]]) {
+    let shift = u32::from(code.shift);
+    let round = (1i32 << shift) >> 1;
+    let mut re = [round; M];
+    let mut im = [round; M];
+    for t in &code.terms {
+        if let Some(a) = atoms.atom(usize::from(t.atom)) {
+            let (pr, pi) = patterns(t.coef);
+            dot_pairs(&mut re, a, &[pr; M]);
+            dot_pairs(&mut im, a, &[pi; M]);
+        }
+    }
+    emit(out, &re, &im, shift);
+}
+
+/// The window kernel for any window length, on the scratch space.
+fn window_any(
+    atoms: &AtomSet,
+    code: &WindowCode,
+    scratch: &mut WindowScratch,
+    out: &mut [[i16; 2]],
+) {
+    let w = atoms.window;
+    let shift = u32::from(code.shift);
+    let round = (1i32 << shift) >> 1;
+    let WindowScratch { re, im, p_re, p_im } = scratch;
+    let (Some(re), Some(im), Some(p_re), Some(p_im)) = (
+        re.get_mut(..w),
+        im.get_mut(..w),
+        p_re.get_mut(..w),
+        p_im.get_mut(..w),
+    ) else {
+        return;
+    };
+    re.fill(round);
+    im.fill(round);
+    for t in &code.terms {
+        if let Some(a) = atoms.atom(usize::from(t.atom)) {
+            let (pr, pi) = patterns(t.coef);
+            p_re.fill(pr);
+            p_im.fill(pi);
+            dot_pairs(re, a, p_re);
+            dot_pairs(im, a, p_im);
+        }
+    }
+    emit(out, re, im, shift);
 }
 
 /// The window kernel without checks: `code` has been validated against `atoms`.
@@ -506,21 +575,11 @@ fn window_kernel(
     scratch: &mut WindowScratch,
     out: &mut [[i16; 2]],
 ) {
-    let w = atoms.window;
-    let shift = u32::from(code.shift);
-    let round = (1i32 << shift) >> 1;
-    let (Some(re), Some(im)) = (scratch.re.get_mut(..w), scratch.im.get_mut(..w)) else {
-        return;
-    };
-    re.fill(round);
-    im.fill(round);
-    for t in &code.terms {
-        if let Some(a) = atoms.atom(usize::from(t.atom)) {
-            mac_term(re, im, a, t.coef);
-        }
-    }
-    for ((o, r), m) in out.iter_mut().zip(re.iter()).zip(im.iter()) {
-        *o = [sat16(*r >> shift), sat16(*m >> shift)];
+    match atoms.window {
+        16 => window_fixed::<16>(atoms, code, out),
+        32 => window_fixed::<32>(atoms, code, out),
+        64 => window_fixed::<64>(atoms, code, out),
+        _ => window_any(atoms, code, scratch, out),
     }
 }
 
@@ -914,6 +973,11 @@ impl Models {
                 let mut coef = [0i16; 2];
                 if let Some([re, im]) = self.coef.get_mut(pos.min(2)) {
                     coef = [re.code(d, 0)?, im.code(d, 0)?];
+                }
+                if coef.contains(&i16::MIN) {
+                    return Err(IsaError::CoefficientOutOfRange {
+                        what: "coefficient component -32768",
+                    });
                 }
                 l1 += u32::from(coef[0].unsigned_abs()) + u32::from(coef[1].unsigned_abs());
                 terms.push(Term {

@@ -49,7 +49,7 @@ fn random_window(rng: &mut Rng, k: usize, max_terms: usize) -> WindowCode {
     let mut terms: Vec<Term> = (0..n)
         .map(|_| Term {
             atom: rng.below(k as u64) as u16,
-            coef: [rng.i16(), rng.i16()],
+            coef: [rng.i16().max(-32767), rng.i16().max(-32767)],
         })
         .collect();
     let l1: u64 = terms
@@ -284,7 +284,7 @@ proptest! {
 fn the_extreme_window_is_exact() {
     for shift in [0u8, 1, 7, 14, 15] {
         for (a, c) in [
-            (i16::MIN, i16::MIN),
+            (i16::MIN, -32767),
             (i16::MIN, i16::MAX),
             (i16::MAX, i16::MAX),
         ] {
@@ -333,11 +333,11 @@ fn out_of_range_windows_are_errors() {
         terms: vec![
             Term {
                 atom: 0,
-                coef: [i16::MIN, i16::MIN],
+                coef: [-32767, -32767],
             },
             Term {
                 atom: 1,
-                coef: [1, 0],
+                coef: [2, 0],
             },
         ],
     };
@@ -349,6 +349,17 @@ fn out_of_range_windows_are_errors() {
         shift: 16,
         terms: vec![],
     };
+    let minimum = WindowCode {
+        shift: 0,
+        terms: vec![Term {
+            atom: 0,
+            coef: [0, i16::MIN],
+        }],
+    };
+    assert!(matches!(
+        reconstruct_window(&atoms, &minimum, &mut out),
+        Err(IsaError::CoefficientOutOfRange { .. })
+    ));
     assert!(matches!(
         reconstruct_window(&atoms, &big_shift, &mut out),
         Err(IsaError::CoefficientOutOfRange { .. })

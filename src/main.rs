@@ -37,6 +37,9 @@ enum Command {
     Assemble(commands::assemble::Args),
     /// Stream an .eqb program through the decoder; -o writes it back as OpenQASM.
     Decode(commands::decode::Args),
+    /// Play a circuit on a device's pulse calibration (calibrated gates, or --direct rotations);
+    /// report channels, plays and samples; -o writes the samples as .npy.
+    Pulses(commands::pulses::Args),
 }
 
 fn main() -> ExitCode {
@@ -49,6 +52,7 @@ fn main() -> ExitCode {
         Command::Train(a) => commands::train::run(&a),
         Command::Assemble(a) => commands::assemble::run(&a),
         Command::Decode(a) => commands::decode::run(&a),
+        Command::Pulses(a) => commands::pulses::run(&a),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

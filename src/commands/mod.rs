@@ -5,6 +5,7 @@ pub mod compile;
 pub mod decode;
 pub mod inspect;
 pub mod lowering;
+pub mod pulses;
 pub mod sim;
 pub mod train;
 

@@ -1,0 +1,173 @@
+//! `eqisa pulses`: lower a circuit to the native target, route it onto a device's coupling map,
+//! and play it on the device's pulse calibration; report the channels, plays and samples, and
+//! optionally write every channel's samples as a `.npy` array.
+
+use std::path::PathBuf;
+
+use eqisa_circuits::lower::lower;
+use eqisa_circuits::lower::route::{Coupling, route};
+use eqisa_circuits::lower::target::{TargetKind, TwoQubit};
+use eqisa_circuits::pulse::{Device, PulseMode, PulseProgram, lower_to_pulses};
+use ndarray::Array2;
+use num_complex::Complex64;
+use serde::Serialize;
+
+use super::CmdResult;
+use super::lowering::{LowerArgs, TargetArg};
+
+/// Arguments of `eqisa pulses`.
+#[derive(clap::Args)]
+pub struct Args {
+    /// OpenQASM 2 or 3 file (`-` for standard input).
+    pub file: PathBuf,
+    /// Device calibration: our TOML format, or IBM pulse defaults `defs_X.json` (with
+    /// `conf_X.json` and `props_X.json` beside it). Default: the embedded device (ibmq_lima).
+    #[arg(long, value_name = "DEVICE")]
+    pub device: Option<PathBuf>,
+    /// Direct-rotation mode: each run of single-qubit gates becomes one scaled, rotated x pulse
+    /// and a frame change (instead of the calibrated sx/x pulses).
+    #[arg(long)]
+    pub direct: bool,
+    /// Do not route onto the device's coupling map (two-qubit gates on uncoupled qubits are then
+    /// an error).
+    #[arg(long)]
+    pub no_route: bool,
+    #[command(flatten)]
+    pub lowering: LowerArgs,
+    /// Write the samples as a complex128 `.npy` array of shape (channels, samples): one row per
+    /// channel in the order `channels` lists them, zero where a channel idles.
+    #[arg(short, long, value_name = "OUT.npy")]
+    pub output: Option<PathBuf>,
+    /// Print JSON: device, mode, dt_ns, channels, plays, waveforms, duration_dt, samples, swaps.
+    #[arg(long)]
+    pub json: bool,
+}
+
+/// What `eqisa pulses` reports (`--json` prints it as is). The pulse codec's figures
+/// (`pulse_bits`, `memory_bits`, ...) belong here as further fields.
+#[derive(Serialize)]
+pub struct Report {
+    pub file: String,
+    pub device: String,
+    /// `calibrated` or `direct-rotation`.
+    pub mode: &'static str,
+    pub dt_ns: f64,
+    /// Channels with plays (`d0`, `u3`, `m1`), in row order of the `.npy` output.
+    pub channels: Vec<String>,
+    /// Number of plays.
+    pub plays: usize,
+    /// Number of distinct base waveforms.
+    pub waveforms: usize,
+    /// Program length in samples.
+    pub duration_dt: u64,
+    /// Samples played (sum over plays).
+    pub samples: u64,
+    /// SWAPs routing inserted.
+    pub swaps: u64,
+}
+
+/// Load the device `--device` names, or the embedded one.
+pub fn load_device(path: Option<&PathBuf>) -> Result<Device, Box<dyn std::error::Error>> {
+    Ok(match path {
+        Some(p) => Device::from_file(p)?,
+        None => Device::default_device(),
+    })
+}
+
+/// Lower, route and play `args.file` on the device; returns the pulse program and the report.
+pub fn build(args: &Args) -> Result<(PulseProgram, Report), Box<dyn std::error::Error>> {
+    if args.lowering.target != TargetArg::Native {
+        return Err("pulses needs --target native (pulses play the native gates)".into());
+    }
+    let device = load_device(args.device.as_ref())?;
+    let (mut target, options) = args.lowering.resolve()?;
+    // Lower to the entangling gate the device calibrates, unless told otherwise.
+    if args.lowering.two_qubit.is_none() {
+        target.two_qubit = match device.two_qubit_gate() {
+            Some("ecr") => TwoQubit::Ecr,
+            _ => TwoQubit::Cz,
+        };
+    }
+    let name = args.file.display().to_string();
+    let c = crate::input::load(&args.file)?;
+    let lowered = lower(&c, &target, &options).map_err(|e| format!("{name}: {e}"))?;
+    debug_assert_eq!(lowered.program.target, TargetKind::Native);
+    let (program, swaps) = if args.no_route {
+        (lowered.program, 0)
+    } else {
+        let coupling = Coupling::from_pairs(device.num_qubits(), device.coupled_pairs());
+        let routed = route(&lowered.program, &coupling, &target)
+            .map_err(|e| format!("{name}: on device '{}': {e}", device.name))?;
+        (routed.program, routed.swaps)
+    };
+    let mode = if args.direct {
+        PulseMode::DirectRotation
+    } else {
+        PulseMode::Calibrated
+    };
+    let prog = lower_to_pulses(&program, &device, mode).map_err(|e| format!("{name}: {e}"))?;
+    let report = Report {
+        file: name,
+        device: device.name.clone(),
+        mode: mode.name(),
+        dt_ns: prog.dt_ns,
+        channels: prog.channels.iter().map(|c| c.to_string()).collect(),
+        plays: prog.plays.len(),
+        waveforms: prog.waveforms.len(),
+        duration_dt: prog.duration,
+        samples: prog.played_samples(),
+        swaps,
+    };
+    Ok((prog, report))
+}
+
+/// Write `(channels, duration)` complex128 samples as `.npy`.
+pub fn write_npy(prog: &PulseProgram, out: &std::path::Path) -> Result<(), String> {
+    let rows = prog.channel_samples();
+    let cols = prog.duration as usize;
+    let mut arr = Array2::<Complex64>::zeros((rows.len(), cols));
+    for (r, row) in rows.iter().enumerate() {
+        for (c, &s) in row.iter().enumerate() {
+            arr[[r, c]] = s;
+        }
+    }
+    ndarray_npy::write_npy(out, &arr).map_err(|e| format!("{}: {e}", out.display()))
+}
+
+/// Run the command.
+pub fn run(args: &Args) -> CmdResult {
+    let (prog, report) = build(args)?;
+    if let Some(out) = &args.output {
+        write_npy(&prog, out)?;
+    }
+    if args.json {
+        println!("{}", serde_json::to_string_pretty(&report)?);
+        return Ok(());
+    }
+    println!("file            {}", report.file);
+    println!("device          {} (dt {} ns)", report.device, report.dt_ns);
+    println!("mode            {}", report.mode);
+    println!("swaps           {}", report.swaps);
+    println!(
+        "channels        {} ({})",
+        report.channels.len(),
+        report.channels.join(" ")
+    );
+    println!("plays           {}", report.plays);
+    println!("waveforms       {} distinct", report.waveforms);
+    println!(
+        "duration        {} dt ({:.1} ns)",
+        report.duration_dt,
+        report.duration_dt as f64 * report.dt_ns
+    );
+    println!("samples         {} played", report.samples);
+    if let Some(out) = &args.output {
+        println!(
+            "wrote           {} ({} x {} complex128)",
+            out.display(),
+            report.channels.len(),
+            report.duration_dt
+        );
+    }
+    Ok(())
+}

@@ -1,0 +1,131 @@
+//! `eqisa pulses`: the `.npy` it writes (header, dtype, shape) agrees with its JSON report, and
+//! a bad device file is named in the error.
+
+use std::path::PathBuf;
+use std::process::Command;
+
+fn eqisa() -> Command {
+    Command::new(env!("CARGO_BIN_EXE_eqisa"))
+}
+
+fn root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+fn tmp(name: &str) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("eqisa-pulses-cli-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("temp dir");
+    dir.join(name)
+}
+
+/// The `.npy` header dictionary (format 1.0/2.0) and the data offset.
+fn npy_header(bytes: &[u8]) -> (String, usize) {
+    assert_eq!(&bytes[..6], b"\x93NUMPY", "magic");
+    let (len, start) = match bytes[6] {
+        1 => (u16::from_le_bytes([bytes[8], bytes[9]]) as usize, 10),
+        _ => (
+            u32::from_le_bytes([bytes[8], bytes[9], bytes[10], bytes[11]]) as usize,
+            12,
+        ),
+    };
+    let header = String::from_utf8(bytes[start..start + len].to_vec()).expect("ascii header");
+    (header, start + len)
+}
+
+#[test]
+fn npy_has_one_complex128_row_per_channel() {
+    for (direct, name) in [(false, "cal"), (true, "direct")] {
+        let out = tmp(&format!("qft4-{name}.npy"));
+        let src = root().join("circuits/examples/qft4.qasm");
+        let mut cmd = eqisa();
+        cmd.args(["pulses", src.to_str().expect("utf-8"), "--json", "-o"])
+            .arg(&out);
+        if direct {
+            cmd.arg("--direct");
+        }
+        let o = cmd.output().expect("runs");
+        assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+        let report: serde_json::Value = serde_json::from_slice(&o.stdout).expect("JSON");
+        for key in [
+            "device",
+            "mode",
+            "dt_ns",
+            "channels",
+            "plays",
+            "waveforms",
+            "duration_dt",
+            "samples",
+        ] {
+            assert!(report.get(key).is_some(), "missing key {key}");
+        }
+        assert_eq!(report["device"], "ibmq_lima");
+        assert_eq!(
+            report["mode"],
+            if direct {
+                "direct-rotation"
+            } else {
+                "calibrated"
+            }
+        );
+        let channels = report["channels"].as_array().expect("list").len();
+        let duration = report["duration_dt"].as_u64().expect("number") as usize;
+        assert!(channels > 0 && duration > 0);
+        let bytes = std::fs::read(&out).expect("npy written");
+        let (header, data) = npy_header(&bytes);
+        assert!(header.contains("'descr': '<c16'"), "{header}");
+        assert!(header.contains("'fortran_order': False"), "{header}");
+        assert!(
+            header.contains(&format!("'shape': ({channels}, {duration})")),
+            "{header}"
+        );
+        assert_eq!(bytes.len() - data, channels * duration * 16);
+        // Samples within the DAC range, and not all zero.
+        let mut nonzero = 0;
+        for c in bytes[data..].chunks_exact(16) {
+            let re = f64::from_le_bytes(c[..8].try_into().expect("8 bytes"));
+            let im = f64::from_le_bytes(c[8..].try_into().expect("8 bytes"));
+            assert!((re * re + im * im).sqrt() <= 1.0 + 1e-9);
+            nonzero += usize::from(re != 0.0 || im != 0.0);
+        }
+        assert!(nonzero > 0);
+    }
+}
+
+#[test]
+fn text_report_and_bad_device_errors() {
+    let src = root().join("circuits/examples/bell.qasm");
+    let o = eqisa()
+        .args(["pulses", src.to_str().expect("utf-8")])
+        .output()
+        .expect("runs");
+    assert!(o.status.success());
+    let text = String::from_utf8_lossy(&o.stdout);
+    for label in [
+        "device",
+        "mode",
+        "channels",
+        "plays",
+        "waveforms",
+        "duration",
+        "samples",
+    ] {
+        assert!(text.contains(label), "{label} in {text}");
+    }
+    let bad = tmp("bad.toml");
+    std::fs::write(
+        &bad,
+        "name = \"b\"\ndt_ns = 0.5\n[[qubits]]\nfreq_ghz = 5.0\nanharmonicity_ghz = -0.3\n[[gates]]\nname = \"x\"\nqubits = [0]\nschedule = [{ t0 = 0, play = \"d0\", shape = \"gaussian\", duration = 8, amp = [1.5, 0.0], sigma = 2.0 }]\n",
+    )
+    .expect("write");
+    let o = eqisa()
+        .args(["pulses", src.to_str().expect("utf-8"), "--device"])
+        .arg(&bad)
+        .output()
+        .expect("runs");
+    assert!(!o.status.success());
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(
+        err.contains("bad.toml: gates[0] (x on qubit 0).schedule[0]: pulse amplitude 1.5 > 1"),
+        "{err}"
+    );
+}

@@ -1,8 +1,9 @@
 //! `eqisa-assembler`: NativeProgram + codebook → `.eqb` ([`encode`]), the way back from decoded
 //! instructions ([`rebuild`]), the metadata section ([`layout`]) and the baseline encoders EQISA
-//! is measured against ([`baselines`]).
+//! is measured against ([`baselines`], and [`dct`] for pulses).
 
 pub mod baselines;
+pub mod dct;
 pub mod encode;
 pub mod layout;
 pub mod rebuild;

@@ -10,18 +10,26 @@
 //! CRC at the end. The decoder never depends on the circuit crates: it sees only `eqisa-isa`
 //! and the bytes of a codebook.
 //!
-//! With the `std` feature (default), [`decode_all`] decodes a whole file into owned instructions.
+//! Pulse sections are decoded by [`PulseDecoder`] (module [`samples`]): timed I/Q samples, play by
+//! play, rebuilt with the `eqisa-isa` fixed-point definition.
+//!
+//! With the `std` feature (default), [`decode_all`] decodes a whole file into owned instructions
+//! and [`decode_pulse_rows`] a file's pulse section into per-channel sample rows.
 #![cfg_attr(not(feature = "std"), no_std)]
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
 
 extern crate alloc;
 
+pub mod samples;
 mod stream;
 
+pub use samples::{Play, PulseDecoder, PulseEvent};
 pub use stream::{DEFAULT_MAX_QUBITS, Decoder, Event, MAX_BUFFER};
 
 #[cfg(feature = "std")]
 mod owned;
 #[cfg(feature = "std")]
-pub use owned::{DecodedInstr, DecodedProgram, decode_all};
+pub use owned::{
+    DecodedInstr, DecodedProgram, MAX_ROW_SAMPLES, PulseRows, decode_all, decode_pulse_rows,
+};

@@ -2,12 +2,14 @@
 
 use std::vec::Vec;
 
+use eqisa_isa::container::{TRAILER_LEN, parse_header, parse_section_header};
 use eqisa_isa::instr::Opcode;
 use eqisa_isa::model::Priors;
+use eqisa_isa::pulse::{AtomSet, ChannelId};
 use eqisa_isa::stream::ProgramInfo;
-use eqisa_isa::{Header, IsaError};
+use eqisa_isa::{Container, Header, IsaError, SectionKind};
 
-use crate::{Decoder, Event};
+use crate::{Decoder, Event, PulseDecoder, PulseEvent};
 
 /// One decoded instruction with its schedule.
 #[derive(Clone, Debug, PartialEq)]
@@ -89,4 +91,121 @@ pub fn decode_all(
             }
         }
     }
+}
+
+/// Most samples [`decode_pulse_rows`] lays out (channels × duration): 2 GiB of rows.
+pub const MAX_ROW_SAMPLES: u64 = 1 << 29;
+
+/// A program's pulses as one row of samples per channel, zero where the channel is idle.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct PulseRows {
+    /// The channels, in the section's order (row `i` is channel `i`).
+    pub channels: Vec<ChannelId>,
+    /// Length of every row: the end of the last play, in samples (`dt` units).
+    pub duration: u64,
+    /// `channels.len()` rows of `duration` I/Q samples.
+    pub rows: Vec<Vec<[i16; 2]>>,
+}
+
+/// Decodes the pulse section of a whole `.eqb` held in memory into per-channel rows. `Ok(None)`
+/// when the program has no pulse section.
+///
+/// Every checksum of the file (header, sections, file CRC) and the codebook hash are checked
+/// before anything is decoded; the section is then streamed through [`PulseDecoder`] in small
+/// pieces, as it would arrive.
+///
+/// # Errors
+/// As [`Container::parse`], [`IsaError::CodebookMismatch`], [`IsaError::Corrupt`] for a second
+/// pulse section, [`IsaError::Limit`] above [`MAX_ROW_SAMPLES`], and as
+/// [`PulseDecoder::next_event`].
+pub fn decode_pulse_rows(
+    bytes: &[u8],
+    atoms: Option<&AtomSet>,
+    codebook_hash: [u8; 32],
+) -> Result<Option<PulseRows>, IsaError> {
+    let container = Container::parse(bytes)?;
+    container.verify_codebook(&codebook_hash)?;
+    let pulse_sections = container
+        .sections
+        .iter()
+        .filter(|s| s.kind == SectionKind::Pulses)
+        .count();
+    if pulse_sections > 1 {
+        return Err(IsaError::Corrupt("a second pulse section"));
+    }
+    // Walk the sections as a stream would, to hand the pulse section to the streaming decoder
+    // with its own header (kind, length, CRC).
+    let (preamble, mut pos) = parse_header(bytes)?;
+    for index in 0..preamble.section_count {
+        let rest = bytes.get(pos..).unwrap_or(&[]);
+        let (sh, used) = parse_section_header(rest)?;
+        pos += used;
+        let len = sh.payload_len as usize;
+        let payload = bytes
+            .get(pos..pos + len)
+            .ok_or(IsaError::Corrupt("section past the end"))?;
+        pos += len;
+        if sh.kind == SectionKind::Pulses as u16 {
+            return pulse_rows(payload, atoms, &sh, index).map(Some);
+        }
+    }
+    debug_assert!(bytes.len() == pos + TRAILER_LEN);
+    Ok(None)
+}
+
+fn pulse_rows(
+    payload: &[u8],
+    atoms: Option<&AtomSet>,
+    sh: &eqisa_isa::SectionHeader,
+    index: u16,
+) -> Result<PulseRows, IsaError> {
+    let mut dec = PulseDecoder::new(atoms, sh, index)?;
+    let mut rest = payload;
+    let mut plays: Vec<(u32, u64, Vec<[i16; 2]>)> = Vec::new();
+    loop {
+        match dec.next_event()? {
+            PulseEvent::Play(p) => plays.push((p.channel_index, p.start, p.samples.to_vec())),
+            PulseEvent::NeedInput => {
+                // A few kilobytes at a time, as a link would deliver them.
+                let n = dec.feed(rest.get(..rest.len().min(4096)).unwrap_or(&[]));
+                if n == 0 {
+                    return Err(IsaError::Corrupt("pulse decoder stalled"));
+                }
+                rest = rest.get(n..).unwrap_or(&[]);
+            }
+            PulseEvent::End => break,
+        }
+    }
+    let channels = dec
+        .header()
+        .map(|h| h.channels.clone())
+        .ok_or(IsaError::MissingSection("pulse header"))?;
+    let duration = plays
+        .iter()
+        .map(|(_, start, s)| start + s.len() as u64)
+        .max()
+        .unwrap_or(0);
+    let total = duration.saturating_mul(channels.len() as u64);
+    if total > MAX_ROW_SAMPLES {
+        return Err(IsaError::Limit {
+            what: "pulse rows (channels × duration)",
+            found: total,
+            max: MAX_ROW_SAMPLES,
+        });
+    }
+    let mut rows = vec![vec![[0i16; 2]; duration as usize]; channels.len()];
+    for (channel, start, samples) in plays {
+        let row = rows
+            .get_mut(channel as usize)
+            .ok_or(IsaError::Corrupt("a play on a channel that does not exist"))?;
+        let at = start as usize;
+        if let Some(dst) = row.get_mut(at..at + samples.len()) {
+            dst.copy_from_slice(&samples);
+        }
+    }
+    Ok(PulseRows {
+        channels,
+        duration,
+        rows,
+    })
 }

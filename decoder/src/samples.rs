@@ -1,0 +1,297 @@
+//! Streaming pulse decoding: a pulse section's bytes in, timed I/Q samples out, play by play.
+//!
+//! [`PulseDecoder`] takes the section's payload in pieces of any size ([`PulseDecoder::feed`])
+//! and releases one play at a time ([`PulseDecoder::next_event`]): its channel, its start (in
+//! samples, `dt` units) and its samples, rebuilt with the `eqisa-isa` fixed-point definition
+//! ([`eqisa_isa::pulse::reconstruct_into`], [`eqisa_isa::pulse::rotate_samples`]), so they are
+//! bit for bit what the assembler computed.
+//!
+//! Memory is bounded by the section header, whatever the section's length: the atoms (borrowed
+//! from the codebook), the reconstructed waveform memory (at most
+//! [`eqisa_isa::pulse::MAX_MEMORY_SAMPLES`] samples), one block of input
+//! ([`eqisa_isa::stream::MAX_BLOCK_BYTES`]) and one play (at most
+//! [`eqisa_isa::pulse::MAX_WAVEFORM_SAMPLES`] samples).
+//!
+//! Nothing is released unchecked: the pulse header's CRC is checked before it is used, each
+//! block's CRC before the first item is decoded from it (so a play's samples only ever come from
+//! verified bytes), and the section CRC (over kind, length and the whole payload) before
+//! [`PulseEvent::End`].
+
+use alloc::vec::Vec;
+
+use eqisa_isa::pulse::{
+    AtomSet, ChannelId, PlayBody, PulseHeader, PulseItem, PulseParser, reconstruct_into,
+    rotate_samples,
+};
+use eqisa_isa::rangecoder::{DecoderState, RangeDecoder};
+use eqisa_isa::stream::BlockHeader;
+use eqisa_isa::{Crc32c, IsaError, SectionHeader, SectionKind};
+
+use crate::MAX_BUFFER;
+
+/// One play, as [`PulseDecoder::next_event`] releases it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Play<'a> {
+    /// The channel it plays on.
+    pub channel: ChannelId,
+    /// The channel's position in the section's channel list.
+    pub channel_index: u32,
+    /// Start, in samples (`dt` units) from the program start.
+    pub start: u64,
+    /// Its I/Q samples, ready for the DAC.
+    pub samples: &'a [[i16; 2]],
+}
+
+/// What [`PulseDecoder::next_event`] produced.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum PulseEvent<'a> {
+    /// The next play, in time order.
+    Play(Play<'a>),
+    /// Feed more of the section's bytes.
+    NeedInput,
+    /// The section is complete and every checksum matched.
+    End,
+}
+
+/// Streaming decoder of one pulse section's payload.
+#[derive(Debug)]
+pub struct PulseDecoder<'a> {
+    atoms: Option<&'a AtomSet>,
+    section: SectionHeader,
+    index: u16,
+    crc: Crc32c,
+    /// Payload bytes not yet consumed.
+    remaining: usize,
+    /// Payload bytes not yet fed.
+    unfed: usize,
+    buf: Vec<u8>,
+    start: usize,
+    parser: Option<PulseParser>,
+    block: Vec<u8>,
+    rd: Option<DecoderState>,
+    block_left: u64,
+    blocks: u64,
+    memory: Vec<Vec<[i16; 2]>>,
+    play: Vec<[i16; 2]>,
+    done: bool,
+}
+
+impl<'a> PulseDecoder<'a> {
+    /// A decoder for the section whose (already parsed) header is `section`, the section's
+    /// position in the file being `index`; `atoms` are the codebook's pulse atoms.
+    ///
+    /// # Errors
+    /// [`IsaError::Corrupt`] if `section` is not a pulse section.
+    pub fn new(
+        atoms: Option<&'a AtomSet>,
+        section: &SectionHeader,
+        index: u16,
+    ) -> Result<Self, IsaError> {
+        if section.kind != SectionKind::Pulses as u16 {
+            return Err(IsaError::Corrupt("not a pulse section"));
+        }
+        let len = section.payload_len as usize;
+        Ok(PulseDecoder {
+            atoms,
+            section: *section,
+            index,
+            crc: section.payload_hasher(),
+            remaining: len,
+            unfed: len,
+            buf: Vec::new(),
+            start: 0,
+            parser: None,
+            block: Vec::new(),
+            rd: None,
+            block_left: 0,
+            blocks: 0,
+            memory: Vec::new(),
+            play: Vec::new(),
+            done: false,
+        })
+    }
+
+    /// Offers payload bytes; returns how many were taken (never more than the section has left,
+    /// and fewer when the buffer is full: call [`PulseDecoder::next_event`] until it asks for
+    /// input, then offer the rest).
+    pub fn feed(&mut self, bytes: &[u8]) -> usize {
+        if self.start > 0 {
+            self.buf.drain(..self.start);
+            self.start = 0;
+        }
+        let room = MAX_BUFFER.saturating_sub(self.buf.len());
+        let n = room.min(bytes.len()).min(self.unfed);
+        self.buf.extend_from_slice(bytes.get(..n).unwrap_or(&[]));
+        self.unfed -= n;
+        n
+    }
+
+    /// The pulse header, once read.
+    #[must_use]
+    pub fn header(&self) -> Option<&PulseHeader> {
+        self.parser.as_ref().map(PulseParser::header)
+    }
+
+    /// The waveform memory decoded so far, as samples (slot order).
+    #[must_use]
+    pub fn memory(&self) -> &[Vec<[i16; 2]>] {
+        &self.memory
+    }
+
+    fn available(&self) -> &[u8] {
+        self.buf.get(self.start..).unwrap_or(&[])
+    }
+
+    fn consume(&mut self, n: usize) {
+        let end = (self.start + n).min(self.buf.len());
+        let bytes = self.buf.get(self.start..end).unwrap_or(&[]);
+        self.crc.update(bytes);
+        self.remaining = self.remaining.saturating_sub(bytes.len());
+        self.start = end;
+    }
+
+    /// Whether every byte of the section is in the buffer (so "need more" means truncation).
+    fn all_fed(&self) -> bool {
+        self.unfed == 0
+    }
+
+    fn truncated(&self, what: &'static str) -> IsaError {
+        IsaError::Truncated {
+            what,
+            needed: 1,
+            available: self.remaining as u64,
+        }
+    }
+
+    /// Advances: the next play, a request for input, or the end of the section.
+    ///
+    /// # Errors
+    /// Any corruption of the section ([`IsaError::BlockCrc`], [`IsaError::SectionCrc`],
+    /// [`IsaError::Corrupt`], [`IsaError::Truncated`], ...), and the atom errors of
+    /// [`eqisa_isa::pulse`] (mismatched or missing atoms, atom index out of range).
+    pub fn next_event(&mut self) -> Result<PulseEvent<'_>, IsaError> {
+        loop {
+            if self.done {
+                return Ok(PulseEvent::End);
+            }
+            let Some(parser) = self.parser.as_mut() else {
+                let window = self
+                    .available()
+                    .get(..self.remaining.min(self.available().len()))
+                    .unwrap_or(&[]);
+                let Some((header, used)) = PulseHeader::parse(window)? else {
+                    if self.all_fed() {
+                        return Err(self.truncated("pulse section header"));
+                    }
+                    return Ok(PulseEvent::NeedInput);
+                };
+                let parser = PulseParser::new(header, self.atoms)?;
+                self.memory = Vec::with_capacity(parser.header().memory_count as usize);
+                self.play = Vec::with_capacity(parser.header().max_len as usize);
+                self.parser = Some(parser);
+                self.consume(used);
+                continue;
+            };
+            if self.block_left > 0 {
+                let Some(state) = self.rd else {
+                    return Err(IsaError::Corrupt("no open pulse block"));
+                };
+                let mut rd = RangeDecoder::resume(&self.block, state);
+                let item = parser.decode_item(&mut rd, self.atoms)?;
+                self.rd = Some(rd.state());
+                self.block_left -= 1;
+                match item {
+                    PulseItem::Memory(wf) => {
+                        let mut samples = Vec::new();
+                        reconstruct_into(self.atoms, &wf, &mut samples)?;
+                        self.memory.push(samples);
+                    }
+                    PulseItem::Play(p) => {
+                        match &p.body {
+                            PlayBody::Inline(wf) => {
+                                reconstruct_into(self.atoms, wf, &mut self.play)?
+                            }
+                            PlayBody::Memory { slot, rotation } => {
+                                let m =
+                                    self.memory.get(*slot as usize).ok_or(IsaError::Corrupt(
+                                        "a play of a memory slot that does not exist",
+                                    ))?;
+                                self.play.clear();
+                                self.play.extend_from_slice(m);
+                                rotate_samples(&mut self.play, *rotation)?;
+                            }
+                        }
+                        let channel = parser
+                            .header()
+                            .channels
+                            .get(p.channel as usize)
+                            .copied()
+                            .ok_or(IsaError::Corrupt("a play on a channel that does not exist"))?;
+                        return Ok(PulseEvent::Play(Play {
+                            channel,
+                            channel_index: p.channel,
+                            start: p.start,
+                            samples: &self.play,
+                        }));
+                    }
+                }
+                continue;
+            }
+            let items_left = parser.items_left();
+            if items_left == 0 {
+                if self.remaining > 0 {
+                    return Err(IsaError::Corrupt(
+                        "bytes after the last item of the pulse section",
+                    ));
+                }
+                self.section
+                    .check_crc(self.index, self.crc.finish())
+                    .map(|_| ())?;
+                self.done = true;
+                continue;
+            }
+            let window = self
+                .available()
+                .get(..self.remaining.min(self.available().len()))
+                .unwrap_or(&[]);
+            let Some((bh, hlen)) = BlockHeader::parse(window)? else {
+                if self.all_fed() {
+                    return Err(self.truncated("pulse block header"));
+                }
+                return Ok(PulseEvent::NeedInput);
+            };
+            let total = hlen + bh.len;
+            if total > self.remaining {
+                return Err(IsaError::Corrupt("a pulse block runs past its section"));
+            }
+            if self.available().len() < total {
+                if self.all_fed() {
+                    return Err(self.truncated("pulse block"));
+                }
+                return Ok(PulseEvent::NeedInput);
+            }
+            let from = self.start + hlen;
+            let payload = self
+                .buf
+                .get(from..from + bh.len)
+                .ok_or(IsaError::Corrupt("pulse block out of the buffer"))?;
+            let computed = BlockHeader::checksum(bh.len, bh.ops, payload);
+            if computed != bh.crc {
+                return Err(IsaError::BlockCrc {
+                    block: self.blocks,
+                    stored: bh.crc,
+                    computed,
+                });
+            }
+            if bh.ops > items_left {
+                return Err(IsaError::Corrupt("more pulse items than the header says"));
+            }
+            self.block.clear();
+            self.block.extend_from_slice(payload);
+            self.block_left = bh.ops;
+            self.blocks += 1;
+            self.consume(total);
+            self.rd = Some(RangeDecoder::new(&self.block).state());
+        }
+    }
+}

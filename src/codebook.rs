@@ -5,6 +5,7 @@
 use std::path::Path;
 
 use eqisa_isa::codebook::Codebook;
+use eqisa_isa::pulse::AtomSet;
 
 /// The embedded default codebook's bytes.
 pub const DEFAULT: &[u8] = include_bytes!("../codebooks/default.eqcb");
@@ -15,6 +16,8 @@ pub struct Loaded {
     pub codebook: Codebook,
     /// Its hash (what programs name).
     pub hash: [u8; 32],
+    /// Its pulse atoms, if it was trained with `--pulses`.
+    pub pulse_atoms: Option<AtomSet>,
     /// Its serialised size.
     pub bytes: usize,
     /// Where it came from, for messages.
@@ -26,21 +29,23 @@ pub fn load(path: Option<&Path>) -> Result<Loaded, String> {
     match path {
         Some(p) => {
             let bytes = std::fs::read(p).map_err(|e| format!("{}: {e}", p.display()))?;
-            let (codebook, hash) =
-                Codebook::parse(&bytes).map_err(|e| format!("{}: {e}", p.display()))?;
+            let (codebook, pulse_atoms, hash) = Codebook::parse_with_pulse_atoms(&bytes)
+                .map_err(|e| format!("{}: {e}", p.display()))?;
             Ok(Loaded {
                 codebook,
                 hash,
+                pulse_atoms,
                 bytes: bytes.len(),
                 origin: p.display().to_string(),
             })
         }
         None => {
-            let (codebook, hash) = Codebook::parse(DEFAULT)
+            let (codebook, pulse_atoms, hash) = Codebook::parse_with_pulse_atoms(DEFAULT)
                 .map_err(|e| format!("the embedded default codebook: {e}"))?;
             Ok(Loaded {
                 codebook,
                 hash,
+                pulse_atoms,
                 bytes: DEFAULT.len(),
                 origin: "the embedded default codebook".into(),
             })

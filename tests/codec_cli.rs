@@ -188,6 +188,9 @@ fn the_default_codebook_is_reproducible() {
         "512",
         "-o",
         s(&out),
+        "--pulses",
+        "--pulse-atoms",
+        "32",
         "--description",
         "EQISA default codebook: Haar-random unitaries and the repository's example circuits",
     ]);

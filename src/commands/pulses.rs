@@ -4,6 +4,9 @@
 
 use std::path::PathBuf;
 
+use eqisa_assembler::pulses::{
+    DEFAULT_MAX_INFIDELITY, Physics, PulseBits, WaveformCoder, encode_memory, encode_program,
+};
 use eqisa_circuits::lower::lower;
 use eqisa_circuits::lower::route::{Coupling, route};
 use eqisa_circuits::lower::target::{TargetKind, TwoQubit};
@@ -32,6 +35,19 @@ pub struct Args {
     /// an error).
     #[arg(long)]
     pub no_route: bool,
+    /// Codebook whose pulse atoms code the waveforms (default: the embedded one).
+    #[arg(long, value_name = "CB")]
+    pub codebook: Option<PathBuf>,
+    /// Added gate infidelity allowed per pulse (transmon simulation) when coding waveforms.
+    #[arg(long, default_value_t = DEFAULT_MAX_INFIDELITY, value_name = "EPS")]
+    pub infidelity: f64,
+    /// Transmon levels in the simulation that judges every coded waveform.
+    #[arg(long, default_value_t = 3, value_name = "N")]
+    pub levels: usize,
+    /// Skip coding the device's whole waveform memory (memory_bits), which is slow on large
+    /// devices.
+    #[arg(long)]
+    pub no_memory: bool,
     #[command(flatten)]
     pub lowering: LowerArgs,
     /// Write the samples as a complex128 `.npy` array of shape (channels, samples): one row per
@@ -64,6 +80,36 @@ pub struct Report {
     pub samples: u64,
     /// SWAPs routing inserted.
     pub swaps: u64,
+    /// Bits of the program's pulse stream: ours and the baselines on the same plays.
+    pub pulse_bits: Option<BitsJson>,
+    /// Bits of the device's whole waveform memory.
+    pub memory_bits: Option<BitsJson>,
+    /// Largest added infidelity of any coded waveform (stream and memory).
+    pub max_added_infidelity: Option<f64>,
+    /// Waveforms that fell back to lossless samples because the budget could not be met.
+    pub lossless_fallbacks: usize,
+    /// Where the pulse atoms came from.
+    pub codebook: String,
+}
+
+/// Bits of one encoding and its baselines.
+#[derive(Serialize)]
+pub struct BitsJson {
+    pub eqisa: u64,
+    pub raw: u64,
+    pub dct: u64,
+    pub zstd: u64,
+}
+
+impl From<PulseBits> for BitsJson {
+    fn from(b: PulseBits) -> Self {
+        BitsJson {
+            eqisa: b.eqisa,
+            raw: b.raw,
+            dct: b.dct,
+            zstd: b.zstd,
+        }
+    }
 }
 
 /// Load the device `--device` names, or the embedded one.
@@ -117,6 +163,11 @@ pub fn build(args: &Args) -> Result<(PulseProgram, Report), Box<dyn std::error::
         duration_dt: prog.duration,
         samples: prog.played_samples(),
         swaps,
+        pulse_bits: None,
+        memory_bits: None,
+        max_added_infidelity: None,
+        lossless_fallbacks: 0,
+        codebook: String::new(),
     };
     Ok((prog, report))
 }
@@ -135,8 +186,45 @@ pub fn write_npy(prog: &PulseProgram, out: &std::path::Path) -> Result<(), Strin
 }
 
 /// Run the command.
+/// Code the program's plays and (unless `--no-memory`) the device's waveform memory.
+pub fn code(args: &Args, prog: &PulseProgram, report: &mut Report) -> CmdResult {
+    let device = load_device(args.device.as_ref())?;
+    let cb = crate::codebook::load(args.codebook.as_deref())?;
+    let atoms = cb.pulse_atoms.as_ref();
+    if atoms.is_none() {
+        eprintln!(
+            "note: {} has no pulse atoms (train one with --pulses): every waveform is coded losslessly",
+            cb.origin
+        );
+    }
+    report.codebook = cb.origin.clone();
+    let physics = Physics::new(&device, args.levels)?;
+    let coder = WaveformCoder::new(atoms, args.infidelity)?;
+    let stream = encode_program(prog, &device, &physics, &coder)?;
+    let mut worst = stream.max_added_infidelity;
+    report.lossless_fallbacks = stream.lossless_fallbacks;
+    report.pulse_bits = Some(stream.bits.into());
+    if !args.no_memory {
+        let memory = encode_memory(&device, &physics, &coder)?;
+        worst = worst.max(memory.max_added_infidelity);
+        report.lossless_fallbacks += memory.lossless_fallbacks;
+        report.memory_bits = Some(memory.bits.into());
+    }
+    report.max_added_infidelity = Some(worst);
+    Ok(())
+}
+
+fn ratio(a: u64, b: u64) -> String {
+    if b == 0 {
+        "-".into()
+    } else {
+        format!("{:.4}", a as f64 / b as f64)
+    }
+}
+
 pub fn run(args: &Args) -> CmdResult {
-    let (prog, report) = build(args)?;
+    let (prog, mut report) = build(args)?;
+    code(args, &prog, &mut report)?;
     if let Some(out) = &args.output {
         write_npy(&prog, out)?;
     }
@@ -161,6 +249,28 @@ pub fn run(args: &Args) -> CmdResult {
         report.duration_dt as f64 * report.dt_ns
     );
     println!("samples         {} played", report.samples);
+    for (what, bits) in [
+        ("stream bits", &report.pulse_bits),
+        ("memory bits", &report.memory_bits),
+    ] {
+        if let Some(b) = bits {
+            println!(
+                "{what:<15} eqisa {}  raw {}  dct {}  zstd {}  (eqisa/raw {}, eqisa/dct {})",
+                b.eqisa,
+                b.raw,
+                b.dct,
+                b.zstd,
+                ratio(b.eqisa, b.raw),
+                ratio(b.eqisa, b.dct)
+            );
+        }
+    }
+    if let Some(f) = report.max_added_infidelity {
+        println!(
+            "infidelity      {f:.2e} at most per pulse (budget {:.0e}); {} lossless fallbacks",
+            args.infidelity, report.lossless_fallbacks
+        );
+    }
     if let Some(out) = &args.output {
         println!(
             "wrote           {} ({} x {} complex128)",

@@ -5,8 +5,10 @@ use std::path::{Path, PathBuf};
 use eqisa_assembler::encode::{instr_of, program_info};
 use eqisa_circuits::Circuit;
 use eqisa_circuits::lower::lower;
+use eqisa_circuits::pulse::Device;
 use eqisa_circuits::synth::euler::zyz;
 use eqisa_dictionary::paper::{HaarSampler, PaperDictionary};
+use eqisa_dictionary::pulse_atoms::{PulseTrainParams, learn_pulse_atoms};
 use eqisa_dictionary::train::{InstrStream, train_priors};
 use eqisa_isa::codebook::Codebook;
 use indicatif::{ProgressBar, ProgressStyle};
@@ -45,6 +47,22 @@ pub struct Args {
     /// A description stored in the codebook.
     #[arg(long, default_value = "EQISA codebook")]
     pub description: String,
+    /// Also learn pulse atoms from the calibrated waveforms of the --device calibrations.
+    #[arg(long)]
+    pub pulses: bool,
+    /// Device calibrations to learn pulse atoms from (our .toml or IBM defs_*.json; repeat the
+    /// option or give several after it). Without any, the embedded default device.
+    #[arg(long = "device", value_name = "DEVICE", num_args = 1.., requires = "pulses")]
+    pub devices: Vec<PathBuf>,
+    /// Pulse atoms to learn.
+    #[arg(long, default_value_t = PulseTrainParams::default().atoms, value_name = "K")]
+    pub pulse_atoms: usize,
+    /// Samples per pulse atom (window length).
+    #[arg(long, default_value_t = PulseTrainParams::default().window, value_name = "W")]
+    pub pulse_window: usize,
+    /// K-SVD iterations for the pulse atoms.
+    #[arg(long, default_value_t = PulseTrainParams::default().iterations, value_name = "N")]
+    pub pulse_iterations: usize,
     /// How to lower (the --target given here is ignored: see --targets).
     #[command(flatten)]
     pub lowering: LowerArgs,
@@ -188,13 +206,52 @@ pub fn run(args: &Args) -> CmdResult {
         args.lowering.sk_recursion,
         args.paper_haar
     );
+    let (pulse_atoms, pulse_note) = if args.pulses {
+        let devices: Vec<Device> = if args.devices.is_empty() {
+            vec![Device::default_device()]
+        } else {
+            args.devices
+                .iter()
+                .map(|p| Device::from_file(p).map_err(|e| e.to_string()))
+                .collect::<Result<_, _>>()?
+        };
+        let params = PulseTrainParams {
+            window: args.pulse_window,
+            atoms: args.pulse_atoms,
+            iterations: args.pulse_iterations,
+            seed: args.seed,
+            ..PulseTrainParams::default()
+        };
+        eprintln!(
+            "learning {} pulse atoms of {} samples from {} device calibrations",
+            params.atoms,
+            params.window,
+            devices.len()
+        );
+        let learned = learn_pulse_atoms(&devices, &params).map_err(|e| e.to_string())?;
+        let names: Vec<&str> = devices.iter().map(|d| d.name.as_str()).collect();
+        let note = format!(
+            "; pulse atoms: {} of {} samples (K-SVD, sparsity {}, {} iterations) from {} distinct windows of {}; training RMSE {:.2e}",
+            params.atoms,
+            params.window,
+            params.sparsity,
+            params.iterations,
+            learned.windows,
+            names.join(", "),
+            learned.rmse
+        );
+        (Some(learned.set), note)
+    } else {
+        (None, String::new())
+    };
+    let training = training + &pulse_note;
     let cb = Codebook {
         description: args.description.clone(),
         priors,
         paper_dictionary: paper,
         training: training.clone(),
     };
-    let bytes = cb.to_bytes();
+    let bytes = cb.to_bytes_with_pulse_atoms(pulse_atoms.as_ref());
     std::fs::write(&args.output, &bytes).map_err(|e| format!("{}: {e}", args.output.display()))?;
     for s in skipped.iter().take(5) {
         eprintln!("skipped {s}");
@@ -207,7 +264,7 @@ pub fn run(args: &Args) -> CmdResult {
         "wrote {} ({} bytes, hash {})",
         args.output.display(),
         bytes.len(),
-        crate::codebook::short_hash(&cb.hash())
+        crate::codebook::short_hash(&cb.hash_with_pulse_atoms(pulse_atoms.as_ref()))
     );
     Ok(())
 }

@@ -459,25 +459,32 @@ fn sat16(v: i32) -> i16 {
     v.clamp(i32::from(i16::MIN), i32::from(i16::MAX)) as i16
 }
 
-/// `acc[i] += a[2i]·p[i][0] + a[2i+1]·p[i][1]`, products of `i16` widened to `i32`: with both
-/// factors loaded from `i16` memory this is the shape LLVM maps to `pmaddwd` (two multiply-adds
-/// per lane); zipped iterators leave no bounds check in the loop.
+/// `acc[i] += a[2i]·p[2i] + a[2i+1]·p[2i+1]`, products of `i16` widened to `i32`: with both
+/// factors loaded from flat `i16` memory this is the shape LLVM maps to `pmaddwd` (two
+/// multiply-adds per lane); zipped iterators leave no bounds check in the loop.
 #[inline(always)]
-fn dot_pairs(acc: &mut [i32], atom: &[i16], pattern: &[[i16; 2]]) {
-    for ((r, a), p) in acc.iter_mut().zip(atom.chunks_exact(2)).zip(pattern) {
-        if let &[a0, a1] = a {
-            let [p0, p1] = *p;
+fn dot_pairs(acc: &mut [i32], atom: &[i16], pattern: &[i16]) {
+    for ((r, a), p) in acc
+        .iter_mut()
+        .zip(atom.chunks_exact(2))
+        .zip(pattern.chunks_exact(2))
+    {
+        if let (&[a0, a1], &[p0, p1]) = (a, p) {
             *r += i32::from(a0) * i32::from(p0) + i32::from(a1) * i32::from(p1);
         }
     }
 }
 
-/// The pair patterns of a coefficient: `re += ar·cr + ai·(−ci)`, `im += ar·ci + ai·cr`. `−ci`
-/// is exact because components are never `−32768` (checked by [`WindowCode::validate`]).
+/// Fills the flat pair patterns of a coefficient: `re += ar·cr + ai·(−ci)`,
+/// `im += ar·ci + ai·cr`. `−ci` is exact because components are never `−32768` (checked by
+/// [`WindowCode::validate`]).
 #[inline(always)]
-fn patterns(coef: [i16; 2]) -> ([i16; 2], [i16; 2]) {
+fn fill_patterns(coef: [i16; 2], p_re: &mut [i16], p_im: &mut [i16]) {
     let [cr, ci] = coef;
-    ([cr, ci.wrapping_neg()], [ci, cr])
+    for (p, q) in p_re.chunks_exact_mut(2).zip(p_im.chunks_exact_mut(2)) {
+        p.copy_from_slice(&[cr, ci.wrapping_neg()]);
+        q.copy_from_slice(&[ci, cr]);
+    }
 }
 
 /// Scratch accumulators for [`reconstruct_window_with`], so a waveform's windows reuse them.
@@ -485,8 +492,8 @@ fn patterns(coef: [i16; 2]) -> ([i16; 2], [i16; 2]) {
 pub struct WindowScratch {
     re: [i32; MAX_WINDOW],
     im: [i32; MAX_WINDOW],
-    p_re: [[i16; 2]; MAX_WINDOW],
-    p_im: [[i16; 2]; MAX_WINDOW],
+    p_re: [i16; 2 * MAX_WINDOW],
+    p_im: [i16; 2 * MAX_WINDOW],
 }
 
 impl Default for WindowScratch {
@@ -502,8 +509,8 @@ impl WindowScratch {
         WindowScratch {
             re: [0; MAX_WINDOW],
             im: [0; MAX_WINDOW],
-            p_re: [[0; 2]; MAX_WINDOW],
-            p_im: [[0; 2]; MAX_WINDOW],
+            p_re: [0; 2 * MAX_WINDOW],
+            p_im: [0; 2 * MAX_WINDOW],
         }
     }
 }
@@ -516,23 +523,33 @@ fn emit(out: &mut [[i16; 2]], re: &[i32], im: &[i32], shift: u32) {
     }
 }
 
-/// The window kernel for a window length known at compile time (the common ones): fixed-size
+/// Window kernels for window lengths known at compile time (the common ones): fixed-size
 /// arrays let LLVM unroll and vectorise the whole window.
-#[inline(always)]
-fn window_fixed<const M: usize>(atoms: &AtomSet, code: &WindowCode, out: &mut [[i16; 2]]) {
-    let shift = u32::from(code.shift);
-    let round = (1i32 << shift) >> 1;
-    let mut re = [round; M];
-    let mut im = [round; M];
-    for t in &code.terms {
-        if let Some(a) = atoms.atom(usize::from(t.atom)) {
-            let (pr, pi) = patterns(t.coef);
-            dot_pairs(&mut re, a, &[pr; M]);
-            dot_pairs(&mut im, a, &[pi; M]);
+macro_rules! window_fixed {
+    ($name:ident, $w:literal) => {
+        #[inline(always)]
+        fn $name(atoms: &AtomSet, code: &WindowCode, out: &mut [[i16; 2]]) {
+            let shift = u32::from(code.shift);
+            let round = (1i32 << shift) >> 1;
+            let mut re = [round; $w];
+            let mut im = [round; $w];
+            let mut p_re = [0i16; 2 * $w];
+            let mut p_im = [0i16; 2 * $w];
+            for t in &code.terms {
+                if let Some(a) = atoms.atom(usize::from(t.atom)) {
+                    fill_patterns(t.coef, &mut p_re, &mut p_im);
+                    dot_pairs(&mut re, a, &p_re);
+                    dot_pairs(&mut im, a, &p_im);
+                }
+            }
+            emit(out, &re, &im, shift);
         }
-    }
-    emit(out, &re, &im, shift);
+    };
 }
+
+window_fixed!(window_16, 16);
+window_fixed!(window_32, 32);
+window_fixed!(window_64, 64);
 
 /// The window kernel for any window length, on the scratch space.
 fn window_any(
@@ -548,8 +565,8 @@ fn window_any(
     let (Some(re), Some(im), Some(p_re), Some(p_im)) = (
         re.get_mut(..w),
         im.get_mut(..w),
-        p_re.get_mut(..w),
-        p_im.get_mut(..w),
+        p_re.get_mut(..2 * w),
+        p_im.get_mut(..2 * w),
     ) else {
         return;
     };
@@ -557,9 +574,7 @@ fn window_any(
     im.fill(round);
     for t in &code.terms {
         if let Some(a) = atoms.atom(usize::from(t.atom)) {
-            let (pr, pi) = patterns(t.coef);
-            p_re.fill(pr);
-            p_im.fill(pi);
+            fill_patterns(t.coef, p_re, p_im);
             dot_pairs(re, a, p_re);
             dot_pairs(im, a, p_im);
         }
@@ -576,9 +591,9 @@ fn window_kernel(
     out: &mut [[i16; 2]],
 ) {
     match atoms.window {
-        16 => window_fixed::<16>(atoms, code, out),
-        32 => window_fixed::<32>(atoms, code, out),
-        64 => window_fixed::<64>(atoms, code, out),
+        16 => window_16(atoms, code, out),
+        32 => window_32(atoms, code, out),
+        64 => window_64(atoms, code, out),
         _ => window_any(atoms, code, scratch, out),
     }
 }

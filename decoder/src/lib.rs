@@ -11,7 +11,8 @@
 //! and the bytes of a codebook.
 //!
 //! Pulse sections are decoded by [`PulseDecoder`] (module [`samples`]): timed I/Q samples, play by
-//! play, rebuilt with the `eqisa-isa` fixed-point definition.
+//! play, rebuilt with the `eqisa-isa` fixed-point definition. [`Decoder`] passes a pulse section
+//! through, checking its CRC, so one byte stream can feed both.
 //!
 //! With the `std` feature (default), [`decode_all`] decodes a whole file into owned instructions
 //! and [`decode_pulse_rows`] a file's pulse section into per-channel sample rows.

@@ -36,6 +36,9 @@ enum Phase {
     SectionHeader,
     Body(SectionKind),
     Blocks,
+    /// A pulse section: its bytes pass through the file and section CRCs, nothing is decoded
+    /// (that is [`crate::PulseDecoder`]'s job).
+    Skip,
     Trailer,
     Done,
 }
@@ -47,6 +50,7 @@ impl Phase {
             Phase::SectionHeader => "section header",
             Phase::Body(_) => "section",
             Phase::Blocks => "instruction block",
+            Phase::Skip => "pulse section",
             Phase::Trailer => "file checksum",
             Phase::Done => "end",
         }
@@ -85,6 +89,7 @@ pub struct Decoder<'cb> {
     rd: Option<DecoderState>,
     ops_done: u64,
     max_qubits: u32,
+    pulse_seen: bool,
 }
 
 impl<'cb> Decoder<'cb> {
@@ -112,6 +117,7 @@ impl<'cb> Decoder<'cb> {
             rd: None,
             ops_done: 0,
             max_qubits: DEFAULT_MAX_QUBITS,
+            pulse_seen: false,
         }
     }
 
@@ -270,10 +276,8 @@ impl<'cb> Decoder<'cb> {
                         SectionKind::Instructions if self.ops_done > 0 || self.block_index > 0 => {
                             return Err(IsaError::Corrupt("a second instruction section"));
                         }
-                        SectionKind::Pulses => {
-                            return Err(IsaError::Corrupt(
-                                "pulse sections are not supported by this decoder",
-                            ));
+                        SectionKind::Pulses if self.pulse_seen => {
+                            return Err(IsaError::Corrupt("a second pulse section"));
                         }
                         _ => {}
                     }
@@ -284,10 +288,13 @@ impl<'cb> Decoder<'cb> {
                         remaining: len,
                         index,
                     });
-                    self.phase = if kind == SectionKind::Instructions {
-                        Phase::Blocks
-                    } else {
-                        Phase::Body(kind)
+                    self.phase = match kind {
+                        SectionKind::Instructions => Phase::Blocks,
+                        SectionKind::Pulses => {
+                            self.pulse_seen = true;
+                            Phase::Skip
+                        }
+                        _ => Phase::Body(kind),
                     };
                 }
                 Phase::Body(kind) => {
@@ -376,6 +383,18 @@ impl<'cb> Decoder<'cb> {
                     self.rd = Some(RangeDecoder::new(&self.block).state());
                     self.block_ops_left = bh.ops;
                     self.block_index += 1;
+                }
+                Phase::Skip => {
+                    let remaining = self.open.as_ref().map_or(0, |o| o.remaining);
+                    if remaining == 0 {
+                        self.close_section()?;
+                        continue;
+                    }
+                    let n = remaining.min(self.available().len());
+                    if n == 0 {
+                        return Ok(Event::NeedInput);
+                    }
+                    self.consume(n, true);
                 }
                 Phase::Trailer => {
                     let Some(t) = self.available().get(..TRAILER_LEN) else {

@@ -203,6 +203,10 @@ pub struct WaveformCoder<'a> {
 }
 
 /// OMP tolerances tried, loosest first: relative residual energy of the whole waveform.
+/// Coefficient steps tried, as multiples of the step tied to the tolerance: a coarser step with a
+/// tighter OMP fit is sometimes cheaper.
+const COARSENESS: [f64; 5] = [0.5, 1.0, 2.0, 4.0, 8.0];
+
 const LADDER: [f64; 14] = [
     1e-1, 5e-2, 2e-2, 1e-2, 5e-3, 2e-3, 1e-3, 5e-4, 2e-4, 1e-4, 5e-5, 2e-5, 1e-5, 0.0,
 ];
@@ -237,7 +241,7 @@ impl<'a> WaveformCoder<'a> {
     }
 
     /// The sparse code at ladder tolerance `tol` (relative residual energy).
-    fn sparse(&self, x: &[Complex64], tol: f64) -> Option<CodedWaveform> {
+    fn sparse(&self, x: &[Complex64], tol: f64, coarse: f64) -> Option<CodedWaveform> {
         let (atoms, gram) = (self.atoms?, self.gram.as_ref()?);
         let w = atoms.window;
         let windows = eqisa_dictionary::atoms::windows(x, w);
@@ -245,7 +249,7 @@ impl<'a> WaveformCoder<'a> {
         let n = windows.nrows().max(1) as f64;
         let tol_sq = tol * tol * energy / n;
         // Coefficient step tied to the tolerance: rounding adds about as much error as OMP leaves.
-        let step = (tol * (energy / n).sqrt()).max(1e-12);
+        let step = (coarse * tol * (energy / n).sqrt()).max(1e-12);
         let mut codes = Vec::with_capacity(windows.nrows());
         for row in windows.rows() {
             codes.push(self.window_code(gram, row, tol_sq, step, tol == 0.0)?);
@@ -306,6 +310,15 @@ impl<'a> WaveformCoder<'a> {
         Some(WindowCode { shift, terms })
     }
 
+    /// Bytes of `code` coded alone in a section: a cost to compare codes of one waveform by.
+    fn cost(&self, code: &CodedWaveform) -> usize {
+        let single = PulseSection {
+            memory: vec![code.clone()],
+            ..PulseSection::default()
+        };
+        encode_pulse_section(&single, self.atoms).map_or(usize::MAX, |b| b.len())
+    }
+
     /// The decoder's samples for `code`, as amplitudes.
     fn decoded(&self, code: &CodedWaveform) -> Option<Vec<Complex64>> {
         reconstruct_waveform(self.atoms, code)
@@ -333,29 +346,37 @@ impl<'a> WaveformCoder<'a> {
         if self.atoms.is_none() {
             return lossless();
         }
-        let try_level = |k: usize| -> Option<(CodedWaveform, f64)> {
-            let code = self.sparse(x, LADDER[k])?;
-            let y = self.decoded(&code)?;
-            let f = infid(&y);
-            (f <= self.budget).then_some((code, f))
-        };
-        let (mut lo, mut hi) = (0usize, LADDER.len() - 1);
-        let Some(mut best) = try_level(hi) else {
-            let mut c = lossless();
-            c.lossless = true;
-            return c;
-        };
-        // Invariant: level `hi` meets the budget; find the loosest that does.
-        while lo < hi {
-            let mid = (lo + hi) / 2;
-            match try_level(mid) {
-                Some(ok) => {
-                    best = ok;
-                    hi = mid;
+        let mut best: Option<(CodedWaveform, f64, usize)> = None;
+        for coarse in COARSENESS {
+            let try_level = |k: usize| -> Option<(CodedWaveform, f64)> {
+                let code = self.sparse(x, LADDER[k], coarse)?;
+                let y = self.decoded(&code)?;
+                let f = infid(&y);
+                (f <= self.budget).then_some((code, f))
+            };
+            let (mut lo, mut hi) = (0usize, LADDER.len() - 1);
+            let Some(mut found) = try_level(hi) else {
+                continue;
+            };
+            // Invariant: level `hi` meets the budget; find the loosest that does.
+            while lo < hi {
+                let mid = (lo + hi) / 2;
+                match try_level(mid) {
+                    Some(ok) => {
+                        found = ok;
+                        hi = mid;
+                    }
+                    None => lo = mid + 1,
                 }
-                None => lo = mid + 1,
+            }
+            let bits = self.cost(&found.0);
+            if best.as_ref().is_none_or(|b| bits < b.2) {
+                best = Some((found.0, found.1, bits));
             }
         }
+        let Some(best) = best else {
+            return lossless();
+        };
         Coded {
             code: best.0,
             infidelity: best.1,

@@ -69,7 +69,10 @@
 //! Coding (all probabilities start flat at one half and adapt):
 //!
 //! - a waveform: `len + 1` (adaptive Elias-gamma), one bit lossless/sparse;
-//!   - sparse, per window: the shift (a "same as the previous window" bit, else a 4-bit bit-tree),
+//!   - sparse, per window: after the first, a "repeats the previous window" bit (in the context
+//!     of whether the previous window was a repeat; a repeat copies shift and terms, so a flat
+//!     top costs a fraction of a bit per window), else the shift (a "same as the previous
+//!     window" bit, else a 4-bit bit-tree),
 //!     the term count (4-bit bit-tree, in the context of the previous window's count), then per
 //!     term the atom index (bit-tree over `ceil(log2 K)` bits, in the context of the term's
 //!     position 0, 1, 2+) and the two coefficient components (signed: a zero bit, the magnitude

@@ -118,6 +118,8 @@ pub(super) struct Models {
     len: Gamma,
     lossless: u16,
     same_shift: u16,
+    /// "This window repeats the previous one", in the context of whether the previous did.
+    repeat: [u16; 2],
     shift: [u16; 16],
     count: [[u16; 16]; 16],
     /// Three position contexts of `2^kbits` slots each.
@@ -143,6 +145,7 @@ impl Models {
             len: Gamma::new(),
             lossless: PROB_HALF,
             same_shift: PROB_HALF,
+            repeat: [PROB_HALF; 2],
             shift: [PROB_HALF; 16],
             count: [[PROB_HALF; 16]; 16],
             atom: vec![PROB_HALF; 3 << kbits],
@@ -182,7 +185,19 @@ impl Models {
                 c.bit(&mut self.lossless, false);
                 let mut prev_shift = None;
                 let mut prev_count = 0usize;
+                let mut prev: Option<(&WindowCode, bool)> = None;
                 for w in windows {
+                    if let Some((p, was)) = prev {
+                        let same = p == w;
+                        let ctx = &mut self.repeat[usize::from(was)];
+                        c.bit(ctx, same);
+                        prev = Some((w, same));
+                        if same {
+                            continue;
+                        }
+                    } else {
+                        prev = Some((w, false));
+                    }
                     self.code_shift(c, &mut prev_shift, w.shift);
                     let n = w.terms.len();
                     if let Some(p) = self.count.get_mut(prev_count) {
@@ -248,10 +263,19 @@ impl Models {
         let atoms = atoms.ok_or(IsaError::NoPulseAtoms)?;
         let k = atoms.count() as u64;
         let nwin = (len as usize).div_ceil(atoms.window);
-        let mut windows = Vec::with_capacity(nwin);
+        let mut windows: Vec<WindowCode> = Vec::with_capacity(nwin);
         let mut prev_shift = None;
         let mut prev_count = 0usize;
+        let mut was_repeat = false;
         for _ in 0..nwin {
+            if let Some(last) = windows.last() {
+                let ctx = &mut self.repeat[usize::from(was_repeat)];
+                was_repeat = d.bit(ctx, false);
+                if was_repeat {
+                    windows.push(last.clone());
+                    continue;
+                }
+            }
             let shift = self.code_shift(d, &mut prev_shift, 0);
             if shift > MAX_SHIFT {
                 return Err(IsaError::CoefficientOutOfRange {

@@ -189,7 +189,8 @@ impl Models {
                 for w in windows {
                     if let Some((p, was)) = prev {
                         let same = p == w;
-                        let ctx = &mut self.repeat[usize::from(was)];
+                        let [after_new, after_repeat] = &mut self.repeat;
+                        let ctx = if was { after_repeat } else { after_new };
                         c.bit(ctx, same);
                         prev = Some((w, same));
                         if same {
@@ -269,7 +270,8 @@ impl Models {
         let mut was_repeat = false;
         for _ in 0..nwin {
             if let Some(last) = windows.last() {
-                let ctx = &mut self.repeat[usize::from(was_repeat)];
+                let [after_new, after_repeat] = &mut self.repeat;
+                let ctx = if was_repeat { after_repeat } else { after_new };
                 was_repeat = d.bit(ctx, false);
                 if was_repeat {
                     windows.push(last.clone());

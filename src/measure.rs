@@ -95,7 +95,14 @@ pub fn measure(
     };
     Ok(Measured {
         bits: Bits {
-            eqisa: asm.bytes.len() as u64 * 8,
+            // The instruction stream: the pulse section (and its framing) is counted apart.
+            eqisa: (asm.bytes.len()
+                - if asm.pulse_bytes > 0 {
+                    asm.pulse_bytes + eqisa_isa::container::SECTION_HEADER_LEN
+                } else {
+                    0
+                }) as u64
+                * 8,
             binary_opcodes: baselines::binary_opcode_bits(program),
             binary: binary.bits,
             bzip2: gp.bzip2,

@@ -177,6 +177,8 @@ pub struct Assembled {
     pub metadata_bytes: usize,
     /// Bytes of the instruction section's payload.
     pub instruction_bytes: usize,
+    /// Bytes of the pulse section's payload (0 without one).
+    pub pulse_bytes: usize,
     /// Instruction blocks.
     pub blocks: u64,
     /// Whether timing had to be carried explicitly.
@@ -189,6 +191,18 @@ pub fn assemble(
     target: &TargetDesc,
     codebook: &Codebook,
     codebook_hash: [u8; 32],
+) -> Result<Assembled, AssembleError> {
+    assemble_with_pulses(program, target, codebook, codebook_hash, None)
+}
+
+/// As [`assemble`], adding `pulses` (a pulse section's payload, from
+/// [`crate::pulses::encode_program`]) as the last section.
+pub fn assemble_with_pulses(
+    program: &NativeProgram,
+    target: &TargetDesc,
+    codebook: &Codebook,
+    codebook_hash: [u8; 32],
+    pulses: Option<Vec<u8>>,
 ) -> Result<Assembled, AssembleError> {
     let info = program_info(program, target)?;
     let mut enc = StreamEncoder::new(&codebook.priors, info.params)?;
@@ -205,7 +219,7 @@ pub fn assemble(
     }
     .to_bytes();
     let sizes = (program_section.len(), metadata.len(), instructions.len());
-    let container = Container {
+    let mut container = Container {
         header: Header {
             codebook_hash,
             qubit_count: program.num_qubits,
@@ -227,11 +241,19 @@ pub fn assemble(
             },
         ],
     };
+    let pulse_bytes = pulses.as_ref().map_or(0, Vec::len);
+    if let Some(payload) = pulses {
+        container.sections.push(Section {
+            kind: SectionKind::Pulses,
+            payload,
+        });
+    }
     Ok(Assembled {
         bytes: container.to_bytes()?,
         program_bytes: sizes.0,
         metadata_bytes: sizes.1,
         instruction_bytes: sizes.2,
+        pulse_bytes,
         blocks,
         explicit_timing: info.params.explicit_timing,
     })

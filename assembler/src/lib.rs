@@ -10,7 +10,7 @@ pub mod layout;
 pub mod pulses;
 pub mod rebuild;
 
-pub use encode::{Assembled, assemble};
+pub use encode::{Assembled, assemble, assemble_with_pulses};
 
 /// Why a program cannot be assembled (or a decoded one rebuilt).
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]

@@ -722,7 +722,10 @@ fn repeated_windows_cost_a_fraction_of_a_bit_each() {
     };
     let short = encode_pulse_section(&section(10), Some(&atoms)).unwrap();
     let long = encode_pulse_section(&section(1010), Some(&atoms)).unwrap();
-    assert_eq!(parse_pulse_section(&long, Some(&atoms)).unwrap(), section(1010));
+    assert_eq!(
+        parse_pulse_section(&long, Some(&atoms)).unwrap(),
+        section(1010)
+    );
     // 1000 more repeats of one window: well under a tenth of a bit each.
     let extra_bits = (long.len() - short.len()) * 8;
     assert!(extra_bits < 100, "1000 repeats cost {extra_bits} bits");

@@ -3,12 +3,14 @@
 
 use std::path::PathBuf;
 
-use eqisa_assembler::assemble;
+use eqisa_assembler::assemble_with_pulses;
+use eqisa_assembler::pulses::encode_program;
 use eqisa_circuits::lower::lower;
 use serde::Serialize;
 
 use super::CmdResult;
 use super::lowering::LowerArgs;
+use super::pulses::{BitsJson, PulseArgs, coder_for, place};
 use crate::codebook::{self, short_hash};
 use crate::measure::{Bits, measure};
 
@@ -25,6 +27,13 @@ pub struct Args {
     /// Where to write the program.
     #[arg(short, long, value_name = "OUT.eqb")]
     pub output: Option<PathBuf>,
+    /// Also lower to the device's control pulses and add them as the program's pulse section:
+    /// the circuit is routed onto the device's coupling map first, so the instruction stream
+    /// holds the routed program the pulses play. `eqisa decode --samples` rebuilds the samples.
+    #[arg(long)]
+    pub pulses: bool,
+    #[command(flatten)]
+    pub pulse: PulseArgs,
     /// Skip the paper's pipeline (Solovay–Kitaev at --paper-depth/--paper-recursion, which is
     /// slow on large circuits); its keys are then null.
     #[arg(long)]
@@ -37,7 +46,10 @@ pub struct Args {
     pub paper_recursion: usize,
     /// Print JSON: native_ops, fidelity_bound, angle_bits, codebook_bytes, bits {eqisa,
     /// binary_opcodes, binary, bzip2, xz, zstd, entropy_order0, paper_huffman,
-    /// paper_huffman_bzip2}, paper_fidelity_bound, sections.
+    /// paper_huffman_bzip2}, paper_fidelity_bound, sections; with --pulses also pulses {device,
+    /// mode, channels, plays, samples, swaps, pulse_bits {eqisa, raw, dct, zstd},
+    /// max_added_infidelity, lossless_fallbacks}. bits.eqisa counts the instruction stream
+    /// (the whole file without the pulse section); pulses.pulse_bits.eqisa the pulse section.
     #[arg(long)]
     pub json: bool,
 }
@@ -48,6 +60,7 @@ struct Sections {
     program: usize,
     metadata: usize,
     instructions: usize,
+    pulses: usize,
     blocks: u64,
     explicit_timing: bool,
 }
@@ -64,17 +77,60 @@ struct Report {
     bits: Bits,
     paper_fidelity_bound: Option<f64>,
     sections: Sections,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pulses: Option<PulseReport>,
+}
+
+/// The pulse section's figures (`--pulses`).
+#[derive(Serialize)]
+struct PulseReport {
+    device: String,
+    mode: &'static str,
+    channels: usize,
+    plays: usize,
+    samples: u64,
+    swaps: u64,
+    pulse_bits: BitsJson,
+    max_added_infidelity: f64,
+    lossless_fallbacks: usize,
 }
 
 /// Run the command.
 pub fn run(args: &Args) -> CmdResult {
-    let (target, options) = args.lowering.resolve()?;
     let cb = codebook::load(args.codebook.as_deref())?;
     let c = crate::input::load(&args.file)?;
-    let lowered = lower(&c, &target, &options)?;
-    let p = &lowered.program;
-    let asm = assemble(p, &target, &cb.codebook, cb.hash)
-        .map_err(|e| format!("{}: {e}", args.file.display()))?;
+    let name = args.file.display().to_string();
+    let (lowered, target, placed) = if args.pulses {
+        let placed = place(&args.file, &args.lowering, &args.pulse)?;
+        let lowered = (placed.program.clone(), placed.fidelity_bound);
+        (lowered, placed.target.clone(), Some(placed))
+    } else {
+        let (target, options) = args.lowering.resolve()?;
+        let l = lower(&c, &target, &options).map_err(|e| format!("{name}: {e}"))?;
+        ((l.program, l.fidelity_bound), target, None)
+    };
+    let (p, fidelity_bound) = (&lowered.0, lowered.1);
+    let mut pulse_report = None;
+    let mut pulse_payload = None;
+    if let Some(placed) = &placed {
+        let (physics, coder) = coder_for(&cb, &placed.device, &args.pulse)?;
+        let enc = encode_program(&placed.pulses, &placed.device, &physics, &coder)
+            .map_err(|e| format!("{name}: {e}"))?;
+        pulse_report = Some(PulseReport {
+            device: placed.device.name.clone(),
+            mode: args.pulse.mode().name(),
+            channels: placed.pulses.channels.len(),
+            plays: placed.pulses.plays.len(),
+            samples: placed.pulses.played_samples(),
+            swaps: placed.swaps,
+            pulse_bits: enc.bits.into(),
+            max_added_infidelity: enc.max_added_infidelity,
+            lossless_fallbacks: enc.lossless_fallbacks,
+        });
+        pulse_payload = Some(enc.payload);
+    }
+    let asm = assemble_with_pulses(p, &target, &cb.codebook, cb.hash, pulse_payload)
+        .map_err(|e| format!("{name}: {e}"))?;
     if let Some(out) = &args.output {
         std::fs::write(out, &asm.bytes).map_err(|e| format!("{}: {e}", out.display()))?;
     }
@@ -84,20 +140,23 @@ pub fn run(args: &Args) -> CmdResult {
         file: args.file.display().to_string(),
         target: target.kind.name(),
         native_ops: p.ops.len() as u64,
-        fidelity_bound: lowered.fidelity_bound,
+        fidelity_bound,
         angle_bits: p.angle_bits,
         codebook_bytes: cb.bytes,
         codebook_hash: short_hash(&cb.hash),
         bits: m.bits,
         paper_fidelity_bound: m.paper_fidelity_bound,
+        pulses: pulse_report,
         sections: Sections {
             header_and_framing: asm.bytes.len()
                 - asm.program_bytes
                 - asm.metadata_bytes
-                - asm.instruction_bytes,
+                - asm.instruction_bytes
+                - asm.pulse_bytes,
             program: asm.program_bytes,
             metadata: asm.metadata_bytes,
             instructions: asm.instruction_bytes,
+            pulses: asm.pulse_bytes,
             blocks: asm.blocks,
             explicit_timing: asm.explicit_timing,
         },
@@ -148,6 +207,21 @@ pub fn run(args: &Args) -> CmdResult {
     );
     if let Some(f) = report.paper_fidelity_bound {
         println!("paper fidelity bound {f}");
+    }
+    if let Some(pr) = &report.pulses {
+        let pb = &pr.pulse_bits;
+        println!(
+            "pulses            {} ({}), {} plays on {} channels, {} samples, {} swaps",
+            pr.device, pr.mode, pr.plays, pr.channels, pr.samples, pr.swaps
+        );
+        println!(
+            "pulse bits        eqisa {}  raw {}  dct {}  zstd {}",
+            pb.eqisa, pb.raw, pb.dct, pb.zstd
+        );
+        println!(
+            "pulse infidelity  {:.2e} at most per pulse (budget {:.0e}); {} lossless fallbacks",
+            pr.max_added_infidelity, args.pulse.infidelity, pr.lossless_fallbacks
+        );
     }
     Ok(())
 }

@@ -22,8 +22,14 @@ pub struct Args {
     /// Write the decoded program as OpenQASM 2 (OpenQASM 3 when its conditions need it).
     #[arg(short, long, value_name = "OUT.qasm")]
     pub output: Option<PathBuf>,
+    /// Rebuild the pulse section's samples (bit for bit what the assembler coded) and write them
+    /// as an int16 `.npy` array of shape (channels, samples, 2): the DAC's I and Q codes, one
+    /// row per channel in the order JSON `pulses.channels` lists them, zero where a channel
+    /// idles. Needs a program assembled with `--pulses` and the codebook's pulse atoms.
+    #[arg(long, value_name = "OUT.npy")]
+    pub samples: Option<PathBuf>,
     /// Print JSON: target, qubits, clbits, ops (by name), native_ops, duration_ns, angle_bits,
-    /// blocks, bytes.
+    /// bytes, codebook_hash; with --samples also pulses {channels, duration_dt, samples}.
     #[arg(long)]
     pub json: bool,
 }
@@ -40,6 +46,17 @@ struct Report {
     angle_bits: u8,
     bytes: u64,
     codebook_hash: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pulses: Option<PulseSummary>,
+}
+
+/// What `--samples` rebuilt.
+#[derive(Serialize)]
+struct PulseSummary {
+    channels: Vec<String>,
+    duration_dt: u64,
+    /// Non-zero samples written (all rows).
+    samples: u64,
 }
 
 struct Owned {
@@ -77,6 +94,8 @@ pub fn run(args: &Args) -> CmdResult {
     let mut total = 0u64;
     let mut eof = false;
     let mut ops: Vec<Owned> = Vec::new();
+    // --samples decodes the pulse section in a second pass over the whole file.
+    let mut kept: Vec<u8> = Vec::new();
     loop {
         match dec.next_event().map_err(describe)? {
             Event::Instr(t) => ops.push(Owned {
@@ -96,6 +115,9 @@ pub fn run(args: &Args) -> CmdResult {
                     filled = input.read(&mut chunk).map_err(|e| format!("{name}: {e}"))?;
                     pending = 0;
                     total += filled as u64;
+                    if args.samples.is_some() {
+                        kept.extend_from_slice(chunk.get(..filled).unwrap_or(&[]));
+                    }
                     if filled == 0 {
                         eof = true;
                         dec.finish().map_err(describe)?;
@@ -145,6 +167,10 @@ pub fn run(args: &Args) -> CmdResult {
     if let Some(out) = &args.output {
         super::write_qasm(&program, out)?;
     }
+    let pulses = match &args.samples {
+        Some(out) => Some(write_samples(&kept, &cb, out).map_err(|e| format!("{name}: {e}"))?),
+        None => None,
+    };
     let report = Report {
         file: name.clone(),
         target: header.target.name(),
@@ -156,6 +182,7 @@ pub fn run(args: &Args) -> CmdResult {
         angle_bits: program.angle_bits,
         bytes: total,
         codebook_hash: short_hash(&cb.hash),
+        pulses,
     };
     if args.json {
         println!("{}", serde_json::to_string_pretty(&report)?);
@@ -176,5 +203,49 @@ pub fn run(args: &Args) -> CmdResult {
         (_, b) => println!("angle bits      {b}"),
     }
     println!("bytes           {}", report.bytes);
+    if let (Some(p), Some(out)) = (&report.pulses, &args.samples) {
+        println!(
+            "samples         {} x {} dt ({} non-zero) on {}",
+            p.channels.len(),
+            p.duration_dt,
+            p.samples,
+            p.channels.join(" ")
+        );
+        println!("wrote           {}", out.display());
+    }
     Ok(())
+}
+
+/// Decodes the pulse section of `bytes` (already verified by the streaming pass) and writes
+/// its rows as int16 `.npy`.
+fn write_samples(
+    bytes: &[u8],
+    cb: &codebook::Loaded,
+    out: &std::path::Path,
+) -> Result<PulseSummary, String> {
+    let rows = eqisa_decoder::decode_pulse_rows(bytes, cb.pulse_atoms.as_ref(), cb.hash)
+        .map_err(|e| match e {
+            IsaError::NoPulseAtoms => format!(
+                "its pulse section needs pulse atoms, and {} has none",
+                cb.origin
+            ),
+            other => other.to_string(),
+        })?
+        .ok_or("has no pulse section (assemble it with --pulses)")?;
+    let n = rows.duration as usize;
+    let mut arr = ndarray::Array3::<i16>::zeros((rows.rows.len(), n, 2));
+    let mut played = 0u64;
+    for (r, row) in rows.rows.iter().enumerate() {
+        for (c, &[i, q]) in row.iter().enumerate() {
+            arr[[r, c, 0]] = i;
+            arr[[r, c, 1]] = q;
+            played += u64::from(i != 0 || q != 0);
+        }
+    }
+    ndarray_npy::write_npy(out, &arr).map_err(|e| format!("{}: {e}", out.display()))?;
+    Ok(PulseSummary {
+        channels: rows.channels.iter().map(ToString::to_string).collect(),
+        duration_dt: rows.duration,
+        samples: played,
+    })
 }

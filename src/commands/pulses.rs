@@ -2,14 +2,15 @@
 //! and play it on the device's pulse calibration; report the channels, plays and samples, and
 //! optionally write every channel's samples as a `.npy` array.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use eqisa_assembler::pulses::{
     DEFAULT_MAX_INFIDELITY, Physics, PulseBits, WaveformCoder, encode_memory, encode_program,
 };
 use eqisa_circuits::lower::lower;
+use eqisa_circuits::lower::program::NativeProgram;
 use eqisa_circuits::lower::route::{Coupling, route};
-use eqisa_circuits::lower::target::{TargetKind, TwoQubit};
+use eqisa_circuits::lower::target::{TargetDesc, TargetKind, TwoQubit};
 use eqisa_circuits::pulse::{Device, PulseMode, PulseProgram, lower_to_pulses};
 use ndarray::Array2;
 use num_complex::Complex64;
@@ -18,11 +19,10 @@ use serde::Serialize;
 use super::CmdResult;
 use super::lowering::{LowerArgs, TargetArg};
 
-/// Arguments of `eqisa pulses`.
-#[derive(clap::Args)]
-pub struct Args {
-    /// OpenQASM 2 or 3 file (`-` for standard input).
-    pub file: PathBuf,
+/// How a circuit is placed on a device and its pulses coded: shared by `eqisa pulses` and
+/// `eqisa assemble --pulses`.
+#[derive(clap::Args, Clone, Debug)]
+pub struct PulseArgs {
     /// Device calibration: our TOML format, or IBM pulse defaults `defs_X.json` (with
     /// `conf_X.json` and `props_X.json` beside it). Default: the embedded device (ibmq_lima).
     #[arg(long, value_name = "DEVICE")]
@@ -35,15 +35,24 @@ pub struct Args {
     /// an error).
     #[arg(long)]
     pub no_route: bool,
-    /// Codebook whose pulse atoms code the waveforms (default: the embedded one).
-    #[arg(long, value_name = "CB")]
-    pub codebook: Option<PathBuf>,
     /// Added gate infidelity allowed per pulse (transmon simulation) when coding waveforms.
     #[arg(long, default_value_t = DEFAULT_MAX_INFIDELITY, value_name = "EPS")]
     pub infidelity: f64,
     /// Transmon levels in the simulation that judges every coded waveform.
     #[arg(long, default_value_t = 3, value_name = "N")]
     pub levels: usize,
+}
+
+/// Arguments of `eqisa pulses`.
+#[derive(clap::Args)]
+pub struct Args {
+    /// OpenQASM 2 or 3 file (`-` for standard input).
+    pub file: PathBuf,
+    #[command(flatten)]
+    pub pulse: PulseArgs,
+    /// Codebook whose pulse atoms code the waveforms (default: the embedded one).
+    #[arg(long, value_name = "CB")]
+    pub codebook: Option<PathBuf>,
     /// Skip coding the device's whole waveform memory (memory_bits), which is slow on large
     /// devices.
     #[arg(long)]
@@ -54,7 +63,9 @@ pub struct Args {
     /// channel in the order `channels` lists them, zero where a channel idles.
     #[arg(short, long, value_name = "OUT.npy")]
     pub output: Option<PathBuf>,
-    /// Print JSON: device, mode, dt_ns, channels, plays, waveforms, duration_dt, samples, swaps.
+    /// Print JSON: device, mode, dt_ns, channels, plays, waveforms, duration_dt, samples, swaps,
+    /// pulse_bits and memory_bits ({eqisa, raw, dct, zstd}), max_added_infidelity,
+    /// lossless_fallbacks.
     #[arg(long)]
     pub json: bool,
 }
@@ -120,25 +131,41 @@ pub fn load_device(path: Option<&PathBuf>) -> Result<Device, Box<dyn std::error:
     })
 }
 
-/// Lower, route and play `args.file` on the device; returns the pulse program and the report.
-pub fn build(args: &Args) -> Result<(PulseProgram, Report), Box<dyn std::error::Error>> {
-    if args.lowering.target != TargetArg::Native {
-        return Err("pulses needs --target native (pulses play the native gates)".into());
+/// A circuit placed on a device: the routed native program (what the instruction stream
+/// carries) and its pulses.
+pub struct Placed {
+    pub device: Device,
+    pub target: TargetDesc,
+    pub fidelity_bound: f64,
+    pub program: NativeProgram,
+    pub pulses: PulseProgram,
+    pub swaps: u64,
+}
+
+/// Lower `file` to the native gates the device calibrates, route it onto the device's coupling
+/// map and play it on the device's calibration.
+pub fn place(
+    file: &Path,
+    lowering: &LowerArgs,
+    pa: &PulseArgs,
+) -> Result<Placed, Box<dyn std::error::Error>> {
+    if lowering.target != TargetArg::Native {
+        return Err("pulses need --target native (pulses play the native gates)".into());
     }
-    let device = load_device(args.device.as_ref())?;
-    let (mut target, options) = args.lowering.resolve()?;
+    let device = load_device(pa.device.as_ref())?;
+    let (mut target, options) = lowering.resolve()?;
     // Lower to the entangling gate the device calibrates, unless told otherwise.
-    if args.lowering.two_qubit.is_none() {
+    if lowering.two_qubit.is_none() {
         target.two_qubit = match device.two_qubit_gate() {
             Some("ecr") => TwoQubit::Ecr,
             _ => TwoQubit::Cz,
         };
     }
-    let name = args.file.display().to_string();
-    let c = crate::input::load(&args.file)?;
+    let name = file.display().to_string();
+    let c = crate::input::load(file)?;
     let lowered = lower(&c, &target, &options).map_err(|e| format!("{name}: {e}"))?;
     debug_assert_eq!(lowered.program.target, TargetKind::Native);
-    let (program, swaps) = if args.no_route {
+    let (program, swaps) = if pa.no_route {
         (lowered.program, 0)
     } else {
         let coupling = Coupling::from_pairs(device.num_qubits(), device.coupled_pairs());
@@ -146,30 +173,51 @@ pub fn build(args: &Args) -> Result<(PulseProgram, Report), Box<dyn std::error::
             .map_err(|e| format!("{name}: on device '{}': {e}", device.name))?;
         (routed.program, routed.swaps)
     };
-    let mode = if args.direct {
-        PulseMode::DirectRotation
-    } else {
-        PulseMode::Calibrated
-    };
-    let prog = lower_to_pulses(&program, &device, mode).map_err(|e| format!("{name}: {e}"))?;
+    let pulses =
+        lower_to_pulses(&program, &device, pa.mode()).map_err(|e| format!("{name}: {e}"))?;
+    Ok(Placed {
+        device,
+        target,
+        fidelity_bound: lowered.fidelity_bound,
+        program,
+        pulses,
+        swaps,
+    })
+}
+
+impl PulseArgs {
+    /// The pulse lowering mode the flags ask for.
+    pub fn mode(&self) -> PulseMode {
+        if self.direct {
+            PulseMode::DirectRotation
+        } else {
+            PulseMode::Calibrated
+        }
+    }
+}
+
+/// Lower, route and play `args.file` on the device; returns the pulse program and the report.
+pub fn build(args: &Args) -> Result<(Placed, Report), Box<dyn std::error::Error>> {
+    let placed = place(&args.file, &args.lowering, &args.pulse)?;
+    let prog = &placed.pulses;
     let report = Report {
-        file: name,
-        device: device.name.clone(),
-        mode: mode.name(),
+        file: args.file.display().to_string(),
+        device: placed.device.name.clone(),
+        mode: args.pulse.mode().name(),
         dt_ns: prog.dt_ns,
         channels: prog.channels.iter().map(|c| c.to_string()).collect(),
         plays: prog.plays.len(),
         waveforms: prog.waveforms.len(),
         duration_dt: prog.duration,
         samples: prog.played_samples(),
-        swaps,
+        swaps: placed.swaps,
         pulse_bits: None,
         memory_bits: None,
         max_added_infidelity: None,
         lossless_fallbacks: 0,
         codebook: String::new(),
     };
-    Ok((prog, report))
+    Ok((placed, report))
 }
 
 /// Write `(channels, duration)` complex128 samples as `.npy`.
@@ -185,11 +233,32 @@ pub fn write_npy(prog: &PulseProgram, out: &std::path::Path) -> Result<(), Strin
     ndarray_npy::write_npy(out, &arr).map_err(|e| format!("{}: {e}", out.display()))
 }
 
-/// Run the command.
 /// Code the program's plays and (unless `--no-memory`) the device's waveform memory.
-pub fn code(args: &Args, prog: &PulseProgram, report: &mut Report) -> CmdResult {
-    let device = load_device(args.device.as_ref())?;
+pub fn code(args: &Args, placed: &Placed, report: &mut Report) -> CmdResult {
     let cb = crate::codebook::load(args.codebook.as_deref())?;
+    report.codebook = cb.origin.clone();
+    let (physics, coder) = coder_for(&cb, &placed.device, &args.pulse)?;
+    let stream = encode_program(&placed.pulses, &placed.device, &physics, &coder)?;
+    let mut worst = stream.max_added_infidelity;
+    report.lossless_fallbacks = stream.lossless_fallbacks;
+    report.pulse_bits = Some(stream.bits.into());
+    if !args.no_memory {
+        let memory = encode_memory(&placed.device, &physics, &coder)?;
+        worst = worst.max(memory.max_added_infidelity);
+        report.lossless_fallbacks += memory.lossless_fallbacks;
+        report.memory_bits = Some(memory.bits.into());
+    }
+    report.max_added_infidelity = Some(worst);
+    Ok(())
+}
+
+/// The transmon judge and the waveform coder over the codebook's atoms (with a note when the
+/// codebook has none).
+pub fn coder_for<'a>(
+    cb: &'a crate::codebook::Loaded,
+    device: &Device,
+    pa: &PulseArgs,
+) -> Result<(Physics, WaveformCoder<'a>), Box<dyn std::error::Error>> {
     let atoms = cb.pulse_atoms.as_ref();
     if atoms.is_none() {
         eprintln!(
@@ -197,21 +266,9 @@ pub fn code(args: &Args, prog: &PulseProgram, report: &mut Report) -> CmdResult 
             cb.origin
         );
     }
-    report.codebook = cb.origin.clone();
-    let physics = Physics::new(&device, args.levels)?;
-    let coder = WaveformCoder::new(atoms, args.infidelity)?;
-    let stream = encode_program(prog, &device, &physics, &coder)?;
-    let mut worst = stream.max_added_infidelity;
-    report.lossless_fallbacks = stream.lossless_fallbacks;
-    report.pulse_bits = Some(stream.bits.into());
-    if !args.no_memory {
-        let memory = encode_memory(&device, &physics, &coder)?;
-        worst = worst.max(memory.max_added_infidelity);
-        report.lossless_fallbacks += memory.lossless_fallbacks;
-        report.memory_bits = Some(memory.bits.into());
-    }
-    report.max_added_infidelity = Some(worst);
-    Ok(())
+    let physics = Physics::new(device, pa.levels)?;
+    let coder = WaveformCoder::new(atoms, pa.infidelity)?;
+    Ok((physics, coder))
 }
 
 fn ratio(a: u64, b: u64) -> String {
@@ -222,11 +279,12 @@ fn ratio(a: u64, b: u64) -> String {
     }
 }
 
+/// Run the command.
 pub fn run(args: &Args) -> CmdResult {
-    let (prog, mut report) = build(args)?;
-    code(args, &prog, &mut report)?;
+    let (placed, mut report) = build(args)?;
+    code(args, &placed, &mut report)?;
     if let Some(out) = &args.output {
-        write_npy(&prog, out)?;
+        write_npy(&placed.pulses, out)?;
     }
     if args.json {
         println!("{}", serde_json::to_string_pretty(&report)?);
@@ -268,7 +326,7 @@ pub fn run(args: &Args) -> CmdResult {
     if let Some(f) = report.max_added_infidelity {
         println!(
             "infidelity      {f:.2e} at most per pulse (budget {:.0e}); {} lossless fallbacks",
-            args.infidelity, report.lossless_fallbacks
+            args.pulse.infidelity, report.lossless_fallbacks
         );
     }
     if let Some(out) = &args.output {

@@ -329,6 +329,12 @@ impl<'a> WaveformCoder<'a> {
     /// Code `x`, judged by `judge`'s transmon, with the loosest ladder tolerance that meets the
     /// budget (binary search: the infidelity falls as the tolerance tightens), else losslessly.
     fn code(&self, x: &[Complex64], judge: &Judge) -> Coded {
+        self.code_within(x, judge, self.budget)
+    }
+
+    /// As [`WaveformCoder::code`], meeting `budget` (at most the coder's) instead; the DCT
+    /// baseline keeps the coder's budget.
+    fn code_within(&self, x: &[Complex64], judge: &Judge, budget: f64) -> Coded {
         let u: Propagator = judge.transmon.evolve(x, judge.detuning_ghz);
         let infid = |y: &[Complex64]| judge.infidelity(x, &u, y);
         // A non-finite sample cannot come from a checked calibration; count it as raw if it did.
@@ -352,7 +358,7 @@ impl<'a> WaveformCoder<'a> {
                 let code = self.sparse(x, LADDER[k], coarse)?;
                 let y = self.decoded(&code)?;
                 let f = infid(&y);
-                (f <= self.budget).then_some((code, f))
+                (f <= budget).then_some((code, f))
             };
             let (mut lo, mut hi) = (0usize, LADDER.len() - 1);
             let Some(mut found) = try_level(hi) else {
@@ -492,6 +498,10 @@ fn section_bits(
 /// Encode a lowered pulse program: calibrated plays reference the waveform memory (each distinct
 /// waveform coded once) with their frame phase as a rotation; direct-rotation plays, different
 /// every time, are coded inline.
+///
+/// A memory waveform meets the budget in every rotation its plays use: the decoder rounds the
+/// rotated samples to the DAC grid again, so each play's exact decoded samples are judged, and a
+/// waveform whose rotated plays miss the budget is coded again more tightly.
 pub fn encode_program(
     prog: &PulseProgram,
     device: &Device,
@@ -503,11 +513,14 @@ pub fn encode_program(
         ..PulseSection::default()
     };
     let mut tally = Tally::default();
-    let mut slots: BTreeMap<usize, u32> = BTreeMap::new();
-    let mut memory_samples: Vec<Vec<[i16; 2]>> = Vec::new();
     let mut raw_stream: Vec<[i16; 2]> = Vec::new();
     let mut raw_bits = 0u64;
-    let mut checked: BTreeMap<(u32, [i16; 2]), f64> = BTreeMap::new();
+    // Pass 1: slots in order of first use, each with its judge's channel and the exact samples
+    // of the first play of every rotation it is played in.
+    let mut slots: BTreeMap<usize, u32> = BTreeMap::new();
+    let mut slot_uses: Vec<SlotUse> = Vec::new();
+    // Each play's channel, start and memory use (`None`: inline, coded in pass 1).
+    let mut bodies: Vec<(u32, u64, Option<(u32, [i16; 2])>)> = Vec::with_capacity(prog.plays.len());
     for play in &prog.plays {
         let channel = prog
             .channels
@@ -517,54 +530,113 @@ pub fn encode_program(
                 device: device.name.clone(),
                 channel: play.channel,
             })? as u32;
-        let judge = physics.judge(play.channel)?;
         let samples = play.samples(prog);
         raw_bits += samples.len() as u64 * 2 * u64::from(device.dac_bits);
         raw_stream.extend(samples.iter().map(|&v| to_dac(v)));
-        let body = match play.origin {
+        match play.origin {
             PlayOrigin::Gate { .. } => {
-                let slot = match slots.get(&play.waveform) {
-                    Some(&s) => s,
-                    None => {
-                        let base = &prog.waveforms[play.waveform].samples;
-                        let coded = coder.code(base, &judge);
-                        tally.add(&coded);
-                        let s = section.memory.len() as u32;
-                        memory_samples.push(
-                            reconstruct_waveform(coder.atoms, &coded.code)
-                                .map_err(PulseEncodeError::Section)?,
-                        );
-                        section.memory.push(coded.code);
-                        slots.insert(play.waveform, s);
-                        s
-                    }
-                };
+                let slot = *slots.entry(play.waveform).or_insert_with(|| {
+                    slot_uses.push(SlotUse {
+                        waveform: play.waveform,
+                        channel: play.channel,
+                        rotations: BTreeMap::new(),
+                    });
+                    (slot_uses.len() - 1) as u32
+                });
                 let rotation = rotation_q14(play.scale);
-                // The play's exact decoded samples, judged against the exact rotated original
-                // (once per slot and rotation).
-                if rotation != IDENTITY_ROTATION && !checked.contains_key(&(slot, rotation)) {
-                    let mut got = memory_samples[slot as usize].clone();
-                    rotate_samples(&mut got, rotation).map_err(PulseEncodeError::Section)?;
-                    let u = judge.transmon.evolve(&samples, judge.detuning_ghz);
-                    let f = judge.infidelity(&samples, &u, &from_dac(&got));
-                    tally.max_infidelity = tally.max_infidelity.max(f);
-                    checked.insert((slot, rotation), f);
+                if let Some(u) = slot_uses.get_mut(slot as usize)
+                    && rotation != IDENTITY_ROTATION
+                {
+                    u.rotations.entry(rotation).or_insert(samples);
                 }
-                PlayBody::Memory { slot, rotation }
+                bodies.push((channel, play.start, Some((slot, rotation))));
             }
             PlayOrigin::Direct { .. } => {
+                let judge = physics.judge(play.channel)?;
                 let coded = coder.code(&samples, &judge);
                 tally.add(&coded);
-                PlayBody::Inline(coded.code)
+                bodies.push((channel, play.start, None));
+                section.plays.push(PlayCode {
+                    channel,
+                    start: play.start,
+                    body: PlayBody::Inline(coded.code),
+                });
             }
+        }
+    }
+    // Pass 2: code the memory, then lay the plays out in their original order.
+    for u in &slot_uses {
+        let judge = physics.judge(u.channel)?;
+        let base = &prog.waveforms[u.waveform].samples;
+        let (coded, worst) = code_rotated(coder, base, &judge, &u.rotations)?;
+        tally.add(&coded);
+        tally.max_infidelity = tally.max_infidelity.max(worst);
+        section.memory.push(coded.code);
+    }
+    let mut inline = std::mem::take(&mut section.plays).into_iter();
+    for (channel, start, memory) in bodies {
+        let body = match memory {
+            Some((slot, rotation)) => PlayBody::Memory { slot, rotation },
+            None => match inline.next() {
+                Some(p) => p.body,
+                None => continue,
+            },
         };
         section.plays.push(PlayCode {
             channel,
-            start: play.start,
+            start,
             body,
         });
     }
     finish(section, coder, tally, raw_bits, &raw_stream)
+}
+
+/// A memory waveform's uses: the channel that judges it and its rotated plays.
+struct SlotUse {
+    waveform: usize,
+    channel: Channel,
+    /// Each non-identity rotation, with the exact samples of its first play.
+    rotations: BTreeMap<[i16; 2], Vec<Complex64>>,
+}
+
+/// Most times a memory waveform is coded again, more tightly, for its rotated plays.
+const ROTATED_RETRIES: usize = 4;
+
+/// Codes `base` so that every rotated play of it meets the coder's budget too; returns the code
+/// and the worst infidelity over the waveform and its plays.
+fn code_rotated(
+    coder: &WaveformCoder<'_>,
+    base: &[Complex64],
+    judge: &Judge,
+    rotations: &BTreeMap<[i16; 2], Vec<Complex64>>,
+) -> Result<(Coded, f64), PulseEncodeError> {
+    let worst_of = |coded: &Coded| -> Result<f64, PulseEncodeError> {
+        let decoded =
+            reconstruct_waveform(coder.atoms, &coded.code).map_err(PulseEncodeError::Section)?;
+        let mut worst = coded.infidelity;
+        for (&rotation, samples) in rotations {
+            let mut got = decoded.clone();
+            rotate_samples(&mut got, rotation).map_err(PulseEncodeError::Section)?;
+            let u = judge.transmon.evolve(samples, judge.detuning_ghz);
+            worst = worst.max(judge.infidelity(samples, &u, &from_dac(&got)));
+        }
+        Ok(worst)
+    };
+    let mut budget = coder.budget;
+    for _ in 0..=ROTATED_RETRIES {
+        let coded = coder.code_within(base, judge, budget);
+        let worst = worst_of(&coded)?;
+        if worst <= coder.budget || coded.lossless {
+            return Ok((coded, worst));
+        }
+        // Leave the rotations' re-rounding room: aim the waveform's own error lower by the
+        // factor it overshot, with a margin.
+        budget *= 0.8 * coder.budget / worst;
+    }
+    // No sparse code left room enough: the lossless fallback (a budget nothing sparse meets).
+    let coded = coder.code_within(base, judge, 0.0);
+    let worst = worst_of(&coded)?;
+    Ok((coded, worst))
 }
 
 fn finish(

@@ -33,6 +33,8 @@ pub use stream::{DEFAULT_MAX_QUBITS, Decoder, Event, MAX_BUFFER};
 #[cfg(feature = "std")]
 pub mod energy;
 #[cfg(feature = "std")]
+pub mod firmware;
+#[cfg(feature = "std")]
 mod owned;
 #[cfg(feature = "std")]
 pub use owned::{

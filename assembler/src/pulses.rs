@@ -520,7 +520,7 @@ pub fn encode_program(
     let mut slots: BTreeMap<usize, u32> = BTreeMap::new();
     let mut slot_uses: Vec<SlotUse> = Vec::new();
     // Each play's channel, start and memory use (`None`: inline, coded in pass 1).
-    let mut bodies: Vec<(u32, u64, Option<(u32, [i16; 2])>)> = Vec::with_capacity(prog.plays.len());
+    let mut bodies: Vec<(u32, u64, Option<MemoryUse>)> = Vec::with_capacity(prog.plays.len());
     for play in &prog.plays {
         let channel = prog
             .channels
@@ -590,6 +590,9 @@ pub fn encode_program(
     }
     finish(section, coder, tally, raw_bits, &raw_stream)
 }
+
+/// A play of the waveform memory: its slot and rotation.
+type MemoryUse = (u32, [i16; 2]);
 
 /// A memory waveform's uses: the channel that judges it and its rotated plays.
 struct SlotUse {

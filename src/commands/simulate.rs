@@ -1,0 +1,163 @@
+//! `eqisa simulate`: run an `.eqb` program's real decoders against the modelled controller
+//! (link, input FIFO, decoder clock, waveform memory, one DAC per pulse channel) and turn the
+//! events it counts into energy, heat per cryostat stage and wall-plug power.
+
+use std::path::PathBuf;
+
+use eqisa_decoder::energy::{EnergyModel, Events, Stage};
+use eqisa_decoder::firmware::{SimParams, SimReport, simulate};
+use serde::Serialize;
+
+use super::CmdResult;
+use crate::codebook;
+
+/// Arguments of `eqisa simulate`.
+#[derive(clap::Args)]
+pub struct Args {
+    /// The program (.eqb), as `eqisa assemble` wrote it (with `--pulses` for the DAC channels).
+    pub file: PathBuf,
+    /// The codebook it was assembled with (default: the embedded one).
+    #[arg(long, value_name = "CODEBOOK")]
+    pub codebook: Option<PathBuf>,
+    /// Link rate, Gb/s.
+    #[arg(long, default_value_t = SimParams::default().link_gbps, value_name = "X")]
+    pub link_gbps: f64,
+    /// Decoder clock, MHz.
+    #[arg(long, default_value_t = SimParams::default().clock_mhz, value_name = "Y")]
+    pub clock_mhz: f64,
+    /// DAC sample period, ns (the device's dt; the pulse section counts time in dt).
+    #[arg(long, default_value_t = SimParams::default().dt_ns, value_name = "NS")]
+    pub dt_ns: f64,
+    /// Head start: time from the first bit on the link to the schedule's time 0, ns.
+    #[arg(long, default_value_t = SimParams::default().startup_ns, value_name = "NS")]
+    pub startup_ns: f64,
+    /// Decoder cycles per instruction.
+    #[arg(long, default_value_t = SimParams::default().cycles_per_instr, value_name = "N")]
+    pub cycles_per_instr: f64,
+    /// Decoder cycles per pulse-section item (memory waveform or play).
+    #[arg(long, default_value_t = SimParams::default().cycles_per_pulse_item, value_name = "N")]
+    pub cycles_per_pulse_item: f64,
+    /// Samples the decoder reconstructs per cycle.
+    #[arg(long, default_value_t = SimParams::default().samples_per_cycle, value_name = "N")]
+    pub samples_per_cycle: f64,
+    /// Energy parameters (TOML; any subset overrides the defaults, see decoder/energy-model.toml).
+    #[arg(long, value_name = "FILE")]
+    pub energy_model: Option<PathBuf>,
+    /// Print JSON: underruns, peak_fifo_bits, min_link_gbps, latency_ns, the rest of the
+    /// simulation's report (per channel, counted events) and energy (per event kind, per stage,
+    /// wall-plug).
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Serialize)]
+struct Report<'a> {
+    file: String,
+    #[serde(flatten)]
+    sim: &'a SimReport,
+    events: Events,
+    energy: eqisa_decoder::energy::EnergyReport,
+}
+
+/// The energy model's events for a simulated run: one link lane, the decoder's counted work
+/// and the DAC samples. Range-coder symbols are not counted by the simulation (0).
+pub fn events_of(sim: &SimReport) -> Events {
+    Events {
+        link_bits: sim.link_bits,
+        link_lanes: 1,
+        instructions_decoded: sim.instructions_decoded,
+        symbols_decoded: 0,
+        waveform_memory_read_bits: sim.waveform_memory_read_bits,
+        multiply_adds: sim.multiply_adds,
+        dac_samples: sim.dac_samples,
+    }
+}
+
+/// Load `--energy-model`, or the documented defaults.
+pub fn load_energy_model(path: Option<&std::path::Path>) -> Result<EnergyModel, String> {
+    match path {
+        Some(p) => EnergyModel::from_file(p).map_err(|e| e.to_string()),
+        None => EnergyModel::default_model().map_err(|e| e.to_string()),
+    }
+}
+
+/// Run the command.
+pub fn run(args: &Args) -> CmdResult {
+    let name = args.file.display().to_string();
+    let cb = codebook::load(args.codebook.as_deref())?;
+    let model = load_energy_model(args.energy_model.as_deref())?;
+    let bytes = std::fs::read(&args.file).map_err(|e| format!("{name}: {e}"))?;
+    let params = SimParams {
+        link_gbps: args.link_gbps,
+        clock_mhz: args.clock_mhz,
+        dt_ns: args.dt_ns,
+        startup_ns: args.startup_ns,
+        cycles_per_instr: args.cycles_per_instr,
+        cycles_per_pulse_item: args.cycles_per_pulse_item,
+        samples_per_cycle: args.samples_per_cycle,
+    };
+    let sim = simulate(
+        &bytes,
+        &cb.codebook.priors,
+        cb.hash,
+        cb.pulse_atoms.as_ref(),
+        &params,
+    )
+    .map_err(|e| format!("{name}: {e}"))?;
+    let events = events_of(&sim);
+    // A program with nothing scheduled still takes its decode time on the link.
+    let duration_s = (sim.schedule_ns.max(sim.decode_end_ns) * 1e-9).max(1e-12);
+    let energy = model
+        .evaluate(&events, duration_s)
+        .map_err(|e| format!("{name}: {e}"))?;
+    let report = Report {
+        file: name,
+        sim: &sim,
+        events,
+        energy,
+    };
+    if args.json {
+        println!("{}", serde_json::to_string_pretty(&report)?);
+        return Ok(());
+    }
+    let opt = |v: Option<f64>, digits: usize, unit: &str| {
+        v.map_or("none".to_string(), |v| format!("{v:.digits$} {unit}"))
+    };
+    println!("file              {}", report.file);
+    println!(
+        "controller        link {} Gb/s, clock {} MHz, dt {} ns, head start {} ns",
+        params.link_gbps, params.clock_mhz, params.dt_ns, params.startup_ns
+    );
+    println!(
+        "schedule          {:.1} ns; decoding ends at {:.1} ns (busy {:.1} ns)",
+        sim.schedule_ns, sim.decode_end_ns, sim.decoder_busy_ns
+    );
+    println!("underruns         {}", sim.underruns);
+    for ch in sim.channels.iter().filter(|c| c.underruns > 0) {
+        println!(
+            "  {:<14} {} of {} late (worst {:.1} ns)",
+            ch.name, ch.underruns, ch.outputs, ch.worst_lateness_ns
+        );
+    }
+    println!("peak FIFO         {} bits", sim.peak_fifo_bits);
+    println!(
+        "min link          {} (no underrun at or above it)",
+        opt(sim.min_link_gbps, 4, "Gb/s")
+    );
+    println!("latency           {}", opt(sim.latency_ns, 1, "ns"));
+    println!(
+        "events            {} link bits, {} instructions, {} multiply-adds, {} memory bits read, {} DAC samples",
+        events.link_bits,
+        events.instructions_decoded,
+        events.multiply_adds,
+        events.waveform_memory_read_bits,
+        events.dac_samples
+    );
+    let e = &report.energy;
+    let heat_4k = e.stage(Stage::Stage4K).map_or(0.0, |s| s.heat_j);
+    println!(
+        "energy            {:.3e} J; heat at 4 K {heat_4k:.3e} J; wall-plug {:.3e} J ({:.3e} W)",
+        e.total_energy_j, e.wall_plug_j, e.wall_plug_w
+    );
+    Ok(())
+}

@@ -13,7 +13,7 @@ mod common;
 
 use std::sync::LazyLock;
 
-use common::{Chunks, FLAT, decode_both, fix_crcs};
+use common::{Chunks, FLAT, decode_both, edit, fix_crcs};
 use eqisa_assembler::assemble;
 use eqisa_circuits::lower::clifford_t::{Budget, Synth};
 use eqisa_circuits::lower::target::{TargetDesc, TargetKind};
@@ -66,46 +66,6 @@ static SEEDS: LazyLock<Vec<(Vec<u8>, Vec<DecodedInstr>)>> = LazyLock::new(|| {
     })
     .collect()
 });
-
-const INTERESTING: [u32; 8] = [0, 1, 0x7f, 0x80, 0xff, 0xffff, 0x7fff_ffff, 0xffff_ffff];
-
-fn edit(b: &mut Vec<u8>, e: &[u8]) {
-    let n = b.len();
-    let at = usize::from(u16::from_le_bytes([e[1], e[2]]));
-    let v = e[3];
-    match e[0] % 8 {
-        0 if n > 0 => b[at % n] ^= v.max(1),
-        1 if n > 0 => b[at % n] = v,
-        2 => {
-            let at = at % (n + 1);
-            b.splice(at..at, std::iter::repeat_n(v, 1 + usize::from(e[0] >> 5)));
-        }
-        3 if n > 0 => {
-            let at = at % n;
-            let end = (at + 1 + usize::from(v % 16)).min(n);
-            b.drain(at..end);
-        }
-        4 if n > 0 => b.truncate(at % n),
-        5 if n > 0 => {
-            // Copy a span over another place (a block header, a section...).
-            let from = at % n;
-            let to = usize::from(v) * n / 256;
-            let len = (1 + usize::from(e[0] >> 3)).min(n - from).min(n - to);
-            let span = b[from..from + len].to_vec();
-            b[to..to + len].copy_from_slice(&span);
-        }
-        6 if n >= 4 => {
-            let at = at % (n - 3);
-            let x = INTERESTING[usize::from(v % 8)];
-            b[at..at + 4].copy_from_slice(&x.to_le_bytes());
-        }
-        7 if n > 0 => {
-            let at = at % n;
-            b[at] = b[at].wrapping_add(if v & 1 == 0 { 1 } else { 0xff });
-        }
-        _ => {}
-    }
-}
 
 fuzz_target!(|data: &[u8]| {
     let [ctl, chunk_seed, script @ ..] = data else {

@@ -4,6 +4,7 @@ mod codebook;
 mod commands;
 mod input;
 mod measure;
+mod report;
 
 use std::process::ExitCode;
 
@@ -40,6 +41,11 @@ enum Command {
     /// Play a circuit on a device's pulse calibration (calibrated gates, or --direct rotations);
     /// report channels, plays and samples; -o writes the samples as .npy.
     Pulses(commands::pulses::Args),
+    /// Per circuit and in total, every encoding of the control stream side by side (binary,
+    /// the paper's pipeline, bzip2/xz/zstd, ours; raw samples, DCT, zstd of samples, our pulse
+    /// section): bits, real-time link bandwidth, energy, heat at 4 K, fidelity, and how many
+    /// qubits one link serves; --plot draws it as SVG or PNG.
+    Report(commands::report::Args),
 }
 
 fn main() -> ExitCode {
@@ -53,6 +59,7 @@ fn main() -> ExitCode {
         Command::Assemble(a) => commands::assemble::run(&a),
         Command::Decode(a) => commands::decode::run(&a),
         Command::Pulses(a) => commands::pulses::run(&a),
+        Command::Report(a) => commands::report::run(&a),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

@@ -6,6 +6,7 @@ pub mod decode;
 pub mod inspect;
 pub mod lowering;
 pub mod pulses;
+pub mod report;
 pub mod sim;
 pub mod train;
 

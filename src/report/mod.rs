@@ -1,0 +1,610 @@
+//! The measurements behind `eqisa report`: one circuit placed on a device, coded by every
+//! encoding (the same encoders `assemble --pulses` and `pulses` run), and for each encoding its
+//! bits, the link bandwidth it needs in real time, its energy and heat from the energy model,
+//! its fidelity, and how many qubits one link serves.
+
+pub mod events;
+pub mod plot;
+
+use std::path::Path;
+
+use eqisa_assembler::assemble_with_pulses;
+use eqisa_assembler::encode::{instr_of, program_info};
+use eqisa_assembler::pulses::{EncodedPulses, Physics, WaveformCoder, encode_program};
+use eqisa_circuits::pulse::Device;
+use eqisa_decoder::energy::{EnergyModel, Events, Stage};
+use eqisa_decoder::firmware::{SimParams, SimReport, simulate};
+use eqisa_dictionary::paper::{PaperDictionary, PaperError, PaperStats, paper_baseline};
+use eqisa_isa::model::Model;
+use eqisa_isa::rangecoder::{Coder, RangeEncoder};
+use serde::Serialize;
+use serde::ser::SerializeMap;
+
+use crate::codebook::Loaded;
+use crate::commands::lowering::LowerArgs;
+use crate::commands::pulses::{Placed, PulseArgs, place};
+use crate::measure::{Bits, measure};
+use events::{Counts, Encoding, Level, section_counts};
+
+/// What every circuit of a report shares: the codebook, the device and its pulse coder, the
+/// energy model, the link, the lowering and the paper's dictionary.
+pub struct Setup<'a> {
+    /// The codebook programs are assembled and pulses coded with.
+    pub cb: &'a Loaded,
+    /// The device (loaded once; `place` reads the same file for each circuit).
+    pub device: Device,
+    /// Its transmon models, which judge every coded waveform.
+    pub physics: Physics,
+    /// The waveform coder at the report's per-pulse budget.
+    pub coder: WaveformCoder<'a>,
+    /// The per-pulse infidelity budget.
+    pub budget: f64,
+    /// The energy model.
+    pub model: EnergyModel,
+    /// One link's rate, Gb/s.
+    pub link_gbps: f64,
+    /// How circuits are lowered.
+    pub lowering: LowerArgs,
+    /// How circuits are placed on the device.
+    pub pulse: PulseArgs,
+    /// The paper's dictionary, unless its pipeline is skipped.
+    pub paper: Option<PaperDictionary>,
+    /// The modelled controller of the firmware simulation (its `dt_ns` is set per circuit from
+    /// the device).
+    pub sim: SimParams,
+}
+
+/// A circuit placed and coded under every encoding.
+pub struct Analysed {
+    /// The file, as given.
+    pub file: String,
+    /// The circuit's qubits (what "per qubit" means in the scaling).
+    pub qubits: u32,
+    /// The lowering's whole-circuit fidelity bound.
+    pub fidelity_bound: f64,
+    /// The routed program and its pulses.
+    pub placed: Placed,
+    /// Instruction-level bits, as `assemble --pulses` measures them.
+    pub bits: Bits,
+    /// The paper's pipeline on the circuit (`None`: skipped, or classical control).
+    pub paper: Option<PaperStats>,
+    /// Our pulse section and the pulse baselines.
+    pub pulses: EncodedPulses,
+    /// The counts the event models use.
+    pub counts: Counts,
+    /// The firmware simulation of our instruction stream alone (the `.eqb` without its pulse
+    /// section, whose size is the `eqisa` row's bits).
+    pub sim_instructions: SimReport,
+    /// The firmware simulation of the whole `.eqb` (instruction stream and pulse section).
+    pub sim_whole: SimReport,
+}
+
+impl Analysed {
+    /// The schedule's duration on the device, ns.
+    pub fn duration_ns(&self) -> f64 {
+        self.placed.pulses.duration as f64 * self.placed.pulses.dt_ns
+    }
+}
+
+/// What became of one file.
+pub enum Outcome {
+    /// Placed, coded and measured.
+    Done(Box<Analysed>),
+    /// It could not be placed on the device (too many qubits, no route, nothing to play).
+    Skipped {
+        /// The file, as given.
+        file: String,
+        /// Why.
+        reason: String,
+    },
+}
+
+/// A range "coder" that encodes for real (so that the model adapts exactly as the assembler's)
+/// and counts the steps the range decoder takes for the same stream.
+struct StepCounter {
+    enc: RangeEncoder,
+    steps: u64,
+}
+
+impl Coder for StepCounter {
+    const DECODING: bool = false;
+
+    fn bit(&mut self, p: &mut u16, bit: bool) -> bool {
+        self.steps += 1;
+        self.enc.bit(p, bit)
+    }
+
+    fn direct(&mut self, value: u64, n: u32) -> u64 {
+        self.steps += u64::from(n.min(64).div_ceil(events::DIRECT_CHUNK_BITS));
+        self.enc.direct(value, n)
+    }
+}
+
+/// Range-decoder steps of `placed.program`'s instruction stream under `cb`'s model: the
+/// assembler's own loop (instruction, then timing when it is explicit) over a counting coder.
+fn decoder_steps(placed: &Placed, cb: &Loaded) -> Result<u64, String> {
+    let p = &placed.program;
+    let info = program_info(p, &placed.target).map_err(|e| e.to_string())?;
+    let mut model = Model::new(&cb.codebook.priors, info.params).map_err(|e| e.to_string())?;
+    let mut c = StepCounter {
+        enc: RangeEncoder::new(),
+        steps: 0,
+    };
+    for (i, op) in p.ops.iter().enumerate() {
+        let instr = instr_of(p, i, op).map_err(|e| e.to_string())?;
+        model.code(&mut c, &instr).map_err(|e| e.to_string())?;
+        if info.params.explicit_timing {
+            model.timing(&mut c, op.start_ns, op.duration_ns);
+        }
+    }
+    Ok(c.steps)
+}
+
+/// Place, code and measure `file`. Errors (unreadable or invalid files, encoder failures) name
+/// the file; a circuit the device cannot run is [`Outcome::Skipped`].
+pub fn analyse(file: &Path, setup: &Setup<'_>) -> Result<Outcome, String> {
+    let name = file.display().to_string();
+    // A bad path or a parse error is the user's to fix: an error, not a skip.
+    let circuit = crate::input::load(file).map_err(|e| e.to_string())?;
+    let placed = match place(file, &setup.lowering, &setup.pulse) {
+        Ok(p) => p,
+        Err(e) => {
+            let reason = e.to_string();
+            // `place` names the file itself; the report names it once.
+            let reason = reason
+                .strip_prefix(&format!("{name}: "))
+                .map_or(reason.clone(), str::to_string);
+            return Ok(Outcome::Skipped { file: name, reason });
+        }
+    };
+    if placed.pulses.duration == 0 || placed.pulses.plays.is_empty() {
+        return Ok(Outcome::Skipped {
+            file: name,
+            reason: "nothing to play: the schedule has no pulses".into(),
+        });
+    }
+    let pulses = encode_program(&placed.pulses, &placed.device, &setup.physics, &setup.coder)
+        .map_err(|e| format!("{name}: {e}"))?;
+    let asm = assemble_with_pulses(
+        &placed.program,
+        &placed.target,
+        &setup.cb.codebook,
+        setup.cb.hash,
+        Some(pulses.payload.clone()),
+    )
+    .map_err(|e| format!("{name}: {e}"))?;
+    // The same program without its pulse section: what an instruction-level controller gets.
+    let instructions_only = assemble_with_pulses(
+        &placed.program,
+        &placed.target,
+        &setup.cb.codebook,
+        setup.cb.hash,
+        None,
+    )
+    .map_err(|e| format!("{name}: {e}"))?;
+    let params = SimParams {
+        dt_ns: placed.pulses.dt_ns,
+        ..setup.sim.clone()
+    };
+    let atoms = setup.cb.pulse_atoms.as_ref();
+    let sim = |bytes: &[u8]| {
+        simulate(
+            bytes,
+            &setup.cb.codebook.priors,
+            setup.cb.hash,
+            atoms,
+            &params,
+        )
+        .map_err(|e| format!("{name}: firmware simulation: {e}"))
+    };
+    let sim_instructions = sim(&instructions_only.bytes)?;
+    let sim_whole = sim(&asm.bytes)?;
+    // The paper's pipeline runs below, on its own, to get its word count too.
+    let measured = measure(
+        &circuit,
+        &placed.program,
+        &placed.target,
+        &asm,
+        setup.cb,
+        None,
+    )
+    .map_err(|e| format!("{name}: {e}"))?;
+    let paper = match &setup.paper {
+        Some(dict) => match paper_baseline(dict, &circuit) {
+            Ok(s) => Some(s),
+            // The paper's instruction set has no classical control: nothing to compare.
+            Err(PaperError::Conditional { .. }) => None,
+            Err(e) => return Err(format!("{name}: the paper's pipeline: {e}")),
+        },
+        None => None,
+    };
+    let window = setup.cb.pulse_atoms.as_ref().map_or(0, |a| a.window);
+    let prog = &placed.pulses;
+    let counts = Counts {
+        native_ops: placed.program.ops.len() as u64,
+        played_samples: prog.played_samples(),
+        rotated_play_samples: events::rotated_play_samples(prog),
+        dac_samples: prog.channels.len() as u64 * events::last_play_end(prog),
+        eqisa_decisions: decoder_steps(&placed, setup.cb).map_err(|e| format!("{name}: {e}"))?,
+        binary_bits: measured.bits.binary,
+        paper_words: paper.as_ref().map(|s| s.words),
+        paper_huffman_bits: paper.as_ref().map(|s| s.huffman_bits),
+        pulse_section_bits: pulses.bits.eqisa,
+        dct_bits: pulses.bits.dct,
+        section: section_counts(&pulses.section, window),
+    };
+    Ok(Outcome::Done(Box::new(Analysed {
+        file: name,
+        qubits: circuit.num_qubits,
+        fidelity_bound: placed.fidelity_bound,
+        placed,
+        bits: measured.bits,
+        paper,
+        pulses,
+        counts,
+        sim_instructions,
+        sim_whole,
+    })))
+}
+
+/// How a row's pulse infidelity figure was obtained.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum PulseInfidelity {
+    /// The samples played are the calibrated (or raw) ones: nothing added.
+    None,
+    /// Measured on the simulated transmon, per coded waveform and play (the largest).
+    Measured,
+    /// Only the budget every coded waveform was held to is known.
+    Budget,
+}
+
+/// One encoding's figures for one circuit (or the total).
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct Row {
+    /// Instruction or pulse level.
+    pub level: Level,
+    /// Bits the controller receives (`null`: the encoding has nothing for this circuit).
+    pub bits: Option<u64>,
+    /// Link rate needed to deliver them in real time: bits / schedule duration, Gb/s.
+    pub link_gbps: Option<f64>,
+    /// Links of `--link-gbps` needed (the total: the most any circuit needs).
+    pub link_lanes: Option<u64>,
+    /// Event-driven electrical energy, J (the model's `total_energy_j`).
+    pub energy_j: Option<f64>,
+    /// Heat deposited at the 4 K stage, J (events and link conduction).
+    pub heat_4k_j: Option<f64>,
+    /// That heat as a power over the schedule, W.
+    pub heat_4k_w: Option<f64>,
+    /// Wall-plug energy: electronics plus cooling every stage's heat, J.
+    pub wall_plug_j: Option<f64>,
+    /// Gate-level fidelity bound of the lowered program (the paper: its own lowering's; the
+    /// total: the smallest over the circuits).
+    pub fidelity_bound: Option<f64>,
+    /// Largest added gate infidelity of any played pulse (see `pulse_infidelity_kind`).
+    pub pulse_added_infidelity: Option<f64>,
+    /// `none`, `measured` or `budget`.
+    pub pulse_infidelity_kind: PulseInfidelity,
+    /// Link rate needed per qubit of the circuit: `link_gbps / qubits` (the total: total bits
+    /// over total qubit-time), Gb/s.
+    pub link_gbps_per_qubit: Option<f64>,
+    /// Qubits one link of `--link-gbps` serves at this encoding's bits per second per qubit,
+    /// rounded down (0: not even one).
+    pub qubits_per_link: Option<u64>,
+    /// The counted events the energy figures evaluate (per circuit; the total: their sums).
+    pub events: Option<Events>,
+    /// The firmware simulation (`eqisa` and `eqisa_pulses` rows only; see [`FirmwareRow`]).
+    pub firmware: Option<FirmwareRow>,
+}
+
+/// What the firmware simulation (the real decoders against the modelled controller) found for
+/// an EQISA row: the `eqisa` row simulates the instruction stream alone, the `eqisa_pulses` row
+/// the whole `.eqb` (the decoder needs the instruction stream beside the pulse section).
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct FirmwareRow {
+    /// What was simulated: `instruction stream` or `whole file`.
+    pub simulated: &'static str,
+    /// Bits of the simulated file.
+    pub file_bits: u64,
+    /// The lowest link rate with no underrun, Gb/s, given the controller's start-up head start
+    /// (`null`: no rate is enough). The total: the most any circuit needs.
+    pub min_link_gbps: Option<f64>,
+    /// Underruns at `--link-gbps` (the total: their sum).
+    pub underruns: u64,
+    /// Peak input-FIFO fill at `--link-gbps`, bits (the total: the largest).
+    pub peak_fifo_bits: u64,
+    /// First bit on the link to the first output ready, ns (the total: the largest).
+    pub latency_ns: Option<f64>,
+}
+
+impl FirmwareRow {
+    fn of(simulated: &'static str, r: &SimReport) -> FirmwareRow {
+        FirmwareRow {
+            simulated,
+            file_bits: r.link_bits,
+            min_link_gbps: r.min_link_gbps,
+            underruns: r.underruns,
+            peak_fifo_bits: r.peak_fifo_bits,
+            latency_ns: r.latency_ns,
+        }
+    }
+
+    /// Over circuits: the largest need, the sum of underruns.
+    fn total(rows: &[&FirmwareRow]) -> Option<FirmwareRow> {
+        let first = rows.first()?;
+        Some(FirmwareRow {
+            simulated: first.simulated,
+            file_bits: rows.iter().map(|r| r.file_bits).sum(),
+            min_link_gbps: rows
+                .iter()
+                .map(|r| r.min_link_gbps)
+                .try_fold(0.0f64, |acc, v| v.map(|v| acc.max(v))),
+            underruns: rows.iter().map(|r| r.underruns).sum(),
+            peak_fifo_bits: rows.iter().map(|r| r.peak_fifo_bits).max().unwrap_or(0),
+            latency_ns: rows.iter().filter_map(|r| r.latency_ns).reduce(f64::max),
+        })
+    }
+}
+
+/// Rows keyed by encoding, serialised as a JSON object in report order.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Rows(pub Vec<(Encoding, Row)>);
+
+impl Rows {
+    /// The row of `enc`.
+    pub fn get(&self, enc: Encoding) -> Option<&Row> {
+        self.0.iter().find(|(e, _)| *e == enc).map(|(_, r)| r)
+    }
+}
+
+impl Serialize for Rows {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let mut m = s.serialize_map(Some(self.0.len()))?;
+        for (e, r) in &self.0 {
+            m.serialize_entry(e.key(), r)?;
+        }
+        m.end()
+    }
+}
+
+/// Qubits a link of `link_gbps` serves when `bits` are needed per `qubit_ns` qubit-nanoseconds.
+fn qubits_per_link(link_gbps: f64, qubit_ns: f64, bits: u64) -> Option<u64> {
+    (bits > 0).then(|| (link_gbps * qubit_ns / bits as f64).floor() as u64)
+}
+
+/// The bits of `enc` for the circuit.
+pub fn bits_of(a: &Analysed, enc: Encoding) -> Option<u64> {
+    let b = &a.bits;
+    let p = &a.pulses.bits;
+    match enc {
+        Encoding::Binary => Some(b.binary),
+        // The paper's whole pipeline: Huffman, then bzip2 (DESIGN §5).
+        Encoding::Paper => a.paper.as_ref().map(|s| s.huffman_bzip2_bits),
+        Encoding::Bzip2 => Some(b.bzip2),
+        Encoding::Xz => Some(b.xz),
+        Encoding::Zstd => Some(b.zstd),
+        Encoding::Eqisa => Some(b.eqisa),
+        Encoding::RawSamples => Some(p.raw),
+        Encoding::Dct => Some(p.dct),
+        Encoding::ZstdSamples => Some(p.zstd),
+        Encoding::EqisaPulses => Some(p.eqisa),
+    }
+}
+
+/// Every encoding's row for one circuit.
+pub fn rows(a: &Analysed, setup: &Setup<'_>) -> Result<Rows, String> {
+    let duration_ns = a.duration_ns();
+    let duration_s = duration_ns * 1e-9;
+    let mut out = Vec::with_capacity(Encoding::ALL.len());
+    for enc in Encoding::ALL {
+        let bits = bits_of(a, enc);
+        let gbps = bits.map(|b| b as f64 / duration_ns);
+        // Enough lanes to carry the stream in real time; one at least, whatever it carries.
+        let lanes = gbps.map(|g| ((g / setup.link_gbps).ceil() as u64).max(1));
+        let ev = match (bits, lanes) {
+            (Some(b), Some(l)) => events::events(enc, &a.counts, b, l),
+            _ => None,
+        };
+        let energy = match &ev {
+            Some(e) => Some(
+                setup
+                    .model
+                    .evaluate(e, duration_s)
+                    .map_err(|err| format!("{}: {err}", a.file))?,
+            ),
+            None => None,
+        };
+        let at_4k = energy.as_ref().and_then(|r| r.stage(Stage::Stage4K));
+        let fidelity_bound = match enc {
+            Encoding::Paper => a.paper.as_ref().map(|s| s.fidelity_bound),
+            _ => Some(a.fidelity_bound),
+        };
+        let (pulse_added_infidelity, kind) = match enc {
+            Encoding::EqisaPulses => (
+                Some(a.pulses.max_added_infidelity),
+                PulseInfidelity::Measured,
+            ),
+            Encoding::Dct => (Some(setup.budget), PulseInfidelity::Budget),
+            _ => (Some(0.0), PulseInfidelity::None),
+        };
+        let row = Row {
+            level: enc.level(),
+            bits,
+            link_gbps: gbps,
+            link_lanes: lanes,
+            energy_j: energy.as_ref().map(|r| r.total_energy_j),
+            heat_4k_j: at_4k.map(|s| s.heat_j),
+            heat_4k_w: at_4k.map(|s| s.heat_w),
+            wall_plug_j: energy.as_ref().map(|r| r.wall_plug_j),
+            fidelity_bound: bits.and(fidelity_bound),
+            pulse_added_infidelity: bits.and(pulse_added_infidelity),
+            pulse_infidelity_kind: kind,
+            link_gbps_per_qubit: bits.map(|b| b as f64 / (f64::from(a.qubits) * duration_ns)),
+            qubits_per_link: bits.and_then(|b| {
+                qubits_per_link(setup.link_gbps, f64::from(a.qubits) * duration_ns, b)
+            }),
+            events: ev,
+            firmware: match enc {
+                Encoding::Eqisa => Some(FirmwareRow::of("instruction stream", &a.sim_instructions)),
+                Encoding::EqisaPulses => Some(FirmwareRow::of("whole file", &a.sim_whole)),
+                _ => None,
+            },
+        };
+        out.push((enc, row));
+    }
+    Ok(Rows(out))
+}
+
+/// Sum of `f` over `rows` (`None` if any is `None`).
+fn sum_all<T: Copy + std::iter::Sum<T>>(rows: &[&Row], f: impl Fn(&Row) -> Option<T>) -> Option<T> {
+    rows.iter().map(|r| f(r)).sum()
+}
+
+/// Totals over circuits: bits, energies and events are sums; the link rate is total bits over
+/// total duration (the circuits back to back); qubits per link use total bits over total
+/// qubit-time; fidelity is the worst circuit's, pulse infidelity the largest. An encoding
+/// missing on any circuit has no total (`null`).
+pub fn totals(per_circuit: &[(&Analysed, &Rows)], link_gbps: f64) -> Result<Rows, String> {
+    let duration_ns: f64 = per_circuit.iter().map(|(a, _)| a.duration_ns()).sum();
+    let qubit_ns: f64 = per_circuit
+        .iter()
+        .map(|(a, _)| f64::from(a.qubits) * a.duration_ns())
+        .sum();
+    let mut out = Vec::with_capacity(Encoding::ALL.len());
+    for enc in Encoding::ALL {
+        let rows: Vec<&Row> = per_circuit.iter().filter_map(|(_, r)| r.get(enc)).collect();
+        let complete = rows.len() == per_circuit.len() && rows.iter().all(|r| r.bits.is_some());
+        let bits = if complete {
+            sum_all(&rows, |r| r.bits)
+        } else {
+            None
+        };
+        let events = if complete {
+            let mut acc = Events::default();
+            for r in &rows {
+                if let Some(e) = &r.events {
+                    acc = acc
+                        .checked_add(e)
+                        .ok_or_else(|| format!("{}: event counts overflow", enc.key()))?;
+                }
+            }
+            Some(acc)
+        } else {
+            None
+        };
+        let reduce = |f: fn(&Row) -> Option<f64>, pick: fn(f64, f64) -> f64| {
+            if complete {
+                rows.iter().filter_map(|r| f(r)).reduce(pick)
+            } else {
+                None
+            }
+        };
+        let level = enc.level();
+        let kind = rows
+            .first()
+            .map_or(PulseInfidelity::None, |r| r.pulse_infidelity_kind);
+        out.push((
+            enc,
+            Row {
+                level,
+                bits,
+                link_gbps: bits.map(|b| b as f64 / duration_ns),
+                link_lanes: if complete {
+                    rows.iter().filter_map(|r| r.link_lanes).max()
+                } else {
+                    None
+                },
+                energy_j: if complete {
+                    sum_all(&rows, |r| r.energy_j)
+                } else {
+                    None
+                },
+                heat_4k_j: if complete {
+                    sum_all(&rows, |r| r.heat_4k_j)
+                } else {
+                    None
+                },
+                heat_4k_w: if complete {
+                    sum_all(&rows, |r| r.heat_4k_j).map(|j| j / (duration_ns * 1e-9))
+                } else {
+                    None
+                },
+                wall_plug_j: if complete {
+                    sum_all(&rows, |r| r.wall_plug_j)
+                } else {
+                    None
+                },
+                fidelity_bound: reduce(|r| r.fidelity_bound, f64::min),
+                pulse_added_infidelity: reduce(|r| r.pulse_added_infidelity, f64::max),
+                pulse_infidelity_kind: kind,
+                link_gbps_per_qubit: bits.map(|b| b as f64 / qubit_ns),
+                qubits_per_link: bits.and_then(|b| qubits_per_link(link_gbps, qubit_ns, b)),
+                events,
+                firmware: {
+                    let f: Vec<&FirmwareRow> =
+                        rows.iter().filter_map(|r| r.firmware.as_ref()).collect();
+                    if f.len() == per_circuit.len() {
+                        FirmwareRow::total(&f)
+                    } else {
+                        None
+                    }
+                },
+            },
+        ));
+    }
+    Ok(Rows(out))
+}
+
+/// Bits of our pulse section and the DCT baseline at one per-pulse budget, summed over the
+/// circuits: one point of the rate–infidelity curve.
+#[derive(Clone, Copy, Debug, PartialEq, Serialize)]
+pub struct RatePoint {
+    /// The per-pulse added-infidelity budget.
+    pub budget: f64,
+    /// Our pulse sections' bits.
+    pub eqisa_bits: u64,
+    /// The DCT-coded sections' bits, at the same budget.
+    pub dct_bits: u64,
+    /// Raw samples' bits (the same at every budget).
+    pub raw_bits: u64,
+    /// The largest added infidelity measured on any of our coded pulses.
+    pub max_added_infidelity: f64,
+    /// Waveforms that fell back to lossless samples.
+    pub lossless_fallbacks: usize,
+}
+
+/// Our pulse section and the DCT baseline of one circuit at `budget` (the report's own budget
+/// reuses the circuit's encoding).
+pub fn rate_at(a: &Analysed, setup: &Setup<'_>, budget: f64) -> Result<RatePoint, String> {
+    let enc;
+    let coded = if budget == setup.budget {
+        &a.pulses
+    } else {
+        let coder =
+            WaveformCoder::new(setup.cb.pulse_atoms.as_ref(), budget).map_err(|e| e.to_string())?;
+        enc = encode_program(&a.placed.pulses, &a.placed.device, &setup.physics, &coder)
+            .map_err(|e| format!("{}: {e}", a.file))?;
+        &enc
+    };
+    Ok(RatePoint {
+        budget,
+        eqisa_bits: coded.bits.eqisa,
+        dct_bits: coded.bits.dct,
+        raw_bits: coded.bits.raw,
+        max_added_infidelity: coded.max_added_infidelity,
+        lossless_fallbacks: coded.lossless_fallbacks,
+    })
+}
+
+/// Sum points of one budget over circuits.
+pub fn sum_rate(points: &[RatePoint]) -> Option<RatePoint> {
+    let first = *points.first()?;
+    Some(points.iter().skip(1).fold(first, |acc, p| RatePoint {
+        budget: acc.budget,
+        eqisa_bits: acc.eqisa_bits + p.eqisa_bits,
+        dct_bits: acc.dct_bits + p.dct_bits,
+        raw_bits: acc.raw_bits + p.raw_bits,
+        max_added_infidelity: acc.max_added_infidelity.max(p.max_added_infidelity),
+        lossless_fallbacks: acc.lossless_fallbacks + p.lossless_fallbacks,
+    }))
+}

@@ -46,6 +46,10 @@ enum Command {
     /// section): bits, real-time link bandwidth, energy, heat at 4 K, fidelity, and how many
     /// qubits one link serves; --plot draws it as SVG or PNG.
     Report(commands::report::Args),
+    /// Run an .eqb program's real decoders against a modelled controller (link, FIFO, decoder
+    /// clock, waveform memory, DACs): underruns, peak FIFO, the lowest link rate without
+    /// underruns, latency, and the energy of the counted events.
+    Simulate(commands::simulate::Args),
 }
 
 fn main() -> ExitCode {
@@ -60,6 +64,7 @@ fn main() -> ExitCode {
         Command::Decode(a) => commands::decode::run(&a),
         Command::Pulses(a) => commands::pulses::run(&a),
         Command::Report(a) => commands::report::run(&a),
+        Command::Simulate(a) => commands::simulate::run(&a),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

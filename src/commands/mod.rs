@@ -8,6 +8,7 @@ pub mod lowering;
 pub mod pulses;
 pub mod report;
 pub mod sim;
+pub mod simulate;
 pub mod train;
 
 /// An error a command reports: the message is printed after `error: `.

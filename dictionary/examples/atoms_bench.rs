@@ -1,10 +1,11 @@
 //! Waveform atoms measured on IBM device calibrations, against scikit-learn in the same run.
 //!
-//! Waveforms: every distinct calibrated pulse of `defs_*.json` (parametric `drag`,
-//! `gaussian_square`, `gaussian_square_drag` sampled by Qiskit's published formulas at the
-//! midpoints `t = i + ½`, and `pulse_library` samples), cut into windows of `W` complex samples;
-//! all-zero windows are dropped (they cost nothing to code). Devices in sorted order, every fifth
-//! one (index ≡ 4 mod 5) held out.
+//! Waveforms: every distinct waveform the calibrated gates of `defs_*.json` play (imported with
+//! `conf_*`/`props_*` by `Device::from_file`, sampled by `Shape::samples`, Qiskit's published
+//! formulas at the midpoints `t = i + ½`, through `pulse_atoms::device_waveforms`), cut into
+//! windows of `W` complex samples; all-zero windows are dropped (they cost nothing to code).
+//! Devices in sorted order, every fifth one (index ≡ 4 mod 5) held out, as in
+//! `scripts/measure-pulses-heldout.sh`.
 //!
 //! * `peer` (default): the real embedding (`[I…, Q…]`, 2W reals) of up to `--rows` training
 //!   windows (an even, deterministic stride over all of them) is written to `X.npy`;
@@ -17,20 +18,35 @@
 //!   relative error against sparsity.
 //! * `all`: complex K-SVD on every device's windows (for the memory bound: run it under
 //!   `/usr/bin/time -v`).
+//! * `init`: the production pulse training (`pulse_atoms::training_windows`: unit-norm,
+//!   phase-normalised, distinct windows; `--atoms`, `--k` as the sparsity, K-SVD) from sampled
+//!   windows and from k-means centroids, after each of `--sweep` updates, averaged over the
+//!   `--seeds`: seconds (k-means included), training RMSE, held-out RMSE (OMP at the training
+//!   sparsity over the held-out devices' windows) and its range over seeds, the held-out
+//!   windows' median relative error, and the mean atoms per held-out window for a relative
+//!   error ≤ 1e-3. `ATOMS_BENCH_HISTORY=1` also prints each run's RMSE history and atoms
+//!   replaced per update.
+//! * `pca`: the same training windows, atoms learned at each sparsity `s` of `--sweep`; held-out
+//!   RMSE of OMP-s over them against the mean plus the top principal components (linfa-reduction
+//!   on the real embedding): `s`, `2s` (as many real coefficients as OMP's `s` complex ones)
+//!   and `⌊s·(2 + log2 A / q)⌋` (as many bits, at `--coef-bits q` per real coefficient), and
+//!   the fewest components that match OMP-s.
 //!
-//! `cargo run -p eqisa-dictionary --release --example atoms_bench -- [peer|heldout|all]
-//!  [--window W] [--atoms A] [--k K] [--rows N] [--iterations I] [--out DIR]`
+//! `cargo run -p eqisa-dictionary --release --example atoms_bench -- [peer|heldout|all|init|pca]
+//!  [--window W] [--atoms A] [--k K] [--rows N] [--iterations I] [--sweep a,b,…]
+//!  [--seeds a,b,…] [--kmeans-iterations L] [--coef-bits q] [--out DIR]`
 
-use std::collections::BTreeSet;
 use std::error::Error;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::process::Command;
 use std::time::Instant;
 
+use eqisa_circuits::pulse::Device;
 use eqisa_dictionary::atoms::{
-    Gram, Method, TrainParams, omp, omp_batch_with_residuals, real_embedding, train_observed,
-    windows,
+    Gram, Init, Method, PcaBasis, TrainParams, kmeans_atoms, omp, omp_batch_with_residuals,
+    real_embedding, train_init, train_observed, windows,
 };
+use eqisa_dictionary::pulse_atoms::{PulseTrainParams, device_training_windows, device_waveforms};
 use ndarray::{Array2, Axis};
 use ndarray_npy::write_npy;
 use num_complex::Complex64;
@@ -42,12 +58,39 @@ struct Opts {
     mode: String,
     window: usize,
     atoms: usize,
-    k: usize,
+    /// `--k`: 4 for the scikit-learn comparison and the K-SVD runs, the production sparsity
+    /// for `init` (see `Opts::k`).
+    k: Option<usize>,
     rows: usize,
-    iterations: usize,
+    /// `--iterations`; each mode has its own default (see `Opts::iterations`).
+    iterations: Option<usize>,
+    sweep: Vec<usize>,
+    seeds: Vec<u64>,
+    kmeans_iterations: u64,
+    coef_bits: f64,
     out: PathBuf,
     corpus: PathBuf,
     peer: PathBuf,
+}
+
+impl Opts {
+    /// Atoms per window: 4 for the scikit-learn comparison and the K-SVD runs, the production
+    /// sparsity (`PulseTrainParams::default().sparsity`) for `init` and `pca`.
+    fn k(&self) -> usize {
+        self.k.unwrap_or(match self.mode.as_str() {
+            "init" | "pca" => PulseTrainParams::default().sparsity,
+            _ => 4,
+        })
+    }
+
+    /// Updates: 30 for the scikit-learn comparison and the K-SVD runs, the production default
+    /// (`PulseTrainParams::default().iterations`) for `init` and `pca`.
+    fn iters(&self) -> usize {
+        self.iterations.unwrap_or(match self.mode.as_str() {
+            "init" | "pca" => PulseTrainParams::default().iterations,
+            _ => 30,
+        })
+    }
 }
 
 fn opts() -> Res<Opts> {
@@ -56,9 +99,13 @@ fn opts() -> Res<Opts> {
         mode: "peer".into(),
         window: 32,
         atoms: 128,
-        k: 4,
+        k: None,
         rows: 20_000,
-        iterations: 30,
+        iterations: None,
+        sweep: Vec::new(),
+        seeds: Vec::new(),
+        kmeans_iterations: eqisa_dictionary::atoms::DEFAULT_KMEANS_ITERATIONS,
+        coef_bits: 12.0,
         out: PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../target/atoms-bench"),
         corpus: shared.join("corpus/devices/ibm"),
         peer: shared.join("tools/peer-bench/peer-bench"),
@@ -69,114 +116,50 @@ fn opts() -> Res<Opts> {
         match a.as_str() {
             "--window" => o.window = val()?.parse()?,
             "--atoms" => o.atoms = val()?.parse()?,
-            "--k" => o.k = val()?.parse()?,
+            "--k" => o.k = Some(val()?.parse()?),
             "--rows" => o.rows = val()?.parse()?,
-            "--iterations" => o.iterations = val()?.parse()?,
+            "--iterations" => o.iterations = Some(val()?.parse()?),
+            "--sweep" => {
+                o.sweep = val()?
+                    .split(',')
+                    .map(str::parse)
+                    .collect::<Result<_, _>>()?
+            }
+            "--seeds" => {
+                o.seeds = val()?
+                    .split(',')
+                    .map(str::parse)
+                    .collect::<Result<_, _>>()?
+            }
+            "--kmeans-iterations" => o.kmeans_iterations = val()?.parse()?,
+            "--coef-bits" => o.coef_bits = val()?.parse()?,
             "--out" => o.out = val()?.into(),
             "--corpus" => o.corpus = val()?.into(),
             "--peer" => o.peer = val()?.into(),
-            "peer" | "heldout" | "all" => o.mode = a,
+            "peer" | "heldout" | "all" | "init" | "pca" => o.mode = a,
             _ => return Err(format!("unknown argument {a}").into()),
         }
     }
     Ok(o)
 }
 
-/// Qiskit's lifted Gaussian: zero at `t_zero`, one at `center`.
-fn lifted_gaussian(t: f64, center: f64, t_zero: f64, sigma: f64) -> f64 {
-    let g = (-(t - center).powi(2) / (2.0 * sigma * sigma)).exp();
-    let off = (-(t_zero - center).powi(2) / (2.0 * sigma * sigma)).exp();
-    (g - off) / (1.0 - off)
-}
-
-fn num(p: &Value, key: &str) -> Res<f64> {
-    p.get(key)
-        .and_then(Value::as_f64)
-        .ok_or_else(|| format!("parameter {key} missing or not a number").into())
-}
-
-fn complex(v: &Value) -> Res<Complex64> {
-    match v.as_array().map(Vec::as_slice) {
-        Some([re, im]) => Ok(Complex64::new(
-            re.as_f64().ok_or("bad re")?,
-            im.as_f64().ok_or("bad im")?,
-        )),
-        _ => Err(format!("not a complex [re, im]: {v}").into()),
-    }
-}
-
-/// Samples a parametric pulse by Qiskit's symbolic definitions.
-fn sample(shape: &str, p: &Value) -> Res<Vec<Complex64>> {
-    let amp = complex(p.get("amp").ok_or("amp missing")?)?;
-    let dur = num(p, "duration")?;
-    let sigma = num(p, "sigma")?;
-    let n = dur as usize;
-    let c = dur / 2.0;
-    let mut out = Vec::with_capacity(n);
-    for i in 0..n {
-        let t = i as f64 + 0.5;
-        let v = match shape {
-            "gaussian" => Complex64::new(lifted_gaussian(t, c, dur + 1.0, sigma), 0.0),
-            "drag" => {
-                let g = lifted_gaussian(t, c, dur + 1.0, sigma);
-                let beta = num(p, "beta")?;
-                Complex64::new(g, -beta * (t - c) / (sigma * sigma) * g)
-            }
-            "gaussian_square" | "gaussian_square_drag" => {
-                let width = num(p, "width")?;
-                let beta = if shape == "gaussian_square_drag" {
-                    num(p, "beta")?
-                } else {
-                    0.0
-                };
-                let (t0, t1) = (c - width / 2.0, c + width / 2.0);
-                let (edge, g) = if t <= t0 {
-                    (t0, lifted_gaussian(t, t0, -1.0, sigma))
-                } else if t >= t1 {
-                    (t1, lifted_gaussian(t, t1, dur + 1.0, sigma))
-                } else {
-                    (t, 1.0)
-                };
-                Complex64::new(g, -beta * (t - edge) / (sigma * sigma) * g)
-            }
-            "constant" => Complex64::new(1.0, 0.0),
-            _ => return Err(format!("unknown pulse shape {shape}").into()),
-        };
-        out.push(amp * v);
-    }
-    Ok(out)
-}
-
-/// Every distinct waveform a device's calibrations play.
-fn device_waveforms(path: &Path) -> Res<Vec<Vec<Complex64>>> {
-    let defs: Value = serde_json::from_str(&std::fs::read_to_string(path)?)?;
-    let mut seen = BTreeSet::new();
-    let mut out = Vec::new();
-    for p in defs["pulse_library"]
-        .as_array()
-        .ok_or("pulse_library missing")?
-    {
-        let samples = p["samples"].as_array().ok_or("samples missing")?;
-        out.push(samples.iter().map(complex).collect::<Res<Vec<_>>>()?);
-    }
-    for cmd in defs["cmd_def"].as_array().ok_or("cmd_def missing")? {
-        for ins in cmd["sequence"].as_array().ok_or("sequence missing")? {
-            if ins["name"] != "parametric_pulse" {
-                continue;
-            }
-            let shape = ins["pulse_shape"].as_str().ok_or("pulse_shape missing")?;
-            let key = format!("{shape}{}", ins["parameters"]);
-            if seen.insert(key) {
-                out.push(sample(shape, &ins["parameters"])?);
-            }
-        }
-    }
-    Ok(out)
+/// Every distinct waveform a device's calibrated gates play, sampled by the one implementation
+/// of the shape formulas (`eqisa_circuits::pulse::Shape::samples`, through
+/// `pulse_atoms::device_waveforms`).
+fn waveforms_of(device: &Device) -> Res<Vec<Vec<Complex64>>> {
+    Ok(device_waveforms(device)?
+        .into_iter()
+        .map(|(_, s)| s)
+        .collect())
 }
 
 struct Corpus {
+    /// Training devices' names and non-zero raw windows.
     train: Vec<(String, Array2<Complex64>)>,
+    /// Held-out devices' names and non-zero raw windows.
     test: Vec<(String, Array2<Complex64>)>,
+    train_devices: Vec<Device>,
+    test_devices: Vec<Device>,
 }
 
 fn load(o: &Opts) -> Res<Corpus> {
@@ -195,6 +178,8 @@ fn load(o: &Opts) -> Res<Corpus> {
     let mut c = Corpus {
         train: Vec::new(),
         test: Vec::new(),
+        train_devices: Vec::new(),
+        test_devices: Vec::new(),
     };
     for (idx, f) in files.iter().enumerate() {
         let name = f
@@ -203,7 +188,8 @@ fn load(o: &Opts) -> Res<Corpus> {
             .unwrap_or("?")
             .trim_start_matches("defs_")
             .to_string();
-        let wins: Vec<Array2<Complex64>> = device_waveforms(f)
+        let device = Device::from_file(f)?;
+        let wins: Vec<Array2<Complex64>> = waveforms_of(&device)
             .map_err(|e| format!("{}: {e}", f.display()))?
             .iter()
             .map(|w| windows(w, o.window))
@@ -219,8 +205,10 @@ fn load(o: &Opts) -> Res<Corpus> {
         let m = Array2::from_shape_vec((rows.len() / o.window, o.window), rows)?;
         if idx % 5 == 4 {
             c.test.push((name, m));
+            c.test_devices.push(device);
         } else {
             c.train.push((name, m));
+            c.train_devices.push(device);
         }
     }
     Ok(c)
@@ -259,7 +247,7 @@ fn run_peer(o: &Opts, c: &Corpus) -> Res<()> {
     let dp = o.out.join("D.npy");
     write_npy(&xp, &x)?;
     let (xs, ds) = (xp.to_string_lossy(), dp.to_string_lossy());
-    let (atoms, k) = (o.atoms.to_string(), o.k.to_string());
+    let (atoms, k) = (o.atoms.to_string(), o.k().to_string());
     println!(
         "real rows: {} of {} training windows (stride {stride}), dim {} = 2·W, W = {}, atoms {}, K {}",
         x.nrows(),
@@ -267,15 +255,15 @@ fn run_peer(o: &Opts, c: &Corpus) -> Res<()> {
         x.ncols(),
         o.window,
         o.atoms,
-        o.k
+        o.k()
     );
     let sk = peer(o, &["dictlearn", &xs, &atoms, &k])?;
     let (sk_s, sk_rmse) = (field(&sk, "seconds")?, field(&sk, "rmse")?);
     println!("sklearn MiniBatchDictionaryLearning+OMP: {sk_s:.3} s, RMSE {sk_rmse:.6e}");
     let p = TrainParams {
         atoms: o.atoms,
-        sparsity: o.k,
-        iterations: o.iterations,
+        sparsity: o.k(),
+        iterations: o.iters(),
         seed: 1,
         method: Method::Ksvd,
     };
@@ -306,7 +294,7 @@ fn run_peer(o: &Opts, c: &Corpus) -> Res<()> {
     let mut our_rmse = 0.0;
     for _ in 0..5 {
         let t = Instant::now();
-        let (_, res) = omp_batch_with_residuals(trained.dict.view(), x.view(), o.k, 0.0)?;
+        let (_, res) = omp_batch_with_residuals(trained.dict.view(), x.view(), o.k(), 0.0)?;
         times.push(t.elapsed().as_secs_f64());
         our_rmse = (res.iter().sum::<f64>() / x.len() as f64).sqrt();
     }
@@ -318,7 +306,7 @@ fn run_peer(o: &Opts, c: &Corpus) -> Res<()> {
     println!(
         "{}",
         serde_json::json!({
-            "rows": x.nrows(), "dim": x.ncols(), "window": o.window, "atoms": o.atoms, "k": o.k,
+            "rows": x.nrows(), "dim": x.ncols(), "window": o.window, "atoms": o.atoms, "k": o.k(),
             "sklearn_dictlearn_seconds": sk_s, "sklearn_dictlearn_rmse": sk_rmse,
             "ours_train_seconds": ours, "ours_train_rmse": trained.rmse, "ours_reached": reached,
             "train_speedup": sk_s / ours,
@@ -332,8 +320,8 @@ fn run_peer(o: &Opts, c: &Corpus) -> Res<()> {
 fn train_complex(o: &Opts, x: &Array2<Complex64>) -> Res<Array2<Complex64>> {
     let p = TrainParams {
         atoms: o.atoms,
-        sparsity: o.k,
-        iterations: o.iterations,
+        sparsity: o.k(),
+        iterations: o.iters(),
         seed: 1,
         method: Method::Ksvd,
     };
@@ -345,8 +333,8 @@ fn train_complex(o: &Opts, x: &Array2<Complex64>) -> Res<Array2<Complex64>> {
         x.nrows(),
         x.ncols(),
         o.atoms,
-        o.k,
-        o.iterations,
+        o.k(),
+        o.iters(),
         t.elapsed().as_secs_f64(),
         trained.history[0] / rms,
         trained.rmse / rms
@@ -431,6 +419,248 @@ fn run_heldout(o: &Opts, c: &Corpus) -> Res<()> {
     Ok(())
 }
 
+/// Unit-norm, phase-normalised, distinct windows of the training and held-out devices (the
+/// production training set, `pulse_atoms::training_windows`).
+fn pulse_windows(o: &Opts, c: &Corpus) -> Res<(Array2<Complex64>, Array2<Complex64>)> {
+    let t = Instant::now();
+    let xs = device_training_windows(&c.train_devices, o.window)?;
+    let held = device_training_windows(&c.test_devices, o.window)?;
+    println!(
+        "pulse windows (unit norm, phase-normalised, distinct): {} training ({} devices), {} held-out ({} devices), W = {}; {:.2} s",
+        xs.nrows(),
+        c.train_devices.len(),
+        held.nrows(),
+        c.test_devices.len(),
+        o.window,
+        t.elapsed().as_secs_f64()
+    );
+    Ok((xs, held))
+}
+
+fn pulse_params(o: &Opts, sparsity: usize, iterations: usize) -> TrainParams {
+    TrainParams {
+        atoms: o.atoms,
+        sparsity,
+        iterations,
+        seed: PulseTrainParams::default().seed,
+        method: Method::Ksvd,
+    }
+}
+
+/// RMSE per complex entry of OMP with `k` atoms over `dict`, and the median over rows of
+/// `‖x − x̂‖ / ‖x‖`: the RMSE of held-out windows is dominated by the few unlike anything in
+/// training, the median shows the typical window.
+fn omp_errors(dict: &Array2<Complex64>, xs: &Array2<Complex64>, k: usize) -> Res<(f64, f64)> {
+    let (_, res) = omp_batch_with_residuals(dict.view(), xs.view(), k, 0.0)?;
+    let rmse = (res.iter().sum::<f64>() / xs.len().max(1) as f64).sqrt();
+    let mut rel: Vec<f64> = res
+        .iter()
+        .zip(xs.rows())
+        .map(|(&r, x)| (r / x.iter().map(|v| v.norm_sqr()).sum::<f64>().max(1e-300)).sqrt())
+        .collect();
+    rel.sort_by(f64::total_cmp);
+    let med = rel.get(rel.len() / 2).copied().unwrap_or(0.0);
+    Ok((rmse, med))
+}
+
+fn run_init(o: &Opts, c: &Corpus) -> Res<()> {
+    let (xs, held) = pulse_windows(o, c)?;
+    let sweep = if o.sweep.is_empty() {
+        vec![0, 1, 2, 4, 8, 12, 20]
+    } else {
+        o.sweep.clone()
+    };
+    let seeds = if o.seeds.is_empty() {
+        vec![PulseTrainParams::default().seed]
+    } else {
+        o.seeds.clone()
+    };
+    let mut km = Vec::new();
+    for &seed in &seeds {
+        let t = Instant::now();
+        kmeans_atoms(xs.view(), o.atoms, o.kmeans_iterations, seed)?;
+        km.push(t.elapsed().as_secs_f64());
+    }
+    let kmeans_s = mean(&km);
+    println!(
+        "k-means initialisation alone ({} Lloyd iterations at most, k-means++ seeds): {kmeans_s:.3} s",
+        o.kmeans_iterations
+    );
+    println!(
+        "atoms {}, sparsity {}, K-SVD; RMSE per complex entry of unit-norm windows; means over seeds {seeds:?} \
+         (held-out RMSE range in brackets); median: of the held-out windows' relative errors; \
+         atoms@1e-3: mean atoms per held-out window for a relative error ≤ 1e-3",
+        o.atoms,
+        o.k()
+    );
+    println!(
+        "init      updates   seconds   train RMSE   held-out RMSE [min, max]            held-out median  atoms@1e-3"
+    );
+    let inits = [
+        ("sample", Init::Sample),
+        (
+            "k-means",
+            Init::KMeans {
+                iterations: o.kmeans_iterations,
+            },
+        ),
+    ];
+    let history = std::env::var_os("ATOMS_BENCH_HISTORY").is_some();
+    let mut json = Vec::new();
+    for (name, init) in inits {
+        for &n in &sweep {
+            let (mut secs, mut train, mut held_rmse, mut med, mut need) =
+                (vec![], vec![], vec![], vec![], vec![]);
+            for &seed in &seeds {
+                let p = TrainParams {
+                    seed,
+                    ..pulse_params(o, o.k(), n)
+                };
+                let mut replaced = Vec::new();
+                let t = Instant::now();
+                let tr = train_init(xs.view(), &p, init, |pr| {
+                    replaced.push(pr.replaced);
+                    true
+                })?;
+                secs.push(t.elapsed().as_secs_f64());
+                let (h, m) = omp_errors(&tr.dict, &held, o.k())?;
+                need.push(atoms_needed(&tr.dict, &held, o.window)?);
+                train.push(tr.rmse);
+                held_rmse.push(h);
+                med.push(m);
+                if history {
+                    println!(
+                        "  seed {seed}: history {:?}, atoms replaced {replaced:?}",
+                        tr.history
+                    );
+                }
+            }
+            let (lo, hi) = (
+                held_rmse.iter().copied().fold(f64::INFINITY, f64::min),
+                held_rmse.iter().copied().fold(0.0, f64::max),
+            );
+            println!(
+                "{name:<8} {n:>8} {:>9.3} {:>12.4e} {:>13.4e} [{lo:.4e}, {hi:.4e}] {:>15.4e} {:>10.3}",
+                mean(&secs),
+                mean(&train),
+                mean(&held_rmse),
+                mean(&med),
+                mean(&need)
+            );
+            json.push(serde_json::json!({
+                "init": name, "updates": n, "seconds": mean(&secs), "train_rmse": mean(&train),
+                "heldout_rmse": mean(&held_rmse), "heldout_rmse_min": lo, "heldout_rmse_max": hi,
+                "heldout_median_relerr": mean(&med), "heldout_atoms_at_1e-3": mean(&need),
+            }));
+        }
+    }
+    println!(
+        "{}",
+        serde_json::json!({
+            "train_windows": xs.nrows(), "heldout_windows": held.nrows(), "window": o.window,
+            "atoms": o.atoms, "sparsity": o.k(), "kmeans_iterations": o.kmeans_iterations,
+            "kmeans_seconds": kmeans_s, "seeds": seeds, "runs": json,
+        })
+    );
+    Ok(())
+}
+
+/// Mean atoms OMP takes per window of `xs` (unit norm) for a relative error ≤ 1e-3, at most
+/// `cap`: what the coded size of a waveform follows.
+fn atoms_needed(dict: &Array2<Complex64>, xs: &Array2<Complex64>, cap: usize) -> Res<f64> {
+    let codes = eqisa_dictionary::atoms::omp_batch(dict.view(), xs.view(), cap, 1e-6)?;
+    Ok(codes.iter().map(|c| c.atoms.len()).sum::<usize>() as f64 / codes.len().max(1) as f64)
+}
+
+fn mean(v: &[f64]) -> f64 {
+    v.iter().sum::<f64>() / v.len().max(1) as f64
+}
+
+fn run_pca(o: &Opts, c: &Corpus) -> Res<()> {
+    let (xs, held) = pulse_windows(o, c)?;
+    let sweep = if o.sweep.is_empty() {
+        vec![1, 2, 4]
+    } else {
+        o.sweep.clone()
+    };
+    let bits_m = |s: usize| (s as f64 * (2.0 + (o.atoms as f64).log2() / o.coef_bits)) as usize;
+    let dim = 2 * o.window;
+    // Enough components for the equal-bit comparison, and to look for the match beyond it.
+    let most = sweep
+        .iter()
+        .map(|&s| bits_m(s).max(2 * s))
+        .max()
+        .unwrap_or(1)
+        .saturating_mul(3)
+        .clamp(1, dim);
+    let t = Instant::now();
+    let pca = PcaBasis::fit(xs.view(), most)?;
+    println!(
+        "PCA (linfa-reduction, real embedding, {} of {} components kept, mean included): {:.3} s",
+        pca.len(),
+        most,
+        t.elapsed().as_secs_f64()
+    );
+    println!(
+        "RMSE per complex entry of unit-norm windows (held-out unless marked train; median: of the held-out \
+         windows' relative errors); OMP-s over {} atoms learned at sparsity s ({} K-SVD updates); PCA-m = mean \
+         + top m real components; m bits = as many bits at {} bits per real coefficient and log2 {} per atom index",
+        o.atoms,
+        o.iters(),
+        o.coef_bits,
+        o.atoms
+    );
+    println!(
+        "   s    OMP-s train   PCA-s train  |  OMP-s        PCA-s        PCA-2s       PCA-m bits (m)  |  OMP-s median PCA-s median PCA-2s median |  PCA m to match OMP-s"
+    );
+    let median = |res: &[f64]| -> f64 {
+        // Windows are unit norm: the relative error is the residual's norm.
+        let mut r: Vec<f64> = res.iter().map(|v| v.sqrt()).collect();
+        r.sort_by(f64::total_cmp);
+        r.get(r.len() / 2).copied().unwrap_or(0.0)
+    };
+    let mut json = Vec::new();
+    for &s in &sweep {
+        let tr = train_observed(xs.view(), &pulse_params(o, s, o.iters()), |_| true)?;
+        let (omp_h, omp_med) = omp_errors(&tr.dict, &held, s)?;
+        let pca_train = pca.rmse(xs.view(), s)?;
+        let (p1, p2) = (pca.rmse(held.view(), s)?, pca.rmse(held.view(), 2 * s)?);
+        let (m1, m2) = (
+            median(&pca.residuals(held.view(), s)?),
+            median(&pca.residuals(held.view(), 2 * s)?),
+        );
+        let mb = bits_m(s);
+        let pb = pca.rmse(held.view(), mb)?;
+        let mut matched = None;
+        for m in 1..=pca.len() {
+            if pca.rmse(held.view(), m)? <= omp_h {
+                matched = Some(m);
+                break;
+            }
+        }
+        let matched_s = matched.map_or(format!("> {}", pca.len()), |m| m.to_string());
+        println!(
+            "{s:>4} {:>14.4e} {pca_train:>13.4e}  | {omp_h:>11.4e} {p1:>12.4e} {p2:>12.4e} {pb:>12.4e} ({mb:>2})  | {omp_med:>12.4e} {m1:>12.4e} {m2:>13.4e} | {matched_s:>21}",
+            tr.rmse
+        );
+        json.push(serde_json::json!({
+            "s": s, "omp_train_rmse": tr.rmse, "pca_s_train_rmse": pca_train,
+            "omp_heldout_rmse": omp_h, "pca_s_heldout_rmse": p1, "pca_2s_heldout_rmse": p2,
+            "pca_bits_components": mb, "pca_bits_heldout_rmse": pb,
+            "omp_heldout_median_relerr": omp_med, "pca_s_heldout_median_relerr": m1,
+            "pca_2s_heldout_median_relerr": m2, "pca_components_to_match": matched,
+        }));
+    }
+    println!(
+        "{}",
+        serde_json::json!({
+            "train_windows": xs.nrows(), "heldout_windows": held.nrows(), "window": o.window,
+            "atoms": o.atoms, "updates": o.iters(), "coef_bits": o.coef_bits, "rows": json,
+        })
+    );
+    Ok(())
+}
+
 fn residual2(
     dict: &Array2<Complex64>,
     code: &eqisa_dictionary::atoms::SparseCode<Complex64>,
@@ -459,6 +689,8 @@ fn main() -> Res<()> {
     match o.mode.as_str() {
         "peer" => run_peer(&o, &c),
         "heldout" => run_heldout(&o, &c),
+        "init" => run_init(&o, &c),
+        "pca" => run_pca(&o, &c),
         _ => {
             let mut every = c.train;
             every.extend(c.test);

@@ -9,7 +9,7 @@ use eqisa_isa::pulse::AtomSet;
 use ndarray::Array2;
 use num_complex::Complex64;
 
-use crate::atoms::{self, AtomsError, Method, TrainParams};
+use crate::atoms::{self, AtomsError, Init, Method, TrainParams};
 
 /// Fixed-point scale of an atom sample: `i16 = round(a · ATOM_SCALE)` for |a| ≤ 1.
 pub const ATOM_SCALE: f64 = 32767.0;
@@ -27,6 +27,10 @@ pub struct PulseTrainParams {
     pub iterations: usize,
     /// Seed of the initial atom choice.
     pub seed: u64,
+    /// How the initial atoms are chosen. Sampled windows by default: k-means centroids
+    /// ([`Init::KMEANS`]) did not lower the held-out RMSE measurably on the IBM corpus and add
+    /// their clustering time (`atoms_bench init`, run by `scripts/measure-atoms.sh`).
+    pub init: Init,
 }
 
 impl Default for PulseTrainParams {
@@ -37,6 +41,7 @@ impl Default for PulseTrainParams {
             sparsity: 2,
             iterations: 12,
             seed: 1,
+            init: Init::Sample,
         }
     }
 }
@@ -149,23 +154,32 @@ pub struct LearnedAtoms {
     pub rmse: f64,
 }
 
+/// The [`training_windows`] of every distinct calibrated waveform of `devices`: what
+/// [`learn_pulse_atoms`] trains on (and, for held-out devices, what to measure it on).
+pub fn device_training_windows(
+    devices: &[Device],
+    window: usize,
+) -> Result<Array2<Complex64>, PulseAtomsError> {
+    let mut waveforms = Vec::new();
+    for d in devices {
+        waveforms.extend(device_waveforms(d)?.into_iter().map(|(_, s)| s));
+    }
+    Ok(training_windows(&waveforms, window))
+}
+
 /// Learn atoms from the calibrated waveforms of `devices` (K-SVD over complex unit-norm windows).
 pub fn learn_pulse_atoms(
     devices: &[Device],
     p: &PulseTrainParams,
 ) -> Result<LearnedAtoms, PulseAtomsError> {
-    let mut waveforms = Vec::new();
-    for d in devices {
-        waveforms.extend(device_waveforms(d)?.into_iter().map(|(_, s)| s));
-    }
-    let xs = training_windows(&waveforms, p.window);
+    let xs = device_training_windows(devices, p.window)?;
     if xs.nrows() < p.atoms {
         return Err(PulseAtomsError::TooFewWindows {
             windows: xs.nrows(),
             atoms: p.atoms,
         });
     }
-    let trained = atoms::train_observed(
+    let trained = atoms::train_init(
         xs.view(),
         &TrainParams {
             atoms: p.atoms,
@@ -174,6 +188,7 @@ pub fn learn_pulse_atoms(
             seed: p.seed,
             method: Method::Ksvd,
         },
+        p.init,
         |_| true,
     )?;
     let mut q = Vec::with_capacity(trained.dict.len() * 2);

@@ -7,16 +7,24 @@
 //! usually on the [`real_embedding`] of complex windows.
 //!
 //! Signals and atoms are rows of `ndarray` matrices; atoms have unit norm.
+//!
+//! Training starts from sampled signals or from k-means centroids ([`Init`], linfa-clustering);
+//! [`PcaBasis`] (linfa-reduction) is the fixed-basis baseline the learned atoms are measured
+//! against.
 
+mod init;
 mod omp;
+mod pca;
 mod scalar;
 mod train;
 
-use ndarray::{Array1, Array2, ArrayView2};
+use ndarray::{Array1, Array2, ArrayView1, ArrayView2};
 use num_complex::Complex64;
 use thiserror::Error;
 
+pub use init::{DEFAULT_KMEANS_ITERATIONS, Init, kmeans_atoms, train_init};
 pub use omp::{Gram, omp, omp_batch, omp_batch_with_residuals};
+pub use pca::PcaBasis;
 pub use scalar::Scalar;
 pub use train::{Method, Progress, TrainParams, Trained, train, train_from, train_observed};
 
@@ -74,6 +82,12 @@ pub enum AtomsError {
         /// Row of the offending signal.
         row: usize,
     },
+    /// linfa's k-means failed (its message).
+    #[error("k-means initialisation: {0}")]
+    KMeans(String),
+    /// linfa's PCA failed (its message).
+    #[error("PCA: {0}")]
+    Pca(String),
 }
 
 /// Rebuilds a signal from its code: `Σ_m coefs[m] · dict[atoms[m]]`.
@@ -128,6 +142,29 @@ pub fn real_embedding(rows: ArrayView2<Complex64>) -> Array2<f64> {
         }
     }
     out
+}
+
+/// [`real_embedding`] for either scalar: complex rows become `[re…, im…]`, real rows are copied.
+pub(crate) fn embed<T: Scalar>(rows: ArrayView2<T>) -> Array2<f64> {
+    let w = rows.ncols();
+    let mut out = Array2::zeros((rows.nrows(), T::PARTS * w));
+    for (mut o, r) in out.rows_mut().into_iter().zip(rows.rows()) {
+        for (c, &v) in r.iter().enumerate() {
+            o[c] = v.re();
+            if T::PARTS == 2 {
+                o[w + c] = v.im();
+            }
+        }
+    }
+    out
+}
+
+/// The inverse of [`embed`] for one row of `T::PARTS · w` reals.
+pub(crate) fn unembed<T: Scalar>(row: ArrayView1<f64>, w: usize) -> Array1<T> {
+    Array1::from_shape_fn(w, |c| {
+        let im = if T::PARTS == 2 { row[w + c] } else { 0.0 };
+        T::from_parts(row[c], im)
+    })
 }
 
 /// Root-mean-square error per entry between `xs` and the reconstruction of `codes` over `dict`

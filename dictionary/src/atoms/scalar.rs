@@ -23,6 +23,13 @@ pub trait Scalar: LinalgScalar + Send + Sync + Debug + PartialEq + 'static {
     fn scale(self, s: f64) -> Self;
     /// Whether every component is finite.
     fn is_finite(self) -> bool;
+    /// Real components per scalar: 1 for `f64`, 2 for `Complex64` (the width factor of the
+    /// [`super::real_embedding`] that real-valued tools such as linfa work on).
+    const PARTS: usize;
+    /// Imaginary part (0 for reals).
+    fn im(self) -> f64;
+    /// The scalar `re + i·im`; a real scalar drops `im`.
+    fn from_parts(re: f64, im: f64) -> Self;
 }
 
 impl Scalar for f64 {
@@ -50,6 +57,15 @@ impl Scalar for f64 {
     fn is_finite(self) -> bool {
         f64::is_finite(self)
     }
+    const PARTS: usize = 1;
+    #[inline]
+    fn im(self) -> f64 {
+        0.0
+    }
+    #[inline]
+    fn from_parts(re: f64, _im: f64) -> Self {
+        re
+    }
 }
 
 impl Scalar for Complex64 {
@@ -76,6 +92,15 @@ impl Scalar for Complex64 {
     #[inline]
     fn is_finite(self) -> bool {
         Complex64::is_finite(self)
+    }
+    const PARTS: usize = 2;
+    #[inline]
+    fn im(self) -> f64 {
+        self.im
+    }
+    #[inline]
+    fn from_parts(re: f64, im: f64) -> Self {
+        Complex64::new(re, im)
     }
 }
 

@@ -130,7 +130,7 @@ pub fn train_from<T: Scalar, F: FnMut(&Progress) -> bool>(
     refine(xs, &norms, dict, &p, observer)
 }
 
-fn check<T: Scalar>(windows: ArrayView2<T>, p: &TrainParams) -> Result<(), AtomsError> {
+pub(crate) fn check<T: Scalar>(windows: ArrayView2<T>, p: &TrainParams) -> Result<(), AtomsError> {
     if p.atoms == 0 {
         return Err(AtomsError::BadParam("atoms must be at least 1"));
     }
@@ -199,7 +199,7 @@ fn refine<T: Scalar, F: FnMut(&Progress) -> bool>(
     Err(AtomsError::BadParam("iterations overflow"))
 }
 
-fn row_norm2<T: Scalar>(r: &ndarray::ArrayView1<T>) -> f64 {
+pub(crate) fn row_norm2<T: Scalar>(r: &ndarray::ArrayView1<T>) -> f64 {
     match r.as_slice() {
         Some(s) => norm2(s),
         None => r.iter().map(|v| v.abs2()).sum(),
@@ -438,10 +438,10 @@ fn replace_atoms<T: Scalar>(
 
 /// SplitMix64 (Steele, Lea & Flood 2014): a tiny, well-mixed generator, fixed here so a seed
 /// means the same dictionary on every platform and crate version.
-struct SplitMix64(u64);
+pub(crate) struct SplitMix64(pub(crate) u64);
 
 impl SplitMix64 {
-    fn next(&mut self) -> u64 {
+    pub(crate) fn next(&mut self) -> u64 {
         self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
         let mut z = self.0;
         z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
@@ -449,8 +449,13 @@ impl SplitMix64 {
         z ^ (z >> 31)
     }
 
+    /// Uniform in `[0, 1)`, from the top 53 bits.
+    pub(crate) fn uniform(&mut self) -> f64 {
+        (self.next() >> 11) as f64 * (1.0 / (1u64 << 53) as f64)
+    }
+
     /// Uniform in `0..n` (`n > 0`), by rejection so there is no modulo bias.
-    fn below(&mut self, n: usize) -> usize {
+    pub(crate) fn below(&mut self, n: usize) -> usize {
         let n = n as u64;
         let zone = u64::MAX - u64::MAX % n;
         loop {

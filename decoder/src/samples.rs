@@ -4,7 +4,12 @@
 //! and releases one play at a time ([`PulseDecoder::next_event`]): its channel, its start (in
 //! samples, `dt` units) and its samples, rebuilt with the `eqisa-isa` fixed-point definition
 //! ([`eqisa_isa::pulse::reconstruct_into`], [`eqisa_isa::pulse::rotate_samples`]), so they are
-//! bit for bit what the assembler computed.
+//! bit for bit what the assembler computed. The parser has already validated every waveform it
+//! returns, so the decoder reconstructs through
+//! [`eqisa_isa::pulse::reconstruct_unchecked_with`] (no second validation pass, one scratch
+//! space for the whole section); a memory play with the identity rotation releases the memory
+//! waveform's samples themselves, without a copy, and any other rotation is applied in the same
+//! pass that copies them ([`eqisa_isa::pulse::rotate_into`]). Nothing is allocated per play.
 //!
 //! Memory is bounded by the section header, whatever the section's length: the atoms (borrowed
 //! from the codebook), the reconstructed waveform memory (at most
@@ -17,11 +22,12 @@
 //! verified bytes), and the section CRC (over kind, length and the whole payload) before
 //! [`PulseEvent::End`].
 
+use alloc::boxed::Box;
 use alloc::vec::Vec;
 
 use eqisa_isa::pulse::{
-    AtomSet, ChannelId, PlayBody, PulseHeader, PulseItem, PulseParser, reconstruct_into,
-    rotate_samples,
+    AtomSet, ChannelId, CodedWaveform, IDENTITY_ROTATION, PlayBody, PulseHeader, PulseItem,
+    PulseParser, WindowScratch, reconstruct_unchecked_with, rotate_into,
 };
 use eqisa_isa::rangecoder::{DecoderState, RangeDecoder};
 use eqisa_isa::stream::BlockHeader;
@@ -73,6 +79,7 @@ pub struct PulseDecoder<'a> {
     blocks: u64,
     memory: Vec<Vec<[i16; 2]>>,
     play: Vec<[i16; 2]>,
+    scratch: Box<WindowScratch>,
     done: bool,
 }
 
@@ -107,6 +114,7 @@ impl<'a> PulseDecoder<'a> {
             blocks: 0,
             memory: Vec::new(),
             play: Vec::new(),
+            scratch: Box::default(),
             done: false,
         })
     }
@@ -201,26 +209,45 @@ impl<'a> PulseDecoder<'a> {
                 self.rd = Some(rd.state());
                 self.block_left -= 1;
                 match item {
+                    PulseItem::Memory(CodedWaveform::Lossless(samples)) => {
+                        self.memory.push(samples);
+                    }
                     PulseItem::Memory(wf) => {
-                        let mut samples = Vec::new();
-                        reconstruct_into(self.atoms, &wf, &mut samples)?;
+                        let mut samples = Vec::with_capacity(wf.len());
+                        // Validated by the parser.
+                        reconstruct_unchecked_with(
+                            self.atoms,
+                            &wf,
+                            &mut self.scratch,
+                            &mut samples,
+                        )?;
                         self.memory.push(samples);
                     }
                     PulseItem::Play(p) => {
-                        match &p.body {
+                        let samples: &[[i16; 2]] = match &p.body {
                             PlayBody::Inline(wf) => {
-                                reconstruct_into(self.atoms, wf, &mut self.play)?
+                                // Validated by the parser.
+                                reconstruct_unchecked_with(
+                                    self.atoms,
+                                    wf,
+                                    &mut self.scratch,
+                                    &mut self.play,
+                                )?;
+                                &self.play
                             }
                             PlayBody::Memory { slot, rotation } => {
                                 let m =
                                     self.memory.get(*slot as usize).ok_or(IsaError::Corrupt(
                                         "a play of a memory slot that does not exist",
                                     ))?;
-                                self.play.clear();
-                                self.play.extend_from_slice(m);
-                                rotate_samples(&mut self.play, *rotation)?;
+                                if *rotation == IDENTITY_ROTATION {
+                                    m
+                                } else {
+                                    rotate_into(m, *rotation, &mut self.play)?;
+                                    &self.play
+                                }
                             }
-                        }
+                        };
                         let channel = parser
                             .header()
                             .channels
@@ -231,7 +258,7 @@ impl<'a> PulseDecoder<'a> {
                             channel,
                             channel_index: p.channel,
                             start: p.start,
-                            samples: &self.play,
+                            samples,
                         }));
                     }
                 }

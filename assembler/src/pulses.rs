@@ -19,6 +19,7 @@ use eqisa_circuits::pulse::{Channel, Device, ScheduleItem};
 use eqisa_circuits::transmon::{Propagator, Transmon, TransmonError};
 use eqisa_dictionary::atoms::{Gram, omp};
 use eqisa_dictionary::pulse_atoms::{atom_rows, device_waveforms};
+use eqisa_isa::pulse::modulate::{FIRST_PHASOR, next_phasor};
 use eqisa_isa::pulse::{
     AtomSet, COEF_L1_MAX, ChannelId, ChannelKind, CodedWaveform, IDENTITY_ROTATION, MAX_SHIFT,
     MAX_TERMS, PlayBody, PlayCode, PulseSection, ROTATION_FRAC_BITS, Term, WindowCode,
@@ -240,10 +241,25 @@ impl<'a> WaveformCoder<'a> {
         })
     }
 
-    /// The sparse code at ladder tolerance `tol` (relative residual energy).
-    fn sparse(&self, x: &[Complex64], tol: f64, coarse: f64) -> Option<CodedWaveform> {
+    /// The sparse code at ladder tolerance `tol` (relative residual energy), of `x` itself or,
+    /// with a modulation step, of its envelope (`x` divided by the step's exact phasors).
+    fn sparse(
+        &self,
+        x: &[Complex64],
+        tol: f64,
+        coarse: f64,
+        modulation: Option<[i16; 2]>,
+    ) -> Option<CodedWaveform> {
         let (atoms, gram) = (self.atoms?, self.gram.as_ref()?);
         let w = atoms.window;
+        let envelope;
+        let x = match modulation {
+            Some(step) => {
+                envelope = demodulate(x, step)?;
+                &envelope[..]
+            }
+            None => x,
+        };
         let windows = eqisa_dictionary::atoms::windows(x, w);
         let energy: f64 = x.iter().map(|v| v.norm_sqr()).sum();
         let n = windows.nrows().max(1) as f64;
@@ -257,6 +273,7 @@ impl<'a> WaveformCoder<'a> {
         Some(CodedWaveform::Sparse {
             len: u32::try_from(x.len()).ok()?,
             windows: codes,
+            modulation,
         })
     }
 
@@ -353,9 +370,15 @@ impl<'a> WaveformCoder<'a> {
             return lossless();
         }
         let mut best: Option<(CodedWaveform, f64, usize)> = None;
-        for coarse in COARSENESS {
+        let candidates = [None, modulation_step(x)];
+        let tries = candidates
+            .iter()
+            .enumerate()
+            .filter(|(i, m)| *i == 0 || m.is_some())
+            .flat_map(|(_, &m)| COARSENESS.map(|c| (m, c)));
+        for (modulation, coarse) in tries {
             let try_level = |k: usize| -> Option<(CodedWaveform, f64)> {
-                let code = self.sparse(x, LADDER[k], coarse)?;
+                let code = self.sparse(x, LADDER[k], coarse, modulation)?;
                 let y = self.decoded(&code)?;
                 let f = infid(&y);
                 (f <= budget).then_some((code, f))
@@ -390,6 +413,47 @@ impl<'a> WaveformCoder<'a> {
             dct_bits: dct,
         }
     }
+}
+
+/// Smallest phase advance per sample worth a modulation step (rad): below it the atoms follow the
+/// phase themselves.
+const MIN_MODULATION_RAD: f64 = 0.02;
+
+/// How much of a waveform's lag-one correlation a steady phase advance must explain for a
+/// modulation step to be tried.
+const MIN_MODULATION_COHERENCE: f64 = 0.9;
+
+/// The modulation step (Q14) of a waveform played at a sideband: its mean phase advance per
+/// sample, when that advance is steady and large enough to matter; `None` for baseband pulses.
+fn modulation_step(x: &[Complex64]) -> Option<[i16; 2]> {
+    let lag: Complex64 = x.windows(2).map(|p| p[1] * p[0].conj()).sum();
+    let energy: f64 = x.iter().map(|v| v.norm_sqr()).sum();
+    let omega = lag.arg();
+    if energy == 0.0 || lag.norm() < MIN_MODULATION_COHERENCE * energy {
+        return None;
+    }
+    if omega.abs() < MIN_MODULATION_RAD {
+        return None;
+    }
+    let step = rotation_q14(Complex64::from_polar(1.0, omega));
+    (step != IDENTITY_ROTATION).then_some(step)
+}
+
+/// `x` divided by the exact phasors of `step` (as the decoder computes them, see
+/// `eqisa_isa::pulse::modulate`): the envelope to code. `None` if a phasor vanishes.
+fn demodulate(x: &[Complex64], step: [i16; 2]) -> Option<Vec<Complex64>> {
+    let one = f64::from(1u32 << ROTATION_FRAC_BITS);
+    let mut p = FIRST_PHASOR;
+    let mut out = Vec::with_capacity(x.len());
+    for v in x {
+        let z = Complex64::new(f64::from(p[0]) / one, f64::from(p[1]) / one);
+        if z.norm_sqr() < 0.25 {
+            return None;
+        }
+        out.push(v / z);
+        p = next_phasor(p, step);
+    }
+    Some(out)
 }
 
 /// Bits of one encoding and its baselines, on the same plays.

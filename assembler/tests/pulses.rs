@@ -5,7 +5,7 @@
 use eqisa_assembler::pulses::{DEFAULT_MAX_INFIDELITY, Physics, WaveformCoder, encode_memory};
 use eqisa_circuits::pulse::Device;
 use eqisa_dictionary::pulse_atoms::{PulseTrainParams, learn_pulse_atoms};
-use eqisa_isa::pulse::{PulseItem, PulseReader, reconstruct_waveform};
+use eqisa_isa::pulse::{CodedWaveform, PulseItem, PulseReader, reconstruct_waveform};
 
 #[test]
 fn the_default_device_memory_meets_its_budget_and_decodes_exactly() {
@@ -41,4 +41,46 @@ fn the_default_device_memory_meets_its_budget_and_decodes_exactly() {
     }
     assert_eq!(k, enc.section.memory.len());
     assert!(enc.bits.eqisa * 10 <= enc.bits.raw, "{:?}", enc.bits);
+}
+
+/// Peekskill's x12 pulses (the 1–2 transition, a DRAG envelope at a −344 MHz sideband) are like
+/// nothing the default device's atoms learned from; coded as a modulated envelope they stay sparse
+/// and within budget instead of falling back to lossless samples.
+#[test]
+fn sideband_pulses_are_coded_as_modulated_envelopes() {
+    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../../shared/corpus/devices/ibm/defs_peekskill.json");
+    if !path.exists() {
+        eprintln!("skipped: {} is absent", path.display());
+        return;
+    }
+    let full = Device::from_file(&path).expect("peekskill imports");
+    // The transmon is calibrated on the device's own x pulses; only x12 is coded.
+    let physics = Physics::new(&full, 3).expect("physics");
+    let mut device = full.clone();
+    device.gates.retain(|g| g.name == "x12");
+    assert!(!device.gates.is_empty(), "peekskill calibrates x12");
+    let atoms_from = Device::default_device();
+    let params = PulseTrainParams {
+        atoms: 32,
+        ..PulseTrainParams::default()
+    };
+    let learned = learn_pulse_atoms(std::slice::from_ref(&atoms_from), &params).expect("atoms");
+    let coder = WaveformCoder::new(Some(&learned.set), DEFAULT_MAX_INFIDELITY).expect("coder");
+    let enc = encode_memory(&device, &physics, &coder).expect("encodes");
+    assert!(enc.max_added_infidelity <= DEFAULT_MAX_INFIDELITY);
+    assert_eq!(enc.lossless_fallbacks, 0, "{:?}", enc.bits);
+    for w in &enc.section.memory {
+        assert!(
+            matches!(
+                w,
+                CodedWaveform::Sparse {
+                    modulation: Some(_),
+                    ..
+                }
+            ),
+            "an x12 pulse coded without modulation"
+        );
+    }
+    assert!(enc.bits.eqisa * 3 <= enc.bits.dct, "{:?}", enc.bits);
 }

@@ -80,6 +80,7 @@ fn waveform(rng: &mut Rng, len: usize, min: u64, max: u64) -> CodedWaveform {
     CodedWaveform::Sparse {
         len: len as u32,
         windows,
+        modulation: None,
     }
 }
 

@@ -51,6 +51,7 @@ fn sparse(rng: &mut Rng, len: usize) -> CodedWaveform {
                     .collect(),
             })
             .collect(),
+        modulation: None,
     }
 }
 

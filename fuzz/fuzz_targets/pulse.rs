@@ -44,8 +44,8 @@ impl Rng {
 
 static SEED: LazyLock<(AtomSet, Vec<u8>)> = LazyLock::new(|| {
     let mut rng = Rng(5);
-    let atoms = AtomSet::new(16, (0..2 * 16 * 8).map(|_| rng.next() as i16).collect())
-        .expect("atoms");
+    let atoms =
+        AtomSet::new(16, (0..2 * 16 * 8).map(|_| rng.next() as i16).collect()).expect("atoms");
     let window = |rng: &mut Rng| WindowCode {
         shift: 14,
         terms: (0..2)
@@ -59,6 +59,7 @@ static SEED: LazyLock<(AtomSet, Vec<u8>)> = LazyLock::new(|| {
     let sparse = CodedWaveform::Sparse {
         len: 70,
         windows: vec![window(&mut rng), w.clone(), w.clone(), w, window(&mut rng)],
+        modulation: None,
     };
     let ch = |kind, index| ChannelId { kind, index };
     let section = PulseSection {
@@ -199,7 +200,10 @@ fuzz_target!(|data: &[u8]| {
     if b == *orig {
         assert!(parsed.is_ok() && end.is_ok(), "the unmodified seed fails");
     } else if !fix {
-        assert!(parsed.is_err(), "an edited section with stale checksums parses");
+        assert!(
+            parsed.is_err(),
+            "an edited section with stale checksums parses"
+        );
     }
     match (&parsed, &end) {
         (Ok(section), Ok(())) => {
@@ -210,11 +214,9 @@ fuzz_target!(|data: &[u8]| {
                 let want = match &play.body {
                     PlayBody::Inline(w) => reconstruct_waveform(Some(atoms), w).expect("valid"),
                     PlayBody::Memory { slot, rotation } => {
-                        let mut s = reconstruct_waveform(
-                            Some(atoms),
-                            &section.memory[*slot as usize],
-                        )
-                        .expect("valid");
+                        let mut s =
+                            reconstruct_waveform(Some(atoms), &section.memory[*slot as usize])
+                                .expect("valid");
                         rotate_samples(&mut s, *rotation).expect("valid rotation");
                         s
                     }
@@ -223,7 +225,10 @@ fuzz_target!(|data: &[u8]| {
             }
             // What parses re-encodes to something that parses back the same.
             let again = encode_pulse_section(section, Some(atoms)).expect("re-encodes");
-            assert_eq!(&parse_pulse_section(&again, Some(atoms)).expect("parses"), section);
+            assert_eq!(
+                &parse_pulse_section(&again, Some(atoms)).expect("parses"),
+                section
+            );
         }
         (Err(_), Err(_)) => {}
         (p, s) => panic!("parse {:?} but stream {s:?}", p.as_ref().map(|_| ())),

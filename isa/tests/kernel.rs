@@ -75,7 +75,7 @@ fn reference_window(atoms: &AtomSet, code: &WindowCode) -> Vec<[i16; 2]> {
 fn reference_waveform(atoms: &AtomSet, wf: &CodedWaveform) -> Vec<[i16; 2]> {
     match wf {
         CodedWaveform::Lossless(s) => s.clone(),
-        CodedWaveform::Sparse { len, windows } => {
+        CodedWaveform::Sparse { len, windows, .. } => {
             let mut out: Vec<[i16; 2]> = windows
                 .iter()
                 .flat_map(|w| reference_window(atoms, w))
@@ -171,6 +171,7 @@ fn random_sparse(rng: &mut Rng, atoms: &AtomSet, len: usize, max_terms: usize) -
     CodedWaveform::Sparse {
         len: len as u32,
         windows,
+        modulation: None,
     }
 }
 
@@ -271,7 +272,7 @@ proptest! {
                     .collect(),
             })
             .collect();
-        let wf = CodedWaveform::Sparse { len: len as u32, windows };
+        let wf = CodedWaveform::Sparse { len: len as u32, windows, modulation: None };
         let mut out = vec![[1i16; 2]; rng.below(100) as usize];
         reconstruct_unchecked_with(Some(&atoms), &wf, &mut WindowScratch::new(), &mut out)
             .unwrap();
@@ -302,6 +303,7 @@ fn saturation_at_the_extremes_matches_the_definition() {
                 let wf = CodedWaveform::Sparse {
                     len: (2 * window - 3) as u32,
                     windows: vec![WindowCode { shift, terms }; 2],
+                    modulation: None,
                 };
                 let want = reference_waveform(&atoms, &wf);
                 saturated += want

@@ -140,9 +140,13 @@ fn random_waveform(rng: &mut Rng, atoms: &AtomSet, max_len: u64) -> CodedWavefor
                 _ => windows.push(random_window(rng, k, 4)),
             }
         }
+        // A sideband step now and then (never the excluded -32768).
+        let modulation =
+            (rng.below(3) == 0).then(|| [rng.i16().max(-32767), rng.i16().max(-32767)]);
         CodedWaveform::Sparse {
             len: len as u32,
             windows,
+            modulation,
         }
     }
 }
@@ -401,6 +405,7 @@ fn out_of_range_windows_are_errors() {
     let wf = |w: WindowCode| CodedWaveform::Sparse {
         len: 2,
         windows: vec![w],
+        modulation: None,
     };
     assert_eq!(
         encode_pulse_section(&section(wf(bad_atom)), Some(&atoms)),
@@ -418,6 +423,7 @@ fn out_of_range_windows_are_errors() {
     let two = CodedWaveform::Sparse {
         len: 2,
         windows: vec![WindowCode::default(), WindowCode::default()],
+        modulation: None,
     };
     assert!(matches!(
         encode_pulse_section(&section(two), Some(&atoms)),
@@ -492,6 +498,7 @@ fn small() -> (PulseSection, AtomSet) {
         windows: (0..len.div_ceil(8))
             .map(|_| random_window(rng, k, 3))
             .collect(),
+        modulation: None,
     };
     let section = PulseSection {
         channels: vec![
@@ -680,6 +687,7 @@ fn a_well_checksummed_atom_index_out_of_range_is_an_error() {
                     coef: [3, 4],
                 }],
             }],
+            modulation: None,
         }],
         plays: vec![],
     };
@@ -717,6 +725,7 @@ fn repeated_windows_cost_a_fraction_of_a_bit_each() {
         memory: vec![CodedWaveform::Sparse {
             len: (32 * n) as u32,
             windows: vec![code.clone(); n],
+            modulation: None,
         }],
         ..PulseSection::default()
     };
@@ -729,4 +738,51 @@ fn repeated_windows_cost_a_fraction_of_a_bit_each() {
     // 1000 more repeats of one window: well under a tenth of a bit each.
     let extra_bits = (long.len() - short.len()) * 8;
     assert!(extra_bits < 100, "1000 repeats cost {extra_bits} bits");
+}
+
+/// The modulation definition in `i64`: phasors from (16384, 0), each the previous times the step
+/// (rounded half up, >> 14, clamped to ±32767), applied as a play rotation.
+fn reference_modulation(samples: &[[i16; 2]], step: [i16; 2]) -> Vec<[i16; 2]> {
+    let (wr, wi) = (i64::from(step[0]), i64::from(step[1]));
+    let mut p = [16384i64, 0];
+    samples
+        .iter()
+        .map(|s| {
+            let out = reference_rotation(&[*s], [p[0] as i16, p[1] as i16])[0];
+            let c = |v: i64| ((v + 8192) >> 14).clamp(-32767, 32767);
+            p = [c(p[0] * wr - p[1] * wi), c(p[0] * wi + p[1] * wr)];
+            out
+        })
+        .collect()
+}
+
+proptest! {
+    #[test]
+    fn modulated_waveforms_follow_the_definition(seed in any::<u64>(), len in 1usize..300) {
+        let mut rng = Rng(seed);
+        let atoms = random_atoms(&mut rng, 16, 8);
+        let windows: Vec<WindowCode> =
+            (0..len.div_ceil(16)).map(|_| random_window(&mut rng, 8, 4)).collect();
+        let step = [rng.i16().max(-32767), rng.i16().max(-32767)];
+        let plain = CodedWaveform::Sparse { len: len as u32, windows: windows.clone(), modulation: None };
+        let modulated = CodedWaveform::Sparse { len: len as u32, windows, modulation: Some(step) };
+        let envelope = reconstruct_waveform(Some(&atoms), &plain).unwrap();
+        let got = reconstruct_waveform(Some(&atoms), &modulated).unwrap();
+        prop_assert_eq!(got, reference_modulation(&envelope, step));
+    }
+}
+
+#[test]
+fn a_modulation_step_of_minus_32768_is_refused() {
+    let mut rng = Rng(3);
+    let atoms = random_atoms(&mut rng, 16, 8);
+    let wf = CodedWaveform::Sparse {
+        len: 16,
+        windows: vec![random_window(&mut rng, 8, 2)],
+        modulation: Some([i16::MIN, 0]),
+    };
+    assert!(matches!(
+        reconstruct_waveform(Some(&atoms), &wf),
+        Err(IsaError::CoefficientOutOfRange { .. })
+    ));
 }

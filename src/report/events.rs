@@ -226,7 +226,7 @@ pub fn section_counts(section: &PulseSection, window: usize) -> SectionCounts {
     };
     let rebuild = |wf: &CodedWaveform, c: &mut SectionCounts| {
         c.reconstructed_samples += wf.len() as u64;
-        let CodedWaveform::Sparse { len, windows } = wf else {
+        let CodedWaveform::Sparse { len, windows, .. } = wf else {
             // Lossless samples are stored as they are: no arithmetic, no atom reads.
             return;
         };
@@ -410,6 +410,7 @@ mod tests {
         let wf = CodedWaveform::Sparse {
             len: 40,
             windows: vec![window(2), window(2), window(1)],
+            modulation: None,
         };
         let section = PulseSection {
             channels: Vec::new(),

@@ -437,7 +437,9 @@ pub fn reconstruct_into(
 /// samples no window covers are zero; `out` always gets the waveform's length.
 ///
 /// # Errors
-/// [`IsaError::NoPulseAtoms`] for a sparse waveform without atoms (nothing else is checked).
+/// [`IsaError::NoPulseAtoms`] for a sparse waveform without atoms and
+/// [`IsaError::CoefficientOutOfRange`] for a modulation step component of `−32768` (nothing else
+/// is checked).
 pub fn reconstruct_unchecked_with(
     atoms: Option<&AtomSet>,
     wf: &CodedWaveform,
@@ -449,7 +451,11 @@ pub fn reconstruct_unchecked_with(
             out.clear();
             out.extend_from_slice(s);
         }
-        CodedWaveform::Sparse { len, windows } => {
+        CodedWaveform::Sparse {
+            len,
+            windows,
+            modulation,
+        } => {
             let atoms = atoms.ok_or(IsaError::NoPulseAtoms)?;
             let len = *len as usize;
             // Every sample is written below: a reused buffer is only grown, not cleared.
@@ -478,6 +484,9 @@ pub fn reconstruct_unchecked_with(
             let covered = windows.len().saturating_mul(w).min(len);
             if let Some(rest) = out.get_mut(covered..) {
                 rest.fill([0, 0]);
+            }
+            if let Some(step) = modulation {
+                super::modulate::modulate(out, *step)?;
             }
         }
     }

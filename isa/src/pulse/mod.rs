@@ -69,6 +69,8 @@
 //! Coding (all probabilities start flat at one half and adapt):
 //!
 //! - a waveform: `len + 1` (adaptive Elias-gamma), one bit lossless/sparse;
+//!   - sparse: one bit "modulated", then for a modulated waveform its step's two components as
+//!     16 raw bits each ([`modulate`]);
 //!   - sparse, per window: after the first, a "repeats the previous window" bit (in the context
 //!     of whether the previous window was a repeat; a repeat copies shift and terms, so a flat
 //!     top costs a fraction of a bit per window), else the shift (a "same as the previous
@@ -318,6 +320,9 @@ pub enum CodedWaveform {
         len: u32,
         /// One code per window.
         windows: Vec<WindowCode>,
+        /// A per-sample phase step (Q14, see [`modulate`]): the windows code the envelope, and
+        /// the samples are the envelope times the step's phasors. `None` for baseband pulses.
+        modulation: Option<[i16; 2]>,
     },
     /// The raw samples (the fallback when a fidelity budget cannot be met sparsely).
     Lossless(Vec<[i16; 2]>),
@@ -353,7 +358,15 @@ impl CodedWaveform {
                 max: MAX_WAVEFORM_SAMPLES as u64,
             });
         }
-        if let CodedWaveform::Sparse { len, windows } = self {
+        if let CodedWaveform::Sparse {
+            len,
+            windows,
+            modulation,
+        } = self
+        {
+            if let Some(step) = modulation {
+                check_rotation(*step)?;
+            }
             let atoms = atoms.ok_or(IsaError::NoPulseAtoms)?;
             if windows.len() != (*len as usize).div_ceil(atoms.window) {
                 return Err(IsaError::InvalidPulse(
@@ -457,6 +470,7 @@ pub enum PulseItem {
 mod header;
 mod kernel;
 mod models;
+pub mod modulate;
 mod section;
 
 pub use header::PulseHeader;

@@ -118,6 +118,8 @@ pub(super) struct Models {
     len: Gamma,
     lossless: u16,
     same_shift: u16,
+    /// Whether a sparse waveform carries a modulation step.
+    modulated: u16,
     /// "This window repeats the previous one", in the context of whether the previous did.
     repeat: [u16; 2],
     shift: [u16; 16],
@@ -145,6 +147,7 @@ impl Models {
             len: Gamma::new(),
             lossless: PROB_HALF,
             same_shift: PROB_HALF,
+            modulated: PROB_HALF,
             repeat: [PROB_HALF; 2],
             shift: [PROB_HALF; 16],
             count: [[PROB_HALF; 16]; 16],
@@ -181,8 +184,18 @@ impl Models {
                     p1 = *s;
                 }
             }
-            CodedWaveform::Sparse { windows, .. } => {
+            CodedWaveform::Sparse {
+                windows,
+                modulation,
+                ..
+            } => {
                 c.bit(&mut self.lossless, false);
+                if c.bit(&mut self.modulated, modulation.is_some())
+                    && let Some([re, im]) = modulation
+                {
+                    c.direct(u64::from(*re as u16), 16);
+                    c.direct(u64::from(*im as u16), 16);
+                }
                 let mut prev_shift = None;
                 let mut prev_count = 0usize;
                 let mut prev: Option<(&WindowCode, bool)> = None;
@@ -261,6 +274,13 @@ impl Models {
             }
             return Ok(CodedWaveform::Lossless(samples));
         }
+        let modulation = if d.bit(&mut self.modulated, false) {
+            let step = [d.direct(0, 16) as u16 as i16, d.direct(0, 16) as u16 as i16];
+            check_rotation(step)?;
+            Some(step)
+        } else {
+            None
+        };
         let atoms = atoms.ok_or(IsaError::NoPulseAtoms)?;
         let k = atoms.count() as u64;
         let nwin = (len as usize).div_ceil(atoms.window);
@@ -330,6 +350,7 @@ impl Models {
         Ok(CodedWaveform::Sparse {
             len: len as u32,
             windows,
+            modulation,
         })
     }
 }

@@ -11,6 +11,7 @@ use eqisa_circuits::pulse::PulseProgram;
 use eqisa_decoder::energy::Events;
 use eqisa_isa::pulse::{
     CodedWaveform, IDENTITY_ROTATION, PlayBody, PulseSection, ROTATION_FRAC_BITS,
+    reconstruction_work,
 };
 use serde::Serialize;
 
@@ -31,10 +32,6 @@ pub const DCT_BASIS_BITS: u64 = 16;
 /// Bits the range decoder takes in one step of a direct (unmodelled) field: `eqisa-isa`'s
 /// `rangecoder` decodes direct bits in chunks of this many.
 pub const DIRECT_CHUNK_BITS: u32 = 16;
-
-/// Window lengths for which the decoder's sparse kernel copies a window equal to the previous
-/// one instead of computing it (`eqisa_isa::pulse`'s fixed-window kernels).
-const COPYING_WINDOWS: [usize; 3] = [16, 32, 64];
 
 /// Whether an encoding carries instructions (the controller holds the calibrated waveforms) or
 /// the pulse samples themselves.
@@ -226,25 +223,10 @@ pub fn section_counts(section: &PulseSection, window: usize) -> SectionCounts {
     };
     let rebuild = |wf: &CodedWaveform, c: &mut SectionCounts| {
         c.reconstructed_samples += wf.len() as u64;
-        let CodedWaveform::Sparse { len, windows, .. } = wf else {
-            // Lossless samples are stored as they are: no arithmetic, no atom reads.
-            return;
-        };
-        let len = *len as usize;
-        let copies = COPYING_WINDOWS.contains(&window);
-        for (j, w) in windows.iter().enumerate() {
-            let samples = window.min(len.saturating_sub(j * window)) as u64;
-            let full = samples == window as u64;
-            // The fixed-window kernels copy a full window whose code equals the previous one
-            // (flat tops); the partial last window is always computed.
-            let repeat = j > 0 && windows.get(j - 1) == Some(w);
-            if copies && full && repeat {
-                continue;
-            }
-            let terms = w.terms.len() as u64;
-            c.sparse_multiply_adds += terms * samples * COMPLEX_MULTIPLY_ADDS;
-            c.atom_read_bits += terms * samples * SAMPLE_BITS;
-        }
+        // As the decoder's kernels run (repeated windows copied; lossless samples are free).
+        let work = reconstruction_work(wf, window);
+        c.sparse_multiply_adds += work.multiply_adds;
+        c.atom_read_bits += work.atom_samples_read * SAMPLE_BITS;
     };
     for wf in &section.memory {
         rebuild(wf, &mut c);

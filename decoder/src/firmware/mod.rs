@@ -72,6 +72,7 @@ use eqisa_isa::instr::TimedInstr;
 use eqisa_isa::model::Priors;
 use eqisa_isa::pulse::{
     AtomSet, CodedWaveform, IDENTITY_ROTATION, PlayBody, PulseItem, PulseReader,
+    reconstruction_work,
 };
 use serde::{Deserialize, Serialize};
 
@@ -399,16 +400,9 @@ impl State {
     /// Counts the reconstruction of a coded waveform of `len` samples and returns its work.
     fn reconstruct(&mut self, wf: &CodedWaveform, window: usize, len: u64) -> i128 {
         self.reconstructed += len;
-        if let CodedWaveform::Sparse { windows, .. } = wf {
-            let mut left = len;
-            for w in windows {
-                let n = left.min(window as u64);
-                left -= n;
-                let terms = w.terms.len() as u64 * n;
-                self.atom_reads += terms;
-                self.macs += 4 * terms;
-            }
-        }
+        let work = reconstruction_work(wf, window);
+        self.atom_reads += work.atom_samples_read;
+        self.macs += work.multiply_adds;
         self.u.samples_fs(len)
     }
 

@@ -607,3 +607,49 @@ pub fn rotate_into(
     rotate_blocks(src, Patterns { re: &re, im: &im }, out);
     Ok(())
 }
+
+/// The arithmetic [`reconstruct_into`] does for one waveform: what a cost or energy model should
+/// count, kept beside the kernels so the two cannot drift apart.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct ReconstructionWork {
+    /// Complex multiply-adds of atom terms (4 real multiply-adds each), plus the modulation's
+    /// phasor update and rotation (8 per sample).
+    pub multiply_adds: u64,
+    /// Atom samples read (one per term and computed sample).
+    pub atom_samples_read: u64,
+}
+
+/// Counts [`ReconstructionWork`] for `wf` with atoms of `window` samples, as the kernels run:
+/// a window whose code equals the previous window's is copied, not computed (the 16/32/64-sample
+/// kernels copy full windows only, and compute a partial last window at full width); lossless
+/// samples cost nothing.
+#[must_use]
+pub fn reconstruction_work(wf: &CodedWaveform, window: usize) -> ReconstructionWork {
+    let mut work = ReconstructionWork::default();
+    let CodedWaveform::Sparse {
+        len,
+        windows,
+        modulation,
+    } = wf
+    else {
+        return work;
+    };
+    let len = *len as usize;
+    let fixed = matches!(window, 16 | 32 | 64);
+    for (j, code) in windows.iter().enumerate() {
+        let samples = window.min(len.saturating_sub(j * window));
+        let repeat = j > 0 && windows.get(j - 1) == Some(code);
+        let computed = match (fixed, samples == window) {
+            (true, true) | (false, _) if repeat => 0,
+            (true, _) => window,
+            (false, _) => samples,
+        };
+        let terms = (code.terms.len() * computed) as u64;
+        work.atom_samples_read += terms;
+        work.multiply_adds += 4 * terms;
+    }
+    if modulation.is_some() {
+        work.multiply_adds += 8 * len as u64;
+    }
+    work
+}

@@ -13,29 +13,8 @@ use eqisa_isa::varint::write_uvarint;
 use eqisa_isa::{IsaError, pulse};
 use proptest::prelude::*;
 
-/// SplitMix64: reproducible pseudo-random data from one proptest-chosen seed.
-struct Rng(u64);
-
-impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
-        let mut z = self.0;
-        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-        z ^ (z >> 31)
-    }
-    fn below(&mut self, n: u64) -> u64 {
-        self.next() % n.max(1)
-    }
-    fn i16(&mut self) -> i16 {
-        // Extremes on purpose a quarter of the time: they are where overflow would show.
-        match self.below(8) {
-            0 => i16::MIN,
-            1 => i16::MAX,
-            _ => self.next() as i16,
-        }
-    }
-}
+mod common;
+use common::Rng;
 
 fn random_atoms(rng: &mut Rng, window: usize, count: usize) -> AtomSet {
     let atoms = (0..2 * window * count).map(|_| rng.i16()).collect();

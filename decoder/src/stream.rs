@@ -3,9 +3,10 @@
 use alloc::vec::Vec;
 
 use eqisa_isa::container::{HEADER_LEN, SECTION_HEADER_LEN, TRAILER_LEN};
+use eqisa_isa::freqcoder::{SymbolDecoder, SymbolDecoderState};
 use eqisa_isa::instr::{Instr, Opcode, TimedInstr};
 use eqisa_isa::model::{Model, Priors};
-use eqisa_isa::rangecoder::{Coder, DecoderState, RangeDecoder};
+use eqisa_isa::rangecoder::Coder;
 use eqisa_isa::stream::{BlockHeader, MAX_BLOCK_BYTES, ProgramInfo, Scheduler};
 use eqisa_isa::{
     Crc32c, IsaError, Preamble, SectionHeader, SectionKind, parse_header, parse_section_header,
@@ -86,7 +87,7 @@ pub struct Decoder<'cb> {
     block: Vec<u8>,
     block_ops_left: u64,
     block_index: u64,
-    rd: Option<DecoderState>,
+    rd: Option<SymbolDecoderState>,
     ops_done: u64,
     max_qubits: u32,
     pulse_seen: bool,
@@ -380,7 +381,7 @@ impl<'cb> Decoder<'cb> {
                     self.block
                         .extend_from_slice(self.buf.get(from..from + bh.len).unwrap_or(&[]));
                     self.consume(total, true);
-                    self.rd = Some(RangeDecoder::new(&self.block).state());
+                    self.rd = Some(SymbolDecoder::new(&self.block).state());
                     self.block_ops_left = bh.ops;
                     self.block_index += 1;
                 }
@@ -436,10 +437,18 @@ impl<'cb> Decoder<'cb> {
         ) else {
             return Err(IsaError::MissingSection("program"));
         };
-        let mut rd = RangeDecoder::resume(&self.block, state);
+        let mut rd = SymbolDecoder::resume(&self.block, state);
         let n = self.block_ops_left;
-        for _ in 0..n {
-            f(&step(model, sched, info, &mut rd)?);
+        // One loop per timing mode, so that the common one (the ASAP schedule) has no test for
+        // the other inside.
+        if info.params.explicit_timing {
+            for _ in 0..n {
+                f(&step::<true>(model, sched, info, &mut rd)?);
+            }
+        } else {
+            for _ in 0..n {
+                f(&step::<false>(model, sched, info, &mut rd)?);
+            }
         }
         self.rd = Some(rd.state());
         self.block_ops_left = 0;
@@ -456,8 +465,12 @@ impl<'cb> Decoder<'cb> {
         ) else {
             return Err(IsaError::MissingSection("program"));
         };
-        let mut rd = RangeDecoder::resume(&self.block, state);
-        let timed = step(model, sched, info, &mut rd)?;
+        let mut rd = SymbolDecoder::resume(&self.block, state);
+        let timed = if info.params.explicit_timing {
+            step::<true>(model, sched, info, &mut rd)?
+        } else {
+            step::<false>(model, sched, info, &mut rd)?
+        };
         self.rd = Some(rd.state());
         self.block_ops_left -= 1;
         self.ops_done += 1;
@@ -465,23 +478,25 @@ impl<'cb> Decoder<'cb> {
     }
 }
 
-/// Decode one instruction and its timing: explicit (two raw 64-bit fields after the
+/// What the decoder passes to [`Model::code`] as the instruction to code: ignored when decoding.
+const IGNORED: Instr<'static> = Instr {
+    opcode: Opcode::Barrier,
+    qubits: &[],
+    cond: None,
+    arg: 0,
+};
+
+/// Decode one instruction and its timing: explicit (`EXPLICIT`: two raw 64-bit fields after the
 /// instruction) or rebuilt by the ASAP scheduler.
 #[inline(always)]
-fn step<'m>(
+fn step<'m, const EXPLICIT: bool>(
     model: &'m mut Model,
     sched: &mut Scheduler,
     info: &ProgramInfo,
-    rd: &mut RangeDecoder<'_>,
+    rd: &mut SymbolDecoder<'_>,
 ) -> Result<TimedInstr<'m>, IsaError> {
-    let dummy = Instr {
-        opcode: Opcode::Barrier,
-        qubits: &[],
-        cond: None,
-        arg: 0,
-    };
-    let instr = model.code(rd, &dummy)?;
-    let (start_ns, duration_ns) = if info.params.explicit_timing {
+    let instr = model.code(rd, &IGNORED)?;
+    let (start_ns, duration_ns) = if EXPLICIT {
         let start = eqisa_isa::stream::check_time(f64::from_bits(rd.direct(0, 64)))?;
         let duration = eqisa_isa::stream::check_time(f64::from_bits(rd.direct(0, 64)))?;
         (start, duration)

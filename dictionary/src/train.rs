@@ -1,19 +1,90 @@
 //! Learning the instruction model's priors (the entropy-model part of a codebook) from
 //! instruction streams.
 //!
-//! Two passes over the training streams, both running the very model the coder uses:
-//! 1. with flat priors, count which opcode follows each opcode-history context; the most frequent
-//!    becomes that context's initial prediction;
-//! 2. with those predictions, count the zeros and ones every probability slot sees; each slot's
-//!    prior is its smoothed frequency (`rangecoder::prob_from_counts`).
+//! One pass over the training streams runs the very model the coder uses (from flat priors) and
+//! counts the zeros and ones every binary probability slot sees and the lanes every multi-symbol
+//! distribution codes. Each binary slot's prior is its smoothed frequency
+//! (`rangecoder::prob_from_counts`); each distribution's prior is its smoothed lane frequencies
+//! (Krichevsky–Trofimov, 0.4 per lane it can code), stored as log-weights
+//! (`freqcoder::log_of_ratio`).
 //!
 //! The model still adapts while coding, so priors only decide how fast a program's first
 //! instructions become cheap: they matter most for short programs.
 
 use eqisa_isa::IsaError;
-use eqisa_isa::instr::{Instr, OPCODE_COUNT, Opcode};
-use eqisa_isa::model::{HIST_CTX, Model, Priors, ProgramParams};
-use eqisa_isa::rangecoder::{Counter, prob_from_counts};
+use eqisa_isa::freqcoder::{Cdf, LANES, log_of_ratio};
+use eqisa_isa::instr::{Instr, Opcode};
+use eqisa_isa::model::{CDF_PRIORS, Model, Priors, ProgramParams, TABLE_SLOTS};
+use eqisa_isa::rangecoder::{Coder, prob_from_counts};
+
+/// Training "coder": codes nothing, counts what the model asks for, by the address of the
+/// probability or distribution within the model's tables.
+struct Tally {
+    bin_base: usize,
+    bin_len: usize,
+    bins: Vec<[u64; 2]>,
+    cdf_base: usize,
+    cdf_len: usize,
+    lanes: Vec<[u64; LANES]>,
+}
+
+impl Tally {
+    fn new(model: &Model) -> Tally {
+        let t = model.table();
+        let c = model.cdf_table();
+        Tally {
+            bin_base: t.as_ptr() as usize,
+            bin_len: t.len(),
+            bins: vec![[0; 2]; t.len()],
+            cdf_base: c.as_ptr() as usize,
+            cdf_len: c.len(),
+            lanes: vec![[0; LANES]; c.len()],
+        }
+    }
+}
+
+impl Coder for Tally {
+    const DECODING: bool = false;
+
+    fn bit(&mut self, p: &mut u16, bit: bool) -> bool {
+        let addr = p as *const u16 as usize;
+        if let Some(i) = addr.checked_sub(self.bin_base) {
+            let i = i / std::mem::size_of::<u16>();
+            if i < self.bin_len {
+                self.bins[i][usize::from(bit)] += 1;
+            }
+        }
+        bit
+    }
+
+    fn direct(&mut self, value: u64, n: u32) -> u64 {
+        if n >= 64 {
+            value
+        } else {
+            value & ((1u64 << n) - 1)
+        }
+    }
+
+    fn symbol(&mut self, cdf: &mut Cdf, s: usize) -> usize {
+        let addr = cdf as *const Cdf as usize;
+        if let Some(i) = addr.checked_sub(self.cdf_base) {
+            let i = i / std::mem::size_of::<Cdf>();
+            if i < self.cdf_len {
+                self.lanes[i][s % LANES] += 1;
+            }
+        }
+        cdf.adapt(s % LANES);
+        s
+    }
+}
+
+/// Counts over all training streams, by prior slot.
+struct Counts {
+    bins: Vec<[u64; 2]>,
+    /// Per distribution (by its first prior slot, over `LANES`): lane counts and the lanes it can
+    /// code.
+    lanes: Vec<([u64; LANES], u16)>,
+}
 
 /// One program as the trainer sees it: its parameters and its instructions.
 #[derive(Clone, Debug, Default)]
@@ -77,36 +148,31 @@ impl InstrStream {
         })
     }
 
-    fn run(
-        &self,
-        priors: &Priors,
-        counter: Option<&mut Counter>,
-        stats: Option<&mut [u64]>,
-    ) -> Result<(), IsaError> {
+    fn run(&self, priors: &Priors, counts: &mut Counts) -> Result<(), IsaError> {
         let Some(params) = self.params else {
             return Ok(());
         };
         let mut model = Model::new(priors, params)?;
-        let mut local = Counter::new(model.table());
-        if stats.is_some() {
-            model.enable_opcode_stats();
-        }
+        let mut tally = Tally::new(&model);
         for (instr, (s, d)) in self.iter() {
-            model.code(&mut local, &instr)?;
+            model.code(&mut tally, &instr)?;
             if params.explicit_timing {
-                model.timing(&mut local, s, d);
+                model.timing(&mut tally, s, d);
             }
         }
-        if let Some(c) = counter {
-            for (acc, n) in c.counts.iter_mut().zip(&local.counts) {
-                acc[0] += n[0];
-                acc[1] += n[1];
-            }
-            c.direct_bits += local.direct_bits;
+        for (acc, n) in counts.bins.iter_mut().zip(&tally.bins) {
+            acc[0] += n[0];
+            acc[1] += n[1];
         }
-        if let (Some(acc), Some(s)) = (stats, model.opcode_stats()) {
-            for (a, n) in acc.iter_mut().zip(s) {
-                *a += n;
+        for (i, n) in tally.lanes.iter().enumerate() {
+            let Some((slot, possible)) = model.cdf_prior(i) else {
+                continue;
+            };
+            if let Some((acc, p)) = counts.lanes.get_mut((slot - CDF_PRIORS) / LANES) {
+                for (a, k) in acc.iter_mut().zip(n) {
+                    *a += k;
+                }
+                *p = possible;
             }
         }
         Ok(())
@@ -120,41 +186,43 @@ pub struct TrainStats {
     pub programs: u64,
     /// Instructions.
     pub instructions: u64,
-    /// Probability slots that saw at least one bit.
+    /// Prior slots learned: binary probabilities that saw at least one bit, and the lanes of
+    /// the distributions that coded at least one symbol.
     pub slots_used: u64,
 }
 
 /// Learn priors from `streams` (see the module documentation).
 pub fn train_priors(streams: &[InstrStream]) -> Result<(Priors, TrainStats), IsaError> {
     let flat = Priors::default();
-    // Pass 1: opcode predictions.
-    let mut stats = vec![0u64; HIST_CTX * OPCODE_COUNT];
+    let mut counts = Counts {
+        bins: vec![[0; 2]; TABLE_SLOTS],
+        lanes: vec![([0; LANES], 0); (TABLE_SLOTS - CDF_PRIORS) / LANES],
+    };
     for s in streams {
-        s.run(&flat, None, Some(&mut stats))?;
+        s.run(&flat, &mut counts)?;
     }
     let mut priors = Priors::default();
-    for (ctx, p) in priors.predictions.iter_mut().enumerate() {
-        let row = &stats[ctx * OPCODE_COUNT..(ctx + 1) * OPCODE_COUNT];
-        // Ties go to the lower opcode number: deterministic.
-        if let Some((op, &n)) = row
-            .iter()
-            .enumerate()
-            .max_by(|a, b| a.1.cmp(b.1).then(b.0.cmp(&a.0)))
-            && n > 0
-        {
-            *p = op as u8;
-        }
-    }
-    // Pass 2: bit statistics under those predictions.
-    let mut counter = Counter::new(&priors.probs);
-    for s in streams {
-        s.run(&priors, Some(&mut counter), None)?;
-    }
     let mut used = 0u64;
-    for (p, c) in priors.probs.iter_mut().zip(&counter.counts) {
+    for (p, c) in priors.probs.iter_mut().zip(&counts.bins) {
         if c[0] + c[1] > 0 {
             used += 1;
             *p = prob_from_counts(c[0], c[1]);
+        }
+    }
+    for (d, (n, possible)) in counts.lanes.iter().enumerate() {
+        let total: u64 = n.iter().sum();
+        if total == 0 {
+            continue;
+        }
+        let k = f64::from(possible.count_ones());
+        let p = |i: usize| (n[i] as f64 + 0.4) / (total as f64 + 0.4 * k);
+        let lanes = (0..LANES).filter(|&i| possible >> i & 1 == 1);
+        let p_max = lanes.clone().map(p).fold(0.0, f64::max);
+        for i in lanes {
+            if let Some(slot) = priors.probs.get_mut(CDF_PRIORS + d * LANES + i) {
+                *slot = log_of_ratio(p(i), p_max);
+                used += 1;
+            }
         }
     }
     let train = TrainStats {
@@ -169,7 +237,7 @@ pub fn train_priors(streams: &[InstrStream]) -> Result<(Priors, TrainStats), Isa
 mod tests {
     use super::*;
     use eqisa_isa::container::Target;
-    use eqisa_isa::rangecoder::RangeEncoder;
+    use eqisa_isa::freqcoder::SymbolEncoder;
 
     fn params() -> ProgramParams {
         ProgramParams {
@@ -209,7 +277,7 @@ mod tests {
 
     fn coded_bytes(priors: &Priors, s: &InstrStream) -> usize {
         let mut m = Model::new(priors, params()).expect("model");
-        let mut enc = RangeEncoder::new();
+        let mut enc = SymbolEncoder::new();
         for (i, _) in s.iter() {
             m.code(&mut enc, &i).expect("codes");
         }

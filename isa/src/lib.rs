@@ -7,6 +7,7 @@
 //! - [`varint`]: LEB128 varints (unsigned and zigzag-signed) on bytes, Elias-gamma and Rice codes on
 //!   bits;
 //! - [`crc`]: CRC-32C (Castagnoli), one-shot and incremental;
+//! - [`freqcoder`]: the adaptive multi-symbol range coder of the instruction stream;
 //! - [`container`]: the `.eqb` program container (header, checksummed sections, file CRC);
 //! - [`error`]: [`IsaError`], the single error type; every parser here returns it instead of
 //!   panicking, whatever the input bytes;
@@ -39,6 +40,7 @@ pub mod codebook;
 pub mod container;
 pub mod crc;
 pub mod error;
+pub mod freqcoder;
 pub mod instr;
 pub mod model;
 pub mod pulse;

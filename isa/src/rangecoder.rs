@@ -12,6 +12,8 @@
 
 use alloc::vec::Vec;
 
+use crate::freqcoder::Cdf;
+
 /// Probability precision: a probability of a 0 bit is `p / 2^PROB_BITS`.
 pub const PROB_BITS: u32 = 12;
 /// `1.0` in probability units.
@@ -49,6 +51,14 @@ pub trait Coder {
 
     /// Code the low `n` bits of `value` (`n <= 64`) with probability one half each.
     fn direct(&mut self, value: u64, n: u32) -> u64;
+
+    /// Code lane `s` (ignored when decoding) of the adaptive multi-symbol distribution `cdf`,
+    /// adapt `cdf`, and return the lane. Provided as four binary decisions
+    /// ([`crate::freqcoder::symbol_by_bits`]); the coders of [`crate::freqcoder`] code it in one
+    /// step. Either way `cdf` evolves the same.
+    fn symbol(&mut self, cdf: &mut Cdf, s: usize) -> usize {
+        crate::freqcoder::symbol_by_bits(self, cdf, s)
+    }
 }
 
 /// Range encoder writing into a byte vector.

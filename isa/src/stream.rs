@@ -4,18 +4,18 @@
 //!
 //! Instruction section payload: a sequence of blocks, each
 //! `uvarint payload_len | uvarint op_count | u32-LE CRC-32C(payload_len, op_count, payload) |
-//! payload`, where the payload
-//! is one independently flushed range-coder block. The model's state carries over from block to
-//! block; the decoder needs to hold only one block ([`MAX_BLOCK_BYTES`]) at a time, and checks its
-//! CRC before decoding a single instruction from it.
+//! payload`, where the payload is one independently flushed block of the multi-symbol range coder
+//! ([`crate::freqcoder`]). The model's state carries over from block to block; the decoder needs
+//! to hold only one block ([`MAX_BLOCK_BYTES`]) at a time, and checks its CRC before decoding a
+//! single instruction from it.
 
 use alloc::vec::Vec;
 
 use crate::IsaError;
 use crate::container::Target;
+use crate::freqcoder::SymbolEncoder;
 use crate::instr::{Instr, OPCODE_COUNT, Opcode};
 use crate::model::{Model, Priors, ProgramParams};
-use crate::rangecoder::RangeEncoder;
 use crate::varint::{read_uvarint, write_uvarint};
 
 /// Largest block payload a decoder must buffer.
@@ -347,6 +347,13 @@ impl BlockHeader {
     }
 }
 
+/// The later of two times, in one comparison: `f64::max` whenever `a` is not NaN (the scheduler
+/// only passes times it computed from checked, finite durations).
+#[inline(always)]
+fn later(a: f64, b: f64) -> f64 {
+    if b > a { b } else { a }
+}
+
 /// Rebuilds start times and durations exactly as the assembler's ASAP schedule made them.
 #[derive(Clone, Debug)]
 pub struct Scheduler {
@@ -373,11 +380,9 @@ impl Scheduler {
         if instr.cond.is_none() && instr.opcode != Opcode::Delay {
             // Fast path for the common unconditional one- and two-qubit gates: the same
             // operations in the same order as the general path below, so bit-identical.
-            let (a, b) = match *instr.qubits {
-                [a] => (a, None),
-                [a, b] => (a, Some(b)),
-                _ => return self.place_general(instr, info),
-            };
+            if !matches!(instr.qubits.len(), 1 | 2) {
+                return self.place_general(instr, info);
+            }
             let dur = info
                 .durations
                 .get(instr.opcode as usize)
@@ -386,27 +391,38 @@ impl Scheduler {
                 .ok_or(IsaError::Corrupt(
                     "an opcode without a duration in the program section",
                 ))?;
-            let fa = self.qubit_free.get(a as usize).copied().unwrap_or(0.0);
-            let mut start = 0.0f64.max(fa);
-            if let Some(b) = b {
-                let fb = self.qubit_free.get(b as usize).copied().unwrap_or(0.0);
-                start = start.max(fb);
-            }
-            let end = start + dur;
-            if let Some(f) = self.qubit_free.get_mut(a as usize) {
-                *f = end;
-            }
-            if let Some(b) = b
-                && let Some(f) = self.qubit_free.get_mut(b as usize)
-            {
-                *f = end;
-            }
+            // As `place_general` computes it (`later` is `f64::max` here, see there), with one
+            // bounds check per qubit.
+            let (start, end) = match *instr.qubits {
+                [a] => match self.qubit_free.get_mut(a as usize) {
+                    Some(f) => {
+                        let start = later(0.0, *f);
+                        *f = start + dur;
+                        (start, start + dur)
+                    }
+                    None => (0.0, 0.0 + dur),
+                },
+                [a, b] => {
+                    let fa = self.qubit_free.get(a as usize).copied().unwrap_or(0.0);
+                    let fb = self.qubit_free.get(b as usize).copied().unwrap_or(0.0);
+                    let start = later(later(0.0, fa), fb);
+                    let end = start + dur;
+                    if let Some(f) = self.qubit_free.get_mut(a as usize) {
+                        *f = end;
+                    }
+                    if let Some(f) = self.qubit_free.get_mut(b as usize) {
+                        *f = end;
+                    }
+                    (start, end)
+                }
+                _ => return self.place_general(instr, info),
+            };
             if instr.opcode == Opcode::Measure
                 && let Some(f) = self.bit_free.get_mut(instr.arg as usize)
             {
                 *f = end;
             }
-            self.end_ns = self.end_ns.max(end);
+            self.end_ns = later(self.end_ns, end);
             return Ok((start, dur));
         }
         self.place_general(instr, info)
@@ -457,7 +473,7 @@ impl Scheduler {
 #[derive(Debug)]
 pub struct StreamEncoder {
     model: Model,
-    enc: RangeEncoder,
+    enc: SymbolEncoder,
     block_ops: u64,
     out: Vec<u8>,
     blocks: u64,
@@ -468,7 +484,7 @@ impl StreamEncoder {
     pub fn new(priors: &Priors, params: ProgramParams) -> Result<StreamEncoder, IsaError> {
         Ok(StreamEncoder {
             model: Model::new(priors, params)?,
-            enc: RangeEncoder::new(),
+            enc: SymbolEncoder::new(),
             block_ops: 0,
             out: Vec::new(),
             blocks: 0,

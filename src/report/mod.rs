@@ -15,6 +15,7 @@ use eqisa_circuits::pulse::Device;
 use eqisa_decoder::energy::{EnergyModel, Events, Stage};
 use eqisa_decoder::firmware::{SimParams, SimReport, simulate};
 use eqisa_dictionary::paper::{PaperDictionary, PaperError, PaperStats, paper_baseline};
+use eqisa_isa::freqcoder::Cdf;
 use eqisa_isa::model::Model;
 use eqisa_isa::rangecoder::{Coder, RangeEncoder};
 use serde::Serialize;
@@ -117,6 +118,13 @@ impl Coder for StepCounter {
     fn direct(&mut self, value: u64, n: u32) -> u64 {
         self.steps += u64::from(n.min(64).div_ceil(events::DIRECT_CHUNK_BITS));
         self.enc.direct(value, n)
+    }
+
+    /// The decoder takes one step per multi-symbol choice (`eqisa_isa::freqcoder`); the
+    /// distribution adapts exactly as in the real coder.
+    fn symbol(&mut self, cdf: &mut Cdf, s: usize) -> usize {
+        self.steps += 1;
+        self.enc.symbol(cdf, s)
     }
 }
 

@@ -333,6 +333,9 @@ impl<'cb> Decoder<'cb> {
                     if self.block_ops_left > 0 {
                         return self.decode_one();
                     }
+                    if let Some(model) = &self.model {
+                        check_block_end(model)?;
+                    }
                     let remaining = self.open.as_ref().map_or(0, |o| o.remaining);
                     if remaining == 0 {
                         self.close_section()?;
@@ -453,6 +456,7 @@ impl<'cb> Decoder<'cb> {
         self.rd = Some(rd.state());
         self.block_ops_left = 0;
         self.ops_done += n;
+        check_block_end(model)?;
         Ok(n)
     }
 
@@ -476,6 +480,15 @@ impl<'cb> Decoder<'cb> {
         self.ops_done += 1;
         Ok(Event::Instr(timed))
     }
+}
+
+/// A block's last operation was decoded: a copy must not run on into the next block (the
+/// encoder never does that; a block header that says otherwise is corrupt).
+fn check_block_end(model: &Model) -> Result<(), IsaError> {
+    if model.copying() {
+        return Err(IsaError::Corrupt("a copy runs past the end of its block"));
+    }
+    Ok(())
 }
 
 /// What the decoder passes to [`Model::code`] as the instruction to code: ignored when decoding.

@@ -232,3 +232,99 @@ fn raw_angles_with_explicit_timing_span_blocks() {
     };
     assert!(check(&p, &skewed()) >= 2);
 }
+
+/// A Clifford+T program made of a few long gridsynth-like words (Matsumoto–Amano syllables
+/// `h t` and `s h t`), each repeated many times on changing qubits, with two-qubit gates and
+/// conditioned one-qubit gates between: the encoder codes the repeats as copies of the window.
+fn repeated_words(reps: usize, distinct: usize, conditioned: bool, explicit: bool) -> Program {
+    let mut seed = 0x2545_f491_4f6c_dd1du64;
+    let mut next = move || {
+        seed ^= seed << 13;
+        seed ^= seed >> 7;
+        seed ^= seed << 17;
+        seed
+    };
+    let words: Vec<Vec<Opcode>> = (0..distinct)
+        .map(|_| {
+            let mut w = vec![Opcode::T];
+            for _ in 0..40 {
+                if next() % 2 == 0 {
+                    w.push(Opcode::S);
+                }
+                w.extend([Opcode::H, Opcode::T]);
+            }
+            w.push(Opcode::Z);
+            w
+        })
+        .collect();
+    let mut ops = Vec::new();
+    for k in 0..reps {
+        let q = (k % 4) as u32;
+        let word = &words[(k * 5 + k / 7) % distinct];
+        ops.extend(word.iter().map(|&opcode| Op {
+            opcode,
+            qubits: vec![q],
+            cond: None,
+            arg: 0,
+        }));
+        ops.push(Op {
+            opcode: Opcode::Cx,
+            qubits: vec![q, (q + 1) % 4],
+            cond: None,
+            arg: 0,
+        });
+        if conditioned && k % 3 == 0 {
+            ops.push(Op {
+                opcode: Opcode::X,
+                qubits: vec![q],
+                cond: Some(0),
+                arg: 0,
+            });
+        }
+    }
+    Program {
+        target: Target::CliffordT,
+        qubits: 4,
+        clbits: 1,
+        angle_bits: 0,
+        conditions: if conditioned {
+            vec![vec![0]]
+        } else {
+            Vec::new()
+        },
+        explicit,
+        ops,
+    }
+}
+
+/// Repeated words become copies and decode exactly, with conditioned gates between them; the
+/// same program with every word distinct (nothing to copy) costs more than twice as much.
+#[test]
+fn repeated_words_are_copied_and_decode_exactly() {
+    let hash = [7u8; 32];
+    let repeated = repeated_words(300, 6, true, false);
+    let distinct = repeated_words(300, 300, true, false);
+    for p in [&repeated, &distinct] {
+        check(p, &Priors::default());
+        check(p, &skewed());
+    }
+    let (with_copies, _, _) = assemble(&repeated, &Priors::default(), hash);
+    let (without, _, _) = assemble(&distinct, &Priors::default(), hash);
+    assert!(
+        with_copies.len() * 2 < without.len(),
+        "{} bytes with repeats, {} without",
+        with_copies.len(),
+        without.len()
+    );
+}
+
+/// Copies never straddle a block: blocks end by size (explicit timing makes each operation
+/// 128 bits) and by the operation limit (copies cost almost nothing per operation), both with
+/// copies in flight.
+#[test]
+fn copies_stay_inside_their_blocks() {
+    for (reps, explicit) in [(400, true), (900, false)] {
+        let p = repeated_words(reps, 6, false, explicit);
+        assert!(check(&p, &Priors::default()) >= 2, "{reps} {explicit}");
+    }
+}

@@ -12,6 +12,8 @@
 //! instructions become cheap: they matter most for short programs.
 
 use eqisa_isa::IsaError;
+use eqisa_isa::container::Target;
+use eqisa_isa::copies::Planner;
 use eqisa_isa::freqcoder::{Cdf, LANES, log_of_ratio};
 use eqisa_isa::instr::{Instr, Opcode};
 use eqisa_isa::model::{CDF_PRIORS, Model, Priors, ProgramParams, TABLE_SLOTS};
@@ -154,11 +156,23 @@ impl InstrStream {
         };
         let mut model = Model::new(priors, params)?;
         let mut tally = Tally::new(&model);
+        // The same plan of literals and copies as the stream encoder's.
+        let mut planner = Planner::new(params.target == Target::CliffordT);
         for (instr, (s, d)) in self.iter() {
-            model.code(&mut tally, &instr)?;
-            if params.explicit_timing {
-                model.timing(&mut tally, s, d);
+            let buffered = planner.offer(&instr, (s, d));
+            for p in planner.take() {
+                p.code(&mut model, &mut tally)?;
             }
+            if !buffered {
+                model.code(&mut tally, &instr)?;
+                if params.explicit_timing {
+                    model.timing(&mut tally, s, d);
+                }
+            }
+        }
+        planner.finish();
+        for p in planner.take() {
+            p.code(&mut model, &mut tally)?;
         }
         for (acc, n) in counts.bins.iter_mut().zip(&tally.bins) {
             acc[0] += n[0];

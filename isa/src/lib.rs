@@ -8,13 +8,13 @@
 //!   bits;
 //! - [`crc`]: CRC-32C (Castagnoli), one-shot and incremental;
 //! - [`freqcoder`]: the adaptive multi-symbol range coder of the instruction stream;
+//! - [`instr`], [`model`], [`stream`]: the instruction set, its context model (with [`copies`] of
+//!   recent one-qubit gate runs) and the instruction section's blocks;
 //! - [`container`]: the `.eqb` program container (header, checksummed sections, file CRC);
 //! - [`error`]: [`IsaError`], the single error type; every parser here returns it instead of
 //!   panicking, whatever the input bytes;
 //! - [`pulse`]: the complex pulse-atom dictionary, the exact fixed-point sample reconstruction
 //!   shared by assembler and decoder, and the entropy-coded pulse section.
-//!
-//! The instruction set proper and the operand/entropy coders will be added on top of these.
 #![no_std]
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
@@ -38,6 +38,7 @@ pub mod angle;
 pub mod bits;
 pub mod codebook;
 pub mod container;
+pub mod copies;
 pub mod crc;
 pub mod error;
 pub mod freqcoder;

@@ -21,6 +21,11 @@
 //!    or raw bits), a barrier's qubit list;
 //! 5. in programs whose timing is not the ASAP schedule, the start and duration as raw bits.
 //!
+//! On the Clifford+T target one more opcode lane starts a copy ([`crate::copies`]): its length
+//! and distance follow (each a bit length as a symbol, then the bits below the leading one), and
+//! the next `length` one-qubit gates on the same qubit are taken from the window of recent
+//! one-qubit opcodes, one per call to [`Model::code`], with nothing more coded for them.
+//!
 //! Symbols are coded with the adaptive multi-symbol distributions of [`crate::freqcoder`] (one
 //! coder step each), the rare binary choices with adaptive probabilities. A common native
 //! operation thus costs two coder steps (qubit, opcode) or three (a partner, or an angle's top
@@ -32,14 +37,15 @@
 //! `0..3072` are binary probabilities (of a 0, in units of 2^-12); from [`CDF_PRIORS`] on, each
 //! distribution has sixteen slots, one log-weight per lane (see
 //! [`crate::freqcoder::weight_of_log`]): the first qubit's (18 contexts), the partner's (17), the
-//! far distances' (2), the angle's top nibbles (1 + 16), then the opcode's, 324 contexts for the
-//! native target and 324 for Clifford+T. Lanes a context can never use (the three spare lanes of
-//! the Clifford+T opcode) start with weight zero whatever the prior says. The prediction table of
+//! far distances' (2), the angle's top nibbles (1 + 16), a copy's length and distance (2), then
+//! the opcode's, 324 contexts for the native target and 324 for Clifford+T. Lanes a context can
+//! never use (the two spare lanes of the Clifford+T opcode) start with weight zero whatever the prior says. The prediction table of
 //! [`Priors`] is kept for the codebook's layout but not used by this version of the model.
 //!
 //! Memory while decoding: 8 KiB of binary probabilities, 512 distributions of 32 bytes (16 KiB,
-//! of which 378 are used: the opcode contexts of the program's target and the operand contexts),
-//! two small words per qubit and an eight-entry angle cache, whatever the program length.
+//! of which 380 are used: the opcode contexts of the program's target and the operand contexts),
+//! the 16 KiB copy window, two small words per qubit and an eight-entry angle cache, whatever the
+//! program length.
 
 use alloc::boxed::Box;
 use alloc::vec;
@@ -47,13 +53,14 @@ use alloc::vec::Vec;
 
 use crate::IsaError;
 use crate::container::Target;
+use crate::copies::{MAX_COPY, MIN_COPY, Window};
 use crate::freqcoder::{Cdf, LANES};
 use crate::instr::{Arity, Instr, OPCODE_COUNT, Opcode};
 use crate::rangecoder::{Coder, PROB_HALF, PROB_MAX, PROB_MIN};
 
 /// Version of the model layout (slot numbering and meaning); a codebook's priors are only valid
 /// for it.
-pub const MODEL_VERSION: u16 = 4;
+pub const MODEL_VERSION: u16 = 5;
 
 /// Prior slots in a codebook's table.
 pub const TABLE_SLOTS: usize = 1 << 14;
@@ -92,8 +99,10 @@ const C_QSECOND: usize = C_QFIRST + STATES; // OPCODE_COUNT: by the opcode
 const C_QFAR: usize = C_QSECOND + OPCODE_COUNT; // 2: first, second qubit
 const C_ANG_HI: usize = C_QFAR + 2; // 1
 const C_ANG_LO: usize = C_ANG_HI + 1; // 16: by the high nibble
+const C_COPY_LEN: usize = C_ANG_LO + 16; // 1: a copy's length
+const C_COPY_DIST: usize = C_COPY_LEN + 1; // 1: a copy's distance
 /// The opcode's distributions: `HIST_CTX` of them (in the priors, per target: native first).
-const C_OP: usize = C_ANG_LO + 16;
+const C_OP: usize = C_COPY_DIST + 1;
 /// Distributions in use while coding.
 const RUN_CDFS: usize = C_OP + HIST_CTX;
 /// Distributions held while coding (a power of two: indices are masked into it).
@@ -122,6 +131,13 @@ const ANGLE_CACHE: usize = 8;
 const QUBIT_MRU: usize = 4;
 /// An opcode lane no opcode uses.
 const NO_OP: u8 = 0xff;
+/// The Clifford+T opcode lane of a copy.
+const COPY_LANE: u8 = 13;
+#[allow(clippy::indexing_slicing)] // checked at compile time
+const _: () = assert!(matches!(
+    CLIFFORD_T_LANES[COPY_LANE as usize],
+    LaneDef::Copy
+));
 /// Angle-cache entries with a lane of their own in the opcode symbol (the others share one).
 const RZ_HIT_LANES: usize = 6;
 
@@ -146,8 +162,16 @@ enum Kind {
     Two,
     /// A qubit list.
     List,
+    /// A copy of earlier one-qubit opcodes (see [`crate::copies`]).
+    Copy,
     /// A lane no opcode of the target uses.
     Invalid,
+}
+
+/// Whether `op` is a one-qubit gate without operands: what copies are made of.
+#[must_use]
+pub const fn copyable(op: Opcode) -> bool {
+    matches!(kind_of(op), Kind::Plain)
 }
 
 const fn kind_of(op: Opcode) -> Kind {
@@ -256,6 +280,8 @@ enum LaneDef {
     RzHit(u8),
     /// `rz` with angle-cache entry 6 or 7.
     RzHigh,
+    /// A copy (see [`crate::copies`]).
+    Copy,
     /// Nothing.
     Unused,
 }
@@ -282,7 +308,7 @@ const NATIVE_LANES: [LaneDef; LANES] = [
     LaneDef::Op(Opcode::Barrier),
 ];
 
-/// The opcode lanes of the Clifford+T target (13 of 16), likelier first.
+/// The opcode lanes of the Clifford+T target (14 of 16: its gates and copies), likelier first.
 const CLIFFORD_T_LANES: [LaneDef; LANES] = [
     LaneDef::Op(Opcode::H),
     LaneDef::Op(Opcode::T),
@@ -297,7 +323,7 @@ const CLIFFORD_T_LANES: [LaneDef; LANES] = [
     LaneDef::Op(Opcode::Reset),
     LaneDef::Op(Opcode::Delay),
     LaneDef::Op(Opcode::Barrier),
-    LaneDef::Unused,
+    LaneDef::Copy,
     LaneDef::Unused,
     LaneDef::Unused,
 ];
@@ -415,6 +441,16 @@ pub struct Model {
     rz_lane: [u8; ANGLE_CACHE + 1],
     /// Which target's opcode priors the opcode distributions came from (0 native, 1 Clifford+T).
     target_index: usize,
+    /// Whether the target has copies (and the window is kept).
+    copies: bool,
+    /// The last one-qubit opcodes, for copies.
+    window: Window,
+    /// Operations of the current copy still to emit, its distance and qubit.
+    copy_left: u32,
+    copy_dist: u32,
+    copy_qubit: u32,
+    /// Encoder: the copy the next instruction starts.
+    copy_request: Option<(u32, u32)>,
 }
 
 impl Model {
@@ -476,9 +512,11 @@ impl Model {
                         *l = lane;
                     }
                 }
+                LaneDef::Copy => *slot = (Opcode::Barrier, Kind::Copy, 0),
                 LaneDef::Unused => {}
             }
         }
+        let copies = lane_defs(params.target).contains(&LaneDef::Copy);
         Ok(Model {
             probs,
             cdfs,
@@ -500,6 +538,12 @@ impl Model {
             op_lane,
             rz_lane,
             target_index,
+            copies,
+            window: Window::new(),
+            copy_left: 0,
+            copy_dist: 0,
+            copy_qubit: 0,
+            copy_request: None,
         })
     }
 
@@ -644,6 +688,17 @@ impl Model {
     /// distribution `cdf` (lanes 0..15: lengths 1..15; lane 15: 16 + six direct bits), then the
     /// bits below the leading one, direct.
     fn far<C: Coder>(&mut self, c: &mut C, cdf: usize, f: u64) -> Result<u64, IsaError> {
+        self.magnitude(c, cdf, f, "qubit operand out of range")
+    }
+
+    /// A value `f` as [`Model::far`] codes it; lengths over 32 bits are corruption (`what`).
+    fn magnitude<C: Coder>(
+        &mut self,
+        c: &mut C,
+        cdf: usize,
+        f: u64,
+        what: &'static str,
+    ) -> Result<u64, IsaError> {
         let m = f.saturating_add(1);
         let len = 64 - m.leading_zeros();
         let lane = self.symbol(c, cdf, (len as usize).saturating_sub(1).min(15));
@@ -652,9 +707,9 @@ impl Model {
         } else {
             lane as u32 + 1
         };
-        // Qubits are below 2^24, so their zigzagged distances below 2^26.
+        // Qubits are below 2^24, so their zigzagged distances below 2^26; copies are shorter.
         if len > 32 {
-            return Err(IsaError::Corrupt("qubit operand out of range"));
+            return Err(IsaError::Corrupt(what));
         }
         let rest = c.direct(m, len - 1);
         Ok(((1u64 << (len - 1)) | rest) - 1)
@@ -761,6 +816,8 @@ impl Model {
         let mut entry = 0;
         let lane = if C::DECODING {
             NO_OP
+        } else if self.copy_request.is_some() {
+            COPY_LANE
         } else if input.opcode == Opcode::Rz {
             entry = self
                 .angles
@@ -899,6 +956,9 @@ impl Model {
     /// Always inlined: in the decoder's loop the coder's registers then stay in registers.
     #[inline(always)]
     pub fn code<C: Coder>(&mut self, c: &mut C, input: &Instr<'_>) -> Result<Instr<'_>, IsaError> {
+        if self.copy_left > 0 {
+            return self.copied::<C>(input);
+        }
         // 1. Condition.
         let cond = if self.params.num_conditions > 0 {
             self.condition(c, input.cond)?
@@ -915,6 +975,15 @@ impl Model {
         let h0 = q0.map_or(HIST_NONE, |q| self.hist_of(q));
         let (opcode, kind, entry) = self.opcode(c, ctx_of(h0), input)?;
         let op = opcode as usize;
+        if kind == Kind::Copy {
+            let Some(q) = q0.filter(|_| cond.is_none()) else {
+                return Err(IsaError::Corrupt(
+                    "a copy with a condition or without its qubit",
+                ));
+            };
+            self.start_copy(c, q, pos0)?;
+            return self.copied::<C>(input);
+        }
 
         // 4. Operands, and 5. state updates (the MRU list gets the last operand at its front).
         let mut arg = 0u64;
@@ -930,6 +999,9 @@ impl Model {
                 } else {
                     arg = self.delay(c, input.arg);
                 }
+            }
+            if self.copies && kind == Kind::Plain {
+                self.window.push(op as u8);
             }
             self.last_op = op;
             self.set_hist(q, h0, op);
@@ -974,6 +1046,66 @@ impl Model {
             qubits,
             cond,
             arg,
+        })
+    }
+
+    /// Encoder: make the next instruction (a one-qubit gate, unconditioned) start a copy of
+    /// `len` operations from `dist` one-qubit opcodes back (a [`crate::copies::Planner`] plan).
+    pub fn request_copy(&mut self, len: u32, dist: u32) {
+        self.copy_request = Some((len, dist));
+    }
+
+    /// Whether a copy is still emitting operations (a block must not end inside one).
+    #[must_use]
+    pub fn copying(&self) -> bool {
+        self.copy_left > 0
+    }
+
+    /// After the copy lane: its length and distance.
+    fn start_copy<C: Coder>(&mut self, c: &mut C, q: u32, pos: usize) -> Result<(), IsaError> {
+        let (len, dist) = self.copy_request.take().unwrap_or((MIN_COPY, 1));
+        const BAD: &str = "a copy of a length or from a distance out of range";
+        let len = self
+            .magnitude(c, C_COPY_LEN, u64::from(len.saturating_sub(MIN_COPY)), BAD)?
+            .saturating_add(u64::from(MIN_COPY));
+        let dist = self
+            .magnitude(c, C_COPY_DIST, u64::from(dist.saturating_sub(1)), BAD)?
+            .saturating_add(1);
+        if len > u64::from(MAX_COPY) || dist > u64::from(self.window.filled()) {
+            return Err(IsaError::Corrupt(BAD));
+        }
+        self.copy_left = len as u32;
+        self.copy_dist = dist as u32;
+        self.copy_qubit = q;
+        self.touch_at(q, pos);
+        Ok(())
+    }
+
+    /// The next operation of the current copy (the encoder checks it is `input`).
+    #[inline(always)]
+    fn copied<C: Coder>(&mut self, input: &Instr<'_>) -> Result<Instr<'_>, IsaError> {
+        let byte = self.window.back(self.copy_dist);
+        self.window.push(byte);
+        self.copy_left -= 1;
+        // The window holds only opcodes the model decoded as one-qubit gates.
+        let opcode = Opcode::from_u8(byte)?;
+        let q = self.copy_qubit;
+        if !C::DECODING && (input.opcode != opcode || input.qubits != [q] || input.cond.is_some()) {
+            return Err(IsaError::Corrupt(
+                "a copy does not match the instructions it stands for",
+            ));
+        }
+        let op = opcode as usize;
+        let h = self.hist_of(q);
+        self.set_hist(q, h, op);
+        self.last_op = op;
+        self.last_cond_flag = false;
+        self.pair = [q, q];
+        Ok(Instr {
+            opcode,
+            qubits: core::slice::from_ref(&self.pair[0]),
+            cond: None,
+            arg: 0,
         })
     }
 
@@ -1154,7 +1286,7 @@ mod tests {
                 let lanes = m
                     .lanes
                     .iter()
-                    .filter(|(o, k, _)| *o == op && *k != Kind::Invalid)
+                    .filter(|(o, k, _)| *o == op && !matches!(k, Kind::Invalid | Kind::Copy))
                     .count();
                 let want = match (allowed(target, op), op) {
                     (false, _) => 0,

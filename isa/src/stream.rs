@@ -13,6 +13,7 @@ use alloc::vec::Vec;
 
 use crate::IsaError;
 use crate::container::Target;
+use crate::copies::{Planned, Planner};
 use crate::freqcoder::SymbolEncoder;
 use crate::instr::{Instr, OPCODE_COUNT, Opcode};
 use crate::model::{Model, Priors, ProgramParams};
@@ -473,6 +474,7 @@ impl Scheduler {
 #[derive(Debug)]
 pub struct StreamEncoder {
     model: Model,
+    planner: Planner,
     enc: SymbolEncoder,
     block_ops: u64,
     out: Vec<u8>,
@@ -484,6 +486,7 @@ impl StreamEncoder {
     pub fn new(priors: &Priors, params: ProgramParams) -> Result<StreamEncoder, IsaError> {
         Ok(StreamEncoder {
             model: Model::new(priors, params)?,
+            planner: Planner::new(params.target == Target::CliffordT),
             enc: SymbolEncoder::new(),
             block_ops: 0,
             out: Vec::new(),
@@ -491,19 +494,52 @@ impl StreamEncoder {
         })
     }
 
-    /// Encode one instruction (and its timing when the program carries it explicitly).
+    /// Encode one instruction (and its timing when the program carries it explicitly). Runs of
+    /// one-qubit gates on one qubit are held back until they end, to be planned as literals and
+    /// copies ([`Planner`]).
     pub fn push(&mut self, instr: &Instr<'_>, timing: (f64, f64)) -> Result<(), IsaError> {
-        self.model.code(&mut self.enc, instr)?;
-        if self.model.params().explicit_timing {
-            self.model.timing(&mut self.enc, timing.0, timing.1);
-        }
-        self.block_ops += 1;
-        if self.enc.len() >= TARGET_BLOCK_BYTES || self.block_ops >= MAX_BLOCK_OPS {
-            self.close_block()?;
+        let buffered = self.planner.offer(instr, timing);
+        self.code_planned()?;
+        if !buffered {
+            self.code(instr, timing)?;
         }
         Ok(())
     }
 
+    /// Code the operations the planner has finished planning.
+    fn code_planned(&mut self) -> Result<(), IsaError> {
+        let planned: Vec<Planned> = self.planner.take().collect();
+        for p in planned {
+            // A copy's operations stay in one block.
+            if p.copy
+                .is_some_and(|(len, _)| self.block_ops + u64::from(len) > MAX_BLOCK_OPS)
+            {
+                self.close_block()?;
+            }
+            p.code(&mut self.model, &mut self.enc)?;
+            self.end_op()?;
+        }
+        Ok(())
+    }
+
+    fn code(&mut self, instr: &Instr<'_>, timing: (f64, f64)) -> Result<(), IsaError> {
+        self.model.code(&mut self.enc, instr)?;
+        if self.model.params().explicit_timing {
+            self.model.timing(&mut self.enc, timing.0, timing.1);
+        }
+        self.end_op()
+    }
+
+    /// Count an operation and end the block when it is full (never inside a copy).
+    fn end_op(&mut self) -> Result<(), IsaError> {
+        self.block_ops += 1;
+        if !self.model.copying()
+            && (self.enc.len() >= TARGET_BLOCK_BYTES || self.block_ops >= MAX_BLOCK_OPS)
+        {
+            self.close_block()?;
+        }
+        Ok(())
+    }
     fn close_block(&mut self) -> Result<(), IsaError> {
         if self.block_ops == 0 {
             return Ok(());
@@ -530,6 +566,8 @@ impl StreamEncoder {
 
     /// Close the last block and return the section payload and the number of blocks.
     pub fn finish(mut self) -> Result<(Vec<u8>, u64), IsaError> {
+        self.planner.finish();
+        self.code_planned()?;
         self.close_block()?;
         Ok((self.out, self.blocks))
     }

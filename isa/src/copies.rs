@@ -1,0 +1,481 @@
+//! Copies of recent one-qubit gate runs: the Clifford+T model's macro words, discovered in the
+//! program itself.
+//!
+//! A gridsynth word depends on the angle it approximates and on the program's error budget, so
+//! a repeated rotation (every controlled phase of a QFT, every oracle call of Grover) repeats a
+//! word of tens to hundreds of `h`, `s`, `t` gates exactly; no table learned from other programs
+//! at other budgets holds it. The context model prices such a word near its entropy (about one
+//! bit per Matsumoto–Amano syllable) every time; a copy prices a repeat once, LZ77-style: one
+//! opcode lane, a length and a distance back into a [`WINDOW`] of the one-qubit opcodes coded so
+//! far (every [`copyable`](crate::model) instruction, whatever its qubit). The decoder keeps the
+//! window (16 KiB) and emits a copy's operations one per [`crate::model::Model::code`] call,
+//! without touching the range coder.
+//!
+//! The encoder side ([`Planner`]) buffers each run of unconditioned one-qubit gates on one qubit
+//! and parses it greedily against the window with hash chains; what it chooses never changes
+//! the format, only the size.
+
+use alloc::boxed::Box;
+use alloc::vec;
+use alloc::vec::Vec;
+
+use crate::IsaError;
+use crate::instr::{Instr, Opcode};
+use crate::model::Model;
+use crate::rangecoder::Coder;
+
+/// One-qubit opcodes the window holds (a power of two: positions are masked into it).
+pub const WINDOW: usize = 1 << 14;
+const WINDOW_MASK: usize = WINDOW - 1;
+/// The shortest copy the format codes.
+pub const MIN_COPY: u32 = 8;
+/// The longest copy the format codes (well below a block's operation limit, so that the encoder
+/// can always end a block before a copy that would not fit).
+pub const MAX_COPY: u32 = 1 << 12;
+/// The shortest copy the encoder uses. A Clifford+T word carries about 0.4 bits per gate, so
+/// shorter matches are often chance ones whose length, distance and lane cost what the literals
+/// would; on MQT Bench (`scripts/measure-codec.py`), 48 beat 16, 32, 64 and 96.
+const ENCODER_MIN_COPY: u32 = 48;
+/// Candidates the encoder compares per position (longest match among them).
+const CHAIN_LIMIT: usize = 48;
+/// Opcodes hashed to find candidates (the format's shortest copy).
+const HASH_LEN: usize = MIN_COPY as usize;
+const HASH_BITS: u32 = 16;
+/// "No position" in the hash chains (positions are stored plus one).
+const NIL: u32 = 0;
+
+/// The last [`WINDOW`] one-qubit opcodes (encoder and decoder).
+#[derive(Clone, Debug)]
+pub(crate) struct Window {
+    buf: Box<[u8; WINDOW]>,
+    /// Opcodes pushed so far.
+    len: u64,
+}
+
+impl Window {
+    pub(crate) fn new() -> Window {
+        Window {
+            buf: Box::new([0; WINDOW]),
+            len: 0,
+        }
+    }
+
+    #[inline(always)]
+    #[allow(clippy::indexing_slicing)] // masked into the window
+    pub(crate) fn push(&mut self, op: u8) {
+        self.buf[self.len as usize & WINDOW_MASK] = op;
+        self.len += 1;
+    }
+
+    /// The opcode `d` places back (`1 <= d <= self.filled()`, checked when the copy began).
+    #[inline(always)]
+    #[allow(clippy::indexing_slicing)] // masked into the window
+    pub(crate) fn back(&self, d: u32) -> u8 {
+        self.buf[(self.len as usize).wrapping_sub(d as usize) & WINDOW_MASK]
+    }
+
+    /// How far back a copy may reach.
+    pub(crate) fn filled(&self) -> u32 {
+        self.len.min(WINDOW as u64) as u32
+    }
+}
+
+/// One operation of a planned run.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Planned {
+    /// Its opcode.
+    pub opcode: Opcode,
+    /// Its qubit.
+    pub qubit: u32,
+    /// Its start and duration (coded only when the program's timing is explicit).
+    pub timing: (f64, f64),
+    /// On the first operation of a copy: its length and distance (pass them to
+    /// [`crate::model::Model::request_copy`] before coding this operation).
+    pub copy: Option<(u32, u32)>,
+}
+
+impl Planned {
+    /// Code this operation with `model` (and its timing, when the program carries it); the
+    /// first operation of a copy asks the model for the copy first.
+    pub fn code<C: Coder>(&self, model: &mut Model, c: &mut C) -> Result<(), IsaError> {
+        if let Some((len, dist)) = self.copy {
+            model.request_copy(len, dist);
+        }
+        let qubits = [self.qubit];
+        let instr = Instr {
+            opcode: self.opcode,
+            qubits: &qubits,
+            cond: None,
+            arg: 0,
+        };
+        model.code(c, &instr)?;
+        if model.params().explicit_timing {
+            model.timing(c, self.timing.0, self.timing.1);
+        }
+        Ok(())
+    }
+}
+
+/// The encoder's side of copies: buffers runs of unconditioned one-qubit gates on one qubit and
+/// plans each as literals and copies.
+#[derive(Clone, Debug)]
+pub struct Planner {
+    enabled: bool,
+    /// Every one-qubit opcode so far (absolute positions; the window is the last [`WINDOW`]).
+    seq: Vec<u8>,
+    /// Per hash of [`HASH_LEN`] opcodes: the latest position starting them, plus one.
+    head: Vec<u32>,
+    /// Per position: the previous position with the same hash, plus one.
+    prev: Vec<u32>,
+    /// Positions below this are in the chains.
+    indexed: usize,
+    /// The run being buffered: its qubit and operations.
+    qubit: u32,
+    run: Vec<(Opcode, (f64, f64))>,
+    /// The plan of the last finished run, not yet taken.
+    plan: Vec<Planned>,
+}
+
+impl Planner {
+    /// A planner for a program; `enabled` is false for targets without copies (then every
+    /// instruction is coded as it comes).
+    #[must_use]
+    pub fn new(enabled: bool) -> Planner {
+        Planner {
+            enabled,
+            seq: Vec::new(),
+            head: if enabled {
+                vec![NIL; 1 << HASH_BITS]
+            } else {
+                Vec::new()
+            },
+            prev: Vec::new(),
+            indexed: 0,
+            qubit: 0,
+            run: Vec::new(),
+            plan: Vec::new(),
+        }
+    }
+
+    /// Feed the next instruction. Returns true when it was buffered (it will come out of
+    /// [`Planner::take`] later); false when the caller codes it itself. Either way, the caller
+    /// first codes what [`Planner::take`] now yields (a run this instruction ended).
+    pub fn offer(&mut self, instr: &Instr<'_>, timing: (f64, f64)) -> bool {
+        if !self.enabled {
+            return false;
+        }
+        let plain = crate::model::copyable(instr.opcode);
+        match (plain, instr.cond, instr.qubits) {
+            (true, None, &[q]) => {
+                if !self.run.is_empty() && q != self.qubit {
+                    self.plan_run();
+                }
+                self.qubit = q;
+                self.run.push((instr.opcode, timing));
+                true
+            }
+            _ => {
+                self.plan_run();
+                if plain {
+                    // Conditioned one-qubit gates enter the window as well.
+                    self.seq.push(instr.opcode as u8);
+                }
+                false
+            }
+        }
+    }
+
+    /// Plan the run still buffered (at the end of the program).
+    pub fn finish(&mut self) {
+        self.plan_run();
+    }
+
+    /// The planned operations to code now, in order.
+    pub fn take(&mut self) -> alloc::vec::Drain<'_, Planned> {
+        self.plan.drain(..)
+    }
+
+    /// Parse the buffered run greedily: at each position the longest match in the window (of at
+    /// least [`ENCODER_MIN_COPY`]) becomes a copy, anything else a literal.
+    fn plan_run(&mut self) {
+        if self.run.is_empty() {
+            return;
+        }
+        let start = self.seq.len();
+        self.seq.extend(self.run.iter().map(|&(op, _)| op as u8));
+        let end = self.seq.len();
+        let mut cur = start;
+        while cur < end {
+            self.index_to(cur);
+            let (len, dist) = self.longest(cur, end);
+            let i = cur - start;
+            if len >= ENCODER_MIN_COPY {
+                for (k, &(opcode, timing)) in self.run.iter().enumerate().skip(i).take(len as usize)
+                {
+                    self.plan.push(Planned {
+                        opcode,
+                        qubit: self.qubit,
+                        timing,
+                        copy: (k == i).then_some((len, dist)),
+                    });
+                }
+                cur += len as usize;
+            } else {
+                if let Some(&(opcode, timing)) = self.run.get(i) {
+                    self.plan.push(Planned {
+                        opcode,
+                        qubit: self.qubit,
+                        timing,
+                        copy: None,
+                    });
+                }
+                cur += 1;
+            }
+        }
+        self.run.clear();
+    }
+
+    /// The hash of the [`HASH_LEN`] opcodes at `p` (all below 16, so they pack into 32 bits).
+    fn hash_at(&self, p: usize) -> Option<usize> {
+        let key = self.seq.get(p..p + HASH_LEN)?;
+        let packed = key
+            .iter()
+            .fold(0u32, |acc, &b| (acc << 4) | u32::from(b & 15));
+        Some((packed.wrapping_mul(0x9e37_79b1) >> (32 - HASH_BITS)) as usize)
+    }
+
+    /// Put positions up to `cur` (exclusive) into the chains, as far as they have their
+    /// [`HASH_LEN`] opcodes.
+    fn index_to(&mut self, cur: usize) {
+        while self.indexed < cur {
+            let p = self.indexed;
+            let Some(h) = self.hash_at(p) else {
+                break;
+            };
+            let Some(slot) = self.head.get_mut(h) else {
+                break;
+            };
+            // Positions fit u32 for programs below 4 G one-qubit gates; beyond, chains stop.
+            let Ok(tagged) = u32::try_from(p + 1) else {
+                break;
+            };
+            let before = core::mem::replace(slot, tagged);
+            self.prev.resize(p + 1, NIL);
+            if let Some(prev) = self.prev.get_mut(p) {
+                *prev = before;
+            }
+            self.indexed += 1;
+        }
+    }
+
+    /// The longest match for `seq[cur..end]` starting in the window before `cur`: its length
+    /// (capped at [`MAX_COPY`]) and distance; length 0 when there is none.
+    fn longest(&self, cur: usize, end: usize) -> (u32, u32) {
+        let want = (end - cur).min(MAX_COPY as usize);
+        if want < HASH_LEN {
+            return (0, 0);
+        }
+        let Some(h) = self.hash_at(cur) else {
+            return (0, 0);
+        };
+        let (Some(target), mut cand) = (self.seq.get(cur..cur + want), self.head.get(h).copied())
+        else {
+            return (0, 0);
+        };
+        let (mut best_len, mut best_dist) = (0usize, 0usize);
+        let mut tries = 0;
+        while let Some(tagged) = cand.filter(|&t| t != NIL) {
+            let p = tagged as usize - 1;
+            if cur - p > WINDOW || tries == CHAIN_LIMIT {
+                break;
+            }
+            tries += 1;
+            let Some(source) = self.seq.get(p..p + want) else {
+                break;
+            };
+            let len = source
+                .iter()
+                .zip(target)
+                .take_while(|(a, b)| a == b)
+                .count();
+            if len > best_len {
+                (best_len, best_dist) = (len, cur - p);
+                if len == want {
+                    break;
+                }
+            }
+            cand = self.prev.get(p).copied();
+        }
+        (best_len as u32, best_dist as u32)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::container::Target;
+    use crate::freqcoder::{SymbolDecoder, SymbolEncoder};
+    use crate::model::{Priors, ProgramParams};
+    use crate::test_util::SplitMix64;
+
+    fn params() -> ProgramParams {
+        ProgramParams {
+            target: Target::CliffordT,
+            num_qubits: 3,
+            num_clbits: 1,
+            angle_bits: 0,
+            num_conditions: 0,
+            dt_ns_bits: 0.5f64.to_bits(),
+            explicit_timing: false,
+        }
+    }
+
+    /// Runs of random syllables, some repeated (also overlapping themselves: a word made of one
+    /// syllable), on changing qubits.
+    fn runs(seed: u64) -> Vec<(u32, Vec<Opcode>)> {
+        let mut rng = SplitMix64::new(seed);
+        let mut words: Vec<Vec<Opcode>> = Vec::new();
+        let mut out = Vec::new();
+        for k in 0..60u32 {
+            let word = if !words.is_empty() && rng.below(2) == 0 {
+                words[rng.below(words.len() as u64) as usize].clone()
+            } else if rng.below(8) == 0 {
+                [Opcode::H, Opcode::T].repeat(40)
+            } else {
+                let mut w = Vec::new();
+                for _ in 0..rng.below(60) {
+                    if rng.below(2) == 0 {
+                        w.push(Opcode::S);
+                    }
+                    w.extend([Opcode::H, Opcode::T]);
+                }
+                w
+            };
+            words.push(word.clone());
+            out.push((k % 3, word));
+        }
+        out
+    }
+
+    #[test]
+    fn plans_spell_out_their_runs_and_copies_copy() {
+        let mut planner = Planner::new(true);
+        let mut seq: Vec<u8> = Vec::new();
+        let mut copies = 0;
+        for (q, word) in runs(5) {
+            let mut got = Vec::new();
+            for &op in &word {
+                let qubits = [q];
+                let instr = Instr {
+                    opcode: op,
+                    qubits: &qubits,
+                    cond: None,
+                    arg: 0,
+                };
+                assert!(planner.offer(&instr, (0.0, 0.0)));
+                got.extend(planner.take());
+            }
+            // A two-qubit gate ends the run.
+            let cx = Instr {
+                opcode: Opcode::Cx,
+                qubits: &[0, 1],
+                cond: None,
+                arg: 0,
+            };
+            assert!(!planner.offer(&cx, (0.0, 0.0)));
+            got.extend(planner.take());
+            assert_eq!(got.iter().map(|p| p.opcode).collect::<Vec<_>>(), word);
+            assert!(got.iter().all(|p| p.qubit == q));
+            let mut i = 0;
+            while i < got.len() {
+                if let Some((len, dist)) = got[i].copy {
+                    copies += 1;
+                    assert!(len >= ENCODER_MIN_COPY && len <= MAX_COPY);
+                    assert!(dist as usize <= WINDOW);
+                    for j in 0..len as usize {
+                        let from = seq.len() - dist as usize;
+                        assert_eq!(seq[from], got[i + j].opcode as u8);
+                        seq.push(got[i + j].opcode as u8);
+                    }
+                    i += len as usize;
+                } else {
+                    seq.push(got[i].opcode as u8);
+                    i += 1;
+                }
+            }
+        }
+        assert!(copies > 10, "{copies} copies");
+    }
+
+    #[test]
+    fn planned_runs_round_trip_through_the_model() {
+        let priors = Priors::default();
+        let mut planner = Planner::new(true);
+        let mut m = Model::new(&priors, params()).expect("model");
+        let mut enc = SymbolEncoder::new();
+        let mut want = Vec::new();
+        for (q, word) in runs(9) {
+            for &op in &word {
+                let qubits = [q];
+                let instr = Instr {
+                    opcode: op,
+                    qubits: &qubits,
+                    cond: None,
+                    arg: 0,
+                };
+                planner.offer(&instr, (0.0, 0.0));
+                want.push((op, q));
+            }
+            planner.finish();
+            for p in planner.take() {
+                p.code(&mut m, &mut enc).expect("encodes");
+            }
+        }
+        let bytes = enc.finish();
+        let mut m = Model::new(&priors, params()).expect("model");
+        let mut dec = SymbolDecoder::new(&bytes);
+        let ignored = Instr {
+            opcode: Opcode::Barrier,
+            qubits: &[],
+            cond: None,
+            arg: 0,
+        };
+        for (i, &(op, q)) in want.iter().enumerate() {
+            let got = m.code(&mut dec, &ignored).expect("decodes");
+            assert_eq!((got.opcode, got.qubits), (op, &[q][..]), "op {i}");
+        }
+        assert!(!m.copying());
+    }
+
+    #[test]
+    fn the_encoder_refuses_a_copy_from_outside_the_window() {
+        let mut m = Model::new(&Priors::default(), params()).expect("model");
+        let mut enc = SymbolEncoder::new();
+        let qubits = [0];
+        let h = Instr {
+            opcode: Opcode::H,
+            qubits: &qubits,
+            cond: None,
+            arg: 0,
+        };
+        for _ in 0..10 {
+            m.code(&mut enc, &h).expect("encodes");
+        }
+        m.request_copy(MIN_COPY, 11);
+        assert!(m.code(&mut enc, &h).is_err());
+    }
+
+    #[test]
+    fn targets_without_copies_buffer_nothing() {
+        let mut planner = Planner::new(false);
+        let qubits = [0];
+        let t = Instr {
+            opcode: Opcode::T,
+            qubits: &qubits,
+            cond: None,
+            arg: 0,
+        };
+        assert!(!planner.offer(&t, (0.0, 0.0)));
+        assert_eq!(planner.take().count(), 0);
+    }
+}

@@ -1,18 +1,23 @@
-//! Copies of recent one-qubit gate runs: the Clifford+T model's macro words, discovered in the
-//! program itself.
+//! Runs of one-qubit gates coded as one unit: the Clifford+T model's macro words.
 //!
-//! A gridsynth word depends on the angle it approximates and on the program's error budget, so
-//! a repeated rotation (every controlled phase of a QFT, every oracle call of Grover) repeats a
-//! word of tens to hundreds of `h`, `s`, `t` gates exactly; no table learned from other programs
-//! at other budgets holds it. The context model prices such a word near its entropy (about one
-//! bit per Matsumoto–Amano syllable) every time; a copy prices a repeat once, LZ77-style: one
-//! opcode lane, a length and a distance back into a [`WINDOW`] of the one-qubit opcodes coded so
-//! far (every [`copyable`](crate::model) instruction, whatever its qubit). The decoder keeps the
-//! window (16 KiB) and emits a copy's operations one per [`crate::model::Model::code`] call,
-//! without touching the range coder.
+//! Two kinds, each an opcode lane of the Clifford+T model:
 //!
-//! The encoder side ([`Planner`]) buffers each run of unconditioned one-qubit gates on one qubit
-//! and parses it greedily against the window with hash chains; what it chooses never changes
+//! - **Syllables** ([`SYLLABLES`]): gridsynth's words are in Matsumoto–Amano normal form,
+//!   `(T | ε) (HT | SHT)* C`, so `h t` and `s h t` are one lane each: one qubit symbol and one
+//!   coder step for two or three gates.
+//! - **Copies**: a gridsynth word depends on the angle it approximates and on the program's
+//!   error budget, so a repeated rotation (every controlled phase of a QFT, every oracle call of
+//!   Grover) repeats a word of tens to hundreds of gates exactly, and no table learned from other
+//!   programs at other budgets holds it. The context model prices such a word near its entropy
+//!   (about one bit per syllable) every time; a copy prices a repeat once, LZ77-style: a length
+//!   and a distance back into a [`WINDOW`] of the one-qubit opcodes coded so far (every
+//!   one-qubit gate without operands, whatever its qubit). The decoder keeps the window
+//!   (16 KiB).
+//!
+//! Either way the decoder emits the gates one per [`crate::model::Model::code`] call, without
+//! touching the range coder. The encoder side ([`Planner`]) buffers each run of unconditioned
+//! one-qubit gates on one qubit and parses it greedily (a copy if the window holds a long enough
+//! match, else a syllable, else a single gate) with hash chains; what it chooses never changes
 //! the format, only the size.
 
 use alloc::boxed::Box;
@@ -43,6 +48,45 @@ const HASH_LEN: usize = MIN_COPY as usize;
 const HASH_BITS: u32 = 16;
 /// "No position" in the hash chains (positions are stored plus one).
 const NIL: u32 = 0;
+
+/// The Matsumoto–Amano syllables: a Clifford+T word in normal form is `(T | ε) (HT | SHT)*`
+/// followed by a Clifford, so gridsynth's output is mostly these two, each one opcode lane of
+/// the Clifford+T model (one coder step for two or three gates, one qubit symbol for all).
+pub const SYLLABLES: [&[Opcode]; 2] = [&[Opcode::H, Opcode::T], &[Opcode::S, Opcode::H, Opcode::T]];
+
+/// Opcode `k` of syllable `i` (as the window stores it; out of range: `h`, never reached).
+#[inline(always)]
+pub(crate) fn syllable_op(i: usize, k: u32) -> u8 {
+    SYLLABLES
+        .get(i)
+        .and_then(|s| s.get(k as usize))
+        .map_or(Opcode::H as u8, |&op| op as u8)
+}
+
+/// A run of one-qubit gates the model codes as one unit.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Packed {
+    /// `len` opcodes copied from `dist` back in the window.
+    Copy {
+        /// Operations copied.
+        len: u32,
+        /// How far back the copy starts (1: the last opcode).
+        dist: u32,
+    },
+    /// Syllable `i` of [`SYLLABLES`].
+    Syllable(u8),
+}
+
+impl Packed {
+    /// Operations it stands for.
+    #[must_use]
+    pub fn ops(self) -> u32 {
+        match self {
+            Packed::Copy { len, .. } => len,
+            Packed::Syllable(i) => SYLLABLES.get(usize::from(i)).map_or(0, |s| s.len()) as u32,
+        }
+    }
+}
 
 /// The last [`WINDOW`] one-qubit opcodes (encoder and decoder).
 #[derive(Clone, Debug)]
@@ -89,17 +133,16 @@ pub struct Planned {
     pub qubit: u32,
     /// Its start and duration (coded only when the program's timing is explicit).
     pub timing: (f64, f64),
-    /// On the first operation of a copy: its length and distance (pass them to
-    /// [`crate::model::Model::request_copy`] before coding this operation).
-    pub copy: Option<(u32, u32)>,
+    /// On the first operation of a copy or syllable: which (see [`Planned::code`]).
+    pub packed: Option<Packed>,
 }
 
 impl Planned {
     /// Code this operation with `model` (and its timing, when the program carries it); the
     /// first operation of a copy asks the model for the copy first.
     pub fn code<C: Coder>(&self, model: &mut Model, c: &mut C) -> Result<(), IsaError> {
-        if let Some((len, dist)) = self.copy {
-            model.request_copy(len, dist);
+        if let Some(packed) = self.packed {
+            model.request(packed);
         }
         let qubits = [self.qubit];
         let instr = Instr {
@@ -196,7 +239,8 @@ impl Planner {
     }
 
     /// Parse the buffered run greedily: at each position the longest match in the window (of at
-    /// least [`ENCODER_MIN_COPY`]) becomes a copy, anything else a literal.
+    /// least [`ENCODER_MIN_COPY`]) becomes a copy, else a syllable that starts there, else a
+    /// literal.
     fn plan_run(&mut self) {
         if self.run.is_empty() {
             return;
@@ -209,30 +253,33 @@ impl Planner {
             self.index_to(cur);
             let (len, dist) = self.longest(cur, end);
             let i = cur - start;
-            if len >= ENCODER_MIN_COPY {
-                for (k, &(opcode, timing)) in self.run.iter().enumerate().skip(i).take(len as usize)
-                {
-                    self.plan.push(Planned {
-                        opcode,
-                        qubit: self.qubit,
-                        timing,
-                        copy: (k == i).then_some((len, dist)),
-                    });
-                }
-                cur += len as usize;
+            let packed = if len >= ENCODER_MIN_COPY {
+                Some(Packed::Copy { len, dist })
             } else {
-                if let Some(&(opcode, timing)) = self.run.get(i) {
-                    self.plan.push(Planned {
-                        opcode,
-                        qubit: self.qubit,
-                        timing,
-                        copy: None,
-                    });
-                }
-                cur += 1;
+                self.syllable_at(cur, end)
+            };
+            let n = packed.map_or(1, Packed::ops) as usize;
+            for (k, &(opcode, timing)) in self.run.iter().enumerate().skip(i).take(n) {
+                self.plan.push(Planned {
+                    opcode,
+                    qubit: self.qubit,
+                    timing,
+                    packed: packed.filter(|_| k == i),
+                });
             }
+            cur += n;
         }
         self.run.clear();
+    }
+
+    /// The syllable `seq[cur..end]` starts with, if any.
+    fn syllable_at(&self, cur: usize, end: usize) -> Option<Packed> {
+        let rest = self.seq.get(cur..end)?;
+        (0..SYLLABLES.len()).rev().find_map(|i| {
+            let s = SYLLABLES.get(i)?;
+            let starts = rest.len() >= s.len() && s.iter().zip(rest).all(|(&a, &b)| a as u8 == b);
+            starts.then_some(Packed::Syllable(i as u8))
+        })
     }
 
     /// The hash of the [`HASH_LEN`] opcodes at `p` (all below 16, so they pack into 32 bits).
@@ -358,10 +405,10 @@ mod tests {
     }
 
     #[test]
-    fn plans_spell_out_their_runs_and_copies_copy() {
+    fn plans_spell_out_their_runs_with_copies_and_syllables() {
         let mut planner = Planner::new(true);
         let mut seq: Vec<u8> = Vec::new();
-        let mut copies = 0;
+        let (mut copies, mut syllables) = (0, 0);
         for (q, word) in runs(5) {
             let mut got = Vec::new();
             for &op in &word {
@@ -388,7 +435,7 @@ mod tests {
             assert!(got.iter().all(|p| p.qubit == q));
             let mut i = 0;
             while i < got.len() {
-                if let Some((len, dist)) = got[i].copy {
+                if let Some(Packed::Copy { len, dist }) = got[i].packed {
                     copies += 1;
                     assert!(len >= ENCODER_MIN_COPY && len <= MAX_COPY);
                     assert!(dist as usize <= WINDOW);
@@ -398,13 +445,26 @@ mod tests {
                         seq.push(got[i + j].opcode as u8);
                     }
                     i += len as usize;
+                } else if let Some(Packed::Syllable(k)) = got[i].packed {
+                    syllables += 1;
+                    let syllable = SYLLABLES[usize::from(k)];
+                    for (j, &op) in syllable.iter().enumerate() {
+                        assert_eq!(got[i + j].opcode, op);
+                        assert!(j == 0 || got[i + j].packed.is_none());
+                        seq.push(op as u8);
+                    }
+                    i += syllable.len();
                 } else {
+                    // A literal never starts a syllable (the planner would have packed it).
+                    let rest: Vec<Opcode> = got[i..].iter().take(3).map(|p| p.opcode).collect();
+                    assert!(!SYLLABLES.iter().any(|s| rest.starts_with(s)));
                     seq.push(got[i].opcode as u8);
                     i += 1;
                 }
             }
         }
         assert!(copies > 10, "{copies} copies");
+        assert!(syllables > 500, "{syllables} syllables");
     }
 
     #[test]
@@ -461,7 +521,10 @@ mod tests {
         for _ in 0..10 {
             m.code(&mut enc, &h).expect("encodes");
         }
-        m.request_copy(MIN_COPY, 11);
+        m.request(Packed::Copy {
+            len: MIN_COPY,
+            dist: 11,
+        });
         assert!(m.code(&mut enc, &h).is_err());
     }
 

@@ -21,10 +21,11 @@
 //!    or raw bits), a barrier's qubit list;
 //! 5. in programs whose timing is not the ASAP schedule, the start and duration as raw bits.
 //!
-//! On the Clifford+T target one more opcode lane starts a copy ([`crate::copies`]): its length
-//! and distance follow (each a bit length as a symbol, then the bits below the leading one), and
-//! the next `length` one-qubit gates on the same qubit are taken from the window of recent
-//! one-qubit opcodes, one per call to [`Model::code`], with nothing more coded for them.
+//! On the Clifford+T target three more opcode lanes stand for several one-qubit gates on the
+//! qubit ([`crate::copies`]): the Matsumoto–Amano syllables `h t` and `s h t`, and a copy, whose
+//! length and distance follow (each a bit length as a symbol, then the bits below the leading
+//! one) and whose gates are taken from the window of recent one-qubit opcodes. Their gates come
+//! out one per call to [`Model::code`], with nothing more coded for them.
 //!
 //! Symbols are coded with the adaptive multi-symbol distributions of [`crate::freqcoder`] (one
 //! coder step each), the rare binary choices with adaptive probabilities. A common native
@@ -39,8 +40,7 @@
 //! [`crate::freqcoder::weight_of_log`]): the first qubit's (18 contexts), the partner's (17), the
 //! far distances' (2), the angle's top nibbles (1 + 16), a copy's length and distance (2), then
 //! the opcode's, 324 contexts for the native target and 324 for Clifford+T. Lanes a context can
-//! never use (the two spare lanes of the Clifford+T opcode) start with weight zero whatever the prior says. The prediction table of
-//! [`Priors`] is kept for the codebook's layout but not used by this version of the model.
+//! never use start with weight zero whatever the prior says. The prediction table of [`Priors`] is kept for the codebook's layout but not used by this version of the model.
 //!
 //! Memory while decoding: 8 KiB of binary probabilities, 512 distributions of 32 bytes (16 KiB,
 //! of which 380 are used: the opcode contexts of the program's target and the operand contexts),
@@ -53,7 +53,7 @@ use alloc::vec::Vec;
 
 use crate::IsaError;
 use crate::container::Target;
-use crate::copies::{MAX_COPY, MIN_COPY, Window};
+use crate::copies::{MAX_COPY, MIN_COPY, Packed, SYLLABLES, Window, syllable_op};
 use crate::freqcoder::{Cdf, LANES};
 use crate::instr::{Arity, Instr, OPCODE_COUNT, Opcode};
 use crate::rangecoder::{Coder, PROB_HALF, PROB_MAX, PROB_MIN};
@@ -132,12 +132,18 @@ const QUBIT_MRU: usize = 4;
 /// An opcode lane no opcode uses.
 const NO_OP: u8 = 0xff;
 /// The Clifford+T opcode lane of a copy.
-const COPY_LANE: u8 = 13;
+const COPY_LANE: u8 = 15;
 #[allow(clippy::indexing_slicing)] // checked at compile time
 const _: () = assert!(matches!(
     CLIFFORD_T_LANES[COPY_LANE as usize],
     LaneDef::Copy
 ));
+// Syllable `i` is lane `i` (the encoder relies on it).
+#[allow(clippy::indexing_slicing)] // checked at compile time
+const _: () = assert!(
+    matches!(CLIFFORD_T_LANES[0], LaneDef::Syllable(0))
+        && matches!(CLIFFORD_T_LANES[1], LaneDef::Syllable(1))
+);
 /// Angle-cache entries with a lane of their own in the opcode symbol (the others share one).
 const RZ_HIT_LANES: usize = 6;
 
@@ -164,6 +170,8 @@ enum Kind {
     List,
     /// A copy of earlier one-qubit opcodes (see [`crate::copies`]).
     Copy,
+    /// A Matsumoto–Amano syllable (see [`crate::copies::SYLLABLES`]).
+    Syllable,
     /// A lane no opcode of the target uses.
     Invalid,
 }
@@ -282,6 +290,8 @@ enum LaneDef {
     RzHigh,
     /// A copy (see [`crate::copies`]).
     Copy,
+    /// Matsumoto–Amano syllable `i` (see [`crate::copies::SYLLABLES`]).
+    Syllable(u8),
     /// Nothing.
     Unused,
 }
@@ -308,8 +318,11 @@ const NATIVE_LANES: [LaneDef; LANES] = [
     LaneDef::Op(Opcode::Barrier),
 ];
 
-/// The opcode lanes of the Clifford+T target (14 of 16: its gates and copies), likelier first.
+/// The opcode lanes of the Clifford+T target: the two Matsumoto–Amano syllables, its gates and
+/// copies, likelier first.
 const CLIFFORD_T_LANES: [LaneDef; LANES] = [
+    LaneDef::Syllable(0),
+    LaneDef::Syllable(1),
     LaneDef::Op(Opcode::H),
     LaneDef::Op(Opcode::T),
     LaneDef::Op(Opcode::S),
@@ -324,8 +337,6 @@ const CLIFFORD_T_LANES: [LaneDef; LANES] = [
     LaneDef::Op(Opcode::Delay),
     LaneDef::Op(Opcode::Barrier),
     LaneDef::Copy,
-    LaneDef::Unused,
-    LaneDef::Unused,
 ];
 
 const fn lane_defs(target: Target) -> &'static [LaneDef; LANES] {
@@ -445,12 +456,16 @@ pub struct Model {
     copies: bool,
     /// The last one-qubit opcodes, for copies.
     window: Window,
-    /// Operations of the current copy still to emit, its distance and qubit.
+    /// Operations of the current copy or syllable still to emit, its qubit, and where they come
+    /// from: the window at distance `copy_dist`, or (distance 0) syllable `syllable`, from
+    /// operation `copy_len - copy_left` on.
     copy_left: u32,
+    copy_len: u32,
     copy_dist: u32,
     copy_qubit: u32,
-    /// Encoder: the copy the next instruction starts.
-    copy_request: Option<(u32, u32)>,
+    syllable: usize,
+    /// Encoder: the copy or syllable the next instruction starts.
+    copy_request: Option<Packed>,
 }
 
 impl Model {
@@ -513,6 +528,7 @@ impl Model {
                     }
                 }
                 LaneDef::Copy => *slot = (Opcode::Barrier, Kind::Copy, 0),
+                LaneDef::Syllable(i) => *slot = (Opcode::Barrier, Kind::Syllable, i),
                 LaneDef::Unused => {}
             }
         }
@@ -541,7 +557,9 @@ impl Model {
             copies,
             window: Window::new(),
             copy_left: 0,
+            copy_len: 0,
             copy_dist: 0,
+            syllable: 0,
             copy_qubit: 0,
             copy_request: None,
         })
@@ -816,8 +834,11 @@ impl Model {
         let mut entry = 0;
         let lane = if C::DECODING {
             NO_OP
-        } else if self.copy_request.is_some() {
-            COPY_LANE
+        } else if let Some(packed) = self.copy_request {
+            match packed {
+                Packed::Copy { .. } => COPY_LANE,
+                Packed::Syllable(i) => i,
+            }
         } else if input.opcode == Opcode::Rz {
             entry = self
                 .angles
@@ -975,13 +996,19 @@ impl Model {
         let h0 = q0.map_or(HIST_NONE, |q| self.hist_of(q));
         let (opcode, kind, entry) = self.opcode(c, ctx_of(h0), input)?;
         let op = opcode as usize;
-        if kind == Kind::Copy {
+        if kind >= Kind::Copy {
             let Some(q) = q0.filter(|_| cond.is_none()) else {
                 return Err(IsaError::Corrupt(
-                    "a copy with a condition or without its qubit",
+                    "a copy or syllable with a condition or without its qubit",
                 ));
             };
-            self.start_copy(c, q, pos0)?;
+            if kind == Kind::Copy {
+                self.start_copy(c, q, pos0)?;
+            } else if kind == Kind::Syllable {
+                self.start_syllable(q, pos0, entry);
+            } else {
+                return Err(IsaError::Corrupt("opcode not in the program's target"));
+            }
             return self.copied::<C>(input);
         }
 
@@ -1049,10 +1076,10 @@ impl Model {
         })
     }
 
-    /// Encoder: make the next instruction (a one-qubit gate, unconditioned) start a copy of
-    /// `len` operations from `dist` one-qubit opcodes back (a [`crate::copies::Planner`] plan).
-    pub fn request_copy(&mut self, len: u32, dist: u32) {
-        self.copy_request = Some((len, dist));
+    /// Encoder: make the next instruction (a one-qubit gate, unconditioned) start `packed`, a
+    /// copy or a syllable (a [`crate::copies::Planner`] plan).
+    pub fn request(&mut self, packed: Packed) {
+        self.copy_request = Some(packed);
     }
 
     /// Whether a copy is still emitting operations (a block must not end inside one).
@@ -1063,7 +1090,10 @@ impl Model {
 
     /// After the copy lane: its length and distance.
     fn start_copy<C: Coder>(&mut self, c: &mut C, q: u32, pos: usize) -> Result<(), IsaError> {
-        let (len, dist) = self.copy_request.take().unwrap_or((MIN_COPY, 1));
+        let (len, dist) = match self.copy_request.take() {
+            Some(Packed::Copy { len, dist }) => (len, dist),
+            _ => (MIN_COPY, 1),
+        };
         const BAD: &str = "a copy of a length or from a distance out of range";
         let len = self
             .magnitude(c, C_COPY_LEN, u64::from(len.saturating_sub(MIN_COPY)), BAD)?
@@ -1075,16 +1105,33 @@ impl Model {
             return Err(IsaError::Corrupt(BAD));
         }
         self.copy_left = len as u32;
+        self.copy_len = len as u32;
         self.copy_dist = dist as u32;
         self.copy_qubit = q;
         self.touch_at(q, pos);
         Ok(())
     }
 
+    /// After syllable lane `i`.
+    fn start_syllable(&mut self, q: u32, pos: usize, i: usize) {
+        self.copy_request = None;
+        let len = SYLLABLES.get(i).map_or(0, |s| s.len()) as u32;
+        self.copy_left = len;
+        self.copy_len = len;
+        self.copy_dist = 0;
+        self.syllable = i;
+        self.copy_qubit = q;
+        self.touch_at(q, pos);
+    }
+
     /// The next operation of the current copy (the encoder checks it is `input`).
     #[inline(always)]
     fn copied<C: Coder>(&mut self, input: &Instr<'_>) -> Result<Instr<'_>, IsaError> {
-        let byte = self.window.back(self.copy_dist);
+        let byte = if self.copy_dist == 0 {
+            syllable_op(self.syllable, self.copy_len - self.copy_left)
+        } else {
+            self.window.back(self.copy_dist)
+        };
         self.window.push(byte);
         self.copy_left -= 1;
         // The window holds only opcodes the model decoded as one-qubit gates.
@@ -1286,7 +1333,9 @@ mod tests {
                 let lanes = m
                     .lanes
                     .iter()
-                    .filter(|(o, k, _)| *o == op && !matches!(k, Kind::Invalid | Kind::Copy))
+                    .filter(|(o, k, _)| {
+                        *o == op && !matches!(k, Kind::Invalid | Kind::Copy | Kind::Syllable)
+                    })
                     .count();
                 let want = match (allowed(target, op), op) {
                     (false, _) => 0,

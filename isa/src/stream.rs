@@ -511,8 +511,8 @@ impl StreamEncoder {
         let planned: Vec<Planned> = self.planner.take().collect();
         for p in planned {
             // A copy's operations stay in one block.
-            if p.copy
-                .is_some_and(|(len, _)| self.block_ops + u64::from(len) > MAX_BLOCK_OPS)
+            if p.packed
+                .is_some_and(|k| self.block_ops + u64::from(k.ops()) > MAX_BLOCK_OPS)
             {
                 self.close_block()?;
             }

@@ -10,12 +10,21 @@
 //!
 //! The model still adapts while coding, so priors only decide how fast a program's first
 //! instructions become cheap: they matter most for short programs.
+//!
+//! The Clifford+T macro words ([`Priors::words`]) are the runs of one-qubit gates on one qubit
+//! (at least [`ENCODER_MIN_COPY`] of them) that recur in at least two training programs: a word
+//! repeated inside one program is already a copy from its own window, so only recurrence across
+//! programs earns a place. The most valuable ((programs - 1) × length) come first, up to the
+//! table's budget.
 
 use eqisa_isa::IsaError;
 use eqisa_isa::container::Target;
-use eqisa_isa::copies::Planner;
+use std::collections::BTreeMap;
+
+use eqisa_isa::copies::{ENCODER_MIN_COPY, MAX_WORDS, Planner};
 use eqisa_isa::freqcoder::{Cdf, LANES, log_of_ratio};
 use eqisa_isa::instr::{Instr, Opcode};
+use eqisa_isa::model::copyable;
 use eqisa_isa::model::{CDF_PRIORS, Model, Priors, ProgramParams, TABLE_SLOTS};
 use eqisa_isa::rangecoder::{Coder, prob_from_counts};
 
@@ -121,6 +130,35 @@ impl InstrStream {
         self.timing.push(timing);
     }
 
+    /// Its runs of unconditioned one-qubit gates without operands on one qubit (as opcode
+    /// bytes), as the encoder's planner cuts them.
+    fn runs(&self) -> Vec<Vec<u8>> {
+        let mut out = Vec::new();
+        let mut cur: Vec<u8> = Vec::new();
+        let mut qubit = None;
+        for (instr, _) in self.iter() {
+            match (copyable(instr.opcode), instr.cond, instr.qubits) {
+                (true, None, &[q]) => {
+                    if qubit != Some(q) && !cur.is_empty() {
+                        out.push(core::mem::take(&mut cur));
+                    }
+                    qubit = Some(q);
+                    cur.push(instr.opcode as u8);
+                }
+                _ => {
+                    if !cur.is_empty() {
+                        out.push(core::mem::take(&mut cur));
+                    }
+                    qubit = None;
+                }
+            }
+        }
+        if !cur.is_empty() {
+            out.push(cur);
+        }
+        out
+    }
+
     /// Instructions held.
     #[must_use]
     pub fn len(&self) -> usize {
@@ -157,7 +195,7 @@ impl InstrStream {
         let mut model = Model::new(priors, params)?;
         let mut tally = Tally::new(&model);
         // The same plan of literals and copies as the stream encoder's.
-        let mut planner = Planner::new(params.target == Target::CliffordT);
+        let mut planner = Planner::new(params.target == Target::CliffordT, &priors.words);
         for (instr, (s, d)) in self.iter() {
             let buffered = planner.offer(&instr, (s, d));
             for p in planner.take() {
@@ -203,10 +241,18 @@ pub struct TrainStats {
     /// Prior slots learned: binary probabilities that saw at least one bit, and the lanes of
     /// the distributions that coded at least one symbol.
     pub slots_used: u64,
+    /// Macro words kept, and their gates.
+    pub words: u64,
+    /// Gates in the macro words.
+    pub word_gates: u64,
 }
 
-/// Learn priors from `streams` (see the module documentation).
-pub fn train_priors(streams: &[InstrStream]) -> Result<(Priors, TrainStats), IsaError> {
+/// Learn priors from `streams`, with at most `max_words` gates of macro words (see the module
+/// documentation; capped at [`MAX_WORDS`]).
+pub fn train_priors(
+    streams: &[InstrStream],
+    max_words: usize,
+) -> Result<(Priors, TrainStats), IsaError> {
     let flat = Priors::default();
     let mut counts = Counts {
         bins: vec![[0; 2]; TABLE_SLOTS],
@@ -239,12 +285,52 @@ pub fn train_priors(streams: &[InstrStream]) -> Result<(Priors, TrainStats), Isa
             }
         }
     }
+    let (words, count) = learn_words(streams, max_words.min(MAX_WORDS));
     let train = TrainStats {
         programs: streams.len() as u64,
         instructions: streams.iter().map(|s| s.len() as u64).sum(),
         slots_used: used,
+        words: count,
+        word_gates: words.len() as u64,
     };
+    priors.words = words.into_boxed_slice();
     Ok((priors, train))
+}
+
+/// The macro words (concatenated) and how many there are.
+fn learn_words(streams: &[InstrStream], budget: usize) -> (Vec<u8>, u64) {
+    // Per run: the programs it occurs in (counted once each) and the last one seen.
+    let mut seen: BTreeMap<Vec<u8>, (u64, usize)> = BTreeMap::new();
+    for (i, s) in streams.iter().enumerate() {
+        if s.params.is_none_or(|p| p.target != Target::CliffordT) {
+            continue;
+        }
+        for run in s.runs() {
+            if run.len() < ENCODER_MIN_COPY as usize {
+                continue;
+            }
+            let e = seen.entry(run).or_insert((0, usize::MAX));
+            if e.1 != i {
+                *e = (e.0 + 1, i);
+            }
+        }
+    }
+    let mut ranked: Vec<(u64, Vec<u8>)> = seen
+        .into_iter()
+        .filter(|(_, (n, _))| *n >= 2)
+        .map(|(run, (n, _))| ((n - 1) * run.len() as u64, run))
+        .collect();
+    // Most valuable first; ties by the bytes, so the table does not depend on map order.
+    ranked.sort_by(|a, b| b.0.cmp(&a.0).then_with(|| a.1.cmp(&b.1)));
+    let mut words = Vec::new();
+    let mut count = 0;
+    for (_, run) in ranked {
+        if words.len() + run.len() <= budget {
+            words.extend_from_slice(&run);
+            count += 1;
+        }
+    }
+    (words, count)
 }
 
 #[cfg(test)]
@@ -300,7 +386,7 @@ mod tests {
 
     #[test]
     fn learned_priors_code_a_short_program_cheaper_than_flat_ones() {
-        let (priors, stats) = train_priors(&[syllables(400)]).expect("trains");
+        let (priors, stats) = train_priors(&[syllables(400)], MAX_WORDS).expect("trains");
         assert_eq!(stats.instructions, syllables(400).len() as u64);
         priors.validate().expect("valid");
         let short = syllables(10);
@@ -311,8 +397,51 @@ mod tests {
 
     #[test]
     fn training_is_deterministic() {
-        let a = train_priors(&[syllables(50), syllables(7)]).expect("a");
-        let b = train_priors(&[syllables(50), syllables(7)]).expect("b");
+        let a = train_priors(&[syllables(50), syllables(7)], MAX_WORDS).expect("a");
+        let b = train_priors(&[syllables(50), syllables(7)], MAX_WORDS).expect("b");
         assert_eq!(a, b);
+    }
+
+    /// A stream of the given runs (one-qubit words), each on its own qubit and ended by a cx.
+    fn words(runs: &[&[Opcode]]) -> InstrStream {
+        let mut s = InstrStream::new(params());
+        for run in runs {
+            for &op in *run {
+                let q = [0u32];
+                let instr = Instr {
+                    opcode: op,
+                    qubits: &q,
+                    cond: None,
+                    arg: 0,
+                };
+                s.push(&instr, (0.0, 0.0));
+            }
+            let cx = Instr {
+                opcode: Opcode::Cx,
+                qubits: &[0, 1],
+                cond: None,
+                arg: 0,
+            };
+            s.push(&cx, (0.0, 0.0));
+        }
+        s
+    }
+
+    #[test]
+    fn macro_words_are_the_runs_that_recur_across_programs() {
+        let shared = [Opcode::H, Opcode::T, Opcode::S].repeat(20);
+        let mine = [Opcode::T, Opcode::H].repeat(30);
+        let yours = [Opcode::S, Opcode::H, Opcode::T, Opcode::T].repeat(15);
+        let short = [Opcode::H, Opcode::T].repeat(5);
+        // `mine` twice in one program is not recurrence across programs; `short` is too short.
+        let a = words(&[&shared, &mine, &mine, &short]);
+        let b = words(&[&yours, &shared, &short]);
+        let (priors, stats) = train_priors(&[a.clone(), b.clone()], MAX_WORDS).expect("trains");
+        let want: Vec<u8> = shared.iter().map(|&o| o as u8).collect();
+        assert_eq!(&priors.words[..], &want[..]);
+        assert_eq!((stats.words, stats.word_gates), (1, 60));
+        // The budget is a hard cap.
+        let (priors, _) = train_priors(&[a, b], 59).expect("trains");
+        assert!(priors.words.is_empty());
     }
 }

@@ -9,7 +9,8 @@
 //! covered by the hash), so later codebooks can carry more without breaking this reader.
 //!
 //! Entry kinds: 1 description, 2 probability table, 3 predictions, 4 the paper's dictionary,
-//! 5 training notes, 6 pulse atoms (optional: [`crate::pulse::AtomSet::to_bytes`]). The pulse
+//! 5 training notes, 6 pulse atoms (optional: [`crate::pulse::AtomSet::to_bytes`]), 7 the
+//! Clifford+T macro words (optional: [`crate::model::Priors::words`]). The pulse
 //! atoms travel beside [`Codebook`] rather than inside it
 //! ([`Codebook::to_bytes_with_pulse_atoms`], [`Codebook::parse_with_pulse_atoms`]), so a codebook
 //! without them keeps exactly its old bytes and hash.
@@ -36,6 +37,7 @@ const KIND_PREDICTIONS: u16 = 3;
 const KIND_PAPER: u16 = 4;
 const KIND_TRAINING: u16 = 5;
 const KIND_PULSE_ATOMS: u16 = 6;
+const KIND_WORDS: u16 = 7;
 
 /// A loaded codebook.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -71,8 +73,11 @@ impl Codebook {
         out.extend_from_slice(&MAGIC);
         out.extend_from_slice(&FORMAT_VERSION.to_le_bytes());
         out.extend_from_slice(&MODEL_VERSION.to_le_bytes());
-        let count =
-            4 + u32::from(self.paper_dictionary.is_some()) + u32::from(pulse_atoms.is_some());
+        let words = !self.priors.words.is_empty();
+        let count = 4
+            + u32::from(self.paper_dictionary.is_some())
+            + u32::from(pulse_atoms.is_some())
+            + u32::from(words);
         out.extend_from_slice(&count.to_le_bytes());
         put(&mut out, KIND_DESCRIPTION, self.description.as_bytes());
         // Sparse: only the slots whose prior differs from one half, as (index, value) pairs.
@@ -91,6 +96,9 @@ impl Codebook {
             .collect();
         put(&mut out, KIND_PROBS, &probs);
         put(&mut out, KIND_PREDICTIONS, &self.priors.predictions);
+        if words {
+            put(&mut out, KIND_WORDS, &self.priors.words);
+        }
         if let Some(d) = &self.paper_dictionary {
             put(&mut out, KIND_PAPER, d);
         }
@@ -178,6 +186,7 @@ impl Codebook {
         let mut predictions = None;
         let mut paper_dictionary = None;
         let mut pulse_atoms = None;
+        let mut words: Option<Box<[u8]>> = None;
         let mut training = String::new();
         for _ in 0..count {
             let head = body.get(pos..pos + 6).ok_or(IsaError::Truncated {
@@ -231,6 +240,12 @@ impl Codebook {
                     predictions = Some(Box::<[u8]>::from(payload));
                 }
                 KIND_PAPER => paper_dictionary = Some(payload.to_vec()),
+                KIND_WORDS => {
+                    if words.is_some() {
+                        return Err(IsaError::Corrupt("two macro-word entries in the codebook"));
+                    }
+                    words = Some(Box::from(payload));
+                }
                 KIND_PULSE_ATOMS => {
                     if pulse_atoms.is_some() {
                         return Err(IsaError::Corrupt("two pulse-atom entries in the codebook"));
@@ -246,7 +261,11 @@ impl Codebook {
         let (Some(probs), Some(predictions)) = (probs, predictions) else {
             return Err(IsaError::Corrupt("codebook lacks the instruction model"));
         };
-        let priors = Priors { probs, predictions };
+        let priors = Priors {
+            probs,
+            predictions,
+            words: words.unwrap_or_default(),
+        };
         priors.validate()?;
         let mut hash = [0u8; 32];
         hash.copy_from_slice(tail);
@@ -358,6 +377,31 @@ mod tests {
                     "byte {i} bit {bit}"
                 );
             }
+        }
+    }
+
+    #[test]
+    fn macro_words_round_trip_are_hashed_and_checked() {
+        use crate::instr::Opcode;
+        let mut cb = sample();
+        cb.priors.words = [Opcode::H, Opcode::T, Opcode::S]
+            .iter()
+            .map(|&o| o as u8)
+            .collect();
+        let bytes = cb.to_bytes();
+        let (back, hash) = Codebook::parse(&bytes).expect("parses");
+        assert_eq!(back, cb);
+        assert_ne!(hash, sample().hash());
+        // A two-qubit gate, a native gate or a byte that is no opcode cannot be in a word.
+        for bad in [Opcode::Cx as u8, Opcode::Sx as u8, 200] {
+            let mut c = cb.clone();
+            c.priors.words = [Opcode::H as u8, bad].into();
+            assert_eq!(
+                Codebook::parse(&c.to_bytes()).map(|_| ()),
+                Err(IsaError::Corrupt(
+                    "codebook macro words are too long or hold a gate copies cannot"
+                ))
+            );
         }
     }
 

@@ -13,6 +13,10 @@
 //!   and a distance back into a [`WINDOW`] of the one-qubit opcodes coded so far (every
 //!   one-qubit gate without operands, whatever its qubit). The decoder keeps the window
 //!   (16 KiB).
+//! - **Copies from the codebook's macro words** ([`crate::model::Priors::words`], up to
+//!   [`MAX_WORDS`] gates): runs that recurred across the training corpus's programs. A distance
+//!   past the window's filled part reaches into them, counted back from their end, so the same
+//!   lane and codes serve both; such a copy must end inside the words.
 //!
 //! Either way the decoder emits the gates one per [`crate::model::Model::code`] call, without
 //! touching the range coder. The encoder side ([`Planner`]) buffers each run of unconditioned
@@ -34,13 +38,15 @@ pub const WINDOW: usize = 1 << 14;
 const WINDOW_MASK: usize = WINDOW - 1;
 /// The shortest copy the format codes.
 pub const MIN_COPY: u32 = 8;
+/// The most opcodes a codebook's macro words may hold.
+pub const MAX_WORDS: usize = 1 << 14;
 /// The longest copy the format codes (well below a block's operation limit, so that the encoder
 /// can always end a block before a copy that would not fit).
 pub const MAX_COPY: u32 = 1 << 12;
 /// The shortest copy the encoder uses. A Clifford+T word carries about 0.4 bits per gate, so
 /// shorter matches are often chance ones whose length, distance and lane cost what the literals
 /// would; on MQT Bench (`scripts/measure-codec.py`), 48 beat 16, 32, 64 and 96.
-const ENCODER_MIN_COPY: u32 = 48;
+pub const ENCODER_MIN_COPY: u32 = 48;
 /// Candidates the encoder compares per position (longest match among them).
 const CHAIN_LIMIT: usize = 48;
 /// Opcodes hashed to find candidates (the format's shortest copy).
@@ -166,12 +172,13 @@ pub struct Planner {
     enabled: bool,
     /// Every one-qubit opcode so far (absolute positions; the window is the last [`WINDOW`]).
     seq: Vec<u8>,
-    /// Per hash of [`HASH_LEN`] opcodes: the latest position starting them, plus one.
-    head: Vec<u32>,
-    /// Per position: the previous position with the same hash, plus one.
-    prev: Vec<u32>,
-    /// Positions below this are in the chains.
+    /// Where each [`HASH_LEN`] opcodes occur in `seq`.
+    chains: Chains,
+    /// Positions of `seq` below this are in the chains.
     indexed: usize,
+    /// The codebook's macro words, and where each [`HASH_LEN`] opcodes occur in them.
+    words: Vec<u8>,
+    word_chains: Chains,
     /// The run being buffered: its qubit and operations.
     qubit: u32,
     run: Vec<(Opcode, (f64, f64))>,
@@ -183,17 +190,20 @@ impl Planner {
     /// A planner for a program; `enabled` is false for targets without copies (then every
     /// instruction is coded as it comes).
     #[must_use]
-    pub fn new(enabled: bool) -> Planner {
+    pub fn new(enabled: bool, words: &[u8]) -> Planner {
+        let mut word_chains = Chains::new(enabled && words.len() >= HASH_LEN);
+        for p in 0..words.len().saturating_sub(HASH_LEN - 1) {
+            if let Some(key) = words.get(p..p + HASH_LEN) {
+                word_chains.insert(p, hash_of(key));
+            }
+        }
         Planner {
             enabled,
             seq: Vec::new(),
-            head: if enabled {
-                vec![NIL; 1 << HASH_BITS]
-            } else {
-                Vec::new()
-            },
-            prev: Vec::new(),
+            chains: Chains::new(enabled),
             indexed: 0,
+            words: if enabled { words.to_vec() } else { Vec::new() },
+            word_chains,
             qubit: 0,
             run: Vec::new(),
             plan: Vec::new(),
@@ -282,78 +292,115 @@ impl Planner {
         })
     }
 
-    /// The hash of the [`HASH_LEN`] opcodes at `p` (all below 16, so they pack into 32 bits).
-    fn hash_at(&self, p: usize) -> Option<usize> {
-        let key = self.seq.get(p..p + HASH_LEN)?;
-        let packed = key
-            .iter()
-            .fold(0u32, |acc, &b| (acc << 4) | u32::from(b & 15));
-        Some((packed.wrapping_mul(0x9e37_79b1) >> (32 - HASH_BITS)) as usize)
-    }
-
     /// Put positions up to `cur` (exclusive) into the chains, as far as they have their
     /// [`HASH_LEN`] opcodes.
     fn index_to(&mut self, cur: usize) {
         while self.indexed < cur {
             let p = self.indexed;
-            let Some(h) = self.hash_at(p) else {
+            let Some(key) = self.seq.get(p..p + HASH_LEN) else {
                 break;
             };
-            let Some(slot) = self.head.get_mut(h) else {
+            if !self.chains.insert(p, hash_of(key)) {
                 break;
-            };
-            // Positions fit u32 for programs below 4 G one-qubit gates; beyond, chains stop.
-            let Ok(tagged) = u32::try_from(p + 1) else {
-                break;
-            };
-            let before = core::mem::replace(slot, tagged);
-            self.prev.resize(p + 1, NIL);
-            if let Some(prev) = self.prev.get_mut(p) {
-                *prev = before;
             }
             self.indexed += 1;
         }
     }
 
-    /// The longest match for `seq[cur..end]` starting in the window before `cur`: its length
-    /// (capped at [`MAX_COPY`]) and distance; length 0 when there is none.
+    /// The longest match for `seq[cur..end]`, in the window before `cur` or in the macro words:
+    /// its length (capped at [`MAX_COPY`]) and distance (past the window's filled part: into the
+    /// words, counted back from their end); length 0 when there is none. On equal lengths the
+    /// window wins.
     fn longest(&self, cur: usize, end: usize) -> (u32, u32) {
         let want = (end - cur).min(MAX_COPY as usize);
-        if want < HASH_LEN {
-            return (0, 0);
-        }
-        let Some(h) = self.hash_at(cur) else {
-            return (0, 0);
-        };
-        let (Some(target), mut cand) = (self.seq.get(cur..cur + want), self.head.get(h).copied())
+        let Some(target) = self
+            .seq
+            .get(cur..cur + want)
+            .filter(|t| t.len() >= HASH_LEN)
         else {
             return (0, 0);
         };
+        let h = hash_of(target.get(..HASH_LEN).unwrap_or(&[]));
         let (mut best_len, mut best_dist) = (0usize, 0usize);
-        let mut tries = 0;
-        while let Some(tagged) = cand.filter(|&t| t != NIL) {
-            let p = tagged as usize - 1;
-            if cur - p > WINDOW || tries == CHAIN_LIMIT {
+        for p in self.chains.candidates(h).take(CHAIN_LIMIT) {
+            if cur - p > WINDOW {
                 break;
             }
-            tries += 1;
-            let Some(source) = self.seq.get(p..p + want) else {
-                break;
-            };
-            let len = source
-                .iter()
-                .zip(target)
-                .take_while(|(a, b)| a == b)
-                .count();
+            let len = common_prefix(self.seq.get(p..).unwrap_or(&[]), target);
             if len > best_len {
                 (best_len, best_dist) = (len, cur - p);
-                if len == want {
-                    break;
-                }
             }
-            cand = self.prev.get(p).copied();
+        }
+        let filled = cur.min(WINDOW);
+        for p in self.word_chains.candidates(h).take(CHAIN_LIMIT) {
+            let len = common_prefix(self.words.get(p..).unwrap_or(&[]), target);
+            if len > best_len {
+                (best_len, best_dist) = (len, filled + (self.words.len() - p));
+            }
         }
         (best_len as u32, best_dist as u32)
+    }
+}
+
+/// The hash of [`HASH_LEN`] opcodes (all below 16, so they pack into 32 bits).
+fn hash_of(key: &[u8]) -> usize {
+    let packed = key
+        .iter()
+        .fold(0u32, |acc, &b| (acc << 4) | u32::from(b & 15));
+    (packed.wrapping_mul(0x9e37_79b1) >> (32 - HASH_BITS)) as usize
+}
+
+/// How many leading opcodes `a` and `b` share.
+fn common_prefix(a: &[u8], b: &[u8]) -> usize {
+    a.iter().zip(b).take_while(|(x, y)| x == y).count()
+}
+
+/// Hash chains: for each hash, the positions whose [`HASH_LEN`] opcodes have it, latest first.
+#[derive(Clone, Debug)]
+struct Chains {
+    /// Per hash: the latest position, plus one ([`NIL`]: none).
+    head: Vec<u32>,
+    /// Per position: the previous one with the same hash, plus one.
+    prev: Vec<u32>,
+}
+
+impl Chains {
+    /// Empty chains (`enabled` false: no table at all, and nothing is ever found).
+    fn new(enabled: bool) -> Chains {
+        Chains {
+            head: if enabled {
+                vec![NIL; 1 << HASH_BITS]
+            } else {
+                Vec::new()
+            },
+            prev: Vec::new(),
+        }
+    }
+
+    /// Add position `p` (the next after the last added) with hash `h`; false when it cannot be
+    /// (positions past `u32`, or no table).
+    fn insert(&mut self, p: usize, h: usize) -> bool {
+        let (Some(slot), Ok(tagged)) = (self.head.get_mut(h), u32::try_from(p + 1)) else {
+            return false;
+        };
+        let before = core::mem::replace(slot, tagged);
+        self.prev.resize(p + 1, NIL);
+        if let Some(prev) = self.prev.get_mut(p) {
+            *prev = before;
+        }
+        true
+    }
+
+    /// The positions with hash `h`, latest first.
+    fn candidates(&self, h: usize) -> impl Iterator<Item = usize> + '_ {
+        let first = self.head.get(h).copied().unwrap_or(NIL);
+        core::iter::successors((first != NIL).then(|| first as usize - 1), |&p| {
+            self.prev
+                .get(p)
+                .copied()
+                .filter(|&t| t != NIL)
+                .map(|t| t as usize - 1)
+        })
     }
 }
 
@@ -406,7 +453,7 @@ mod tests {
 
     #[test]
     fn plans_spell_out_their_runs_with_copies_and_syllables() {
-        let mut planner = Planner::new(true);
+        let mut planner = Planner::new(true, &[]);
         let mut seq: Vec<u8> = Vec::new();
         let (mut copies, mut syllables) = (0, 0);
         for (q, word) in runs(5) {
@@ -470,7 +517,7 @@ mod tests {
     #[test]
     fn planned_runs_round_trip_through_the_model() {
         let priors = Priors::default();
-        let mut planner = Planner::new(true);
+        let mut planner = Planner::new(true, &[]);
         let mut m = Model::new(&priors, params()).expect("model");
         let mut enc = SymbolEncoder::new();
         let mut want = Vec::new();
@@ -528,9 +575,93 @@ mod tests {
         assert!(m.code(&mut enc, &h).is_err());
     }
 
+    /// A run that occurs once in the program but is in the codebook's words becomes a copy from
+    /// them, decodes exactly, and costs far less than without the words.
+    #[test]
+    fn copies_reach_into_the_codebook_words() {
+        let word: Vec<Opcode> = runs(3)
+            .into_iter()
+            .map(|(_, w)| w)
+            .find(|w| w.len() >= 100)
+            .expect("a long word");
+        let mut with = Priors::default();
+        // Other words first, then this one: the copy starts inside the table.
+        with.words = [Opcode::H, Opcode::T, Opcode::S]
+            .repeat(20)
+            .iter()
+            .chain(&word)
+            .map(|&o| o as u8)
+            .collect();
+        let mut sizes = Vec::new();
+        for priors in [Priors::default(), with] {
+            let mut planner = Planner::new(true, &priors.words);
+            let mut m = Model::new(&priors, params()).expect("model");
+            let mut enc = SymbolEncoder::new();
+            let qubits = [1];
+            for &opcode in &word {
+                let instr = Instr {
+                    opcode,
+                    qubits: &qubits,
+                    cond: None,
+                    arg: 0,
+                };
+                planner.offer(&instr, (0.0, 0.0));
+            }
+            planner.finish();
+            let plan: Vec<Planned> = planner.take().collect();
+            let copies = plan
+                .iter()
+                .filter(|p| matches!(p.packed, Some(Packed::Copy { .. })))
+                .count();
+            assert_eq!(copies, usize::from(!priors.words.is_empty()));
+            for p in &plan {
+                p.code(&mut m, &mut enc).expect("encodes");
+            }
+            let bytes = enc.finish();
+            let mut m = Model::new(&priors, params()).expect("model");
+            let mut dec = SymbolDecoder::new(&bytes);
+            let ignored = Instr {
+                opcode: Opcode::Barrier,
+                qubits: &[],
+                cond: None,
+                arg: 0,
+            };
+            for (i, &op) in word.iter().enumerate() {
+                let got = m.code(&mut dec, &ignored).expect("decodes");
+                assert_eq!((got.opcode, got.qubits), (op, &[1][..]), "op {i}");
+            }
+            sizes.push(bytes.len());
+        }
+        assert!(sizes[1] * 3 < sizes[0], "{sizes:?}");
+    }
+
+    #[test]
+    fn a_copy_must_end_inside_the_words() {
+        let mut priors = Priors::default();
+        priors.words = alloc::vec![Opcode::H as u8; 20].into();
+        let mut m = Model::new(&priors, params()).expect("model");
+        let mut enc = SymbolEncoder::new();
+        let qubits = [0];
+        let h = Instr {
+            opcode: Opcode::H,
+            qubits: &qubits,
+            cond: None,
+            arg: 0,
+        };
+        // Ten opcodes back into twenty words: a copy of ten fits, eleven does not.
+        m.request(Packed::Copy { len: 11, dist: 10 });
+        assert!(m.code(&mut enc, &h).is_err());
+        let mut m = Model::new(&priors, params()).expect("model");
+        m.request(Packed::Copy { len: 10, dist: 10 });
+        for _ in 0..10 {
+            m.code(&mut enc, &h).expect("encodes");
+        }
+        assert!(!m.copying());
+    }
+
     #[test]
     fn targets_without_copies_buffer_nothing() {
-        let mut planner = Planner::new(false);
+        let mut planner = Planner::new(false, &[]);
         let qubits = [0];
         let t = Instr {
             opcode: Opcode::T,

@@ -44,7 +44,7 @@
 //!
 //! Memory while decoding: 8 KiB of binary probabilities, 512 distributions of 32 bytes (16 KiB,
 //! of which 380 are used: the opcode contexts of the program's target and the operand contexts),
-//! the 16 KiB copy window, two small words per qubit and an eight-entry angle cache, whatever the
+//! the 16 KiB copy window, the codebook's macro words (up to 16 KiB), two small words per qubit and an eight-entry angle cache, whatever the
 //! program length.
 
 use alloc::boxed::Box;
@@ -53,7 +53,7 @@ use alloc::vec::Vec;
 
 use crate::IsaError;
 use crate::container::Target;
-use crate::copies::{MAX_COPY, MIN_COPY, Packed, SYLLABLES, Window, syllable_op};
+use crate::copies::{MAX_COPY, MAX_WORDS, MIN_COPY, Packed, SYLLABLES, Window, syllable_op};
 use crate::freqcoder::{Cdf, LANES};
 use crate::instr::{Arity, Instr, OPCODE_COUNT, Opcode};
 use crate::rangecoder::{Coder, PROB_HALF, PROB_MAX, PROB_MIN};
@@ -176,6 +176,17 @@ enum Kind {
     Invalid,
 }
 
+/// Where the operations of a copy or syllable come from.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Source {
+    /// The window, this many opcodes back.
+    Window(u32),
+    /// The codebook's macro words, from this index on.
+    Words(usize),
+    /// This syllable of [`SYLLABLES`].
+    Syllable(usize),
+}
+
 /// Whether `op` is a one-qubit gate without operands: what copies are made of.
 #[must_use]
 pub const fn copyable(op: Opcode) -> bool {
@@ -225,6 +236,9 @@ pub struct Priors {
     /// One entry per opcode-history context (unused by this model version; kept in the
     /// codebook's layout).
     pub predictions: Box<[u8]>,
+    /// Macro words learned from a corpus: one-qubit Clifford+T opcodes (at most
+    /// [`crate::copies::MAX_WORDS`]) that copies may also start in (see [`crate::copies`]).
+    pub words: Box<[u8]>,
 }
 
 impl Default for Priors {
@@ -234,6 +248,7 @@ impl Default for Priors {
         Priors {
             probs: vec![PROB_HALF; TABLE_SLOTS].into_boxed_slice(),
             predictions: vec![NONE as u8; HIST_CTX].into_boxed_slice(),
+            words: Box::default(),
         }
     }
 }
@@ -255,6 +270,14 @@ impl Priors {
         }
         if self.predictions.iter().any(|&p| usize::from(p) > NONE) {
             return Err(IsaError::Corrupt("codebook opcode prediction out of range"));
+        }
+        let word_op = |b: u8| {
+            Opcode::from_u8(b).is_ok_and(|op| copyable(op) && allowed(Target::CliffordT, op))
+        };
+        if self.words.len() > MAX_WORDS || !self.words.iter().all(|&b| word_op(b)) {
+            return Err(IsaError::Corrupt(
+                "codebook macro words are too long or hold a gate copies cannot",
+            ));
         }
         Ok(())
     }
@@ -456,14 +479,14 @@ pub struct Model {
     copies: bool,
     /// The last one-qubit opcodes, for copies.
     window: Window,
-    /// Operations of the current copy or syllable still to emit, its qubit, and where they come
-    /// from: the window at distance `copy_dist`, or (distance 0) syllable `syllable`, from
-    /// operation `copy_len - copy_left` on.
+    /// The codebook's macro words (empty on targets without copies).
+    words: Box<[u8]>,
+    /// Operations of the current copy or syllable still to emit, its length, qubit, and where
+    /// its operations come from.
     copy_left: u32,
     copy_len: u32,
-    copy_dist: u32,
     copy_qubit: u32,
-    syllable: usize,
+    copy_src: Source,
     /// Encoder: the copy or syllable the next instruction starts.
     copy_request: Option<Packed>,
 }
@@ -556,10 +579,14 @@ impl Model {
             target_index,
             copies,
             window: Window::new(),
+            words: if copies {
+                priors.words.clone()
+            } else {
+                Box::default()
+            },
             copy_left: 0,
             copy_len: 0,
-            copy_dist: 0,
-            syllable: 0,
+            copy_src: Source::Syllable(0),
             copy_qubit: 0,
             copy_request: None,
         })
@@ -1101,12 +1128,24 @@ impl Model {
         let dist = self
             .magnitude(c, C_COPY_DIST, u64::from(dist.saturating_sub(1)), BAD)?
             .saturating_add(1);
-        if len > u64::from(MAX_COPY) || dist > u64::from(self.window.filled()) {
+        if len > u64::from(MAX_COPY) {
             return Err(IsaError::Corrupt(BAD));
         }
+        // Distances past the window reach into the macro words, counted back from their end;
+        // a copy from them must end inside them.
+        let filled = u64::from(self.window.filled());
+        self.copy_src = if dist <= filled {
+            Source::Window(dist as u32)
+        } else {
+            let back = dist - filled;
+            let n = self.words.len() as u64;
+            if back > n || len > back {
+                return Err(IsaError::Corrupt(BAD));
+            }
+            Source::Words((n - back) as usize)
+        };
         self.copy_left = len as u32;
         self.copy_len = len as u32;
-        self.copy_dist = dist as u32;
         self.copy_qubit = q;
         self.touch_at(q, pos);
         Ok(())
@@ -1118,8 +1157,7 @@ impl Model {
         let len = SYLLABLES.get(i).map_or(0, |s| s.len()) as u32;
         self.copy_left = len;
         self.copy_len = len;
-        self.copy_dist = 0;
-        self.syllable = i;
+        self.copy_src = Source::Syllable(i);
         self.copy_qubit = q;
         self.touch_at(q, pos);
     }
@@ -1127,10 +1165,16 @@ impl Model {
     /// The next operation of the current copy (the encoder checks it is `input`).
     #[inline(always)]
     fn copied<C: Coder>(&mut self, input: &Instr<'_>) -> Result<Instr<'_>, IsaError> {
-        let byte = if self.copy_dist == 0 {
-            syllable_op(self.syllable, self.copy_len - self.copy_left)
-        } else {
-            self.window.back(self.copy_dist)
+        let k = self.copy_len - self.copy_left;
+        let byte = match self.copy_src {
+            Source::Window(d) => self.window.back(d),
+            // In range: checked when the copy began.
+            Source::Words(s) => self
+                .words
+                .get(s + k as usize)
+                .copied()
+                .unwrap_or(Opcode::H as u8),
+            Source::Syllable(i) => syllable_op(i, k),
         };
         self.window.push(byte);
         self.copy_left -= 1;

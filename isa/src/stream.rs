@@ -486,7 +486,7 @@ impl StreamEncoder {
     pub fn new(priors: &Priors, params: ProgramParams) -> Result<StreamEncoder, IsaError> {
         Ok(StreamEncoder {
             model: Model::new(priors, params)?,
-            planner: Planner::new(params.target == Target::CliffordT),
+            planner: Planner::new(params.target == Target::CliffordT, &priors.words),
             enc: SymbolEncoder::new(),
             block_ops: 0,
             out: Vec::new(),

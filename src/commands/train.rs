@@ -11,6 +11,7 @@ use eqisa_dictionary::paper::{HaarSampler, PaperDictionary};
 use eqisa_dictionary::pulse_atoms::{PulseTrainParams, learn_pulse_atoms};
 use eqisa_dictionary::train::{InstrStream, train_priors};
 use eqisa_isa::codebook::Codebook;
+use eqisa_isa::copies::MAX_WORDS;
 use indicatif::{ProgressBar, ProgressStyle};
 
 use super::CmdResult;
@@ -41,6 +42,10 @@ pub struct Args {
         default_value = "native,clifford+t"
     )]
     pub targets: Vec<TargetArg>,
+    /// Gates of Clifford+T macro words to keep: runs of one-qubit gates that recur across the
+    /// corpus's programs, which copies can then start in (0: none; at most 16384).
+    #[arg(long, default_value_t = MAX_WORDS, value_name = "GATES")]
+    pub words: usize,
     /// Haar-random unitaries the paper's Solovay–Kitaev dictionary is selected from (0: none).
     #[arg(long, default_value_t = 1000)]
     pub paper_haar: usize,
@@ -175,7 +180,10 @@ pub fn run(args: &Args) -> CmdResult {
         "training the instruction model on {} programs",
         streams.len()
     );
-    let (priors, stats) = train_priors(&streams)?;
+    if args.words > MAX_WORDS {
+        return Err(format!("--words {}: at most {MAX_WORDS} gates", args.words).into());
+    }
+    let (priors, stats) = train_priors(&streams, args.words)?;
     let paper = if args.paper_haar > 0 {
         eprintln!(
             "selecting the paper's dictionary from {} Haar-random unitaries (SK depth {}, recursion {})",
@@ -193,7 +201,7 @@ pub fn run(args: &Args) -> CmdResult {
     };
     let training = format!(
         "files: {}; skipped: {}; haar unitaries: {} (seed {}); programs: {}; instructions: {}; \
-         model slots used: {}; fidelity budget: {}; paper dictionary: SK depth {} recursion {} from {} unitaries",
+         model slots used: {}; macro words: {} ({} gates); fidelity budget: {}; paper dictionary: SK depth {} recursion {} from {} unitaries",
         files.len(),
         skipped.len(),
         args.haar,
@@ -201,6 +209,8 @@ pub fn run(args: &Args) -> CmdResult {
         stats.programs,
         stats.instructions,
         stats.slots_used,
+        stats.words,
+        stats.word_gates,
         args.lowering.fidelity,
         args.lowering.sk_depth,
         args.lowering.sk_recursion,

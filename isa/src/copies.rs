@@ -51,7 +51,7 @@ pub const ENCODER_MIN_COPY: u32 = 48;
 const CHAIN_LIMIT: usize = 48;
 /// Opcodes hashed to find candidates (the format's shortest copy).
 const HASH_LEN: usize = MIN_COPY as usize;
-const HASH_BITS: u32 = 16;
+const HASH_BITS: u32 = 13;
 /// "No position" in the hash chains (positions are stored plus one).
 const NIL: u32 = 0;
 
@@ -313,32 +313,43 @@ impl Planner {
     /// window wins.
     fn longest(&self, cur: usize, end: usize) -> (u32, u32) {
         let want = (end - cur).min(MAX_COPY as usize);
+        // Only copies the encoder would use are looked for.
         let Some(target) = self
             .seq
             .get(cur..cur + want)
-            .filter(|t| t.len() >= HASH_LEN)
+            .filter(|t| t.len() >= ENCODER_MIN_COPY as usize)
         else {
             return (0, 0);
         };
         let h = hash_of(target.get(..HASH_LEN).unwrap_or(&[]));
-        let (mut best_len, mut best_dist) = (0usize, 0usize);
+        let mut best = (ENCODER_MIN_COPY as usize - 1, 0usize);
+        // A candidate must match the opcode at the current best length to beat it, which one
+        // comparison tells before the whole prefix is compared.
+        let mut consider = |source: &[u8], dist: usize| {
+            if source.get(best.0) == target.get(best.0) {
+                let len = common_prefix(source, target);
+                if len > best.0 {
+                    best = (len, dist);
+                }
+            }
+        };
         for p in self.chains.candidates(h).take(CHAIN_LIMIT) {
             if cur - p > WINDOW {
                 break;
             }
-            let len = common_prefix(self.seq.get(p..).unwrap_or(&[]), target);
-            if len > best_len {
-                (best_len, best_dist) = (len, cur - p);
-            }
+            consider(self.seq.get(p..).unwrap_or(&[]), cur - p);
         }
         let filled = cur.min(WINDOW);
         for p in self.word_chains.candidates(h).take(CHAIN_LIMIT) {
-            let len = common_prefix(self.words.get(p..).unwrap_or(&[]), target);
-            if len > best_len {
-                (best_len, best_dist) = (len, filled + (self.words.len() - p));
-            }
+            consider(
+                self.words.get(p..).unwrap_or(&[]),
+                filled + (self.words.len() - p),
+            );
         }
-        (best_len as u32, best_dist as u32)
+        if best.1 == 0 {
+            return (0, 0);
+        }
+        (best.0 as u32, best.1 as u32)
     }
 }
 

@@ -475,6 +475,8 @@ impl Scheduler {
 pub struct StreamEncoder {
     model: Model,
     planner: Planner,
+    /// Operations taken from the planner, being coded.
+    planned: Vec<Planned>,
     enc: SymbolEncoder,
     block_ops: u64,
     out: Vec<u8>,
@@ -487,6 +489,7 @@ impl StreamEncoder {
         Ok(StreamEncoder {
             model: Model::new(priors, params)?,
             planner: Planner::new(params.target == Target::CliffordT, &priors.words),
+            planned: Vec::new(),
             enc: SymbolEncoder::new(),
             block_ops: 0,
             out: Vec::new(),
@@ -508,8 +511,9 @@ impl StreamEncoder {
 
     /// Code the operations the planner has finished planning.
     fn code_planned(&mut self) -> Result<(), IsaError> {
-        let planned: Vec<Planned> = self.planner.take().collect();
-        for p in planned {
+        let mut planned = core::mem::take(&mut self.planned);
+        planned.extend(self.planner.take());
+        for p in planned.drain(..) {
             // A copy's operations stay in one block.
             if p.packed
                 .is_some_and(|k| self.block_ops + u64::from(k.ops()) > MAX_BLOCK_OPS)
@@ -519,6 +523,8 @@ impl StreamEncoder {
             p.code(&mut self.model, &mut self.enc)?;
             self.end_op()?;
         }
+        // The buffer is kept for the next run (no allocation per run).
+        self.planned = planned;
         Ok(())
     }
 

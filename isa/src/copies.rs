@@ -213,6 +213,7 @@ impl Planner {
     /// Feed the next instruction. Returns true when it was buffered (it will come out of
     /// [`Planner::take`] later); false when the caller codes it itself. Either way, the caller
     /// first codes what [`Planner::take`] now yields (a run this instruction ended).
+    #[inline]
     pub fn offer(&mut self, instr: &Instr<'_>, timing: (f64, f64)) -> bool {
         if !self.enabled {
             return false;
@@ -236,6 +237,13 @@ impl Planner {
                 false
             }
         }
+    }
+
+    /// Whether [`Planner::take`] has operations to yield.
+    #[must_use]
+    #[inline]
+    pub fn has_plan(&self) -> bool {
+        !self.plan.is_empty()
     }
 
     /// Plan the run still buffered (at the end of the program).
@@ -495,7 +503,7 @@ mod tests {
             while i < got.len() {
                 if let Some(Packed::Copy { len, dist }) = got[i].packed {
                     copies += 1;
-                    assert!(len >= ENCODER_MIN_COPY && len <= MAX_COPY);
+                    assert!((ENCODER_MIN_COPY..=MAX_COPY).contains(&len));
                     assert!(dist as usize <= WINDOW);
                     for j in 0..len as usize {
                         let from = seq.len() - dist as usize;
@@ -595,14 +603,16 @@ mod tests {
             .map(|(_, w)| w)
             .find(|w| w.len() >= 100)
             .expect("a long word");
-        let mut with = Priors::default();
         // Other words first, then this one: the copy starts inside the table.
-        with.words = [Opcode::H, Opcode::T, Opcode::S]
-            .repeat(20)
-            .iter()
-            .chain(&word)
-            .map(|&o| o as u8)
-            .collect();
+        let with = Priors {
+            words: [Opcode::H, Opcode::T, Opcode::S]
+                .repeat(20)
+                .iter()
+                .chain(&word)
+                .map(|&o| o as u8)
+                .collect(),
+            ..Priors::default()
+        };
         let mut sizes = Vec::new();
         for priors in [Priors::default(), with] {
             let mut planner = Planner::new(true, &priors.words);
@@ -648,8 +658,10 @@ mod tests {
 
     #[test]
     fn a_copy_must_end_inside_the_words() {
-        let mut priors = Priors::default();
-        priors.words = alloc::vec![Opcode::H as u8; 20].into();
+        let priors = Priors {
+            words: alloc::vec![Opcode::H as u8; 20].into(),
+            ..Priors::default()
+        };
         let mut m = Model::new(&priors, params()).expect("model");
         let mut enc = SymbolEncoder::new();
         let qubits = [0];

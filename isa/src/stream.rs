@@ -502,7 +502,9 @@ impl StreamEncoder {
     /// copies ([`Planner`]).
     pub fn push(&mut self, instr: &Instr<'_>, timing: (f64, f64)) -> Result<(), IsaError> {
         let buffered = self.planner.offer(instr, timing);
-        self.code_planned()?;
+        if self.planner.has_plan() {
+            self.code_planned()?;
+        }
         if !buffered {
             self.code(instr, timing)?;
         }

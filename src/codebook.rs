@@ -53,7 +53,10 @@ pub fn load(path: Option<&Path>) -> Result<Loaded, String> {
     }
 }
 
-/// Hex of a hash's first bytes, for messages.
-pub fn short_hash(h: &[u8; 32]) -> String {
-    h.iter().take(8).map(|b| format!("{b:02x}")).collect()
+/// Hex of a hash's first bytes (as many as a program's codebook id holds), for messages.
+pub fn short_hash(h: &[u8]) -> String {
+    h.iter()
+        .take(eqisa_isa::container::CODEBOOK_ID_LEN)
+        .map(|b| format!("{b:02x}"))
+        .collect()
 }

@@ -6,7 +6,7 @@ use eqisa_circuits::lower::program::{NativeOp, NativeProgram, TimedOp, collect_b
 use eqisa_circuits::lower::target::{TargetDesc, TargetKind};
 use eqisa_isa::angle;
 use eqisa_isa::codebook::Codebook;
-use eqisa_isa::container::{Container, Header, Section, SectionKind, Target};
+use eqisa_isa::container::{Container, Header, Section, SectionKind, Target, codebook_id};
 use eqisa_isa::instr::{Arity, Instr, OPCODE_COUNT, Opcode};
 use eqisa_isa::model::{ProgramParams, allowed};
 use eqisa_isa::stream::{ProgramInfo, Scheduler, StreamEncoder};
@@ -221,7 +221,7 @@ pub fn assemble_with_pulses(
     let sizes = (program_section.len(), metadata.len(), instructions.len());
     let mut container = Container {
         header: Header {
-            codebook_hash,
+            codebook_id: codebook_id(&codebook_hash),
             qubit_count: program.num_qubits,
             clbit_count: program.num_clbits,
             target: target_of(program.target),

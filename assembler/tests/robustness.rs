@@ -13,7 +13,7 @@ use eqisa_circuits::lower::target::{TargetDesc, TargetKind};
 use eqisa_circuits::lower::{LowerOptions, lower};
 use eqisa_decoder::{DecodedInstr, Decoder, Event, decode_all};
 use eqisa_isa::codebook::{self, Codebook};
-use eqisa_isa::container::{HEADER_LEN, SECTION_HEADER_LEN, TRAILER_LEN};
+use eqisa_isa::container::{HEADER_LEN, SECTION_HEADER_LEN, TRAILER_LEN, codebook_id};
 use eqisa_isa::model::{MODEL_VERSION, Priors};
 use eqisa_isa::stream::BlockHeader;
 use eqisa_isa::{IsaError, SectionKind};
@@ -226,12 +226,12 @@ fn framing(bytes: &[u8]) -> Vec<std::ops::Range<usize>> {
     v.push(0..HEADER_LEN);
     let mut pos = HEADER_LEN;
     while pos + SECTION_HEADER_LEN <= bytes.len() - TRAILER_LEN {
-        let kind = u16::from_le_bytes([bytes[pos], bytes[pos + 1]]);
+        let kind = bytes[pos];
         let len = u32::from_le_bytes([
+            bytes[pos + 1],
             bytes[pos + 2],
             bytes[pos + 3],
             bytes[pos + 4],
-            bytes[pos + 5],
         ]) as usize;
         v.push(pos..pos + SECTION_HEADER_LEN);
         let body = pos + SECTION_HEADER_LEN;
@@ -425,8 +425,8 @@ fn wrong_codebooks_are_refused() {
         assert_eq!(
             e,
             IsaError::CodebookMismatch {
-                expected: other_hash,
-                found: hash
+                expected: codebook_id(&other_hash),
+                found: codebook_id(&hash)
             }
         );
         // Streaming: refused at the header, before any instruction.

@@ -146,7 +146,7 @@ fn encoded(section: &PulseSection, atoms: &AtomSet) -> (Vec<u8>, SectionHeader) 
     let payload = encode_pulse_section(section, Some(atoms)).expect("valid section");
     let file = Container {
         header: Header {
-            codebook_hash: [0; 32],
+            codebook_id: [0; 8],
             qubit_count: 4,
             clbit_count: 0,
             target: Target::Native,

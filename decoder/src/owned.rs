@@ -145,8 +145,8 @@ pub fn decode_pulse_rows(
             .get(pos..pos + len)
             .ok_or(IsaError::Corrupt("section past the end"))?;
         pos += len;
-        if sh.kind == SectionKind::Pulses as u16 {
-            return pulse_rows(payload, atoms, &sh, index).map(Some);
+        if sh.kind == SectionKind::Pulses as u8 {
+            return pulse_rows(payload, atoms, &sh, u16::from(index)).map(Some);
         }
     }
     debug_assert!(bytes.len() == pos + TRAILER_LEN);

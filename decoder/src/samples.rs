@@ -94,7 +94,7 @@ impl<'a> PulseDecoder<'a> {
         section: &SectionHeader,
         index: u16,
     ) -> Result<Self, IsaError> {
-        if section.kind != SectionKind::Pulses as u16 {
+        if section.kind != SectionKind::Pulses as u8 {
             return Err(IsaError::Corrupt("not a pulse section"));
         }
         let len = section.payload_len as usize;

@@ -235,7 +235,7 @@ impl<'cb> Decoder<'cb> {
                         });
                     }
                     self.consume(used, false);
-                    self.sections_left = pre.section_count;
+                    self.sections_left = u16::from(pre.section_count);
                     self.preamble = Some(pre);
                     self.phase = Phase::SectionHeader;
                 }

@@ -4,7 +4,7 @@
 //! block boundaries, with the model's priors flat or skewed.
 
 use eqisa_decoder::decode_all;
-use eqisa_isa::container::{Container, Header, Section, SectionKind, Target};
+use eqisa_isa::container::{Container, Header, Section, SectionKind, Target, codebook_id};
 use eqisa_isa::instr::{Arity, Instr, OPCODE_COUNT, Opcode};
 use eqisa_isa::model::{Priors, ProgramParams, allowed};
 use eqisa_isa::stream::{ProgramInfo, Scheduler, StreamEncoder};
@@ -153,7 +153,7 @@ fn assemble(p: &Program, priors: &Priors, hash: [u8; 32]) -> (Vec<u8>, Vec<(f64,
     let (payload, blocks) = enc.finish().expect("finishes");
     let file = Container {
         header: Header {
-            codebook_hash: hash,
+            codebook_id: codebook_id(&hash),
             qubit_count: p.qubits,
             clbit_count: p.clbits,
             target: p.target,

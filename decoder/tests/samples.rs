@@ -2,7 +2,7 @@
 //! chunking, per-channel rows, and corruption reported (never a panic, never unverified samples).
 
 use eqisa_decoder::{PulseDecoder, PulseEvent, decode_pulse_rows};
-use eqisa_isa::container::{Container, Header, Section, SectionKind, Target};
+use eqisa_isa::container::{Container, Header, Section, SectionKind, Target, codebook_id};
 use eqisa_isa::pulse::{
     AtomSet, ChannelId, ChannelKind, CodedWaveform, IDENTITY_ROTATION, PlayBody, PlayCode,
     PulseSection, Term, WindowCode, encode_pulse_section, reconstruct_waveform, rotate_samples,
@@ -140,7 +140,7 @@ fn expected(section: &PulseSection, atoms: &AtomSet) -> Vec<Released> {
 fn file(payload: Vec<u8>) -> Vec<u8> {
     Container {
         header: Header {
-            codebook_hash: HASH,
+            codebook_id: codebook_id(&HASH),
             qubit_count: 2,
             clbit_count: 0,
             target: Target::Native,
@@ -294,7 +294,7 @@ fn truncation_and_wrong_inputs_are_errors() {
     // A program without pulses has no rows.
     let no_pulses = Container {
         header: Header {
-            codebook_hash: HASH,
+            codebook_id: codebook_id(&HASH),
             qubit_count: 1,
             clbit_count: 0,
             target: Target::Native,
@@ -306,7 +306,7 @@ fn truncation_and_wrong_inputs_are_errors() {
     assert_eq!(decode_pulse_rows(&no_pulses, Some(&atoms), HASH), Ok(None));
     // Only a pulse section can be decoded as one.
     let not_pulses = SectionHeader {
-        kind: SectionKind::Metadata as u16,
+        kind: SectionKind::Metadata as u8,
         payload_len: 0,
         crc: 0,
     };

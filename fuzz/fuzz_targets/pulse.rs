@@ -144,11 +144,11 @@ fn stream(
     chunks: &mut Chunks,
 ) -> (Vec<(u32, u64, Vec<[i16; 2]>)>, Result<(), String>) {
     let header = SectionHeader {
-        kind: SectionKind::Pulses as u16,
+        kind: SectionKind::Pulses as u8,
         payload_len: b.len() as u32,
         crc: {
             let mut h = SectionHeader {
-                kind: SectionKind::Pulses as u16,
+                kind: SectionKind::Pulses as u8,
                 payload_len: b.len() as u32,
                 crc: 0,
             }

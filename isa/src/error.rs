@@ -44,8 +44,6 @@ pub enum IsaError {
         /// CRC computed over the header bytes.
         computed: u32,
     },
-    /// Reserved header bytes are not zero.
-    NonZeroReserved,
     /// The header names a compilation target this crate does not know.
     UnknownTarget(u8),
     /// A section has a kind this crate does not know (its CRC was valid, so it is not corruption).
@@ -53,14 +51,14 @@ pub enum IsaError {
         /// Zero-based index of the section in the file.
         index: u16,
         /// The raw kind value.
-        kind: u16,
+        kind: u8,
     },
     /// A section's CRC-32C (over its kind, length and payload) does not match.
     SectionCrc {
         /// Zero-based index of the section in the file.
         index: u16,
         /// The raw kind value as stored (it may itself be the corrupted field).
-        kind: u16,
+        kind: u8,
         /// CRC stored in the section header.
         stored: u32,
         /// CRC computed over the section.
@@ -82,10 +80,10 @@ pub enum IsaError {
     },
     /// The program needs a different codebook than the one offered.
     CodebookMismatch {
-        /// Hash of the codebook the caller has.
-        expected: [u8; 32],
-        /// Hash of the codebook the program names.
-        found: [u8; 32],
+        /// Id (hash prefix) of the codebook the caller has.
+        expected: [u8; crate::container::CODEBOOK_ID_LEN],
+        /// Id of the codebook the program names.
+        found: [u8; crate::container::CODEBOOK_ID_LEN],
     },
     /// A LEB128 varint encodes a value wider than its target integer type.
     VarintOverflow,
@@ -170,21 +168,20 @@ pub enum IsaError {
     InvalidPulse(&'static str),
 }
 
-/// Formats the first bytes of a hash as hex, enough to tell two hashes apart in a message.
-struct HexPrefix<'a>(&'a [u8; 32]);
+/// Formats a codebook id (the first bytes of its hash) as hex.
+struct HexPrefix<'a>(&'a [u8; crate::container::CODEBOOK_ID_LEN]);
 
 impl fmt::Display for HexPrefix<'_> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        // Eight bytes (16 hex digits) is what `git` shows by default for similar reasons.
-        for byte in self.0.iter().take(8) {
+        for byte in self.0 {
             write!(f, "{byte:02x}")?;
         }
-        f.write_str("…")
+        Ok(())
     }
 }
 
 /// Name of a raw section kind for messages, without requiring it to be valid.
-fn section_kind_name(kind: u16) -> &'static str {
+fn section_kind_name(kind: u8) -> &'static str {
     match crate::SectionKind::try_from(kind) {
         Ok(k) => k.name(),
         Err(_) => "unknown",
@@ -215,7 +212,6 @@ impl fmt::Display for IsaError {
                 f,
                 "header checksum mismatch: stored {stored:#010x}, computed {computed:#010x}"
             ),
-            Self::NonZeroReserved => f.write_str("reserved header bytes are not zero"),
             Self::UnknownTarget(t) => {
                 write!(f, "unknown target {t} (0 = native, 1 = clifford+t)")
             }

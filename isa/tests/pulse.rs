@@ -524,7 +524,7 @@ fn small() -> (PulseSection, AtomSet) {
 fn container_with(payload: Vec<u8>) -> Vec<u8> {
     Container {
         header: Header {
-            codebook_hash: [7; 32],
+            codebook_id: [7; 8],
             qubit_count: 2,
             clbit_count: 0,
             target: Target::Native,

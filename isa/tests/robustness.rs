@@ -17,7 +17,7 @@ fn arb_container() -> impl Strategy<Value = Container> {
     let section = (kind, proptest::collection::vec(any::<u8>(), 0..64))
         .prop_map(|(kind, payload)| Section { kind, payload });
     (
-        any::<[u8; 32]>(),
+        any::<[u8; 8]>(),
         any::<u32>(),
         any::<u32>(),
         any::<bool>(),
@@ -25,7 +25,7 @@ fn arb_container() -> impl Strategy<Value = Container> {
     )
         .prop_map(|(hash, q, c, t, sections)| Container {
             header: Header {
-                codebook_hash: hash,
+                codebook_id: hash,
                 qubit_count: q,
                 clbit_count: c,
                 target: if t { Target::CliffordT } else { Target::Native },

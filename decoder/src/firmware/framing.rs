@@ -92,7 +92,7 @@ impl<'a> Framer<'a> {
             match self.state {
                 State::Header => {
                     let (pre, used) = parse_header(self.bytes)?;
-                    self.sections_left = pre.section_count;
+                    self.sections_left = u16::from(pre.section_count);
                     self.pos = used;
                     self.state = State::Section;
                     return Ok(Some(used));

@@ -10,6 +10,7 @@
 //! control channel `u<p>` (the `cz` waveform) and per qubit a measure channel `m<q>` (the
 //! readout waveform); the three waveforms are lossless, in the waveform memory.
 
+use eqisa_isa::container::codebook_id;
 use eqisa_isa::instr::{Instr, OPCODE_COUNT, Opcode};
 use eqisa_isa::model::{Priors, ProgramParams};
 use eqisa_isa::pulse::{
@@ -198,7 +199,7 @@ pub fn synthetic_program(
     }
     let container = Container {
         header: Header {
-            codebook_hash,
+            codebook_id: codebook_id(&codebook_hash),
             qubit_count: n,
             clbit_count: n,
             target: Target::Native,

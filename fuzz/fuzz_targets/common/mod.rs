@@ -137,10 +137,6 @@ pub fn same(a: &[DecodedInstr], b: &[DecodedInstr]) -> bool {
         })
 }
 
-fn le_u16(b: &[u8], at: usize) -> u16 {
-    u16::from_le_bytes([b[at], b[at + 1]])
-}
-
 fn le_u32(b: &[u8], at: usize) -> u32 {
     u32::from_le_bytes([b[at], b[at + 1], b[at + 2], b[at + 3]])
 }
@@ -153,14 +149,14 @@ pub fn fix_crcs(b: &mut [u8]) {
     }
     let c = crc32c(&b[..HEADER_LEN - 4]);
     b[HEADER_LEN - 4..HEADER_LEN].copy_from_slice(&c.to_le_bytes());
-    let count = le_u16(b, HEADER_LEN - 6);
+    let count = b[HEADER_LEN - 5];
     let mut pos = HEADER_LEN;
     for _ in 0..count {
         if pos + SECTION_HEADER_LEN > b.len() {
             return;
         }
-        let kind = le_u16(b, pos);
-        let len = le_u32(b, pos + 2) as usize;
+        let kind = b[pos];
+        let len = le_u32(b, pos + 1) as usize;
         let body = pos + SECTION_HEADER_LEN;
         let Some(end) = body.checked_add(len).filter(|&e| e <= b.len()) else {
             return;
@@ -181,10 +177,10 @@ pub fn fix_crcs(b: &mut [u8]) {
             }
         }
         let mut c = Crc32c::new();
-        c.update(&b[pos..pos + 6]);
+        c.update(&b[pos..pos + 5]);
         c.update(&b[body..end]);
         let c = c.finish();
-        b[pos + 6..pos + 10].copy_from_slice(&c.to_le_bytes());
+        b[pos + 5..pos + 9].copy_from_slice(&c.to_le_bytes());
         pos = end;
     }
     if pos + TRAILER_LEN <= b.len() {

@@ -479,22 +479,12 @@ mod tests {
             let mut got = Vec::new();
             for &op in &word {
                 let qubits = [q];
-                let instr = Instr {
-                    opcode: op,
-                    qubits: &qubits,
-                    cond: None,
-                    arg: 0,
-                };
+                let instr = one(op, &qubits);
                 assert!(planner.offer(&instr, (0.0, 0.0)));
                 got.extend(planner.take());
             }
             // A two-qubit gate ends the run.
-            let cx = Instr {
-                opcode: Opcode::Cx,
-                qubits: &[0, 1],
-                cond: None,
-                arg: 0,
-            };
+            let cx = one(Opcode::Cx, &[0, 1]);
             assert!(!planner.offer(&cx, (0.0, 0.0)));
             got.extend(planner.take());
             assert_eq!(got.iter().map(|p| p.opcode).collect::<Vec<_>>(), word);
@@ -533,44 +523,55 @@ mod tests {
         assert!(syllables > 500, "{syllables} syllables");
     }
 
-    #[test]
-    fn planned_runs_round_trip_through_the_model() {
-        let priors = Priors::default();
-        let mut planner = Planner::new(true, &[]);
-        let mut m = Model::new(&priors, params()).expect("model");
-        let mut enc = SymbolEncoder::new();
-        let mut want = Vec::new();
-        for (q, word) in runs(9) {
-            for &op in &word {
-                let qubits = [q];
-                let instr = Instr {
-                    opcode: op,
-                    qubits: &qubits,
-                    cond: None,
-                    arg: 0,
-                };
-                planner.offer(&instr, (0.0, 0.0));
-                want.push((op, q));
-            }
-            planner.finish();
-            for p in planner.take() {
-                p.code(&mut m, &mut enc).expect("encodes");
-            }
-        }
-        let bytes = enc.finish();
-        let mut m = Model::new(&priors, params()).expect("model");
-        let mut dec = SymbolDecoder::new(&bytes);
-        let ignored = Instr {
-            opcode: Opcode::Barrier,
-            qubits: &[],
+    fn one(opcode: Opcode, qubits: &[u32]) -> Instr<'_> {
+        Instr {
+            opcode,
+            qubits,
             cond: None,
             arg: 0,
-        };
-        for (i, &(op, q)) in want.iter().enumerate() {
-            let got = m.code(&mut dec, &ignored).expect("decodes");
+        }
+    }
+
+    /// Plan `runs` (each on its qubit, each ended) against `priors`' words, code the plan, and
+    /// decode it back, checking every operation. Returns the plan and the coded bytes.
+    fn round_trip(priors: &Priors, runs: &[(u32, Vec<Opcode>)]) -> (Vec<Planned>, usize) {
+        let mut planner = Planner::new(true, &priors.words);
+        let mut m = Model::new(priors, params()).expect("model");
+        let mut enc = SymbolEncoder::new();
+        let mut plan = Vec::new();
+        for (q, word) in runs {
+            for &op in word {
+                planner.offer(&one(op, &[*q]), (0.0, 0.0));
+            }
+            planner.finish();
+            plan.extend(planner.take());
+        }
+        for p in &plan {
+            p.code(&mut m, &mut enc).expect("encodes");
+        }
+        let bytes = enc.finish();
+        let mut m = Model::new(priors, params()).expect("model");
+        let mut dec = SymbolDecoder::new(&bytes);
+        let want = runs
+            .iter()
+            .flat_map(|(q, w)| w.iter().map(move |&op| (op, *q)));
+        for (i, (op, q)) in want.enumerate() {
+            let got = m
+                .code(&mut dec, &one(Opcode::Barrier, &[]))
+                .expect("decodes");
             assert_eq!((got.opcode, got.qubits), (op, &[q][..]), "op {i}");
         }
         assert!(!m.copying());
+        (plan, bytes.len())
+    }
+
+    #[test]
+    fn planned_runs_round_trip_through_the_model() {
+        let (plan, _) = round_trip(&Priors::default(), &runs(9));
+        assert!(
+            plan.iter()
+                .any(|p| matches!(p.packed, Some(Packed::Copy { .. })))
+        );
     }
 
     #[test]
@@ -578,12 +579,7 @@ mod tests {
         let mut m = Model::new(&Priors::default(), params()).expect("model");
         let mut enc = SymbolEncoder::new();
         let qubits = [0];
-        let h = Instr {
-            opcode: Opcode::H,
-            qubits: &qubits,
-            cond: None,
-            arg: 0,
-        };
+        let h = one(Opcode::H, &qubits);
         for _ in 0..10 {
             m.code(&mut enc, &h).expect("encodes");
         }
@@ -615,43 +611,13 @@ mod tests {
         };
         let mut sizes = Vec::new();
         for priors in [Priors::default(), with] {
-            let mut planner = Planner::new(true, &priors.words);
-            let mut m = Model::new(&priors, params()).expect("model");
-            let mut enc = SymbolEncoder::new();
-            let qubits = [1];
-            for &opcode in &word {
-                let instr = Instr {
-                    opcode,
-                    qubits: &qubits,
-                    cond: None,
-                    arg: 0,
-                };
-                planner.offer(&instr, (0.0, 0.0));
-            }
-            planner.finish();
-            let plan: Vec<Planned> = planner.take().collect();
+            let (plan, bytes) = round_trip(&priors, &[(1, word.clone())]);
             let copies = plan
                 .iter()
                 .filter(|p| matches!(p.packed, Some(Packed::Copy { .. })))
                 .count();
             assert_eq!(copies, usize::from(!priors.words.is_empty()));
-            for p in &plan {
-                p.code(&mut m, &mut enc).expect("encodes");
-            }
-            let bytes = enc.finish();
-            let mut m = Model::new(&priors, params()).expect("model");
-            let mut dec = SymbolDecoder::new(&bytes);
-            let ignored = Instr {
-                opcode: Opcode::Barrier,
-                qubits: &[],
-                cond: None,
-                arg: 0,
-            };
-            for (i, &op) in word.iter().enumerate() {
-                let got = m.code(&mut dec, &ignored).expect("decodes");
-                assert_eq!((got.opcode, got.qubits), (op, &[1][..]), "op {i}");
-            }
-            sizes.push(bytes.len());
+            sizes.push(bytes);
         }
         assert!(sizes[1] * 3 < sizes[0], "{sizes:?}");
     }
@@ -665,12 +631,7 @@ mod tests {
         let mut m = Model::new(&priors, params()).expect("model");
         let mut enc = SymbolEncoder::new();
         let qubits = [0];
-        let h = Instr {
-            opcode: Opcode::H,
-            qubits: &qubits,
-            cond: None,
-            arg: 0,
-        };
+        let h = one(Opcode::H, &qubits);
         // Ten opcodes back into twenty words: a copy of ten fits, eleven does not.
         m.request(Packed::Copy { len: 11, dist: 10 });
         assert!(m.code(&mut enc, &h).is_err());
@@ -686,12 +647,7 @@ mod tests {
     fn targets_without_copies_buffer_nothing() {
         let mut planner = Planner::new(false, &[]);
         let qubits = [0];
-        let t = Instr {
-            opcode: Opcode::T,
-            qubits: &qubits,
-            cond: None,
-            arg: 0,
-        };
+        let t = one(Opcode::T, &qubits);
         assert!(!planner.offer(&t, (0.0, 0.0)));
         assert_eq!(planner.take().count(), 0);
     }

@@ -21,7 +21,7 @@ use eqisa_isa::IsaError;
 use eqisa_isa::container::Target;
 use std::collections::BTreeMap;
 
-use eqisa_isa::copies::{ENCODER_MIN_COPY, MAX_WORDS, Planner};
+use eqisa_isa::copies::{ENCODER_MIN_COPY, MAX_WORDS, code_all};
 use eqisa_isa::freqcoder::{Cdf, LANES, log_of_ratio};
 use eqisa_isa::instr::{Instr, Opcode};
 use eqisa_isa::model::copyable;
@@ -194,24 +194,8 @@ impl InstrStream {
         };
         let mut model = Model::new(priors, params)?;
         let mut tally = Tally::new(&model);
-        // The same plan of literals and copies as the stream encoder's.
-        let mut planner = Planner::new(params.target == Target::CliffordT, &priors.words);
-        for (instr, (s, d)) in self.iter() {
-            let buffered = planner.offer(&instr, (s, d));
-            for p in planner.take() {
-                p.code(&mut model, &mut tally)?;
-            }
-            if !buffered {
-                model.code(&mut tally, &instr)?;
-                if params.explicit_timing {
-                    model.timing(&mut tally, s, d);
-                }
-            }
-        }
-        planner.finish();
-        for p in planner.take() {
-            p.code(&mut model, &mut tally)?;
-        }
+        // The same plan of literals, syllables and copies as the stream encoder's.
+        code_all(&mut model, &mut tally, &priors.words, self.iter())?;
         for (acc, n) in counts.bins.iter_mut().zip(&tally.bins) {
             acc[0] += n[0];
             acc[1] += n[1];

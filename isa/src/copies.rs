@@ -165,6 +165,37 @@ impl Planned {
     }
 }
 
+/// Code a whole program with `model` and `c` as the stream encoder does (runs planned into
+/// literals, syllables and copies against `words`, timing after each operation when the program
+/// carries it), without block framing: for counting what the coder does (training, decoder-step
+/// estimates).
+pub fn code_all<'a, C: Coder>(
+    model: &mut Model,
+    c: &mut C,
+    words: &[u8],
+    instrs: impl IntoIterator<Item = (Instr<'a>, (f64, f64))>,
+) -> Result<(), IsaError> {
+    let params = *model.params();
+    let mut planner = Planner::new(params.target == crate::container::Target::CliffordT, words);
+    for (instr, (start, duration)) in instrs {
+        let buffered = planner.offer(&instr, (start, duration));
+        for p in planner.take() {
+            p.code(model, c)?;
+        }
+        if !buffered {
+            model.code(c, &instr)?;
+            if params.explicit_timing {
+                model.timing(c, start, duration);
+            }
+        }
+    }
+    planner.finish();
+    for p in planner.take() {
+        p.code(model, c)?;
+    }
+    Ok(())
+}
+
 /// The encoder's side of copies: buffers runs of unconditioned one-qubit gates on one qubit and
 /// plans each as literals and copies.
 #[derive(Clone, Debug)]

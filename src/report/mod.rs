@@ -15,6 +15,7 @@ use eqisa_circuits::pulse::Device;
 use eqisa_decoder::energy::{EnergyModel, Events, Stage};
 use eqisa_decoder::firmware::{SimParams, SimReport, simulate};
 use eqisa_dictionary::paper::{PaperDictionary, PaperError, PaperStats, paper_baseline};
+use eqisa_isa::copies::code_all;
 use eqisa_isa::freqcoder::Cdf;
 use eqisa_isa::model::Model;
 use eqisa_isa::rangecoder::{Coder, RangeEncoder};
@@ -129,7 +130,7 @@ impl Coder for StepCounter {
 }
 
 /// Range-decoder steps of `placed.program`'s instruction stream under `cb`'s model: the
-/// assembler's own loop (instruction, then timing when it is explicit) over a counting coder.
+/// assembler's own plan and loop ([`code_all`]) over a counting coder.
 fn decoder_steps(placed: &Placed, cb: &Loaded) -> Result<u64, String> {
     let p = &placed.program;
     let info = program_info(p, &placed.target).map_err(|e| e.to_string())?;
@@ -138,13 +139,14 @@ fn decoder_steps(placed: &Placed, cb: &Loaded) -> Result<u64, String> {
         enc: RangeEncoder::new(),
         steps: 0,
     };
-    for (i, op) in p.ops.iter().enumerate() {
-        let instr = instr_of(p, i, op).map_err(|e| e.to_string())?;
-        model.code(&mut c, &instr).map_err(|e| e.to_string())?;
-        if info.params.explicit_timing {
-            model.timing(&mut c, op.start_ns, op.duration_ns);
-        }
-    }
+    let instrs = p
+        .ops
+        .iter()
+        .enumerate()
+        .map(|(i, op)| Ok((instr_of(p, i, op)?, (op.start_ns, op.duration_ns))))
+        .collect::<Result<Vec<_>, eqisa_assembler::AssembleError>>()
+        .map_err(|e| e.to_string())?;
+    code_all(&mut model, &mut c, &cb.codebook.priors.words, instrs).map_err(|e| e.to_string())?;
     Ok(c.steps)
 }
 

@@ -4,10 +4,11 @@
 //! block boundaries, with the model's priors flat or skewed.
 
 use eqisa_decoder::decode_all;
+use eqisa_isa::IsaError;
 use eqisa_isa::container::{Container, Header, Section, SectionKind, Target, codebook_id};
 use eqisa_isa::instr::{Arity, Instr, OPCODE_COUNT, Opcode};
 use eqisa_isa::model::{Priors, ProgramParams, allowed};
-use eqisa_isa::stream::{ProgramInfo, Scheduler, StreamEncoder};
+use eqisa_isa::stream::{BlockHeader, ProgramInfo, Scheduler, StreamEncoder};
 use proptest::prelude::*;
 
 #[derive(Clone, Debug)]
@@ -327,4 +328,48 @@ fn copies_stay_inside_their_blocks() {
         let p = repeated_words(reps, 6, false, explicit);
         assert!(check(&p, &Priors::default()) >= 2, "{reps} {explicit}");
     }
+}
+
+/// A block whose header (checksums recomputed) says it ends in the middle of a copy is refused
+/// by name: the decoder never carries a copy into the next block.
+#[test]
+fn a_block_that_ends_inside_a_copy_is_corrupt() {
+    let p = repeated_words(10, 6, false, false);
+    let hash = [7u8; 32];
+    let (bytes, _, blocks) = assemble(&p, &Priors::default(), hash);
+    assert_eq!(blocks, 1);
+    let mut file = Container::parse(&bytes).expect("parses");
+    let at = file
+        .sections
+        .iter()
+        .position(|s| s.kind == SectionKind::Instructions)
+        .expect("instructions");
+    let payload = file.sections[at].payload.clone();
+    let (bh, hlen) = BlockHeader::parse(&payload)
+        .expect("valid")
+        .expect("complete");
+    let body = &payload[hlen..hlen + bh.len];
+    let mut copy_errors = 0;
+    // The seventh word repeats the first (a copy of about a hundred gates) from about op 630.
+    for ops in 560..800 {
+        let mut edited = Vec::new();
+        BlockHeader {
+            len: bh.len,
+            ops,
+            crc: BlockHeader::checksum(bh.len, ops, body),
+        }
+        .write(&mut edited);
+        edited.extend_from_slice(body);
+        file.sections[at].payload = edited;
+        let err = decode_all(
+            &file.to_bytes().expect("container"),
+            &Priors::default(),
+            hash,
+        )
+        .expect_err("a block with the wrong count");
+        if err == IsaError::Corrupt("a copy runs past the end of its block") {
+            copy_errors += 1;
+        }
+    }
+    assert!(copy_errors >= 48, "{copy_errors} counts inside a copy");
 }

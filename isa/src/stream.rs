@@ -548,6 +548,7 @@ impl StreamEncoder {
         }
         Ok(())
     }
+
     fn close_block(&mut self) -> Result<(), IsaError> {
         if self.block_ops == 0 {
             return Ok(());

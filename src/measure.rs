@@ -4,10 +4,10 @@
 
 use eqisa_assembler::Assembled;
 use eqisa_assembler::baselines;
-use eqisa_circuits::Circuit;
-use eqisa_circuits::lower::program::NativeProgram;
-use eqisa_circuits::lower::target::TargetDesc;
 use eqisa_dictionary::paper::{PaperDictionary, PaperError, paper_baseline};
+use eqisa_ir::Circuit;
+use eqisa_lower::program::NativeProgram;
+use eqisa_lower::target::TargetDesc;
 use serde::Serialize;
 
 use crate::codebook::Loaded;

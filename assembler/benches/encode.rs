@@ -9,13 +9,13 @@ use std::path::{Path, PathBuf};
 
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
 use eqisa_assembler::assemble;
-use eqisa_circuits::Circuit;
-use eqisa_circuits::lower::clifford_t::{Budget, Synth};
-use eqisa_circuits::lower::program::NativeProgram;
-use eqisa_circuits::lower::target::{TargetDesc, TargetKind};
-use eqisa_circuits::lower::{LowerOptions, lower};
+use eqisa_ir::Circuit;
 use eqisa_isa::codebook::Codebook;
 use eqisa_isa::model::Priors;
+use eqisa_lower::clifford_t::{Budget, Synth};
+use eqisa_lower::program::NativeProgram;
+use eqisa_lower::target::{TargetDesc, TargetKind};
+use eqisa_lower::{LowerOptions, lower};
 
 fn codebook() -> (Codebook, [u8; 32]) {
     let cb = Codebook {
@@ -62,7 +62,7 @@ fn synthetic_native(layers: usize) -> Circuit {
         }
     }
     qasm.push_str("measure q -> c;\n");
-    eqisa_circuits::parse_str(&qasm, "synthetic_native.qasm").expect("parses")
+    eqisa_qasm::parse_str(&qasm, "synthetic_native.qasm").expect("parses")
 }
 
 /// An n-qubit QFT (controlled phases and final swaps).
@@ -78,7 +78,7 @@ fn qft(n: usize) -> Circuit {
         qasm.push_str(&format!("swap q[{i}], q[{}];\n", n - 1 - i));
     }
     qasm.push_str("measure q -> c;\n");
-    eqisa_circuits::parse_str(&qasm, "qft.qasm").expect("parses")
+    eqisa_qasm::parse_str(&qasm, "qft.qasm").expect("parses")
 }
 
 fn lowered(
@@ -98,7 +98,7 @@ fn lowered(
 fn programs() -> Vec<(String, NativeProgram, TargetDesc)> {
     let native = match largest_grover() {
         Some(path) => {
-            let c = eqisa_circuits::parse_file(&path).expect("parses");
+            let c = eqisa_qasm::parse_file(&path).expect("parses");
             let name = path
                 .file_stem()
                 .map_or_else(String::new, |s| s.to_string_lossy().into_owned());
@@ -110,7 +110,7 @@ fn programs() -> Vec<(String, NativeProgram, TargetDesc)> {
             TargetKind::Native,
         ),
     };
-    let qft8 = match eqisa_circuits::parse_file(shared("mqt/indep/qft_indep_n8.qasm")) {
+    let qft8 = match eqisa_qasm::parse_file(shared("mqt/indep/qft_indep_n8.qasm")) {
         Ok(c) => c,
         Err(_) => qft(8),
     };

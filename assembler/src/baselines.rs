@@ -44,10 +44,10 @@
 use std::collections::BTreeMap;
 use std::io::{Read as _, Write as _};
 
-use eqisa_circuits::lower::program::{NativeOp, NativeProgram};
-use eqisa_circuits::lower::target::TargetKind;
 use eqisa_isa::BitWriter;
 use eqisa_isa::angle::{MAX_BITS, RAW, quantize};
+use eqisa_lower::program::{NativeOp, NativeProgram};
+use eqisa_lower::target::TargetKind;
 
 /// The native target's opcodes, in opcode order (`cz|ecr` is the entangling gate's slot).
 pub const NATIVE_OPCODES: [&str; 8] = [

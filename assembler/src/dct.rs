@@ -54,7 +54,7 @@
 //! On a 160-sample DRAG π pulse at an added infidelity of 1e-5 this gives ~240 bits (window 32)
 //! against 5,120 for the 16-bit samples; a dense scan of steps finds ~5 % fewer.
 
-use eqisa_circuits::matrix::C64;
+use eqisa_ir::matrix::C64;
 use eqisa_isa::{BitReader, BitWriter};
 
 /// COMPAQT-style window length, in samples.
@@ -861,9 +861,9 @@ mod tests {
         assert!(dct_decode(&[0, 0, 0, 0, 0, 0, 0, 0, 0]).is_err());
     }
 
-    fn transmon_for(pulse: &[C64]) -> eqisa_circuits::transmon::Transmon {
+    fn transmon_for(pulse: &[C64]) -> eqisa_pulse::transmon::Transmon {
         let mut t =
-            eqisa_circuits::transmon::Transmon::new(3, -0.34, 2.0 / 9.0).expect("valid transmon");
+            eqisa_pulse::transmon::Transmon::new(3, -0.34, 2.0 / 9.0).expect("valid transmon");
         t.calibrate(pulse).expect("calibrates");
         t
     }

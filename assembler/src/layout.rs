@@ -6,7 +6,7 @@
 //! prefix-order tree (tag byte, then the node's fields; integers as decimal text so any width
 //! survives).
 
-use eqisa_circuits::ir::{CondExpr, CondOp, Register, Wide};
+use eqisa_ir::circuit::{CondExpr, CondOp, Register, Wide};
 use eqisa_isa::varint::{read_uvarint, write_uvarint};
 
 use crate::AssembleError;

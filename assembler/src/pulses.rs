@@ -14,9 +14,6 @@
 
 use std::collections::BTreeMap;
 
-use eqisa_circuits::pulse::lower::{PlayOrigin, PulseProgram};
-use eqisa_circuits::pulse::{Channel, Device, ScheduleItem};
-use eqisa_circuits::transmon::{Propagator, Transmon, TransmonError};
 use eqisa_dictionary::atoms::{Gram, omp};
 use eqisa_dictionary::pulse_atoms::{atom_rows, device_waveforms};
 use eqisa_isa::pulse::modulate::{FIRST_PHASOR, next_phasor};
@@ -25,6 +22,9 @@ use eqisa_isa::pulse::{
     MAX_TERMS, PlayBody, PlayCode, PulseSection, ROTATION_FRAC_BITS, Term, WindowCode,
     encode_pulse_section, reconstruct_waveform, rotate_samples,
 };
+use eqisa_pulse::lower::{PlayOrigin, PulseProgram};
+use eqisa_pulse::transmon::{Propagator, Transmon, TransmonError};
+use eqisa_pulse::{Channel, Device, ScheduleItem};
 use ndarray::{Array2, ArrayView1};
 use num_complex::Complex64;
 

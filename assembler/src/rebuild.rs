@@ -1,12 +1,12 @@
 //! Decoded instructions → NativeProgram: the inverse of [`crate::encode`], used to print a decoded
 //! program and to check that decoding is lossless.
 
-use eqisa_circuits::lower::program::{NativeOp, NativeProgram, TimedOp};
-use eqisa_circuits::lower::target::TargetKind;
 use eqisa_isa::angle;
 use eqisa_isa::container::Target;
 use eqisa_isa::instr::Opcode;
 use eqisa_isa::stream::ProgramInfo;
+use eqisa_lower::program::{NativeOp, NativeProgram, TimedOp};
+use eqisa_lower::target::TargetKind;
 use smallvec::SmallVec;
 
 use crate::AssembleError;

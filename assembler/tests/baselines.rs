@@ -8,12 +8,12 @@ use eqisa_assembler::baselines::{
     self, CLIFFORD_T_OPCODES, NATIVE_OPCODES, Widths, binary_opcode_bits, binary_stream,
     binary_stream_aligned, ceil_log2, entropy_order0, general_purpose, widths,
 };
-use eqisa_circuits::lower::clifford_t::{Budget, Synth};
-use eqisa_circuits::lower::program::{NativeOp, NativeProgram};
-use eqisa_circuits::lower::target::{TargetDesc, TargetKind};
-use eqisa_circuits::lower::{LowerOptions, lower};
 use eqisa_isa::BitReader;
 use eqisa_isa::angle::quantize;
+use eqisa_lower::clifford_t::{Budget, Synth};
+use eqisa_lower::program::{NativeOp, NativeProgram};
+use eqisa_lower::target::{TargetDesc, TargetKind};
+use eqisa_lower::{LowerOptions, lower};
 
 fn example(name: &str) -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
@@ -21,7 +21,7 @@ fn example(name: &str) -> PathBuf {
         .join(name)
 }
 
-fn lowered(src: &eqisa_circuits::Circuit, kind: TargetKind) -> (NativeProgram, f64) {
+fn lowered(src: &eqisa_ir::Circuit, kind: TargetKind) -> (NativeProgram, f64) {
     let target = TargetDesc::default_for(kind);
     let opts = LowerOptions {
         synth: Synth::Gridsynth,
@@ -32,17 +32,17 @@ fn lowered(src: &eqisa_circuits::Circuit, kind: TargetKind) -> (NativeProgram, f
 }
 
 fn program(file: &str, kind: TargetKind) -> (NativeProgram, f64) {
-    let c = eqisa_circuits::parse_file(example(file)).expect("parses");
+    let c = eqisa_qasm::parse_file(example(file)).expect("parses");
     lowered(&c, kind)
 }
 
 fn program_from(text: &str, kind: TargetKind) -> NativeProgram {
-    let c = eqisa_circuits::parse_str(text, "<test>").expect("parses");
+    let c = eqisa_qasm::parse_str(text, "<test>").expect("parses");
     lowered(&c, kind).0
 }
 
 /// The field widths of one operation's record, in order (0-width fields left out).
-fn record_fields(op: &eqisa_circuits::lower::program::TimedOp, w: &Widths) -> Vec<u32> {
+fn record_fields(op: &eqisa_lower::program::TimedOp, w: &Widths) -> Vec<u32> {
     let mut f = vec![w.opcode];
     if w.cond_flag > 0 {
         f.push(1);

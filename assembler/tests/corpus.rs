@@ -9,10 +9,10 @@ use std::sync::atomic::{AtomicU64, Ordering};
 mod common;
 
 use eqisa_assembler::assemble;
-use eqisa_circuits::lower::clifford_t::{Budget, Synth};
-use eqisa_circuits::lower::target::{TargetDesc, TargetKind};
-use eqisa_circuits::lower::{LowerOptions, lower};
 use eqisa_isa::codebook::Codebook;
+use eqisa_lower::clifford_t::{Budget, Synth};
+use eqisa_lower::target::{TargetDesc, TargetKind};
+use eqisa_lower::{LowerOptions, lower};
 use rayon::prelude::*;
 
 fn files(dir: &Path, out: &mut Vec<PathBuf>) {
@@ -47,7 +47,7 @@ fn every_corpus_program_decodes_to_what_was_compiled() {
     let ops = AtomicU64::new(0);
     let skipped = AtomicU64::new(0);
     all.par_iter().for_each(|path| {
-        let Ok(circuit) = eqisa_circuits::parse_file(path) else {
+        let Ok(circuit) = eqisa_qasm::parse_file(path) else {
             skipped.fetch_add(1, Ordering::Relaxed);
             return;
         };

@@ -3,9 +3,9 @@
 //! the bits beat the raw samples and the DCT baseline.
 
 use eqisa_assembler::pulses::{DEFAULT_MAX_INFIDELITY, Physics, WaveformCoder, encode_memory};
-use eqisa_circuits::pulse::Device;
 use eqisa_dictionary::pulse_atoms::{PulseTrainParams, learn_pulse_atoms};
 use eqisa_isa::pulse::{CodedWaveform, PulseItem, PulseReader, reconstruct_waveform};
+use eqisa_pulse::Device;
 
 #[test]
 fn the_default_device_memory_meets_its_budget_and_decodes_exactly() {

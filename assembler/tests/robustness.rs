@@ -7,16 +7,16 @@ use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
 use eqisa_assembler::assemble;
-use eqisa_circuits::lower::clifford_t::{Budget, Synth};
-use eqisa_circuits::lower::program::NativeProgram;
-use eqisa_circuits::lower::target::{TargetDesc, TargetKind};
-use eqisa_circuits::lower::{LowerOptions, lower};
 use eqisa_decoder::{DecodedInstr, Decoder, Event, decode_all};
 use eqisa_isa::codebook::{self, Codebook};
 use eqisa_isa::container::{HEADER_LEN, SECTION_HEADER_LEN, TRAILER_LEN, codebook_id};
 use eqisa_isa::model::{MODEL_VERSION, Priors};
 use eqisa_isa::stream::BlockHeader;
 use eqisa_isa::{IsaError, SectionKind};
+use eqisa_lower::clifford_t::{Budget, Synth};
+use eqisa_lower::program::NativeProgram;
+use eqisa_lower::target::{TargetDesc, TargetKind};
+use eqisa_lower::{LowerOptions, lower};
 use proptest::prelude::*;
 use sha2::{Digest, Sha256};
 
@@ -41,7 +41,7 @@ fn example(name: &str) -> PathBuf {
 }
 
 fn lowered(path: &Path, kind: TargetKind) -> (NativeProgram, TargetDesc) {
-    let circuit = eqisa_circuits::parse_file(path).expect("parses");
+    let circuit = eqisa_qasm::parse_file(path).expect("parses");
     let target = TargetDesc::default_for(kind);
     let opts = LowerOptions {
         synth: Synth::Gridsynth,
@@ -79,10 +79,9 @@ fn teleport() -> Case {
         "teleport has conditional ops"
     );
     assert!(
-        p.ops.iter().any(|o| matches!(
-            o.op,
-            eqisa_circuits::lower::program::NativeOp::Measure { .. }
-        )),
+        p.ops
+            .iter()
+            .any(|o| matches!(o.op, eqisa_lower::program::NativeOp::Measure { .. })),
         "teleport measures"
     );
     case("teleport native", &p, &t)
@@ -133,7 +132,7 @@ fn multi_block() -> Case {
         }
     }
     qasm.push_str("measure q -> c;\n");
-    let circuit = eqisa_circuits::parse_str(&qasm, "multi_block.qasm").expect("parses");
+    let circuit = eqisa_qasm::parse_str(&qasm, "multi_block.qasm").expect("parses");
     let target = TargetDesc::default_for(TargetKind::Native);
     let opts = LowerOptions {
         synth: Synth::Gridsynth,

@@ -6,12 +6,12 @@ use std::path::{Path, PathBuf};
 mod common;
 
 use eqisa_assembler::assemble;
-use eqisa_circuits::lower::clifford_t::{Budget, Synth};
-use eqisa_circuits::lower::program::NativeProgram;
-use eqisa_circuits::lower::target::{TargetDesc, TargetKind};
-use eqisa_circuits::lower::{LowerOptions, lower};
 use eqisa_isa::codebook::Codebook;
 use eqisa_isa::model::Priors;
+use eqisa_lower::clifford_t::{Budget, Synth};
+use eqisa_lower::program::NativeProgram;
+use eqisa_lower::target::{TargetDesc, TargetKind};
+use eqisa_lower::{LowerOptions, lower};
 
 fn codebook() -> (Codebook, [u8; 32]) {
     let cb = Codebook {
@@ -54,7 +54,7 @@ fn examples() -> Vec<PathBuf> {
 fn examples_round_trip_on_both_targets() {
     let (cb, hash) = codebook();
     for path in examples() {
-        let circuit = eqisa_circuits::parse_file(&path).expect("parses");
+        let circuit = eqisa_qasm::parse_file(&path).expect("parses");
         for kind in [TargetKind::Native, TargetKind::CliffordT] {
             let target = TargetDesc::default_for(kind);
             for budget in [Budget::Fidelity(0.99), Budget::Exact] {
@@ -96,7 +96,7 @@ fn drain_block_matches_next_event_over_many_blocks() {
             qasm.push_str(&format!("cz q[{q}],q[{}];\n", q + 1));
         }
     }
-    let circuit = eqisa_circuits::parse_str(&qasm, "layers.qasm").expect("parses");
+    let circuit = eqisa_qasm::parse_str(&qasm, "layers.qasm").expect("parses");
     let target = TargetDesc::default_for(TargetKind::Native);
     let opts = LowerOptions {
         synth: Synth::Gridsynth,

@@ -10,13 +10,13 @@ use std::path::{Path, PathBuf};
 
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
 use eqisa_assembler::assemble;
-use eqisa_circuits::Circuit;
-use eqisa_circuits::lower::clifford_t::{Budget, Synth};
-use eqisa_circuits::lower::target::{TargetDesc, TargetKind};
-use eqisa_circuits::lower::{LowerOptions, lower};
 use eqisa_decoder::{Decoder, Event};
+use eqisa_ir::Circuit;
 use eqisa_isa::codebook::Codebook;
 use eqisa_isa::model::Priors;
+use eqisa_lower::clifford_t::{Budget, Synth};
+use eqisa_lower::target::{TargetDesc, TargetKind};
+use eqisa_lower::{LowerOptions, lower};
 
 fn codebook() -> (Codebook, [u8; 32]) {
     let cb = Codebook {
@@ -63,7 +63,7 @@ fn synthetic_native(layers: usize) -> Circuit {
         }
     }
     qasm.push_str("measure q -> c;\n");
-    eqisa_circuits::parse_str(&qasm, "synthetic_native.qasm").expect("parses")
+    eqisa_qasm::parse_str(&qasm, "synthetic_native.qasm").expect("parses")
 }
 
 /// An n-qubit QFT (controlled phases and final swaps).
@@ -79,7 +79,7 @@ fn qft(n: usize) -> Circuit {
         qasm.push_str(&format!("swap q[{i}], q[{}];\n", n - 1 - i));
     }
     qasm.push_str("measure q -> c;\n");
-    eqisa_circuits::parse_str(&qasm, "qft.qasm").expect("parses")
+    eqisa_qasm::parse_str(&qasm, "qft.qasm").expect("parses")
 }
 
 /// A program assembled with the flat codebook: its name, bytes and instruction count.
@@ -116,7 +116,7 @@ fn program(name: String, circuit: &Circuit, kind: TargetKind) -> Program {
 fn programs() -> Vec<Program> {
     let native = match largest_grover() {
         Some(path) => {
-            let c = eqisa_circuits::parse_file(&path).expect("parses");
+            let c = eqisa_qasm::parse_file(&path).expect("parses");
             let name = path
                 .file_stem()
                 .map_or_else(String::new, |s| s.to_string_lossy().into_owned());
@@ -128,7 +128,7 @@ fn programs() -> Vec<Program> {
             TargetKind::Native,
         ),
     };
-    let qft8 = match eqisa_circuits::parse_file(shared("mqt/indep/qft_indep_n8.qasm")) {
+    let qft8 = match eqisa_qasm::parse_file(shared("mqt/indep/qft_indep_n8.qasm")) {
         Ok(c) => c,
         Err(_) => qft(8),
     };

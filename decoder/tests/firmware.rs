@@ -7,15 +7,15 @@ use std::path::{Path, PathBuf};
 
 use eqisa_assembler::assemble_with_pulses;
 use eqisa_assembler::pulses::{DEFAULT_MAX_INFIDELITY, Physics, WaveformCoder, encode_program};
-use eqisa_circuits::lower::clifford_t::{Budget, Synth};
-use eqisa_circuits::lower::route::{Coupling, route};
-use eqisa_circuits::lower::target::{TargetDesc, TargetKind, TwoQubit};
-use eqisa_circuits::lower::{LowerOptions, lower};
-use eqisa_circuits::pulse::{Device, PulseMode, lower_to_pulses};
 use eqisa_decoder::firmware::synthetic::{SyntheticSpec, synthetic_program};
 use eqisa_decoder::firmware::{SimError, SimParams, SimReport, simulate};
 use eqisa_isa::codebook::Codebook;
 use eqisa_isa::pulse::AtomSet;
+use eqisa_lower::clifford_t::{Budget, Synth};
+use eqisa_lower::route::{Coupling, route};
+use eqisa_lower::target::{TargetDesc, TargetKind, TwoQubit};
+use eqisa_lower::{LowerOptions, lower};
+use eqisa_pulse::{Device, PulseMode, lower_to_pulses};
 
 /// The embedded default codebook, as the CLI loads it.
 const DEFAULT_CODEBOOK: &[u8] = include_bytes!("../../codebooks/default.eqcb");
@@ -142,7 +142,7 @@ fn example_circuits_underrun_exactly_below_their_min_link_rate() {
     let params = SimParams::default();
     let mut simulated = 0;
     for path in examples() {
-        let circuit = eqisa_circuits::parse_file(&path).expect("parses");
+        let circuit = eqisa_qasm::parse_file(&path).expect("parses");
         for kind in [TargetKind::Native, TargetKind::CliffordT] {
             let target = TargetDesc::default_for(kind);
             let Ok(lowered) = lower(&circuit, &target, &options()) else {
@@ -182,7 +182,7 @@ fn example_circuits_underrun_exactly_below_their_min_link_rate() {
 fn the_closed_form_rate_is_what_bisection_over_the_simulation_finds() {
     let cb = default_codebook();
     let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("../circuits/examples/qft4.qasm");
-    let circuit = eqisa_circuits::parse_file(&path).expect("parses");
+    let circuit = eqisa_qasm::parse_file(&path).expect("parses");
     let target = TargetDesc::default_for(TargetKind::CliffordT);
     let lowered = lower(&circuit, &target, &options()).expect("lowers");
     let asm = eqisa_assembler::assemble(&lowered.program, &target, &cb.codebook, cb.hash)
@@ -223,7 +223,7 @@ fn the_closed_form_rate_is_what_bisection_over_the_simulation_finds() {
 fn no_head_start_means_no_link_is_fast_enough() {
     let cb = default_codebook();
     let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("../circuits/examples/bell.qasm");
-    let circuit = eqisa_circuits::parse_file(&path).expect("parses");
+    let circuit = eqisa_qasm::parse_file(&path).expect("parses");
     let target = TargetDesc::default_for(TargetKind::Native);
     let lowered = lower(&circuit, &target, &options()).expect("lowers");
     let asm = eqisa_assembler::assemble(&lowered.program, &target, &cb.codebook, cb.hash)
@@ -265,7 +265,7 @@ fn pulse_program(cb: &Cb, name: &str) -> (Vec<u8>, f64, usize, u64) {
     let path = Path::new(env!("CARGO_MANIFEST_DIR"))
         .join("../circuits/examples")
         .join(name);
-    let circuit = eqisa_circuits::parse_file(&path).expect("parses");
+    let circuit = eqisa_qasm::parse_file(&path).expect("parses");
     let mut target = TargetDesc::default_for(TargetKind::Native);
     target.two_qubit = match device.two_qubit_gate() {
         Some("ecr") => TwoQubit::Ecr,

@@ -41,12 +41,12 @@ use std::path::PathBuf;
 use std::process::Command;
 use std::time::Instant;
 
-use eqisa_circuits::pulse::Device;
 use eqisa_dictionary::atoms::{
     Gram, Init, Method, PcaBasis, TrainParams, kmeans_atoms, omp, omp_batch_with_residuals,
     real_embedding, train_init, train_observed, windows,
 };
 use eqisa_dictionary::pulse_atoms::{PulseTrainParams, device_training_windows, device_waveforms};
+use eqisa_pulse::Device;
 use ndarray::{Array2, Axis};
 use ndarray_npy::write_npy;
 use num_complex::Complex64;
@@ -144,7 +144,7 @@ fn opts() -> Res<Opts> {
 }
 
 /// Every distinct waveform a device's calibrated gates play, sampled by the one implementation
-/// of the shape formulas (`eqisa_circuits::pulse::Shape::samples`, through
+/// of the shape formulas (`eqisa_pulse::Shape::samples`, through
 /// `pulse_atoms::device_waveforms`).
 fn waveforms_of(device: &Device) -> Res<Vec<Vec<Complex64>>> {
     Ok(device_waveforms(device)?

@@ -97,7 +97,7 @@ fn measure_table() {
             if n > max_n {
                 continue;
             }
-            let c = eqisa_circuits::parse_file(path).expect("parse");
+            let c = eqisa_qasm::parse_file(path).expect("parse");
             let p = synth.lower(&c).expect("lower");
             let s = encode_program(&dict, &p).expect("encode");
             let raw = encode_program_with(&dict, &p, Tokenisation::RawLeaves).expect("encode");
@@ -121,9 +121,9 @@ fn measure_table() {
 /// The paper's single-qubit study (`eqisa_1q_haar.csv`): per Haar unitary, Huffman with the
 /// unitary's own frequencies, binary 2 bits per gate.
 fn measure_1q_haar() {
-    use eqisa_circuits::synth::CliffordT;
     use eqisa_dictionary::huffman::{code_lengths, encoded_bits};
     use eqisa_dictionary::paper::HaarSampler;
+    use eqisa_synth::CliffordT;
     use rustc_hash::FxHashMap;
     fn huff(words: &[Vec<CliffordT>]) -> u64 {
         let mut m: FxHashMap<&[CliffordT], u64> = FxHashMap::default();

@@ -5,12 +5,12 @@
 //!
 //! # The method, step by step
 //!
-//! 1. **Lowering.** A circuit is lowered exactly as [`eqisa_circuits::lower::lower`] does for the
+//! 1. **Lowering.** A circuit is lowered exactly as [`eqisa_lower::lower`] does for the
 //!    `clifford+t` target with `Synth::Sk { depth, recursion }` (gates unrolled, decomposed
 //!    exactly into single-qubit unitaries and CNOTs, consecutive single-qubit unitaries on a qubit
 //!    multiplied into one), and each single-qubit unitary becomes
 //!    * a Clifford+T word when exact recognition finds one
-//!      ([`eqisa_circuits::synth::exact::exact_unitary`]), spelt in the paper's alphabet
+//!      ([`eqisa_synth::exact::exact_unitary`]), spelt in the paper's alphabet
 //!      {h, t, tdg}: `s = t·t`, `sdg = tdg·tdg`, `z = t·t·t·t`, `x = h·z·h = h·t⁴·h`,
 //!      `y ∝ x·z = t⁴·h·t⁴·h` (circuit order, equal up to global phase), then adjacent inverse
 //!      pairs cancelled;
@@ -89,15 +89,15 @@ use std::io::Write as _;
 
 use rustc_hash::{FxHashMap, FxHashSet};
 
-use eqisa_circuits::Circuit;
-use eqisa_circuits::ir::Op;
-use eqisa_circuits::lower::clifford_t::{distance_up_to_phase, fidelity_for_error};
-use eqisa_circuits::lower::decompose::{Basic, DecomposeError, decompose};
-use eqisa_circuits::matrix::{C64, Matrix};
-use eqisa_circuits::synth::CliffordT;
-use eqisa_circuits::synth::exact::exact_unitary;
-use eqisa_circuits::synth::sk::{MAX_RECURSION, SkError, SolovayKitaev};
-use eqisa_circuits::unroll::{UnrollError, expand_gate};
+use eqisa_ir::Circuit;
+use eqisa_ir::circuit::Op;
+use eqisa_ir::matrix::{C64, Matrix};
+use eqisa_ir::unroll::{UnrollError, expand_gate};
+use eqisa_lower::clifford_t::{distance_up_to_phase, fidelity_for_error};
+use eqisa_lower::decompose::{Basic, DecomposeError, decompose};
+use eqisa_synth::CliffordT;
+use eqisa_synth::exact::exact_unitary;
+use eqisa_synth::sk::{MAX_RECURSION, SkError, SolovayKitaev};
 
 use crate::huffman::{HuffmanCode, HuffmanError, encoded_bits, pack};
 
@@ -1075,7 +1075,7 @@ mod tests {
     #[test]
     fn spellings_are_equal_up_to_phase() {
         for g in CliffordT::ALL {
-            let w = eqisa_circuits::synth::Word {
+            let w = eqisa_synth::Word {
                 gates: spell(g).to_vec(),
                 phase: 0.0,
             };

@@ -4,8 +4,8 @@
 
 use std::collections::HashSet;
 
-use eqisa_circuits::pulse::{Device, ScheduleItem, Shape, shape::ShapeError};
 use eqisa_isa::pulse::AtomSet;
+use eqisa_pulse::{Device, ScheduleItem, Shape, shape::ShapeError};
 use ndarray::Array2;
 use num_complex::Complex64;
 

@@ -4,11 +4,11 @@
 
 use std::path::PathBuf;
 
-use eqisa_circuits::pulse::Device;
 use eqisa_dictionary::atoms::{
     AtomsError, Init, Method, PcaBasis, Scalar, TrainParams, kmeans_atoms, train_init,
 };
 use eqisa_dictionary::pulse_atoms::{PulseTrainParams, device_training_windows, learn_pulse_atoms};
+use eqisa_pulse::Device;
 use ndarray::{Array1, Array2, ArrayView2};
 use num_complex::Complex64;
 

@@ -5,11 +5,6 @@
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
-use eqisa_circuits::lower::clifford_t::{Budget, Synth};
-use eqisa_circuits::lower::program::NativeOp;
-use eqisa_circuits::lower::target::{TargetDesc, TargetKind};
-use eqisa_circuits::lower::{LowerOptions, lower};
-use eqisa_circuits::synth::CliffordT;
 use eqisa_dictionary::huffman::{
     HuffmanCode, PackedBits, code_lengths, encoded_bits, pack, unpack,
 };
@@ -17,6 +12,11 @@ use eqisa_dictionary::paper::{
     FORMAT_VERSION, FormatError, MAGIC, PaperDictionary, PaperError, PaperSynth, Token,
     Tokenisation, encode_program, encode_program_with, spell_word,
 };
+use eqisa_lower::clifford_t::{Budget, Synth};
+use eqisa_lower::program::NativeOp;
+use eqisa_lower::target::{TargetDesc, TargetKind};
+use eqisa_lower::{LowerOptions, lower};
+use eqisa_synth::CliffordT;
 use proptest::prelude::*;
 
 fn examples() -> PathBuf {
@@ -301,7 +301,7 @@ type Segments = Vec<Vec<Vec<CliffordT>>>;
 /// The ordinary lowering's single-qubit gates, spelt in {h, t, tdg} one synthesised unitary at a
 /// time (a run of single-qubit gates between two other operations on the qubit).
 fn ordinary_segments(path: &Path, depth: usize, recursion: usize) -> Segments {
-    let c = eqisa_circuits::parse_file(path).expect("parses");
+    let c = eqisa_qasm::parse_file(path).expect("parses");
     let target = TargetDesc::default_for(TargetKind::CliffordT);
     let opts = LowerOptions {
         synth: Synth::Sk { depth, recursion },
@@ -366,7 +366,7 @@ fn paper_lowering_plays_the_ordinary_lowerings_gates() {
         "modifiers.qasm3",
     ] {
         let path = examples().join(file);
-        let c = eqisa_circuits::parse_file(&path).expect("parses");
+        let c = eqisa_qasm::parse_file(&path).expect("parses");
         let p = synth.lower(&c).expect("lowers");
         let n = c.num_qubits as usize;
         assert_eq!(
@@ -396,12 +396,12 @@ fn paper_lowering_plays_the_ordinary_lowerings_gates() {
 #[test]
 fn conditionals_and_depth_mismatches_are_refused() {
     let synth = PaperSynth::new(3, 1).expect("valid");
-    let c = eqisa_circuits::parse_file(examples().join("teleport.qasm3")).expect("parses");
+    let c = eqisa_qasm::parse_file(examples().join("teleport.qasm3")).expect("parses");
     assert!(matches!(
         synth.lower(&c),
         Err(PaperError::Conditional { .. })
     ));
-    let c = eqisa_circuits::parse_file(examples().join("qft4.qasm")).expect("parses");
+    let c = eqisa_qasm::parse_file(examples().join("qft4.qasm")).expect("parses");
     let p = synth.lower(&c).expect("lowers");
     let dict = PaperDictionary::train_haar(4, 1, 5, 0).expect("trains");
     assert_eq!(
@@ -417,7 +417,7 @@ fn conditionals_and_depth_mismatches_are_refused() {
 fn stats_add_up() {
     let synth = PaperSynth::new(3, 2).expect("valid");
     let dict = PaperDictionary::train_with(&synth, 40, 1).expect("trains");
-    let c = eqisa_circuits::parse_file(examples().join("qft4.qasm")).expect("parses");
+    let c = eqisa_qasm::parse_file(examples().join("qft4.qasm")).expect("parses");
     let p = synth.lower(&c).expect("lowers");
     let s = encode_program(&dict, &p).expect("encodes");
     assert_eq!(s.gates, p.gate_count());
@@ -509,7 +509,7 @@ fn reproduces_the_papers_cr_huff2() {
         let stem = file.trim_end_matches(".qasm");
         let name = paper_name(stem).expect("indep name");
         let expected = paper[&name];
-        let c = eqisa_circuits::parse_file(&path).expect("parses");
+        let c = eqisa_qasm::parse_file(&path).expect("parses");
         let p = synth.lower(&c).expect("lowers");
         let s = encode_program_with(&dict, &p, Tokenisation::RawLeaves).expect("encodes");
         let got = s.cr_huffman_with_operands();

@@ -15,9 +15,9 @@ use std::sync::LazyLock;
 
 use common::{Chunks, FLAT, decode_both, edit, fix_crcs};
 use eqisa_assembler::assemble;
-use eqisa_circuits::lower::clifford_t::{Budget, Synth};
-use eqisa_circuits::lower::target::{TargetDesc, TargetKind};
-use eqisa_circuits::lower::{LowerOptions, lower};
+use eqisa_lower::clifford_t::{Budget, Synth};
+use eqisa_lower::target::{TargetDesc, TargetKind};
+use eqisa_lower::{LowerOptions, lower};
 use eqisa_decoder::DecodedInstr;
 use eqisa_isa::codebook::Codebook;
 use libfuzzer_sys::fuzz_target;
@@ -47,7 +47,7 @@ static SEEDS: LazyLock<Vec<(Vec<u8>, Vec<DecodedInstr>)>> = LazyLock::new(|| {
     ]
     .into_iter()
     .map(|(text, name, kind)| {
-        let circuit = eqisa_circuits::parse_str(text, name).expect("example parses");
+        let circuit = eqisa_qasm::parse_str(text, name).expect("example parses");
         let target = TargetDesc::default_for(kind);
         let opts = LowerOptions {
             synth: Synth::Gridsynth,

@@ -9,7 +9,8 @@ use std::io::Read;
 use std::path::PathBuf;
 use std::sync::Arc;
 
-use eqisa_circuits::{Circuit, QasmError};
+use eqisa_ir::Circuit;
+use eqisa_qasm::QasmError;
 use libfuzzer_sys::fuzz_target;
 
 /// A reader that hands out `step` bytes at a time, so that chunk boundaries fall everywhere.
@@ -30,7 +31,7 @@ impl Read for Trickle<'_> {
 fn check(data: &[u8], result: &Result<Circuit, QasmError>) {
     match result {
         Ok(c) => {
-            let s = eqisa_circuits::stats::stats(c);
+            let s = eqisa_ir::stats::stats(c);
             assert_eq!(s.qubits, c.num_qubits);
         }
         Err(e) => {
@@ -70,10 +71,10 @@ fuzz_target!(|data: &[u8]| {
         "f.qasm3"
     };
     let dir = PathBuf::from("/nonexistent-eqisa-fuzz-dir");
-    let chunked = eqisa_circuits::parse_reader(Trickle { data, step }, Arc::from(name), dir);
+    let chunked = eqisa_qasm::parse_reader(Trickle { data, step }, Arc::from(name), dir);
     check(data, &chunked);
     let text = String::from_utf8_lossy(data);
-    let whole = eqisa_circuits::parse_str(&text, name);
+    let whole = eqisa_qasm::parse_str(&text, name);
     check(text.as_bytes(), &whole);
     if std::str::from_utf8(data).is_ok() {
         match (&chunked, &whole) {

@@ -5,7 +5,7 @@ use std::path::PathBuf;
 
 use eqisa_assembler::assemble_with_pulses;
 use eqisa_assembler::pulses::encode_program;
-use eqisa_circuits::lower::lower;
+use eqisa_lower::lower;
 use serde::Serialize;
 
 use super::CmdResult;
@@ -171,7 +171,7 @@ pub fn run(args: &Args) -> CmdResult {
     println!("native ops        {}", report.native_ops);
     println!("fidelity bound    {}", report.fidelity_bound);
     match (target.kind, report.angle_bits) {
-        (eqisa_circuits::lower::target::TargetKind::CliffordT, _) => {
+        (eqisa_lower::target::TargetKind::CliffordT, _) => {
             println!("angle bits        none (no rz)")
         }
         (_, 0) => println!("angle bits        exact (f64)"),

@@ -3,9 +3,9 @@
 use std::collections::BTreeMap;
 use std::path::PathBuf;
 
-use eqisa_circuits::lower::lower;
-use eqisa_circuits::lower::simulate::exact_fidelity;
-use eqisa_circuits::lower::target::TargetKind;
+use eqisa_lower::lower;
+use eqisa_lower::state::exact_fidelity;
+use eqisa_lower::target::TargetKind;
 use serde::Serialize;
 
 use super::CmdResult;

@@ -3,8 +3,8 @@
 use std::collections::BTreeMap;
 use std::path::PathBuf;
 
-use eqisa_circuits::ir::Version;
-use eqisa_circuits::stats::stats;
+use eqisa_ir::circuit::Version;
+use eqisa_ir::stats::stats;
 use serde::Serialize;
 
 use super::CmdResult;
@@ -42,7 +42,7 @@ struct Report {
 pub fn run(args: &Args) -> CmdResult {
     let c = crate::input::load(&args.file)?;
     let s = stats(&c);
-    let regs = |rs: &[eqisa_circuits::ir::Register]| {
+    let regs = |rs: &[eqisa_ir::circuit::Register]| {
         rs.iter()
             .map(|r| Reg {
                 name: r.name.clone(),

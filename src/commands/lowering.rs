@@ -3,9 +3,9 @@
 
 use std::path::PathBuf;
 
-use eqisa_circuits::lower::LowerOptions;
-use eqisa_circuits::lower::clifford_t::{Budget, Synth};
-use eqisa_circuits::lower::target::{TargetDesc, TargetKind, TwoQubit};
+use eqisa_lower::LowerOptions;
+use eqisa_lower::clifford_t::{Budget, Synth};
+use eqisa_lower::target::{TargetDesc, TargetKind, TwoQubit};
 
 /// Targets on the command line.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]

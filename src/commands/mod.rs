@@ -17,7 +17,7 @@ pub type CmdResult = Result<(), Box<dyn std::error::Error>>;
 /// Write a lowered program to `out` as OpenQASM 2, or as OpenQASM 3 (with a note on stderr) when
 /// its conditions have no OpenQASM 2 form.
 pub fn write_qasm(
-    program: &eqisa_circuits::lower::program::NativeProgram,
+    program: &eqisa_lower::program::NativeProgram,
     out: &std::path::Path,
 ) -> Result<(), String> {
     let text = match program.to_qasm2() {

@@ -7,11 +7,11 @@ use std::path::{Path, PathBuf};
 use eqisa_assembler::pulses::{
     DEFAULT_MAX_INFIDELITY, Physics, PulseBits, WaveformCoder, encode_memory, encode_program,
 };
-use eqisa_circuits::lower::lower;
-use eqisa_circuits::lower::program::NativeProgram;
-use eqisa_circuits::lower::route::{Coupling, route};
-use eqisa_circuits::lower::target::{TargetDesc, TargetKind, TwoQubit};
-use eqisa_circuits::pulse::{Device, PulseMode, PulseProgram, lower_to_pulses};
+use eqisa_lower::lower;
+use eqisa_lower::program::NativeProgram;
+use eqisa_lower::route::{Coupling, route};
+use eqisa_lower::target::{TargetDesc, TargetKind, TwoQubit};
+use eqisa_pulse::{Device, PulseMode, PulseProgram, lower_to_pulses};
 use ndarray::Array2;
 use num_complex::Complex64;
 use serde::Serialize;

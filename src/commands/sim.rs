@@ -3,7 +3,7 @@
 use std::io::Write;
 use std::path::PathBuf;
 
-use eqisa_circuits::simulate::{outcomes, statevector};
+use eqisa_statevector::circuit::{outcomes, statevector};
 
 use super::CmdResult;
 

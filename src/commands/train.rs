@@ -3,15 +3,15 @@
 use std::path::{Path, PathBuf};
 
 use eqisa_assembler::encode::{instr_of, program_info};
-use eqisa_circuits::Circuit;
-use eqisa_circuits::lower::lower;
-use eqisa_circuits::pulse::Device;
-use eqisa_circuits::synth::euler::zyz;
 use eqisa_dictionary::paper::{HaarSampler, PaperDictionary};
 use eqisa_dictionary::pulse_atoms::{PulseTrainParams, learn_pulse_atoms};
 use eqisa_dictionary::train::{InstrStream, train_priors};
+use eqisa_ir::Circuit;
 use eqisa_isa::codebook::Codebook;
 use eqisa_isa::copies::MAX_WORDS;
+use eqisa_lower::lower;
+use eqisa_pulse::Device;
+use eqisa_synth::euler::zyz;
 use indicatif::{ProgressBar, ProgressStyle};
 
 use super::CmdResult;
@@ -150,7 +150,7 @@ pub fn run(args: &Args) -> CmdResult {
     let mut skipped: Vec<String> = Vec::new();
     for f in &files {
         bar.set_message(f.display().to_string());
-        let r = eqisa_circuits::parse_file(f)
+        let r = eqisa_qasm::parse_file(f)
             .map_err(|e| e.to_string())
             .and_then(|c| streams_of(&c, args, &mut streams));
         if let Err(e) = r {
@@ -166,7 +166,7 @@ pub fn run(args: &Args) -> CmdResult {
         while left > 0 {
             let n = left.min(64);
             left -= n;
-            let c = eqisa_circuits::parse_str(&haar_circuit(&mut sampler, n), "<haar>")
+            let c = eqisa_qasm::parse_str(&haar_circuit(&mut sampler, n), "<haar>")
                 .map_err(|e| e.to_string())?;
             streams_of(&c, args, &mut streams)?;
         }

@@ -7,12 +7,12 @@
 //! not exposed by the encoder, the model says so and what it counts instead
 //! ([`Encoding::event_model`]).
 
-use eqisa_circuits::pulse::PulseProgram;
 use eqisa_decoder::energy::Events;
 use eqisa_isa::pulse::{
     CodedWaveform, IDENTITY_ROTATION, PlayBody, PulseSection, ROTATION_FRAC_BITS,
     reconstruction_work,
 };
+use eqisa_pulse::PulseProgram;
 use serde::Serialize;
 
 /// Bits of one complex DAC sample (16-bit I and Q), as waveform memory stores it.

@@ -11,7 +11,6 @@ use std::path::Path;
 use eqisa_assembler::assemble_with_pulses;
 use eqisa_assembler::encode::{instr_of, program_info};
 use eqisa_assembler::pulses::{EncodedPulses, Physics, WaveformCoder, encode_program};
-use eqisa_circuits::pulse::Device;
 use eqisa_decoder::energy::{EnergyModel, Events, Stage};
 use eqisa_decoder::firmware::{SimParams, SimReport, simulate};
 use eqisa_dictionary::paper::{PaperDictionary, PaperError, PaperStats, paper_baseline};
@@ -19,6 +18,7 @@ use eqisa_isa::copies::code_all;
 use eqisa_isa::freqcoder::Cdf;
 use eqisa_isa::model::Model;
 use eqisa_isa::rangecoder::{Coder, RangeEncoder};
+use eqisa_pulse::Device;
 use serde::Serialize;
 use serde::ser::SerializeMap;
 

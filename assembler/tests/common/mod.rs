@@ -1,8 +1,8 @@
 //! Shared by the assembler's integration tests: decode an `.eqb` and rebuild its program.
 
 use eqisa_assembler::rebuild::{Decoded, rebuild};
-use eqisa_circuits::lower::program::NativeProgram;
 use eqisa_isa::codebook::Codebook;
+use eqisa_lower::program::NativeProgram;
 
 /// Decode `bytes` with `cb` (whose hash is `hash`) and rebuild the NativeProgram, or say why not.
 pub fn decode_and_rebuild(

@@ -1,0 +1,196 @@
+//! Target descriptions: which native gate set a program is lowered to and how long each
+//! operation takes (for scheduling). A small TOML format; an embedded default for each target.
+//! The pulse layer will grow this into the full device calibration.
+
+use std::collections::BTreeMap;
+
+use serde::Deserialize;
+
+/// The native gate sets a circuit can be lowered to.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum TargetKind {
+    /// IBM-like continuous set: rz (virtual), sx, x, cz, measure, reset, delay, barrier.
+    Native,
+    /// h, s, sdg, t, tdg, x, y, z, cx, measure, reset, barrier.
+    #[serde(rename = "clifford+t")]
+    CliffordT,
+}
+
+impl TargetKind {
+    /// The name used on the command line.
+    pub fn name(self) -> &'static str {
+        match self {
+            TargetKind::Native => "native",
+            TargetKind::CliffordT => "clifford+t",
+        }
+    }
+}
+
+/// The native target's entangling gate.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Default, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum TwoQubit {
+    /// Controlled-Z (IBM Heron).
+    #[default]
+    Cz,
+    /// Echoed cross-resonance (IBM Eagle).
+    Ecr,
+}
+
+impl TwoQubit {
+    /// The gate's OpenQASM name.
+    pub fn name(self) -> &'static str {
+        match self {
+            TwoQubit::Cz => "cz",
+            TwoQubit::Ecr => "ecr",
+        }
+    }
+}
+
+/// A target description: gate set, sample period and operation durations.
+#[derive(Clone, Debug, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TargetDesc {
+    /// A name for reports.
+    pub name: String,
+    pub kind: TargetKind,
+    /// Duration of one `dt` (for `delay[...dt]`), in nanoseconds.
+    pub dt_ns: f64,
+    /// The native target's entangling gate (`cz` unless given; ignored by Clifford+T).
+    #[serde(default)]
+    pub two_qubit: TwoQubit,
+    /// Duration of each native operation by name, in nanoseconds (`rz` is 0: a frame change).
+    pub durations_ns: BTreeMap<String, f64>,
+}
+
+/// Why a target description cannot be used.
+#[derive(Debug, thiserror::Error)]
+pub enum TargetError {
+    #[error("{file}: {source}")]
+    Io {
+        file: String,
+        #[source]
+        source: std::io::Error,
+    },
+    #[error("{file}: {message}")]
+    Parse { file: String, message: String },
+    #[error("{file}: no duration for '{op}', which the {kind} target needs")]
+    MissingDuration {
+        file: String,
+        op: String,
+        kind: &'static str,
+    },
+    #[error("{file}: duration of '{op}' must be a finite number of nanoseconds >= 0, not {value}")]
+    BadDuration {
+        file: String,
+        op: String,
+        value: f64,
+    },
+}
+
+const NATIVE_DEFAULT: &str = include_str!("../targets/native.toml");
+const CLIFFORD_T_DEFAULT: &str = include_str!("../targets/clifford_t.toml");
+
+impl TargetDesc {
+    /// The operations whose durations a target needs.
+    pub fn required_ops(kind: TargetKind, two_qubit: TwoQubit) -> &'static [&'static str] {
+        match kind {
+            TargetKind::Native if two_qubit == TwoQubit::Ecr => {
+                &["rz", "sx", "x", "ecr", "measure", "reset"]
+            }
+            TargetKind::Native => &["rz", "sx", "x", "cz", "measure", "reset"],
+            TargetKind::CliffordT => &[
+                "h", "s", "sdg", "t", "tdg", "x", "y", "z", "cx", "measure", "reset",
+            ],
+        }
+    }
+
+    /// Parse and check a description; `file` names it in errors.
+    pub fn from_toml(text: &str, file: &str) -> Result<TargetDesc, TargetError> {
+        let desc: TargetDesc = toml::from_str(text).map_err(|e| TargetError::Parse {
+            file: file.to_string(),
+            message: e.to_string(),
+        })?;
+        for op in Self::required_ops(desc.kind, desc.two_qubit) {
+            let Some(&v) = desc.durations_ns.get(*op) else {
+                return Err(TargetError::MissingDuration {
+                    file: file.to_string(),
+                    op: op.to_string(),
+                    kind: desc.kind.name(),
+                });
+            };
+            if !(v.is_finite() && v >= 0.0) {
+                return Err(TargetError::BadDuration {
+                    file: file.to_string(),
+                    op: op.to_string(),
+                    value: v,
+                });
+            }
+        }
+        if !(desc.dt_ns.is_finite() && desc.dt_ns > 0.0) {
+            return Err(TargetError::BadDuration {
+                file: file.to_string(),
+                op: "dt".into(),
+                value: desc.dt_ns,
+            });
+        }
+        Ok(desc)
+    }
+
+    /// Load a description file.
+    pub fn from_file(path: &std::path::Path) -> Result<TargetDesc, TargetError> {
+        let file = path.display().to_string();
+        let text = std::fs::read_to_string(path).map_err(|source| TargetError::Io {
+            file: file.clone(),
+            source,
+        })?;
+        Self::from_toml(&text, &file)
+    }
+
+    /// The embedded default description of a target kind.
+    pub fn default_for(kind: TargetKind) -> TargetDesc {
+        let (text, file) = match kind {
+            TargetKind::Native => (NATIVE_DEFAULT, "<embedded native.toml>"),
+            TargetKind::CliffordT => (CLIFFORD_T_DEFAULT, "<embedded clifford_t.toml>"),
+        };
+        // The embedded files are checked by a unit test; a broken one is a build defect.
+        match Self::from_toml(text, file) {
+            Ok(d) => d,
+            Err(e) => panic!("embedded target description is invalid: {e}"),
+        }
+    }
+
+    /// Duration of `op` in nanoseconds (0 for operations the description does not list, such
+    /// as barriers).
+    pub fn duration(&self, op: &str) -> f64 {
+        self.durations_ns.get(op).copied().unwrap_or(0.0)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn embedded_defaults_are_valid() {
+        for kind in [TargetKind::Native, TargetKind::CliffordT] {
+            let d = TargetDesc::default_for(kind);
+            assert_eq!(d.kind, kind);
+            assert_eq!(d.duration("rz"), 0.0);
+        }
+    }
+
+    #[test]
+    fn missing_and_bad_durations_are_named() {
+        let text =
+            "name = \"x\"\nkind = \"native\"\ndt_ns = 0.5\n[durations_ns]\nrz = 0\nsx = 32\n";
+        let e = TargetDesc::from_toml(text, "t.toml").expect_err("incomplete");
+        assert!(e.to_string().contains("t.toml: no duration for 'x'"), "{e}");
+        let text = "name = \"x\"\nkind = \"native\"\ndt_ns = 0.5\n[durations_ns]\nrz = 0\nsx = -1\nx = 1\ncz = 1\nmeasure = 1\nreset = 1\n";
+        let e = TargetDesc::from_toml(text, "t.toml").expect_err("negative");
+        assert!(e.to_string().contains("'sx'"), "{e}");
+        let e = TargetDesc::from_toml("kind = 3", "t.toml").expect_err("garbage");
+        assert!(e.to_string().starts_with("t.toml:"), "{e}");
+    }
+}

@@ -1,0 +1,15 @@
+//! `eqisa-qasm` owns the OpenQASM 2 and 3 front end: it loads programs into the circuit IR's
+//! [`Circuit`], and its errors ([`QasmError`]) name the file, line and column of the problem.
+//!
+//! Files are read in chunks that end at a statement boundary, so a 10 MB program is never held
+//! in memory as text and as IR at once.
+
+mod builder;
+mod chunker;
+pub mod error;
+mod load;
+mod syntax;
+pub use builder::{MAX_BITS, MAX_INCLUDE_DEPTH};
+pub use error::{ErrorKind, QasmError, SourcePos};
+pub use load::{parse_file, parse_reader, parse_str};
+pub use syntax::MAX_NESTING;

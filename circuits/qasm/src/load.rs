@@ -1,0 +1,97 @@
+//! Loading a program: text, files and readers through the chunker, the statement parser and the builder.
+
+use std::io::Read;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use crate::builder::{Builder, Source, run_statements};
+use crate::error::{ErrorKind, QasmError};
+use eqisa_ir::circuit::{Circuit, Version};
+
+/// The language assumed for a file without a version header: OpenQASM 3 for `.qasm3` files.
+fn default_version(name: &str) -> Version {
+    if name.ends_with(".qasm3") {
+        Version::Qasm3
+    } else {
+        Version::Qasm2
+    }
+}
+
+/// Parse program text. `name` is used in error messages; includes resolve against the current
+/// directory.
+pub fn parse_str(text: &str, name: &str) -> Result<Circuit, QasmError> {
+    let mut b = Builder::new(default_version(name));
+    let text = text.strip_prefix('\u{feff}').unwrap_or(text);
+    let mut src = Source::new(Arc::from(name), PathBuf::from("."), text, 1);
+    run_statements(&mut b, &mut src)?;
+    Ok(b.finish())
+}
+
+/// Parse a program file; includes resolve against the file's directory.
+pub fn parse_file(path: impl AsRef<Path>) -> Result<Circuit, QasmError> {
+    let path = path.as_ref();
+    let name: Arc<str> = Arc::from(path.to_string_lossy().as_ref());
+    let file = std::fs::File::open(path).map_err(|source| QasmError::Io {
+        file: name.clone(),
+        source,
+    })?;
+    let dir = path.parent().map(Path::to_path_buf).unwrap_or_default();
+    let size = file.metadata().map(|m| m.len()).unwrap_or(0);
+    parse_reader_sized(file, name, dir, size)
+}
+
+/// Parse a program from a reader (a file, stdin). `name` appears in errors, `dir` is where
+/// includes are looked for.
+pub fn parse_reader(reader: impl Read, name: Arc<str>, dir: PathBuf) -> Result<Circuit, QasmError> {
+    parse_reader_sized(reader, name, dir, 0)
+}
+
+/// [`parse_reader`] with the expected size of the text, to size the IR up front.
+fn parse_reader_sized(
+    reader: impl Read,
+    name: Arc<str>,
+    dir: PathBuf,
+    size_hint: u64,
+) -> Result<Circuit, QasmError> {
+    let mut b = Builder::new(default_version(&name));
+    // Cap the hint: a special file may report any size, and beyond 64 MiB growing is cheap
+    // next to parsing.
+    b.reserve_for(size_hint.min(64 << 20));
+    let mut chunks = crate::chunker::Chunker::new(reader);
+    let mut line = 1u32;
+    let mut first = true;
+    while let Some(bytes) = chunks.next_chunk().map_err(|source| QasmError::Io {
+        file: name.clone(),
+        source,
+    })? {
+        let mut text = match std::str::from_utf8(bytes) {
+            Ok(t) => t,
+            Err(e) => {
+                let good = &bytes[..e.valid_up_to()];
+                let l = line + good.iter().filter(|&&c| c == b'\n').count() as u32;
+                let line_start = good.iter().rposition(|&c| c == b'\n').map_or(0, |k| k + 1);
+                // The valid prefix is UTF-8, so its characters can be counted.
+                let col = std::str::from_utf8(&good[line_start..])
+                    .map_or(good.len() - line_start, |s| s.chars().count())
+                    as u32
+                    + 1;
+                return Err(QasmError::At {
+                    pos: crate::error::SourcePos {
+                        file: name.clone(),
+                        line: l,
+                        col,
+                    },
+                    kind: ErrorKind::Invalid("the file is not valid UTF-8 text".into()),
+                });
+            }
+        };
+        if first {
+            text = text.strip_prefix('\u{feff}').unwrap_or(text);
+            first = false;
+        }
+        let mut src = Source::new(name.clone(), dir.clone(), text, line);
+        run_statements(&mut b, &mut src)?;
+        line += bytes.iter().filter(|&&c| c == b'\n').count() as u32;
+    }
+    Ok(b.finish())
+}

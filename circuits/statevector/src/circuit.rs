@@ -1,0 +1,305 @@
+//! Simulating circuits: the final state vector of a static circuit, and the exact distribution
+//! of classical outcomes of a dynamic one (mid-circuit measurement, reset, feed-forward) by
+//! following every measurement branch.
+
+use crate::state::{StateError, StateVector};
+use eqisa_ir::circuit::{Circuit, Modifier, Op};
+use eqisa_ir::gates::StandardGate;
+use eqisa_ir::matrix::{Matrix, MatrixError};
+use eqisa_ir::unroll::{Application, UnrollError, expand_gate};
+
+/// Most measurement branches [`outcomes`] follows.
+pub const MAX_BRANCHES: usize = 1 << 16;
+
+/// Why a circuit cannot be simulated.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+pub enum StateVectorError {
+    #[error(transparent)]
+    State(#[from] StateError),
+    #[error(transparent)]
+    Unroll(#[from] UnrollError),
+    #[error("gate matrix: {0}")]
+    Matrix(#[from] MatrixError),
+    #[error(
+        "the circuit is dynamic ({0}); a final state vector is defined only without mid-circuit measurement, reset or feed-forward (try --outcomes)"
+    )]
+    Dynamic(String),
+    #[error("more than {0} measurement branches")]
+    TooManyBranches(usize),
+}
+
+/// The matrix of a standard gate with modifiers (outermost first).
+pub fn application_matrix(a: &Application<'_>) -> Result<Matrix, MatrixError> {
+    let mut m = a.gate.matrix(a.params)?;
+    for md in a.modifiers.iter().rev() {
+        m = match *md {
+            Modifier::Inv => m.adjoint(),
+            Modifier::Pow(k) => m.power(k)?,
+            Modifier::Ctrl { count, negated } => m.controlled(&vec![!negated; count as usize]),
+        };
+    }
+    Ok(m)
+}
+
+fn apply(state: &mut StateVector, a: &Application<'_>) -> Result<(), MatrixError> {
+    if a.modifiers.is_empty() {
+        match a.gate {
+            StandardGate::GPhase => {
+                state.apply_global_phase(a.params[0]);
+                return Ok(());
+            }
+            StandardGate::Id | StandardGate::U0 => return Ok(()),
+            _ => {}
+        }
+    }
+    let m = application_matrix(a)?;
+    if m.num_qubits() == 0 {
+        state.apply_global_phase(m.get(0, 0).arg());
+    } else {
+        state.apply(&m, a.qubits);
+    }
+    Ok(())
+}
+
+/// Apply one gate operation of `c` to `state`.
+fn apply_gate(c: &Circuit, state: &mut StateVector, op: &Op) -> Result<(), StateVectorError> {
+    if let Op::Gate { gate, args, params } = *op {
+        let (q, p) = c.gate_operands(gate, args, params);
+        let mut err = None;
+        expand_gate(c, gate, p, q, &mut |a| {
+            if let Err(e) = apply(state, &a) {
+                err = Some(e);
+            }
+            Ok(())
+        })?;
+        if let Some(e) = err {
+            return Err(e.into());
+        }
+    }
+    Ok(())
+}
+
+/// Check that the circuit is static: measurements only at the end of their qubit, resets only on
+/// untouched qubits, no conditionals.
+fn check_static(c: &Circuit) -> Result<(), StateVectorError> {
+    let n = c.num_qubits as usize;
+    let mut touched = vec![false; n];
+    let mut measured = vec![false; n];
+    for op in &c.ops {
+        match *op {
+            Op::If { block } => {
+                return Err(StateVectorError::Dynamic(format!(
+                    "conditional at line {}",
+                    c.ifs[block as usize].line
+                )));
+            }
+            Op::Measure { qubit, .. } => {
+                measured[qubit as usize] = true;
+                touched[qubit as usize] = true;
+            }
+            Op::Reset { qubit } => {
+                // A reset of a qubit still in |0> does nothing.
+                if touched[qubit as usize] {
+                    return Err(StateVectorError::Dynamic(format!(
+                        "reset of qubit {qubit} after use"
+                    )));
+                }
+            }
+            Op::Gate { gate, args, params } => {
+                for &q in c.gate_operands(gate, args, params).0 {
+                    if measured[q as usize] {
+                        return Err(StateVectorError::Dynamic(format!(
+                            "qubit {q} is used after it is measured"
+                        )));
+                    }
+                    touched[q as usize] = true;
+                }
+            }
+            Op::Delay { .. } | Op::Barrier { .. } => {}
+        }
+    }
+    Ok(())
+}
+
+/// The final state vector from |0…0⟩ of a circuit without mid-circuit measurement, reset or
+/// feed-forward. Final measurements and barriers are ignored; qubit 0 is least significant.
+pub fn statevector(c: &Circuit) -> Result<StateVector, StateVectorError> {
+    check_static(c)?;
+    let mut state = StateVector::zero_state(c.num_qubits as usize)?;
+    for op in &c.ops {
+        apply_gate(c, &mut state, op)?;
+    }
+    Ok(state)
+}
+
+/// One classical outcome of a dynamic circuit and its probability.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Outcome {
+    /// Classical bits, clbit 0 first.
+    pub bits: Vec<bool>,
+    pub probability: f64,
+}
+
+impl Outcome {
+    /// The bits as Qiskit prints counts keys: highest clbit first.
+    pub fn bitstring(&self) -> String {
+        self.bits
+            .iter()
+            .rev()
+            .map(|&b| if b { '1' } else { '0' })
+            .collect()
+    }
+}
+
+/// The exact distribution of the final classical bits, following every measurement branch
+/// (outcomes of probability below 1e-12 are dropped). Sorted by bit string.
+pub fn outcomes(c: &Circuit) -> Result<Vec<Outcome>, StateVectorError> {
+    let state = StateVector::zero_state(c.num_qubits as usize)?;
+    let mut leaves: Vec<Outcome> = Vec::new();
+    let mut runner = Branches {
+        c,
+        leaves: &mut leaves,
+        count: 0,
+    };
+    runner.run(
+        &c.ops,
+        0,
+        Branch {
+            state,
+            bits: vec![false; c.num_clbits as usize],
+            probability: 1.0,
+        },
+        &mut Vec::new(),
+    )?;
+    leaves.sort_by(|a, b| a.bits.iter().rev().cmp(b.bits.iter().rev()));
+    let mut merged: Vec<Outcome> = Vec::new();
+    for o in leaves {
+        match merged.last_mut() {
+            Some(last) if last.bits == o.bits => last.probability += o.probability,
+            _ => merged.push(o),
+        }
+    }
+    Ok(merged)
+}
+
+struct Branch {
+    state: StateVector,
+    bits: Vec<bool>,
+    probability: f64,
+}
+
+struct Branches<'a> {
+    c: &'a Circuit,
+    leaves: &'a mut Vec<Outcome>,
+    count: usize,
+}
+
+impl<'a> Branches<'a> {
+    /// Run `ops[from..]` then the continuation frames in `rest` (innermost last).
+    fn run(
+        &mut self,
+        ops: &'a [Op],
+        from: usize,
+        mut b: Branch,
+        rest: &mut Vec<(&'a [Op], usize)>,
+    ) -> Result<(), StateVectorError> {
+        let mut k = from;
+        let mut ops = ops;
+        loop {
+            if k >= ops.len() {
+                match rest.pop() {
+                    Some((o, i)) => {
+                        ops = o;
+                        k = i;
+                        continue;
+                    }
+                    None => break,
+                }
+            }
+            let op = &ops[k];
+            k += 1;
+            match *op {
+                Op::Gate { .. } => apply_gate(self.c, &mut b.state, op)?,
+                Op::Measure { qubit, .. } | Op::Reset { qubit } => {
+                    let is_reset = matches!(op, Op::Reset { .. });
+                    let p1 = b.state.prob_one(qubit);
+                    // Follow each outcome of non-negligible probability; the current branch
+                    // takes the last one, clones take the others.
+                    let mut possible: Vec<bool> = Vec::with_capacity(2);
+                    if 1.0 - p1 > 1e-12 {
+                        possible.push(false);
+                    }
+                    if p1 > 1e-12 {
+                        possible.push(true);
+                    }
+                    let Some((last, others)) = possible.split_last() else {
+                        return Ok(());
+                    };
+                    for &o in others {
+                        self.count += 1;
+                        if self.count > MAX_BRANCHES {
+                            return Err(StateVectorError::TooManyBranches(MAX_BRANCHES));
+                        }
+                        let mut nb = Branch {
+                            state: b.state.clone(),
+                            bits: b.bits.clone(),
+                            probability: b.probability,
+                        };
+                        settle(&mut nb, qubit, o, is_reset, op);
+                        let mut frames = rest.clone();
+                        self.run(ops, k, nb, &mut frames)?;
+                    }
+                    settle(&mut b, qubit, *last, is_reset, op);
+                }
+                Op::If { block } => {
+                    let c: &'a Circuit = self.c;
+                    let blk = &c.ifs[block as usize];
+                    let body = if blk.cond.holds(c, &b.bits) {
+                        &blk.then_ops
+                    } else {
+                        &blk.else_ops
+                    };
+                    rest.push((ops, k));
+                    ops = body;
+                    k = 0;
+                }
+                Op::Barrier { .. } | Op::Delay { .. } => {}
+            }
+        }
+        self.leaves.push(Outcome {
+            bits: b.bits,
+            probability: b.probability,
+        });
+        Ok(())
+    }
+}
+
+fn clbit_of(op: &Op) -> Option<u32> {
+    match op {
+        Op::Measure { clbit, .. } => Some(*clbit),
+        _ => None,
+    }
+}
+
+/// Collapse `qubit` to `outcome` in branch `b`; record the bit (measure) or flip back to |0>
+/// (reset).
+fn settle(b: &mut Branch, qubit: u32, outcome: bool, is_reset: bool, op: &Op) {
+    let p = b.state.collapse(qubit, outcome);
+    b.probability *= p;
+    if is_reset {
+        if outcome {
+            let x = Matrix::from_vec(
+                1,
+                vec![
+                    num_complex::Complex64::new(0.0, 0.0),
+                    num_complex::Complex64::new(1.0, 0.0),
+                    num_complex::Complex64::new(1.0, 0.0),
+                    num_complex::Complex64::new(0.0, 0.0),
+                ],
+            );
+            b.state.apply(&x, &[qubit]);
+        }
+    } else if let Some(bit) = clbit_of(op).and_then(|c| b.bits.get_mut(c as usize)) {
+        *bit = outcome;
+    }
+}

@@ -11,7 +11,7 @@ use eqisa_isa::stream::{ProgramInfo, Scheduler, StreamEncoder};
 use eqisa_lower::program::{NativeOp, NativeProgram, TimedOp, collect_bits};
 use eqisa_lower::target::{TargetDesc, TargetKind};
 
-use crate::AssembleError;
+use crate::error::AssembleError;
 use crate::layout::Layout;
 
 /// The ISA opcode of a native operation.

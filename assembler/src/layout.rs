@@ -9,7 +9,7 @@
 use eqisa_ir::circuit::{CondExpr, CondOp, Register, Wide};
 use eqisa_isa::varint::{read_uvarint, write_uvarint};
 
-use crate::AssembleError;
+use crate::error::AssembleError;
 
 /// Registers and conditions of a program.
 #[derive(Clone, Debug, PartialEq)]

@@ -9,7 +9,7 @@ use eqisa_lower::program::{NativeOp, NativeProgram, TimedOp};
 use eqisa_lower::target::TargetKind;
 use smallvec::SmallVec;
 
-use crate::AssembleError;
+use crate::error::AssembleError;
 use crate::layout::Layout;
 
 /// One decoded instruction, as the decoder hands it over.

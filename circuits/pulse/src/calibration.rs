@@ -1,7 +1,5 @@
 //! What a device calibration is made of: channels, frame phases, gate calibrations and qubit parameters.
 
-use num_complex::Complex64;
-
 use crate::shape::Shape;
 
 /// A hardware output channel, named as IBM names them (`d0`, `u3`, `m1`).
@@ -94,6 +92,3 @@ pub struct ControlChannel {
     /// The qubit whose frequency the tone is at (the target).
     pub freq_qubit: u32,
 }
-
-/// A sampled waveform: complex baseband samples, one per `dt`.
-pub type Samples = Vec<Complex64>;

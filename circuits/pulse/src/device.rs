@@ -3,7 +3,8 @@
 
 use std::collections::BTreeMap;
 
-use super::{ControlChannel, GateCal, QubitParams, Samples};
+use crate::calibration::{ControlChannel, GateCal, QubitParams};
+use crate::shape::Samples;
 
 /// A device calibration: sample period, DAC resolution, qubit parameters, control channels,
 /// calibrated gate schedules and the library of sampled waveforms they play.
@@ -26,12 +27,12 @@ pub struct Device {
 }
 
 use std::fmt::Write as _;
-use std::path::Path;
 
 use num_complex::Complex64;
 use serde::Deserialize;
 
-use super::{Channel, Phase, ScheduleItem, Shape};
+use crate::calibration::{Channel, Phase, ScheduleItem};
+use crate::shape::Shape;
 
 /// Why a device calibration cannot be used. Every variant names the file and, where there is
 /// one, the field (`gates[3] (x on qubit 0).schedule[1]`, `cmd_def[12] (x on qubit 3)`).
@@ -242,21 +243,6 @@ impl Device {
             Ok(d) => d,
             Err(e) => panic!("embedded default device is invalid: {e}"),
         }
-    }
-
-    /// Load a calibration file: our TOML (`*.toml`), or IBM pulse defaults (`defs_X.json`,
-    /// with `conf_X.json` and `props_X.json` beside it; see [`super::ibm`]).
-    pub fn from_file(path: &Path) -> Result<Device, DeviceError> {
-        let file = path.display().to_string();
-        let name = path.file_name().and_then(|n| n.to_str()).unwrap_or("");
-        if name.ends_with(".json") {
-            return super::ibm::import(path).map(|(d, _)| d);
-        }
-        let text = std::fs::read_to_string(path).map_err(|source| DeviceError::Io {
-            file: file.clone(),
-            source,
-        })?;
-        Self::from_toml(&text, &file)
     }
 
     /// Parse and check our TOML format; `file` names it in errors.

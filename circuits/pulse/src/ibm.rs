@@ -39,10 +39,9 @@ use std::path::Path;
 use num_complex::Complex64;
 use serde_json::Value;
 
-use super::device::{DeviceError, check_shape, parse_param_phase, qubits_text};
-use super::{
-    Channel, ControlChannel, Device, GateCal, Phase, QubitParams, Samples, ScheduleItem, Shape,
-};
+use crate::calibration::{Channel, ControlChannel, GateCal, Phase, QubitParams, ScheduleItem};
+use crate::device::{Device, DeviceError, check_shape, parse_param_phase, qubits_text};
+use crate::shape::{Samples, Shape};
 
 /// The anharmonicity assumed for a qubit whose calibration gives none, GHz (IBM Falcon and
 /// Eagle transmons lie between -0.30 and -0.35 GHz).

@@ -9,14 +9,13 @@
 mod calibration;
 pub mod device;
 pub mod ibm;
+mod load;
 pub mod lower;
 pub mod shape;
 pub mod transmon;
-pub use calibration::{
-    Channel, ControlChannel, GateCal, Phase, QubitParams, Samples, ScheduleItem,
-};
+pub use calibration::{Channel, ControlChannel, GateCal, Phase, QubitParams, ScheduleItem};
 pub use device::{Device, DeviceError};
 pub use lower::{
     Play, PlayOrigin, PulseLowerError, PulseMode, PulseProgram, Waveform, lower_to_pulses,
 };
-pub use shape::{Shape, ShapeError};
+pub use shape::{Samples, Shape, ShapeError};

@@ -40,8 +40,9 @@ use std::f64::consts::{FRAC_PI_2, PI};
 
 use num_complex::Complex64;
 
-use super::device::qubits_text;
-use super::{Channel, Device, GateCal, Samples, ScheduleItem, ShapeError};
+use crate::calibration::{Channel, GateCal, ScheduleItem};
+use crate::device::{Device, qubits_text};
+use crate::shape::{Samples, ShapeError};
 use eqisa_lower::program::{NativeOp, NativeProgram};
 use eqisa_lower::target::TargetKind;
 
@@ -614,7 +615,7 @@ impl Lowerer<'_> {
                         None => {
                             let samples = shape.samples(lib).map_err(shape_err)?;
                             let base = match shape {
-                                super::Shape::Sampled { name } => name.clone(),
+                                crate::shape::Shape::Sampled { name } => name.clone(),
                                 _ => format!(
                                     "{}_{}_{channel}",
                                     cal.name,

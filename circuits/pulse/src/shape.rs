@@ -2,6 +2,8 @@
 
 use num_complex::Complex64;
 
+/// A sampled waveform: complex baseband samples, one per `dt`.
+pub type Samples = Vec<Complex64>;
 /// A pulse envelope. Durations are in samples (`dt`); `amp` is the complex amplitude
 /// (IBM's `[re, im]`, or Qiskit's `amp · e^{i·angle}`), |amp| ≤ 1.
 #[derive(Clone, Debug, PartialEq)]
@@ -41,8 +43,6 @@ pub enum Shape {
 }
 
 use std::collections::BTreeMap;
-
-use crate::calibration::Samples;
 
 /// Why a shape cannot be sampled.
 #[derive(Clone, Debug, PartialEq, thiserror::Error)]

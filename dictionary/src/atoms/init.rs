@@ -9,11 +9,12 @@ use linfa_clustering::{KMeans, KMeansInit};
 use ndarray::{Array1, Array2, ArrayView2, Axis};
 use rayon::prelude::*;
 
+use super::code::{AtomsError, embed, unembed};
 use super::scalar::Scalar;
+use super::train::Progress;
 use super::train::{
     SplitMix64, TrainParams, Trained, check, row_norm2, train_from, train_observed,
 };
-use super::{AtomsError, Progress, embed, unembed};
 
 /// Lloyd iterations of [`Init::KMeans`] unless told otherwise: on pulse windows the centroids
 /// move little after about this many, and each costs about as much as an OMP pass.
@@ -82,7 +83,7 @@ pub fn kmeans_atoms<T: Scalar>(
             sparsity: 1,
             iterations: 0,
             seed,
-            method: super::Method::Ksvd,
+            method: super::train::Method::Ksvd,
         },
     )?;
     let dim = windows.ncols();

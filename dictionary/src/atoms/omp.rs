@@ -6,8 +6,8 @@
 use ndarray::{Array2, ArrayView1, ArrayView2, Axis, s};
 use rayon::prelude::*;
 
+use super::code::{AtomsError, SparseCode};
 use super::scalar::{Scalar, norm2};
-use super::{AtomsError, SparseCode};
 
 /// Signals coded per matrix product in [`omp_batch`]: large enough for an efficient product, small
 /// enough that a block's correlations stay in cache. Fixed, so results do not depend on threads.

@@ -14,8 +14,8 @@ use linfa::traits::Fit;
 use linfa_reduction::Pca;
 use ndarray::{Array1, Array2, ArrayView1, ArrayView2, Axis, s};
 
+use super::code::{AtomsError, embed};
 use super::scalar::Scalar;
-use super::{AtomsError, embed};
 
 /// Below this norm a component left after re-orthogonalisation is numerically in the span of
 /// the earlier ones and is dropped.

@@ -5,9 +5,9 @@
 
 use ndarray::{Array2, ArrayView2, CowArray, Ix2};
 
+use super::code::{AtomsError, SparseCode};
 use super::omp::{Gram, omp_batch_gram};
 use super::scalar::{Scalar, dot_conj, norm2};
-use super::{AtomsError, SparseCode};
 
 /// The dictionary update step.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

@@ -1,0 +1,20 @@
+//! [`AssembleError`]: why a program cannot be assembled, or a decoded one rebuilt.
+
+/// Why a program cannot be assembled (or a decoded one rebuilt).
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+pub enum AssembleError {
+    /// An operation the instruction set cannot carry.
+    #[error("operation {index}: {what}")]
+    Unencodable {
+        /// Index of the operation in the program.
+        index: usize,
+        /// What is wrong with it.
+        what: &'static str,
+    },
+    /// The container or coder refused.
+    #[error(transparent)]
+    Isa(#[from] eqisa_isa::IsaError),
+    /// The metadata section is malformed.
+    #[error("metadata section: {0}")]
+    Metadata(&'static str),
+}

@@ -3,8 +3,8 @@
 //! the paper's pipeline on the same circuit.
 
 use eqisa_assembler::Assembled;
-use eqisa_assembler::baselines;
-use eqisa_dictionary::paper::{PaperDictionary, PaperError, paper_baseline};
+use eqisa_baselines::paper::{PaperDictionary, PaperError, paper_baseline};
+use eqisa_baselines::{binary, compress};
 use eqisa_ir::Circuit;
 use eqisa_lower::program::NativeProgram;
 use eqisa_lower::target::TargetDesc;
@@ -74,9 +74,9 @@ pub fn measure(
     cb: &Loaded,
     paper: Option<(usize, usize)>,
 ) -> Result<Measured, String> {
-    let gp = baselines::best_general_purpose(program, program.angle_bits, target.dt_ns)
+    let gp = compress::best_general_purpose(program, program.angle_bits, target.dt_ns)
         .map_err(|e| e.to_string())?;
-    let binary = baselines::binary_stream(program, program.angle_bits, target.dt_ns);
+    let binary = binary::binary_stream(program, program.angle_bits, target.dt_ns);
     let (paper_huffman, paper_huffman_bzip2, paper_fidelity_bound) = match paper {
         Some((d, r)) => {
             let dict = paper_dictionary(cb, d, r)?;
@@ -103,12 +103,12 @@ pub fn measure(
                     0
                 }) as u64
                 * 8,
-            binary_opcodes: baselines::binary_opcode_bits(program),
+            binary_opcodes: binary::binary_opcode_bits(program),
             binary: binary.bits,
             bzip2: gp.bzip2,
             xz: gp.xz,
             zstd: gp.zstd,
-            entropy_order0: baselines::entropy_order0(program, program.angle_bits),
+            entropy_order0: binary::entropy_order0(program, program.angle_bits),
             paper_huffman,
             paper_huffman_bzip2,
         },

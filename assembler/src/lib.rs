@@ -1,10 +1,7 @@
 //! `eqisa-assembler`: NativeProgram + codebook → `.eqb` ([`encode`]), the way back from decoded
-//! instructions ([`rebuild`]), the metadata section ([`layout`]) and the baseline encoders EQISA
-//! is measured against ([`baselines`], and [`dct`] for pulses); [`pulses`] codes waveforms into
-//! the pulse section.
+//! instructions ([`rebuild`]) and the metadata section ([`layout`]); [`pulses`] codes waveforms
+//! into the pulse section. What EQISA is measured against lives in `eqisa-baselines`.
 
-pub mod baselines;
-pub mod dct;
 pub mod encode;
 pub mod error;
 pub mod layout;

@@ -28,7 +28,7 @@ use eqisa_pulse::{Channel, Device, ScheduleItem};
 use ndarray::{Array2, ArrayView1};
 use num_complex::Complex64;
 
-use crate::dct::dct_at_budget;
+use eqisa_baselines::dct::dct_at_budget;
 
 /// DAC full scale: a sample of amplitude 1 is this many LSBs.
 pub const DAC_SCALE: f64 = 32767.0;
@@ -515,7 +515,8 @@ fn zstd_bits(samples: &[[i16; 2]]) -> u64 {
             [a[0], a[1], b[0], b[1]]
         })
         .collect();
-    zstd::bulk::compress(&bytes, 19).map_or(bytes.len() as u64 * 8, |c| c.len() as u64 * 8)
+    eqisa_baselines::compress::compress_zstd(&bytes)
+        .map_or(bytes.len() as u64 * 8, |c| c.len() as u64 * 8)
 }
 
 /// Tallies coded waveforms.

@@ -4,7 +4,5 @@
 //! - [`pulse_atoms`]: pulse-atom codebooks learned from devices' calibrated waveforms.
 
 pub mod atoms;
-pub mod huffman;
-pub mod paper;
 pub mod pulse_atoms;
 pub mod train;

@@ -3,7 +3,7 @@
 use std::path::{Path, PathBuf};
 
 use eqisa_assembler::encode::{instr_of, program_info};
-use eqisa_dictionary::paper::{HaarSampler, PaperDictionary};
+use eqisa_baselines::paper::{HaarSampler, PaperDictionary};
 use eqisa_dictionary::pulse_atoms::{PulseTrainParams, learn_pulse_atoms};
 use eqisa_dictionary::train::{InstrStream, train_priors};
 use eqisa_ir::Circuit;

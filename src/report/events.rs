@@ -23,7 +23,7 @@ pub const SAMPLE_BITS: u64 = 32;
 pub const COMPLEX_MULTIPLY_ADDS: u64 = 4;
 
 /// Points of the inverse DCT the DCT row charges per window: the smallest window the COMPAQT
-/// baseline searches (`eqisa_assembler::dct::SEARCH_WINDOWS`).
+/// baseline searches (`eqisa_baselines::dct::SEARCH_WINDOWS`).
 pub const DCT_POINTS: u64 = 16;
 
 /// Bits of one stored DCT basis value (a 16-bit cosine).

@@ -11,6 +11,7 @@ pub mod program;
 pub mod route;
 pub mod state;
 pub mod target;
+pub mod walk;
 
 mod lowering;
 #[cfg(test)]

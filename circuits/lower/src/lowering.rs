@@ -2,12 +2,13 @@
 
 use smallvec::SmallVec;
 
-use crate::decompose::{Basic, DecomposeError, decompose};
+use crate::decompose::Basic;
 use crate::program::{NativeOp, NativeProgram, TimedOp};
 use crate::target::{TargetDesc, TargetKind};
 use eqisa_ir::circuit::{Circuit, CondExpr, CondOp, Op, TimeUnit};
 use eqisa_ir::matrix::Matrix;
-use eqisa_ir::unroll::{UnrollError, expand_gate};
+
+use crate::walk::{Pending, gate_basics};
 
 /// Why a circuit cannot be lowered.
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
@@ -117,9 +118,8 @@ struct Lowering<'c> {
     circuit: &'c Circuit,
     target: &'c TargetDesc,
     out: Emitter,
-    /// Unconditional single-qubit unitaries not yet emitted, per qubit: consecutive ones are
-    /// multiplied into one before synthesis.
-    pending: Vec<Option<Matrix>>,
+    /// Unconditional single-qubit unitaries not yet emitted.
+    pending: Pending,
     /// Clifford+T synthesis (absent on the native target).
     synth: Option<crate::clifford_t::Synthesizer>,
     /// The first synthesis failure; checked after each operation.
@@ -130,19 +130,14 @@ struct Lowering<'c> {
 impl Lowering<'_> {
     /// Emit the pending single-qubit unitary of `q`, if any.
     fn flush(&mut self, q: u32) {
-        if let Some(u) = self.pending.get_mut(q as usize).and_then(Option::take) {
+        if let Some(u) = self.pending.take(q) {
             self.one_qubit(&u, q, None);
         }
     }
 
     /// Apply `u` after whatever is pending on `q` (without emitting).
     fn pre_multiply(&mut self, q: u32, u: &Matrix) {
-        if let Some(slot) = self.pending.get_mut(q as usize) {
-            *slot = Some(match slot.take() {
-                Some(prev) => u.mul(&prev),
-                None => u.clone(),
-            });
-        }
+        self.pending.apply(q, u.clone());
     }
 
     fn flush_qubits(&mut self, qubits: &[u32]) {
@@ -153,14 +148,7 @@ impl Lowering<'_> {
 
     fn basic(&mut self, b: &Basic, cond: Option<u32>) {
         match b {
-            Basic::One { u, q } if cond.is_none() => {
-                if let Some(slot) = self.pending.get_mut(*q as usize) {
-                    *slot = Some(match slot.take() {
-                        Some(prev) => u.mul(&prev),
-                        None => u.clone(),
-                    });
-                }
-            }
+            Basic::One { u, q } if cond.is_none() => self.pending.apply(*q, u.clone()),
             Basic::One { u, q } => {
                 self.flush(*q);
                 self.one_qubit(u, *q, cond)
@@ -200,17 +188,10 @@ impl Lowering<'_> {
             // cx = h·cz·h on the target; unconditional h's fuse with their neighbours.
             TargetKind::Native if cond.is_none() => {
                 let h = hadamard();
-                if let Some(slot) = self.pending.get_mut(t as usize) {
-                    *slot = Some(match slot.take() {
-                        Some(prev) => h.mul(&prev),
-                        None => h.clone(),
-                    });
-                }
+                self.pending.apply(t, h.clone());
                 self.flush_qubits(&[c, t]);
                 self.out.push(NativeOp::Cz, &[c, t], None);
-                if let Some(slot) = self.pending.get_mut(t as usize) {
-                    *slot = Some(h);
-                }
+                self.pending.set(t, h);
             }
             TargetKind::Native => {
                 self.flush_qubits(&[c, t]);
@@ -259,18 +240,7 @@ impl Lowering<'_> {
                         reason,
                     };
                     let mut basics: Vec<Basic> = Vec::new();
-                    let mut err: Option<DecomposeError> = None;
-                    expand_gate(c, gate, p, q, &mut |a| {
-                        match decompose(&a) {
-                            Ok(seq) => basics.extend(seq),
-                            Err(e) => err = Some(e),
-                        }
-                        Ok(())
-                    })
-                    .map_err(|e: UnrollError| fail(e.to_string()))?;
-                    if let Some(e) = err {
-                        return Err(fail(e.to_string()));
-                    }
+                    gate_basics(c, gate, p, q, &mut basics).map_err(|e| fail(e.to_string()))?;
                     for b in &basics {
                         self.basic(b, cond);
                     }
@@ -371,7 +341,7 @@ fn run(
             conditions: Vec::new(),
             condition_index: rustc_hash::FxHashMap::default(),
         },
-        pending: vec![None; c.num_qubits as usize],
+        pending: Pending::new(c.num_qubits),
         synth,
         failure: None,
         scratch: Vec::new(),

@@ -1,13 +1,31 @@
-//! Shared helpers of the corpus tests: where `../shared/corpus` is, and its Qiskit reference.
+//! `eqisa-test-support` (not published) owns what the workspace's tests, benchmarks and fuzz
+//! targets share: where the repository's example circuits and the shared corpus are, the
+//! corpus's Qiskit reference, and readers that exercise chunked input.
 
 #![allow(dead_code)]
 
 use std::path::PathBuf;
 
-/// The shared corpus, or `None` (and a note on stderr) when it is absent.
+/// The repository's root directory.
+pub fn repo_dir() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../..")
+}
+
+/// The repository's example circuits (`circuits/examples`).
+pub fn examples_dir() -> PathBuf {
+    repo_dir().join("circuits/examples")
+}
+
+/// One example circuit's path.
+pub fn example(name: &str) -> PathBuf {
+    examples_dir().join(name)
+}
+
+/// The shared corpus (`../shared/corpus` beside the repository), or `None` (and a note on
+/// stderr) when it is absent: tests that need it skip.
 pub fn corpus_dir() -> Option<PathBuf> {
-    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../../shared/corpus");
-    if dir.join("reference/qiskit.jsonl").is_file() {
+    let dir = repo_dir().join("../shared/corpus");
+    if dir.is_dir() {
         Some(dir)
     } else {
         eprintln!("skipping: ../shared/corpus is not present");

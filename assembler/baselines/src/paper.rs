@@ -85,20 +85,21 @@
 //! from_bytes`] checks all of it and returns a [`FormatError`] on anything else.
 
 use std::collections::BTreeSet;
-use std::io::Write as _;
 
 use rustc_hash::{FxHashMap, FxHashSet};
 
 use eqisa_ir::Circuit;
 use eqisa_ir::circuit::Op;
 use eqisa_ir::matrix::{C64, Matrix};
-use eqisa_ir::unroll::{UnrollError, expand_gate};
+
 use eqisa_lower::clifford_t::{distance_up_to_phase, fidelity_for_error};
-use eqisa_lower::decompose::{Basic, DecomposeError, decompose};
+use eqisa_lower::decompose::Basic;
+use eqisa_lower::walk::{Pending, gate_basics};
 use eqisa_synth::CliffordT;
 use eqisa_synth::exact::exact_unitary;
 use eqisa_synth::sk::{MAX_RECURSION, SkError, SolovayKitaev};
 
+use crate::compress::compress_bzip2;
 use crate::huffman::{HuffmanCode, HuffmanError, encoded_bits, pack};
 
 /// The paper's gate set: h, t, tdg and cx.
@@ -490,7 +491,7 @@ impl PaperSynth {
         let mut l = PaperLowering {
             synth: self,
             circuit: c,
-            pending: vec![None; c.num_qubits as usize],
+            pending: Pending::new(c.num_qubits),
             program: PaperProgram {
                 num_qubits: c.num_qubits,
                 depth: self.depth(),
@@ -586,13 +587,13 @@ impl PaperProgram {
 struct PaperLowering<'a> {
     synth: &'a PaperSynth,
     circuit: &'a Circuit,
-    pending: Vec<Option<Matrix>>,
+    pending: Pending,
     program: PaperProgram,
 }
 
 impl PaperLowering<'_> {
     fn flush(&mut self, q: u32) -> Result<(), PaperError> {
-        let Some(u) = self.pending.get_mut(q as usize).and_then(Option::take) else {
+        let Some(u) = self.pending.take(q) else {
             return Ok(());
         };
         let w = self.synth.unitary(&u)?;
@@ -621,28 +622,10 @@ impl PaperLowering<'_> {
                         reason,
                     };
                     let mut basics: Vec<Basic> = Vec::new();
-                    let mut err: Option<DecomposeError> = None;
-                    expand_gate(c, gate, ps, qs, &mut |a| {
-                        match decompose(&a) {
-                            Ok(seq) => basics.extend(seq),
-                            Err(e) => err = Some(e),
-                        }
-                        Ok(())
-                    })
-                    .map_err(|e: UnrollError| fail(e.to_string()))?;
-                    if let Some(e) = err {
-                        return Err(fail(e.to_string()));
-                    }
+                    gate_basics(c, gate, ps, qs, &mut basics).map_err(|e| fail(e.to_string()))?;
                     for b in basics {
                         match b {
-                            Basic::One { u, q } => {
-                                if let Some(slot) = self.pending.get_mut(q as usize) {
-                                    *slot = Some(match slot.take() {
-                                        Some(prev) => u.mul(&prev),
-                                        None => u,
-                                    });
-                                }
-                            }
+                            Basic::One { u, q } => self.pending.apply(q, u),
                             Basic::Cx { c: control, t } => {
                                 self.flush(control)?;
                                 self.flush(t)?;
@@ -1027,7 +1010,7 @@ pub fn encode_program_with(
     let code = HuffmanCode::from_frequencies(&freqs);
     let huffman_bits = encoded_bits(&freqs, &code.lengths());
     let packed = pack(&code, &symbols)?;
-    let bz = bzip2_bytes(&packed.bytes)?;
+    let bz = compress_bzip2(&packed.bytes).map_err(|e| PaperError::Bzip2(e.to_string()))?;
 
     // The binary baseline counts the gates of the same stream the Huffman stage codes.
     let (gates, cx_count) = tokens.iter().fold((0u64, 0u64), |(g, c), t| match t {
@@ -1048,14 +1031,6 @@ pub fn encode_program_with(
         huffman_bits_with_operands: huffman_bits + operand_fields * qbits,
         other_ops: program.other_ops,
     })
-}
-
-/// bzip2 at level 9.
-fn bzip2_bytes(data: &[u8]) -> Result<Vec<u8>, PaperError> {
-    let mut enc = bzip2::write::BzEncoder::new(Vec::new(), bzip2::Compression::new(9));
-    enc.write_all(data)
-        .map_err(|e| PaperError::Bzip2(e.to_string()))?;
-    enc.finish().map_err(|e| PaperError::Bzip2(e.to_string()))
 }
 
 /// Lowers `circuit` at the dictionary's depth and recursion and encodes it: the whole paper

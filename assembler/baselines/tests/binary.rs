@@ -2,12 +2,11 @@
 //! documented, stream sizes equal to the sum of the fields (and the fields read back), the
 //! compressors round-trip, and the order-0 entropy on streams whose entropy is known.
 
-use std::path::PathBuf;
-
-use eqisa_assembler::baselines::{
-    self, CLIFFORD_T_OPCODES, NATIVE_OPCODES, Widths, binary_opcode_bits, binary_stream,
-    binary_stream_aligned, ceil_log2, entropy_order0, general_purpose, widths,
+use eqisa_baselines::binary::{
+    CLIFFORD_T_OPCODES, NATIVE_OPCODES, Widths, binary_opcode_bits, binary_stream,
+    binary_stream_aligned, ceil_log2, entropy_order0, widths,
 };
+use eqisa_baselines::compress::{self, general_purpose};
 use eqisa_isa::BitReader;
 use eqisa_isa::angle::quantize;
 use eqisa_lower::clifford_t::{Budget, Synth};
@@ -15,11 +14,7 @@ use eqisa_lower::program::{NativeOp, NativeProgram};
 use eqisa_lower::target::{TargetDesc, TargetKind};
 use eqisa_lower::{LowerOptions, lower};
 
-fn example(name: &str) -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-        .join("../circuits/examples")
-        .join(name)
-}
+use eqisa_test_support::example;
 
 fn lowered(src: &eqisa_ir::Circuit, kind: TargetKind) -> (NativeProgram, f64) {
     let target = TargetDesc::default_for(kind);
@@ -195,12 +190,12 @@ fn compressors_round_trip() {
         Default::default(),
     ] {
         let data = &stream.bytes;
-        let bz = baselines::compress_bzip2(data).expect("bzip2");
-        assert_eq!(&baselines::decompress_bzip2(&bz).expect("bunzip2"), data);
-        let xz = baselines::compress_xz(data).expect("xz");
-        assert_eq!(&baselines::decompress_xz(&xz).expect("unxz"), data);
-        let zs = baselines::compress_zstd(data).expect("zstd");
-        assert_eq!(&baselines::decompress_zstd(&zs).expect("unzstd"), data);
+        let bz = compress::compress_bzip2(data).expect("bzip2");
+        assert_eq!(&compress::decompress_bzip2(&bz).expect("bunzip2"), data);
+        let xz = compress::compress_xz(data).expect("xz");
+        assert_eq!(&compress::decompress_xz(&xz).expect("unxz"), data);
+        let zs = compress::compress_zstd(data).expect("zstd");
+        assert_eq!(&compress::decompress_zstd(&zs).expect("unzstd"), data);
         let gp = general_purpose(data).expect("compress");
         assert_eq!(
             (gp.bzip2, gp.xz, gp.zstd),
@@ -211,11 +206,11 @@ fn compressors_round_trip() {
             )
         );
     }
-    assert!(baselines::decompress_xz(b"not xz").is_err());
-    assert!(baselines::decompress_zstd(b"not zstd").is_err());
-    assert!(baselines::decompress_bzip2(b"not bzip2").is_err());
+    assert!(compress::decompress_xz(b"not xz").is_err());
+    assert!(compress::decompress_zstd(b"not zstd").is_err());
+    assert!(compress::decompress_bzip2(b"not bzip2").is_err());
     // The best of packed and aligned, per compressor.
-    let best = baselines::best_general_purpose(&p, 0, dt).expect("compress");
+    let best = compress::best_general_purpose(&p, 0, dt).expect("compress");
     let a = general_purpose(&binary_stream(&p, 0, dt).bytes).expect("compress");
     let b = general_purpose(&binary_stream_aligned(&p, 0, dt).bytes).expect("compress");
     assert_eq!(best.bzip2, a.bzip2.min(b.bzip2));
@@ -228,8 +223,8 @@ fn outputs_are_deterministic() {
     let (p, dt) = program("qft4.qasm", TargetKind::Native);
     assert_eq!(binary_stream(&p, 7, dt), binary_stream(&p, 7, dt));
     assert_eq!(
-        baselines::best_general_purpose(&p, 7, dt).expect("compress"),
-        baselines::best_general_purpose(&p, 7, dt).expect("compress")
+        compress::best_general_purpose(&p, 7, dt).expect("compress"),
+        compress::best_general_purpose(&p, 7, dt).expect("compress")
     );
     assert_eq!(entropy_order0(&p, 7), entropy_order0(&p, 7));
 }

@@ -1,6 +1,6 @@
 //! The baselines EQISA is measured against (DESIGN §8), computed on the same [`NativeProgram`]:
-//! the paper's opcode-only count, a plain fixed-width binary instruction stream, the
-//! general-purpose compressors over that stream, and the stream's order-0 entropy.
+//! the paper's opcode-only count, a plain fixed-width binary instruction stream (which
+//! [`crate::compress`] hands to the general-purpose compressors) and the stream's order-0 entropy.
 //!
 //! # Opcode sets
 //!
@@ -31,7 +31,7 @@
 //! A width of 0 (one qubit, one clbit, every start at tick 0) means the field is absent. A `dt`
 //! that is not a positive finite number gives no timing field. [`binary_stream_aligned`] rounds
 //! every present field up to whole bytes: general-purpose compressors model bytes, so they get
-//! that version too and [`best_general_purpose`] keeps, per compressor, the smaller result.
+//! that version too and [`crate::compress::best_general_purpose`] keeps, per compressor, the smaller result.
 //!
 //! # Order-0 entropy
 //!
@@ -42,7 +42,6 @@
 //! memoryless code that knows the distribution for free.
 
 use std::collections::BTreeMap;
-use std::io::{Read as _, Write as _};
 
 use eqisa_isa::BitWriter;
 use eqisa_isa::angle::{MAX_BITS, RAW, quantize};
@@ -59,20 +58,6 @@ pub const CLIFFORD_T_OPCODES: [&str; 13] = [
     "h", "s", "sdg", "t", "tdg", "x", "y", "z", "cx", "measure", "reset", "delay", "barrier",
 ];
 
-/// Why a baseline could not be computed.
-#[derive(Debug, thiserror::Error)]
-pub enum BaselineError {
-    /// A compressor failed.
-    #[error("{compressor}: {source}")]
-    Compressor {
-        /// Which one.
-        compressor: &'static str,
-        /// Its error.
-        #[source]
-        source: std::io::Error,
-    },
-}
-
 /// A bit-packed stream: `bits` meaningful bits, MSB-first, zero-padded to whole `bytes`.
 #[derive(Clone, Debug, PartialEq, Eq, Default)]
 pub struct Packed {
@@ -80,17 +65,6 @@ pub struct Packed {
     pub bytes: Vec<u8>,
     /// Number of meaningful bits.
     pub bits: u64,
-}
-
-/// Sizes in bits of the general-purpose compressors' outputs (whole compressed bytes × 8).
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct GeneralPurpose {
-    /// bzip2 at level 9.
-    pub bzip2: u64,
-    /// xz at preset 9.
-    pub xz: u64,
-    /// zstd at level 19.
-    pub zstd: u64,
 }
 
 /// `⌈log2 n⌉` (0 for `n ≤ 1`).
@@ -255,101 +229,6 @@ pub fn binary_stream(program: &NativeProgram, angle_bits: u8, dt_ns: f64) -> Pac
 /// [`binary_stream`] with every present field rounded up to whole bytes.
 pub fn binary_stream_aligned(program: &NativeProgram, angle_bits: u8, dt_ns: f64) -> Packed {
     write_stream(program, angle_bits, dt_ns, |w| w.div_ceil(8) * 8)
-}
-
-fn io_err(compressor: &'static str) -> impl Fn(std::io::Error) -> BaselineError {
-    move |source| BaselineError::Compressor { compressor, source }
-}
-
-/// bzip2 at level 9.
-///
-/// # Errors
-/// If the compressor fails.
-pub fn compress_bzip2(data: &[u8]) -> Result<Vec<u8>, BaselineError> {
-    let mut e = bzip2::write::BzEncoder::new(Vec::new(), bzip2::Compression::new(9));
-    e.write_all(data).map_err(io_err("bzip2"))?;
-    e.finish().map_err(io_err("bzip2"))
-}
-
-/// xz at preset 9.
-///
-/// # Errors
-/// If the compressor fails.
-pub fn compress_xz(data: &[u8]) -> Result<Vec<u8>, BaselineError> {
-    let mut e = xz2::write::XzEncoder::new(Vec::new(), 9);
-    e.write_all(data).map_err(io_err("xz"))?;
-    e.finish().map_err(io_err("xz"))
-}
-
-/// zstd at level 19.
-///
-/// # Errors
-/// If the compressor fails.
-pub fn compress_zstd(data: &[u8]) -> Result<Vec<u8>, BaselineError> {
-    zstd::bulk::compress(data, 19).map_err(io_err("zstd"))
-}
-
-/// Inverse of [`compress_bzip2`].
-///
-/// # Errors
-/// If the data is not a valid bzip2 stream.
-pub fn decompress_bzip2(data: &[u8]) -> Result<Vec<u8>, BaselineError> {
-    let mut out = Vec::new();
-    bzip2::read::BzDecoder::new(data)
-        .read_to_end(&mut out)
-        .map_err(io_err("bzip2"))?;
-    Ok(out)
-}
-
-/// Inverse of [`compress_xz`].
-///
-/// # Errors
-/// If the data is not a valid xz stream.
-pub fn decompress_xz(data: &[u8]) -> Result<Vec<u8>, BaselineError> {
-    let mut out = Vec::new();
-    xz2::read::XzDecoder::new(data)
-        .read_to_end(&mut out)
-        .map_err(io_err("xz"))?;
-    Ok(out)
-}
-
-/// Inverse of [`compress_zstd`].
-///
-/// # Errors
-/// If the data is not a valid zstd frame.
-pub fn decompress_zstd(data: &[u8]) -> Result<Vec<u8>, BaselineError> {
-    zstd::stream::decode_all(data).map_err(io_err("zstd"))
-}
-
-/// bzip2 -9, xz -9 and zstd -19 over `bytes`, in bits.
-///
-/// # Errors
-/// If a compressor fails.
-pub fn general_purpose(bytes: &[u8]) -> Result<GeneralPurpose, BaselineError> {
-    Ok(GeneralPurpose {
-        bzip2: compress_bzip2(bytes)?.len() as u64 * 8,
-        xz: compress_xz(bytes)?.len() as u64 * 8,
-        zstd: compress_zstd(bytes)?.len() as u64 * 8,
-    })
-}
-
-/// The general-purpose compressors over both the packed and the byte-aligned binary stream,
-/// keeping per compressor the smaller output.
-///
-/// # Errors
-/// If a compressor fails.
-pub fn best_general_purpose(
-    program: &NativeProgram,
-    angle_bits: u8,
-    dt_ns: f64,
-) -> Result<GeneralPurpose, BaselineError> {
-    let a = general_purpose(&binary_stream(program, angle_bits, dt_ns).bytes)?;
-    let b = general_purpose(&binary_stream_aligned(program, angle_bits, dt_ns).bytes)?;
-    Ok(GeneralPurpose {
-        bzip2: a.bzip2.min(b.bzip2),
-        xz: a.xz.min(b.xz),
-        zstd: a.zstd.min(b.zstd),
-    })
 }
 
 /// The empirical order-0 entropy of the operation stream, `N·H`, in bits (module doc).

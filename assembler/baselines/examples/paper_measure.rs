@@ -17,12 +17,12 @@
 use std::collections::BTreeMap;
 use std::path::PathBuf;
 
-use eqisa_dictionary::paper::{
+use eqisa_baselines::paper::{
     PaperDictionary, PaperSynth, Tokenisation, encode_program, encode_program_with,
 };
 
 fn corpus() -> Option<PathBuf> {
-    let d = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../shared/corpus");
+    let d = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../../shared/corpus");
     d.is_dir().then_some(d)
 }
 
@@ -121,8 +121,8 @@ fn measure_table() {
 /// The paper's single-qubit study (`eqisa_1q_haar.csv`): per Haar unitary, Huffman with the
 /// unitary's own frequencies, binary 2 bits per gate.
 fn measure_1q_haar() {
-    use eqisa_dictionary::huffman::{code_lengths, encoded_bits};
-    use eqisa_dictionary::paper::HaarSampler;
+    use eqisa_baselines::huffman::{code_lengths, encoded_bits};
+    use eqisa_baselines::paper::HaarSampler;
     use eqisa_synth::CliffordT;
     use rustc_hash::FxHashMap;
     fn huff(words: &[Vec<CliffordT>]) -> u64 {

@@ -3,12 +3,10 @@
 //! `cr huff2` on MQT Bench circuits (skipped when `../shared/corpus` is absent).
 
 use std::collections::BTreeMap;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
-use eqisa_dictionary::huffman::{
-    HuffmanCode, PackedBits, code_lengths, encoded_bits, pack, unpack,
-};
-use eqisa_dictionary::paper::{
+use eqisa_baselines::huffman::{HuffmanCode, PackedBits, code_lengths, encoded_bits, pack, unpack};
+use eqisa_baselines::paper::{
     FORMAT_VERSION, FormatError, MAGIC, PaperDictionary, PaperError, PaperSynth, Token,
     Tokenisation, encode_program, encode_program_with, spell_word,
 };
@@ -19,19 +17,7 @@ use eqisa_lower::{LowerOptions, lower};
 use eqisa_synth::CliffordT;
 use proptest::prelude::*;
 
-fn examples() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../circuits/examples")
-}
-
-fn corpus_dir() -> Option<PathBuf> {
-    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../shared/corpus");
-    if dir.is_dir() {
-        Some(dir)
-    } else {
-        eprintln!("skipping: ../shared/corpus is not present");
-        None
-    }
-}
+use eqisa_test_support::{corpus_dir, examples_dir as examples};
 
 // ---------------------------------------------------------------------------------------------
 // Huffman

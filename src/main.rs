@@ -1,9 +1,6 @@
 //! `eqisa`: the command-line front of the EQISA toolchain.
 
-mod codebook;
 mod commands;
-mod input;
-mod measure;
 mod report;
 
 use std::process::ExitCode;

@@ -3,16 +3,11 @@
 
 use std::path::PathBuf;
 
-use eqisa_assembler::assemble_with_pulses;
-use eqisa_assembler::pulses::encode_program;
-use eqisa_lower::lower;
-use serde::Serialize;
+use eqisa_pipeline::{AssembleOptions, assemble_circuit, load_circuit, load_codebook};
 
-use super::CmdResult;
 use super::lowering::LowerArgs;
-use super::pulses::{BitsJson, PulseArgs, coder_for, place};
-use crate::codebook::{self, short_hash};
-use crate::measure::{Bits, measure};
+use super::pulses::PulseArgs;
+use super::{CmdResult, write_output};
 
 /// Arguments of `eqisa assemble`.
 #[derive(clap::Args)]
@@ -54,115 +49,27 @@ pub struct Args {
     pub json: bool,
 }
 
-#[derive(Serialize)]
-struct Sections {
-    header_and_framing: usize,
-    program: usize,
-    metadata: usize,
-    instructions: usize,
-    pulses: usize,
-    blocks: u64,
-    explicit_timing: bool,
-}
-
-#[derive(Serialize)]
-struct Report {
-    file: String,
-    target: &'static str,
-    native_ops: u64,
-    fidelity_bound: f64,
-    angle_bits: u8,
-    codebook_bytes: usize,
-    codebook_hash: String,
-    bits: Bits,
-    paper_fidelity_bound: Option<f64>,
-    sections: Sections,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pulses: Option<PulseReport>,
-}
-
-/// The pulse section's figures (`--pulses`).
-#[derive(Serialize)]
-struct PulseReport {
-    device: String,
-    mode: &'static str,
-    channels: usize,
-    plays: usize,
-    samples: u64,
-    swaps: u64,
-    pulse_bits: BitsJson,
-    max_added_infidelity: f64,
-    lossless_fallbacks: usize,
-}
-
 /// Run the command.
 pub fn run(args: &Args) -> CmdResult {
-    let cb = codebook::load(args.codebook.as_deref())?;
-    let c = crate::input::load(&args.file)?;
+    let cb = load_codebook(args.codebook.as_deref())?;
+    let c = load_circuit(&args.file)?;
     let name = args.file.display().to_string();
-    let (lowered, target, placed) = if args.pulses {
-        let placed = place(&args.file, &args.lowering, &args.pulse)?;
-        let lowered = (placed.program.clone(), placed.fidelity_bound);
-        (lowered, placed.target.clone(), Some(placed))
-    } else {
-        let (target, options) = args.lowering.resolve()?;
-        let l = lower(&c, &target, &options).map_err(|e| format!("{name}: {e}"))?;
-        ((l.program, l.fidelity_bound), target, None)
-    };
-    let (p, fidelity_bound) = (&lowered.0, lowered.1);
-    let mut pulse_report = None;
-    let mut pulse_payload = None;
-    if let Some(placed) = &placed {
-        let (physics, coder) = coder_for(&cb, &placed.device, &args.pulse)?;
-        let enc = encode_program(&placed.pulses, &placed.device, &physics, &coder)
-            .map_err(|e| format!("{name}: {e}"))?;
-        pulse_report = Some(PulseReport {
-            device: placed.device.name.clone(),
-            mode: args.pulse.mode().name(),
-            channels: placed.pulses.channels.len(),
-            plays: placed.pulses.plays.len(),
-            samples: placed.pulses.played_samples(),
-            swaps: placed.swaps,
-            pulse_bits: enc.bits.into(),
-            max_added_infidelity: enc.max_added_infidelity,
-            lossless_fallbacks: enc.lossless_fallbacks,
-        });
-        pulse_payload = Some(enc.payload);
+    let pulses = args.pulses.then(|| args.pulse.config());
+    if pulses.is_some() {
+        super::pulses::note_without_atoms(&cb);
     }
-    let asm = assemble_with_pulses(p, &target, &cb.codebook, cb.hash, pulse_payload)
-        .map_err(|e| format!("{name}: {e}"))?;
+    let opts = AssembleOptions {
+        lowering: args.lowering.config(),
+        pulses,
+        paper: (!args.no_paper).then_some((args.paper_depth, args.paper_recursion)),
+    };
+    let asm = assemble_circuit(&c, &name, &cb, &opts)?;
     if let Some(out) = &args.output {
-        std::fs::write(out, &asm.bytes).map_err(|e| format!("{}: {e}", out.display()))?;
+        write_output(out, &asm.bytes)?;
     }
-    let paper = (!args.no_paper).then_some((args.paper_depth, args.paper_recursion));
-    let m = measure(&c, p, &target, &asm, &cb, paper)?;
-    let report = Report {
-        file: args.file.display().to_string(),
-        target: target.kind.name(),
-        native_ops: p.ops.len() as u64,
-        fidelity_bound,
-        angle_bits: p.angle_bits,
-        codebook_bytes: cb.bytes,
-        codebook_hash: short_hash(&cb.hash),
-        bits: m.bits,
-        paper_fidelity_bound: m.paper_fidelity_bound,
-        pulses: pulse_report,
-        sections: Sections {
-            header_and_framing: asm.bytes.len()
-                - asm.program_bytes
-                - asm.metadata_bytes
-                - asm.instruction_bytes
-                - asm.pulse_bytes,
-            program: asm.program_bytes,
-            metadata: asm.metadata_bytes,
-            instructions: asm.instruction_bytes,
-            pulses: asm.pulse_bytes,
-            blocks: asm.blocks,
-            explicit_timing: asm.explicit_timing,
-        },
-    };
+    let report = &asm.report;
     if args.json {
-        println!("{}", serde_json::to_string_pretty(&report)?);
+        println!("{}", serde_json::to_string_pretty(report)?);
         return Ok(());
     }
     let b = &report.bits;
@@ -170,7 +77,7 @@ pub fn run(args: &Args) -> CmdResult {
     println!("target            {}", report.target);
     println!("native ops        {}", report.native_ops);
     println!("fidelity bound    {}", report.fidelity_bound);
-    match (target.kind, report.angle_bits) {
+    match (asm.target.kind, report.angle_bits) {
         (eqisa_lower::target::TargetKind::CliffordT, _) => {
             println!("angle bits        none (no rz)")
         }

@@ -43,9 +43,9 @@ struct Report {
 
 /// Run the command.
 pub fn run(args: &Args) -> CmdResult {
-    let (target, options) = args.lowering.resolve()?;
+    let (target, options) = args.lowering.config().resolve()?;
     let kind = target.kind;
-    let c = crate::input::load(&args.file)?;
+    let c = eqisa_pipeline::load_circuit(&args.file)?;
     let lowered = lower(&c, &target, &options)?;
     let p = &lowered.program;
     if let Some(out) = &args.output {

@@ -9,7 +9,7 @@ use eqisa_isa::IsaError;
 use serde::Serialize;
 
 use super::CmdResult;
-use crate::codebook::{self, short_hash};
+use eqisa_pipeline::{LoadedCodebook, load_codebook, short_hash};
 
 /// Arguments of `eqisa decode`.
 #[derive(clap::Args)]
@@ -71,7 +71,7 @@ struct Owned {
 /// Run the command.
 pub fn run(args: &Args) -> CmdResult {
     let name = args.file.display().to_string();
-    let cb = codebook::load(args.codebook.as_deref())?;
+    let cb = load_codebook(args.codebook.as_deref())?;
     let mut input: Box<dyn Read> = if args.file.as_os_str() == "-" {
         Box::new(std::io::stdin().lock())
     } else {
@@ -220,7 +220,7 @@ pub fn run(args: &Args) -> CmdResult {
 /// its rows as int16 `.npy`.
 fn write_samples(
     bytes: &[u8],
-    cb: &codebook::Loaded,
+    cb: &LoadedCodebook,
     out: &std::path::Path,
 ) -> Result<PulseSummary, String> {
     let rows = eqisa_decoder::decode_pulse_rows(bytes, cb.pulse_atoms.as_ref(), cb.hash)

@@ -40,7 +40,7 @@ struct Report {
 
 /// Run the command.
 pub fn run(args: &Args) -> CmdResult {
-    let c = crate::input::load(&args.file)?;
+    let c = eqisa_pipeline::load_circuit(&args.file)?;
     let s = stats(&c);
     let regs = |rs: &[eqisa_ir::circuit::Register]| {
         rs.iter()

@@ -1,11 +1,10 @@
-//! The lowering options `compile`, `assemble` and `train` share, and turning them into a target
-//! description and [`LowerOptions`].
+//! The lowering options `compile`, `assemble` and `train` share, as the pipeline's
+//! [`LowerConfig`].
 
 use std::path::PathBuf;
 
-use eqisa_lower::LowerOptions;
-use eqisa_lower::clifford_t::{Budget, Synth};
-use eqisa_lower::target::{TargetDesc, TargetKind, TwoQubit};
+use eqisa_lower::target::{TargetKind, TwoQubit};
+use eqisa_pipeline::{LowerConfig, SynthMethod};
 
 /// Targets on the command line.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
@@ -80,54 +79,23 @@ pub struct LowerArgs {
 }
 
 impl LowerArgs {
-    /// The target description and lowering options these arguments ask for.
-    pub fn resolve(&self) -> Result<(TargetDesc, LowerOptions), String> {
-        let kind = self.target.kind();
-        let mut target = match &self.target_file {
-            Some(path) => {
-                let d = TargetDesc::from_file(path).map_err(|e| e.to_string())?;
-                if d.kind != kind {
-                    return Err(format!(
-                        "{}: describes a {} target, but --target is {}",
-                        path.display(),
-                        d.kind.name(),
-                        kind.name()
-                    ));
-                }
-                d
-            }
-            None => TargetDesc::default_for(kind),
-        };
-        if let Some(tq) = self.two_qubit {
-            target.two_qubit = match tq {
+    /// The pipeline's lowering configuration these arguments ask for.
+    pub fn config(&self) -> LowerConfig {
+        LowerConfig {
+            target: self.target.kind(),
+            target_file: self.target_file.clone(),
+            two_qubit: self.two_qubit.map(|tq| match tq {
                 TwoQubitArg::Cz => TwoQubit::Cz,
                 TwoQubitArg::Ecr => TwoQubit::Ecr,
-            };
-            if !target.durations_ns.contains_key(target.two_qubit.name()) {
-                return Err(format!(
-                    "the target description gives no duration for '{}'",
-                    target.two_qubit.name()
-                ));
-            }
-        }
-        if !(self.fidelity > 0.0 && self.fidelity <= 1.0) {
-            return Err(format!(
-                "--fidelity must be in (0, 1], not {}",
-                self.fidelity
-            ));
-        }
-        let budget = match self.eps {
-            Some(e) if e > 0.0 && e < 1.0 => Budget::Eps(e),
-            Some(e) => return Err(format!("--eps must be in (0, 1), not {e}")),
-            None => Budget::Fidelity(self.fidelity),
-        };
-        let synth = match self.synth {
-            SynthArg::Gridsynth => Synth::Gridsynth,
-            SynthArg::Sk => Synth::Sk {
-                depth: self.sk_depth,
-                recursion: self.sk_recursion,
+            }),
+            synth: match self.synth {
+                SynthArg::Gridsynth => SynthMethod::Gridsynth,
+                SynthArg::Sk => SynthMethod::SolovayKitaev,
             },
-        };
-        Ok((target, LowerOptions { synth, budget }))
+            fidelity: self.fidelity,
+            eps: self.eps,
+            sk_depth: self.sk_depth,
+            sk_recursion: self.sk_recursion,
+        }
     }
 }

@@ -30,5 +30,20 @@ pub fn write_qasm(
             program.to_qasm3()
         }
     };
-    std::fs::write(out, text).map_err(|e| format!("{}: {e}", out.display()))
+    write_output(out, text.as_bytes())
+}
+
+/// Write `bytes` to `out` whole or not at all: into a temporary file beside it, renamed over
+/// `out` once complete, so that a failed write leaves no half-written output behind.
+pub fn write_output(out: &std::path::Path, bytes: &[u8]) -> Result<(), String> {
+    let fail = |e: std::io::Error| format!("{}: {e}", out.display());
+    let mut tmp = out.as_os_str().to_owned();
+    tmp.push(format!(".{}.tmp", std::process::id()));
+    let tmp = std::path::PathBuf::from(tmp);
+    let written = std::fs::write(&tmp, bytes).and_then(|()| std::fs::rename(&tmp, out));
+    if let Err(e) = written {
+        let _ = std::fs::remove_file(&tmp);
+        return Err(fail(e));
+    }
+    Ok(())
 }

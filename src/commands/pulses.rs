@@ -2,22 +2,16 @@
 //! and play it on the device's pulse calibration; report the channels, plays and samples, and
 //! optionally write every channel's samples as a `.npy` array.
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
-use eqisa_assembler::pulses::{
-    DEFAULT_MAX_INFIDELITY, Physics, PulseBits, WaveformCoder, encode_memory, encode_program,
-};
-use eqisa_lower::lower;
-use eqisa_lower::program::NativeProgram;
-use eqisa_lower::route::{Coupling, route};
-use eqisa_lower::target::{TargetDesc, TargetKind, TwoQubit};
-use eqisa_pulse::{Device, PulseMode, PulseProgram, lower_to_pulses};
+use eqisa_assembler::pulses::DEFAULT_MAX_INFIDELITY;
+use eqisa_pipeline::{LoadedCodebook, PulseConfig, load_circuit, load_codebook, pulse_report};
+use eqisa_pulse::{PulseMode, PulseProgram};
 use ndarray::Array2;
 use num_complex::Complex64;
-use serde::Serialize;
 
 use super::CmdResult;
-use super::lowering::{LowerArgs, TargetArg};
+use super::lowering::LowerArgs;
 
 /// How a circuit is placed on a device and its pulses coded: shared by `eqisa pulses` and
 /// `eqisa assemble --pulses`.
@@ -70,154 +64,32 @@ pub struct Args {
     pub json: bool,
 }
 
-/// What `eqisa pulses` reports (`--json` prints it as is). The pulse codec's figures
-/// (`pulse_bits`, `memory_bits`, ...) belong here as further fields.
-#[derive(Serialize)]
-pub struct Report {
-    pub file: String,
-    pub device: String,
-    /// `calibrated` or `direct-rotation`.
-    pub mode: &'static str,
-    pub dt_ns: f64,
-    /// Channels with plays (`d0`, `u3`, `m1`), in row order of the `.npy` output.
-    pub channels: Vec<String>,
-    /// Number of plays.
-    pub plays: usize,
-    /// Number of distinct base waveforms.
-    pub waveforms: usize,
-    /// Program length in samples.
-    pub duration_dt: u64,
-    /// Samples played (sum over plays).
-    pub samples: u64,
-    /// SWAPs routing inserted.
-    pub swaps: u64,
-    /// Bits of the program's pulse stream: ours and the baselines on the same plays.
-    pub pulse_bits: Option<BitsJson>,
-    /// Bits of the device's whole waveform memory.
-    pub memory_bits: Option<BitsJson>,
-    /// Largest added infidelity of any coded waveform (stream and memory).
-    pub max_added_infidelity: Option<f64>,
-    /// Waveforms that fell back to lossless samples because the budget could not be met.
-    pub lossless_fallbacks: usize,
-    /// Where the pulse atoms came from.
-    pub codebook: String,
-}
-
-/// Bits of one encoding and its baselines.
-#[derive(Serialize)]
-pub struct BitsJson {
-    pub eqisa: u64,
-    pub raw: u64,
-    pub dct: u64,
-    pub zstd: u64,
-}
-
-impl From<PulseBits> for BitsJson {
-    fn from(b: PulseBits) -> Self {
-        BitsJson {
-            eqisa: b.eqisa,
-            raw: b.raw,
-            dct: b.dct,
-            zstd: b.zstd,
+impl PulseArgs {
+    /// The pipeline's pulse configuration these arguments ask for.
+    pub fn config(&self) -> PulseConfig {
+        PulseConfig {
+            device: self.device.clone(),
+            direct: self.direct,
+            no_route: self.no_route,
+            infidelity: self.infidelity,
+            levels: self.levels,
         }
     }
-}
 
-/// Load the device `--device` names, or the embedded one.
-pub fn load_device(path: Option<&PathBuf>) -> Result<Device, Box<dyn std::error::Error>> {
-    Ok(match path {
-        Some(p) => Device::from_file(p)?,
-        None => Device::default_device(),
-    })
-}
-
-/// A circuit placed on a device: the routed native program (what the instruction stream
-/// carries) and its pulses.
-pub struct Placed {
-    pub device: Device,
-    pub target: TargetDesc,
-    pub fidelity_bound: f64,
-    pub program: NativeProgram,
-    pub pulses: PulseProgram,
-    pub swaps: u64,
-}
-
-/// Lower `file` to the native gates the device calibrates, route it onto the device's coupling
-/// map and play it on the device's calibration.
-pub fn place(
-    file: &Path,
-    lowering: &LowerArgs,
-    pa: &PulseArgs,
-) -> Result<Placed, Box<dyn std::error::Error>> {
-    if lowering.target != TargetArg::Native {
-        return Err("pulses need --target native (pulses play the native gates)".into());
-    }
-    let device = load_device(pa.device.as_ref())?;
-    let (mut target, options) = lowering.resolve()?;
-    // Lower to the entangling gate the device calibrates, unless told otherwise.
-    if lowering.two_qubit.is_none() {
-        target.two_qubit = match device.two_qubit_gate() {
-            Some("ecr") => TwoQubit::Ecr,
-            _ => TwoQubit::Cz,
-        };
-    }
-    let name = file.display().to_string();
-    let c = crate::input::load(file)?;
-    let lowered = lower(&c, &target, &options).map_err(|e| format!("{name}: {e}"))?;
-    debug_assert_eq!(lowered.program.target, TargetKind::Native);
-    let (program, swaps) = if pa.no_route {
-        (lowered.program, 0)
-    } else {
-        let coupling = Coupling::from_pairs(device.num_qubits(), device.coupled_pairs());
-        let routed = route(&lowered.program, &coupling, &target)
-            .map_err(|e| format!("{name}: on device '{}': {e}", device.name))?;
-        (routed.program, routed.swaps)
-    };
-    let pulses =
-        lower_to_pulses(&program, &device, pa.mode()).map_err(|e| format!("{name}: {e}"))?;
-    Ok(Placed {
-        device,
-        target,
-        fidelity_bound: lowered.fidelity_bound,
-        program,
-        pulses,
-        swaps,
-    })
-}
-
-impl PulseArgs {
     /// The pulse lowering mode the flags ask for.
     pub fn mode(&self) -> PulseMode {
-        if self.direct {
-            PulseMode::DirectRotation
-        } else {
-            PulseMode::Calibrated
-        }
+        self.config().mode()
     }
 }
 
-/// Lower, route and play `args.file` on the device; returns the pulse program and the report.
-pub fn build(args: &Args) -> Result<(Placed, Report), Box<dyn std::error::Error>> {
-    let placed = place(&args.file, &args.lowering, &args.pulse)?;
-    let prog = &placed.pulses;
-    let report = Report {
-        file: args.file.display().to_string(),
-        device: placed.device.name.clone(),
-        mode: args.pulse.mode().name(),
-        dt_ns: prog.dt_ns,
-        channels: prog.channels.iter().map(|c| c.to_string()).collect(),
-        plays: prog.plays.len(),
-        waveforms: prog.waveforms.len(),
-        duration_dt: prog.duration,
-        samples: prog.played_samples(),
-        swaps: placed.swaps,
-        pulse_bits: None,
-        memory_bits: None,
-        max_added_infidelity: None,
-        lossless_fallbacks: 0,
-        codebook: String::new(),
-    };
-    Ok((placed, report))
+/// Say on stderr that `cb` has no pulse atoms, so every waveform will be coded losslessly.
+pub fn note_without_atoms(cb: &LoadedCodebook) {
+    if cb.pulse_atoms.is_none() {
+        eprintln!(
+            "note: {} has no pulse atoms (train one with --pulses): every waveform is coded losslessly",
+            cb.origin
+        );
+    }
 }
 
 /// Write `(channels, duration)` complex128 samples as `.npy`.
@@ -233,44 +105,6 @@ pub fn write_npy(prog: &PulseProgram, out: &std::path::Path) -> Result<(), Strin
     ndarray_npy::write_npy(out, &arr).map_err(|e| format!("{}: {e}", out.display()))
 }
 
-/// Code the program's plays and (unless `--no-memory`) the device's waveform memory.
-pub fn code(args: &Args, placed: &Placed, report: &mut Report) -> CmdResult {
-    let cb = crate::codebook::load(args.codebook.as_deref())?;
-    report.codebook = cb.origin.clone();
-    let (physics, coder) = coder_for(&cb, &placed.device, &args.pulse)?;
-    let stream = encode_program(&placed.pulses, &placed.device, &physics, &coder)?;
-    let mut worst = stream.max_added_infidelity;
-    report.lossless_fallbacks = stream.lossless_fallbacks;
-    report.pulse_bits = Some(stream.bits.into());
-    if !args.no_memory {
-        let memory = encode_memory(&placed.device, &physics, &coder)?;
-        worst = worst.max(memory.max_added_infidelity);
-        report.lossless_fallbacks += memory.lossless_fallbacks;
-        report.memory_bits = Some(memory.bits.into());
-    }
-    report.max_added_infidelity = Some(worst);
-    Ok(())
-}
-
-/// The transmon judge and the waveform coder over the codebook's atoms (with a note when the
-/// codebook has none).
-pub fn coder_for<'a>(
-    cb: &'a crate::codebook::Loaded,
-    device: &Device,
-    pa: &PulseArgs,
-) -> Result<(Physics, WaveformCoder<'a>), Box<dyn std::error::Error>> {
-    let atoms = cb.pulse_atoms.as_ref();
-    if atoms.is_none() {
-        eprintln!(
-            "note: {} has no pulse atoms (train one with --pulses): every waveform is coded losslessly",
-            cb.origin
-        );
-    }
-    let physics = Physics::new(device, pa.levels)?;
-    let coder = WaveformCoder::new(atoms, pa.infidelity)?;
-    Ok((physics, coder))
-}
-
 fn ratio(a: u64, b: u64) -> String {
     if b == 0 {
         "-".into()
@@ -281,8 +115,18 @@ fn ratio(a: u64, b: u64) -> String {
 
 /// Run the command.
 pub fn run(args: &Args) -> CmdResult {
-    let (placed, mut report) = build(args)?;
-    code(args, &placed, &mut report)?;
+    let cb = load_codebook(args.codebook.as_deref())?;
+    let c = load_circuit(&args.file)?;
+    let name = args.file.display().to_string();
+    note_without_atoms(&cb);
+    let (placed, report) = pulse_report(
+        &c,
+        &name,
+        &cb,
+        &args.lowering.config(),
+        &args.pulse.config(),
+        !args.no_memory,
+    )?;
     if let Some(out) = &args.output {
         write_npy(&placed.pulses, out)?;
     }

@@ -14,7 +14,10 @@ use serde::Serialize;
 
 use super::CmdResult;
 use super::lowering::LowerArgs;
-use super::pulses::{BitsJson, PulseArgs, load_device};
+use eqisa_pipeline::assemble::PulseBitsReport as BitsJson;
+use eqisa_pipeline::load_device;
+
+use super::pulses::PulseArgs;
 use crate::report::events::{self, Encoding, Level};
 use crate::report::plot::{self, PlotData};
 use crate::report::{
@@ -232,7 +235,7 @@ fn short(file: &str) -> String {
 /// Run the command.
 pub fn run(args: &Args) -> CmdResult {
     check_args(args)?;
-    let cb = crate::codebook::load(args.codebook.as_deref())?;
+    let cb = eqisa_pipeline::load_codebook(args.codebook.as_deref())?;
     let (model, model_origin) = match &args.energy_model {
         Some(p) => (EnergyModel::from_file(p)?, p.display().to_string()),
         None => (
@@ -240,7 +243,7 @@ pub fn run(args: &Args) -> CmdResult {
             eqisa_decoder::energy::DEFAULT_ORIGIN.to_string(),
         ),
     };
-    let device = load_device(args.pulse.device.as_ref())?;
+    let device = load_device(args.pulse.device.as_deref())?;
     let physics = Physics::new(&device, args.pulse.levels)?;
     if cb.pulse_atoms.is_none() {
         eprintln!(
@@ -252,7 +255,7 @@ pub fn run(args: &Args) -> CmdResult {
     let paper = if args.no_paper {
         None
     } else {
-        Some(crate::measure::paper_dictionary(
+        Some(eqisa_pipeline::measure::paper_dictionary(
             &cb,
             args.paper_depth,
             args.paper_recursion,
@@ -266,8 +269,8 @@ pub fn run(args: &Args) -> CmdResult {
         budget: args.pulse.infidelity,
         model,
         link_gbps: args.link_gbps,
-        lowering: args.lowering.clone(),
-        pulse: args.pulse.clone(),
+        lowering: args.lowering.config(),
+        pulse: args.pulse.config(),
         paper,
         sim: SimParams {
             link_gbps: args.link_gbps,

@@ -28,7 +28,7 @@ pub struct Args {
 
 /// Run the command.
 pub fn run(args: &Args) -> CmdResult {
-    let c = crate::input::load(&args.file)?;
+    let c = eqisa_pipeline::load_circuit(&args.file)?;
     let out = std::io::stdout();
     let mut out = std::io::BufWriter::new(out.lock());
     if args.outcomes {

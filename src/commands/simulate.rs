@@ -9,7 +9,7 @@ use eqisa_decoder::firmware::{SimParams, SimReport, simulate};
 use serde::Serialize;
 
 use super::CmdResult;
-use crate::codebook;
+use eqisa_pipeline::load_codebook;
 
 /// Arguments of `eqisa simulate`.
 #[derive(clap::Args)]
@@ -84,7 +84,7 @@ pub fn load_energy_model(path: Option<&std::path::Path>) -> Result<EnergyModel, 
 /// Run the command.
 pub fn run(args: &Args) -> CmdResult {
     let name = args.file.display().to_string();
-    let cb = codebook::load(args.codebook.as_deref())?;
+    let cb = load_codebook(args.codebook.as_deref())?;
     let model = load_energy_model(args.energy_model.as_deref())?;
     let bytes = std::fs::read(&args.file).map_err(|e| format!("{name}: {e}"))?;
     let params = SimParams {

@@ -1,21 +1,15 @@
 //! `eqisa train`: learn a codebook from circuit files and Haar-random unitaries.
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
-use eqisa_assembler::encode::{instr_of, program_info};
-use eqisa_baselines::paper::{HaarSampler, PaperDictionary};
-use eqisa_dictionary::pulse_atoms::{PulseTrainParams, learn_pulse_atoms};
-use eqisa_dictionary::train::{InstrStream, train_priors};
-use eqisa_ir::Circuit;
-use eqisa_isa::codebook::Codebook;
+use eqisa_dictionary::pulse_atoms::PulseTrainParams;
 use eqisa_isa::copies::MAX_WORDS;
-use eqisa_lower::lower;
-use eqisa_pulse::Device;
-use eqisa_synth::euler::zyz;
+use eqisa_pipeline::short_hash;
+use eqisa_pipeline::train::{TrainOptions, TrainProgress, collect_corpus, train_codebook};
 use indicatif::{ProgressBar, ProgressStyle};
 
-use super::CmdResult;
 use super::lowering::{LowerArgs, TargetArg};
+use super::{CmdResult, write_output};
 
 /// Arguments of `eqisa train`.
 #[derive(clap::Args)]
@@ -73,208 +67,71 @@ pub struct Args {
     pub lowering: LowerArgs,
 }
 
-fn collect(path: &Path, out: &mut Vec<PathBuf>) -> Result<(), String> {
-    let meta = std::fs::metadata(path).map_err(|e| format!("{}: {e}", path.display()))?;
-    if meta.is_dir() {
-        let mut entries: Vec<PathBuf> = std::fs::read_dir(path)
-            .map_err(|e| format!("{}: {e}", path.display()))?
-            .filter_map(|e| e.ok().map(|e| e.path()))
-            .collect();
-        entries.sort();
-        for e in entries {
-            let is_qasm = e.extension().is_some_and(|x| x == "qasm" || x == "qasm3");
-            if e.is_dir() || is_qasm {
-                collect(&e, out)?;
-            }
-        }
-    } else {
-        out.push(path.to_path_buf());
-    }
-    Ok(())
-}
+/// The progress bar of the per-file stage, and the later stages' notes on stderr.
+struct Bar(ProgressBar);
 
-/// OpenQASM text for `count` Haar-random unitaries on two qubits, a cx after every pair.
-fn haar_circuit(sampler: &mut HaarSampler, count: usize) -> String {
-    let mut text = String::from("OPENQASM 2.0;\ninclude \"qelib1.inc\";\nqreg q[2];\n");
-    for i in 0..count {
-        let e = zyz(&sampler.next_unitary());
-        text.push_str(&format!(
-            "u3({:e},{:e},{:e}) q[{}];\n",
-            e.theta,
-            e.phi,
-            e.lambda,
-            i % 2
-        ));
-        if i % 2 == 1 {
-            text.push_str("cx q[0],q[1];\n");
-        }
+impl TrainProgress for Bar {
+    fn start(&mut self, steps: u64) {
+        self.0.set_length(steps);
+        self.0.set_prefix("lowering");
     }
-    text
-}
-
-/// Lower `c` for every target and append the instruction streams.
-fn streams_of(c: &Circuit, args: &Args, out: &mut Vec<InstrStream>) -> Result<u64, String> {
-    let mut ops = 0;
-    for &t in &args.targets {
-        let mut la = args.lowering.clone();
-        la.target = t;
-        let (target, options) = la.resolve()?;
-        let lowered = lower(c, &target, &options).map_err(|e| e.to_string())?;
-        let p = &lowered.program;
-        let info = program_info(p, &target).map_err(|e| e.to_string())?;
-        let mut s = InstrStream::new(info.params);
-        for (i, op) in p.ops.iter().enumerate() {
-            let instr = instr_of(p, i, op).map_err(|e| e.to_string())?;
-            s.push(&instr, (op.start_ns, op.duration_ns));
-        }
-        ops += s.len() as u64;
-        out.push(s);
+    fn step(&mut self, what: &str) {
+        self.0.set_message(what.to_string());
     }
-    Ok(ops)
+    fn done(&mut self) {
+        self.0.inc(1);
+    }
+    fn finish(&mut self) {
+        self.0.finish_and_clear();
+    }
+    fn stage(&mut self, what: &str) {
+        eprintln!("{what}");
+    }
 }
 
 /// Run the command.
 pub fn run(args: &Args) -> CmdResult {
-    let mut files = Vec::new();
-    for p in &args.corpus {
-        collect(p, &mut files)?;
-    }
-    let bar = ProgressBar::new(files.len() as u64 + u64::from(args.haar > 0));
+    let files = collect_corpus(&args.corpus)?;
+    let bar = ProgressBar::new(0);
     bar.set_style(
         ProgressStyle::with_template("{prefix:>9} [{bar:30}] {pos}/{len} {wide_msg}")
             .map_err(|e| e.to_string())?
             .progress_chars("=> "),
     );
-    bar.set_prefix("lowering");
-    let mut streams = Vec::new();
-    let mut skipped: Vec<String> = Vec::new();
-    for f in &files {
-        bar.set_message(f.display().to_string());
-        let r = eqisa_qasm::parse_file(f)
-            .map_err(|e| e.to_string())
-            .and_then(|c| streams_of(&c, args, &mut streams));
-        if let Err(e) = r {
-            skipped.push(format!("{}: {e}", f.display()));
-        }
-        bar.inc(1);
-    }
-    if args.haar > 0 {
-        bar.set_message(format!("{} Haar-random unitaries", args.haar));
-        let mut sampler = HaarSampler::new(args.seed);
-        // Circuits of at most 64 unitaries, so per-program context resets are seen too.
-        let mut left = args.haar;
-        while left > 0 {
-            let n = left.min(64);
-            left -= n;
-            let c = eqisa_qasm::parse_str(&haar_circuit(&mut sampler, n), "<haar>")
-                .map_err(|e| e.to_string())?;
-            streams_of(&c, args, &mut streams)?;
-        }
-        bar.inc(1);
-    }
-    bar.finish_and_clear();
-    if streams.is_empty() {
-        return Err("nothing to train on: no file of the corpus lowered".into());
-    }
-    eprintln!(
-        "training the instruction model on {} programs",
-        streams.len()
-    );
-    if args.words > MAX_WORDS {
-        return Err(format!("--words {}: at most {MAX_WORDS} gates", args.words).into());
-    }
-    let (priors, stats) = train_priors(&streams, args.words)?;
-    let paper = if args.paper_haar > 0 {
-        eprintln!(
-            "selecting the paper's dictionary from {} Haar-random unitaries (SK depth {}, recursion {})",
-            args.paper_haar, args.lowering.sk_depth, args.lowering.sk_recursion
-        );
-        let d = PaperDictionary::train_haar(
-            args.lowering.sk_depth,
-            args.lowering.sk_recursion,
-            args.paper_haar,
-            args.seed,
-        )?;
-        Some(d.to_bytes())
-    } else {
-        None
-    };
-    let training = format!(
-        "files: {}; skipped: {}; haar unitaries: {} (seed {}); programs: {}; instructions: {}; \
-         model slots used: {}; macro words: {} ({} gates); fidelity budget: {}; paper dictionary: SK depth {} recursion {} from {} unitaries",
-        files.len(),
-        skipped.len(),
-        args.haar,
-        args.seed,
-        stats.programs,
-        stats.instructions,
-        stats.slots_used,
-        stats.words,
-        stats.word_gates,
-        args.lowering.fidelity,
-        args.lowering.sk_depth,
-        args.lowering.sk_recursion,
-        args.paper_haar
-    );
-    let (pulse_atoms, pulse_note) = if args.pulses {
-        let devices: Vec<Device> = if args.devices.is_empty() {
-            vec![Device::default_device()]
-        } else {
-            args.devices
-                .iter()
-                .map(|p| Device::from_file(p).map_err(|e| e.to_string()))
-                .collect::<Result<_, _>>()?
-        };
-        let params = PulseTrainParams {
-            window: args.pulse_window,
-            atoms: args.pulse_atoms,
-            iterations: args.pulse_iterations,
-            seed: args.seed,
-            ..PulseTrainParams::default()
-        };
-        eprintln!(
-            "learning {} pulse atoms of {} samples from {} device calibrations",
-            params.atoms,
-            params.window,
-            devices.len()
-        );
-        let learned = learn_pulse_atoms(&devices, &params).map_err(|e| e.to_string())?;
-        let names: Vec<&str> = devices.iter().map(|d| d.name.as_str()).collect();
-        let note = format!(
-            "; pulse atoms: {} of {} samples (K-SVD, sparsity {}, {} iterations) from {} distinct windows of {}; training RMSE {:.2e}",
-            params.atoms,
-            params.window,
-            params.sparsity,
-            params.iterations,
-            learned.windows,
-            names.join(", "),
-            learned.rmse
-        );
-        (Some(learned.set), note)
-    } else {
-        (None, String::new())
-    };
-    let training = training + &pulse_note;
-    let cb = Codebook {
+    let opts = TrainOptions {
+        lowering: args.lowering.config(),
+        targets: args.targets.iter().map(|t| t.kind()).collect(),
+        haar: args.haar,
+        seed: args.seed,
+        words: args.words,
+        paper_haar: args.paper_haar,
         description: args.description.clone(),
-        priors,
-        paper_dictionary: paper,
-        training: training.clone(),
+        pulses: args.pulses.then(|| {
+            (
+                args.devices.clone(),
+                PulseTrainParams {
+                    window: args.pulse_window,
+                    atoms: args.pulse_atoms,
+                    iterations: args.pulse_iterations,
+                    ..PulseTrainParams::default()
+                },
+            )
+        }),
     };
-    let bytes = cb.to_bytes_with_pulse_atoms(pulse_atoms.as_ref());
-    std::fs::write(&args.output, &bytes).map_err(|e| format!("{}: {e}", args.output.display()))?;
-    for s in skipped.iter().take(5) {
-        eprintln!("skipped {s}");
+    let trained = train_codebook(&files, &opts, &mut Bar(bar))?;
+    write_output(&args.output, &trained.bytes)?;
+    for (file, why) in trained.skipped.iter().take(5) {
+        eprintln!("skipped {}: {why}", file.display());
     }
-    if skipped.len() > 5 {
-        eprintln!("… and {} more skipped", skipped.len() - 5);
+    if trained.skipped.len() > 5 {
+        eprintln!("… and {} more skipped", trained.skipped.len() - 5);
     }
-    println!("{training}");
+    println!("{}", trained.training);
     println!(
         "wrote {} ({} bytes, hash {})",
         args.output.display(),
-        bytes.len(),
-        crate::codebook::short_hash(&cb.hash_with_pulse_atoms(pulse_atoms.as_ref()))
+        trained.bytes.len(),
+        short_hash(&trained.hash)
     );
     Ok(())
 }

@@ -22,10 +22,8 @@ use eqisa_pulse::Device;
 use serde::Serialize;
 use serde::ser::SerializeMap;
 
-use crate::codebook::Loaded;
-use crate::commands::lowering::LowerArgs;
-use crate::commands::pulses::{Placed, PulseArgs, place};
-use crate::measure::{Bits, measure};
+use eqisa_pipeline::measure::{Bits, measure};
+use eqisa_pipeline::{LoadedCodebook as Loaded, LowerConfig, Placed, PulseConfig, place};
 use events::{Counts, Encoding, Level, section_counts};
 
 /// What every circuit of a report shares: the codebook, the device and its pulse coder, the
@@ -46,9 +44,9 @@ pub struct Setup<'a> {
     /// One link's rate, Gb/s.
     pub link_gbps: f64,
     /// How circuits are lowered.
-    pub lowering: LowerArgs,
+    pub lowering: LowerConfig,
     /// How circuits are placed on the device.
-    pub pulse: PulseArgs,
+    pub pulse: PulseConfig,
     /// The paper's dictionary, unless its pipeline is skipped.
     pub paper: Option<PaperDictionary>,
     /// The modelled controller of the firmware simulation (its `dt_ns` is set per circuit from
@@ -155,8 +153,8 @@ fn decoder_steps(placed: &Placed, cb: &Loaded) -> Result<u64, String> {
 pub fn analyse(file: &Path, setup: &Setup<'_>) -> Result<Outcome, String> {
     let name = file.display().to_string();
     // A bad path or a parse error is the user's to fix: an error, not a skip.
-    let circuit = crate::input::load(file).map_err(|e| e.to_string())?;
-    let placed = match place(file, &setup.lowering, &setup.pulse) {
+    let circuit = eqisa_pipeline::load_circuit(file).map_err(|e| e.to_string())?;
+    let placed = match place(&circuit, &name, &setup.lowering, &setup.pulse) {
         Ok(p) => p,
         Err(e) => {
             let reason = e.to_string();

@@ -10,7 +10,8 @@ use eqisa_lower::program::NativeProgram;
 use eqisa_lower::target::TargetDesc;
 use serde::Serialize;
 
-use crate::codebook::Loaded;
+use crate::codebook::LoadedCodebook;
+use crate::error::PipelineError;
 
 /// Haar samples the paper's dictionary is selected from when the codebook has none for the
 /// requested depth and recursion.
@@ -50,32 +51,44 @@ pub struct Measured {
 
 /// The paper's dictionary at (`depth`, `recursion`): the codebook's if it matches, else one
 /// selected now from [`PAPER_HAAR`] Haar-random unitaries.
+///
+/// # Errors
+/// When the codebook's dictionary is malformed or selecting one fails.
 pub fn paper_dictionary(
-    cb: &Loaded,
+    cb: &LoadedCodebook,
     depth: usize,
     recursion: usize,
-) -> Result<PaperDictionary, String> {
+) -> Result<PaperDictionary, PipelineError> {
     if let Some(bytes) = &cb.codebook.paper_dictionary {
-        let d = PaperDictionary::from_bytes(bytes)
-            .map_err(|e| format!("{}: paper dictionary: {e}", cb.origin))?;
+        let d = PaperDictionary::from_bytes(bytes).map_err(|source| {
+            PipelineError::PaperDictionary {
+                origin: cb.origin.clone(),
+                source,
+            }
+        })?;
         if d.depth == depth && d.recursion == recursion {
             return Ok(d);
         }
     }
-    PaperDictionary::train_haar(depth, recursion, PAPER_HAAR, 1).map_err(|e| e.to_string())
+    Ok(PaperDictionary::train_haar(
+        depth, recursion, PAPER_HAAR, 1,
+    )?)
 }
 
-/// Measure `program` (lowered from `circuit` for `target`, assembled as `asm`).
+/// Measure `program` (lowered from `circuit` for `target`, assembled as `asm`); `paper` is the
+/// paper pipeline's (Solovay–Kitaev depth, recursion), or `None` to skip it.
+///
+/// # Errors
+/// When a compressor or the paper's pipeline fails.
 pub fn measure(
     circuit: &Circuit,
     program: &NativeProgram,
     target: &TargetDesc,
     asm: &Assembled,
-    cb: &Loaded,
+    cb: &LoadedCodebook,
     paper: Option<(usize, usize)>,
-) -> Result<Measured, String> {
-    let gp = compress::best_general_purpose(program, program.angle_bits, target.dt_ns)
-        .map_err(|e| e.to_string())?;
+) -> Result<Measured, PipelineError> {
+    let gp = compress::best_general_purpose(program, program.angle_bits, target.dt_ns)?;
     let binary = binary::binary_stream(program, program.angle_bits, target.dt_ns);
     let (paper_huffman, paper_huffman_bzip2, paper_fidelity_bound) = match paper {
         Some((d, r)) => {
@@ -88,7 +101,7 @@ pub fn measure(
                 ),
                 // The paper's instruction set has no classical control: nothing to compare.
                 Err(PaperError::Conditional { .. }) => (None, None, None),
-                Err(e) => return Err(e.to_string()),
+                Err(e) => return Err(e.into()),
             }
         }
         None => (None, None, None),

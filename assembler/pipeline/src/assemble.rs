@@ -1,0 +1,217 @@
+//! Assembling one circuit: lowered (or placed on a device, with its pulses coded), encoded with
+//! a codebook into an `.eqb` program, and measured against the baselines on the same stream.
+
+use eqisa_assembler::assemble_with_pulses;
+use eqisa_assembler::pulses::{PulseBits, encode_program};
+use eqisa_ir::Circuit;
+use eqisa_lower::lower;
+use eqisa_lower::target::TargetDesc;
+use serde::Serialize;
+
+use crate::codebook::{LoadedCodebook, short_hash};
+use crate::config::{LowerConfig, PulseConfig};
+use crate::error::PipelineError;
+use crate::measure::{Bits, measure};
+use crate::place::{coder_for, place};
+
+/// What to do besides encoding the instruction stream.
+#[derive(Clone, Debug, Default)]
+pub struct AssembleOptions {
+    /// How to lower the circuit.
+    pub lowering: LowerConfig,
+    /// Place the circuit on a device and add its pulses as the program's pulse section.
+    pub pulses: Option<PulseConfig>,
+    /// Measure the paper's pipeline at this (Solovay–Kitaev depth, recursion); `None` skips it.
+    pub paper: Option<(usize, usize)>,
+}
+
+/// An assembled program and its figures.
+pub struct Assembly {
+    /// The `.eqb` file's bytes.
+    pub bytes: Vec<u8>,
+    /// The target the circuit was lowered to.
+    pub target: TargetDesc,
+    /// The figures (what `eqisa assemble --json` prints).
+    pub report: AssemblyReport,
+}
+
+/// The figures of an assembled program.
+#[derive(Clone, Debug, Serialize)]
+pub struct AssemblyReport {
+    /// The circuit's name.
+    pub file: String,
+    /// `native` or `clifford+t`.
+    pub target: &'static str,
+    /// Native operations in the program.
+    pub native_ops: u64,
+    /// The lowering's fidelity bound.
+    pub fidelity_bound: f64,
+    /// Precision of the rz angles in bits (0: exact).
+    pub angle_bits: u8,
+    /// The codebook's serialised size.
+    pub codebook_bytes: usize,
+    /// The codebook's id (hex).
+    pub codebook_hash: String,
+    /// Bits per encoding.
+    pub bits: Bits,
+    /// The paper pipeline's fidelity bound, when measured.
+    pub paper_fidelity_bound: Option<f64>,
+    /// Bytes per part of the file.
+    pub sections: Sections,
+    /// The pulse section's figures, when pulses were asked for.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub pulses: Option<PulseReport>,
+}
+
+/// Bytes per part of an `.eqb` file.
+#[derive(Clone, Debug, Serialize)]
+pub struct Sections {
+    /// Header, section headers and checksums.
+    pub header_and_framing: usize,
+    /// The program section.
+    pub program: usize,
+    /// The metadata section.
+    pub metadata: usize,
+    /// The instruction section.
+    pub instructions: usize,
+    /// The pulse section.
+    pub pulses: usize,
+    /// Instruction blocks.
+    pub blocks: u64,
+    /// Whether timing is coded explicitly.
+    pub explicit_timing: bool,
+}
+
+/// The pulse section's figures.
+#[derive(Clone, Debug, Serialize)]
+pub struct PulseReport {
+    /// The device's name.
+    pub device: String,
+    /// `calibrated` or `direct-rotation`.
+    pub mode: &'static str,
+    /// Channels with plays.
+    pub channels: usize,
+    /// Plays.
+    pub plays: usize,
+    /// Samples played.
+    pub samples: u64,
+    /// SWAPs routing inserted.
+    pub swaps: u64,
+    /// Bits of the pulse stream, ours and the baselines'.
+    pub pulse_bits: PulseBitsReport,
+    /// Largest added infidelity of any coded waveform.
+    pub max_added_infidelity: f64,
+    /// Waveforms coded losslessly because the budget could not be met.
+    pub lossless_fallbacks: usize,
+}
+
+/// Bits of a pulse stream under each encoding.
+#[derive(Clone, Copy, Debug, Serialize)]
+pub struct PulseBitsReport {
+    /// Our pulse section.
+    pub eqisa: u64,
+    /// 16-bit I/Q samples.
+    pub raw: u64,
+    /// COMPAQT-style DCT.
+    pub dct: u64,
+    /// zstd -19 of the samples.
+    pub zstd: u64,
+}
+
+impl From<PulseBits> for PulseBitsReport {
+    fn from(b: PulseBits) -> Self {
+        PulseBitsReport {
+            eqisa: b.eqisa,
+            raw: b.raw,
+            dct: b.dct,
+            zstd: b.zstd,
+        }
+    }
+}
+
+/// Assemble `circuit` (named `name` in errors and reports) with `cb`.
+///
+/// # Errors
+/// When the circuit does not lower (or place, or play), the program cannot be encoded, or a
+/// baseline fails.
+pub fn assemble_circuit(
+    circuit: &Circuit,
+    name: &str,
+    cb: &LoadedCodebook,
+    opts: &AssembleOptions,
+) -> Result<Assembly, PipelineError> {
+    let (program, fidelity_bound, target, pulse_report, pulse_payload) = match &opts.pulses {
+        Some(pulse) => {
+            let placed = place(circuit, name, &opts.lowering, pulse)?;
+            let (physics, coder) = coder_for(cb, &placed.device, pulse)?;
+            let enc = encode_program(&placed.pulses, &placed.device, &physics, &coder).map_err(
+                |source| PipelineError::PulseEncode {
+                    file: name.to_string(),
+                    source: Box::new(source),
+                },
+            )?;
+            let report = PulseReport {
+                device: placed.device.name.clone(),
+                mode: pulse.mode().name(),
+                channels: placed.pulses.channels.len(),
+                plays: placed.pulses.plays.len(),
+                samples: placed.pulses.played_samples(),
+                swaps: placed.swaps,
+                pulse_bits: enc.bits.into(),
+                max_added_infidelity: enc.max_added_infidelity,
+                lossless_fallbacks: enc.lossless_fallbacks,
+            };
+            (
+                placed.program,
+                placed.fidelity_bound,
+                placed.target,
+                Some(report),
+                Some(enc.payload),
+            )
+        }
+        None => {
+            let (target, options) = opts.lowering.resolve()?;
+            let l = lower(circuit, &target, &options).map_err(|source| PipelineError::Lower {
+                file: name.to_string(),
+                source,
+            })?;
+            (l.program, l.fidelity_bound, target, None, None)
+        }
+    };
+    let asm = assemble_with_pulses(&program, &target, &cb.codebook, cb.hash, pulse_payload)
+        .map_err(|source| PipelineError::Assemble {
+            file: name.to_string(),
+            source,
+        })?;
+    let m = measure(circuit, &program, &target, &asm, cb, opts.paper)?;
+    let report = AssemblyReport {
+        file: name.to_string(),
+        target: target.kind.name(),
+        native_ops: program.ops.len() as u64,
+        fidelity_bound,
+        angle_bits: program.angle_bits,
+        codebook_bytes: cb.bytes,
+        codebook_hash: short_hash(&cb.hash),
+        bits: m.bits,
+        paper_fidelity_bound: m.paper_fidelity_bound,
+        pulses: pulse_report,
+        sections: Sections {
+            header_and_framing: asm.bytes.len()
+                - asm.program_bytes
+                - asm.metadata_bytes
+                - asm.instruction_bytes
+                - asm.pulse_bytes,
+            program: asm.program_bytes,
+            metadata: asm.metadata_bytes,
+            instructions: asm.instruction_bytes,
+            pulses: asm.pulse_bytes,
+            blocks: asm.blocks,
+            explicit_timing: asm.explicit_timing,
+        },
+    };
+    Ok(Assembly {
+        bytes: asm.bytes,
+        target,
+        report,
+    })
+}

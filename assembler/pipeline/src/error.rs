@@ -1,0 +1,127 @@
+//! [`PipelineError`]: why a step of the toolchain failed, naming the file (and, through the
+//! wrapped errors, the place in it) and the problem.
+
+use eqisa_assembler::AssembleError;
+use eqisa_assembler::pulses::PulseEncodeError;
+use eqisa_baselines::compress::BaselineError;
+use eqisa_baselines::paper::{FormatError, PaperError};
+use eqisa_dictionary::pulse_atoms::PulseAtomsError;
+use eqisa_isa::IsaError;
+use eqisa_lower::LowerError;
+use eqisa_lower::route::RouteError;
+use eqisa_lower::target::TargetError;
+use eqisa_pulse::{DeviceError, PulseLowerError};
+use eqisa_qasm::QasmError;
+
+/// Why a step of the toolchain failed. Every variant's message names its input.
+#[derive(Debug, thiserror::Error)]
+pub enum PipelineError {
+    /// A circuit does not parse (the error names file, line and column).
+    #[error(transparent)]
+    Qasm(#[from] QasmError),
+    /// A circuit does not lower to the target.
+    #[error("{file}: {source}")]
+    Lower {
+        /// The circuit's name.
+        file: String,
+        /// Why.
+        source: LowerError,
+    },
+    /// A lowered circuit cannot be routed onto a device's coupling map.
+    #[error("{file}: on device '{device}': {source}")]
+    Route {
+        /// The circuit's name.
+        file: String,
+        /// The device's name.
+        device: String,
+        /// Why.
+        source: RouteError,
+    },
+    /// A native program cannot be played on a device's calibration.
+    #[error("{file}: {source}")]
+    PulseLower {
+        /// The circuit's name.
+        file: String,
+        /// Why (boxed: it is large, and errors are rare).
+        source: Box<PulseLowerError>,
+    },
+    /// Waveforms cannot be coded (or the transmon judge cannot be built).
+    #[error("{file}{}{source}", if file.is_empty() { "" } else { ": " })]
+    PulseEncode {
+        /// The circuit's name, or empty when the device's memory is coded.
+        file: String,
+        /// Why (boxed: it is large).
+        source: Box<PulseEncodeError>,
+    },
+    /// A device calibration cannot be loaded.
+    #[error(transparent)]
+    Device(#[from] DeviceError),
+    /// A target description cannot be loaded.
+    #[error(transparent)]
+    Target(#[from] TargetError),
+    /// Options that contradict each other or lie outside their range; the message names them.
+    #[error("{0}")]
+    Options(String),
+    /// A codebook cannot be read or parsed.
+    #[error("{origin}: {source}")]
+    Codebook {
+        /// Where it came from.
+        origin: String,
+        /// Why.
+        source: IsaError,
+    },
+    /// A codebook's paper dictionary is malformed.
+    #[error("{origin}: paper dictionary: {source}")]
+    PaperDictionary {
+        /// The codebook it came from.
+        origin: String,
+        /// Why.
+        source: FormatError,
+    },
+    /// A program cannot be assembled.
+    #[error("{file}: {source}")]
+    Assemble {
+        /// The circuit's name.
+        file: String,
+        /// Why.
+        source: AssembleError,
+    },
+    /// A program cannot be decoded.
+    #[error("{file}: {message}")]
+    Decode {
+        /// The program's name.
+        file: String,
+        /// What the decoder refused, and where.
+        message: String,
+    },
+    /// A general-purpose compressor failed.
+    #[error(transparent)]
+    Baseline(#[from] BaselineError),
+    /// The paper's pipeline failed.
+    #[error(transparent)]
+    Paper(#[from] PaperError),
+    /// Training the instruction model failed.
+    #[error(transparent)]
+    Isa(#[from] IsaError),
+    /// Learning pulse atoms failed.
+    #[error(transparent)]
+    PulseAtoms(#[from] PulseAtomsError),
+    /// A file cannot be read or written.
+    #[error("{path}: {source}")]
+    Io {
+        /// The file.
+        path: String,
+        /// Why.
+        source: std::io::Error,
+    },
+}
+
+impl PipelineError {
+    /// An I/O failure on `path`.
+    pub fn io(path: &std::path::Path, source: std::io::Error) -> Self {
+        PipelineError::Io {
+            path: path.display().to_string(),
+            source,
+        }
+    }
+}

@@ -1,0 +1,124 @@
+//! Placing a circuit on a device: lowered to the native gates the device calibrates, routed onto
+//! its coupling map and played on its calibration; and the waveform coder that codes the pulses.
+
+use std::path::Path;
+
+use eqisa_assembler::pulses::{Physics, WaveformCoder};
+use eqisa_ir::Circuit;
+use eqisa_lower::lower;
+use eqisa_lower::program::NativeProgram;
+use eqisa_lower::route::{Coupling, route};
+use eqisa_lower::target::{TargetDesc, TargetKind, TwoQubit};
+use eqisa_pulse::{Device, PulseProgram, lower_to_pulses};
+
+use crate::codebook::LoadedCodebook;
+use crate::config::{LowerConfig, PulseConfig};
+use crate::error::PipelineError;
+
+/// The device `path` names, or the embedded one.
+///
+/// # Errors
+/// When the calibration cannot be read or is invalid.
+pub fn load_device(path: Option<&Path>) -> Result<Device, PipelineError> {
+    Ok(match path {
+        Some(p) => Device::from_file(p)?,
+        None => Device::default_device(),
+    })
+}
+
+/// A circuit placed on a device: the routed native program (what the instruction stream
+/// carries) and its pulses.
+pub struct Placed {
+    /// The device.
+    pub device: Device,
+    /// The target the circuit was lowered to (the device's entangling gate unless told
+    /// otherwise).
+    pub target: TargetDesc,
+    /// The lowering's fidelity bound.
+    pub fidelity_bound: f64,
+    /// The routed native program.
+    pub program: NativeProgram,
+    /// Its pulses.
+    pub pulses: PulseProgram,
+    /// SWAPs routing inserted.
+    pub swaps: u64,
+}
+
+/// Lower `circuit` (named `name` in errors) to the native gates the device calibrates, route it
+/// onto the device's coupling map (unless [`PulseConfig::no_route`]) and play it on the
+/// device's calibration.
+///
+/// # Errors
+/// A target other than native, a device that cannot be loaded, or a circuit that does not
+/// lower, route or play.
+pub fn place(
+    circuit: &Circuit,
+    name: &str,
+    lowering: &LowerConfig,
+    pulse: &PulseConfig,
+) -> Result<Placed, PipelineError> {
+    if lowering.target != TargetKind::Native {
+        return Err(PipelineError::Options(
+            "pulses need --target native (pulses play the native gates)".into(),
+        ));
+    }
+    let device = load_device(pulse.device.as_deref())?;
+    let (mut target, options) = lowering.resolve()?;
+    // Lower to the entangling gate the device calibrates, unless told otherwise.
+    if lowering.two_qubit.is_none() {
+        target.two_qubit = match device.two_qubit_gate() {
+            Some("ecr") => TwoQubit::Ecr,
+            _ => TwoQubit::Cz,
+        };
+    }
+    let lowered = lower(circuit, &target, &options).map_err(|source| PipelineError::Lower {
+        file: name.to_string(),
+        source,
+    })?;
+    debug_assert_eq!(lowered.program.target, TargetKind::Native);
+    let (program, swaps) = if pulse.no_route {
+        (lowered.program, 0)
+    } else {
+        let coupling = Coupling::from_pairs(device.num_qubits(), device.coupled_pairs());
+        let routed =
+            route(&lowered.program, &coupling, &target).map_err(|source| PipelineError::Route {
+                file: name.to_string(),
+                device: device.name.clone(),
+                source,
+            })?;
+        (routed.program, routed.swaps)
+    };
+    let pulses = lower_to_pulses(&program, &device, pulse.mode()).map_err(|source| {
+        PipelineError::PulseLower {
+            file: name.to_string(),
+            source: Box::new(source),
+        }
+    })?;
+    Ok(Placed {
+        device,
+        target,
+        fidelity_bound: lowered.fidelity_bound,
+        program,
+        pulses,
+        swaps,
+    })
+}
+
+/// The transmon judge and the waveform coder over the codebook's pulse atoms (without atoms,
+/// every waveform is coded losslessly).
+///
+/// # Errors
+/// When the device's qubits give no valid transmon or the budget is out of range.
+pub fn coder_for<'a>(
+    cb: &'a LoadedCodebook,
+    device: &Device,
+    pulse: &PulseConfig,
+) -> Result<(Physics, WaveformCoder<'a>), PipelineError> {
+    let encode = |source| PipelineError::PulseEncode {
+        file: String::new(),
+        source: Box::new(source),
+    };
+    let physics = Physics::new(device, pulse.levels).map_err(encode)?;
+    let coder = WaveformCoder::new(cb.pulse_atoms.as_ref(), pulse.infidelity).map_err(encode)?;
+    Ok((physics, coder))
+}

@@ -29,9 +29,9 @@ use alloc::vec;
 use alloc::vec::Vec;
 
 use crate::IsaError;
+use crate::coder::Coder;
 use crate::instr::{Instr, Opcode};
 use crate::model::Model;
-use crate::rangecoder::Coder;
 
 /// One-qubit opcodes the window holds (a power of two: positions are masked into it).
 pub const WINDOW: usize = 1 << 14;
@@ -457,8 +457,8 @@ impl Chains {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::coder::{SymbolDecoder, SymbolEncoder};
     use crate::container::Target;
-    use crate::freqcoder::{SymbolDecoder, SymbolEncoder};
     use crate::model::{Priors, ProgramParams};
     use crate::test_util::SplitMix64;
 

@@ -7,7 +7,8 @@
 //! - [`varint`]: LEB128 varints (unsigned and zigzag-signed) on bytes, Elias-gamma and Rice codes on
 //!   bits;
 //! - [`crc`]: CRC-32C (Castagnoli), one-shot and incremental;
-//! - [`freqcoder`]: the adaptive multi-symbol range coder of the instruction stream;
+//! - [`coder`]: the adaptive range coders (binary and multi-symbol) and the [`coder::Coder`]
+//!   trait every model is written against;
 //! - [`instr`], [`model`], [`stream`]: the instruction set, its context model (with [`copies`] of
 //!   recent one-qubit gate runs) and the instruction section's blocks;
 //! - [`container`]: the `.eqb` program container (header, checksummed sections, file CRC);
@@ -37,15 +38,14 @@ extern crate std;
 pub mod angle;
 pub mod bits;
 pub mod codebook;
+pub mod coder;
 pub mod container;
 pub mod copies;
 pub mod crc;
 pub mod error;
-pub mod freqcoder;
 pub mod instr;
 pub mod model;
 pub mod pulse;
-pub mod rangecoder;
 pub mod stream;
 pub mod varint;
 

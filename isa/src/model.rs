@@ -27,17 +27,17 @@
 //! one) and whose gates are taken from the window of recent one-qubit opcodes. Their gates come
 //! out one per call to [`Model::code`], with nothing more coded for them.
 //!
-//! Symbols are coded with the adaptive multi-symbol distributions of [`crate::freqcoder`] (one
+//! Symbols are coded with the adaptive multi-symbol distributions of [`crate::coder`] (one
 //! coder step each), the rare binary choices with adaptive probabilities. A common native
 //! operation thus costs two coder steps (qubit, opcode) or three (a partner, or an angle's top
 //! bits); on `grover_native_ibm_heron_n16`, 2.56 steps per operation, where the binary model of
 //! model version 3 took 7.7 dependent binary decisions. The lanes are ordered likelier first,
-//! because the decoder searches from lane 0 (see [`crate::freqcoder`]).
+//! because the decoder searches from lane 0 (see [`crate::coder::Cdf`]).
 //!
 //! The codebook's priors hold the initial state: a table of [`TABLE_SLOTS`] `u16` slots. Slots
 //! `0..3072` are binary probabilities (of a 0, in units of 2^-12); from [`CDF_PRIORS`] on, each
 //! distribution has sixteen slots, one log-weight per lane (see
-//! [`crate::freqcoder::weight_of_log`]): the first qubit's (18 contexts), the partner's (17), the
+//! [`crate::coder::weight_of_log`]): the first qubit's (18 contexts), the partner's (17), the
 //! far distances' (2), the angle's top nibbles (1 + 16), a copy's length and distance (2), then
 //! the opcode's, 324 contexts for the native target and 324 for Clifford+T. Lanes a context can
 //! never use start with weight zero whatever the prior says. The prediction table of [`Priors`] is kept for the codebook's layout but not used by this version of the model.
@@ -52,11 +52,10 @@ use alloc::vec;
 use alloc::vec::Vec;
 
 use crate::IsaError;
+use crate::coder::{Cdf, Coder, LANES, PROB_HALF, PROB_MAX, PROB_MIN};
 use crate::container::Target;
 use crate::copies::{MAX_COPY, MAX_WORDS, MIN_COPY, Packed, SYLLABLES, Window, syllable_op};
-use crate::freqcoder::{Cdf, LANES};
 use crate::instr::{Arity, Instr, OPCODE_COUNT, Opcode};
-use crate::rangecoder::{Coder, PROB_HALF, PROB_MAX, PROB_MIN};
 
 /// Version of the model layout (slot numbering and meaning); a codebook's priors are only valid
 /// for it.
@@ -1281,7 +1280,7 @@ impl Model {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::freqcoder::{SymbolDecoder, SymbolEncoder};
+    use crate::coder::{SymbolDecoder, SymbolEncoder};
     use crate::test_util::SplitMix64;
 
     fn params(target: Target, num_qubits: u32, angle_bits: u8) -> ProgramParams {

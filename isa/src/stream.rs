@@ -5,16 +5,16 @@
 //! Instruction section payload: a sequence of blocks, each
 //! `uvarint payload_len | uvarint op_count | u32-LE CRC-32C(payload_len, op_count, payload) |
 //! payload`, where the payload is one independently flushed block of the multi-symbol range coder
-//! ([`crate::freqcoder`]). The model's state carries over from block to block; the decoder needs
+//! ([`crate::coder::SymbolEncoder`]). The model's state carries over from block to block; the decoder needs
 //! to hold only one block ([`MAX_BLOCK_BYTES`]) at a time, and checks its CRC before decoding a
 //! single instruction from it.
 
 use alloc::vec::Vec;
 
 use crate::IsaError;
+use crate::coder::SymbolEncoder;
 use crate::container::Target;
 use crate::copies::{Planned, Planner};
-use crate::freqcoder::SymbolEncoder;
 use crate::instr::{Instr, OPCODE_COUNT, Opcode};
 use crate::model::{Model, Priors, ProgramParams};
 use crate::varint::{read_uvarint, write_uvarint};

@@ -15,10 +15,9 @@ use eqisa_circuits::pulse::Device;
 use eqisa_decoder::energy::{EnergyModel, Events, Stage};
 use eqisa_decoder::firmware::{SimParams, SimReport, simulate};
 use eqisa_dictionary::paper::{PaperDictionary, PaperError, PaperStats, paper_baseline};
+use eqisa_isa::coder::{Cdf, Coder, RangeEncoder};
 use eqisa_isa::copies::code_all;
-use eqisa_isa::freqcoder::Cdf;
 use eqisa_isa::model::Model;
-use eqisa_isa::rangecoder::{Coder, RangeEncoder};
 use serde::Serialize;
 use serde::ser::SerializeMap;
 
@@ -121,7 +120,7 @@ impl Coder for StepCounter {
         self.enc.direct(value, n)
     }
 
-    /// The decoder takes one step per multi-symbol choice (`eqisa_isa::freqcoder`); the
+    /// The decoder takes one step per multi-symbol choice (`eqisa_isa::coder::SymbolDecoder`); the
     /// distribution adapts exactly as in the real coder.
     fn symbol(&mut self, cdf: &mut Cdf, s: usize) -> usize {
         self.steps += 1;

@@ -94,8 +94,8 @@ use alloc::vec;
 use alloc::vec::Vec;
 use core::fmt;
 
+use crate::coder::{Coder, PROB_HALF, RangeDecoder, RangeEncoder};
 use crate::model::width_for;
-use crate::rangecoder::{Coder, PROB_HALF, RangeDecoder, RangeEncoder};
 use crate::stream::{BlockHeader, MAX_BLOCK_BYTES, MAX_BLOCK_OPS, TARGET_BLOCK_BYTES};
 use crate::varint::{read_uvarint, write_uvarint};
 use crate::{IsaError, crc32c};

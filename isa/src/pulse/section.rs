@@ -373,7 +373,7 @@ pub struct PulseReader<'a> {
     parser: PulseParser,
     atoms: Option<&'a AtomSet>,
     block: &'a [u8],
-    state: Option<crate::rangecoder::DecoderState>,
+    state: Option<crate::coder::DecoderState>,
     block_left: u64,
     blocks: u64,
 }

@@ -4,12 +4,13 @@
 
 use eqisa_circuits::lower::program::{NativeOp, NativeProgram, TimedOp, collect_bits};
 use eqisa_circuits::lower::target::{TargetDesc, TargetKind};
+use eqisa_encode::StreamEncoder;
 use eqisa_isa::angle;
 use eqisa_isa::codebook::Codebook;
 use eqisa_isa::container::{Container, Header, Section, SectionKind, Target, codebook_id};
 use eqisa_isa::instr::{Arity, Instr, OPCODE_COUNT, Opcode};
 use eqisa_isa::model::{ProgramParams, allowed};
-use eqisa_isa::stream::{ProgramInfo, Scheduler, StreamEncoder};
+use eqisa_isa::stream::{ProgramInfo, Scheduler};
 
 use crate::AssembleError;
 use crate::layout::Layout;

@@ -17,12 +17,13 @@
 //! programs earns a place. The most valuable ((programs - 1) × length) come first, up to the
 //! table's budget.
 
+use eqisa_encode::{ENCODER_MIN_COPY, code_all};
 use eqisa_isa::IsaError;
 use eqisa_isa::container::Target;
 use std::collections::BTreeMap;
 
 use eqisa_isa::coder::{Cdf, Coder, LANES, log_of_ratio, prob_from_counts};
-use eqisa_isa::copies::{ENCODER_MIN_COPY, MAX_WORDS, code_all};
+use eqisa_isa::copies::MAX_WORDS;
 use eqisa_isa::instr::{Instr, Opcode};
 use eqisa_isa::model::copyable;
 use eqisa_isa::model::{CDF_PRIORS, Model, Priors, ProgramParams, TABLE_SLOTS};

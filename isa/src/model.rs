@@ -188,6 +188,7 @@ enum Source {
 
 /// Whether `op` is a one-qubit gate without operands: what copies are made of.
 #[must_use]
+#[inline]
 pub const fn copyable(op: Opcode) -> bool {
     matches!(kind_of(op), Kind::Plain)
 }
@@ -624,6 +625,7 @@ impl Model {
 
     /// The program's parameters.
     #[must_use]
+    #[inline]
     pub fn params(&self) -> &ProgramParams {
         &self.params
     }
@@ -1103,13 +1105,15 @@ impl Model {
     }
 
     /// Encoder: make the next instruction (a one-qubit gate, unconditioned) start `packed`, a
-    /// copy or a syllable (a [`crate::copies::Planner`] plan).
+    /// copy or a syllable, as the encoder's planner chose (in `eqisa-encode`).
+    #[inline]
     pub fn request(&mut self, packed: Packed) {
         self.copy_request = Some(packed);
     }
 
     /// Whether a copy is still emitting operations (a block must not end inside one).
     #[must_use]
+    #[inline]
     pub fn copying(&self) -> bool {
         self.copy_left > 0
     }
@@ -1366,6 +1370,54 @@ mod tests {
             }
             assert!(dec.overrun() <= 8);
         }
+    }
+
+    fn one(opcode: Opcode, qubits: &[u32]) -> Instr<'_> {
+        Instr {
+            opcode,
+            qubits,
+            cond: None,
+            arg: 0,
+        }
+    }
+
+    #[test]
+    fn the_encoder_refuses_a_copy_from_outside_the_window() {
+        let p = params(Target::CliffordT, 3, 0);
+        let mut m = Model::new(&Priors::default(), p).expect("model");
+        let mut enc = SymbolEncoder::new();
+        let qubits = [0];
+        let h = one(Opcode::H, &qubits);
+        for _ in 0..10 {
+            m.code(&mut enc, &h).expect("encodes");
+        }
+        m.request(Packed::Copy {
+            len: MIN_COPY,
+            dist: 11,
+        });
+        assert!(m.code(&mut enc, &h).is_err());
+    }
+
+    #[test]
+    fn a_copy_must_end_inside_the_words() {
+        let priors = Priors {
+            words: vec![Opcode::H as u8; 20].into(),
+            ..Priors::default()
+        };
+        let p = params(Target::CliffordT, 3, 0);
+        let mut m = Model::new(&priors, p).expect("model");
+        let mut enc = SymbolEncoder::new();
+        let qubits = [0];
+        let h = one(Opcode::H, &qubits);
+        // Ten opcodes back into twenty words: a copy of ten fits, eleven does not.
+        m.request(Packed::Copy { len: 11, dist: 10 });
+        assert!(m.code(&mut enc, &h).is_err());
+        let mut m = Model::new(&priors, p).expect("model");
+        m.request(Packed::Copy { len: 10, dist: 10 });
+        for _ in 0..10 {
+            m.code(&mut enc, &h).expect("encodes");
+        }
+        assert!(!m.copying());
     }
 
     #[test]

@@ -198,8 +198,14 @@ impl Cdf {
 
 #[cfg(test)]
 mod tests {
-    use super::super::cdf::tests::check_invariants;
     use super::*;
+
+    /// Lane 0 starts at 0, every lane keeps its unit, and the lanes fill the whole range.
+    fn check_invariants(c: &Cdf) {
+        assert_eq!(c.bounds(0).0, 0);
+        assert!((0..LANES).all(|i| c.width(i) >= 1), "{c:?}");
+        assert_eq!((0..LANES).map(|i| c.width(i)).sum::<u32>(), 1 << CDF_BITS);
+    }
 
     #[test]
     fn log_weights_round_trip() {

@@ -256,8 +256,8 @@ impl Coder for RangeDecoder<'_> {
 #[cfg(test)]
 mod tests {
     use super::super::base::PROB_HALF;
-    use super::super::cdf::tests::lcg;
     use super::*;
+    use crate::test_util::lcg;
 
     #[test]
     fn round_trips_skewed_and_direct_bits() {

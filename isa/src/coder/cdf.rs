@@ -141,18 +141,11 @@ impl Cdf {
 }
 
 #[cfg(test)]
-pub(super) mod tests {
+mod tests {
     use super::*;
+    use crate::test_util::lcg;
 
-    pub(in crate::coder) fn lcg(seed: &mut u64) -> u64 {
-        *seed = seed
-            .wrapping_mul(6364136223846793005)
-            .wrapping_add(1442695040888963407);
-        *seed >> 33
-    }
-
-    /// Lane 0 starts at 0, every lane keeps its unit, and the lanes fill the whole range.
-    pub(in crate::coder) fn check_invariants(c: &Cdf) {
+    fn check_invariants(c: &Cdf) {
         assert_eq!(c.start[0], 0);
         for i in 0..LANES {
             assert!(c.width(i) >= 1, "{c:?}");

@@ -327,8 +327,8 @@ impl Coder for SymbolDecoder<'_> {
 mod tests {
     use super::super::base::PROB_HALF;
     use super::super::binary::{RangeDecoder, RangeEncoder};
-    use super::super::cdf::tests::lcg;
     use super::*;
+    use crate::test_util::lcg;
     use alloc::vec;
 
     /// A mixed stream of symbols (skewed and uniform), bits and direct fields.

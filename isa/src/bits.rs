@@ -10,7 +10,7 @@
 
 use alloc::vec::Vec;
 
-use crate::IsaError;
+use crate::error::IsaError;
 
 /// Keeps the low `n` bits of `value` (`n` in `0..=64`).
 #[inline]

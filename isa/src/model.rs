@@ -51,10 +51,10 @@ use alloc::boxed::Box;
 use alloc::vec;
 use alloc::vec::Vec;
 
-use crate::IsaError;
 use crate::coder::{Cdf, Coder, LANES, PROB_HALF, PROB_MAX, PROB_MIN};
 use crate::container::Target;
 use crate::copies::{MAX_COPY, MAX_WORDS, MIN_COPY, Packed, SYLLABLES, Window, syllable_op};
+use crate::error::IsaError;
 use crate::instr::{Arity, Instr, OPCODE_COUNT, Opcode};
 
 /// Version of the model layout (slot numbering and meaning); a codebook's priors are only valid

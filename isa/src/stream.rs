@@ -11,10 +11,11 @@
 
 use alloc::vec::Vec;
 
-use crate::IsaError;
 use crate::coder::SymbolEncoder;
 use crate::container::Target;
 use crate::copies::Packed;
+use crate::crc::Crc32c;
+use crate::error::IsaError;
 use crate::instr::{Instr, OPCODE_COUNT, Opcode};
 use crate::model::{Model, Priors, ProgramParams};
 use crate::varint::{read_uvarint, write_uvarint};
@@ -289,7 +290,7 @@ impl BlockHeader {
         let mut head = Vec::with_capacity(20);
         write_uvarint(&mut head, len as u64);
         write_uvarint(&mut head, ops);
-        let mut c = crate::Crc32c::new();
+        let mut c = Crc32c::new();
         c.update(&head);
         c.update(payload);
         c.finish()

@@ -86,8 +86,8 @@ pub enum CodedWaveform {
         len: u32,
         /// One code per window.
         windows: Vec<WindowCode>,
-        /// A per-sample phase step (Q14, see [`super::modulate`]): the windows code the envelope, and
-        /// the samples are the envelope times the step's phasors. `None` for baseband pulses.
+        /// A per-sample phase step (Q14, see [`super::modulate`]): the windows code the envelope,
+        /// and the samples are the envelope times the step's phasors. `None` for baseband pulses.
         modulation: Option<[i16; 2]>,
     },
     /// The raw samples (the fallback when a fidelity budget cannot be met sparsely).

@@ -45,7 +45,8 @@
 //!
 //! [`Container::parse`] never panics and never allocates more than the input actually contains:
 //! every length is checked against the bytes present before anything is copied, so a header that
-//! claims a 4 GiB section in a 100-byte file is an [`IsaError::Truncated`], not an allocation. Every
+//! claims a 4 GiB section in a 100-byte file is an
+//! [`IsaError::Truncated`](crate::error::IsaError::Truncated), not an allocation. Every
 //! single-bit flip anywhere in a container is detected (the CRCs guarantee it; the tests check it).
 
 mod file;

@@ -31,8 +31,9 @@
 //! `Σ_k (|cr_k| + |ci_k|) ≤` [`COEF_L1_MAX`] ` = 65535`; then, since `|ar|, |ai| ≤ 32768`,
 //! `|re[i] − R| ≤ 32768 · 65535 = 2 147 450 880` and `R ≤ 2^14`, so every partial sum stays inside
 //! `i32` (`2 147 483 647`) whatever the order of the terms: the result is exact and the same on
-//! every machine. Parsers reject a window that breaks the budget ([`IsaError::CoefficientOutOfRange`])
-//! so the decoder never has to check inside its loop.
+//! every machine. Parsers reject a window that breaks the budget
+//! ([`IsaError::CoefficientOutOfRange`](crate::error::IsaError::CoefficientOutOfRange)) so the
+//! decoder never has to check inside its loop.
 //!
 //! A lossless waveform is its raw samples.
 //!

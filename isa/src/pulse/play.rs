@@ -47,8 +47,8 @@ impl fmt::Display for ChannelId {
 /// What a play sends.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub enum PlayBody {
-    /// Memory waveform `slot`, each sample rotated/scaled by `rotation` (Q14, see the module
-    /// documentation; [`IDENTITY_ROTATION`] for none).
+    /// Memory waveform `slot`, each sample rotated/scaled by `rotation` (Q14, see the pulse
+    /// module's documentation; [`IDENTITY_ROTATION`](super::fixed::IDENTITY_ROTATION) for none).
     Memory {
         /// Index into the section's waveform memory.
         slot: u32,

@@ -2,12 +2,13 @@
 //! the decoder's ASAP rebuild (carried explicitly only where it differs), and the instruction
 //! stream is range-coded with the codebook's model.
 
+use eqisa_encode::StreamEncoder;
 use eqisa_isa::angle;
 use eqisa_isa::codebook::Codebook;
 use eqisa_isa::container::{Container, Header, Section, SectionKind, Target, codebook_id};
 use eqisa_isa::instr::{Arity, Instr, OPCODE_COUNT, Opcode};
 use eqisa_isa::model::{ProgramParams, allowed};
-use eqisa_isa::stream::{ProgramInfo, Scheduler, StreamEncoder};
+use eqisa_isa::stream::{ProgramInfo, Scheduler};
 use eqisa_lower::program::{NativeOp, NativeProgram, TimedOp, collect_bits};
 use eqisa_lower::target::{TargetDesc, TargetKind};
 

@@ -25,11 +25,11 @@
 use alloc::boxed::Box;
 use alloc::vec::Vec;
 
+use eqisa_isa::coder::{DecoderState, RangeDecoder};
 use eqisa_isa::pulse::{
     AtomSet, ChannelId, CodedWaveform, IDENTITY_ROTATION, PlayBody, PulseHeader, PulseItem,
     PulseParser, WindowScratch, reconstruct_unchecked_with, rotate_into,
 };
-use eqisa_isa::rangecoder::{DecoderState, RangeDecoder};
 use eqisa_isa::stream::BlockHeader;
 use eqisa_isa::{Crc32c, IsaError, SectionHeader, SectionKind};
 

@@ -2,11 +2,10 @@
 
 use alloc::vec::Vec;
 
+use eqisa_isa::coder::{Coder, SymbolDecoder, SymbolDecoderState};
 use eqisa_isa::container::{HEADER_LEN, SECTION_HEADER_LEN, TRAILER_LEN};
-use eqisa_isa::freqcoder::{SymbolDecoder, SymbolDecoderState};
 use eqisa_isa::instr::{Instr, Opcode, TimedInstr};
 use eqisa_isa::model::{Model, Priors};
-use eqisa_isa::rangecoder::Coder;
 use eqisa_isa::stream::{BlockHeader, MAX_BLOCK_BYTES, ProgramInfo, Scheduler};
 use eqisa_isa::{
     Crc32c, IsaError, Preamble, SectionHeader, SectionKind, parse_header, parse_section_header,

@@ -4,11 +4,12 @@
 //! block boundaries, with the model's priors flat or skewed.
 
 use eqisa_decoder::decode_all;
+use eqisa_encode::StreamEncoder;
 use eqisa_isa::IsaError;
 use eqisa_isa::container::{Container, Header, Section, SectionKind, Target, codebook_id};
 use eqisa_isa::instr::{Arity, Instr, OPCODE_COUNT, Opcode};
 use eqisa_isa::model::{Priors, ProgramParams, allowed};
-use eqisa_isa::stream::{BlockHeader, ProgramInfo, Scheduler, StreamEncoder};
+use eqisa_isa::stream::{BlockHeader, ProgramInfo, Scheduler};
 use proptest::prelude::*;
 
 #[derive(Clone, Debug)]

@@ -4,9 +4,9 @@
 //! One pass over the training streams runs the very model the coder uses (from flat priors) and
 //! counts the zeros and ones every binary probability slot sees and the lanes every multi-symbol
 //! distribution codes. Each binary slot's prior is its smoothed frequency
-//! (`rangecoder::prob_from_counts`); each distribution's prior is its smoothed lane frequencies
+//! (`coder::prob_from_counts`); each distribution's prior is its smoothed lane frequencies
 //! (Krichevsky–Trofimov, 0.4 per lane it can code), stored as log-weights
-//! (`freqcoder::log_of_ratio`).
+//! (`coder::log_of_ratio`).
 //!
 //! The model still adapts while coding, so priors only decide how fast a program's first
 //! instructions become cheap: they matter most for short programs.
@@ -17,16 +17,16 @@
 //! programs earns a place. The most valuable ((programs - 1) × length) come first, up to the
 //! table's budget.
 
+use eqisa_encode::{ENCODER_MIN_COPY, code_all};
 use eqisa_isa::IsaError;
 use eqisa_isa::container::Target;
 use std::collections::BTreeMap;
 
-use eqisa_isa::copies::{ENCODER_MIN_COPY, MAX_WORDS, code_all};
-use eqisa_isa::freqcoder::{Cdf, LANES, log_of_ratio};
+use eqisa_isa::coder::{Cdf, Coder, LANES, log_of_ratio, prob_from_counts};
+use eqisa_isa::copies::MAX_WORDS;
 use eqisa_isa::instr::{Instr, Opcode};
 use eqisa_isa::model::copyable;
 use eqisa_isa::model::{CDF_PRIORS, Model, Priors, ProgramParams, TABLE_SLOTS};
-use eqisa_isa::rangecoder::{Coder, prob_from_counts};
 
 /// Training "coder": codes nothing, counts what the model asks for, by the address of the
 /// probability or distribution within the model's tables.
@@ -320,8 +320,8 @@ fn learn_words(streams: &[InstrStream], budget: usize) -> (Vec<u8>, u64) {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use eqisa_isa::coder::SymbolEncoder;
     use eqisa_isa::container::Target;
-    use eqisa_isa::freqcoder::SymbolEncoder;
 
     fn params() -> ProgramParams {
         ProgramParams {

@@ -10,11 +10,11 @@
 
 use alloc::vec::Vec;
 
-use crate::IsaError;
+use crate::error::IsaError;
 
 /// Keeps the low `n` bits of `value` (`n` in `0..=64`).
 #[inline]
-const fn low_bits(value: u64, n: u32) -> u64 {
+pub(crate) const fn low_bits(value: u64, n: u32) -> u64 {
     if n >= 64 {
         value
     } else {

@@ -21,10 +21,10 @@ use alloc::vec::Vec;
 
 use sha2::{Digest, Sha256};
 
-use crate::IsaError;
+use crate::coder::PROB_HALF;
+use crate::error::IsaError;
 use crate::model::{HIST_CTX, MODEL_VERSION, Priors, TABLE_SLOTS};
 use crate::pulse::AtomSet;
-use crate::rangecoder::PROB_HALF;
 
 /// Magic bytes.
 pub const MAGIC: [u8; 4] = *b"EQCB";

@@ -5,6 +5,8 @@
 
 use core::fmt;
 
+use crate::container::ids::{CODEBOOK_ID_LEN, SectionKind};
+
 /// Error returned by every fallible operation in this crate.
 ///
 /// Parsers never panic: any truncation, bit flip or unsupported value in the input ends up as one of
@@ -13,7 +15,7 @@ use core::fmt;
 #[non_exhaustive]
 pub enum IsaError {
     /// The input ended before `what` was complete. `needed` and `available` count from the start of
-    /// `what`, in bytes for byte-level parsers and in bits for [`crate::BitReader`] (whose `what`
+    /// `what`, in bytes for byte-level parsers and in bits for [`crate::bits::BitReader`] (whose `what`
     /// says "bits").
     Truncated {
         /// The item being read when the input ran out.
@@ -81,9 +83,9 @@ pub enum IsaError {
     /// The program needs a different codebook than the one offered.
     CodebookMismatch {
         /// Id (hash prefix) of the codebook the caller has.
-        expected: [u8; crate::container::CODEBOOK_ID_LEN],
+        expected: [u8; CODEBOOK_ID_LEN],
         /// Id of the codebook the program names.
-        found: [u8; crate::container::CODEBOOK_ID_LEN],
+        found: [u8; CODEBOOK_ID_LEN],
     },
     /// A LEB128 varint encodes a value wider than its target integer type.
     VarintOverflow,
@@ -169,7 +171,7 @@ pub enum IsaError {
 }
 
 /// Formats a codebook id (the first bytes of its hash) as hex.
-struct HexPrefix<'a>(&'a [u8; crate::container::CODEBOOK_ID_LEN]);
+struct HexPrefix<'a>(&'a [u8; CODEBOOK_ID_LEN]);
 
 impl fmt::Display for HexPrefix<'_> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -182,7 +184,7 @@ impl fmt::Display for HexPrefix<'_> {
 
 /// Name of a raw section kind for messages, without requiring it to be valid.
 fn section_kind_name(kind: u8) -> &'static str {
-    match crate::SectionKind::try_from(kind) {
+    match SectionKind::try_from(kind) {
         Ok(k) => k.name(),
         Err(_) => "unknown",
     }

@@ -1,6 +1,6 @@
 //! The instruction set: the native operations of both targets and what each carries.
 
-use crate::IsaError;
+use crate::error::IsaError;
 
 /// An operation code. The numbering is part of the format.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]

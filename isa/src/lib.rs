@@ -7,14 +7,20 @@
 //! - [`varint`]: LEB128 varints (unsigned and zigzag-signed) on bytes, Elias-gamma and Rice codes on
 //!   bits;
 //! - [`crc`]: CRC-32C (Castagnoli), one-shot and incremental;
-//! - [`freqcoder`]: the adaptive multi-symbol range coder of the instruction stream;
-//! - [`instr`], [`model`], [`stream`]: the instruction set, its context model (with [`copies`] of
-//!   recent one-qubit gate runs) and the instruction section's blocks;
+//! - [`coder`]: the adaptive range coders (binary and multi-symbol) and the [`coder::Coder`]
+//!   trait every model is written against;
+//! - [`instr`], [`model`], [`stream`]: the instruction set, its context model (with the format of
+//!   its [`copies`] of recent one-qubit gate runs) and the instruction section's blocks, read and
+//!   written ([`stream::BlockEncoder`]);
 //! - [`container`]: the `.eqb` program container (header, checksummed sections, file CRC);
 //! - [`error`]: [`IsaError`], the single error type; every parser here returns it instead of
 //!   panicking, whatever the input bytes;
 //! - [`pulse`]: the complex pulse-atom dictionary, the exact fixed-point sample reconstruction
 //!   shared by assembler and decoder, and the entropy-coded pulse section.
+//!
+//! What only an encoder needs, choosing among the codes the format allows (the copy planner and
+//! the stream encoder in front of [`stream::BlockEncoder`]), is in the `eqisa-encode` crate, so
+//! that firmware decoders do not compile it.
 #![no_std]
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
@@ -37,15 +43,14 @@ extern crate std;
 pub mod angle;
 pub mod bits;
 pub mod codebook;
+pub mod coder;
 pub mod container;
 pub mod copies;
 pub mod crc;
 pub mod error;
-pub mod freqcoder;
 pub mod instr;
 pub mod model;
 pub mod pulse;
-pub mod rangecoder;
 pub mod stream;
 pub mod varint;
 

@@ -27,17 +27,17 @@
 //! one) and whose gates are taken from the window of recent one-qubit opcodes. Their gates come
 //! out one per call to [`Model::code`], with nothing more coded for them.
 //!
-//! Symbols are coded with the adaptive multi-symbol distributions of [`crate::freqcoder`] (one
+//! Symbols are coded with the adaptive multi-symbol distributions of [`crate::coder`] (one
 //! coder step each), the rare binary choices with adaptive probabilities. A common native
 //! operation thus costs two coder steps (qubit, opcode) or three (a partner, or an angle's top
 //! bits); on `grover_native_ibm_heron_n16`, 2.56 steps per operation, where the binary model of
 //! model version 3 took 7.7 dependent binary decisions. The lanes are ordered likelier first,
-//! because the decoder searches from lane 0 (see [`crate::freqcoder`]).
+//! because the decoder searches from lane 0 (see [`crate::coder::Cdf`]).
 //!
 //! The codebook's priors hold the initial state: a table of [`TABLE_SLOTS`] `u16` slots. Slots
 //! `0..3072` are binary probabilities (of a 0, in units of 2^-12); from [`CDF_PRIORS`] on, each
 //! distribution has sixteen slots, one log-weight per lane (see
-//! [`crate::freqcoder::weight_of_log`]): the first qubit's (18 contexts), the partner's (17), the
+//! [`crate::coder::weight_of_log`]): the first qubit's (18 contexts), the partner's (17), the
 //! far distances' (2), the angle's top nibbles (1 + 16), a copy's length and distance (2), then
 //! the opcode's, 324 contexts for the native target and 324 for Clifford+T. Lanes a context can
 //! never use start with weight zero whatever the prior says. The prediction table of [`Priors`] is kept for the codebook's layout but not used by this version of the model.
@@ -51,12 +51,11 @@ use alloc::boxed::Box;
 use alloc::vec;
 use alloc::vec::Vec;
 
-use crate::IsaError;
+use crate::coder::{Cdf, Coder, LANES, PROB_HALF, PROB_MAX, PROB_MIN};
 use crate::container::Target;
 use crate::copies::{MAX_COPY, MAX_WORDS, MIN_COPY, Packed, SYLLABLES, Window, syllable_op};
-use crate::freqcoder::{Cdf, LANES};
+use crate::error::IsaError;
 use crate::instr::{Arity, Instr, OPCODE_COUNT, Opcode};
-use crate::rangecoder::{Coder, PROB_HALF, PROB_MAX, PROB_MIN};
 
 /// Version of the model layout (slot numbering and meaning); a codebook's priors are only valid
 /// for it.
@@ -189,6 +188,7 @@ enum Source {
 
 /// Whether `op` is a one-qubit gate without operands: what copies are made of.
 #[must_use]
+#[inline]
 pub const fn copyable(op: Opcode) -> bool {
     matches!(kind_of(op), Kind::Plain)
 }
@@ -625,6 +625,7 @@ impl Model {
 
     /// The program's parameters.
     #[must_use]
+    #[inline]
     pub fn params(&self) -> &ProgramParams {
         &self.params
     }
@@ -1104,13 +1105,15 @@ impl Model {
     }
 
     /// Encoder: make the next instruction (a one-qubit gate, unconditioned) start `packed`, a
-    /// copy or a syllable (a [`crate::copies::Planner`] plan).
+    /// copy or a syllable, as the encoder's planner chose (in `eqisa-encode`).
+    #[inline]
     pub fn request(&mut self, packed: Packed) {
         self.copy_request = Some(packed);
     }
 
     /// Whether a copy is still emitting operations (a block must not end inside one).
     #[must_use]
+    #[inline]
     pub fn copying(&self) -> bool {
         self.copy_left > 0
     }
@@ -1281,7 +1284,7 @@ impl Model {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::freqcoder::{SymbolDecoder, SymbolEncoder};
+    use crate::coder::{SymbolDecoder, SymbolEncoder};
     use crate::test_util::SplitMix64;
 
     fn params(target: Target, num_qubits: u32, angle_bits: u8) -> ProgramParams {
@@ -1367,6 +1370,54 @@ mod tests {
             }
             assert!(dec.overrun() <= 8);
         }
+    }
+
+    fn one(opcode: Opcode, qubits: &[u32]) -> Instr<'_> {
+        Instr {
+            opcode,
+            qubits,
+            cond: None,
+            arg: 0,
+        }
+    }
+
+    #[test]
+    fn the_encoder_refuses_a_copy_from_outside_the_window() {
+        let p = params(Target::CliffordT, 3, 0);
+        let mut m = Model::new(&Priors::default(), p).expect("model");
+        let mut enc = SymbolEncoder::new();
+        let qubits = [0];
+        let h = one(Opcode::H, &qubits);
+        for _ in 0..10 {
+            m.code(&mut enc, &h).expect("encodes");
+        }
+        m.request(Packed::Copy {
+            len: MIN_COPY,
+            dist: 11,
+        });
+        assert!(m.code(&mut enc, &h).is_err());
+    }
+
+    #[test]
+    fn a_copy_must_end_inside_the_words() {
+        let priors = Priors {
+            words: vec![Opcode::H as u8; 20].into(),
+            ..Priors::default()
+        };
+        let p = params(Target::CliffordT, 3, 0);
+        let mut m = Model::new(&priors, p).expect("model");
+        let mut enc = SymbolEncoder::new();
+        let qubits = [0];
+        let h = one(Opcode::H, &qubits);
+        // Ten opcodes back into twenty words: a copy of ten fits, eleven does not.
+        m.request(Packed::Copy { len: 11, dist: 10 });
+        assert!(m.code(&mut enc, &h).is_err());
+        let mut m = Model::new(&priors, p).expect("model");
+        m.request(Packed::Copy { len: 10, dist: 10 });
+        for _ in 0..10 {
+            m.code(&mut enc, &h).expect("encodes");
+        }
+        assert!(!m.copying());
     }
 
     #[test]

@@ -5,16 +5,17 @@
 //! Instruction section payload: a sequence of blocks, each
 //! `uvarint payload_len | uvarint op_count | u32-LE CRC-32C(payload_len, op_count, payload) |
 //! payload`, where the payload is one independently flushed block of the multi-symbol range coder
-//! ([`crate::freqcoder`]). The model's state carries over from block to block; the decoder needs
-//! to hold only one block ([`MAX_BLOCK_BYTES`]) at a time, and checks its CRC before decoding a
-//! single instruction from it.
+//! ([`crate::coder::SymbolEncoder`]). The model's state carries over from block to block; the
+//! decoder needs to hold only one block ([`MAX_BLOCK_BYTES`]) at a time, and checks its CRC before
+//! decoding a single instruction from it.
 
 use alloc::vec::Vec;
 
-use crate::IsaError;
+use crate::coder::SymbolEncoder;
 use crate::container::Target;
-use crate::copies::{Planned, Planner};
-use crate::freqcoder::SymbolEncoder;
+use crate::copies::Packed;
+use crate::crc::Crc32c;
+use crate::error::IsaError;
 use crate::instr::{Instr, OPCODE_COUNT, Opcode};
 use crate::model::{Model, Priors, ProgramParams};
 use crate::varint::{read_uvarint, write_uvarint};
@@ -289,7 +290,7 @@ impl BlockHeader {
         let mut head = Vec::with_capacity(20);
         write_uvarint(&mut head, len as u64);
         write_uvarint(&mut head, ops);
-        let mut c = crate::Crc32c::new();
+        let mut c = Crc32c::new();
         c.update(&head);
         c.update(payload);
         c.finish()
@@ -470,26 +471,25 @@ impl Scheduler {
     }
 }
 
-/// Encodes instructions into the instruction section's blocks.
+/// Writes instructions into the instruction section's blocks, each coded as it comes: the block
+/// framing's writing side. It never ends a block inside a copy nor lets a copy's operations
+/// straddle two blocks (the decoder refuses both). Which runs become copies is decided outside,
+/// by the encoder's planner (`eqisa-encode`), which passes them to [`BlockEncoder::push_packed`];
+/// on targets without copies [`BlockEncoder::push`] alone writes the whole stream.
 #[derive(Debug)]
-pub struct StreamEncoder {
+pub struct BlockEncoder {
     model: Model,
-    planner: Planner,
-    /// Operations taken from the planner, being coded.
-    planned: Vec<Planned>,
     enc: SymbolEncoder,
     block_ops: u64,
     out: Vec<u8>,
     blocks: u64,
 }
 
-impl StreamEncoder {
+impl BlockEncoder {
     /// An encoder for one program.
-    pub fn new(priors: &Priors, params: ProgramParams) -> Result<StreamEncoder, IsaError> {
-        Ok(StreamEncoder {
+    pub fn new(priors: &Priors, params: ProgramParams) -> Result<BlockEncoder, IsaError> {
+        Ok(BlockEncoder {
             model: Model::new(priors, params)?,
-            planner: Planner::new(params.target == Target::CliffordT, &priors.words),
-            planned: Vec::new(),
             enc: SymbolEncoder::new(),
             block_ops: 0,
             out: Vec::new(),
@@ -497,45 +497,34 @@ impl StreamEncoder {
         })
     }
 
-    /// Encode one instruction (and its timing when the program carries it explicitly). Runs of
-    /// one-qubit gates on one qubit are held back until they end, to be planned as literals and
-    /// copies ([`Planner`]).
+    /// Encode one instruction (and its timing when the program carries it explicitly).
+    // Inline: the planner's loop calls these from another crate, once per instruction.
+    #[inline]
     pub fn push(&mut self, instr: &Instr<'_>, timing: (f64, f64)) -> Result<(), IsaError> {
-        let buffered = self.planner.offer(instr, timing);
-        if self.planner.has_plan() {
-            self.code_planned()?;
-        }
-        if !buffered {
-            self.code(instr, timing)?;
-        }
-        Ok(())
-    }
-
-    /// Code the operations the planner has finished planning.
-    fn code_planned(&mut self) -> Result<(), IsaError> {
-        let mut planned = core::mem::take(&mut self.planned);
-        planned.extend(self.planner.take());
-        for p in planned.drain(..) {
-            // A copy's operations stay in one block.
-            if p.packed
-                .is_some_and(|k| self.block_ops + u64::from(k.ops()) > MAX_BLOCK_OPS)
-            {
-                self.close_block()?;
-            }
-            p.code(&mut self.model, &mut self.enc)?;
-            self.end_op()?;
-        }
-        // The buffer is kept for the next run (no allocation per run).
-        self.planned = planned;
-        Ok(())
-    }
-
-    fn code(&mut self, instr: &Instr<'_>, timing: (f64, f64)) -> Result<(), IsaError> {
         self.model.code(&mut self.enc, instr)?;
         if self.model.params().explicit_timing {
             self.model.timing(&mut self.enc, timing.0, timing.1);
         }
         self.end_op()
+    }
+
+    /// As [`BlockEncoder::push`] for an operation of a planned run: `packed` on the first
+    /// operation of a copy or syllable (a copy that would not fit in the current block starts
+    /// the next one), `None` on the others and on single gates.
+    #[inline]
+    pub fn push_packed(
+        &mut self,
+        packed: Option<Packed>,
+        instr: &Instr<'_>,
+        timing: (f64, f64),
+    ) -> Result<(), IsaError> {
+        if let Some(k) = packed {
+            if self.block_ops + u64::from(k.ops()) > MAX_BLOCK_OPS {
+                self.close_block()?;
+            }
+            self.model.request(k);
+        }
+        self.push(instr, timing)
     }
 
     /// Count an operation and end the block when it is full (never inside a copy).
@@ -575,8 +564,6 @@ impl StreamEncoder {
 
     /// Close the last block and return the section payload and the number of blocks.
     pub fn finish(mut self) -> Result<(Vec<u8>, u64), IsaError> {
-        self.planner.finish();
-        self.code_planned()?;
         self.close_block()?;
         Ok((self.out, self.blocks))
     }

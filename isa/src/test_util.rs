@@ -1,5 +1,13 @@
 //! Test-only helpers.
 
+/// The LCG the range coders' tests draw from (Knuth's MMIX constants, top 31 bits).
+pub fn lcg(seed: &mut u64) -> u64 {
+    *seed = seed
+        .wrapping_mul(6364136223846793005)
+        .wrapping_add(1442695040888963407);
+    *seed >> 33
+}
+
 /// SplitMix64 (Steele, Lea, Flood 2014): a tiny seeded generator, so randomized tests are
 /// reproducible without pulling in `rand`.
 pub struct SplitMix64(u64);

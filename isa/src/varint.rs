@@ -13,7 +13,8 @@
 use alloc::vec::Vec;
 use core::num::NonZeroU64;
 
-use crate::{BitReader, BitWriter, IsaError};
+use crate::bits::{BitReader, BitWriter};
+use crate::error::IsaError;
 
 /// Maximum length of a LEB128-encoded `u64` (ceil(64 / 7)).
 pub const MAX_UVARINT_LEN: usize = 10;

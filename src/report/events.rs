@@ -30,7 +30,7 @@ pub const DCT_POINTS: u64 = 16;
 pub const DCT_BASIS_BITS: u64 = 16;
 
 /// Bits the range decoder takes in one step of a direct (unmodelled) field: `eqisa-isa`'s
-/// `rangecoder` decodes direct bits in chunks of this many.
+/// range coders (`eqisa_isa::coder`) decode direct bits in chunks of this many.
 pub const DIRECT_CHUNK_BITS: u32 = 16;
 
 /// Whether an encoding carries instructions (the controller holds the calibrated waveforms) or

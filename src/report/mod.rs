@@ -14,10 +14,9 @@ use eqisa_assembler::pulses::{EncodedPulses, Physics, WaveformCoder, encode_prog
 use eqisa_baselines::paper::{PaperDictionary, PaperError, PaperStats, paper_baseline};
 use eqisa_decoder::energy::{EnergyModel, Events, Stage};
 use eqisa_decoder::firmware::{SimParams, SimReport, simulate};
-use eqisa_isa::copies::code_all;
-use eqisa_isa::freqcoder::Cdf;
+use eqisa_encode::code_all;
+use eqisa_isa::coder::{Cdf, Coder, RangeEncoder};
 use eqisa_isa::model::Model;
-use eqisa_isa::rangecoder::{Coder, RangeEncoder};
 use eqisa_pulse::Device;
 use serde::Serialize;
 use serde::ser::SerializeMap;
@@ -119,7 +118,7 @@ impl Coder for StepCounter {
         self.enc.direct(value, n)
     }
 
-    /// The decoder takes one step per multi-symbol choice (`eqisa_isa::freqcoder`); the
+    /// The decoder takes one step per multi-symbol choice (`eqisa_isa::coder::SymbolDecoder`); the
     /// distribution adapts exactly as in the real coder.
     fn symbol(&mut self, cdf: &mut Cdf, s: usize) -> usize {
         self.steps += 1;

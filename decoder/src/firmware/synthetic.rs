@@ -17,7 +17,7 @@ use eqisa_isa::pulse::{
     ChannelId, ChannelKind, CodedWaveform, IDENTITY_ROTATION, MAX_CHANNELS, PlayBody, PlayCode,
     PulseSection, encode_pulse_section,
 };
-use eqisa_isa::stream::{ProgramInfo, StreamEncoder};
+use eqisa_isa::stream::{BlockEncoder, ProgramInfo};
 use eqisa_isa::{Container, Header, Section, SectionKind, Target};
 
 use super::SimError;
@@ -158,7 +158,8 @@ pub fn synthetic_program(
         condition_bits: Vec::new(),
         total_ops: shots * per_shot,
     };
-    let mut enc = StreamEncoder::new(priors, info.params)?;
+    // A native program: no copies to plan, so the block encoder is the whole stream encoder.
+    let mut enc = BlockEncoder::new(priors, info.params)?;
     let idle = ((shot - busy) as f64 * dt).to_bits();
     for s in 0..shots {
         for l in 0..layers {

@@ -1,6 +1,24 @@
 //! The pulse section's plain, CRC-checked header.
 
-use super::*;
+use alloc::vec::Vec;
+
+use super::atoms::{AtomSet, MAX_ATOMS, MAX_WINDOW};
+use super::play::{ChannelId, ChannelKind};
+use super::waveform::MAX_WAVEFORM_SAMPLES;
+use crate::crc::crc32c;
+use crate::error::IsaError;
+use crate::varint::{read_uvarint, write_uvarint};
+
+/// Most channels in a pulse section.
+pub const MAX_CHANNELS: usize = 4096;
+/// Most waveforms in the waveform memory.
+pub const MAX_MEMORY: usize = 4096;
+/// Most samples in the waveform memory, all waveforms together (16 MiB of samples).
+pub const MAX_MEMORY_SAMPLES: u64 = 1 << 22;
+/// Largest pulse-section header in bytes (channels are its only variable part).
+pub const MAX_HEADER_BYTES: usize = 64 << 10;
+/// The pulse section's own format version (its first header byte).
+pub const PULSE_VERSION: u8 = 1;
 
 /// The pulse section's plain header (see the module documentation).
 #[derive(Clone, Debug, PartialEq, Eq)]

@@ -26,18 +26,14 @@
 //! [`reconstruct_unchecked_with`]) cannot panic. `isa/tests/kernel.rs` checks every path against
 //! a literal scalar transcription of the definition.
 
-use super::{
-    AtomSet, CodedWaveform, IDENTITY_ROTATION, MAX_SHIFT, MAX_TERMS, MAX_WINDOW,
-    ROTATION_FRAC_BITS, Term, WindowCode,
-};
-use crate::IsaError;
 use alloc::vec::Vec;
 use core::array;
 
-#[inline(always)]
-pub(super) fn sat16(v: i32) -> i16 {
-    v.clamp(i32::from(i16::MIN), i32::from(i16::MAX)) as i16
-}
+use super::atoms::{AtomSet, MAX_WINDOW};
+use super::fixed::{IDENTITY_ROTATION, ROTATION_FRAC_BITS, check_rotation, sat16};
+use super::modulate::modulate;
+use super::waveform::{CodedWaveform, MAX_SHIFT, MAX_TERMS, Term, WindowCode};
+use crate::error::IsaError;
 
 /// Largest block, in samples.
 const BLOCK: usize = 64;
@@ -426,7 +422,8 @@ pub fn reconstruct_into(
 }
 
 /// [`reconstruct_into`] for a waveform already validated against `atoms` — one that
-/// [`PulseParser`](super::PulseParser) or [`PulseReader`](super::PulseReader) returned, or that
+/// [`PulseParser`](super::section::PulseParser) or [`PulseReader`](super::section::PulseReader)
+/// returned, or that
 /// passed [`CodedWaveform::validate`] — without validating it again, and with caller-provided
 /// scratch space (the streaming decoder keeps one).
 ///
@@ -486,7 +483,7 @@ pub fn reconstruct_unchecked_with(
                 rest.fill([0, 0]);
             }
             if let Some(step) = modulation {
-                super::modulate::modulate(out, *step)?;
+                modulate(out, *step)?;
             }
         }
     }
@@ -504,19 +501,6 @@ pub fn reconstruct_waveform(
     let mut out = Vec::new();
     reconstruct_into(atoms, wf, &mut out)?;
     Ok(out)
-}
-
-/// Checks a play rotation's range.
-///
-/// # Errors
-/// [`IsaError::CoefficientOutOfRange`] if a component is `−32768`.
-pub fn check_rotation(rotation: [i16; 2]) -> Result<(), IsaError> {
-    if rotation.contains(&i16::MIN) {
-        return Err(IsaError::CoefficientOutOfRange {
-            what: "rotation component -32768",
-        });
-    }
-    Ok(())
 }
 
 /// A rotation as the window kernel's one-term patterns (its coefficient the rotation).

@@ -1,7 +1,22 @@
 //! The pulse section's adaptive models: waveforms, windows and values, identical on both sides.
 
-use super::kernel::sat16;
-use super::*;
+use alloc::vec;
+use alloc::vec::Vec;
+
+use super::atoms::AtomSet;
+use super::fixed::{check_rotation, sat16};
+use super::header::PulseHeader;
+use super::waveform::{COEF_L1_MAX, CodedWaveform, MAX_SHIFT, MAX_TERMS, Term, WindowCode};
+use crate::coder::{Coder, PROB_HALF, RangeDecoder, RangeEncoder};
+use crate::error::IsaError;
+use crate::model::width_for;
+
+/// Largest coefficient or residual magnitude (`|i16::MIN|`), and its Elias-gamma exponent.
+const MAG_MAX_EXP: u32 = 15;
+/// Exponent bound of `len + 1` (`len ≤ 2^16`).
+const LEN_MAX_EXP: u32 = 16;
+/// Exponent bound of `gap + 1` (`gap < MAX_TIME`).
+pub(super) const GAP_MAX_EXP: u32 = 62;
 
 /// Adaptive Elias-gamma code of `v ≥ 1` (see the module documentation).
 #[derive(Clone, Debug)]

@@ -9,7 +9,7 @@
 //! `p_0 = (16384, 0)`, every product and sum in `i32`:
 //!
 //! ```text
-//! out[n]  = rotate(env[n], p_n)                       (the play-rotation rule, crate::pulse)
+//! out[n]  = rotate(env[n], p_n)                       (the play-rotation rule of plays)
 //! p_{n+1} = (c((p_n.re·wr − p_n.im·wi + 8192) >> 14),
 //!            c((p_n.re·wi + p_n.im·wr + 8192) >> 14))  c clamps to −32767..=32767
 //! ```
@@ -18,8 +18,8 @@
 //! its rounding; that is part of the definition, and the encoder divides it out of the envelope
 //! it codes, so the decoded samples are judged exactly as the decoder makes them.
 
-use super::{ROTATION_FRAC_BITS, check_rotation, kernel::sat16};
-use crate::IsaError;
+use super::fixed::{ROTATION_FRAC_BITS, check_rotation, sat16};
+use crate::error::IsaError;
 
 /// The phasor that follows `p` for the step `step` (the module's definition).
 #[inline(always)]

@@ -1,7 +1,20 @@
 //! The pulse section as a whole: timing rules, the encoder and the streaming parser.
 
-use super::models::{Models, bit_tree};
-use super::*;
+use alloc::vec;
+use alloc::vec::Vec;
+
+use super::atoms::AtomSet;
+use super::fixed::{IDENTITY_ROTATION, check_rotation};
+use super::header::{MAX_CHANNELS, MAX_MEMORY, MAX_MEMORY_SAMPLES, PulseHeader};
+use super::models::{GAP_MAX_EXP, Models, bit_tree};
+use super::play::{PlayBody, PlayCode, PulseItem, PulseSection};
+use super::waveform::CodedWaveform;
+use crate::coder::{Coder, DecoderState, RangeDecoder, RangeEncoder};
+use crate::error::IsaError;
+use crate::stream::{BlockHeader, MAX_BLOCK_BYTES, MAX_BLOCK_OPS, TARGET_BLOCK_BYTES};
+
+/// Latest end time of a play, in samples (`dt` units): keeps every time sum inside `u64`.
+pub const MAX_TIME: u64 = 1 << 62;
 
 /// Per-channel end times and the global order: the same checks on both sides.
 #[derive(Clone, Debug)]
@@ -373,7 +386,7 @@ pub struct PulseReader<'a> {
     parser: PulseParser,
     atoms: Option<&'a AtomSet>,
     block: &'a [u8],
-    state: Option<crate::rangecoder::DecoderState>,
+    state: Option<DecoderState>,
     block_left: u64,
     blocks: u64,
 }

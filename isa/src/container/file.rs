@@ -1,57 +1,12 @@
-//! The `.eqb` program container.
-//!
-//! # Layout (format version 2, all integers little-endian)
-//!
-//! ```text
-//! offset size field
-//! ------ ---- ---------------------------------------------------------------
-//! fixed header (HEADER_LEN = 29 bytes)
-//!      0    4 magic b"EQB\0"
-//!      4    2 format version (u16) = 2
-//!      6    1 flags (u8) = 0; no flags are defined, any set bit is rejected
-//!      7    8 codebook id: the first 8 bytes of the codebook's SHA-256 content hash
-//!     15    4 qubit count (u32)
-//!     19    4 classical-bit count (u32)
-//!     23    1 target (u8): 0 = native, 1 = clifford+t
-//!     24    1 section count (u8)
-//!     25    4 header CRC-32C over bytes 0..25
-//! then `section count` times (SECTION_HEADER_LEN = 9 bytes + payload)
-//!     +0    1 kind (u8): 1 = instructions, 2 = pulses, 3 = metadata, 4 = program
-//!     +1    4 payload length in bytes (u32)
-//!     +5    4 section CRC-32C over kind ‖ length ‖ payload (the 5 header bytes, then the payload)
-//!     +9    n payload
-//! trailer (TRAILER_LEN = 4 bytes)
-//!           4 file CRC-32C over every preceding byte (header and all sections)
-//! ```
-//!
-//! Version 1 had a 58-byte header (the whole 32-byte hash, 16-bit flags and section count, three
-//! reserved bytes) and 10-byte section headers: 32 bytes more per file, which on the small
-//! programs of a benchmark suite were a tenth of the stream. Eight bytes of SHA-256 still tell a
-//! wrong codebook apart with certainty short of a 2^-64 accident, which is all the id is for (it is
-//! not an authentication).
-//!
-//! Nothing may follow the trailer.
-//!
-//! # Why the checksums are where they are
-//!
-//! The decoder is streaming: it starts acting on the header and on each section before the rest of
-//! the file has arrived, so each of those pieces carries its own CRC (the header CRC and the
-//! section CRCs also cover their length and kind fields, so a flipped length or kind is caught
-//! before it is acted on). The file CRC then also catches whatever a piecewise check cannot, such as
-//! a flipped section count. Payload lengths are `u32` because the firmware decoder runs on 32-bit
-//! cores where `usize` is 32 bits; 4 GiB per section is far beyond any control stream.
-//!
-//! # Robustness
-//!
-//! [`Container::parse`] never panics and never allocates more than the input actually contains:
-//! every length is checked against the bytes present before anything is copied, so a header that
-//! claims a 4 GiB section in a 100-byte file is an [`IsaError::Truncated`], not an allocation. Every
-//! single-bit flip anywhere in a container is detected (the CRCs guarantee it; the tests check it).
+//! The container file: fixed header, checksummed sections and trailer, written and parsed (the
+//! layout is in the container module's documentation).
 
 use alloc::vec::Vec;
 use core::fmt;
 
-use crate::{Crc32c, IsaError, crc32c};
+use super::ids::{CODEBOOK_ID_LEN, SectionKind, codebook_id};
+use crate::crc::{Crc32c, crc32c};
+use crate::error::IsaError;
 
 /// File magic, the first four bytes of every `.eqb` file.
 pub const MAGIC: [u8; 4] = *b"EQB\0";
@@ -65,18 +20,6 @@ pub const SECTION_HEADER_LEN: usize = 9;
 pub const TRAILER_LEN: usize = 4;
 /// Offset of the header CRC field (also the number of bytes it covers).
 const HEADER_CRC_AT: usize = 25;
-/// Bytes of the codebook's content hash a program names it by.
-pub const CODEBOOK_ID_LEN: usize = 8;
-
-/// The id a program names the codebook with content hash `hash` by (its first
-/// [`CODEBOOK_ID_LEN`] bytes).
-#[must_use]
-pub fn codebook_id(hash: &[u8; 32]) -> [u8; CODEBOOK_ID_LEN] {
-    let mut id = [0u8; CODEBOOK_ID_LEN];
-    id.copy_from_slice(hash.get(..CODEBOOK_ID_LEN).unwrap_or(&[0; CODEBOOK_ID_LEN]));
-    id
-}
-
 /// Which gate set a program was compiled for.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 #[repr(u8)]
@@ -111,56 +54,6 @@ impl TryFrom<u8> for Target {
 }
 
 impl fmt::Display for Target {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.name())
-    }
-}
-
-/// What a section's payload holds.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-#[repr(u8)]
-pub enum SectionKind {
-    /// The compressed instruction stream.
-    Instructions = 1,
-    /// The compressed pulse payload.
-    Pulses = 2,
-    /// Register names and condition expressions: not needed to decode the operations, only to
-    /// print them back as OpenQASM.
-    Metadata = 3,
-    /// Program parameters the decoder needs before the first instruction: angle precision,
-    /// durations, the bits each condition reads (`crate::stream::ProgramInfo`).
-    Program = 4,
-}
-
-impl SectionKind {
-    /// Short lowercase name for messages.
-    #[must_use]
-    pub const fn name(self) -> &'static str {
-        match self {
-            Self::Instructions => "instructions",
-            Self::Pulses => "pulses",
-            Self::Metadata => "metadata",
-            Self::Program => "program",
-        }
-    }
-}
-
-impl TryFrom<u8> for SectionKind {
-    /// The unknown raw value.
-    type Error = u8;
-
-    fn try_from(value: u8) -> Result<Self, u8> {
-        match value {
-            1 => Ok(Self::Instructions),
-            2 => Ok(Self::Pulses),
-            3 => Ok(Self::Metadata),
-            4 => Ok(Self::Program),
-            other => Err(other),
-        }
-    }
-}
-
-impl fmt::Display for SectionKind {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(self.name())
     }

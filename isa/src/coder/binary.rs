@@ -1,10 +1,5 @@
-//! The adaptive binary range coder both ends share (LZMA's design: 32-bit range, 12-bit
-//! probabilities that adapt by a shift after every coded bit).
-//!
-//! The model code that drives it is written once, generic over [`Coder`]: the encoder passes the
-//! true bit and gets it back, the decoder ignores the argument and returns the decoded bit, and the
-//! [`Counter`] used for training records how often each probability slot saw a 0 or a 1. Because
-//! all three walk the same code path, encoder and decoder cannot drift apart.
+//! The adaptive binary range coder (LZMA's design: 32-bit range, renormalised a byte at a time,
+//! 12-bit probabilities that adapt after every coded bit). The pulse section codes with it.
 //!
 //! Blocks are flushed independently. The decoder reads zeros past the end of its input: the
 //! encoder strips trailing zero bytes of a block, so that is part of the format, and a block's
@@ -12,54 +7,11 @@
 
 use alloc::vec::Vec;
 
-use crate::freqcoder::Cdf;
+use super::base::{Coder, DIRECT_CHUNK, PROB_BITS, adapt, strip_trailing_zeros};
+use crate::bits::low_bits;
 
-/// Probability precision: a probability of a 0 bit is `p / 2^PROB_BITS`.
-pub const PROB_BITS: u32 = 12;
-/// `1.0` in probability units.
-pub const PROB_ONE: u16 = 1 << PROB_BITS;
-/// The flat prior, one half.
-pub const PROB_HALF: u16 = PROB_ONE / 2;
-/// Smallest and largest probability a slot may hold (a prior outside is rejected).
-pub const PROB_MIN: u16 = 31;
-/// See [`PROB_MIN`].
-pub const PROB_MAX: u16 = PROB_ONE - 31;
-/// Adaptation rate: each coded bit moves the probability by 1/2^ADAPT_SHIFT of the way.
-const ADAPT_SHIFT: u32 = 4;
-/// Directly coded (probability one half) bits go through the coder this many at a time.
-const DIRECT_CHUNK: u32 = 16;
 /// Renormalise when the range drops below 2^24.
 const TOP: u32 = 1 << 24;
-
-#[inline(always)]
-fn adapt(p: &mut u16, bit: bool) {
-    if bit {
-        *p -= *p >> ADAPT_SHIFT;
-    } else {
-        *p += (PROB_ONE - *p) >> ADAPT_SHIFT;
-    }
-}
-
-/// One side of the range coder, as the model sees it.
-pub trait Coder {
-    /// True for the decoder: values passed in are ignored and the decoded ones come back, so
-    /// the model can skip work that only computes what to encode.
-    const DECODING: bool;
-
-    /// Code one bit with the adaptive probability `p` (of a 0) and adapt it.
-    fn bit(&mut self, p: &mut u16, bit: bool) -> bool;
-
-    /// Code the low `n` bits of `value` (`n <= 64`) with probability one half each.
-    fn direct(&mut self, value: u64, n: u32) -> u64;
-
-    /// Code lane `s` (ignored when decoding) of the adaptive multi-symbol distribution `cdf`,
-    /// adapt `cdf`, and return the lane. Provided as four binary decisions
-    /// ([`crate::freqcoder::symbol_by_bits`]); the coders of [`crate::freqcoder`] code it in one
-    /// step. Either way `cdf` evolves the same.
-    fn symbol(&mut self, cdf: &mut Cdf, s: usize) -> usize {
-        crate::freqcoder::symbol_by_bits(self, cdf, s)
-    }
-}
 
 /// Range encoder writing into a byte vector.
 #[derive(Debug, Clone)]
@@ -146,9 +98,7 @@ impl RangeEncoder {
         for _ in 0..5 {
             self.shift_low();
         }
-        while self.out.last() == Some(&0) {
-            self.out.pop();
-        }
+        strip_trailing_zeros(&mut self.out);
         self.out
     }
 }
@@ -183,11 +133,7 @@ impl Coder for RangeEncoder {
             self.low += chunk * u64::from(self.range);
             self.normalize();
         }
-        if n >= 64 {
-            value
-        } else {
-            value & ((1u64 << n) - 1)
-        }
+        low_bits(value, n)
     }
 }
 
@@ -195,6 +141,15 @@ impl Coder for RangeEncoder {
 #[derive(Debug, Clone)]
 pub struct RangeDecoder<'a> {
     buf: &'a [u8],
+    pos: usize,
+    range: u32,
+    code: u32,
+}
+
+/// A paused [`RangeDecoder`]: its position and registers, without the borrow of its input, so a
+/// streaming decoder can keep it between calls.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct DecoderState {
     pos: usize,
     range: u32,
     code: u32,
@@ -214,6 +169,27 @@ impl<'a> RangeDecoder<'a> {
             d.code = (d.code << 8) | u32::from(d.next_byte());
         }
         d
+    }
+
+    /// Resume over the same block bytes.
+    #[must_use]
+    pub fn resume(buf: &'a [u8], state: DecoderState) -> Self {
+        RangeDecoder {
+            buf,
+            pos: state.pos,
+            range: state.range,
+            code: state.code,
+        }
+    }
+
+    /// Pause.
+    #[must_use]
+    pub fn state(&self) -> DecoderState {
+        DecoderState {
+            pos: self.pos,
+            range: self.range,
+            code: self.code,
+        }
     }
 
     #[inline(always)]
@@ -237,38 +213,6 @@ impl<'a> RangeDecoder<'a> {
         while self.range < TOP {
             self.range <<= 8;
             self.code = (self.code << 8) | u32::from(self.next_byte());
-        }
-    }
-}
-
-/// A paused [`RangeDecoder`]: its position and registers, without the borrow of its input, so a
-/// streaming decoder can keep it between calls.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct DecoderState {
-    pos: usize,
-    range: u32,
-    code: u32,
-}
-
-impl<'a> RangeDecoder<'a> {
-    /// Resume over the same block bytes.
-    #[must_use]
-    pub fn resume(buf: &'a [u8], state: DecoderState) -> Self {
-        RangeDecoder {
-            buf,
-            pos: state.pos,
-            range: state.range,
-            code: state.code,
-        }
-    }
-
-    /// Pause.
-    #[must_use]
-    pub fn state(&self) -> DecoderState {
-        DecoderState {
-            pos: self.pos,
-            range: self.range,
-            code: self.code,
         }
     }
 }
@@ -309,92 +253,11 @@ impl Coder for RangeDecoder<'_> {
     }
 }
 
-/// Training "coder": codes nothing, counts how often each probability slot of one table saw a 0
-/// and a 1 (slots are found by address within the table passed to [`Counter::new`]).
-#[derive(Debug, Clone)]
-pub struct Counter {
-    base: usize,
-    len: usize,
-    /// `counts[i] = [zeros, ones]` for slot `i`.
-    pub counts: Vec<[u64; 2]>,
-    /// Bits coded directly (no model), for statistics.
-    pub direct_bits: u64,
-}
-
-impl Counter {
-    /// A counter for the probability table `table` (the model's own table: the slots the model
-    /// passes to [`Coder::bit`] must lie inside it to be counted).
-    #[must_use]
-    pub fn new(table: &[u16]) -> Self {
-        Counter {
-            base: table.as_ptr() as usize,
-            len: table.len(),
-            counts: alloc::vec![[0, 0]; table.len()],
-            direct_bits: 0,
-        }
-    }
-
-    /// Re-point at the model's table (after the model was rebuilt at another address) keeping
-    /// the counts.
-    pub fn rebase(&mut self, table: &[u16]) {
-        self.base = table.as_ptr() as usize;
-        self.len = table.len();
-        if self.counts.len() < table.len() {
-            self.counts.resize(table.len(), [0, 0]);
-        }
-    }
-}
-
-impl Coder for Counter {
-    const DECODING: bool = false;
-
-    fn bit(&mut self, p: &mut u16, bit: bool) -> bool {
-        let addr = p as *const u16 as usize;
-        if addr >= self.base {
-            let i = (addr - self.base) / core::mem::size_of::<u16>();
-            if i < self.len
-                && let Some(c) = self.counts.get_mut(i)
-            {
-                if let Some(n) = c.get_mut(usize::from(bit)) {
-                    *n += 1;
-                }
-            }
-        }
-        adapt(p, bit);
-        bit
-    }
-
-    fn direct(&mut self, value: u64, n: u32) -> u64 {
-        self.direct_bits += u64::from(n.min(64));
-        if n >= 64 {
-            value
-        } else {
-            value & ((1u64 << n) - 1)
-        }
-    }
-}
-
-/// A probability (of a 0) learned from counts, with a light prior toward one half, clamped to
-/// [`PROB_MIN`]..=[`PROB_MAX`].
-#[must_use]
-pub fn prob_from_counts(zeros: u64, ones: u64) -> u16 {
-    let n = zeros as f64 + ones as f64;
-    let p = (zeros as f64 + 0.4) / (n + 0.8);
-    let v = (p * f64::from(PROB_ONE)) as i64;
-    v.clamp(i64::from(PROB_MIN), i64::from(PROB_MAX)) as u16
-}
-
 #[cfg(test)]
 mod tests {
+    use super::super::base::PROB_HALF;
     use super::*;
-    use alloc::vec;
-
-    fn lcg(seed: &mut u64) -> u64 {
-        *seed = seed
-            .wrapping_mul(6364136223846793005)
-            .wrapping_add(1442695040888963407);
-        *seed >> 33
-    }
+    use crate::test_util::lcg;
 
     #[test]
     fn round_trips_skewed_and_direct_bits() {
@@ -477,18 +340,5 @@ mod tests {
             dec.bit(&mut p, false);
             dec.direct(0, 64);
         }
-    }
-
-    #[test]
-    fn counter_counts_per_slot() {
-        let table = vec![PROB_HALF; 3];
-        let mut c = Counter::new(&table);
-        let mut t = table;
-        c.bit(&mut t[1], true);
-        c.bit(&mut t[1], false);
-        c.bit(&mut t[2], true);
-        assert_eq!(c.counts, vec![[0, 0], [1, 1], [0, 1]]);
-        assert_eq!(prob_from_counts(0, 0), PROB_HALF);
-        assert!(prob_from_counts(1000, 0) >= PROB_MAX - 1);
     }
 }

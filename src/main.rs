@@ -21,9 +21,11 @@ struct Cli {
 enum Command {
     /// Qubits, classical bits, registers, operation counts and depth of a circuit.
     Inspect(commands::inspect::Args),
-    /// Final state vector of a static circuit from |0…0⟩ (qubit 0 least significant), or with
-    /// --outcomes the exact distribution of classical results of a dynamic circuit.
-    Sim(commands::sim::Args),
+    /// State-vector simulation: the final state of a static circuit from |0…0⟩ (qubit 0 least
+    /// significant), or with --outcomes the exact distribution of classical results of a dynamic
+    /// circuit.
+    #[command(visible_alias = "sim")]
+    Statevector(commands::statevector::Args),
     /// Lower a circuit to a native target (gates, then an ASAP schedule) and report its ops,
     /// depth, duration and fidelity; -o writes the result as OpenQASM 2.
     Compile(commands::compile::Args),
@@ -54,7 +56,7 @@ fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
         Command::Inspect(a) => commands::inspect::run(&a),
-        Command::Sim(a) => commands::sim::run(&a),
+        Command::Statevector(a) => commands::statevector::run(&a),
         Command::Compile(a) => commands::compile::run(&a),
         Command::Train(a) => commands::train::run(&a),
         Command::Assemble(a) => commands::assemble::run(&a),

@@ -84,7 +84,7 @@ fn sim_json_gives_every_amplitude_in_qiskit_order() {
 fn sim_refuses_dynamic_circuits_and_outcomes_handles_them() {
     let path = example("teleport.qasm3");
     let p = path.to_str().expect("utf-8 path");
-    let out = eqisa().args(["sim", p]).output().expect("runs");
+    let out = eqisa().args(["statevector", p]).output().expect("runs");
     assert!(!out.status.success());
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(err.contains("dynamic"), "{err}");

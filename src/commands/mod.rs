@@ -7,8 +7,8 @@ pub mod inspect;
 pub mod lowering;
 pub mod pulses;
 pub mod report;
-pub mod sim;
 pub mod simulate;
+pub mod statevector;
 pub mod train;
 
 /// An error a command reports: the message is printed after `error: `.

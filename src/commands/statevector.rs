@@ -1,4 +1,4 @@
-//! `eqisa sim`: the final state vector, or the outcome distribution of a dynamic circuit.
+//! `eqisa statevector` (alias `sim`): the final state vector, or the outcome distribution of a dynamic circuit.
 
 use std::io::Write;
 use std::path::PathBuf;
@@ -7,7 +7,7 @@ use eqisa_statevector::circuit::{outcomes, statevector};
 
 use super::CmdResult;
 
-/// Arguments of `eqisa sim`.
+/// Arguments of `eqisa statevector`.
 #[derive(clap::Args)]
 pub struct Args {
     /// OpenQASM 2 or 3 file (`-` for standard input).

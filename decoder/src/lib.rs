@@ -10,9 +10,9 @@
 //! CRC at the end. The decoder never depends on the circuit crates: it sees only `eqisa-isa`
 //! and the bytes of a codebook.
 //!
-//! Pulse sections are decoded by [`PulseDecoder`] (module [`samples`]): timed I/Q samples, play by
-//! play, rebuilt with the `eqisa-isa` fixed-point definition. [`Decoder`] passes a pulse section
-//! through, checking its CRC, so one byte stream can feed both.
+//! Pulse sections are decoded by [`PulseDecoder`]: timed I/Q samples, play by play, rebuilt with
+//! the `eqisa-isa` fixed-point definition. [`Decoder`] passes a pulse section through, checking
+//! its CRC, so one byte stream can feed both.
 //!
 //! With the `std` feature (default), [`decode_all`] decodes a whole file into owned instructions
 //! and [`decode_pulse_rows`] a file's pulse section into per-channel sample rows.
@@ -24,10 +24,10 @@
 
 extern crate alloc;
 
-pub mod samples;
+mod pulse;
 mod stream;
 
-pub use samples::{Play, PulseDecoder, PulseEvent};
+pub use pulse::{Play, PulseDecoder, PulseEvent};
 pub use stream::{DEFAULT_MAX_QUBITS, Decoder, Event, MAX_BUFFER};
 
 #[cfg(feature = "std")]

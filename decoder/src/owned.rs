@@ -9,7 +9,8 @@ use eqisa_isa::pulse::{AtomSet, ChannelId};
 use eqisa_isa::stream::ProgramInfo;
 use eqisa_isa::{Container, Header, IsaError, SectionKind};
 
-use crate::{Decoder, Event, PulseDecoder, PulseEvent};
+use crate::pulse::{PulseDecoder, PulseEvent};
+use crate::stream::{Decoder, Event};
 
 /// One decoded instruction with its schedule.
 #[derive(Clone, Debug, PartialEq)]

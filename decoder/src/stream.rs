@@ -1,4 +1,4 @@
-//! The streaming decoder's state machine.
+//! The instruction decoder's state machine.
 
 use alloc::vec::Vec;
 
@@ -38,7 +38,7 @@ enum Phase {
     Body(SectionKind),
     Blocks,
     /// A pulse section: its bytes pass through the file and section CRCs, nothing is decoded
-    /// (that is [`crate::PulseDecoder`]'s job).
+    /// (that is the pulse decoder's job).
     Skip,
     Trailer,
     Done,

@@ -1,26 +1,4 @@
-//! Streaming pulse decoding: a pulse section's bytes in, timed I/Q samples out, play by play.
-//!
-//! [`PulseDecoder`] takes the section's payload in pieces of any size ([`PulseDecoder::feed`])
-//! and releases one play at a time ([`PulseDecoder::next_event`]): its channel, its start (in
-//! samples, `dt` units) and its samples, rebuilt with the `eqisa-isa` fixed-point definition
-//! ([`eqisa_isa::pulse::reconstruct_into`], [`eqisa_isa::pulse::rotate_samples`]), so they are
-//! bit for bit what the assembler computed. The parser has already validated every waveform it
-//! returns, so the decoder reconstructs through
-//! [`eqisa_isa::pulse::reconstruct_unchecked_with`] (no second validation pass, one scratch
-//! space for the whole section); a memory play with the identity rotation releases the memory
-//! waveform's samples themselves, without a copy, and any other rotation is applied in the same
-//! pass that copies them ([`eqisa_isa::pulse::rotate_into`]). Nothing is allocated per play.
-//!
-//! Memory is bounded by the section header, whatever the section's length: the atoms (borrowed
-//! from the codebook), the reconstructed waveform memory (at most
-//! [`eqisa_isa::pulse::MAX_MEMORY_SAMPLES`] samples), one block of input
-//! ([`eqisa_isa::stream::MAX_BLOCK_BYTES`]) and one play (at most
-//! [`eqisa_isa::pulse::MAX_WAVEFORM_SAMPLES`] samples).
-//!
-//! Nothing is released unchecked: the pulse header's CRC is checked before it is used, each
-//! block's CRC before the first item is decoded from it (so a play's samples only ever come from
-//! verified bytes), and the section CRC (over kind, length and the whole payload) before
-//! [`PulseEvent::End`].
+//! The pulse-section decoder: a pulse section's bytes in, timed I/Q samples out.
 
 use alloc::boxed::Box;
 use alloc::vec::Vec;
@@ -33,7 +11,7 @@ use eqisa_isa::rangecoder::{DecoderState, RangeDecoder};
 use eqisa_isa::stream::BlockHeader;
 use eqisa_isa::{Crc32c, IsaError, SectionHeader, SectionKind};
 
-use crate::MAX_BUFFER;
+use crate::stream::MAX_BUFFER;
 
 /// One play, as [`PulseDecoder::next_event`] releases it.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -59,7 +37,30 @@ pub enum PulseEvent<'a> {
     End,
 }
 
-/// Streaming decoder of one pulse section's payload.
+/// Streaming decoder of one pulse section's payload: bytes in, timed I/Q samples out, play by
+/// play.
+///
+/// It takes the section's payload in pieces of any size ([`PulseDecoder::feed`]) and releases
+/// one play at a time ([`PulseDecoder::next_event`]): its channel, its start (in samples, `dt`
+/// units) and its samples, rebuilt with the `eqisa-isa` fixed-point definition
+/// ([`eqisa_isa::pulse::reconstruct_into`], [`eqisa_isa::pulse::rotate_samples`]), so they are
+/// bit for bit what the assembler computed. The parser has already validated every waveform it
+/// returns, so the decoder reconstructs through
+/// [`eqisa_isa::pulse::reconstruct_unchecked_with`] (no second validation pass, one scratch
+/// space for the whole section); a memory play with the identity rotation releases the memory
+/// waveform's samples themselves, without a copy, and any other rotation is applied in the same
+/// pass that copies them ([`eqisa_isa::pulse::rotate_into`]). Nothing is allocated per play.
+///
+/// Memory is bounded by the section header, whatever the section's length: the atoms (borrowed
+/// from the codebook), the reconstructed waveform memory (at most
+/// [`eqisa_isa::pulse::MAX_MEMORY_SAMPLES`] samples), one block of input
+/// ([`eqisa_isa::stream::MAX_BLOCK_BYTES`]) and one play (at most
+/// [`eqisa_isa::pulse::MAX_WAVEFORM_SAMPLES`] samples).
+///
+/// Nothing is released unchecked: the pulse header's CRC is checked before it is used, each
+/// block's CRC before the first item is decoded from it (so a play's samples only ever come from
+/// verified bytes), and the section CRC (over kind, length and the whole payload) before
+/// [`PulseEvent::End`].
 #[derive(Debug)]
 pub struct PulseDecoder<'a> {
     atoms: Option<&'a AtomSet>,

@@ -16,8 +16,6 @@
 //!
 //! With the `std` feature (default), [`decode_all`] decodes a whole file into owned instructions
 //! and [`decode_pulse_rows`] a file's pulse section into per-channel sample rows.
-//! Module [`energy`] (also `std`) turns counted events into energy, heat per temperature stage
-//! and wall-plug power, from a documented, overridable parameter file.
 #![cfg_attr(not(feature = "std"), no_std)]
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
@@ -30,10 +28,6 @@ mod stream;
 pub use pulse::{Play, PulseDecoder, PulseEvent};
 pub use stream::{DEFAULT_MAX_QUBITS, Decoder, Event, MAX_BUFFER};
 
-#[cfg(feature = "std")]
-pub mod energy;
-#[cfg(feature = "std")]
-pub mod firmware;
 #[cfg(feature = "std")]
 mod owned;
 #[cfg(feature = "std")]

@@ -14,9 +14,10 @@
 //! the `eqisa-isa` fixed-point definition. [`Decoder`] passes a pulse section through, checking
 //! its CRC, so one byte stream can feed both.
 //!
-//! With the `std` feature (default), [`decode_all`] decodes a whole file into owned instructions
-//! and [`decode_pulse_rows`] a file's pulse section into per-channel sample rows.
-#![cfg_attr(not(feature = "std"), no_std)]
+//! [`decode_all`] decodes a whole file held in memory into owned instructions and
+//! [`decode_pulse_rows`] a file's pulse section into per-channel sample rows; they need only
+//! `alloc`, like the rest.
+#![no_std]
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
 
@@ -28,9 +29,7 @@ mod stream;
 pub use pulse::{Play, PulseDecoder, PulseEvent};
 pub use stream::{DEFAULT_MAX_QUBITS, Decoder, Event, MAX_BUFFER};
 
-#[cfg(feature = "std")]
 mod owned;
-#[cfg(feature = "std")]
 pub use owned::{
     DecodedInstr, DecodedProgram, MAX_ROW_SAMPLES, PulseRows, decode_all, decode_pulse_rows,
 };

@@ -1,6 +1,7 @@
-//! Whole-file decoding into owned instructions (`std` feature): what the CLI and tests use.
+//! Whole-file decoding into owned values (`alloc` only): what the CLI and tests use.
 
-use std::vec::Vec;
+use alloc::vec;
+use alloc::vec::Vec;
 
 use eqisa_isa::container::{TRAILER_LEN, parse_header, parse_section_header};
 use eqisa_isa::instr::Opcode;

@@ -1,7 +1,7 @@
 //! The pulse section's side of a run: the pulse decoder and a reader of the same bytes.
 
-use eqisa_decoder::{PulseDecoder, PulseEvent};
-use eqisa_isa::pulse::{AtomSet, PulseHeader, PulseItem, PulseReader};
+use eqisa_decoder::{Fed, PulseDecoder, feed_chunks};
+use eqisa_isa::pulse::{AtomSet, PlayCode, PulseHeader, PulseItem, PulseReader};
 
 use crate::error::FirmwareError;
 use crate::framing::PulseSpan;
@@ -12,11 +12,19 @@ use crate::state::State;
 pub(crate) struct PulseSide<'a> {
     span: PulseSpan,
     dec: PulseDecoder<'a>,
+    items: Items<'a>,
+    ended: bool,
+}
+
+/// The section's items as the reader decodes them, and what has been accounted of them.
+struct Items<'a> {
     reader: Option<PulseReader<'a>>,
     payload: &'a [u8],
     atoms: Option<&'a AtomSet>,
+    /// Memory waveforms accounted.
     memory_seen: usize,
-    ended: bool,
+    /// Lengths of the last memory waveforms accounted, not yet compared with the decoder's.
+    unchecked: Vec<usize>,
 }
 
 impl<'a> PulseSide<'a> {
@@ -31,10 +39,13 @@ impl<'a> PulseSide<'a> {
         Ok(PulseSide {
             dec: PulseDecoder::new(atoms, &span.header, span.index)?,
             span,
-            reader: None,
-            payload,
-            atoms,
-            memory_seen: 0,
+            items: Items {
+                reader: None,
+                payload,
+                atoms,
+                memory_seen: 0,
+                unchecked: Vec::new(),
+            },
             ended: false,
         })
     }
@@ -49,6 +60,48 @@ impl<'a> PulseSide<'a> {
         self.ended
     }
 
+    /// Feeds the part of `bytes[from..to]` that is the pulse payload and handles what comes out.
+    pub(crate) fn pump(
+        &mut self,
+        st: &mut State,
+        bytes: &[u8],
+        from: usize,
+        to: usize,
+    ) -> Result<(), FirmwareError> {
+        let (a, b) = (from.max(self.span.start), to.min(self.span.end));
+        if a >= b || self.ended {
+            return Ok(());
+        }
+        let mut rest = bytes.get(a..b).unwrap_or(&[]);
+        let items = &mut self.items;
+        let fed = feed_chunks(&mut self.dec, &mut rest, usize::MAX, |p| {
+            let (channel, start) = (p.channel_index, p.start);
+            // The memory waveforms decoded since the last play come first.
+            let code = items.up_to_play(st)?;
+            if code.channel != channel || code.start != start {
+                return Err(FirmwareError::Inconsistent("a play's channel or start"));
+            }
+            st.play(
+                channel,
+                start,
+                p.samples.len() as u64,
+                &code.body,
+                items.window(),
+            );
+            Ok(())
+        })?;
+        // And those decoded after the last play of this piece.
+        self.items.sync_memory(st, self.dec.memory())?;
+        match fed {
+            Fed::End => self.ended = true,
+            Fed::NeedInput => {}
+            Fed::Stalled => return Err(FirmwareError::Stalled { at: b - rest.len() }),
+        }
+        Ok(())
+    }
+}
+
+impl Items<'_> {
     fn window(&self) -> usize {
         self.atoms.map_or(1, |a| a.window)
     }
@@ -67,9 +120,45 @@ impl<'a> PulseSide<'a> {
             ))
     }
 
-    /// Accounts for the memory waveforms the decoder has reconstructed since the last call.
-    fn sync_memory(&mut self, st: &mut State) -> Result<(), FirmwareError> {
-        while let Some(len) = self.dec.memory().get(self.memory_seen).map(Vec::len) {
+    /// Accounts for the memory waveforms before the next play, and returns how the play is
+    /// coded. Their lengths are checked against the decoder's at the next
+    /// [`Items::sync_memory`].
+    fn up_to_play(&mut self, st: &mut State) -> Result<PlayCode, FirmwareError> {
+        loop {
+            match self.next_item()? {
+                PulseItem::Memory(wf) => {
+                    let len = wf.len();
+                    st.memory_waveform(&wf, self.window(), len as u64);
+                    self.memory_seen += 1;
+                    self.unchecked.push(len);
+                }
+                PulseItem::Play(code) => return Ok(code),
+            }
+        }
+    }
+
+    /// Checks the memory waveforms accounted at plays against the decoder's `memory`, and
+    /// accounts for those it has decoded since.
+    fn sync_memory(
+        &mut self,
+        st: &mut State,
+        memory: &[Vec<[i16; 2]>],
+    ) -> Result<(), FirmwareError> {
+        let first = self.memory_seen - self.unchecked.len();
+        for (i, len) in self.unchecked.drain(..).enumerate() {
+            match memory.get(first + i) {
+                None => {
+                    return Err(FirmwareError::Inconsistent(
+                        "a play the reader sees as a memory waveform",
+                    ));
+                }
+                Some(m) if m.len() != len => {
+                    return Err(FirmwareError::Inconsistent("a memory waveform's length"));
+                }
+                Some(_) => {}
+            }
+        }
+        while let Some(len) = memory.get(self.memory_seen).map(Vec::len) {
             let PulseItem::Memory(wf) = self.next_item()? else {
                 return Err(FirmwareError::Inconsistent(
                     "a memory waveform the reader sees as a play",
@@ -82,53 +171,5 @@ impl<'a> PulseSide<'a> {
             self.memory_seen += 1;
         }
         Ok(())
-    }
-
-    /// Feeds the part of `bytes[from..to]` that is the pulse payload and handles what comes out.
-    pub(crate) fn pump(
-        &mut self,
-        st: &mut State,
-        bytes: &[u8],
-        from: usize,
-        to: usize,
-    ) -> Result<(), FirmwareError> {
-        let (a, b) = (from.max(self.span.start), to.min(self.span.end));
-        if a >= b || self.ended {
-            return Ok(());
-        }
-        let mut rest = bytes.get(a..b).unwrap_or(&[]);
-        loop {
-            match self.dec.next_event()? {
-                PulseEvent::Play(p) => {
-                    let (channel, start, len) = (p.channel_index, p.start, p.samples.len() as u64);
-                    self.sync_memory(st)?;
-                    let PulseItem::Play(code) = self.next_item()? else {
-                        return Err(FirmwareError::Inconsistent(
-                            "a play the reader sees as a memory waveform",
-                        ));
-                    };
-                    if code.channel != channel || code.start != start {
-                        return Err(FirmwareError::Inconsistent("a play's channel or start"));
-                    }
-                    st.play(channel, start, len, &code.body, self.window());
-                }
-                PulseEvent::NeedInput => {
-                    self.sync_memory(st)?;
-                    if rest.is_empty() {
-                        return Ok(());
-                    }
-                    let n = self.dec.feed(rest);
-                    if n == 0 {
-                        return Err(FirmwareError::Stalled { at: b - rest.len() });
-                    }
-                    rest = rest.get(n..).unwrap_or(&[]);
-                }
-                PulseEvent::End => {
-                    self.sync_memory(st)?;
-                    self.ended = true;
-                    return Ok(());
-                }
-            }
-        }
     }
 }

@@ -1,6 +1,6 @@
 //! A run: the file fed unit by unit to the real decoders, every event on the timeline.
 
-use eqisa_decoder::{Decoder, Event};
+use eqisa_decoder::{Decoder, Fed, feed_chunks};
 use eqisa_isa::IsaError;
 use eqisa_isa::model::Priors;
 use eqisa_isa::pulse::AtomSet;
@@ -23,29 +23,17 @@ fn pump_instructions(
     at: usize,
 ) -> Result<bool, FirmwareError> {
     let mut rest = chunk;
-    loop {
-        dec.drain_block(|t| st.instr(t))?;
-        match dec.next_event()? {
-            Event::Instr(t) => st.instr(&t),
-            Event::NeedInput => {
-                if rest.is_empty() {
-                    return Ok(false);
-                }
-                let n = dec.feed(rest);
-                if n == 0 {
-                    return Err(FirmwareError::Stalled {
-                        at: at + chunk.len() - rest.len(),
-                    });
-                }
-                rest = rest.get(n..).unwrap_or(&[]);
-            }
-            Event::End => {
-                if !rest.is_empty() {
-                    return Err(IsaError::TrailingBytes(rest.len()).into());
-                }
-                return Ok(true);
-            }
-        }
+    let fed = feed_chunks(dec, &mut rest, usize::MAX, |t| {
+        st.instr(&t);
+        Ok::<(), FirmwareError>(())
+    })?;
+    match fed {
+        Fed::End if !rest.is_empty() => Err(IsaError::TrailingBytes(rest.len()).into()),
+        Fed::End => Ok(true),
+        Fed::NeedInput => Ok(false),
+        Fed::Stalled => Err(FirmwareError::Stalled {
+            at: at + chunk.len() - rest.len(),
+        }),
     }
 }
 

@@ -6,7 +6,7 @@
 use std::path::PathBuf;
 use std::process::{Command, Output};
 
-use eqisa_decoder::energy::{EnergyModel, Events, Stage};
+use eqisa_firmware::energy::{EnergyModel, Events, Stage};
 use serde_json::Value;
 
 fn eqisa() -> Command {

@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
 use eqisa_assembler::assemble;
-use eqisa_decoder::{DecodedInstr, Decoder, Event, decode_all};
+use eqisa_decoder::{DecodedInstr, Decoder, Fed, decode_all, feed_chunks};
 use eqisa_isa::codebook::{self, Codebook};
 use eqisa_isa::container::{HEADER_LEN, SECTION_HEADER_LEN, TRAILER_LEN, codebook_id};
 use eqisa_isa::model::{MODEL_VERSION, Priors};
@@ -155,47 +155,30 @@ fn stream(
     bytes: &[u8],
     priors: &Priors,
     hash: [u8; 32],
-    mut chunk: impl FnMut() -> usize,
+    chunk: impl FnMut() -> usize,
 ) -> (Vec<DecodedInstr>, Result<(), IsaError>) {
     let mut dec = Decoder::new(priors, hash);
     let mut rest = bytes;
     let mut out = Vec::new();
-    loop {
-        match dec.next_event() {
-            Err(e) => return (out, Err(e)),
-            Ok(Event::Instr(t)) => out.push(DecodedInstr {
-                opcode: t.instr.opcode,
-                qubits: t.instr.qubits.to_vec(),
-                cond: t.instr.cond,
-                arg: t.instr.arg,
-                start_ns: t.start_ns,
-                duration_ns: t.duration_ns,
-            }),
-            Ok(Event::NeedInput) => {
-                if rest.is_empty() {
-                    let end = dec.finish();
-                    assert!(
-                        end.is_err(),
-                        "decoder wants input, yet finish() accepts the program"
-                    );
-                    return (out, end);
-                }
-                let k = chunk().clamp(1, rest.len());
-                let n = dec.feed(&rest[..k]);
-                assert!(
-                    n > 0,
-                    "decoder asked for input but took none (decode_all would hang)"
-                );
-                rest = &rest[n..];
-            }
-            Ok(Event::End) => {
-                if !rest.is_empty() {
-                    return (out, Err(IsaError::TrailingBytes(rest.len())));
-                }
-                return (out, dec.finish());
-            }
+    let fed = feed_chunks(&mut dec, &mut rest, chunk, |t| {
+        out.push(DecodedInstr::from(t));
+        Ok(())
+    });
+    let end = match fed {
+        Err(e) => Err(e),
+        Ok(Fed::NeedInput) => {
+            let end = dec.finish();
+            assert!(
+                end.is_err(),
+                "decoder wants input, yet finish() accepts the program"
+            );
+            end
         }
-    }
+        Ok(Fed::Stalled) => panic!("decoder asked for input but took none (decode_all would hang)"),
+        Ok(Fed::End) if !rest.is_empty() => Err(IsaError::TrailingBytes(rest.len())),
+        Ok(Fed::End) => dec.finish(),
+    };
+    (out, end)
 }
 
 fn one_byte() -> usize {

@@ -10,8 +10,9 @@ use std::path::{Path, PathBuf};
 
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
 use eqisa_assembler::assemble;
-use eqisa_decoder::{Decoder, Event};
+use eqisa_decoder::{Decoder, Fed, feed_chunks};
 use eqisa_ir::Circuit;
+use eqisa_isa::IsaError;
 use eqisa_isa::codebook::Codebook;
 use eqisa_isa::model::Priors;
 use eqisa_lower::clifford_t::{Budget, Synth};
@@ -143,26 +144,16 @@ fn decode_count(bytes: &[u8], priors: &Priors, hash: [u8; 32]) -> u64 {
     let mut dec = Decoder::new(priors, hash);
     let mut rest = bytes;
     let mut n = 0u64;
-    loop {
-        // Whole blocks at a time, as firmware would run it; next_event opens the next block.
-        n += dec
-            .drain_block(|i| {
-                black_box(i);
-            })
-            .expect("decodes");
-        match dec.next_event() {
-            Ok(Event::Instr(i)) => {
-                black_box(&i);
-                n += 1;
-            }
-            Ok(Event::NeedInput) => {
-                let k = dec.feed(rest);
-                assert!(k > 0, "decoder stalled");
-                rest = &rest[k..];
-            }
-            Ok(Event::End) => return n,
-            Err(e) => panic!("decode failed: {e}"),
-        }
+    // Whole blocks at a time, as firmware would run it (the helper drains block by block).
+    let fed = feed_chunks(&mut dec, &mut rest, usize::MAX, |i| {
+        black_box(&i);
+        n += 1;
+        Ok::<(), IsaError>(())
+    });
+    match fed {
+        Ok(Fed::End) => n,
+        Ok(other) => panic!("decoder stopped early: {other:?}"),
+        Err(e) => panic!("decode failed: {e}"),
     }
 }
 

@@ -20,14 +20,14 @@
 use std::hint::black_box;
 
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
-use eqisa_decoder::{PulseDecoder, PulseEvent};
+use eqisa_decoder::{Fed, PulseDecoder, feed_chunks};
 use eqisa_isa::container::{Container, HEADER_LEN, Header, Section, SectionKind, Target};
 use eqisa_isa::pulse::{
     AtomSet, ChannelId, ChannelKind, CodedWaveform, IDENTITY_ROTATION, MAX_WAVEFORM_SAMPLES,
     PlayBody, PlayCode, PulseSection, Term, WindowCode, WindowScratch, encode_pulse_section,
     reconstruct_into, reconstruct_unchecked_with, rotate_into, rotate_samples,
 };
-use eqisa_isa::{SectionHeader, parse_section_header};
+use eqisa_isa::{IsaError, SectionHeader, parse_section_header};
 
 const W: usize = 32;
 const K: usize = 256;
@@ -167,16 +167,12 @@ fn decode(payload: &[u8], sh: &SectionHeader, atoms: &AtomSet) -> u64 {
     let mut dec = PulseDecoder::new(Some(atoms), sh, 0).expect("pulse section");
     let mut rest = payload;
     let mut samples = 0u64;
-    loop {
-        match dec.next_event().expect("valid section") {
-            PulseEvent::Play(p) => samples += black_box(p.samples).len() as u64,
-            PulseEvent::NeedInput => {
-                let n = dec.feed(rest);
-                rest = &rest[n..];
-            }
-            PulseEvent::End => return samples,
-        }
-    }
+    let fed = feed_chunks(&mut dec, &mut rest, usize::MAX, |p| {
+        samples += black_box(p.samples).len() as u64;
+        Ok::<(), IsaError>(())
+    });
+    assert_eq!(fed, Ok(Fed::End), "valid section");
+    samples
 }
 
 fn bench(c: &mut Criterion) {

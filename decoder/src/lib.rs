@@ -1,42 +1,38 @@
-//! `eqisa-decoder`: the streaming EQISA decoder.
+//! `eqisa-decoder`: the streaming EQISA decoder, `no_std` + `alloc`, as control firmware would
+//! run it. It owns the decoding of `.eqb` bytes into timed instructions and pulse samples, and
+//! nothing else: it depends on `eqisa-isa` alone and sees only the bytes of a program and of a
+//! codebook. (The host-side model of the controller around it, firmware timing and energy, is
+//! the `eqisa-firmware` crate.)
 //!
-//! The core ([`Decoder`]) is `no_std` + `alloc`, as control firmware would run it: bytes go in as
-//! they arrive ([`Decoder::feed`]), timed native instructions come out ([`Decoder::next_event`]),
-//! and memory is bounded by the codebook's model tables, one instruction block
-//! ([`eqisa_isa::stream::MAX_BLOCK_BYTES`]) and a few words per qubit, however long the program.
-//! Every byte is checked before anything decoded from it is released: the header CRC before the
-//! first section, each section's CRC before its contents are used (the instruction section's
-//! blocks each carry their own CRC, checked before the block's first instruction), and the file
-//! CRC at the end. The decoder never depends on the circuit crates: it sees only `eqisa-isa`
-//! and the bytes of a codebook.
+//! [`Decoder`] takes bytes as they arrive ([`Decoder::feed`]) and releases timed native
+//! instructions ([`Decoder::next_event`]); memory is bounded by the codebook's model tables, one
+//! instruction block ([`eqisa_isa::stream::MAX_BLOCK_BYTES`]) and a few words per qubit, however
+//! long the program. Every byte is checked before anything decoded from it is released: the
+//! header CRC before the first section, each section's CRC before its contents are used (the
+//! instruction section's blocks each carry their own CRC, checked before the block's first
+//! instruction), and the file CRC at the end.
 //!
-//! Pulse sections are decoded by [`PulseDecoder`] (module [`samples`]): timed I/Q samples, play by
-//! play, rebuilt with the `eqisa-isa` fixed-point definition. [`Decoder`] passes a pulse section
-//! through, checking its CRC, so one byte stream can feed both.
+//! Pulse sections are decoded by [`PulseDecoder`]: timed I/Q samples, play by play, rebuilt with
+//! the `eqisa-isa` fixed-point definition. [`Decoder`] passes a pulse section through, checking
+//! its CRC, so one byte stream can feed both.
 //!
-//! With the `std` feature (default), [`decode_all`] decodes a whole file into owned instructions
-//! and [`decode_pulse_rows`] a file's pulse section into per-channel sample rows.
-//! Module [`energy`] (also `std`) turns counted events into energy, heat per temperature stage
-//! and wall-plug power, from a documented, overridable parameter file.
-#![cfg_attr(not(feature = "std"), no_std)]
+//! [`feed_chunks`] runs either decoder's feed-and-drain loop over bytes already in memory, in
+//! chunks of a chosen size. On top of it, [`decode_all`] decodes a whole file into owned
+//! instructions and [`decode_pulse_rows`] a file's pulse section into per-channel sample rows.
+#![no_std]
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
 
 extern crate alloc;
 
-pub mod samples;
+mod feed;
+mod owned;
+mod pulse;
 mod stream;
 
-pub use samples::{Play, PulseDecoder, PulseEvent};
-pub use stream::{DEFAULT_MAX_QUBITS, Decoder, Event, MAX_BUFFER};
-
-#[cfg(feature = "std")]
-pub mod energy;
-#[cfg(feature = "std")]
-pub mod firmware;
-#[cfg(feature = "std")]
-mod owned;
-#[cfg(feature = "std")]
+pub use feed::{ChunkSize, Fed, StreamDecoder, feed_chunks};
 pub use owned::{
     DecodedInstr, DecodedProgram, MAX_ROW_SAMPLES, PulseRows, decode_all, decode_pulse_rows,
 };
+pub use pulse::{Play, PulseDecoder, PulseEvent};
+pub use stream::{DEFAULT_MAX_QUBITS, Decoder, Event, MAX_BUFFER};

@@ -1,15 +1,18 @@
-//! Whole-file decoding into owned instructions (`std` feature): what the CLI and tests use.
+//! Whole-file decoding into owned values (`alloc` only): what the CLI and tests use.
 
-use std::vec::Vec;
+use alloc::vec;
+use alloc::vec::Vec;
 
 use eqisa_isa::container::{TRAILER_LEN, parse_header, parse_section_header};
-use eqisa_isa::instr::Opcode;
+use eqisa_isa::instr::{Opcode, TimedInstr};
 use eqisa_isa::model::Priors;
 use eqisa_isa::pulse::{AtomSet, ChannelId};
 use eqisa_isa::stream::ProgramInfo;
 use eqisa_isa::{Container, Header, IsaError, SectionKind};
 
-use crate::{Decoder, Event, PulseDecoder, PulseEvent};
+use crate::feed::{Fed, feed_chunks};
+use crate::pulse::PulseDecoder;
+use crate::stream::Decoder;
 
 /// One decoded instruction with its schedule.
 #[derive(Clone, Debug, PartialEq)]
@@ -41,6 +44,19 @@ pub struct DecodedProgram {
     pub instrs: Vec<DecodedInstr>,
 }
 
+impl From<TimedInstr<'_>> for DecodedInstr {
+    fn from(t: TimedInstr<'_>) -> Self {
+        DecodedInstr {
+            opcode: t.instr.opcode,
+            qubits: t.instr.qubits.to_vec(),
+            cond: t.instr.cond,
+            arg: t.instr.arg,
+            start_ns: t.start_ns,
+            duration_ns: t.duration_ns,
+        }
+    }
+}
+
 /// Decode a whole `.eqb` held in memory, feeding it in chunks as a stream would arrive.
 pub fn decode_all(
     bytes: &[u8],
@@ -50,47 +66,38 @@ pub fn decode_all(
     let mut dec = Decoder::new(priors, codebook_hash);
     let mut rest = bytes;
     let mut instrs = Vec::new();
-    loop {
-        match dec.next_event()? {
-            Event::Instr(t) => instrs.push(DecodedInstr {
-                opcode: t.instr.opcode,
-                qubits: t.instr.qubits.to_vec(),
-                cond: t.instr.cond,
-                arg: t.instr.arg,
-                start_ns: t.start_ns,
-                duration_ns: t.duration_ns,
-            }),
-            Event::NeedInput => {
-                if rest.is_empty() {
-                    dec.finish()?;
-                    return Err(IsaError::Corrupt("decoder stalled"));
-                }
-                let n = dec.feed(rest);
-                rest = rest.get(n..).unwrap_or(&[]);
-            }
-            Event::End => {
-                if !rest.is_empty() {
-                    return Err(IsaError::TrailingBytes(rest.len()));
-                }
-                dec.finish()?;
-                let header = dec
-                    .preamble()
-                    .map(|p| p.header.clone())
-                    .ok_or(IsaError::MissingSection("header"))?;
-                let info = dec
-                    .info()
-                    .cloned()
-                    .ok_or(IsaError::MissingSection("program"))?;
-                let metadata = dec.metadata().map(<[u8]>::to_vec).unwrap_or_default();
-                return Ok(DecodedProgram {
-                    header,
-                    info,
-                    metadata,
-                    instrs,
-                });
-            }
+    let fed = feed_chunks(&mut dec, &mut rest, usize::MAX, |t| {
+        instrs.push(DecodedInstr::from(t));
+        Ok::<(), IsaError>(())
+    })?;
+    match fed {
+        Fed::End => {}
+        Fed::NeedInput => {
+            // The decoder's own "truncated" error names what is missing.
+            dec.finish()?;
+            return Err(IsaError::Corrupt("decoder stalled"));
         }
+        Fed::Stalled => return Err(IsaError::Corrupt("decoder stalled")),
     }
+    if !rest.is_empty() {
+        return Err(IsaError::TrailingBytes(rest.len()));
+    }
+    dec.finish()?;
+    let header = dec
+        .preamble()
+        .map(|p| p.header.clone())
+        .ok_or(IsaError::MissingSection("header"))?;
+    let info = dec
+        .info()
+        .cloned()
+        .ok_or(IsaError::MissingSection("program"))?;
+    let metadata = dec.metadata().map(<[u8]>::to_vec).unwrap_or_default();
+    Ok(DecodedProgram {
+        header,
+        info,
+        metadata,
+        instrs,
+    })
 }
 
 /// Most samples [`decode_pulse_rows`] lays out (channels × duration): 2 GiB of rows.
@@ -162,19 +169,13 @@ fn pulse_rows(
     let mut dec = PulseDecoder::new(atoms, sh, index)?;
     let mut rest = payload;
     let mut plays: Vec<(u32, u64, Vec<[i16; 2]>)> = Vec::new();
-    loop {
-        match dec.next_event()? {
-            PulseEvent::Play(p) => plays.push((p.channel_index, p.start, p.samples.to_vec())),
-            PulseEvent::NeedInput => {
-                // A few kilobytes at a time, as a link would deliver them.
-                let n = dec.feed(rest.get(..rest.len().min(4096)).unwrap_or(&[]));
-                if n == 0 {
-                    return Err(IsaError::Corrupt("pulse decoder stalled"));
-                }
-                rest = rest.get(n..).unwrap_or(&[]);
-            }
-            PulseEvent::End => break,
-        }
+    // A few kilobytes at a time, as a link would deliver them.
+    let fed = feed_chunks(&mut dec, &mut rest, 4096, |p| {
+        plays.push((p.channel_index, p.start, p.samples.to_vec()));
+        Ok::<(), IsaError>(())
+    })?;
+    if fed != Fed::End {
+        return Err(IsaError::Corrupt("pulse decoder stalled"));
     }
     let channels = dec
         .header()

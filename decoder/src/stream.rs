@@ -1,4 +1,4 @@
-//! The streaming decoder's state machine.
+//! The instruction decoder's state machine.
 
 use alloc::vec::Vec;
 
@@ -37,7 +37,7 @@ enum Phase {
     Body(SectionKind),
     Blocks,
     /// A pulse section: its bytes pass through the file and section CRCs, nothing is decoded
-    /// (that is [`crate::PulseDecoder`]'s job).
+    /// (that is the pulse decoder's job).
     Skip,
     Trailer,
     Done,
@@ -133,6 +133,24 @@ impl<'cb> Decoder<'cb> {
 
     /// Offer input; returns how many bytes were taken (fewer than offered when the buffer is
     /// full: call [`Decoder::next_event`] until it asks for input, then offer the rest).
+    ///
+    /// Nothing is decoded here, so any bytes are taken; [`Decoder::next_event`] judges them.
+    ///
+    /// # Example
+    ///
+    /// ```
+    /// use eqisa_decoder::{Decoder, MAX_BUFFER};
+    /// use eqisa_isa::model::Priors;
+    ///
+    /// let priors = Priors::default();
+    /// let mut dec = Decoder::new(&priors, [0; 32]);
+    /// let bytes = vec![0u8; MAX_BUFFER + 100];
+    /// // The buffer holds one block: the rest waits until the decoder has used some of it.
+    /// assert_eq!(dec.feed(&bytes), MAX_BUFFER);
+    /// assert_eq!(dec.feed(&bytes[MAX_BUFFER..]), 0);
+    /// // Zeros are no `.eqb` header.
+    /// assert!(dec.next_event().is_err());
+    /// ```
     pub fn feed(&mut self, bytes: &[u8]) -> usize {
         if self.start > 0 {
             self.buf.drain(..self.start);
@@ -210,6 +228,74 @@ impl<'cb> Decoder<'cb> {
     }
 
     /// Advance: the next instruction, a request for input, or the end.
+    ///
+    /// # Errors
+    /// Any corruption of the file ([`IsaError::BlockCrc`], [`IsaError::SectionCrc`],
+    /// [`IsaError::FileCrc`], [`IsaError::Corrupt`], ...), a program built for another codebook
+    /// ([`IsaError::CodebookMismatch`]) and the limits ([`IsaError::Limit`]). After an error the
+    /// decoder must not be used again.
+    ///
+    /// # Example
+    ///
+    /// The loop a controller runs: offer bytes as they arrive, act on each instruction as soon as
+    /// it is released. (For bytes already in memory, `feed_chunks` runs this loop.)
+    ///
+    /// ```
+    /// # use eqisa_isa::container::codebook_id;
+    /// # use eqisa_isa::instr::{Instr, OPCODE_COUNT}; // Opcode: imported below
+    /// # use eqisa_isa::model::{Priors, ProgramParams};
+    /// # use eqisa_isa::stream::{ProgramInfo, StreamEncoder};
+    /// # use eqisa_isa::{Container, Header, Section, SectionKind, Target};
+    /// # let (priors, hash) = (Priors::default(), [7u8; 32]);
+    /// # let params = ProgramParams {
+    /// #     target: Target::Native, num_qubits: 2, num_clbits: 0, angle_bits: 8,
+    /// #     num_conditions: 0, dt_ns_bits: 0.2222f64.to_bits(), explicit_timing: false,
+    /// # };
+    /// # let mut durations = [None; OPCODE_COUNT];
+    /// # durations[Opcode::Sx as usize] = Some(35.5);
+    /// # durations[Opcode::Cz as usize] = Some(68.0);
+    /// # let info = ProgramInfo { params, durations, condition_bits: Vec::new(), total_ops: 3 };
+    /// # let mut enc = StreamEncoder::new(&priors, params)?;
+    /// # let program = [(Opcode::Sx, &[0][..]), (Opcode::Sx, &[1]), (Opcode::Cz, &[0, 1])];
+    /// # for (opcode, qubits) in program {
+    /// #     enc.push(&Instr { opcode, qubits, cond: None, arg: 0 }, (0.0, 0.0))?;
+    /// # }
+    /// # let (instructions, _) = enc.finish()?;
+    /// # let header = Header {
+    /// #     codebook_id: codebook_id(&hash), qubit_count: 2, clbit_count: 0,
+    /// #     target: Target::Native,
+    /// # };
+    /// # let sections = vec![
+    /// #     Section { kind: SectionKind::Program, payload: info.to_bytes() },
+    /// #     Section { kind: SectionKind::Instructions, payload: instructions },
+    /// # ];
+    /// # let file = Container { header, sections }.to_bytes()?;
+    /// use eqisa_decoder::{Decoder, Event};
+    /// use eqisa_isa::instr::Opcode;
+    ///
+    /// // `file` is a whole `.eqb` (sx q0; sx q1; cz q0, q1) built for the codebook whose model
+    /// // priors and hash are `priors` and `hash`; it arrives 16 bytes at a time.
+    /// let mut arriving = file.chunks(16);
+    /// let mut pending: &[u8] = &[];
+    /// let mut dec = Decoder::new(&priors, hash);
+    /// let mut released = Vec::new();
+    /// loop {
+    ///     match dec.next_event()? {
+    ///         Event::Instr(t) => released.push((t.instr.opcode, t.start_ns)),
+    ///         Event::NeedInput => {
+    ///             if pending.is_empty() {
+    ///                 pending = arriving.next().expect("more bytes");
+    ///             }
+    ///             let n = dec.feed(pending);
+    ///             pending = &pending[n..];
+    ///         }
+    ///         Event::End => break,
+    ///     }
+    /// }
+    /// dec.finish()?;
+    /// assert_eq!(released, [(Opcode::Sx, 0.0), (Opcode::Sx, 0.0), (Opcode::Cz, 35.5)]);
+    /// # Ok::<(), eqisa_isa::IsaError>(())
+    /// ```
     pub fn next_event(&mut self) -> Result<Event<'_>, IsaError> {
         loop {
             match self.phase {

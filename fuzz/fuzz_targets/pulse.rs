@@ -15,7 +15,7 @@ mod common;
 use std::sync::LazyLock;
 
 use common::{Chunks, edit};
-use eqisa_decoder::{PulseDecoder, PulseEvent};
+use eqisa_decoder::{Fed, PulseDecoder, feed_chunks};
 use eqisa_isa::container::SectionHeader;
 use eqisa_isa::pulse::{
     AtomSet, ChannelId, ChannelKind, CodedWaveform, PlayBody, PlayCode, PulseSection, Term,
@@ -23,7 +23,7 @@ use eqisa_isa::pulse::{
 };
 use eqisa_isa::stream::BlockHeader;
 use eqisa_isa::varint::read_uvarint;
-use eqisa_isa::{SectionKind, crc32c};
+use eqisa_isa::{IsaError, SectionKind, crc32c};
 use libfuzzer_sys::fuzz_target;
 
 /// SplitMix64, for the seed section and atoms.
@@ -162,24 +162,22 @@ fn stream(
         return (plays, Err("not a pulse section".into()));
     };
     let mut rest = b;
-    loop {
-        match dec.next_event() {
-            Ok(PulseEvent::Play(p)) => {
-                plays.push((p.channel_index, p.start, p.samples.to_vec()));
-            }
-            Ok(PulseEvent::NeedInput) => {
-                let want = chunks.next().clamp(1, rest.len().max(1));
-                let n = dec.feed(&rest[..want.min(rest.len())]);
-                if n == 0 {
-                    assert!(rest.is_empty(), "the pulse decoder takes no input");
-                    return (plays, Err("ran out of input".into()));
-                }
-                rest = &rest[n..];
-            }
-            Ok(PulseEvent::End) => return (plays, Ok(())),
-            Err(e) => return (plays, Err(e.to_string())),
-        }
-    }
+    let fed = feed_chunks(
+        &mut dec,
+        &mut rest,
+        || chunks.next(),
+        |p| {
+            plays.push((p.channel_index, p.start, p.samples.to_vec()));
+            Ok::<(), IsaError>(())
+        },
+    );
+    let end = match fed {
+        Ok(Fed::End) => Ok(()),
+        Ok(Fed::NeedInput) => Err("ran out of input".into()),
+        Ok(Fed::Stalled) => panic!("the pulse decoder takes no input"),
+        Err(e) => Err(e.to_string()),
+    };
+    (plays, end)
 }
 
 fuzz_target!(|data: &[u8]| {

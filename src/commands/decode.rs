@@ -4,7 +4,7 @@ use std::io::Read;
 use std::path::PathBuf;
 
 use eqisa_assembler::rebuild::{Decoded, rebuild};
-use eqisa_decoder::{Decoder, Event};
+use eqisa_decoder::{Decoder, Fed, feed_chunks};
 use eqisa_isa::IsaError;
 use serde::Serialize;
 
@@ -90,48 +90,43 @@ pub fn run(args: &Args) -> CmdResult {
     };
     let mut dec = Decoder::new(&cb.codebook.priors, cb.hash);
     let mut chunk = vec![0u8; 1 << 16];
-    let (mut pending, mut filled) = (0usize, 0usize);
     let mut total = 0u64;
-    let mut eof = false;
     let mut ops: Vec<Owned> = Vec::new();
     // --samples decodes the pulse section in a second pass over the whole file.
     let mut kept: Vec<u8> = Vec::new();
     loop {
-        match dec.next_event().map_err(describe)? {
-            Event::Instr(t) => ops.push(Owned {
+        let filled = input.read(&mut chunk).map_err(|e| format!("{name}: {e}"))?;
+        total += filled as u64;
+        let mut piece = chunk.get(..filled).unwrap_or(&[]);
+        if args.samples.is_some() {
+            kept.extend_from_slice(piece);
+        }
+        if filled == 0 {
+            // The decoder's "truncated" error names what is missing.
+            dec.finish().map_err(describe)?;
+            return Err(format!("{name}: decoder stalled").into());
+        }
+        let fed = feed_chunks(&mut dec, &mut piece, usize::MAX, |t| {
+            ops.push(Owned {
                 opcode: t.instr.opcode,
                 qubits: smallvec::SmallVec::from_slice(t.instr.qubits),
                 cond: t.instr.cond,
                 arg: t.instr.arg,
                 start_ns: t.start_ns,
                 duration_ns: t.duration_ns,
-            }),
-            Event::NeedInput => {
-                if pending == filled {
-                    if eof {
-                        dec.finish().map_err(describe)?;
-                        return Err(format!("{name}: decoder stalled").into());
-                    }
-                    filled = input.read(&mut chunk).map_err(|e| format!("{name}: {e}"))?;
-                    pending = 0;
-                    total += filled as u64;
-                    if args.samples.is_some() {
-                        kept.extend_from_slice(chunk.get(..filled).unwrap_or(&[]));
-                    }
-                    if filled == 0 {
-                        eof = true;
-                        dec.finish().map_err(describe)?;
-                        continue;
-                    }
-                }
-                pending += dec.feed(chunk.get(pending..filled).unwrap_or(&[]));
-            }
-            Event::End => {
+            });
+            Ok(())
+        })
+        .map_err(describe)?;
+        match fed {
+            Fed::NeedInput => {}
+            Fed::Stalled => return Err(format!("{name}: decoder stalled").into()),
+            Fed::End => {
                 let mut rest = Vec::new();
                 input
                     .read_to_end(&mut rest)
                     .map_err(|e| format!("{name}: {e}"))?;
-                let extra = filled - pending + rest.len();
+                let extra = piece.len() + rest.len();
                 if extra > 0 {
                     return Err(describe(IsaError::TrailingBytes(extra)).into());
                 }

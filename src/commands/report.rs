@@ -6,8 +6,8 @@ use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
 
 use eqisa_assembler::pulses::{Physics, WaveformCoder, encode_memory};
-use eqisa_decoder::energy::EnergyModel;
-use eqisa_decoder::firmware::SimParams;
+use eqisa_firmware::FirmwareParams;
+use eqisa_firmware::energy::EnergyModel;
 use indicatif::{ProgressBar, ProgressStyle};
 use rayon::prelude::*;
 use serde::Serialize;
@@ -75,14 +75,14 @@ pub struct Args {
     pub energy_model: Option<PathBuf>,
     /// One link's rate, Gb/s: sets the lanes each encoding needs, the qubits one link serves,
     /// and the link of the firmware simulation.
-    #[arg(long, default_value_t = SimParams::default().link_gbps, value_name = "GBPS")]
+    #[arg(long, default_value_t = FirmwareParams::default().link_gbps, value_name = "GBPS")]
     pub link_gbps: f64,
     /// Firmware simulation: the decoder clock, MHz.
-    #[arg(long, default_value_t = SimParams::default().clock_mhz, value_name = "MHZ")]
+    #[arg(long, default_value_t = FirmwareParams::default().clock_mhz, value_name = "MHZ")]
     pub clock_mhz: f64,
     /// Firmware simulation: the decoder's head start from the first bit on the link to the
     /// schedule's time 0, ns.
-    #[arg(long, default_value_t = SimParams::default().startup_ns, value_name = "NS")]
+    #[arg(long, default_value_t = FirmwareParams::default().startup_ns, value_name = "NS")]
     pub startup_ns: f64,
     #[command(flatten)]
     pub lowering: LowerArgs,
@@ -179,7 +179,7 @@ struct ReportJson<'a> {
     circuits: Vec<CircuitJson<'a>>,
     skipped: Vec<SkippedJson<'a>>,
     total: TotalJson<'a>,
-    firmware_params: &'a SimParams,
+    firmware_params: &'a FirmwareParams,
     device_memory: Option<DeviceMemory>,
     rate_curve: Option<Vec<RatePoint>>,
 }
@@ -240,7 +240,7 @@ pub fn run(args: &Args) -> CmdResult {
         Some(p) => (EnergyModel::from_file(p)?, p.display().to_string()),
         None => (
             EnergyModel::default_model()?,
-            eqisa_decoder::energy::DEFAULT_ORIGIN.to_string(),
+            eqisa_firmware::energy::DEFAULT_ORIGIN.to_string(),
         ),
     };
     let device = load_device(args.pulse.device.as_deref())?;
@@ -272,11 +272,11 @@ pub fn run(args: &Args) -> CmdResult {
         lowering: args.lowering.config(),
         pulse: args.pulse.config(),
         paper,
-        sim: SimParams {
+        sim: FirmwareParams {
             link_gbps: args.link_gbps,
             clock_mhz: args.clock_mhz,
             startup_ns: args.startup_ns,
-            ..SimParams::default()
+            ..FirmwareParams::default()
         },
     };
     let bar = progress(args.files.len() as u64, args.json)?;

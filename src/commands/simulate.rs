@@ -4,8 +4,8 @@
 
 use std::path::PathBuf;
 
-use eqisa_decoder::energy::{EnergyModel, Events, Stage};
-use eqisa_decoder::firmware::{SimParams, SimReport, simulate};
+use eqisa_firmware::energy::{EnergyModel, Events, Stage};
+use eqisa_firmware::{FirmwareParams, FirmwareReport, simulate};
 use serde::Serialize;
 
 use super::CmdResult;
@@ -20,25 +20,25 @@ pub struct Args {
     #[arg(long, value_name = "CODEBOOK")]
     pub codebook: Option<PathBuf>,
     /// Link rate, Gb/s.
-    #[arg(long, default_value_t = SimParams::default().link_gbps, value_name = "X")]
+    #[arg(long, default_value_t = FirmwareParams::default().link_gbps, value_name = "X")]
     pub link_gbps: f64,
     /// Decoder clock, MHz.
-    #[arg(long, default_value_t = SimParams::default().clock_mhz, value_name = "Y")]
+    #[arg(long, default_value_t = FirmwareParams::default().clock_mhz, value_name = "Y")]
     pub clock_mhz: f64,
     /// DAC sample period, ns (the device's dt; the pulse section counts time in dt).
-    #[arg(long, default_value_t = SimParams::default().dt_ns, value_name = "NS")]
+    #[arg(long, default_value_t = FirmwareParams::default().dt_ns, value_name = "NS")]
     pub dt_ns: f64,
     /// Head start: time from the first bit on the link to the schedule's time 0, ns.
-    #[arg(long, default_value_t = SimParams::default().startup_ns, value_name = "NS")]
+    #[arg(long, default_value_t = FirmwareParams::default().startup_ns, value_name = "NS")]
     pub startup_ns: f64,
     /// Decoder cycles per instruction.
-    #[arg(long, default_value_t = SimParams::default().cycles_per_instr, value_name = "N")]
+    #[arg(long, default_value_t = FirmwareParams::default().cycles_per_instr, value_name = "N")]
     pub cycles_per_instr: f64,
     /// Decoder cycles per pulse-section item (memory waveform or play).
-    #[arg(long, default_value_t = SimParams::default().cycles_per_pulse_item, value_name = "N")]
+    #[arg(long, default_value_t = FirmwareParams::default().cycles_per_pulse_item, value_name = "N")]
     pub cycles_per_pulse_item: f64,
     /// Samples the decoder reconstructs per cycle.
-    #[arg(long, default_value_t = SimParams::default().samples_per_cycle, value_name = "N")]
+    #[arg(long, default_value_t = FirmwareParams::default().samples_per_cycle, value_name = "N")]
     pub samples_per_cycle: f64,
     /// Energy parameters (TOML; any subset overrides the defaults, see decoder/energy-model.toml).
     #[arg(long, value_name = "FILE")]
@@ -54,14 +54,14 @@ pub struct Args {
 struct Report<'a> {
     file: String,
     #[serde(flatten)]
-    sim: &'a SimReport,
+    sim: &'a FirmwareReport,
     events: Events,
-    energy: eqisa_decoder::energy::EnergyReport,
+    energy: eqisa_firmware::energy::EnergyReport,
 }
 
 /// The energy model's events for a simulated run: one link lane, the decoder's counted work
 /// and the DAC samples. Range-coder symbols are not counted by the simulation (0).
-pub fn events_of(sim: &SimReport) -> Events {
+pub fn events_of(sim: &FirmwareReport) -> Events {
     Events {
         link_bits: sim.link_bits,
         link_lanes: 1,
@@ -87,7 +87,7 @@ pub fn run(args: &Args) -> CmdResult {
     let cb = load_codebook(args.codebook.as_deref())?;
     let model = load_energy_model(args.energy_model.as_deref())?;
     let bytes = std::fs::read(&args.file).map_err(|e| format!("{name}: {e}"))?;
-    let params = SimParams {
+    let params = FirmwareParams {
         link_gbps: args.link_gbps,
         clock_mhz: args.clock_mhz,
         dt_ns: args.dt_ns,

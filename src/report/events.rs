@@ -1,13 +1,13 @@
 //! The encodings `eqisa report` compares, and the event model of each: which control events
 //! (link bits, decoded instructions and symbols, waveform-memory reads, multiply-adds, DAC
 //! samples) a controller spends to play one circuit under that encoding. The energy model
-//! (`eqisa_decoder::energy`) turns the counts into joules; this module only counts.
+//! (`eqisa_firmware::energy`) turns the counts into joules; this module only counts.
 //!
 //! Every count comes from the real encoders' output on the file ([`Counts`]); where a count is
 //! not exposed by the encoder, the model says so and what it counts instead
 //! ([`Encoding::event_model`]).
 
-use eqisa_decoder::energy::Events;
+use eqisa_firmware::energy::Events;
 use eqisa_isa::pulse::{
     CodedWaveform, IDENTITY_ROTATION, PlayBody, PulseSection, ROTATION_FRAC_BITS,
     reconstruction_work,

@@ -12,9 +12,9 @@ use eqisa_assembler::assemble_with_pulses;
 use eqisa_assembler::encode::{instr_of, program_info};
 use eqisa_assembler::pulses::{EncodedPulses, Physics, WaveformCoder, encode_program};
 use eqisa_baselines::paper::{PaperDictionary, PaperError, PaperStats, paper_baseline};
-use eqisa_decoder::energy::{EnergyModel, Events, Stage};
-use eqisa_decoder::firmware::{SimParams, SimReport, simulate};
 use eqisa_encode::code_all;
+use eqisa_firmware::energy::{EnergyModel, Events, Stage};
+use eqisa_firmware::{FirmwareParams, FirmwareReport, simulate};
 use eqisa_isa::coder::{Cdf, Coder, RangeEncoder};
 use eqisa_isa::model::Model;
 use eqisa_pulse::Device;
@@ -50,7 +50,7 @@ pub struct Setup<'a> {
     pub paper: Option<PaperDictionary>,
     /// The modelled controller of the firmware simulation (its `dt_ns` is set per circuit from
     /// the device).
-    pub sim: SimParams,
+    pub sim: FirmwareParams,
 }
 
 /// A circuit placed and coded under every encoding.
@@ -73,9 +73,9 @@ pub struct Analysed {
     pub counts: Counts,
     /// The firmware simulation of our instruction stream alone (the `.eqb` without its pulse
     /// section, whose size is the `eqisa` row's bits).
-    pub sim_instructions: SimReport,
+    pub sim_instructions: FirmwareReport,
     /// The firmware simulation of the whole `.eqb` (instruction stream and pulse section).
-    pub sim_whole: SimReport,
+    pub sim_whole: FirmwareReport,
 }
 
 impl Analysed {
@@ -189,7 +189,7 @@ pub fn analyse(file: &Path, setup: &Setup<'_>) -> Result<Outcome, String> {
         None,
     )
     .map_err(|e| format!("{name}: {e}"))?;
-    let params = SimParams {
+    let params = FirmwareParams {
         dt_ns: placed.pulses.dt_ns,
         ..setup.sim.clone()
     };
@@ -325,7 +325,7 @@ pub struct FirmwareRow {
 }
 
 impl FirmwareRow {
-    fn of(simulated: &'static str, r: &SimReport) -> FirmwareRow {
+    fn of(simulated: &'static str, r: &FirmwareReport) -> FirmwareRow {
         FirmwareRow {
             simulated,
             file_bits: r.link_bits,

@@ -5,7 +5,7 @@
 
 use std::sync::LazyLock;
 
-use eqisa_decoder::{DecodedInstr, Decoder, Event};
+use eqisa_decoder::{DecodedInstr, Decoder, Fed, feed_chunks};
 use eqisa_isa::codebook::Codebook;
 use eqisa_isa::container::{HEADER_LEN, SECTION_HEADER_LEN, TRAILER_LEN};
 use eqisa_isa::model::Priors;
@@ -61,42 +61,33 @@ pub fn stream(
     let mut dec = Decoder::new(priors, hash);
     let mut rest = bytes;
     let mut out = Vec::new();
-    loop {
-        match dec.next_event() {
-            Err(e) => {
-                let _ = e.to_string();
-                return (out, Err(e));
-            }
-            Ok(Event::Instr(t)) => out.push(DecodedInstr {
-                opcode: t.instr.opcode,
-                qubits: t.instr.qubits.to_vec(),
-                cond: t.instr.cond,
-                arg: t.instr.arg,
-                start_ns: t.start_ns,
-                duration_ns: t.duration_ns,
-            }),
-            Ok(Event::NeedInput) => {
-                if rest.is_empty() {
-                    let end = dec.finish();
-                    assert!(
-                        end.is_err(),
-                        "decoder wants input, yet finish() accepts the program"
-                    );
-                    return (out, end);
-                }
-                let k = chunks.next().min(rest.len());
-                let n = dec.feed(&rest[..k]);
-                assert!(n > 0, "decoder asked for input but took none");
-                rest = &rest[n..];
-            }
-            Ok(Event::End) => {
-                if !rest.is_empty() {
-                    return (out, Err(IsaError::TrailingBytes(rest.len())));
-                }
-                return (out, dec.finish());
-            }
+    let fed = feed_chunks(
+        &mut dec,
+        &mut rest,
+        || chunks.next(),
+        |t| {
+            out.push(DecodedInstr::from(t));
+            Ok::<(), IsaError>(())
+        },
+    );
+    let end = match fed {
+        Err(e) => {
+            let _ = e.to_string();
+            Err(e)
         }
-    }
+        Ok(Fed::NeedInput) => {
+            let end = dec.finish();
+            assert!(
+                end.is_err(),
+                "decoder wants input, yet finish() accepts the program"
+            );
+            end
+        }
+        Ok(Fed::Stalled) => panic!("decoder asked for input but took none"),
+        Ok(Fed::End) if !rest.is_empty() => Err(IsaError::TrailingBytes(rest.len())),
+        Ok(Fed::End) => dec.finish(),
+    };
+    (out, end)
 }
 
 /// Decode both ways and check they agree: the streaming decoder (in `chunks`) and `decode_all`

@@ -5,13 +5,13 @@
 //! integer bits per second: the same inputs give the same report on every machine, and the
 //! lowest link rate is exact rather than the end of a bisection.
 //!
-//! The lowest rate's closed form is derived in the parent module's documentation.
+//! The lowest rate's closed form is derived in the crate documentation.
 
 /// Femtoseconds per second.
-pub(super) const FS_PER_S: i128 = 1_000_000_000_000_000;
+pub(crate) const FS_PER_S: i128 = 1_000_000_000_000_000;
 
 /// Femtoseconds per nanosecond.
-pub(super) const FS_PER_NS: f64 = 1e6;
+pub(crate) const FS_PER_NS: f64 = 1e6;
 
 /// When a link of `rate_bps` has delivered `bytes` bytes (fs).
 fn arrival(rate_bps: i128, bytes: i128) -> i128 {
@@ -39,7 +39,7 @@ struct Unit {
 
 /// The decoder's timeline at one link rate.
 #[derive(Debug)]
-pub(super) struct Timeline {
+pub(crate) struct Timeline {
     rate_bps: i128,
     total_bits: i128,
     /// When the decoder is free (fs).
@@ -55,7 +55,7 @@ pub(super) struct Timeline {
 }
 
 impl Timeline {
-    pub(super) fn new(rate_bps: i128, total_bytes: usize) -> Self {
+    pub(crate) fn new(rate_bps: i128, total_bytes: usize) -> Self {
         Timeline {
             rate_bps,
             total_bits: 8 * total_bytes as i128,
@@ -76,7 +76,7 @@ impl Timeline {
     }
 
     /// Starts the unit whose bytes end at `end`: the decoder waits for them.
-    pub(super) fn begin(&mut self, end: usize) {
+    pub(crate) fn begin(&mut self, end: usize) {
         let end = end as i128;
         self.busy_until = self.busy_until.max(arrival(self.rate_bps, end));
         self.current = Unit {
@@ -88,14 +88,14 @@ impl Timeline {
     }
 
     /// The decoder works for `fs`.
-    pub(super) fn work(&mut self, fs: i128) {
+    pub(crate) fn work(&mut self, fs: i128) {
         self.work += fs;
         self.busy_until += fs;
     }
 
     /// The item just worked on is due at `deadline`; returns its lateness (positive: late,
     /// an underrun) and when it was done.
-    pub(super) fn due(&mut self, deadline: i128) -> (i128, i128) {
+    pub(crate) fn due(&mut self, deadline: i128) -> (i128, i128) {
         let slack = deadline - self.work;
         self.current.min_slack = self.current.min_slack.min(slack);
         let late = self.busy_until - deadline;
@@ -107,7 +107,7 @@ impl Timeline {
     }
 
     /// Ends the current unit: its bytes leave the FIFO, which was at its fullest just before.
-    pub(super) fn end(&mut self) {
+    pub(crate) fn end(&mut self) {
         let arrived = arrived_bits(self.rate_bps, self.busy_until, self.total_bits);
         self.peak_fifo_bits = self.peak_fifo_bits.max(arrived - 8 * self.released_bytes);
         self.released_bytes = self.released_bytes.max(self.current.end);
@@ -118,7 +118,7 @@ impl Timeline {
     /// The peak FIFO fill (bits) the same decoding would reach at another link rate: the
     /// timeline replayed unit by unit, by the same rules as [`Timeline::begin`] and
     /// [`Timeline::end`] (the FIFO does not depend on the items' deadlines).
-    pub(super) fn peak_fifo_bits_at(&self, rate_bps: i128) -> i128 {
+    pub(crate) fn peak_fifo_bits_at(&self, rate_bps: i128) -> i128 {
         let rate_bps = rate_bps.max(1);
         let (mut busy, mut released, mut peak) = (0i128, 0i128, 0i128);
         for u in &self.units {
@@ -129,30 +129,30 @@ impl Timeline {
         peak
     }
 
-    pub(super) fn busy_until(&self) -> i128 {
+    pub(crate) fn busy_until(&self) -> i128 {
         self.busy_until
     }
 
-    pub(super) fn total_work(&self) -> i128 {
+    pub(crate) fn total_work(&self) -> i128 {
         self.work
     }
 
-    pub(super) fn peak_fifo_bits(&self) -> i128 {
+    pub(crate) fn peak_fifo_bits(&self) -> i128 {
         self.peak_fifo_bits
     }
 
-    pub(super) fn worst_lateness(&self) -> Option<i128> {
+    pub(crate) fn worst_lateness(&self) -> Option<i128> {
         self.worst_lateness
     }
 
-    pub(super) fn underruns(&self) -> u64 {
+    pub(crate) fn underruns(&self) -> u64 {
         self.underruns
     }
 
     /// The lowest link rate (b/s) at which no item is late: `Some(0)` when nothing has a
     /// deadline, `None` when even an infinitely fast link is not enough (the decoder's own work
     /// or the start-up delay is the limit).
-    pub(super) fn min_rate_bps(&self) -> Option<i128> {
+    pub(crate) fn min_rate_bps(&self) -> Option<i128> {
         let mut need = 0i128;
         let mut later = i128::MAX;
         for u in self.units.iter().rev() {

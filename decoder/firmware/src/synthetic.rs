@@ -20,7 +20,8 @@ use eqisa_isa::pulse::{
 use eqisa_isa::stream::{BlockEncoder, ProgramInfo};
 use eqisa_isa::{Container, Header, Section, SectionKind, Target};
 
-use super::SimError;
+use crate::error::FirmwareError;
+use crate::params::DEFAULT_DT_NS;
 
 /// `sx` length, samples (IBM's 160 `dt`, 35.6 ns).
 pub const SX_SAMPLES: u64 = 160;
@@ -55,7 +56,7 @@ impl Default for SyntheticSpec {
             shot_ns: 1e6,
             layers: 4,
             pulses: true,
-            dt_ns: super::DEFAULT_DT_NS,
+            dt_ns: DEFAULT_DT_NS,
         }
     }
 }
@@ -100,39 +101,41 @@ fn rotation(k: u64) -> [i16; 2] {
 /// (its pulse section, if any, needs no atoms).
 ///
 /// # Errors
-/// [`SimError::Synthetic`] for a shape outside the limits above, and the encoders' errors.
+/// [`FirmwareError::Synthetic`] for a shape outside the limits above, and the encoders' errors.
 pub fn synthetic_program(
     spec: &SyntheticSpec,
     priors: &Priors,
     codebook_hash: [u8; 32],
-) -> Result<Vec<u8>, SimError> {
+) -> Result<Vec<u8>, FirmwareError> {
     let n = spec.qubits;
     if n < 2 || n % 2 == 1 {
-        return Err(SimError::Synthetic(
+        return Err(FirmwareError::Synthetic(
             "the qubit count must be even and at least 2",
         ));
     }
     if spec.pulses && (n as usize) * 5 / 2 > MAX_CHANNELS {
-        return Err(SimError::Synthetic(
+        return Err(FirmwareError::Synthetic(
             "too many qubits for one pulse section's channels",
         ));
     }
     let dt = spec.dt_ns;
     if !(dt.is_finite() && dt > 0.0) {
-        return Err(SimError::Synthetic("dt must be a positive number of ns"));
+        return Err(FirmwareError::Synthetic(
+            "dt must be a positive number of ns",
+        ));
     }
     let layers = u64::from(spec.layers);
     let busy = layers * SX_SAMPLES + CZ_SAMPLES + MEASURE_SAMPLES;
     let shot = (spec.shot_ns / dt).floor();
     if !(shot.is_finite() && shot >= busy as f64 && shot < 1e15) {
-        return Err(SimError::Synthetic(
+        return Err(FirmwareError::Synthetic(
             "the shot is shorter than its gates and readout",
         ));
     }
     let shot = shot as u64;
     let shots = (spec.duration_ns / spec.shot_ns).floor();
     if !(shots.is_finite() && (1.0..1e9).contains(&shots)) {
-        return Err(SimError::Synthetic(
+        return Err(FirmwareError::Synthetic(
             "the duration must hold between 1 and 10⁹ shots",
         ));
     }

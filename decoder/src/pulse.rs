@@ -1,26 +1,4 @@
-//! Streaming pulse decoding: a pulse section's bytes in, timed I/Q samples out, play by play.
-//!
-//! [`PulseDecoder`] takes the section's payload in pieces of any size ([`PulseDecoder::feed`])
-//! and releases one play at a time ([`PulseDecoder::next_event`]): its channel, its start (in
-//! samples, `dt` units) and its samples, rebuilt with the `eqisa-isa` fixed-point definition
-//! ([`eqisa_isa::pulse::reconstruct_into`], [`eqisa_isa::pulse::rotate_samples`]), so they are
-//! bit for bit what the assembler computed. The parser has already validated every waveform it
-//! returns, so the decoder reconstructs through
-//! [`eqisa_isa::pulse::reconstruct_unchecked_with`] (no second validation pass, one scratch
-//! space for the whole section); a memory play with the identity rotation releases the memory
-//! waveform's samples themselves, without a copy, and any other rotation is applied in the same
-//! pass that copies them ([`eqisa_isa::pulse::rotate_into`]). Nothing is allocated per play.
-//!
-//! Memory is bounded by the section header, whatever the section's length: the atoms (borrowed
-//! from the codebook), the reconstructed waveform memory (at most
-//! [`eqisa_isa::pulse::MAX_MEMORY_SAMPLES`] samples), one block of input
-//! ([`eqisa_isa::stream::MAX_BLOCK_BYTES`]) and one play (at most
-//! [`eqisa_isa::pulse::MAX_WAVEFORM_SAMPLES`] samples).
-//!
-//! Nothing is released unchecked: the pulse header's CRC is checked before it is used, each
-//! block's CRC before the first item is decoded from it (so a play's samples only ever come from
-//! verified bytes), and the section CRC (over kind, length and the whole payload) before
-//! [`PulseEvent::End`].
+//! The pulse-section decoder: a pulse section's bytes in, timed I/Q samples out.
 
 use alloc::boxed::Box;
 use alloc::vec::Vec;
@@ -33,7 +11,7 @@ use eqisa_isa::pulse::{
 use eqisa_isa::stream::BlockHeader;
 use eqisa_isa::{Crc32c, IsaError, SectionHeader, SectionKind};
 
-use crate::MAX_BUFFER;
+use crate::stream::MAX_BUFFER;
 
 /// One play, as [`PulseDecoder::next_event`] releases it.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -59,7 +37,87 @@ pub enum PulseEvent<'a> {
     End,
 }
 
-/// Streaming decoder of one pulse section's payload.
+/// Streaming decoder of one pulse section's payload: bytes in, timed I/Q samples out, play by
+/// play.
+///
+/// It takes the section's payload in pieces of any size ([`PulseDecoder::feed`]) and releases
+/// one play at a time ([`PulseDecoder::next_event`]): its channel, its start (in samples, `dt`
+/// units) and its samples, rebuilt with the `eqisa-isa` fixed-point definition
+/// ([`eqisa_isa::pulse::reconstruct_into`], [`eqisa_isa::pulse::rotate_samples`]), so they are
+/// bit for bit what the assembler computed. The parser has already validated every waveform it
+/// returns, so the decoder reconstructs through
+/// [`eqisa_isa::pulse::reconstruct_unchecked_with`] (no second validation pass, one scratch
+/// space for the whole section); a memory play with the identity rotation releases the memory
+/// waveform's samples themselves, without a copy, and any other rotation is applied in the same
+/// pass that copies them ([`eqisa_isa::pulse::rotate_into`]). Nothing is allocated per play.
+///
+/// Memory is bounded by the section header, whatever the section's length: the atoms (borrowed
+/// from the codebook), the reconstructed waveform memory (at most
+/// [`eqisa_isa::pulse::MAX_MEMORY_SAMPLES`] samples), one block of input
+/// ([`eqisa_isa::stream::MAX_BLOCK_BYTES`]) and one play (at most
+/// [`eqisa_isa::pulse::MAX_WAVEFORM_SAMPLES`] samples).
+///
+/// Nothing is released unchecked: the pulse header's CRC is checked before it is used, each
+/// block's CRC before the first item is decoded from it (so a play's samples only ever come from
+/// verified bytes), and the section CRC (over kind, length and the whole payload) before
+/// [`PulseEvent::End`].
+///
+/// # Example
+///
+/// ```
+/// # use eqisa_isa::container::codebook_id;
+/// # use eqisa_isa::pulse::{
+/// #     ChannelId, ChannelKind, CodedWaveform, IDENTITY_ROTATION, PlayBody, PlayCode,
+/// #     PulseSection, encode_pulse_section,
+/// # };
+/// # use eqisa_isa::{Container, Header, Section, SectionKind, Target};
+/// # let section = PulseSection {
+/// #     channels: vec![ChannelId { kind: ChannelKind::Drive, index: 0 }],
+/// #     memory: vec![CodedWaveform::Lossless(vec![[1000, 0]; 4])],
+/// #     plays: vec![
+/// #         PlayCode {
+/// #             channel: 0, start: 0,
+/// #             body: PlayBody::Memory { slot: 0, rotation: IDENTITY_ROTATION },
+/// #         },
+/// #         PlayCode {
+/// #             channel: 0, start: 10,
+/// #             body: PlayBody::Inline(CodedWaveform::Lossless(vec![[0, 500]; 3])),
+/// #         },
+/// #     ],
+/// # };
+/// # let payload = encode_pulse_section(&section, None)?;
+/// # let header = Header {
+/// #     codebook_id: codebook_id(&[7; 32]), qubit_count: 1, clbit_count: 0,
+/// #     target: Target::Native,
+/// # };
+/// # let sections = vec![Section { kind: SectionKind::Pulses, payload }];
+/// # let file = Container { header, sections }.to_bytes()?;
+/// use eqisa_decoder::{PulseDecoder, PulseEvent};
+/// use eqisa_isa::{parse_header, parse_section_header};
+///
+/// // `file` is a whole `.eqb` whose only section is a pulse section: a 4-sample waveform in
+/// // memory played on `d0` at 0, then 3 samples coded inline at 10. Its waveforms are lossless,
+/// // so no codebook atoms are needed.
+/// let (_, at) = parse_header(&file)?;
+/// let (section, used) = parse_section_header(&file[at..])?;
+/// let mut payload = &file[at + used..at + used + section.payload_len as usize];
+/// let mut dec = PulseDecoder::new(None, &section, 0)?;
+/// let mut plays = Vec::new();
+/// loop {
+///     match dec.next_event()? {
+///         PulseEvent::Play(p) => plays.push((p.channel.to_string(), p.start, p.samples.to_vec())),
+///         PulseEvent::NeedInput => {
+///             // As the bytes arrive: 8 at a time.
+///             let n = dec.feed(&payload[..payload.len().min(8)]);
+///             payload = &payload[n..];
+///         }
+///         PulseEvent::End => break,
+///     }
+/// }
+/// assert_eq!(plays[0], ("d0".to_string(), 0, vec![[1000, 0]; 4]));
+/// assert_eq!(plays[1], ("d0".to_string(), 10, vec![[0, 500]; 3]));
+/// # Ok::<(), eqisa_isa::IsaError>(())
+/// ```
 #[derive(Debug)]
 pub struct PulseDecoder<'a> {
     atoms: Option<&'a AtomSet>,

@@ -7,8 +7,8 @@ use std::path::{Path, PathBuf};
 
 use eqisa_assembler::assemble_with_pulses;
 use eqisa_assembler::pulses::{DEFAULT_MAX_INFIDELITY, Physics, WaveformCoder, encode_program};
-use eqisa_decoder::firmware::synthetic::{SyntheticSpec, synthetic_program};
-use eqisa_decoder::firmware::{SimError, SimParams, SimReport, simulate};
+use eqisa_firmware::synthetic::{SyntheticSpec, synthetic_program};
+use eqisa_firmware::{FirmwareError, FirmwareParams, FirmwareReport, simulate};
 use eqisa_isa::codebook::Codebook;
 use eqisa_isa::pulse::AtomSet;
 use eqisa_lower::clifford_t::{Budget, Synth};
@@ -18,7 +18,7 @@ use eqisa_lower::{LowerOptions, lower};
 use eqisa_pulse::{Device, PulseMode, lower_to_pulses};
 
 /// The embedded default codebook, as the CLI loads it.
-const DEFAULT_CODEBOOK: &[u8] = include_bytes!("../../codebooks/default.eqcb");
+const DEFAULT_CODEBOOK: &[u8] = include_bytes!("../../../codebooks/default.eqcb");
 
 struct Cb {
     codebook: Codebook,
@@ -37,7 +37,7 @@ fn default_codebook() -> Cb {
 }
 
 fn examples() -> Vec<PathBuf> {
-    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../circuits/examples");
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../circuits/examples");
     let mut v: Vec<PathBuf> = std::fs::read_dir(dir)
         .expect("examples")
         .map(|e| e.expect("entry").path())
@@ -53,7 +53,7 @@ fn options() -> LowerOptions {
     }
 }
 
-fn sim(bytes: &[u8], cb: &Cb, params: &SimParams) -> SimReport {
+fn sim(bytes: &[u8], cb: &Cb, params: &FirmwareParams) -> FirmwareReport {
     simulate(
         bytes,
         &cb.codebook.priors,
@@ -64,8 +64,8 @@ fn sim(bytes: &[u8], cb: &Cb, params: &SimParams) -> SimReport {
     .expect("simulates")
 }
 
-fn at_bps(params: &SimParams, bps: u64) -> SimParams {
-    SimParams {
+fn at_bps(params: &FirmwareParams, bps: u64) -> FirmwareParams {
+    FirmwareParams {
         link_gbps: bps as f64 / 1e9,
         ..params.clone()
     }
@@ -74,7 +74,7 @@ fn at_bps(params: &SimParams, bps: u64) -> SimParams {
 /// The CI check: no underrun at the computed rate (nor above it), at least one a bit per second
 /// below it; or, when the report says no rate is enough, underruns even on the fastest link.
 /// Returns the rate in bits per second.
-fn check_threshold(bytes: &[u8], cb: &Cb, params: &SimParams, what: &str) -> Option<u64> {
+fn check_threshold(bytes: &[u8], cb: &Cb, params: &FirmwareParams, what: &str) -> Option<u64> {
     let r = sim(bytes, cb, params);
     let Some(gbps) = r.min_link_gbps else {
         let fastest = sim(bytes, cb, &at_bps(params, 1_000_000_000_000_000));
@@ -119,7 +119,7 @@ fn check_threshold(bytes: &[u8], cb: &Cb, params: &SimParams, what: &str) -> Opt
 }
 
 /// Bisection over the simulation itself: the smallest rate (b/s) without underruns.
-fn bisect_bps(bytes: &[u8], cb: &Cb, params: &SimParams) -> u64 {
+fn bisect_bps(bytes: &[u8], cb: &Cb, params: &FirmwareParams) -> u64 {
     let (mut lo, mut hi) = (1u64, 1_000_000_000_000_000u64);
     assert!(sim(bytes, cb, &at_bps(params, hi)).underruns == 0);
     if sim(bytes, cb, &at_bps(params, lo)).underruns == 0 {
@@ -139,7 +139,7 @@ fn bisect_bps(bytes: &[u8], cb: &Cb, params: &SimParams) -> u64 {
 #[test]
 fn example_circuits_underrun_exactly_below_their_min_link_rate() {
     let cb = default_codebook();
-    let params = SimParams::default();
+    let params = FirmwareParams::default();
     let mut simulated = 0;
     for path in examples() {
         let circuit = eqisa_qasm::parse_file(&path).expect("parses");
@@ -161,7 +161,7 @@ fn example_circuits_underrun_exactly_below_their_min_link_rate() {
             // stream's order is not the schedule's: an instruction due early can come after
             // more decoding work than the head start covers).
             for startup_ns in [1_000.0, 20_000.0] {
-                let tight = SimParams {
+                let tight = FirmwareParams {
                     startup_ns,
                     ..params.clone()
                 };
@@ -181,16 +181,16 @@ fn example_circuits_underrun_exactly_below_their_min_link_rate() {
 #[test]
 fn the_closed_form_rate_is_what_bisection_over_the_simulation_finds() {
     let cb = default_codebook();
-    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("../circuits/examples/qft4.qasm");
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../circuits/examples/qft4.qasm");
     let circuit = eqisa_qasm::parse_file(&path).expect("parses");
     let target = TargetDesc::default_for(TargetKind::CliffordT);
     let lowered = lower(&circuit, &target, &options()).expect("lowers");
     let asm = eqisa_assembler::assemble(&lowered.program, &target, &cb.codebook, cb.hash)
         .expect("assembles");
     for startup_ns in [20_000.0, 100_000.0] {
-        let params = SimParams {
+        let params = FirmwareParams {
             startup_ns,
-            ..SimParams::default()
+            ..FirmwareParams::default()
         };
         let closed = sim(&asm.bytes, &cb, &params).min_link_gbps.expect("a rate");
         assert_eq!(
@@ -208,9 +208,9 @@ fn the_closed_form_rate_is_what_bisection_over_the_simulation_finds() {
         dt_ns: 0.2222,
     };
     let bytes = synthetic_program(&spec, &cb.codebook.priors, cb.hash).expect("builds");
-    let params = SimParams {
+    let params = FirmwareParams {
         startup_ns: 20_000.0,
-        ..SimParams::default()
+        ..FirmwareParams::default()
     };
     let closed = sim(&bytes, &cb, &params).min_link_gbps.expect("a rate");
     assert_eq!(
@@ -222,16 +222,16 @@ fn the_closed_form_rate_is_what_bisection_over_the_simulation_finds() {
 #[test]
 fn no_head_start_means_no_link_is_fast_enough() {
     let cb = default_codebook();
-    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("../circuits/examples/bell.qasm");
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../circuits/examples/bell.qasm");
     let circuit = eqisa_qasm::parse_file(&path).expect("parses");
     let target = TargetDesc::default_for(TargetKind::Native);
     let lowered = lower(&circuit, &target, &options()).expect("lowers");
     let asm = eqisa_assembler::assemble(&lowered.program, &target, &cb.codebook, cb.hash)
         .expect("assembles");
-    let params = SimParams {
+    let params = FirmwareParams {
         startup_ns: 0.0,
         link_gbps: 1e5,
-        ..SimParams::default()
+        ..FirmwareParams::default()
     };
     let r = sim(&asm.bytes, &cb, &params);
     assert_eq!(r.min_link_gbps, None);
@@ -241,7 +241,7 @@ fn no_head_start_means_no_link_is_fast_enough() {
     let ok = sim(
         &asm.bytes,
         &cb,
-        &SimParams {
+        &FirmwareParams {
             startup_ns: min_startup,
             ..params.clone()
         },
@@ -250,7 +250,7 @@ fn no_head_start_means_no_link_is_fast_enough() {
     let short = sim(
         &asm.bytes,
         &cb,
-        &SimParams {
+        &FirmwareParams {
             startup_ns: min_startup - 1e-6,
             ..params
         },
@@ -263,7 +263,7 @@ fn no_head_start_means_no_link_is_fast_enough() {
 fn pulse_program(cb: &Cb, name: &str) -> (Vec<u8>, f64, usize, u64) {
     let device = Device::default_device();
     let path = Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("../circuits/examples")
+        .join("../../circuits/examples")
         .join(name);
     let circuit = eqisa_qasm::parse_file(&path).expect("parses");
     let mut target = TargetDesc::default_for(TargetKind::Native);
@@ -302,9 +302,9 @@ fn a_program_with_pulses_underruns_exactly_below_its_min_link_rate() {
         "the default codebook carries pulse atoms"
     );
     let (bytes, dt_ns, plays, samples) = pulse_program(&cb, "bell.qasm");
-    let params = SimParams {
+    let params = FirmwareParams {
         dt_ns,
-        ..SimParams::default()
+        ..FirmwareParams::default()
     };
     let r = sim(&bytes, &cb, &params);
     assert_eq!(r.plays, plays as u64);
@@ -319,7 +319,7 @@ fn a_program_with_pulses_underruns_exactly_below_its_min_link_rate() {
     check_threshold(&bytes, &cb, &params, "bell.qasm with pulses").expect("a rate");
     // 2 µs is less than rebuilding the waveform memory takes: no link is enough.
     for (startup_ns, some) in [(2_000.0, false), (20_000.0, true)] {
-        let tight = SimParams {
+        let tight = FirmwareParams {
             startup_ns,
             ..params.clone()
         };
@@ -342,9 +342,9 @@ fn a_synthetic_program_with_pulses_counts_its_events_and_meets_its_threshold() {
     let bytes = synthetic_program(&spec, &cb.codebook.priors, cb.hash).expect("builds");
     // The whole instruction section comes before the pulse section: the head start must cover
     // its decoding (20 shots × 136 instructions × 32 ns) before the first play.
-    let params = SimParams {
+    let params = FirmwareParams {
         startup_ns: 200_000.0,
-        ..SimParams::default()
+        ..FirmwareParams::default()
     };
     let r = sim(&bytes, &cb, &params);
     let shots = 20;
@@ -367,7 +367,7 @@ fn a_synthetic_program_with_pulses_counts_its_events_and_meets_its_threshold() {
     assert_eq!(r.dac_samples, (n * 5 / 2) * end);
     assert_eq!(r.channels.len() as u64, n + n * 5 / 2);
     check_threshold(&bytes, &cb, &params, "synthetic with pulses").expect("a rate");
-    let short = SimParams {
+    let short = FirmwareParams {
         startup_ns: 50_000.0,
         ..params
     };
@@ -391,9 +391,9 @@ fn the_same_inputs_give_the_same_report() {
     let bytes = synthetic_program(&spec, &cb.codebook.priors, cb.hash).expect("builds");
     let again = synthetic_program(&spec, &cb.codebook.priors, cb.hash).expect("builds");
     assert_eq!(bytes, again, "the synthetic program is deterministic");
-    let params = SimParams {
+    let params = FirmwareParams {
         link_gbps: 0.37,
-        ..SimParams::default()
+        ..FirmwareParams::default()
     };
     let a = sim(&bytes, &cb, &params);
     let b = sim(&bytes, &cb, &params);
@@ -417,7 +417,7 @@ fn the_same_inputs_give_the_same_report() {
     assert!(v["underruns"].is_u64() && v["peak_fifo_bits"].is_u64());
     assert!(v["min_link_gbps"].is_f64() && v["latency_ns"].is_f64());
     // The parameters round-trip through JSON, defaults filling what is left out.
-    let p: SimParams = serde_json::from_str(r#"{"link_gbps": 0.37}"#).expect("params");
+    let p: FirmwareParams = serde_json::from_str(r#"{"link_gbps": 0.37}"#).expect("params");
     assert_eq!(p, params);
 }
 
@@ -425,9 +425,9 @@ fn the_same_inputs_give_the_same_report() {
 fn bad_or_truncated_files_are_errors_not_panics() {
     let cb = default_codebook();
     let (bytes, dt_ns, _, _) = pulse_program(&cb, "bell.qasm");
-    let params = SimParams {
+    let params = FirmwareParams {
         dt_ns,
-        ..SimParams::default()
+        ..FirmwareParams::default()
     };
     let run = |b: &[u8]| simulate(b, &cb.codebook.priors, cb.hash, cb.atoms.as_ref(), &params);
     assert!(run(&bytes).is_ok());
@@ -446,7 +446,7 @@ fn bad_or_truncated_files_are_errors_not_panics() {
     }
     let mut longer = bytes.clone();
     longer.push(0);
-    assert!(matches!(run(&longer), Err(SimError::Decode(_))));
+    assert!(matches!(run(&longer), Err(FirmwareError::Decode(_))));
     assert!(matches!(
         simulate(
             &bytes,
@@ -455,24 +455,24 @@ fn bad_or_truncated_files_are_errors_not_panics() {
             cb.atoms.as_ref(),
             &params
         ),
-        Err(SimError::Decode(_))
+        Err(FirmwareError::Decode(_))
     ));
     // Sparse pulse waveforms need the atoms.
     assert!(simulate(&bytes, &cb.codebook.priors, cb.hash, None, &params).is_err());
     for bad in [
-        SimParams {
+        FirmwareParams {
             link_gbps: 0.0,
             ..params.clone()
         },
-        SimParams {
+        FirmwareParams {
             clock_mhz: f64::NAN,
             ..params.clone()
         },
-        SimParams {
+        FirmwareParams {
             startup_ns: -1.0,
             ..params.clone()
         },
-        SimParams {
+        FirmwareParams {
             samples_per_cycle: 0.0,
             ..params.clone()
         },
@@ -485,7 +485,7 @@ fn bad_or_truncated_files_are_errors_not_panics() {
                 cb.atoms.as_ref(),
                 &bad
             ),
-            Err(SimError::Param { .. })
+            Err(FirmwareError::Param { .. })
         ));
     }
 }

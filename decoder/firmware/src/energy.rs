@@ -1,9 +1,9 @@
-//! The energy model (`std` feature): counted control events → joules, heat per temperature stage,
-//! and wall-plug energy through each stage's cooling overhead.
+//! The energy model: counted control events → joules, heat per temperature stage, and wall-plug
+//! energy through each stage's cooling overhead.
 //!
 //! Counts come from the firmware simulation and from the assembler's bit counts ([`Events`]).
-//! Parameters come from one documented TOML file, `decoder/energy-model.toml`, embedded here as
-//! [`DEFAULT_MODEL_TOML`]; every parameter has its unit in its name and a `source` (paper,
+//! Parameters come from one documented TOML file, `decoder/firmware/energy-model.toml`, embedded
+//! here as [`DEFAULT_MODEL_TOML`]; every parameter has its unit in its name and a `source` (paper,
 //! datasheet, or a marked estimate with its derivation). A user file overrides any subset of it
 //! ([`EnergyModel::from_file`]).
 //!
@@ -12,14 +12,14 @@
 //! `lanes × watts × duration`, and the totals are their sums ([`EnergyModel::evaluate`]).
 //!
 //! ```
-//! use eqisa_decoder::energy::{EnergyModel, Events, Stage};
+//! use eqisa_firmware::energy::{EnergyModel, Events, Stage};
 //!
 //! let model = EnergyModel::default_model()?;
 //! let events = Events { link_bits: 1_000_000, dac_samples: 4_000_000, ..Events::default() };
 //! let report = model.evaluate(&events, 1e-3)?;
 //! let at_4k = report.stage(Stage::Stage4K).map(|s| s.heat_w).unwrap_or(0.0);
 //! assert!(at_4k > 0.0 && report.wall_plug_j > report.total_energy_j);
-//! # Ok::<(), eqisa_decoder::energy::EnergyError>(())
+//! # Ok::<(), eqisa_firmware::energy::EnergyError>(())
 //! ```
 
 use std::fmt;
@@ -28,7 +28,7 @@ use std::path::Path;
 use serde::{Deserialize, Serialize};
 use toml::{Table, Value};
 
-/// The default parameter file, as shipped in `decoder/energy-model.toml`.
+/// The default parameter file, as shipped in `decoder/firmware/energy-model.toml`.
 pub const DEFAULT_MODEL_TOML: &str = include_str!("../energy-model.toml");
 
 /// Where the default model's parameters come from, in error messages.

@@ -1,7 +1,7 @@
 //! The energy model: defaults, exact arithmetic, overrides, and refusals (issue 6's CI check that
 //! energy totals equal their event counts times the parameters lives here).
 
-use eqisa_decoder::energy::{
+use eqisa_firmware::energy::{
     DEFAULT_MODEL_TOML, EnergyError, EnergyModel, Events, ParamValue, Stage,
 };
 

@@ -15,8 +15,8 @@ use eqisa_isa::{IsaError, SectionHeader, SectionKind, parse_header, parse_sectio
 
 /// Where the pulse section lies, once its header has been framed.
 #[derive(Clone, Copy, Debug)]
-pub(super) struct PulseSpan {
-    /// The section header (kind, length, CRC), for [`crate::PulseDecoder::new`].
+pub(crate) struct PulseSpan {
+    /// The section header (kind, length, CRC), for [`eqisa_decoder::PulseDecoder::new`].
     pub header: SectionHeader,
     /// The section's position in the file.
     pub index: u16,
@@ -38,7 +38,7 @@ enum State {
 
 /// Walks a file's framing, unit by unit.
 #[derive(Debug)]
-pub(super) struct Framer<'a> {
+pub(crate) struct Framer<'a> {
     bytes: &'a [u8],
     pos: usize,
     state: State,
@@ -50,7 +50,7 @@ pub(super) struct Framer<'a> {
 }
 
 impl<'a> Framer<'a> {
-    pub(super) fn new(bytes: &'a [u8]) -> Self {
+    pub(crate) fn new(bytes: &'a [u8]) -> Self {
         Framer {
             bytes,
             pos: 0,
@@ -64,7 +64,7 @@ impl<'a> Framer<'a> {
     }
 
     /// The pulse section framed by the last [`Framer::next_end`], if it opened one.
-    pub(super) fn take_pulse(&mut self) -> Option<PulseSpan> {
+    pub(crate) fn take_pulse(&mut self) -> Option<PulseSpan> {
         self.new_pulse.take()
     }
 
@@ -87,7 +87,7 @@ impl<'a> Framer<'a> {
     /// # Errors
     /// Whatever makes the framing unreadable; the caller then lets the decoders read the rest
     /// and name the problem themselves.
-    pub(super) fn next_end(&mut self) -> Result<Option<usize>, IsaError> {
+    pub(crate) fn next_end(&mut self) -> Result<Option<usize>, IsaError> {
         loop {
             match self.state {
                 State::Header => {

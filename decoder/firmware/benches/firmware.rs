@@ -2,14 +2,14 @@
 //! ([`SyntheticSpec::default`]: a shot every millisecond, four `rz`·`sx` layers, a `cz` per pair
 //! and a 1 µs readout per qubit), without and with its pulse section.
 //!
-//! `cargo bench -p eqisa-decoder --bench firmware` times the full size once per variant (each
+//! `cargo bench -p eqisa-firmware --bench firmware` times the full size once per variant (each
 //! run is seconds long, so repeating it as criterion would is not worth it). Under `cargo test
 //! --benches` (no `--bench` argument) it runs a small schedule once, as a smoke test.
 
 use std::time::Instant;
 
-use eqisa_decoder::firmware::synthetic::{SyntheticSpec, synthetic_program};
-use eqisa_decoder::firmware::{SimParams, simulate};
+use eqisa_firmware::synthetic::{SyntheticSpec, synthetic_program};
+use eqisa_firmware::{FirmwareParams, simulate};
 use eqisa_isa::model::Priors;
 
 fn main() {
@@ -43,9 +43,9 @@ fn main() {
         // The head start must cover decoding a shot's instructions, which are all due in the
         // shot's first microseconds (a third of a shot at full size), and, with pulses, the whole
         // instruction section before the first play (the sections are sequential in the file).
-        let params = SimParams {
+        let params = FirmwareParams {
             startup_ns: if pulses { 0.5e9 } else { 1e6 },
-            ..SimParams::default()
+            ..FirmwareParams::default()
         };
         let t = Instant::now();
         let report = match simulate(&bytes, &priors, hash, None, &params) {

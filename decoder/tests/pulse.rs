@@ -1,7 +1,7 @@
 //! The streaming pulse decoder: samples equal to the `eqisa-isa` definition whatever the input
 //! chunking, per-channel rows, and corruption reported (never a panic, never unverified samples).
 
-use eqisa_decoder::{PulseDecoder, PulseEvent, decode_pulse_rows};
+use eqisa_decoder::{Fed, PulseDecoder, decode_pulse_rows, feed_chunks};
 use eqisa_isa::container::{Container, Header, Section, SectionKind, Target, codebook_id};
 use eqisa_isa::pulse::{
     AtomSet, ChannelId, ChannelKind, CodedWaveform, IDENTITY_ROTATION, PlayBody, PlayCode,
@@ -168,20 +168,16 @@ fn stream(
         Err(e) => return (plays, Err(e)),
     };
     let mut rest = payload;
-    loop {
-        match dec.next_event() {
-            Ok(PulseEvent::Play(p)) => plays.push((p.channel_index, p.start, p.samples.to_vec())),
-            Ok(PulseEvent::NeedInput) => {
-                let n = dec.feed(&rest[..rest.len().min(chunk)]);
-                if n == 0 {
-                    return (plays, Err(IsaError::Corrupt("stalled")));
-                }
-                rest = &rest[n..];
-            }
-            Ok(PulseEvent::End) => return (plays, Ok(())),
-            Err(e) => return (plays, Err(e)),
-        }
-    }
+    let fed = feed_chunks(&mut dec, &mut rest, chunk, |p| {
+        plays.push((p.channel_index, p.start, p.samples.to_vec()));
+        Ok(())
+    });
+    let end = match fed {
+        Ok(Fed::End) => Ok(()),
+        Ok(_) => Err(IsaError::Corrupt("stalled")),
+        Err(e) => Err(e),
+    };
+    (plays, end)
 }
 
 fn section_header(file: &[u8]) -> (SectionHeader, usize) {
@@ -263,20 +259,9 @@ fn truncation_and_wrong_inputs_are_errors() {
     // A section header announcing more payload than arrives: the decoder keeps asking.
     let (sh, _) = section_header(&bytes);
     let mut dec = PulseDecoder::new(Some(&atoms), &sh, 0).unwrap();
-    dec.feed(&payload[..payload.len() - 1]);
-    let mut saw_need = false;
-    for _ in 0..1000 {
-        match dec.next_event() {
-            Ok(PulseEvent::NeedInput) => {
-                saw_need = true;
-                break;
-            }
-            Ok(PulseEvent::End) => panic!("ended without its last byte"),
-            Ok(PulseEvent::Play(_)) => {}
-            Err(e) => panic!("{e}"),
-        }
-    }
-    assert!(saw_need);
+    let mut input = &payload[..payload.len() - 1];
+    let fed = feed_chunks(&mut dec, &mut input, usize::MAX, |_| Ok::<(), IsaError>(()));
+    assert_eq!(fed, Ok(Fed::NeedInput));
     // Another codebook, other atoms, no atoms.
     assert!(matches!(
         decode_pulse_rows(&bytes, Some(&atoms), [0; 32]),

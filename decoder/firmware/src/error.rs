@@ -1,0 +1,34 @@
+//! Why a firmware simulation could not run.
+
+use eqisa_isa::IsaError;
+
+/// Why a firmware simulation could not run.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum FirmwareError {
+    /// A parameter outside its range.
+    #[error("simulation parameter {name} = {value}: {why}")]
+    Param {
+        /// The [`FirmwareParams`](crate::params::FirmwareParams) field.
+        name: &'static str,
+        /// Its value.
+        value: f64,
+        /// What it must be.
+        why: &'static str,
+    },
+    /// The file is not a valid program for this codebook (as the decoders report it).
+    #[error(transparent)]
+    Decode(#[from] IsaError),
+    /// The decoder took no bytes although it asked for more.
+    #[error("the decoder stalled at byte {at}")]
+    Stalled {
+        /// Bytes fed so far.
+        at: usize,
+    },
+    /// The pulse decoder and the section's own items disagree (a bug, not bad input).
+    #[error("pulse decoding is inconsistent: {0}")]
+    Inconsistent(&'static str),
+    /// Building a synthetic program failed (`synthetic_program`).
+    #[error("synthetic program: {0}")]
+    Synthetic(&'static str),
+}

@@ -1,0 +1,54 @@
+//! The modelled controller's parameters and their defaults.
+
+use serde::{Deserialize, Serialize};
+
+/// Default link rate, Gb/s: one 10 Gb/s serial lane (10GBASE-class SerDes).
+pub const DEFAULT_LINK_GBPS: f64 = 10.0;
+/// Default decoder clock, MHz: the fabric clock of an RFSoC-class controller FPGA.
+pub const DEFAULT_CLOCK_MHZ: f64 = 500.0;
+/// Default sample period, ns: IBM's 4.5 GS/s (`dt` = 2/9 ns, rounded).
+pub const DEFAULT_DT_NS: f64 = 0.2222;
+/// Default start-up delay, ns: 100 µs, enough for one full 32 KiB block at 2.6 Gb/s.
+pub const DEFAULT_STARTUP_NS: f64 = 100_000.0;
+/// Default cycles per instruction: about one binary decision of the range decoder per cycle,
+/// and an instruction takes about 16 (condition flag, qubit, opcode tree, operands).
+pub const DEFAULT_CYCLES_PER_INSTR: f64 = 16.0;
+/// Default cycles per pulse-section item, as per instruction (channel, gap, slot, rotation).
+pub const DEFAULT_CYCLES_PER_PULSE_ITEM: f64 = 16.0;
+/// Default reconstructed samples per cycle: an 8-lane fixed-point datapath (8 complex samples
+/// of 2–3 atom terms each is about 100 DSP multipliers, within a controller FPGA).
+pub const DEFAULT_SAMPLES_PER_CYCLE: f64 = 8.0;
+
+/// The modelled controller (see the crate documentation). Every field has a documented default.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct FirmwareParams {
+    /// Link rate, Gb/s ([`DEFAULT_LINK_GBPS`]); simulated as a whole number of bits per second.
+    pub link_gbps: f64,
+    /// Decoder clock, MHz ([`DEFAULT_CLOCK_MHZ`]); its period is rounded to a whole femtosecond.
+    pub clock_mhz: f64,
+    /// DAC sample period, ns ([`DEFAULT_DT_NS`]); rounded to a whole femtosecond.
+    pub dt_ns: f64,
+    /// Time from the first bit on the link to the schedule's time 0, ns ([`DEFAULT_STARTUP_NS`]).
+    pub startup_ns: f64,
+    /// Decoder cycles per instruction ([`DEFAULT_CYCLES_PER_INSTR`]).
+    pub cycles_per_instr: f64,
+    /// Decoder cycles per pulse-section item ([`DEFAULT_CYCLES_PER_PULSE_ITEM`]).
+    pub cycles_per_pulse_item: f64,
+    /// Samples the decoder reconstructs per cycle ([`DEFAULT_SAMPLES_PER_CYCLE`]).
+    pub samples_per_cycle: f64,
+}
+
+impl Default for FirmwareParams {
+    fn default() -> Self {
+        FirmwareParams {
+            link_gbps: DEFAULT_LINK_GBPS,
+            clock_mhz: DEFAULT_CLOCK_MHZ,
+            dt_ns: DEFAULT_DT_NS,
+            startup_ns: DEFAULT_STARTUP_NS,
+            cycles_per_instr: DEFAULT_CYCLES_PER_INSTR,
+            cycles_per_pulse_item: DEFAULT_CYCLES_PER_PULSE_ITEM,
+            samples_per_cycle: DEFAULT_SAMPLES_PER_CYCLE,
+        }
+    }
+}

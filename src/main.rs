@@ -1,7 +1,7 @@
 //! `eqisa`: the command-line front of the EQISA toolchain.
 
 mod commands;
-mod report;
+mod plot;
 
 use std::process::ExitCode;
 
@@ -48,7 +48,8 @@ enum Command {
     /// Run an .eqb program's real decoders against a modelled controller (link, FIFO, decoder
     /// clock, waveform memory, DACs): underruns, peak FIFO, the lowest link rate without
     /// underruns, latency, and the energy of the counted events.
-    Simulate(commands::simulate::Args),
+    #[command(visible_alias = "simulate")]
+    Firmware(commands::firmware::Args),
 }
 
 fn main() -> ExitCode {
@@ -63,7 +64,7 @@ fn main() -> ExitCode {
         Command::Decode(a) => commands::decode::run(&a),
         Command::Pulses(a) => commands::pulses::run(&a),
         Command::Report(a) => commands::report::run(&a),
-        Command::Simulate(a) => commands::simulate::run(&a),
+        Command::Firmware(a) => commands::firmware::run(&a),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

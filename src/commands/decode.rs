@@ -3,13 +3,12 @@
 use std::io::Read;
 use std::path::PathBuf;
 
-use eqisa_assembler::rebuild::{Decoded, rebuild};
-use eqisa_decoder::{Decoder, Fed, feed_chunks};
-use eqisa_isa::IsaError;
+use eqisa_decoder::PulseRows;
+use eqisa_pipeline::decode::{decode_program, decode_samples};
+use eqisa_pipeline::{load_codebook, short_hash};
 use serde::Serialize;
 
 use super::CmdResult;
-use eqisa_pipeline::{LoadedCodebook, load_codebook, short_hash};
 
 /// Arguments of `eqisa decode`.
 #[derive(clap::Args)]
@@ -59,111 +58,26 @@ struct PulseSummary {
     samples: u64,
 }
 
-struct Owned {
-    opcode: eqisa_isa::instr::Opcode,
-    qubits: smallvec::SmallVec<[u32; 2]>,
-    cond: Option<u32>,
-    arg: u64,
-    start_ns: f64,
-    duration_ns: f64,
-}
-
 /// Run the command.
 pub fn run(args: &Args) -> CmdResult {
     let name = args.file.display().to_string();
     let cb = load_codebook(args.codebook.as_deref())?;
-    let mut input: Box<dyn Read> = if args.file.as_os_str() == "-" {
+    let input: Box<dyn Read> = if args.file.as_os_str() == "-" {
         Box::new(std::io::stdin().lock())
     } else {
         Box::new(std::fs::File::open(&args.file).map_err(|e| format!("{name}: {e}"))?)
     };
-    let describe = |e: IsaError| -> String {
-        match e {
-            IsaError::CodebookMismatch { found, .. } => format!(
-                "{name}: was assembled with codebook {}, but {} is {}; pass --codebook with the codebook it was assembled with",
-                short_hash(&found),
-                cb.origin,
-                short_hash(&cb.hash)
-            ),
-            other => format!("{name}: {other}"),
-        }
-    };
-    let mut dec = Decoder::new(&cb.codebook.priors, cb.hash);
-    let mut chunk = vec![0u8; 1 << 16];
-    let mut total = 0u64;
-    let mut ops: Vec<Owned> = Vec::new();
-    // --samples decodes the pulse section in a second pass over the whole file.
-    let mut kept: Vec<u8> = Vec::new();
-    loop {
-        let filled = input.read(&mut chunk).map_err(|e| format!("{name}: {e}"))?;
-        total += filled as u64;
-        let mut piece = chunk.get(..filled).unwrap_or(&[]);
-        if args.samples.is_some() {
-            kept.extend_from_slice(piece);
-        }
-        if filled == 0 {
-            // The decoder's "truncated" error names what is missing.
-            dec.finish().map_err(describe)?;
-            return Err(format!("{name}: decoder stalled").into());
-        }
-        let fed = feed_chunks(&mut dec, &mut piece, usize::MAX, |t| {
-            ops.push(Owned {
-                opcode: t.instr.opcode,
-                qubits: smallvec::SmallVec::from_slice(t.instr.qubits),
-                cond: t.instr.cond,
-                arg: t.instr.arg,
-                start_ns: t.start_ns,
-                duration_ns: t.duration_ns,
-            });
-            Ok(())
-        })
-        .map_err(describe)?;
-        match fed {
-            Fed::NeedInput => {}
-            Fed::Stalled => return Err(format!("{name}: decoder stalled").into()),
-            Fed::End => {
-                let mut rest = Vec::new();
-                input
-                    .read_to_end(&mut rest)
-                    .map_err(|e| format!("{name}: {e}"))?;
-                let extra = piece.len() + rest.len();
-                if extra > 0 {
-                    return Err(describe(IsaError::TrailingBytes(extra)).into());
-                }
-                break;
-            }
-        }
-    }
-    let header = dec
-        .preamble()
-        .map(|p| p.header.clone())
-        .ok_or_else(|| format!("{name}: no header"))?;
-    let info = dec
-        .info()
-        .cloned()
-        .ok_or_else(|| format!("{name}: no program section"))?;
-    let metadata = dec.metadata().unwrap_or(&[]);
-    let program = rebuild(
-        header.target,
-        header.qubit_count,
-        header.clbit_count,
-        &info,
-        metadata,
-        ops.iter().map(|o| Decoded {
-            opcode: o.opcode,
-            qubits: &o.qubits,
-            cond: o.cond,
-            arg: o.arg,
-            start_ns: o.start_ns,
-            duration_ns: o.duration_ns,
-        }),
-    )
-    .map_err(|e| format!("{name}: {e}"))?;
+    let decoded = decode_program(input, &name, &cb, args.samples.is_some())?;
+    let (header, program) = (&decoded.header, &decoded.program);
     if let Some(out) = &args.output {
-        super::write_qasm(&program, out)?;
+        super::write_qasm(program, out)?;
     }
     let pulses = match &args.samples {
-        Some(out) => Some(write_samples(&kept, &cb, out).map_err(|e| format!("{name}: {e}"))?),
+        Some(out) => {
+            let kept = decoded.kept.as_deref().unwrap_or(&[]);
+            let rows = decode_samples(kept, &name, &cb)?;
+            Some(write_samples(&rows, out).map_err(|e| format!("{name}: {e}"))?)
+        }
         None => None,
     };
     let report = Report {
@@ -175,7 +89,7 @@ pub fn run(args: &Args) -> CmdResult {
         ops: program.counts(),
         duration_ns: program.duration_ns,
         angle_bits: program.angle_bits,
-        bytes: total,
+        bytes: decoded.bytes,
         codebook_hash: short_hash(&cb.hash),
         pulses,
     };
@@ -211,22 +125,8 @@ pub fn run(args: &Args) -> CmdResult {
     Ok(())
 }
 
-/// Decodes the pulse section of `bytes` (already verified by the streaming pass) and writes
-/// its rows as int16 `.npy`.
-fn write_samples(
-    bytes: &[u8],
-    cb: &LoadedCodebook,
-    out: &std::path::Path,
-) -> Result<PulseSummary, String> {
-    let rows = eqisa_decoder::decode_pulse_rows(bytes, cb.pulse_atoms.as_ref(), cb.hash)
-        .map_err(|e| match e {
-            IsaError::NoPulseAtoms => format!(
-                "its pulse section needs pulse atoms, and {} has none",
-                cb.origin
-            ),
-            other => other.to_string(),
-        })?
-        .ok_or("has no pulse section (assemble it with --pulses)")?;
+/// Writes decoded pulse rows as int16 `.npy`.
+fn write_samples(rows: &PulseRows, out: &std::path::Path) -> Result<PulseSummary, String> {
     let n = rows.duration as usize;
     let mut arr = ndarray::Array3::<i16>::zeros((rows.rows.len(), n, 2));
     let mut played = 0u64;
@@ -237,7 +137,10 @@ fn write_samples(
             played += u64::from(i != 0 || q != 0);
         }
     }
-    ndarray_npy::write_npy(out, &arr).map_err(|e| format!("{}: {e}", out.display()))?;
+    let mut bytes = Vec::new();
+    ndarray_npy::WriteNpyExt::write_npy(&arr, &mut bytes)
+        .map_err(|e| format!("{}: {e}", out.display()))?;
+    super::write_output(out, &bytes)?;
     Ok(PulseSummary {
         channels: rows.channels.iter().map(ToString::to_string).collect(),
         duration_dt: rows.duration,

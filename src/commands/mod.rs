@@ -3,11 +3,11 @@
 pub mod assemble;
 pub mod compile;
 pub mod decode;
+pub mod firmware;
 pub mod inspect;
 pub mod lowering;
 pub mod pulses;
 pub mod report;
-pub mod simulate;
 pub mod statevector;
 pub mod train;
 

@@ -18,12 +18,12 @@ use eqisa_pipeline::assemble::PulseBitsReport as BitsJson;
 use eqisa_pipeline::load_device;
 
 use super::pulses::PulseArgs;
-use crate::report::events::{self, Encoding, Level};
-use crate::report::plot::{self, PlotData};
-use crate::report::{
+use crate::plot::{self, PlotData};
+use eqisa_pipeline::report::analyse::{
     Analysed, Outcome, PulseInfidelity, RatePoint, Row, Rows, Setup, analyse, rate_at, rows,
     sum_rate, totals,
 };
+use eqisa_pipeline::report::events::{self, Encoding, Level};
 
 /// The help text after the options: what every row counts.
 fn event_models_help() -> String {
@@ -500,7 +500,8 @@ fn rate_curve(
             bar.inc(1);
             r
         })
-        .collect::<Result<Vec<_>, String>>()?;
+        .collect::<Result<Vec<_>, eqisa_pipeline::PipelineError>>()
+        .map_err(|e| e.to_string())?;
     bar.finish_and_clear();
     Ok((0..budgets.len())
         .filter_map(|b| {

@@ -86,7 +86,7 @@ pub enum PipelineError {
         /// Why.
         source: AssembleError,
     },
-    /// A program cannot be decoded.
+    /// A program cannot be decoded (or run on the modelled controller).
     #[error("{file}: {message}")]
     Decode {
         /// The program's name.
@@ -106,6 +106,12 @@ pub enum PipelineError {
     /// Learning pulse atoms failed.
     #[error(transparent)]
     PulseAtoms(#[from] PulseAtomsError),
+    /// An energy model cannot be loaded.
+    #[error(transparent)]
+    Energy(#[from] eqisa_firmware::energy::EnergyError),
+    /// A step of a report failed; the message names the circuit and the step.
+    #[error("{0}")]
+    Report(String),
     /// A file cannot be read or written.
     #[error("{path}: {source}")]
     Io {

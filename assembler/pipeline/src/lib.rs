@@ -2,7 +2,7 @@
 //! (later) the Python package call, so that no step is written twice. It loads circuits and
 //! codebooks, turns a user's choices into lowering options ([`config`]), places circuits on
 //! devices ([`place`]), assembles them and measures every baseline on the same stream
-//! ([`assemble`], [`measure`]), reports a circuit's pulses ([`pulses`]) and trains codebooks
+//! ([`assemble`], [`measure`]), decodes programs ([`decode`]), runs them on the modelled controller ([`firmware`]), reports a circuit's pulses ([`pulses`]) and trains codebooks
 //! ([`train`]).
 //!
 //! ```
@@ -27,11 +27,14 @@
 pub mod assemble;
 pub mod codebook;
 pub mod config;
+pub mod decode;
 pub mod error;
+pub mod firmware;
 pub mod input;
 pub mod measure;
 pub mod place;
 pub mod pulses;
+pub mod report;
 pub mod train;
 
 pub use assemble::{AssembleOptions, Assembly, AssemblyReport, assemble_circuit};

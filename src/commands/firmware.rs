@@ -1,17 +1,18 @@
-//! `eqisa simulate`: run an `.eqb` program's real decoders against the modelled controller
+//! `eqisa firmware` (alias `simulate`): the firmware simulation. Run an `.eqb` program's real decoders against the modelled controller
 //! (link, input FIFO, decoder clock, waveform memory, one DAC per pulse channel) and turn the
 //! events it counts into energy, heat per cryostat stage and wall-plug power.
 
 use std::path::PathBuf;
 
-use eqisa_firmware::energy::{EnergyModel, Events, Stage};
-use eqisa_firmware::{FirmwareParams, FirmwareReport, simulate};
+use eqisa_firmware::energy::{Events, Stage};
+use eqisa_firmware::{FirmwareParams, FirmwareReport};
+use eqisa_pipeline::firmware::{load_energy_model, run_firmware};
+use eqisa_pipeline::load_codebook;
 use serde::Serialize;
 
 use super::CmdResult;
-use eqisa_pipeline::load_codebook;
 
-/// Arguments of `eqisa simulate`.
+/// Arguments of `eqisa firmware`.
 #[derive(clap::Args)]
 pub struct Args {
     /// The program (.eqb), as `eqisa assemble` wrote it (with `--pulses` for the DAC channels).
@@ -59,28 +60,6 @@ struct Report<'a> {
     energy: eqisa_firmware::energy::EnergyReport,
 }
 
-/// The energy model's events for a simulated run: one link lane, the decoder's counted work
-/// and the DAC samples. Range-coder symbols are not counted by the simulation (0).
-pub fn events_of(sim: &FirmwareReport) -> Events {
-    Events {
-        link_bits: sim.link_bits,
-        link_lanes: 1,
-        instructions_decoded: sim.instructions_decoded,
-        symbols_decoded: 0,
-        waveform_memory_read_bits: sim.waveform_memory_read_bits,
-        multiply_adds: sim.multiply_adds,
-        dac_samples: sim.dac_samples,
-    }
-}
-
-/// Load `--energy-model`, or the documented defaults.
-pub fn load_energy_model(path: Option<&std::path::Path>) -> Result<EnergyModel, String> {
-    match path {
-        Some(p) => EnergyModel::from_file(p).map_err(|e| e.to_string()),
-        None => EnergyModel::default_model().map_err(|e| e.to_string()),
-    }
-}
-
 /// Run the command.
 pub fn run(args: &Args) -> CmdResult {
     let name = args.file.display().to_string();
@@ -96,23 +75,11 @@ pub fn run(args: &Args) -> CmdResult {
         cycles_per_pulse_item: args.cycles_per_pulse_item,
         samples_per_cycle: args.samples_per_cycle,
     };
-    let sim = simulate(
-        &bytes,
-        &cb.codebook.priors,
-        cb.hash,
-        cb.pulse_atoms.as_ref(),
-        &params,
-    )
-    .map_err(|e| format!("{name}: {e}"))?;
-    let events = events_of(&sim);
-    // A program with nothing scheduled still takes its decode time on the link.
-    let duration_s = (sim.schedule_ns.max(sim.decode_end_ns) * 1e-9).max(1e-12);
-    let energy = model
-        .evaluate(&events, duration_s)
-        .map_err(|e| format!("{name}: {e}"))?;
+    let run = run_firmware(&bytes, &name, &cb, &params, &model)?;
+    let (sim, events, energy) = (&run.sim, run.events, run.energy);
     let report = Report {
         file: name,
-        sim: &sim,
+        sim,
         events,
         energy,
     };

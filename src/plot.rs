@@ -9,8 +9,8 @@ use plotters::coord::Shift;
 use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
 
-use super::events::Encoding;
-use super::{RatePoint, Rows};
+use eqisa_pipeline::report::analyse::{RatePoint, Rows};
+use eqisa_pipeline::report::events::Encoding;
 
 /// Image size in pixels.
 const SIZE: (u32, u32) = (1400, 1150);

@@ -3,9 +3,6 @@
 //! bits, the link bandwidth it needs in real time, its energy and heat from the energy model,
 //! its fidelity, and how many qubits one link serves.
 
-pub mod events;
-pub mod plot;
-
 use std::path::Path;
 
 use eqisa_assembler::assemble_with_pulses;
@@ -21,9 +18,10 @@ use eqisa_pulse::Device;
 use serde::Serialize;
 use serde::ser::SerializeMap;
 
-use eqisa_pipeline::measure::{Bits, measure};
-use eqisa_pipeline::{LoadedCodebook as Loaded, LowerConfig, Placed, PulseConfig, place};
-use events::{Counts, Encoding, Level, section_counts};
+use super::events::{Counts, Encoding, Level, section_counts};
+use crate::error::PipelineError;
+use crate::measure::{Bits, measure};
+use crate::{LoadedCodebook as Loaded, LowerConfig, Placed, PulseConfig, place};
 
 /// What every circuit of a report shares: the codebook, the device and its pulse coder, the
 /// energy model, the link, the lowering and the paper's dictionary.
@@ -114,7 +112,7 @@ impl Coder for StepCounter {
     }
 
     fn direct(&mut self, value: u64, n: u32) -> u64 {
-        self.steps += u64::from(n.min(64).div_ceil(events::DIRECT_CHUNK_BITS));
+        self.steps += u64::from(n.min(64).div_ceil(super::events::DIRECT_CHUNK_BITS));
         self.enc.direct(value, n)
     }
 
@@ -128,10 +126,11 @@ impl Coder for StepCounter {
 
 /// Range-decoder steps of `placed.program`'s instruction stream under `cb`'s model: the
 /// assembler's own plan and loop ([`code_all`]) over a counting coder.
-fn decoder_steps(placed: &Placed, cb: &Loaded) -> Result<u64, String> {
+fn decoder_steps(placed: &Placed, cb: &Loaded) -> Result<u64, PipelineError> {
     let p = &placed.program;
-    let info = program_info(p, &placed.target).map_err(|e| e.to_string())?;
-    let mut model = Model::new(&cb.codebook.priors, info.params).map_err(|e| e.to_string())?;
+    let info = program_info(p, &placed.target).map_err(|e| PipelineError::Report(e.to_string()))?;
+    let mut model = Model::new(&cb.codebook.priors, info.params)
+        .map_err(|e| PipelineError::Report(e.to_string()))?;
     let mut c = StepCounter {
         enc: RangeEncoder::new(),
         steps: 0,
@@ -142,17 +141,18 @@ fn decoder_steps(placed: &Placed, cb: &Loaded) -> Result<u64, String> {
         .enumerate()
         .map(|(i, op)| Ok((instr_of(p, i, op)?, (op.start_ns, op.duration_ns))))
         .collect::<Result<Vec<_>, eqisa_assembler::AssembleError>>()
-        .map_err(|e| e.to_string())?;
-    code_all(&mut model, &mut c, &cb.codebook.priors.words, instrs).map_err(|e| e.to_string())?;
+        .map_err(|e| PipelineError::Report(e.to_string()))?;
+    code_all(&mut model, &mut c, &cb.codebook.priors.words, instrs)
+        .map_err(|e| PipelineError::Report(e.to_string()))?;
     Ok(c.steps)
 }
 
 /// Place, code and measure `file`. Errors (unreadable or invalid files, encoder failures) name
 /// the file; a circuit the device cannot run is [`Outcome::Skipped`].
-pub fn analyse(file: &Path, setup: &Setup<'_>) -> Result<Outcome, String> {
+pub fn analyse(file: &Path, setup: &Setup<'_>) -> Result<Outcome, PipelineError> {
     let name = file.display().to_string();
     // A bad path or a parse error is the user's to fix: an error, not a skip.
-    let circuit = eqisa_pipeline::load_circuit(file).map_err(|e| e.to_string())?;
+    let circuit = crate::load_circuit(file).map_err(|e| PipelineError::Report(e.to_string()))?;
     let placed = match place(&circuit, &name, &setup.lowering, &setup.pulse) {
         Ok(p) => p,
         Err(e) => {
@@ -171,7 +171,7 @@ pub fn analyse(file: &Path, setup: &Setup<'_>) -> Result<Outcome, String> {
         });
     }
     let pulses = encode_program(&placed.pulses, &placed.device, &setup.physics, &setup.coder)
-        .map_err(|e| format!("{name}: {e}"))?;
+        .map_err(|e| PipelineError::Report(format!("{name}: {e}")))?;
     let asm = assemble_with_pulses(
         &placed.program,
         &placed.target,
@@ -179,7 +179,7 @@ pub fn analyse(file: &Path, setup: &Setup<'_>) -> Result<Outcome, String> {
         setup.cb.hash,
         Some(pulses.payload.clone()),
     )
-    .map_err(|e| format!("{name}: {e}"))?;
+    .map_err(|e| PipelineError::Report(format!("{name}: {e}")))?;
     // The same program without its pulse section: what an instruction-level controller gets.
     let instructions_only = assemble_with_pulses(
         &placed.program,
@@ -188,7 +188,7 @@ pub fn analyse(file: &Path, setup: &Setup<'_>) -> Result<Outcome, String> {
         setup.cb.hash,
         None,
     )
-    .map_err(|e| format!("{name}: {e}"))?;
+    .map_err(|e| PipelineError::Report(format!("{name}: {e}")))?;
     let params = FirmwareParams {
         dt_ns: placed.pulses.dt_ns,
         ..setup.sim.clone()
@@ -202,7 +202,7 @@ pub fn analyse(file: &Path, setup: &Setup<'_>) -> Result<Outcome, String> {
             atoms,
             &params,
         )
-        .map_err(|e| format!("{name}: firmware simulation: {e}"))
+        .map_err(|e| PipelineError::Report(format!("{name}: firmware simulation: {e}")))
     };
     let sim_instructions = sim(&instructions_only.bytes)?;
     let sim_whole = sim(&asm.bytes)?;
@@ -215,13 +215,17 @@ pub fn analyse(file: &Path, setup: &Setup<'_>) -> Result<Outcome, String> {
         setup.cb,
         None,
     )
-    .map_err(|e| format!("{name}: {e}"))?;
+    .map_err(|e| PipelineError::Report(format!("{name}: {e}")))?;
     let paper = match &setup.paper {
         Some(dict) => match paper_baseline(dict, &circuit) {
             Ok(s) => Some(s),
             // The paper's instruction set has no classical control: nothing to compare.
             Err(PaperError::Conditional { .. }) => None,
-            Err(e) => return Err(format!("{name}: the paper's pipeline: {e}")),
+            Err(e) => {
+                return Err(PipelineError::Report(format!(
+                    "{name}: the paper's pipeline: {e}"
+                )));
+            }
         },
         None => None,
     };
@@ -230,9 +234,10 @@ pub fn analyse(file: &Path, setup: &Setup<'_>) -> Result<Outcome, String> {
     let counts = Counts {
         native_ops: placed.program.ops.len() as u64,
         played_samples: prog.played_samples(),
-        rotated_play_samples: events::rotated_play_samples(prog),
-        dac_samples: prog.channels.len() as u64 * events::last_play_end(prog),
-        eqisa_decisions: decoder_steps(&placed, setup.cb).map_err(|e| format!("{name}: {e}"))?,
+        rotated_play_samples: super::events::rotated_play_samples(prog),
+        dac_samples: prog.channels.len() as u64 * super::events::last_play_end(prog),
+        eqisa_decisions: decoder_steps(&placed, setup.cb)
+            .map_err(|e| PipelineError::Report(format!("{name}: {e}")))?,
         binary_bits: measured.bits.binary,
         paper_words: paper.as_ref().map(|s| s.words),
         paper_huffman_bits: paper.as_ref().map(|s| s.huffman_bits),
@@ -399,7 +404,7 @@ pub fn bits_of(a: &Analysed, enc: Encoding) -> Option<u64> {
 }
 
 /// Every encoding's row for one circuit.
-pub fn rows(a: &Analysed, setup: &Setup<'_>) -> Result<Rows, String> {
+pub fn rows(a: &Analysed, setup: &Setup<'_>) -> Result<Rows, PipelineError> {
     let duration_ns = a.duration_ns();
     let duration_s = duration_ns * 1e-9;
     let mut out = Vec::with_capacity(Encoding::ALL.len());
@@ -409,7 +414,7 @@ pub fn rows(a: &Analysed, setup: &Setup<'_>) -> Result<Rows, String> {
         // Enough lanes to carry the stream in real time; one at least, whatever it carries.
         let lanes = gbps.map(|g| ((g / setup.link_gbps).ceil() as u64).max(1));
         let ev = match (bits, lanes) {
-            (Some(b), Some(l)) => events::events(enc, &a.counts, b, l),
+            (Some(b), Some(l)) => super::events::events(enc, &a.counts, b, l),
             _ => None,
         };
         let energy = match &ev {
@@ -417,7 +422,7 @@ pub fn rows(a: &Analysed, setup: &Setup<'_>) -> Result<Rows, String> {
                 setup
                     .model
                     .evaluate(e, duration_s)
-                    .map_err(|err| format!("{}: {err}", a.file))?,
+                    .map_err(|err| PipelineError::Report(format!("{}: {err}", a.file)))?,
             ),
             None => None,
         };
@@ -471,7 +476,7 @@ fn sum_all<T: Copy + std::iter::Sum<T>>(rows: &[&Row], f: impl Fn(&Row) -> Optio
 /// total duration (the circuits back to back); qubits per link use total bits over total
 /// qubit-time; fidelity is the worst circuit's, pulse infidelity the largest. An encoding
 /// missing on any circuit has no total (`null`).
-pub fn totals(per_circuit: &[(&Analysed, &Rows)], link_gbps: f64) -> Result<Rows, String> {
+pub fn totals(per_circuit: &[(&Analysed, &Rows)], link_gbps: f64) -> Result<Rows, PipelineError> {
     let duration_ns: f64 = per_circuit.iter().map(|(a, _)| a.duration_ns()).sum();
     let qubit_ns: f64 = per_circuit
         .iter()
@@ -490,9 +495,9 @@ pub fn totals(per_circuit: &[(&Analysed, &Rows)], link_gbps: f64) -> Result<Rows
             let mut acc = Events::default();
             for r in &rows {
                 if let Some(e) = &r.events {
-                    acc = acc
-                        .checked_add(e)
-                        .ok_or_else(|| format!("{}: event counts overflow", enc.key()))?;
+                    acc = acc.checked_add(e).ok_or_else(|| {
+                        PipelineError::Report(format!("{}: event counts overflow", enc.key()))
+                    })?;
                 }
             }
             Some(acc)
@@ -582,15 +587,15 @@ pub struct RatePoint {
 
 /// Our pulse section and the DCT baseline of one circuit at `budget` (the report's own budget
 /// reuses the circuit's encoding).
-pub fn rate_at(a: &Analysed, setup: &Setup<'_>, budget: f64) -> Result<RatePoint, String> {
+pub fn rate_at(a: &Analysed, setup: &Setup<'_>, budget: f64) -> Result<RatePoint, PipelineError> {
     let enc;
     let coded = if budget == setup.budget {
         &a.pulses
     } else {
-        let coder =
-            WaveformCoder::new(setup.cb.pulse_atoms.as_ref(), budget).map_err(|e| e.to_string())?;
+        let coder = WaveformCoder::new(setup.cb.pulse_atoms.as_ref(), budget)
+            .map_err(|e| PipelineError::Report(e.to_string()))?;
         enc = encode_program(&a.placed.pulses, &a.placed.device, &setup.physics, &coder)
-            .map_err(|e| format!("{}: {e}", a.file))?;
+            .map_err(|e| PipelineError::Report(format!("{}: {e}", a.file)))?;
         &enc
     };
     Ok(RatePoint {

@@ -1,4 +1,4 @@
-//! `eqisa simulate` on real programs: underruns appear below the `min_link_gbps` it computes and
+//! `eqisa firmware` (and its alias `simulate`) on real programs: underruns appear below the `min_link_gbps` it computes and
 //! never at or above it, and its energy equals the model's parameters times the counted events.
 
 use std::path::PathBuf;
@@ -76,7 +76,7 @@ fn underruns_start_below_the_minimum_link_rate() {
         .expect("writes");
         let r = json(
             eqisa()
-                .arg("simulate")
+                .arg("firmware")
                 .arg(&eqb)
                 .arg("--json")
                 .arg("--energy-model")

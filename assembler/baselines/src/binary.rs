@@ -1,4 +1,4 @@
-//! The baselines EQISA is measured against (DESIGN §8), computed on the same [`NativeProgram`]:
+//! The baselines EQISA is measured against, computed on the same [`NativeProgram`]:
 //! the paper's opcode-only count, a plain fixed-width binary instruction stream (which
 //! [`crate::compress`] hands to the general-purpose compressors) and the stream's order-0 entropy.
 //!

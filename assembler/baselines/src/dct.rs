@@ -1,4 +1,4 @@
-//! The COMPAQT-style DCT baseline for waveforms (DESIGN §8): windowed discrete cosine transform,
+//! The COMPAQT-style DCT baseline for waveforms: windowed discrete cosine transform,
 //! coefficient thresholding and uniform quantisation, with an honest bit count.
 //!
 //! COMPAQT (Maurya & Tannu, MICRO 2022) compresses the waveform memory of a qubit controller at

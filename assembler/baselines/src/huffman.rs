@@ -1,7 +1,7 @@
 //! Static Huffman coding: optimal code lengths from symbol frequencies, canonical code assignment,
 //! and packing a symbol stream into an MSB-first bitstream (with a decoder for checking it).
 //!
-//! This is the entropy stage of the EQISA paper's baseline (DESIGN §5.4): the code is built from
+//! This is the entropy stage of the EQISA paper's baseline: the code is built from
 //! the frequencies of the very stream it codes, as the paper does. Symbols are dense indices
 //! `0..n`; a symbol of frequency 0 gets no code (length 0).
 //!

@@ -1,4 +1,4 @@
-//! The EQISA paper's instruction encoding, reproduced as a baseline (DESIGN §5): Solovay–Kitaev
+//! The EQISA paper's instruction encoding, reproduced as a baseline: Solovay–Kitaev
 //! words, a dictionary selected on Haar-random unitaries, Huffman coding of the word stream, then
 //! bzip2. This module owns the paper-specific lowering (which keeps the word boundaries the
 //! ordinary lowering forgets), the dictionary artifact and the bit counts.

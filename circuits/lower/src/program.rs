@@ -1,4 +1,4 @@
-//! The lowered program: timed native operations per qubit (DESIGN §2's NativeProgram), its
+//! The lowered program: timed native operations per qubit, its
 //! ASAP schedule, and its OpenQASM 2 text.
 
 use std::fmt::Write as _;

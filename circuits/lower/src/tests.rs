@@ -308,7 +308,7 @@ mod qasm3_output {
     }
 }
 
-/// The native target's rz angles quantised to the fidelity budget (DESIGN §6): on the grid, within
+/// The native target's rz angles quantised to the fidelity budget: on the grid, within
 /// the budget by exact simulation, Clifford angles untouched, finer grids for stricter budgets.
 mod quantisation {
     use std::f64::consts::FRAC_PI_4;

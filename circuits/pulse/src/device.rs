@@ -1,4 +1,4 @@
-//! Device calibrations: our TOML format (DESIGN §4), checked on load, and the embedded default
+//! Device calibrations: our TOML format (ARCHITECTURE.md, "Formats"), checked on load, and the embedded default
 //! device.
 
 use std::collections::BTreeMap;

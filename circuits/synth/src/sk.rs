@@ -531,7 +531,7 @@ impl SolovayKitaev {
     }
 
     /// The basic-approximation words, shortest first (the empty word first). These are the
-    /// paper's instruction alphabet (DESIGN §5.2).
+    /// paper's instruction alphabet.
     pub fn basic_words(&self) -> impl ExactSizeIterator<Item = &[CliffordT]> + '_ {
         self.basics.iter().map(|b| &*b.gates)
     }

@@ -390,7 +390,7 @@ pub fn bits_of(a: &Analysed, enc: Encoding) -> Option<u64> {
     let p = &a.pulses.bits;
     match enc {
         Encoding::Binary => Some(b.binary),
-        // The paper's whole pipeline: Huffman, then bzip2 (DESIGN §5).
+        // The paper's whole pipeline: Huffman, then bzip2; see `eqisa_baselines::paper`.
         Encoding::Paper => a.paper.as_ref().map(|s| s.huffman_bzip2_bits),
         Encoding::Bzip2 => Some(b.bzip2),
         Encoding::Xz => Some(b.xz),

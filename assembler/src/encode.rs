@@ -187,6 +187,30 @@ pub struct Assembled {
 }
 
 /// Assemble `program` (lowered for `target`) with `codebook` (whose hash is `codebook_hash`).
+///
+/// ```
+/// use eqisa_isa::codebook::Codebook;
+/// use eqisa_isa::model::Priors;
+/// use eqisa_lower::target::{TargetDesc, TargetKind};
+/// use eqisa_lower::{LowerOptions, lower};
+///
+/// let c = eqisa_qasm::parse_str(
+///     "OPENQASM 2.0;\ninclude \"qelib1.inc\";\nqreg q[2];\nh q[0];\ncx q[0], q[1];\n",
+///     "bell.qasm",
+/// )?;
+/// let target = TargetDesc::default_for(TargetKind::Native);
+/// let program = lower(&c, &target, &LowerOptions::default())?.program;
+/// // A codebook with flat priors; `eqisa train` learns better ones.
+/// let codebook = Codebook {
+///     description: "flat".into(),
+///     priors: Priors::default(),
+///     paper_dictionary: None,
+///     training: String::new(),
+/// };
+/// let asm = eqisa_assembler::assemble(&program, &target, &codebook, codebook.hash())?;
+/// assert_eq!(&asm.bytes[..4], b"EQB\0");
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 pub fn assemble(
     program: &NativeProgram,
     target: &TargetDesc,

@@ -58,6 +58,34 @@ impl From<TimedInstr<'_>> for DecodedInstr {
 }
 
 /// Decode a whole `.eqb` held in memory, feeding it in chunks as a stream would arrive.
+///
+/// ```
+/// # use eqisa_isa::codebook::Codebook;
+/// # use eqisa_isa::model::Priors;
+/// # use eqisa_lower::target::{TargetDesc, TargetKind};
+/// # use eqisa_lower::{LowerOptions, lower};
+/// # let c = eqisa_qasm::parse_str(
+/// #     "OPENQASM 2.0;\ninclude \"qelib1.inc\";\nqreg q[2];\nh q[0];\ncx q[0], q[1];\n",
+/// #     "bell.qasm",
+/// # )?;
+/// # let target = TargetDesc::default_for(TargetKind::Native);
+/// # let program = lower(&c, &target, &LowerOptions::default())?.program;
+/// # let codebook = Codebook {
+/// #     description: "flat".into(),
+/// #     priors: Priors::default(),
+/// #     paper_dictionary: None,
+/// #     training: String::new(),
+/// # };
+/// // `bytes`: an `.eqb` program assembled with `codebook` (here by eqisa-assembler).
+/// let bytes = eqisa_assembler::assemble(&program, &target, &codebook, codebook.hash())?.bytes;
+/// let decoded = eqisa_decoder::decode_all(&bytes, &codebook.priors, codebook.hash())?;
+/// assert_eq!(decoded.instrs.len(), program.ops.len());
+/// // A flipped bit anywhere is refused, never decoded into something else.
+/// let mut bad = bytes.clone();
+/// bad[bytes.len() / 2] ^= 1;
+/// assert!(eqisa_decoder::decode_all(&bad, &codebook.priors, codebook.hash()).is_err());
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 pub fn decode_all(
     bytes: &[u8],
     priors: &Priors,

@@ -244,7 +244,8 @@ impl<'cb> Decoder<'cb> {
     /// # use eqisa_isa::container::codebook_id;
     /// # use eqisa_isa::instr::{Instr, OPCODE_COUNT}; // Opcode: imported below
     /// # use eqisa_isa::model::{Priors, ProgramParams};
-    /// # use eqisa_isa::stream::{ProgramInfo, StreamEncoder};
+    /// # use eqisa_encode::StreamEncoder;
+    /// # use eqisa_isa::stream::ProgramInfo;
     /// # use eqisa_isa::{Container, Header, Section, SectionKind, Target};
     /// # let (priors, hash) = (Priors::default(), [7u8; 32]);
     /// # let params = ProgramParams {

@@ -377,6 +377,24 @@ fn run(
 /// counts the rotations to approximate; on the native target the program is lowered with exact
 /// angles (merged and wrapped), then its rz angles are snapped to the grid at the precision the
 /// share of each allows ([`crate::native::quantise`]).
+///
+/// ```
+/// use eqisa_lower::clifford_t::{Budget, Synth};
+/// use eqisa_lower::target::{TargetDesc, TargetKind};
+/// use eqisa_lower::{LowerOptions, lower};
+///
+/// let c = eqisa_qasm::parse_str(
+///     "OPENQASM 2.0;\ninclude \"qelib1.inc\";\nqreg q[1];\nrz(0.3) q[0];\n",
+///     "rz.qasm",
+/// )?;
+/// let target = TargetDesc::default_for(TargetKind::CliffordT);
+/// let opts = LowerOptions { synth: Synth::Gridsynth, budget: Budget::Fidelity(0.999) };
+/// let lowered = lower(&c, &target, &opts)?;
+/// // rz(0.3) is no Clifford+T gate: gridsynth approximates it within the budget.
+/// assert!(lowered.fidelity_bound >= 0.999);
+/// assert!(lowered.program.t_count() > 0);
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 pub fn lower(c: &Circuit, target: &TargetDesc, opts: &LowerOptions) -> Result<Lowered, LowerError> {
     use crate::clifford_t::{Budget, Synthesizer, error_for_fidelity, fidelity_for_error};
     let (mut program, bound, approximated) = match target.kind {

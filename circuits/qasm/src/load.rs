@@ -19,6 +19,18 @@ fn default_version(name: &str) -> Version {
 
 /// Parse program text. `name` is used in error messages; includes resolve against the current
 /// directory.
+///
+/// ```
+/// let c = eqisa_qasm::parse_str(
+///     "OPENQASM 3.0;\ninclude \"stdgates.inc\";\nqubit[2] q;\nbit[2] c;\nh q[0];\ncx q[0], q[1];\nc = measure q;\n",
+///     "bell.qasm3",
+/// )?;
+/// assert_eq!((c.num_qubits, c.num_clbits), (2, 2));
+/// // Errors name the file, line and column of the problem.
+/// let e = eqisa_qasm::parse_str("OPENQASM 2.0;\nqreg q[1];\nfoo q[0];\n", "bad.qasm").unwrap_err();
+/// assert!(e.to_string().starts_with("bad.qasm:3:"), "{e}");
+/// # Ok::<(), eqisa_qasm::QasmError>(())
+/// ```
 pub fn parse_str(text: &str, name: &str) -> Result<Circuit, QasmError> {
     let mut b = Builder::new(default_version(name));
     let text = text.strip_prefix('\u{feff}').unwrap_or(text);

@@ -2,7 +2,7 @@
 
 Run with the Python that ../shared/tools/peer-bench installs (it has Qiskit 2.x):
     /root/.cache/eqisa-peers/bin/python scripts/qiskit_reference.py circuits/examples/* \
-        > circuits/tests/data/examples_qiskit.json
+        > circuits/statevector/tests/data/examples_qiskit.json
 Prints, per file: Qiskit's depth() and, for static circuits of at most 10 qubits, the final state
 vector with final measurements removed ([[re, im], ...], qubit 0 least significant).
 """

@@ -498,8 +498,9 @@ impl BlockEncoder {
     }
 
     /// Encode one instruction (and its timing when the program carries it explicitly).
-    // Inline: the planner's loop calls these from another crate, once per instruction.
-    #[inline]
+    // The stream encoder calls these from another crate, once per instruction: inlined into its
+    // loop as when they were one crate (`push` has two callers there, too few for LLVM's taste).
+    #[inline(always)]
     pub fn push(&mut self, instr: &Instr<'_>, timing: (f64, f64)) -> Result<(), IsaError> {
         self.model.code(&mut self.enc, instr)?;
         if self.model.params().explicit_timing {
@@ -528,6 +529,7 @@ impl BlockEncoder {
     }
 
     /// Count an operation and end the block when it is full (never inside a copy).
+    #[inline]
     fn end_op(&mut self) -> Result<(), IsaError> {
         self.block_ops += 1;
         if !self.model.copying()

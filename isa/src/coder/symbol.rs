@@ -147,6 +147,8 @@ impl Coder for SymbolEncoder {
         bit
     }
 
+    // Inline: the model is instantiated in the encoder's crate, not in this one.
+    #[inline]
     fn direct(&mut self, value: u64, n: u32) -> u64 {
         let n = n.min(64);
         let mut left = n;

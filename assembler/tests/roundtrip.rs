@@ -84,7 +84,7 @@ fn examples_round_trip_on_both_targets() {
 struct OneByOne<'cb>(Decoder<'cb>);
 
 impl StreamDecoder for OneByOne<'_> {
-    type Item<'a> = TimedInstr<'a>;
+    type Item<'a> = &'a TimedInstr<'a>;
 
     fn feed(&mut self, bytes: &[u8]) -> usize {
         self.0.feed(bytes)
@@ -92,11 +92,11 @@ impl StreamDecoder for OneByOne<'_> {
 
     fn drain<E: From<IsaError>>(
         &mut self,
-        on_item: &mut impl FnMut(TimedInstr<'_>) -> Result<(), E>,
+        on_item: &mut impl FnMut(Self::Item<'_>) -> Result<(), E>,
     ) -> Result<bool, E> {
         loop {
             match self.0.next_event()? {
-                Event::Instr(t) => on_item(t)?,
+                Event::Instr(t) => on_item(&t)?,
                 Event::NeedInput => return Ok(false),
                 Event::End => return Ok(true),
             }
@@ -107,7 +107,7 @@ impl StreamDecoder for OneByOne<'_> {
 /// Feeds `bytes` to `dec`; what it releases (times compared bit for bit).
 fn released<D>(mut dec: D, bytes: &[u8]) -> Vec<(Opcode, Vec<u32>, u64, u64)>
 where
-    D: for<'a> StreamDecoder<Item<'a> = TimedInstr<'a>>,
+    D: for<'a> StreamDecoder<Item<'a> = &'a TimedInstr<'a>>,
 {
     let mut got = Vec::new();
     let fed = feed_chunks(&mut dec, &mut &bytes[..], usize::MAX, |t| {

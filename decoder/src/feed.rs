@@ -8,8 +8,8 @@ use crate::pulse::{Play, PulseDecoder, PulseEvent};
 use crate::stream::{Decoder, Event};
 
 /// A streaming decoder that [`feed_chunks`] can drive: bytes in with [`StreamDecoder::feed`],
-/// items out with [`StreamDecoder::drain`]. [`Decoder`] releases timed instructions,
-/// [`PulseDecoder`] plays.
+/// items out with [`StreamDecoder::drain`]. [`Decoder`] releases timed instructions (as
+/// `&TimedInstr`), [`PulseDecoder`] plays.
 pub trait StreamDecoder {
     /// What the decoder releases, borrowed from it until the next call.
     type Item<'a>;
@@ -31,8 +31,9 @@ pub trait StreamDecoder {
     ) -> Result<bool, E>;
 }
 
-impl<'cb> StreamDecoder for Decoder<'cb> {
-    type Item<'a> = TimedInstr<'a>;
+impl StreamDecoder for Decoder<'_> {
+    // By reference, as `drain_block` hands them out: no copy per instruction.
+    type Item<'a> = &'a TimedInstr<'a>;
 
     fn feed(&mut self, bytes: &[u8]) -> usize {
         Decoder::feed(self, bytes)
@@ -40,14 +41,14 @@ impl<'cb> StreamDecoder for Decoder<'cb> {
 
     fn drain<E: From<IsaError>>(
         &mut self,
-        on_item: &mut impl FnMut(TimedInstr<'_>) -> Result<(), E>,
+        on_item: &mut impl FnMut(Self::Item<'_>) -> Result<(), E>,
     ) -> Result<bool, E> {
         loop {
             // Whole blocks at a time (the fast path); next_event opens the next block.
             let mut failed = None;
             self.drain_block(|t| {
                 if failed.is_none()
-                    && let Err(e) = on_item(*t)
+                    && let Err(e) = on_item(t)
                 {
                     failed = Some(e);
                 }
@@ -56,7 +57,7 @@ impl<'cb> StreamDecoder for Decoder<'cb> {
                 return Err(e);
             }
             match self.next_event()? {
-                Event::Instr(t) => on_item(t)?,
+                Event::Instr(t) => on_item(&t)?,
                 Event::NeedInput => return Ok(false),
                 Event::End => return Ok(true),
             }
@@ -64,7 +65,7 @@ impl<'cb> StreamDecoder for Decoder<'cb> {
     }
 }
 
-impl<'atoms> StreamDecoder for PulseDecoder<'atoms> {
+impl StreamDecoder for PulseDecoder<'_> {
     type Item<'a> = Play<'a>;
 
     fn feed(&mut self, bytes: &[u8]) -> usize {
@@ -73,7 +74,7 @@ impl<'atoms> StreamDecoder for PulseDecoder<'atoms> {
 
     fn drain<E: From<IsaError>>(
         &mut self,
-        on_item: &mut impl FnMut(Play<'_>) -> Result<(), E>,
+        on_item: &mut impl FnMut(Self::Item<'_>) -> Result<(), E>,
     ) -> Result<bool, E> {
         loop {
             match self.next_event()? {
@@ -123,9 +124,9 @@ pub enum Fed {
 ///
 /// Each time the decoder asks for input it is offered the next `chunk` bytes ([`ChunkSize`]: at
 /// least one, at most what is left; `usize::MAX` offers everything, of which the decoder takes
-/// what fits its buffer). `input` is advanced past every byte taken, so after [`Fed::End`] it holds what
-/// follows the program, and after [`Fed::NeedInput`] it is empty. Items come out exactly as the
-/// decoder's own `next_event` would release them, whatever the chunk sizes.
+/// what fits its buffer). `input` is advanced past every byte taken, so after [`Fed::End`] it
+/// holds what follows the program, and after [`Fed::NeedInput`] it is empty. Items come out
+/// exactly as the decoder's own `next_event` would release them, whatever the chunk sizes.
 ///
 /// # Errors
 /// The decoder's errors (corrupt or truncated input, another codebook's program...) and the

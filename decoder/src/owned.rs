@@ -44,8 +44,8 @@ pub struct DecodedProgram {
     pub instrs: Vec<DecodedInstr>,
 }
 
-impl From<TimedInstr<'_>> for DecodedInstr {
-    fn from(t: TimedInstr<'_>) -> Self {
+impl From<&TimedInstr<'_>> for DecodedInstr {
+    fn from(t: &TimedInstr<'_>) -> Self {
         DecodedInstr {
             opcode: t.instr.opcode,
             qubits: t.instr.qubits.to_vec(),

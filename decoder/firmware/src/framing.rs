@@ -2,7 +2,7 @@
 //!
 //! The decoders check a CRC before releasing anything decoded from a block, so a block's first
 //! instruction (or play) can only come out once the whole block has crossed the link. The
-//! simulation therefore feeds the real decoders one *unit* at a time — the header, a whole
+//! firmware simulation therefore feeds the real decoders one *unit* at a time — the header, a whole
 //! program or metadata section, one instruction block (the section header rides with the first),
 //! the pulse header, one pulse block, the trailer — and needs each unit's end before decoding it.
 //! This module finds those ends from the framing alone (lengths and block headers), without

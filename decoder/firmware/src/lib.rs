@@ -1,6 +1,6 @@
 //! `eqisa-firmware`: the host-side (`std`) model of the controller that would run the decoder.
 //!
-//! It owns two things. The **firmware simulation** ([`simulate`]): the real `no_std` decoders of
+//! It owns two things. The **firmware simulation** ([`simulate()`]): the real `no_std` decoders of
 //! `eqisa-decoder` ([`eqisa_decoder::Decoder`], [`eqisa_decoder::PulseDecoder`]) run against a
 //! modelled controller, and the [`FirmwareReport`] says whether every instruction and every play
 //! is ready in time; [`synthetic`] builds large programs to simulate. The **energy model**

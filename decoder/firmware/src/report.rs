@@ -24,7 +24,7 @@ pub struct ChannelReport {
     pub worst_lateness_ns: f64,
 }
 
-/// What a simulation found. The keys `underruns`, `peak_fifo_bits`, `min_link_gbps` and
+/// What a firmware simulation found. The keys `underruns`, `peak_fifo_bits`, `min_link_gbps` and
 /// `latency_ns` are what scripts rely on; the counted events at the end feed the energy model.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct FirmwareReport {

@@ -24,7 +24,7 @@ fn pump_instructions(
 ) -> Result<bool, FirmwareError> {
     let mut rest = chunk;
     let fed = feed_chunks(dec, &mut rest, usize::MAX, |t| {
-        st.instr(&t);
+        st.instr(t);
         Ok::<(), FirmwareError>(())
     })?;
     match fed {

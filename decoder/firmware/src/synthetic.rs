@@ -1,5 +1,5 @@
-//! Large synthetic programs for the simulation (benches, tests, scaling studies): a repeated
-//! shot on many qubits, built directly with the `eqisa-isa` encoders, since lowering a
+//! Large synthetic programs for the firmware simulation (benches, tests, scaling studies): a
+//! repeated shot on many qubits, built directly with the `eqisa-isa` encoders, since lowering a
 //! thousand-qubit, one-second circuit through the whole compiler would take far longer than
 //! simulating it.
 //!

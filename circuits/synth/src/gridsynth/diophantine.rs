@@ -1,15 +1,16 @@
 //! The Diophantine step of Ross–Selinger: solving t†t = ξ in Z[ω].
 //!
 //! Ported from pygridsynth 2.0's `diophantine.py` with its iteration-count budget in place of
-//! clocks.
+//! clocks. pygridsynth keeps two copies of the factoring loop, one over integers and one over
+//! Z[√2]; here one generic loop serves both through [`Factor`].
 
 use std::cmp::Ordering;
 
-use dashu_int::ops::BitTest;
+use dashu_int::ops::{BitTest, Gcd};
 use dashu_int::{IBig, UBig};
 
 use super::numtheory::{find_factor, is_prime, root_mod, sqrt_negative_one};
-use super::ring::{Zr2, Zw};
+use super::ring::{Euclidean, Monoid, Zr2, Zw};
 use super::rng::SplitMix64;
 
 /// Failed factorisations allowed per equation (pygridsynth's `dloop`).
@@ -107,7 +108,7 @@ fn adj_decompose(xi: &Zr2, budget: &mut Budget) -> Option<Zw> {
     let d = Zr2::gcd(xi, &xi.conj());
     let eta = xi.div(&d);
     let t1 = adj_decompose_selfassociate(&d, budget)?;
-    let t2 = adj_decompose_selfcoprime(&eta, budget)?;
+    let t2 = adj_decompose_factors(&eta, budget)?;
     Some(t1.mul(&t2))
 }
 
@@ -117,7 +118,7 @@ fn adj_decompose_selfassociate(xi: &Zr2, budget: &mut Budget) -> Option<Zw> {
     }
     let n = xi.gcd_int();
     let r = xi.div(&Zr2::int(n.clone()));
-    let t1 = adj_decompose_int(&n, budget)?;
+    let t1 = adj_decompose_factors(&ubig(&n), budget)?;
     let t2 = if r.divisible_by(&Zr2::new(IBig::ZERO, IBig::ONE)) {
         Zw::small(0, 0, 1, 1)
     } else {
@@ -126,27 +127,133 @@ fn adj_decompose_selfassociate(xi: &Zr2, budget: &mut Budget) -> Option<Zw> {
     Some(t1.mul(&t2))
 }
 
-fn adj_decompose_int(n: &IBig, budget: &mut Budget) -> Option<Zw> {
-    let mut facs = vec![(ubig(n), 1u64)];
+/// A factor in one of pygridsynth's two factor lists: a natural number (the self-associate part
+/// of ξ) or an element of Z[√2] (the self-coprime part). Each is refined into pairwise coprime
+/// factors and solved prime by prime.
+trait Factor: Clone {
+    /// Equal up to a unit.
+    fn associate(&self, o: &Self) -> bool;
+
+    fn is_unit(&self) -> bool;
+
+    /// A greatest common divisor.
+    fn common_factor(&self, o: &Self) -> Self;
+
+    /// The quotient by a divisor.
+    fn quotient(&self, d: &Self) -> Self;
+
+    /// `self^e` in Z[ω].
+    fn power(&self, e: u64) -> Zw;
+
+    /// t with t†t equal to `self` up to a unit, if `self` is prime and t is found.
+    fn prime(&self, rng: &mut SplitMix64) -> Prime;
+
+    /// A non-trivial factor of `self` found by factoring its norm (a factor of `root`, the
+    /// element whose factor list this is), or `None` when the bounded search gives up.
+    fn split(&self, root: &Self, rng: &mut SplitMix64) -> Option<Self>;
+
+    /// t with t†t equal to `self^k` up to a unit: `self^(k/2)` for even k, else a power of
+    /// [`Factor::prime`]'s solution.
+    fn prime_power(&self, k: u64, rng: &mut SplitMix64) -> Prime {
+        if k & 1 == 0 {
+            return Prime::Found(self.power(k / 2));
+        }
+        match self.prime(rng) {
+            Prime::Found(t) => Prime::Found(t.pow(k)),
+            other => other,
+        }
+    }
+}
+
+impl Factor for UBig {
+    fn associate(&self, o: &Self) -> bool {
+        self == o
+    }
+
+    fn is_unit(&self) -> bool {
+        self.is_one()
+    }
+
+    fn common_factor(&self, o: &Self) -> Self {
+        self.gcd(o)
+    }
+
+    fn quotient(&self, d: &Self) -> Self {
+        self / d
+    }
+
+    fn power(&self, e: u64) -> Zw {
+        Zw::int(IBig::from(self.pow(e as usize)))
+    }
+
+    fn prime(&self, rng: &mut SplitMix64) -> Prime {
+        let pi = IBig::from(self.clone());
+        prime_solution(self, &Zw::int(pi.clone()), rng, |n| {
+            *n == Zw::int(pi.clone()) || *n == Zw::int(-&pi)
+        })
+    }
+
+    fn split(&self, _root: &Self, rng: &mut SplitMix64) -> Option<Self> {
+        find_factor(self, rng)
+    }
+}
+
+impl Factor for Zr2 {
+    fn associate(&self, o: &Self) -> bool {
+        Zr2::sim(self, o)
+    }
+
+    fn is_unit(&self) -> bool {
+        Zr2::sim(self, &Zr2::one())
+    }
+
+    fn common_factor(&self, o: &Self) -> Self {
+        Zr2::gcd(self, o)
+    }
+
+    fn quotient(&self, d: &Self) -> Self {
+        self.div(d)
+    }
+
+    fn power(&self, e: u64) -> Zw {
+        Zw::from_zr2(&self.pow(e))
+    }
+
+    fn prime(&self, rng: &mut SplitMix64) -> Prime {
+        let eta = Zw::from_zr2(self);
+        prime_solution(&ubig(&self.norm()), &eta, rng, |n| Zw::sim(n, &eta))
+    }
+
+    fn split(&self, root: &Self, rng: &mut SplitMix64) -> Option<Self> {
+        let n = ubig(&self.norm());
+        let fac_n = find_factor(&n, rng)?;
+        Some(Zr2::gcd(root, &Zr2::int(IBig::from(fac_n))))
+    }
+}
+
+/// t with t†t = `root`: factors it (pygridsynth's `_adj_decompose_int` and
+/// `_adj_decompose_selfcoprime`), solves each prime power and multiplies the solutions.
+fn adj_decompose_factors<F: Factor>(root: &F, budget: &mut Budget) -> Option<Zw> {
+    let mut facs = vec![(root.clone(), 1u64)];
     let mut t = Zw::int(IBig::ONE);
-    while let Some((p, k)) = facs.pop() {
+    while let Some((x, k)) = facs.pop() {
         if !budget.step() {
             return None;
         }
-        match int_prime_power(&p, k, budget.rng) {
-            Prime::Found(tp) => t = t.mul(&tp),
+        match x.prime_power(k, budget.rng) {
+            Prime::Found(tx) => t = t.mul(&tx),
             Prime::NoSolution => return None,
-            Prime::Unsolved => match find_factor(&p, budget.rng) {
+            Prime::Unsolved => match x.split(root, budget.rng) {
                 None => {
-                    facs.push((p, k));
+                    facs.push((x, k));
                     if !budget.retry() {
                         return None;
                     }
                 }
                 Some(fac) => {
-                    facs.push((&p / &fac, k));
+                    facs.push((x.quotient(&fac), k));
                     facs.push((fac, k));
-                    facs = relatively_prime_ints(facs, budget)?;
+                    facs = relatively_prime(facs, budget)?;
                 }
             },
         }
@@ -154,54 +261,45 @@ fn adj_decompose_int(n: &IBig, budget: &mut Budget) -> Option<Zw> {
     Some(t)
 }
 
-fn int_prime_power(p: &UBig, k: u64, rng: &mut SplitMix64) -> Prime {
-    if k & 1 == 0 {
-        return Prime::Found(Zw::int(IBig::from(p.pow((k / 2) as usize))));
-    }
-    match int_prime(p, rng) {
-        Prime::Found(t) => Prime::Found(t.pow(k)),
-        other => other,
-    }
-}
-
-fn int_prime(p: &UBig, rng: &mut SplitMix64) -> Prime {
+/// t with t†t = `target` up to a unit (as `accept` judges t†t), where `target` is a natural
+/// number p or an element of Z[√2] whose norm is ±p; found when p is prime and its randomised
+/// square root succeeds.
+fn prime_solution(
+    p: &UBig,
+    target: &Zw,
+    rng: &mut SplitMix64,
+    accept: impl Fn(&Zw) -> bool,
+) -> Prime {
     if *p <= UBig::ONE {
         return Prime::Found(Zw::int(IBig::from(p.clone())));
     }
     if *p == UBig::from(2u8) {
         return Prime::Found(Zw::small(-1, 0, 1, 0));
     }
-    let pi = IBig::from(p.clone());
     let mod8 = (p % UBig::from(8u8)).to_string();
-    if is_prime(p) {
-        let check = |t: Zw| {
-            let n = t.conj().mul(&t);
-            if n == Zw::int(pi.clone()) || n == Zw::int(-&pi) {
-                Prime::Found(t)
-            } else {
-                Prime::Unsolved
-            }
+    if !is_prime(p) {
+        return if mod8 == "7" {
+            seven_mod_eight(p, rng)
+        } else {
+            Prime::Unsolved
         };
-        match mod8.as_str() {
-            "1" | "5" => match sqrt_negative_one(p, rng) {
-                Some(h) => check(Zw::gcd(
-                    &Zw::new(IBig::ZERO, IBig::ONE, IBig::ZERO, IBig::from(h)),
-                    &Zw::int(pi.clone()),
-                )),
-                None => Prime::Unsolved,
-            },
-            "3" => match root_mod(&IBig::from(-2), p, rng) {
-                Some(h) => check(Zw::gcd(
-                    &Zw::new(IBig::ONE, IBig::ZERO, IBig::ONE, IBig::from(h)),
-                    &Zw::int(pi.clone()),
-                )),
-                None => Prime::Unsolved,
-            },
-            "7" => seven_mod_eight(p, rng),
-            _ => Prime::Unsolved,
-        }
-    } else if mod8 == "7" {
-        seven_mod_eight(p, rng)
+    }
+    // t = gcd(x, target) for an x whose norm p divides: x = ω² + h with h² ≡ −1 (ω² = i), or
+    // x = ω³ + ω + h with h² ≡ −2 (ω³ + ω = i√2).
+    let x = match mod8.as_str() {
+        "1" | "5" => sqrt_negative_one(p, rng)
+            .map(|h| Zw::new(IBig::ZERO, IBig::ONE, IBig::ZERO, IBig::from(h))),
+        "3" => root_mod(&IBig::from(-2), p, rng)
+            .map(|h| Zw::new(IBig::ONE, IBig::ZERO, IBig::ONE, IBig::from(h))),
+        "7" => return seven_mod_eight(p, rng),
+        _ => return Prime::Unsolved,
+    };
+    let Some(x) = x else {
+        return Prime::Unsolved;
+    };
+    let t = Zw::gcd(&x, target);
+    if accept(&t.conj().mul(&t)) {
+        Prime::Found(t)
     } else {
         Prime::Unsolved
     }
@@ -216,15 +314,15 @@ fn seven_mod_eight(p: &UBig, rng: &mut SplitMix64) -> Prime {
     }
 }
 
-/// Refines a list of integer factors into pairwise coprime ones (pygridsynth's
-/// `_decompose_relatively_int_prime`; signs do not matter for the norms used here).
-fn relatively_prime_ints(
-    partial: Vec<(UBig, u64)>,
+/// Refines a list of factors into pairwise coprime ones (pygridsynth's
+/// `_decompose_relatively_int_prime` and `_decompose_relatively_zomega_prime`; signs do not
+/// matter for the norms used here).
+fn relatively_prime<F: Factor>(
+    partial: Vec<(F, u64)>,
     budget: &mut Budget,
-) -> Option<Vec<(UBig, u64)>> {
-    use dashu_int::ops::Gcd;
-    let mut stack: Vec<(UBig, u64)> = partial.into_iter().rev().collect();
-    let mut facs: Vec<(UBig, u64)> = Vec::new();
+) -> Option<Vec<(F, u64)>> {
+    let mut stack: Vec<(F, u64)> = partial.into_iter().rev().collect();
+    let mut facs: Vec<(F, u64)> = Vec::new();
     while let Some((b, kb)) = stack.pop() {
         let mut i = 0;
         loop {
@@ -232,159 +330,32 @@ fn relatively_prime_ints(
                 return None;
             }
             if i >= facs.len() {
-                if !b.is_one() {
+                if !b.is_unit() {
                     facs.push((b, kb));
                 }
                 break;
             }
             let (a, ka) = facs[i].clone();
-            if a == b {
+            if a.associate(&b) {
                 facs[i] = (a, ka + kb);
                 break;
             }
-            let g = (&a).gcd(&b);
-            if g.is_one() {
-                i += 1;
-                continue;
-            }
-            let mut sub = relatively_prime_ints(vec![(&a / &g, ka), (g.clone(), ka + kb)], budget)?;
-            if sub.is_empty() {
-                facs.remove(i);
-            } else {
-                facs[i] = sub.remove(0);
-                facs.extend(sub);
-            }
-            stack.push((&b / &g, kb));
-            break;
-        }
-    }
-    Some(facs)
-}
-
-/// Refines a list of Z[√2] factors into pairwise coprime ones (pygridsynth's
-/// `_decompose_relatively_zomega_prime`).
-fn relatively_prime_zr2(partial: Vec<(Zr2, u64)>, budget: &mut Budget) -> Option<Vec<(Zr2, u64)>> {
-    let one = Zr2::one();
-    let mut stack: Vec<(Zr2, u64)> = partial.into_iter().rev().collect();
-    let mut facs: Vec<(Zr2, u64)> = Vec::new();
-    while let Some((b, kb)) = stack.pop() {
-        let mut i = 0;
-        loop {
-            if !budget.step() {
-                return None;
-            }
-            if i >= facs.len() {
-                if !Zr2::sim(&b, &one) {
-                    facs.push((b, kb));
-                }
-                break;
-            }
-            let (a, ka) = facs[i].clone();
-            if Zr2::sim(&a, &b) {
-                facs[i] = (a, ka + kb);
-                break;
-            }
-            let g = Zr2::gcd(&a, &b);
-            if Zr2::sim(&g, &one) {
+            let g = a.common_factor(&b);
+            if g.is_unit() {
                 i += 1;
                 continue;
             }
             let mut sub =
-                relatively_prime_zr2(vec![(a.div(&g), ka), (g.clone(), ka + kb)], budget)?;
+                relatively_prime(vec![(a.quotient(&g), ka), (g.clone(), ka + kb)], budget)?;
             if sub.is_empty() {
                 facs.remove(i);
             } else {
                 facs[i] = sub.remove(0);
                 facs.extend(sub);
             }
-            stack.push((b.div(&g), kb));
+            stack.push((b.quotient(&g), kb));
             break;
         }
     }
     Some(facs)
-}
-
-fn adj_decompose_selfcoprime(xi: &Zr2, budget: &mut Budget) -> Option<Zw> {
-    let mut facs = vec![(xi.clone(), 1u64)];
-    let mut t = Zw::int(IBig::ONE);
-    while let Some((eta, k)) = facs.pop() {
-        if !budget.step() {
-            return None;
-        }
-        match zomega_prime_power(&eta, k, budget.rng) {
-            Prime::Found(te) => t = t.mul(&te),
-            Prime::NoSolution => return None,
-            Prime::Unsolved => {
-                let n = ubig(&eta.norm());
-                match find_factor(&n, budget.rng) {
-                    None => {
-                        facs.push((eta, k));
-                        if !budget.retry() {
-                            return None;
-                        }
-                    }
-                    Some(fac_n) => {
-                        let fac = Zr2::gcd(xi, &Zr2::int(IBig::from(fac_n)));
-                        facs.push((eta.div(&fac), k));
-                        facs.push((fac, k));
-                        facs = relatively_prime_zr2(facs, budget)?;
-                    }
-                }
-            }
-        }
-    }
-    Some(t)
-}
-
-fn zomega_prime_power(eta: &Zr2, k: u64, rng: &mut SplitMix64) -> Prime {
-    if k & 1 == 0 {
-        return Prime::Found(Zw::from_zr2(&eta.pow(k / 2)));
-    }
-    match zomega_prime(eta, rng) {
-        Prime::Found(t) => Prime::Found(t.pow(k)),
-        other => other,
-    }
-}
-
-fn zomega_prime(eta: &Zr2, rng: &mut SplitMix64) -> Prime {
-    let p = ubig(&eta.norm());
-    if p <= UBig::ONE {
-        return Prime::Found(Zw::int(IBig::from(p)));
-    }
-    if p == UBig::from(2u8) {
-        return Prime::Found(Zw::small(-1, 0, 1, 0));
-    }
-    let mod8 = (&p % UBig::from(8u8)).to_string();
-    let eta_w = Zw::from_zr2(eta);
-    if is_prime(&p) {
-        let check = |t: Zw| {
-            if Zw::sim(&t.conj().mul(&t), &eta_w) {
-                Prime::Found(t)
-            } else {
-                Prime::Unsolved
-            }
-        };
-        match mod8.as_str() {
-            "1" | "5" => match sqrt_negative_one(&p, rng) {
-                Some(h) => check(Zw::gcd(
-                    &Zw::new(IBig::ZERO, IBig::ONE, IBig::ZERO, IBig::from(h)),
-                    &eta_w,
-                )),
-                None => Prime::Unsolved,
-            },
-            "3" => match root_mod(&IBig::from(-2), &p, rng) {
-                Some(h) => check(Zw::gcd(
-                    &Zw::new(IBig::ONE, IBig::ZERO, IBig::ONE, IBig::from(h)),
-                    &eta_w,
-                )),
-                None => Prime::Unsolved,
-            },
-            "7" => seven_mod_eight(&p, rng),
-            _ => Prime::Unsolved,
-        }
-    } else if mod8 == "7" {
-        seven_mod_eight(&p, rng)
-    } else {
-        Prime::Unsolved
-    }
 }

@@ -22,9 +22,9 @@ use rsgridsynth::region::{Interval, Rectangle};
 use rsgridsynth::ring::{DOmega, DRootTwo, ZRootTwo};
 use rsgridsynth::tdgp::Region;
 
-use super::ring::Zr2;
+use super::ring::{Monoid, Zr2, lambda_pow};
 
-pub type Real = FBig<HalfEven>;
+type Real = FBig<HalfEven>;
 
 /// Constants at the working precision; must be built after the precision is set.
 pub struct Consts {
@@ -50,14 +50,9 @@ impl Consts {
             lambda_squares: Vec::new(),
             lambda_powers: BTreeMap::new(),
         };
-        let l = c.real(&lambda);
+        let l = lambda.to_real(&c.sqrt2);
         c.lambda_squares.push(l);
         c
-    }
-
-    /// a + b√2, as `ZRootTwo::to_real`.
-    fn real(&self, x: &Zr2) -> Real {
-        &x.a + self.sqrt2.clone() * &x.b
     }
 
     /// √2^k for k ≥ 0, as `math::pow_sqrt2`.
@@ -72,7 +67,7 @@ impl Consts {
 
     /// The (a + b√2)/√2^k value, as `DRootTwo::to_real`.
     fn dyadic_real(&self, x: &Zr2, k: i64) -> Option<Real> {
-        Some(self.real(x) / self.pow_sqrt2(k)?)
+        Some(x.to_real(&self.sqrt2) / self.pow_sqrt2(k)?)
     }
 
     /// λ^n and (λ•)^n as floats (as `ZRootTwo::to_real` of the exact powers), and λ^-n.
@@ -81,8 +76,8 @@ impl Consts {
             return p.clone();
         }
         let p = (
-            self.real(&lambda_pow(n, false)),
-            self.real(&lambda_pow(n, true)),
+            lambda_pow(n, false).to_real(&self.sqrt2),
+            lambda_pow(n, true).to_real(&self.sqrt2),
             lambda_pow(-n, false),
         );
         self.lambda_powers.insert(n, p.clone());
@@ -135,18 +130,6 @@ fn floor(x: Real) -> Option<IBig> {
 
 fn ceil(x: Real) -> Option<IBig> {
     x.ceil().try_into().ok()
-}
-
-/// λ^n for any integer n, exactly.
-pub(super) fn lambda_pow(n: i64, conj: bool) -> Zr2 {
-    // λ = 1 + √2, λ^-1 = −1 + √2; λ• = 1 − √2, (λ•)^-1 = −1 − √2.
-    let (a, b) = match (n >= 0, conj) {
-        (true, false) => (1, 1),
-        (false, false) => (-1, 1),
-        (true, true) => (1, -1),
-        (false, true) => (-1, -1),
-    };
-    Zr2::new(IBig::from(a), IBig::from(b)).pow(n.unsigned_abs())
 }
 
 type Visit<'v> = dyn FnMut(Zr2) -> ControlFlow<()> + 'v;
@@ -204,11 +187,6 @@ fn solve_internal(
     }
 }
 
-/// a + b√2 with the given √2, as `ZRootTwo::to_real`.
-fn real_with(sqrt2: &Real, x: &Zr2) -> Real {
-    &x.a + sqrt2.clone() * &x.b
-}
-
 /// `odgp::solve_odgp`: the β ∈ Z[√2] with β ∈ i and β• ∈ j, in rsgridsynth's order.
 fn solve(c: &mut Consts, i: &Interval, j: &Interval, f: &mut Visit) -> Option<ControlFlow<()>> {
     let div1: Real = (&i.l + &j.l) / 2;
@@ -216,13 +194,13 @@ fn solve(c: &mut Consts, i: &Interval, j: &Interval, f: &mut Visit) -> Option<Co
     let div2: Real = (c.sqrt2.clone() * (&i.l - &j.l)) / 4;
     let b = floor(div2)?;
     let alpha = Zr2::new(a, b);
-    let sub_i = i.sub_ref(&c.real(&alpha));
-    let sub_j = j.sub_ref(&c.real(&alpha.conj()));
+    let sub_i = i.sub_ref(&alpha.to_real(&c.sqrt2));
+    let sub_j = j.sub_ref(&alpha.conj().to_real(&c.sqrt2));
     let sqrt2 = c.sqrt2.clone();
     solve_internal(c, sub_i, sub_j, &mut |beta: Zr2| {
         let beta = Zr2::new(&beta.a + &alpha.a, &beta.b + &alpha.b);
         // rsgridsynth re-checks the shifted solution against the original intervals.
-        if i.within(&real_with(&sqrt2, &beta)) && j.within(&real_with(&sqrt2, &beta.conj())) {
+        if i.within(&beta.to_real(&sqrt2)) && j.within(&beta.conj().to_real(&sqrt2)) {
             f(beta)
         } else {
             ControlFlow::Continue(())

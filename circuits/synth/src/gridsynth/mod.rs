@@ -44,7 +44,7 @@
 //!
 //! The files depend on each other one way only: `ring`, `rng`, `precision` and `epsilon` use
 //! none of the others; `numtheory` uses `rng`; `diophantine` uses `ring`, `rng` and
-//! `numtheory`; `grid` uses `ring` and `upright` uses `grid`; `synthesize` uses them all.
+//! `numtheory`; `grid` and `upright` use `ring`; `synthesize` uses them all.
 //!
 //! Calls into rsgridsynth happen under a process-wide lock (`precision`), which first restores
 //! the 1000-bit working precision, forces π and τ at that precision, and then sets the precision

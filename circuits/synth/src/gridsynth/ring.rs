@@ -1,11 +1,88 @@
 //! Exact arithmetic in Z[√2] and Z[ω] (ω = e^{iπ/4}) on dashu integers, as in pygridsynth's
-//! `ring.py`.
+//! `ring.py`, with the square-and-multiply power and the Euclidean division written once for
+//! both rings.
 
 use std::cmp::Ordering;
 
+use dashu_float::FBig;
+use dashu_float::round::mode::HalfEven;
 use dashu_int::IBig;
 use dashu_int::ops::{Gcd, SquareRoot, UnsignedAbs};
 use rsgridsynth::ring::ZOmega;
+
+/// An associative product with an identity: all that `pow` needs. Implemented by the two rings
+/// here and by the grid operators of the step-lemma reduction.
+pub trait Monoid: Clone {
+    fn one() -> Self;
+
+    fn mul(&self, o: &Self) -> Self;
+
+    /// `self^e` by square-and-multiply, low bit first.
+    fn pow(&self, mut e: u64) -> Self {
+        let (mut base, mut acc) = (self.clone(), Self::one());
+        while e > 0 {
+            if e & 1 == 1 {
+                acc = acc.mul(&base);
+            }
+            base = base.mul(&base);
+            e >>= 1;
+        }
+        acc
+    }
+}
+
+/// A ring of algebraic integers with pygridsynth's Euclidean division: the quotient x/y is
+/// x·ȳ/N(y) rounded coefficient by coefficient, where ȳ is the product of y's other
+/// conjugates, so that y·ȳ = N(y) is an integer.
+pub trait Euclidean: Monoid {
+    fn sub(&self, o: &Self) -> Self;
+
+    fn is_zero(&self) -> bool;
+
+    /// The integer norm N(y), the product of y's conjugates.
+    fn norm(&self) -> IBig;
+
+    /// self·ȳ, the numerator of self/y over the denominator N(y).
+    fn mul_by_cofactor(&self, y: &Self) -> Self;
+
+    /// The element whose coefficients are `f` of this one's.
+    fn map_coefficients(&self, f: impl Fn(&IBig) -> IBig) -> Self;
+
+    /// Euclidean division with rounded quotient; `None` when dividing by zero.
+    fn divmod(&self, y: &Self) -> Option<(Self, Self)> {
+        let n = y.norm();
+        if n == IBig::ZERO {
+            return None;
+        }
+        let q = self
+            .mul_by_cofactor(y)
+            .map_coefficients(|c| round_div(c, &n));
+        let r = self.sub(&y.mul(&q));
+        Some((q, r))
+    }
+
+    /// Whether `y` divides `self` (zero divides only zero).
+    fn divisible_by(&self, y: &Self) -> bool {
+        match self.divmod(y) {
+            Some((_, r)) => r.is_zero(),
+            None => self.is_zero(),
+        }
+    }
+
+    fn gcd(a: &Self, b: &Self) -> Self {
+        let (mut a, mut b) = (a.clone(), b.clone());
+        while let Some((_, r)) = a.divmod(&b) {
+            a = b;
+            b = r;
+        }
+        a
+    }
+
+    /// Associates: each divides the other.
+    fn sim(a: &Self, b: &Self) -> bool {
+        a.divisible_by(b) && b.divisible_by(a)
+    }
+}
 
 /// `round(x / n)` (halves rounded up) for n ≠ 0.
 pub fn round_div(x: &IBig, n: &IBig) -> IBig {
@@ -28,6 +105,18 @@ fn isqrt(x: &IBig) -> IBig {
     IBig::from(x.unsigned_abs().sqrt())
 }
 
+/// λ^n for any integer n, exactly (λ = 1 + √2, or its conjugate λ• = 1 − √2 with `conj`).
+pub fn lambda_pow(n: i64, conj: bool) -> Zr2 {
+    // λ = 1 + √2, λ^-1 = −1 + √2; λ• = 1 − √2, (λ•)^-1 = −1 − √2.
+    let (a, b) = match (n >= 0, conj) {
+        (true, false) => (1, 1),
+        (false, false) => (-1, 1),
+        (true, true) => (1, -1),
+        (false, true) => (-1, -1),
+    };
+    Zr2::new(IBig::from(a), IBig::from(b)).pow(n.unsigned_abs())
+}
+
 /// a + b√2.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Zr2 {
@@ -44,10 +133,6 @@ impl Zr2 {
         Zr2 { a, b: IBig::ZERO }
     }
 
-    pub fn one() -> Self {
-        Zr2::int(IBig::ONE)
-    }
-
     /// √2^k for k ≥ 0.
     pub fn sqrt2_pow(k: i64) -> Option<Self> {
         let half = usize::try_from(k / 2).ok()?;
@@ -59,8 +144,10 @@ impl Zr2 {
         })
     }
 
-    pub fn is_zero(&self) -> bool {
-        self.a == IBig::ZERO && self.b == IBig::ZERO
+    /// The value as a float, computed as rsgridsynth's `ZRootTwo::to_real` computes it but with
+    /// √2 (at the working precision) passed in rather than recomputed.
+    pub fn to_real(&self, sqrt2: &FBig<HalfEven>) -> FBig<HalfEven> {
+        &self.a + sqrt2.clone() * &self.b
     }
 
     /// The √2 ↦ −√2 conjugate (written • in Ross–Selinger).
@@ -68,76 +155,16 @@ impl Zr2 {
         Zr2::new(self.a.clone(), -&self.b)
     }
 
-    pub fn norm(&self) -> IBig {
-        &self.a * &self.a - &self.b * &self.b * 2
-    }
-
-    pub fn sub(&self, o: &Self) -> Self {
-        Zr2::new(&self.a - &o.a, &self.b - &o.b)
-    }
-
-    pub fn mul(&self, o: &Self) -> Self {
-        Zr2::new(
-            &self.a * &o.a + &self.b * &o.b * 2,
-            &self.a * &o.b + &self.b * &o.a,
-        )
-    }
-
-    pub fn pow(&self, mut e: u64) -> Self {
-        let (mut base, mut acc) = (self.clone(), Zr2::one());
-        while e > 0 {
-            if e & 1 == 1 {
-                acc = acc.mul(&base);
-            }
-            base = base.mul(&base);
-            e >>= 1;
-        }
-        acc
-    }
-
-    /// Euclidean division with rounded quotient; `None` when dividing by zero.
-    pub fn divmod(&self, y: &Self) -> Option<(Self, Self)> {
-        let n = y.norm();
-        if n == IBig::ZERO {
-            return None;
-        }
-        let p = self.mul(&y.conj());
-        let q = Zr2::new(round_div(&p.a, &n), round_div(&p.b, &n));
-        let r = self.sub(&y.mul(&q));
-        Some((q, r))
-    }
-
+    /// The rounded quotient (zero when dividing by zero).
     pub fn div(&self, y: &Self) -> Self {
         self.divmod(y)
             .map_or_else(|| Zr2::int(IBig::ZERO), |(q, _)| q)
-    }
-
-    /// Whether `y` divides `self` (zero divides only zero).
-    pub fn divisible_by(&self, y: &Self) -> bool {
-        match self.divmod(y) {
-            Some((_, r)) => r.is_zero(),
-            None => self.is_zero(),
-        }
     }
 
     /// The exact quotient, if `y` divides `self`.
     pub fn div_exact(&self, y: &Self) -> Option<Self> {
         let (q, r) = self.divmod(y)?;
         r.is_zero().then_some(q)
-    }
-
-    pub fn gcd(a: &Self, b: &Self) -> Self {
-        let (mut a, mut b) = (a.clone(), b.clone());
-        while let Some((_, r)) = a.divmod(&b) {
-            a = b;
-            b = r;
-        }
-        a
-    }
-
-    /// Associates: each divides the other.
-    pub fn sim(a: &Self, b: &Self) -> bool {
-        a.divisible_by(b) && b.divisible_by(a)
     }
 
     /// Sign of the real number a + b√2.
@@ -191,6 +218,41 @@ impl Zr2 {
     }
 }
 
+impl Monoid for Zr2 {
+    fn one() -> Self {
+        Zr2::int(IBig::ONE)
+    }
+
+    fn mul(&self, o: &Self) -> Self {
+        Zr2::new(
+            &self.a * &o.a + &self.b * &o.b * 2,
+            &self.a * &o.b + &self.b * &o.a,
+        )
+    }
+}
+
+impl Euclidean for Zr2 {
+    fn sub(&self, o: &Self) -> Self {
+        Zr2::new(&self.a - &o.a, &self.b - &o.b)
+    }
+
+    fn is_zero(&self) -> bool {
+        self.a == IBig::ZERO && self.b == IBig::ZERO
+    }
+
+    fn norm(&self) -> IBig {
+        &self.a * &self.a - &self.b * &self.b * 2
+    }
+
+    fn mul_by_cofactor(&self, y: &Self) -> Self {
+        self.mul(&y.conj())
+    }
+
+    fn map_coefficients(&self, f: impl Fn(&IBig) -> IBig) -> Self {
+        Zr2::new(f(&self.a), f(&self.b))
+    }
+}
+
 /// aω³ + bω² + cω + d.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Zw {
@@ -236,18 +298,28 @@ impl Zw {
         )
     }
 
-    pub fn is_zero(&self) -> bool {
-        [&self.a, &self.b, &self.c, &self.d]
-            .iter()
-            .all(|x| **x == IBig::ZERO)
-    }
-
     /// Coefficients of ω^0..ω^3.
     fn coef(&self) -> [&IBig; 4] {
         [&self.d, &self.c, &self.b, &self.a]
     }
 
-    pub fn mul(&self, o: &Self) -> Self {
+    /// Complex conjugate (†).
+    pub fn conj(&self) -> Self {
+        Zw::new(-&self.c, -&self.b, -&self.a, self.d.clone())
+    }
+
+    /// The √2 ↦ −√2 conjugate (•).
+    pub fn conj_sq2(&self) -> Self {
+        Zw::new(-&self.a, self.b.clone(), -&self.c, self.d.clone())
+    }
+}
+
+impl Monoid for Zw {
+    fn one() -> Self {
+        Zw::int(IBig::ONE)
+    }
+
+    fn mul(&self, o: &Self) -> Self {
         let (x, y) = (self.coef(), o.coef());
         let mut r = [IBig::ZERO, IBig::ZERO, IBig::ZERO, IBig::ZERO];
         for (i, xi) in x.iter().enumerate() {
@@ -264,8 +336,10 @@ impl Zw {
         let [d, c, b, a] = r;
         Zw::new(a, b, c, d)
     }
+}
 
-    pub fn sub(&self, o: &Self) -> Self {
+impl Euclidean for Zw {
+    fn sub(&self, o: &Self) -> Self {
         Zw::new(
             &self.a - &o.a,
             &self.b - &o.b,
@@ -274,72 +348,28 @@ impl Zw {
         )
     }
 
-    /// Complex conjugate (†).
-    pub fn conj(&self) -> Self {
-        Zw::new(-&self.c, -&self.b, -&self.a, self.d.clone())
+    fn is_zero(&self) -> bool {
+        [&self.a, &self.b, &self.c, &self.d]
+            .iter()
+            .all(|x| **x == IBig::ZERO)
     }
 
-    /// The √2 ↦ −√2 conjugate (•).
-    pub fn conj_sq2(&self) -> Self {
-        Zw::new(-&self.a, self.b.clone(), -&self.c, self.d.clone())
-    }
-
-    /// The integer norm N(x) = (x x†)(x x†)•.
-    pub fn norm(&self) -> IBig {
+    /// N(x) = (x x†)(x x†)•.
+    fn norm(&self) -> IBig {
         let (a, b, c, d) = (&self.a, &self.b, &self.c, &self.d);
         let s = a * a + b * b + c * c + d * d;
         let t = a * b + b * c + c * d - d * a;
         &s * &s - &t * &t * 2
     }
 
-    pub fn pow(&self, mut e: u64) -> Self {
-        let (mut base, mut acc) = (self.clone(), Zw::int(IBig::ONE));
-        while e > 0 {
-            if e & 1 == 1 {
-                acc = acc.mul(&base);
-            }
-            base = base.mul(&base);
-            e >>= 1;
-        }
-        acc
-    }
-
-    /// Euclidean division with rounded quotient; `None` when dividing by zero.
-    pub fn divmod(&self, y: &Self) -> Option<(Self, Self)> {
-        let n = y.norm();
-        if n == IBig::ZERO {
-            return None;
-        }
+    /// self·y†·(y†)•·y•, multiplied in that order.
+    fn mul_by_cofactor(&self, y: &Self) -> Self {
         let yc = y.conj();
-        let p = self.mul(&yc).mul(&yc.conj_sq2()).mul(&y.conj_sq2());
-        let q = Zw::new(
-            round_div(&p.a, &n),
-            round_div(&p.b, &n),
-            round_div(&p.c, &n),
-            round_div(&p.d, &n),
-        );
-        let r = self.sub(&y.mul(&q));
-        Some((q, r))
+        self.mul(&yc).mul(&yc.conj_sq2()).mul(&y.conj_sq2())
     }
 
-    pub fn divisible_by(&self, y: &Self) -> bool {
-        match self.divmod(y) {
-            Some((_, r)) => r.is_zero(),
-            None => self.is_zero(),
-        }
-    }
-
-    pub fn gcd(a: &Self, b: &Self) -> Self {
-        let (mut a, mut b) = (a.clone(), b.clone());
-        while let Some((_, r)) = a.divmod(&b) {
-            a = b;
-            b = r;
-        }
-        a
-    }
-
-    pub fn sim(a: &Self, b: &Self) -> bool {
-        a.divisible_by(b) && b.divisible_by(a)
+    fn map_coefficients(&self, f: impl Fn(&IBig) -> IBig) -> Self {
+        Zw::new(f(&self.a), f(&self.b), f(&self.c), f(&self.d))
     }
 }
 
@@ -370,5 +400,27 @@ mod tests {
         // gcd(12, 18) = 6 up to a unit, so its norm is ±36.
         let g = Zr2::gcd(&Zr2::int(i(12)), &Zr2::int(i(18))).norm();
         assert!(g == i(36) || g == i(-36), "{g}");
+    }
+
+    #[test]
+    fn pow_and_divmod_agree_with_products() {
+        let i = |x: i64| IBig::from(x);
+        let (x, w) = (Zr2::new(i(3), i(-2)), Zw::small(2, -1, 0, 3));
+        let (mut xe, mut we) = (Zr2::one(), Zw::one());
+        for e in 0..20 {
+            assert_eq!(x.pow(e), xe, "Z[√2] power {e}");
+            assert_eq!(w.pow(e), we, "Z[ω] power {e}");
+            xe = xe.mul(&x);
+            we = we.mul(&w);
+        }
+        // a = q·y + r, and exact multiples divide with no remainder.
+        let (y, v) = (Zr2::new(i(5), i(1)), Zw::small(1, 0, -1, 2));
+        let (q, r) = xe.divmod(&y).expect("y ≠ 0");
+        assert_eq!(xe.sub(&r), q.mul(&y));
+        let (q, r) = we.divmod(&v).expect("v ≠ 0");
+        assert_eq!(we.sub(&r), q.mul(&v));
+        assert_eq!(x.mul(&y).div_exact(&y), Some(x.clone()));
+        assert!(w.mul(&v).divisible_by(&v) && Zw::sim(&w, &w.mul(&Zw::small(0, 0, 1, 0))));
+        assert_eq!(x.divmod(&Zr2::int(i(0))), None);
     }
 }

@@ -4,9 +4,12 @@
 use dashu_int::UBig;
 use dashu_int::ops::BitTest;
 
-/// SplitMix64's finaliser: a bijective 64-bit mixer, used to derive seeds.
+/// SplitMix64's increment, 2^64 divided by the golden ratio.
+const GAMMA: u64 = 0x9E37_79B9_7F4A_7C15;
+
+/// SplitMix64's step and finaliser: a bijective 64-bit mixer, used to derive seeds.
 pub fn mix(mut z: u64) -> u64 {
-    z = z.wrapping_add(0x9E37_79B9_7F4A_7C15);
+    z = z.wrapping_add(GAMMA);
     z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
     z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
     z ^ (z >> 31)
@@ -20,12 +23,12 @@ impl SplitMix64 {
         SplitMix64(seed)
     }
 
+    /// The next output: the state advances by [`GAMMA`] and is finalised, which is [`mix`] of
+    /// the state before the step.
     fn next_u64(&mut self) -> u64 {
-        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
-        let mut z = self.0;
-        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-        z ^ (z >> 31)
+        let z = mix(self.0);
+        self.0 = self.0.wrapping_add(GAMMA);
+        z
     }
 
     /// Uniform-enough integer in `[0, n)` (64 extra bits make the modulo bias negligible).
@@ -41,5 +44,33 @@ impl SplitMix64 {
     /// Python's `randint(1, n)`: uniform in `[1, n]`.
     pub fn one_to(&mut self, n: &UBig) -> UBig {
         self.below(n) + UBig::ONE
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn next_u64_is_splitmix64() {
+        // SplitMix64 as published: advance the state, then finalise it.
+        let reference = |state: &mut u64| {
+            *state = state.wrapping_add(0x9E37_79B9_7F4A_7C15);
+            let mut z = *state;
+            z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+            z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+            z ^ (z >> 31)
+        };
+        for seed in [0, 1, 1_234_567, u64::MAX] {
+            let (mut rng, mut state) = (SplitMix64::new(seed), seed);
+            for _ in 0..100 {
+                assert_eq!(rng.next_u64(), reference(&mut state), "seed {seed}");
+            }
+        }
+        // The published first output for seed 1234567.
+        assert_eq!(
+            SplitMix64::new(1_234_567).next_u64(),
+            6_457_827_717_110_365_317
+        );
     }
 }

@@ -21,7 +21,7 @@ use super::diophantine;
 use super::epsilon::{self, EpsilonRegion};
 use super::grid;
 use super::precision;
-use super::ring::{Zr2, Zw};
+use super::ring::{Euclidean, Zr2, Zw};
 use super::rng::{SplitMix64, mix};
 use super::upright;
 use crate::alphabet::{CliffordT, Word};

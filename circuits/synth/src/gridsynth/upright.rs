@@ -22,7 +22,7 @@ use rsgridsynth::math::{floorlog, floorsqrt, sqrt2};
 use rsgridsynth::region::Ellipse;
 use rsgridsynth::ring::ZOmega;
 
-use super::grid::lambda_pow;
+use super::ring::{Monoid, lambda_pow};
 
 type Real = FBig<HalfEven>;
 
@@ -36,10 +36,6 @@ fn zw(c: [i64; 4]) -> ZOmega {
 
 fn op(u0: [i64; 4], u1: [i64; 4]) -> GridOp {
     GridOp::new(zw(u0), zw(u1))
-}
-
-fn identity() -> GridOp {
-    op([0, 0, 0, 1], [0, 1, 0, 0])
 }
 
 /// `g * h` — rsgridsynth's `Mul<GridOp> for GridOp`, the same exact integer formula with
@@ -67,17 +63,15 @@ fn compose(g: &GridOp, h: &GridOp) -> GridOp {
     GridOp::new(column(&h.u0), column(&h.u1))
 }
 
-/// `g^n` for n ≥ 0 by repeated squaring.
-fn pow(g: &GridOp, mut n: u64) -> GridOp {
-    let (mut base, mut acc) = (g.clone(), identity());
-    while n > 0 {
-        if n & 1 == 1 {
-            acc = compose(&acc, &base);
-        }
-        base = compose(&base, &base);
-        n >>= 1;
+/// Grid operators under [`compose`], so that `pow` raises them to a power.
+impl Monoid for GridOp {
+    fn one() -> Self {
+        op([0, 0, 0, 1], [0, 1, 0, 0])
     }
-    acc
+
+    fn mul(&self, o: &Self) -> Self {
+        compose(self, o)
+    }
 }
 
 /// √2 at the working precision and the reduction's thresholds, computed once per reduction
@@ -160,8 +154,7 @@ impl Consts {
 
     /// `LAMBDA.pow(n).to_real()` (`ZRootTwo::to_real` of the exact power) with √2 cached.
     fn lambda_real(&self, n: i64) -> Real {
-        let x = lambda_pow(n, false);
-        &x.a + self.sqrt2.clone() * &x.b
+        lambda_pow(n, false).to_real(&self.sqrt2)
     }
 
     /// `ZOmega::real` with √2 cached.
@@ -194,25 +187,13 @@ impl Consts {
         }
         let m = &self.inverse_products[&key];
 
-        let term1 = rhs.a() * &m.m00_sq;
+        // The entries of Mᵀ·D·M (D the ellipse's matrix, M the inverse operator's), each summed
+        // as rsgridsynth sums it: (a·x + b'·y) + d·z, with b' = 2b on the diagonal and b off it.
+        let sum = |x: &Real, b: &Real, y: &Real, z: &Real| rhs.a() * x + b * y + rhs.d() * z;
         let two_b = 2 * rhs.b();
-        let term2 = two_b * &m.m00_m10;
-        let term3 = rhs.d() * &m.m10_sq;
-        let sum12_a = term1 + term2;
-        let a = sum12_a + term3;
-
-        let term4 = rhs.a() * &m.m00_m01;
-        let term5 = rhs.b() * &m.sum_cross;
-        let term6 = rhs.d() * &m.m10_m11;
-        let sum45_b = term4 + term5;
-        let b = sum45_b + term6;
-
-        let term7 = rhs.a() * &m.m01_sq;
-        let two_b2 = 2 * rhs.b();
-        let term8 = two_b2 * &m.m11_m01;
-        let term9 = rhs.d() * &m.m11_sq;
-        let sum78_d = term7 + term8;
-        let d = sum78_d + term9;
+        let a = sum(&m.m00_sq, &two_b, &m.m00_m10, &m.m10_sq);
+        let b = sum(&m.m00_m01, rhs.b(), &m.sum_cross, &m.m10_m11);
+        let d = sum(&m.m01_sq, &two_b, &m.m11_m01, &m.m11_sq);
 
         if center {
             let mat = self.mat(g);
@@ -286,9 +267,9 @@ fn step(
         let n = round_log_lambda(k, &ep, 8)?;
         let s = op([-1, 0, 1, 1], [1, -1, 1, 0]);
         let g = if n >= 0 {
-            pow(&s, n.unsigned_abs())
+            s.pow(n.unsigned_abs())
         } else {
-            pow(&s.inv()?, n.unsigned_abs())
+            s.inv()?.pow(n.unsigned_abs())
         };
         reduce(k, ep, l, r, g)
     } else if ep.skew() <= k.skew_max {
@@ -308,12 +289,7 @@ fn step(
             )
         };
         let m = n.unsigned_abs();
-        Some((
-            ep,
-            compose(&l, &pow(&sl, m)),
-            compose(&pow(&sr, m), &r),
-            false,
-        ))
+        Some((ep, compose(&l, &sl.pow(m)), compose(&sr.pow(m), &r), false))
     } else if in_swap_range(k, &a.bias()) && in_swap_range(k, &b.bias()) {
         reduce(k, ep, l, r, op([0, 0, 1, 0], [1, 0, 0, 0]))
     } else if *a.b() >= k.zero && a.bias() <= k.shear_max {
@@ -341,7 +317,7 @@ fn step(
 /// reduction does not finish within [`MAX_STEPS`].
 pub fn to_upright(k: &mut Consts, a: &Ellipse, b: &Ellipse) -> Option<GridOp> {
     let mut ep = EllipsePair::new(a.normalize(), b.normalize());
-    let (mut l, mut r) = (identity(), identity());
+    let (mut l, mut r) = (GridOp::one(), GridOp::one());
     for _ in 0..MAX_STEPS {
         let (next, nl, nr, done) = step(k, ep, l, r)?;
         if done {

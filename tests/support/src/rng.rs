@@ -58,6 +58,16 @@ impl Rng {
         (r * a.cos(), r * a.sin())
     }
 
+    /// A uniform point `[w, x, y, z]` on the unit 3-sphere: four normals (two
+    /// [`Rng::normal_pair`]s) over their norm. As a unit quaternion it is a Haar-random SU(2)
+    /// element.
+    pub fn unit_quaternion(&mut self) -> [f64; 4] {
+        let (w, x) = self.normal_pair();
+        let (y, z) = self.normal_pair();
+        let n = (w * w + x * x + y * y + z * z).sqrt();
+        [w / n, x / n, y / n, z / n]
+    }
+
     /// Any `i16`, with the extremes (`i16::MIN`, `i16::MAX`) a quarter of the time: they are
     /// where overflow and saturation show.
     pub fn i16(&mut self) -> i16 {
@@ -91,6 +101,8 @@ mod tests {
         assert_eq!(rng.below(0), 0);
         assert!((0..1000).all(|_| (0.0..1.0).contains(&rng.f64())));
         assert!((0..1000).all(|_| rng.normal().is_finite()));
+        let q = rng.unit_quaternion();
+        assert!((q.iter().map(|c| c * c).sum::<f64>() - 1.0).abs() < 1e-12);
         let extremes = (0..4000)
             .map(|_| rng.i16())
             .filter(|&v| v == i16::MIN || v == i16::MAX)

@@ -5,14 +5,10 @@ use std::io::Write;
 use std::path::PathBuf;
 use std::process::{Command, Stdio};
 
+use eqisa_test_support::example;
+
 fn eqisa() -> Command {
     Command::new(env!("CARGO_BIN_EXE_eqisa"))
-}
-
-fn example(name: &str) -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-        .join("circuits/examples")
-        .join(name)
 }
 
 fn run_json(args: &[&str]) -> serde_json::Value {

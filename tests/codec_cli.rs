@@ -5,12 +5,10 @@
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
+use eqisa_test_support::{example, examples_dir, repo_dir};
+
 fn eqisa() -> Command {
     Command::new(env!("CARGO_BIN_EXE_eqisa"))
-}
-
-fn root() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
 }
 
 fn tmp(name: &str) -> PathBuf {
@@ -41,7 +39,7 @@ fn decode_of_assemble_writes_what_compile_writes() {
         ("teleport.qasm3", "native"),
         ("adder4.qasm", "clifford+t"),
     ] {
-        let src = root().join("circuits/examples").join(file);
+        let src = example(file);
         let compiled = tmp(&format!("{file}.{target}.compiled.qasm"));
         let eqb = tmp(&format!("{file}.{target}.eqb"));
         let decoded = tmp(&format!("{file}.{target}.decoded.qasm"));
@@ -61,7 +59,7 @@ fn decode_of_assemble_writes_what_compile_writes() {
 
 #[test]
 fn assemble_json_has_the_documented_keys() {
-    let src = root().join("circuits/examples/qft4.qasm");
+    let src = example("qft4.qasm");
     let out = ok(&[
         "assemble",
         s(&src),
@@ -111,11 +109,11 @@ fn assemble_json_has_the_documented_keys() {
 
 #[test]
 fn a_program_needs_its_own_codebook() {
-    let src = root().join("circuits/examples/bell.qasm");
+    let src = example("bell.qasm");
     let cb = tmp("other.eqcb");
     ok(&[
         "train",
-        s(&root().join("circuits/examples/bell.qasm")),
+        s(&example("bell.qasm")),
         "-o",
         s(&cb),
         "--paper-haar",
@@ -162,7 +160,7 @@ fn a_program_needs_its_own_codebook() {
 
 #[test]
 fn a_truncated_program_is_an_error_naming_the_file() {
-    let src = root().join("circuits/examples/qft4.qasm");
+    let src = example("qft4.qasm");
     let eqb = tmp("qft4.trunc.eqb");
     ok(&["assemble", s(&src), "--no-paper", "-o", s(&eqb)]);
     let bytes = std::fs::read(&eqb).expect("eqb");
@@ -183,7 +181,7 @@ fn the_default_codebook_is_reproducible() {
     let out = tmp("default.eqcb");
     ok(&[
         "train",
-        s(&root().join("circuits/examples")),
+        s(&examples_dir()),
         "--haar",
         "512",
         "-o",
@@ -195,7 +193,7 @@ fn the_default_codebook_is_reproducible() {
         "EQISA default codebook: Haar-random unitaries and the repository's example circuits",
     ]);
     let fresh = std::fs::read(&out).expect("trained");
-    let embedded = std::fs::read(root().join("codebooks/default.eqcb")).expect("embedded");
+    let embedded = std::fs::read(repo_dir().join("codebooks/default.eqcb")).expect("embedded");
     assert!(
         fresh == embedded,
         "codebooks/default.eqcb is stale: retrain it with the command in codebooks/README.md"

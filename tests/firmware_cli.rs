@@ -4,6 +4,8 @@
 use std::path::PathBuf;
 use std::process::Command;
 
+use eqisa_test_support::example;
+
 fn eqisa() -> Command {
     Command::new(env!("CARGO_BIN_EXE_eqisa"))
 }
@@ -31,7 +33,7 @@ fn simulate(eqb: &PathBuf, link_gbps: f64) -> serde_json::Value {
 
 #[test]
 fn underruns_start_below_the_minimum_link_rate() {
-    let src = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("circuits/examples/qft4.qasm");
+    let src = example("qft4.qasm");
     for (pulses, name) in [(false, "instr"), (true, "pulses")] {
         let eqb = tmp(&format!("qft4-{name}.eqb"));
         let mut cmd = eqisa();

@@ -4,12 +4,10 @@
 use std::path::PathBuf;
 use std::process::Command;
 
+use eqisa_test_support::example;
+
 fn eqisa() -> Command {
     Command::new(env!("CARGO_BIN_EXE_eqisa"))
-}
-
-fn root() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
 }
 
 fn tmp(name: &str) -> PathBuf {
@@ -36,7 +34,7 @@ fn npy_header(bytes: &[u8]) -> (String, usize) {
 fn npy_has_one_complex128_row_per_channel() {
     for (direct, name) in [(false, "cal"), (true, "direct")] {
         let out = tmp(&format!("qft4-{name}.npy"));
-        let src = root().join("circuits/examples/qft4.qasm");
+        let src = example("qft4.qasm");
         let mut cmd = eqisa();
         cmd.args(["pulses", src.to_str().expect("utf-8"), "--json", "-o"])
             .arg(&out);
@@ -93,7 +91,7 @@ fn npy_has_one_complex128_row_per_channel() {
 
 #[test]
 fn text_report_and_bad_device_errors() {
-    let src = root().join("circuits/examples/bell.qasm");
+    let src = example("bell.qasm");
     let o = eqisa()
         .args(["pulses", src.to_str().expect("utf-8")])
         .output()
@@ -135,7 +133,7 @@ fn text_report_and_bad_device_errors() {
 /// instruction stream still decodes.
 #[test]
 fn assembled_pulses_decode_to_the_played_samples() {
-    let src = root().join("circuits/examples/qft4.qasm");
+    let src = example("qft4.qasm");
     let (eqb, got, want) = (tmp("qft4.eqb"), tmp("qft4-dec.npy"), tmp("qft4-ref.npy"));
     let run = |args: &[&std::ffi::OsStr]| {
         let o = eqisa().args(args).output().expect("runs");

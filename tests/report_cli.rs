@@ -3,7 +3,6 @@
 //! it lists, circuits the device cannot run are skipped, bad files are errors, and `--plot`
 //! writes a valid SVG or PNG.
 
-use std::path::PathBuf;
 use std::process::{Command, Output};
 
 use eqisa_firmware::energy::{EnergyModel, Events, Stage};
@@ -13,10 +12,9 @@ fn eqisa() -> Command {
     Command::new(env!("CARGO_BIN_EXE_eqisa"))
 }
 
+/// An example circuit's path, as a command-line argument.
 fn example(name: &str) -> String {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-        .join("circuits/examples")
-        .join(name)
+    eqisa_test_support::example(name)
         .to_str()
         .expect("utf-8 path")
         .to_string()

@@ -13,6 +13,7 @@ use eqisa_isa::codebook::Codebook;
 use eqisa_lower::clifford_t::{Budget, Synth};
 use eqisa_lower::target::{TargetDesc, TargetKind};
 use eqisa_lower::{LowerOptions, lower};
+use eqisa_test_support::{corpus_dir, repo_dir};
 use rayon::prelude::*;
 
 fn files(dir: &Path, out: &mut Vec<PathBuf>) {
@@ -32,13 +33,10 @@ fn files(dir: &Path, out: &mut Vec<PathBuf>) {
 
 #[test]
 fn every_corpus_program_decodes_to_what_was_compiled() {
-    let root = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("..");
-    let corpus = root.join("../shared/corpus");
-    if !corpus.join("reference/qiskit.jsonl").is_file() {
-        eprintln!("skipping: ../shared/corpus is not present");
+    let Some(corpus) = corpus_dir() else {
         return;
-    }
-    let bytes = std::fs::read(root.join("codebooks/default.eqcb")).expect("default codebook");
+    };
+    let bytes = std::fs::read(repo_dir().join("codebooks/default.eqcb")).expect("default codebook");
     let (cb, hash) = Codebook::parse(&bytes).expect("default codebook parses");
     let mut all = Vec::new();
     files(&corpus, &mut all);

@@ -6,6 +6,7 @@ use eqisa_assembler::pulses::{DEFAULT_MAX_INFIDELITY, Physics, WaveformCoder, en
 use eqisa_dictionary::pulse_atoms::{PulseTrainParams, learn_pulse_atoms};
 use eqisa_isa::pulse::{CodedWaveform, PulseItem, PulseReader, reconstruct_waveform};
 use eqisa_pulse::Device;
+use eqisa_test_support::corpus_path;
 
 #[test]
 fn the_default_device_memory_meets_its_budget_and_decodes_exactly() {
@@ -48,12 +49,9 @@ fn the_default_device_memory_meets_its_budget_and_decodes_exactly() {
 /// and within budget instead of falling back to lossless samples.
 #[test]
 fn sideband_pulses_are_coded_as_modulated_envelopes() {
-    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("../../shared/corpus/devices/ibm/defs_peekskill.json");
-    if !path.exists() {
-        eprintln!("skipped: {} is absent", path.display());
+    let Some(path) = corpus_path("devices/ibm/defs_peekskill.json") else {
         return;
-    }
+    };
     let full = Device::from_file(&path).expect("peekskill imports");
     // The transmon is calibrated on the device's own x pulses; only x12 is coded.
     let physics = Physics::new(&full, 3).expect("physics");

@@ -3,7 +3,7 @@
 //! It must always fail (never `Ok`, never a panic, never a hang), and the streaming decoder must
 //! never release an instruction that is not the true program's next one.
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::time::{Duration, Instant};
 
 use eqisa_assembler::assemble;
@@ -17,28 +17,12 @@ use eqisa_lower::clifford_t::{Budget, Synth};
 use eqisa_lower::program::NativeProgram;
 use eqisa_lower::target::{TargetDesc, TargetKind};
 use eqisa_lower::{LowerOptions, lower};
+use eqisa_test_support::{example, flat_codebook, repo_dir};
 use proptest::prelude::*;
 use sha2::{Digest, Sha256};
 
 // ---------------------------------------------------------------------------------------------
 // Fixtures
-
-fn flat_codebook() -> (Codebook, [u8; 32]) {
-    let cb = Codebook {
-        description: "flat test codebook".into(),
-        priors: Priors::default(),
-        paper_dictionary: None,
-        training: String::new(),
-    };
-    let h = cb.hash();
-    (cb, h)
-}
-
-fn example(name: &str) -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("../circuits/examples")
-        .join(name)
-}
 
 fn lowered(path: &Path, kind: TargetKind) -> (NativeProgram, TargetDesc) {
     let circuit = eqisa_qasm::parse_file(path).expect("parses");
@@ -379,24 +363,19 @@ fn wrong_codebooks_are_refused() {
     let c = teleport();
     let mut changed = Priors::default();
     changed.probs[1234] = 1000;
+    // The flat codebook with one entry changed.
     let others = [
         Codebook {
-            description: "flat test codebook".into(),
             priors: changed,
-            paper_dictionary: None,
-            training: String::new(),
+            ..flat_codebook().0
         },
         Codebook {
             description: "another description".into(),
-            priors: Priors::default(),
-            paper_dictionary: None,
-            training: String::new(),
+            ..flat_codebook().0
         },
         Codebook {
-            description: "flat test codebook".into(),
-            priors: Priors::default(),
             paper_dictionary: Some(vec![1, 2, 3]),
-            training: String::new(),
+            ..flat_codebook().0
         },
     ];
     for other in &others {
@@ -618,7 +597,7 @@ proptest! {
 /// `EQISA_WRITE_FUZZ_SEEDS=1 cargo test -p eqisa-assembler --test robustness fuzz_seeds`.
 #[test]
 fn fuzz_seeds() {
-    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../fuzz/seeds-eqb");
+    let dir = repo_dir().join("fuzz/seeds-eqb");
     let seeds = [
         ("teleport.eqb", teleport()),
         ("qft4_clifford_t.eqb", qft4_clifford_t()),

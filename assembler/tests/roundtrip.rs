@@ -1,8 +1,6 @@
 //! decode(assemble(x)) == compile(x) on the repository's examples and, when present, on every
 //! file of ../shared/corpus that compiles.
 
-use std::path::{Path, PathBuf};
-
 mod common;
 
 use eqisa_assembler::assemble;
@@ -10,22 +8,11 @@ use eqisa_decoder::{Decoder, Event, Fed, StreamDecoder, feed_chunks};
 use eqisa_isa::IsaError;
 use eqisa_isa::codebook::Codebook;
 use eqisa_isa::instr::{Opcode, TimedInstr};
-use eqisa_isa::model::Priors;
 use eqisa_lower::clifford_t::{Budget, Synth};
 use eqisa_lower::program::NativeProgram;
 use eqisa_lower::target::{TargetDesc, TargetKind};
 use eqisa_lower::{LowerOptions, lower};
-
-fn codebook() -> (Codebook, [u8; 32]) {
-    let cb = Codebook {
-        description: "flat test codebook".into(),
-        priors: Priors::default(),
-        paper_dictionary: None,
-        training: String::new(),
-    };
-    let h = cb.hash();
-    (cb, h)
-}
+use eqisa_test_support::{example_files, flat_codebook};
 
 fn round_trip(
     program: &NativeProgram,
@@ -43,20 +30,10 @@ fn round_trip(
     asm.bytes.len()
 }
 
-fn examples() -> Vec<PathBuf> {
-    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../circuits/examples");
-    let mut v: Vec<PathBuf> = std::fs::read_dir(dir)
-        .expect("examples")
-        .map(|e| e.expect("entry").path())
-        .collect();
-    v.sort();
-    v
-}
-
 #[test]
 fn examples_round_trip_on_both_targets() {
-    let (cb, hash) = codebook();
-    for path in examples() {
+    let (cb, hash) = flat_codebook();
+    for path in example_files() {
         let circuit = eqisa_qasm::parse_file(&path).expect("parses");
         for kind in [TargetKind::Native, TargetKind::CliffordT] {
             let target = TargetDesc::default_for(kind);
@@ -145,7 +122,7 @@ fn drain_block_matches_next_event_over_many_blocks() {
         budget: Budget::Fidelity(0.99),
     };
     let lowered = lower(&circuit, &target, &opts).expect("lowers");
-    let (cb, hash) = codebook();
+    let (cb, hash) = flat_codebook();
     let asm = assemble(&lowered.program, &target, &cb, hash).expect("assembles");
     assert!(asm.blocks >= 3, "{} blocks", asm.blocks);
     let whole_blocks = released(Decoder::new(&cb.priors, hash), &asm.bytes);

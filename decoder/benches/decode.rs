@@ -6,82 +6,16 @@
 //! releases, without collecting them.
 
 use std::hint::black_box;
-use std::path::{Path, PathBuf};
 
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
 use eqisa_assembler::assemble;
 use eqisa_decoder::{Decoder, Fed, feed_chunks};
-use eqisa_ir::Circuit;
 use eqisa_isa::IsaError;
-use eqisa_isa::codebook::Codebook;
 use eqisa_isa::model::Priors;
 use eqisa_lower::clifford_t::{Budget, Synth};
 use eqisa_lower::target::{TargetDesc, TargetKind};
 use eqisa_lower::{LowerOptions, lower};
-
-fn codebook() -> (Codebook, [u8; 32]) {
-    let cb = Codebook {
-        description: "flat bench codebook".into(),
-        priors: Priors::default(),
-        paper_dictionary: None,
-        training: String::new(),
-    };
-    let h = cb.hash();
-    (cb, h)
-}
-
-fn shared(dir: &str) -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("../../shared/corpus")
-        .join(dir)
-}
-
-/// The largest `grover*` file of the native Heron corpus, if the corpus is there.
-fn largest_grover() -> Option<PathBuf> {
-    std::fs::read_dir(shared("mqt/native_heron"))
-        .ok()?
-        .filter_map(Result::ok)
-        .filter(|e| e.file_name().to_string_lossy().starts_with("grover"))
-        .max_by_key(|e| e.metadata().map_or(0, |m| m.len()))
-        .map(|e| e.path())
-}
-
-/// 16 qubits, layers of random-angle rz and sx on every qubit and cz on alternating pairs.
-fn synthetic_native(layers: usize) -> Circuit {
-    let mut qasm =
-        String::from("OPENQASM 2.0;\ninclude \"qelib1.inc\";\nqreg q[16];\ncreg c[16];\n");
-    let mut x: u64 = 0x9e37_79b9_7f4a_7c15;
-    for layer in 0..layers {
-        for q in 0..16 {
-            x ^= x << 13;
-            x ^= x >> 7;
-            x ^= x << 17;
-            let angle = (x >> 11) as f64 / (1u64 << 53) as f64 * std::f64::consts::TAU;
-            qasm.push_str(&format!("rz({angle}) q[{q}];\nsx q[{q}];\n"));
-        }
-        for q in (layer % 2..15).step_by(2) {
-            qasm.push_str(&format!("cz q[{q}], q[{}];\n", q + 1));
-        }
-    }
-    qasm.push_str("measure q -> c;\n");
-    eqisa_qasm::parse_str(&qasm, "synthetic_native.qasm").expect("parses")
-}
-
-/// An n-qubit QFT (controlled phases and final swaps).
-fn qft(n: usize) -> Circuit {
-    let mut qasm = format!("OPENQASM 2.0;\ninclude \"qelib1.inc\";\nqreg q[{n}];\ncreg c[{n}];\n");
-    for i in (0..n).rev() {
-        qasm.push_str(&format!("h q[{i}];\n"));
-        for j in (0..i).rev() {
-            qasm.push_str(&format!("cu1(pi/{}) q[{j}], q[{i}];\n", 1u64 << (i - j)));
-        }
-    }
-    for i in 0..n / 2 {
-        qasm.push_str(&format!("swap q[{i}], q[{}];\n", n - 1 - i));
-    }
-    qasm.push_str("measure q -> c;\n");
-    eqisa_qasm::parse_str(&qasm, "qft.qasm").expect("parses")
-}
+use eqisa_test_support::{BenchCircuit, bench_circuits, flat_codebook};
 
 /// A program assembled with the flat codebook: its name, bytes and instruction count.
 struct Program {
@@ -90,14 +24,16 @@ struct Program {
     ops: u64,
 }
 
-fn program(name: String, circuit: &Circuit, kind: TargetKind) -> Program {
-    let (cb, hash) = codebook();
+fn program(bench: BenchCircuit, kind: TargetKind) -> Program {
+    let name = bench.name;
+    let circuit = eqisa_qasm::parse_str(&bench.qasm, &bench.file).expect("parses");
+    let (cb, hash) = flat_codebook();
     let target = TargetDesc::default_for(kind);
     let opts = LowerOptions {
         synth: Synth::Gridsynth,
         budget: Budget::Fidelity(0.99),
     };
-    let lowered = lower(circuit, &target, &opts).expect("lowers");
+    let lowered = lower(&circuit, &target, &opts).expect("lowers");
     let asm = assemble(&lowered.program, &target, &cb, hash).expect("assembles");
     let ops = lowered.program.ops.len() as u64;
     eprintln!(
@@ -115,27 +51,10 @@ fn program(name: String, circuit: &Circuit, kind: TargetKind) -> Program {
 }
 
 fn programs() -> Vec<Program> {
-    let native = match largest_grover() {
-        Some(path) => {
-            let c = eqisa_qasm::parse_file(&path).expect("parses");
-            let name = path
-                .file_stem()
-                .map_or_else(String::new, |s| s.to_string_lossy().into_owned());
-            program(format!("native/{name}"), &c, TargetKind::Native)
-        }
-        None => program(
-            "native/synthetic_16q".into(),
-            &synthetic_native(22_000),
-            TargetKind::Native,
-        ),
-    };
-    let qft8 = match eqisa_qasm::parse_file(shared("mqt/indep/qft_indep_n8.qasm")) {
-        Ok(c) => c,
-        Err(_) => qft(8),
-    };
+    let [native, clifford_t] = bench_circuits();
     vec![
-        native,
-        program("clifford_t/qft8".into(), &qft8, TargetKind::CliffordT),
+        program(native, TargetKind::Native),
+        program(clifford_t, TargetKind::CliffordT),
     ]
 }
 
@@ -157,7 +76,7 @@ fn decode_count(bytes: &[u8], priors: &Priors, hash: [u8; 32]) -> u64 {
 }
 
 fn bench(c: &mut Criterion) {
-    let (cb, hash) = codebook();
+    let (cb, hash) = flat_codebook();
     let mut g = c.benchmark_group("decode");
     for p in programs() {
         assert_eq!(decode_count(&p.bytes, &cb.priors, hash), p.ops);

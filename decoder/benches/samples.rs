@@ -28,34 +28,21 @@ use eqisa_isa::pulse::{
     reconstruct_into, reconstruct_unchecked_with, rotate_into, rotate_samples,
 };
 use eqisa_isa::{IsaError, SectionHeader, parse_section_header};
+use eqisa_test_support::Rng;
 
 const W: usize = 32;
 const K: usize = 256;
 
-/// SplitMix64, so the bench input is the same on every run.
-struct Rng(u64);
-
-impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
-        let mut z = self.0;
-        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-        z ^ (z >> 31)
-    }
-    fn unit(&mut self) -> f64 {
-        (self.next() >> 11) as f64 / (1u64 << 53) as f64 * 2.0 - 1.0
-    }
-    fn below(&mut self, n: u64) -> u64 {
-        self.next() % n
-    }
+/// A uniform value in [-1, 1).
+fn unit(rng: &mut Rng) -> f64 {
+    rng.f64() * 2.0 - 1.0
 }
 
 /// Random complex atoms scaled to unit L2 norm, in Q15.
 fn atoms(rng: &mut Rng) -> AtomSet {
     let mut v = Vec::with_capacity(2 * W * K);
     for _ in 0..K {
-        let raw: Vec<f64> = (0..2 * W).map(|_| rng.unit()).collect();
+        let raw: Vec<f64> = (0..2 * W).map(|_| unit(rng)).collect();
         let norm = raw.iter().map(|x| x * x).sum::<f64>().sqrt();
         v.extend(raw.iter().map(|x| (x / norm * 32767.0).round() as i16));
     }
@@ -71,7 +58,7 @@ fn waveform(rng: &mut Rng, len: usize, min: u64, max: u64) -> CodedWaveform {
             let terms = (0..n)
                 .map(|_| Term {
                     atom: rng.below(K as u64) as u16,
-                    coef: [(rng.unit() * 8000.0) as i16, (rng.unit() * 8000.0) as i16],
+                    coef: [(unit(rng) * 8000.0) as i16, (unit(rng) * 8000.0) as i16],
                 })
                 .collect();
             WindowCode { shift: 12, terms }
@@ -111,7 +98,7 @@ fn section(rng: &mut Rng, plays: usize, memory: usize) -> PulseSection {
                 let rotation = if rng.below(4) == 0 {
                     IDENTITY_ROTATION
                 } else {
-                    let phase = rng.unit() * std::f64::consts::PI;
+                    let phase = unit(rng) * std::f64::consts::PI;
                     let c = |v: f64| (v * 16384.0).round() as i16;
                     [c(phase.cos()), c(phase.sin())]
                 };
@@ -176,7 +163,7 @@ fn decode(payload: &[u8], sh: &SectionHeader, atoms: &AtomSet) -> u64 {
 }
 
 fn bench(c: &mut Criterion) {
-    let mut rng = Rng(2024);
+    let mut rng = Rng::new(2024);
     let atoms = atoms(&mut rng);
     let mut g = c.benchmark_group("samples");
     let mut out = Vec::with_capacity(MAX_WAVEFORM_SAMPLES);

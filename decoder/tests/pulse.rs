@@ -8,6 +8,7 @@ use eqisa_isa::pulse::{
     PulseSection, Term, WindowCode, encode_pulse_section, reconstruct_waveform, rotate_samples,
 };
 use eqisa_isa::{IsaError, SectionHeader, parse_section_header};
+use eqisa_test_support::Rng;
 use proptest::prelude::*;
 
 const HASH: [u8; 32] = [9; 32];
@@ -15,23 +16,12 @@ const HASH: [u8; 32] = [9; 32];
 /// A released play: channel index, start, samples.
 type Released = (u32, u64, Vec<[i16; 2]>);
 
-struct Rng(u64);
-
-impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
-        let mut z = self.0;
-        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-        z ^ (z >> 31)
-    }
-    fn below(&mut self, n: u64) -> u64 {
-        self.next() % n.max(1)
-    }
-}
-
 fn atoms(rng: &mut Rng) -> AtomSet {
-    AtomSet::new(16, (0..2 * 16 * 10).map(|_| rng.next() as i16).collect()).unwrap()
+    AtomSet::new(
+        16,
+        (0..2 * 16 * 10).map(|_| rng.next_u64() as i16).collect(),
+    )
+    .unwrap()
 }
 
 fn sparse(rng: &mut Rng, len: usize) -> CodedWaveform {
@@ -44,8 +34,8 @@ fn sparse(rng: &mut Rng, len: usize) -> CodedWaveform {
                     .map(|_| Term {
                         atom: rng.below(10) as u16,
                         coef: [
-                            (rng.next() % 16000) as i16 - 8000,
-                            (rng.next() % 16000) as i16 - 8000,
+                            rng.below(16000) as i16 - 8000,
+                            rng.below(16000) as i16 - 8000,
                         ],
                     })
                     .collect(),
@@ -92,8 +82,8 @@ fn section(rng: &mut Rng) -> PulseSection {
             _ => PlayBody::Memory {
                 slot: rng.below(2) as u32,
                 rotation: [
-                    (rng.next() % 30000) as i16 - 15000,
-                    (rng.next() % 30000) as i16 - 15000,
+                    rng.below(30000) as i16 - 15000,
+                    rng.below(30000) as i16 - 15000,
                 ],
             },
         };
@@ -190,7 +180,7 @@ proptest! {
 
     #[test]
     fn streamed_samples_are_the_isa_definition_in_any_chunking(seed in any::<u64>(), chunk in 1usize..300) {
-        let mut rng = Rng(seed);
+        let mut rng = Rng::new(seed);
         let atoms = atoms(&mut rng);
         let section = section(&mut rng);
         let payload = encode_pulse_section(&section, Some(&atoms)).unwrap();
@@ -215,7 +205,7 @@ proptest! {
 
 #[test]
 fn every_bit_flip_is_an_error_and_no_unverified_sample_is_released() {
-    let mut rng = Rng(5);
+    let mut rng = Rng::new(5);
     let atoms = atoms(&mut rng);
     let section = section(&mut rng);
     let payload = encode_pulse_section(&section, Some(&atoms)).unwrap();
@@ -248,7 +238,7 @@ fn every_bit_flip_is_an_error_and_no_unverified_sample_is_released() {
 
 #[test]
 fn truncation_and_wrong_inputs_are_errors() {
-    let mut rng = Rng(6);
+    let mut rng = Rng::new(6);
     let atoms = atoms(&mut rng);
     let section = section(&mut rng);
     let payload = encode_pulse_section(&section, Some(&atoms)).unwrap();

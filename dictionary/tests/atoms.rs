@@ -5,32 +5,9 @@ use eqisa_dictionary::atoms::{
     AtomsError, Gram, Method, Scalar, SparseCode, TrainParams, omp, omp_batch, real_embedding,
     reconstruct, rmse, train, train_from, train_observed, windows,
 };
+use eqisa_test_support::Rng;
 use ndarray::{Array1, Array2, ArrayView2};
 use num_complex::Complex64;
-
-/// A small deterministic generator for test data (SplitMix64 + Box–Muller).
-struct Rng(u64);
-
-impl Rng {
-    fn next_u64(&mut self) -> u64 {
-        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
-        let mut z = self.0;
-        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-        z ^ (z >> 31)
-    }
-    fn uniform(&mut self) -> f64 {
-        (self.next_u64() >> 11) as f64 / (1u64 << 53) as f64
-    }
-    fn normal(&mut self) -> f64 {
-        let u = self.uniform().max(1e-300);
-        let v = self.uniform();
-        (-2.0 * u.ln()).sqrt() * (std::f64::consts::TAU * v).cos()
-    }
-    fn below(&mut self, n: usize) -> usize {
-        (self.uniform() * n as f64) as usize % n
-    }
-}
 
 trait Random: Scalar {
     fn random(rng: &mut Rng) -> Self;
@@ -43,8 +20,8 @@ impl Random for f64 {
         rng.normal()
     }
     fn coef(rng: &mut Rng) -> Self {
-        let m = 1.0 + rng.uniform();
-        if rng.uniform() < 0.5 { -m } else { m }
+        let m = 1.0 + rng.f64();
+        if rng.f64() < 0.5 { -m } else { m }
     }
 }
 
@@ -53,7 +30,7 @@ impl Random for Complex64 {
         Complex64::new(rng.normal(), rng.normal())
     }
     fn coef(rng: &mut Rng) -> Self {
-        Complex64::from_polar(1.0 + rng.uniform(), std::f64::consts::TAU * rng.uniform())
+        Complex64::from_polar(1.0 + rng.f64(), std::f64::consts::TAU * rng.f64())
     }
 }
 
@@ -70,7 +47,7 @@ fn random_dict<T: Random>(rng: &mut Rng, atoms: usize, dim: usize) -> Array2<T> 
 fn sparse_signal<T: Random>(rng: &mut Rng, dict: ArrayView2<T>, k: usize) -> SparseCode<T> {
     let mut atoms: Vec<u32> = Vec::new();
     while atoms.len() < k {
-        let a = rng.below(dict.nrows()) as u32;
+        let a = rng.index(dict.nrows()) as u32;
         if !atoms.contains(&a) {
             atoms.push(a);
         }
@@ -91,7 +68,7 @@ fn sorted_pairs<T: Scalar>(c: &SparseCode<T>) -> Vec<(u32, T)> {
 }
 
 fn check_exact_recovery<T: Random>(seed: u64) {
-    let mut rng = Rng(seed);
+    let mut rng = Rng::new(seed);
     let dict = random_dict::<T>(&mut rng, 128, 64);
     let gram = Gram::new(dict.view());
     for _ in 0..40 {
@@ -121,7 +98,7 @@ fn omp_recovers_exactly_sparse_complex_signals() {
 }
 
 fn check_residual_orthogonal<T: Random>(seed: u64) {
-    let mut rng = Rng(seed);
+    let mut rng = Rng::new(seed);
     let dict = random_dict::<T>(&mut rng, 48, 24);
     let gram = Gram::new(dict.view());
     for _ in 0..20 {
@@ -156,7 +133,7 @@ fn omp_residual_is_orthogonal_to_chosen_atoms() {
 
 #[test]
 fn omp_stops_at_the_tolerance() {
-    let mut rng = Rng(5);
+    let mut rng = Rng::new(5);
     let dict = random_dict::<f64>(&mut rng, 64, 32);
     let gram = Gram::new(dict.view());
     let x: Array1<f64> = Array1::from_shape_simple_fn(32, || rng.normal());
@@ -172,7 +149,7 @@ fn omp_stops_at_the_tolerance() {
 
 #[test]
 fn complex_coding_is_phase_equivariant() {
-    let mut rng = Rng(6);
+    let mut rng = Rng::new(6);
     let dict = random_dict::<Complex64>(&mut rng, 96, 32);
     let gram = Gram::new(dict.view());
     for t in 0..20 {
@@ -190,7 +167,7 @@ fn complex_coding_is_phase_equivariant() {
 
 #[test]
 fn batch_coding_equals_single_coding() {
-    let mut rng = Rng(7);
+    let mut rng = Rng::new(7);
     let dict = random_dict::<Complex64>(&mut rng, 40, 16);
     let gram = Gram::new(dict.view());
     let xs = Array2::from_shape_simple_fn((700, 16), || Complex64::random(&mut rng));
@@ -232,7 +209,7 @@ fn best_match<T: Scalar>(dict: ArrayView2<T>, t: ndarray::ArrayView1<T>) -> f64 
 }
 
 fn check_training<T: Random>(method: Method, seed: u64) {
-    let mut rng = Rng(seed);
+    let mut rng = Rng::new(seed);
     // Incoherent enough (24 atoms in 32 dimensions) for OMP to recover 3-sparse codes.
     let truth = random_dict::<T>(&mut rng, 24, 32);
     let xs = synthetic(&mut rng, truth.view(), 1500, 3);
@@ -330,7 +307,7 @@ fn train_in_pool(threads: usize, xs: ArrayView2<Complex64>, p: &TrainParams) -> 
 
 #[test]
 fn training_is_deterministic_across_thread_counts() {
-    let mut rng = Rng(31);
+    let mut rng = Rng::new(31);
     let truth = random_dict::<Complex64>(&mut rng, 32, 16);
     // More signals than one coding block, so several threads really share the work.
     let xs = synthetic(&mut rng, truth.view(), 1200, 4);
@@ -357,7 +334,7 @@ fn training_is_deterministic_across_thread_counts() {
 fn unused_atoms_are_replaced() {
     // Many identical signals and a few distinct ones: initial atoms drawn from the duplicates
     // are duplicates, which must be replaced so every atom ends up distinct and unit norm.
-    let mut rng = Rng(41);
+    let mut rng = Rng::new(41);
     let base: Array1<f64> = Array1::from_shape_simple_fn(8, || rng.normal());
     let mut xs = Array2::zeros((300, 8));
     for (i, mut r) in xs.rows_mut().into_iter().enumerate() {
@@ -405,7 +382,7 @@ fn windows_pad_and_embed() {
 
 #[test]
 fn bad_inputs_are_typed_errors() {
-    let mut rng = Rng(51);
+    let mut rng = Rng::new(51);
     let dict = random_dict::<f64>(&mut rng, 10, 6);
     let gram = Gram::new(dict.view());
     let x = Array1::<f64>::zeros(5);

@@ -2,36 +2,14 @@
 //! initial atoms that train to a bounded RMSE on real calibrations; an orthonormal PCA basis
 //! whose error falls with its size.
 
-use std::path::PathBuf;
-
 use eqisa_dictionary::atoms::{
     AtomsError, Init, Method, PcaBasis, Scalar, TrainParams, kmeans_atoms, train_init,
 };
 use eqisa_dictionary::pulse_atoms::{PulseTrainParams, device_training_windows, learn_pulse_atoms};
 use eqisa_pulse::Device;
+use eqisa_test_support::{Rng, ibm_calibrations};
 use ndarray::{Array1, Array2, ArrayView2};
 use num_complex::Complex64;
-
-/// SplitMix64 + Box–Muller, for test data.
-struct Rng(u64);
-
-impl Rng {
-    fn next_u64(&mut self) -> u64 {
-        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
-        let mut z = self.0;
-        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-        z ^ (z >> 31)
-    }
-    fn uniform(&mut self) -> f64 {
-        (self.next_u64() >> 11) as f64 / (1u64 << 53) as f64
-    }
-    fn normal(&mut self) -> f64 {
-        let u = self.uniform().max(1e-300);
-        let v = self.uniform();
-        (-2.0 * u.ln()).sqrt() * (std::f64::consts::TAU * v).cos()
-    }
-}
 
 fn assert_unit_rows<T: Scalar>(d: ArrayView2<T>) {
     for (i, r) in d.rows().into_iter().enumerate() {
@@ -73,7 +51,7 @@ fn kmeans_atoms_are_unit_norm_and_deterministic_across_thread_counts() {
 fn kmeans_seeds_are_canonical_signals_and_lloyd_moves_them_closer() {
     // Three directions, each signal one of them with a random sign and scale plus a little
     // noise: sign canonicalisation folds ±d together, so three clusters find the three.
-    let mut rng = Rng(3);
+    let mut rng = Rng::new(3);
     let dirs: Vec<Array1<f64>> = (0..3)
         .map(|_| {
             let d = Array1::from_shape_simple_fn(12, || rng.normal());
@@ -83,8 +61,8 @@ fn kmeans_seeds_are_canonical_signals_and_lloyd_moves_them_closer() {
         .collect();
     let mut xs = Array2::zeros((300, 12));
     for (i, mut r) in xs.rows_mut().into_iter().enumerate() {
-        let sign = if rng.uniform() < 0.5 { -1.0 } else { 1.0 };
-        let scale = sign * (0.5 + rng.uniform());
+        let sign = if rng.f64() < 0.5 { -1.0 } else { 1.0 };
+        let scale = sign * (0.5 + rng.f64());
         let noise = Array1::from_shape_simple_fn(12, || 1e-3 * rng.normal());
         r.assign(&(&dirs[i % 3] * scale + noise));
     }
@@ -109,7 +87,7 @@ fn kmeans_seeds_are_canonical_signals_and_lloyd_moves_them_closer() {
 
 #[test]
 fn kmeans_bad_inputs_are_typed_errors() {
-    let mut rng = Rng(5);
+    let mut rng = Rng::new(5);
     let mut few = Array2::from_shape_simple_fn((10, 6), || rng.normal());
     few.row_mut(2).fill(0.0);
     assert_eq!(
@@ -169,25 +147,9 @@ fn training_from_kmeans_codes_the_default_device() {
     assert!(a.rmse < 5e-3, "pulse atoms RMSE {}", a.rmse);
 }
 
-fn ibm_corpus() -> Option<Vec<PathBuf>> {
-    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../shared/corpus/devices/ibm");
-    let mut files: Vec<PathBuf> = std::fs::read_dir(&dir)
-        .ok()?
-        .filter_map(|e| e.ok().map(|e| e.path()))
-        .filter(|p| {
-            p.file_name()
-                .and_then(|n| n.to_str())
-                .is_some_and(|n| n.starts_with("defs_") && n.ends_with(".json"))
-        })
-        .collect();
-    files.sort();
-    (!files.is_empty()).then_some(files)
-}
-
 #[test]
 fn training_from_kmeans_codes_real_ibm_calibrations() {
-    let Some(files) = ibm_corpus() else {
-        eprintln!("skipped: ../shared/corpus/devices/ibm is absent");
+    let Some(files) = ibm_calibrations() else {
         return;
     };
     // The first three devices in sorted order: thousands of distinct windows.
@@ -239,7 +201,7 @@ fn pca_basis_is_orthonormal_and_its_error_falls_with_its_size() {
 fn pca_recovers_a_subspace_exactly() {
     // Real signals in a 3-dimensional affine subspace: three components rebuild them, two
     // do not.
-    let mut rng = Rng(9);
+    let mut rng = Rng::new(9);
     let basis = Array2::from_shape_simple_fn((3, 10), || rng.normal());
     let offset = Array1::from_shape_simple_fn(10, || rng.normal());
     let coefs = Array2::from_shape_simple_fn((200, 3), || rng.normal());

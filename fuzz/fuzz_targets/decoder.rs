@@ -12,7 +12,8 @@ use eqisa_isa::IsaError;
 use libfuzzer_sys::fuzz_target;
 
 fuzz_target!(|data: &[u8]| {
-    let (priors, hash) = &*FLAT;
+    let (cb, hash) = &*FLAT;
+    let priors = &cb.priors;
     let seed = u64::from(eqisa_isa::crc32c(data)) << 8 | data.len() as u64;
     let (_, end) = decode_both(data, priors, *hash, &mut Chunks::new(seed));
     if let Err(IsaError::CodebookMismatch { found, .. }) = end {

@@ -15,24 +15,17 @@ use std::sync::LazyLock;
 
 use common::{Chunks, FLAT, decode_both, edit, fix_crcs};
 use eqisa_assembler::assemble;
+use eqisa_decoder::DecodedInstr;
 use eqisa_lower::clifford_t::{Budget, Synth};
 use eqisa_lower::target::{TargetDesc, TargetKind};
 use eqisa_lower::{LowerOptions, lower};
-use eqisa_decoder::DecodedInstr;
-use eqisa_isa::codebook::Codebook;
 use libfuzzer_sys::fuzz_target;
 
 /// The programs edited: teleport (native target: conditions, measurements) and QFT-4 (Clifford+T),
 /// from `circuits/examples`, assembled at start-up with the flat codebook so they always match
 /// the current format and model.
 static SEEDS: LazyLock<Vec<(Vec<u8>, Vec<DecodedInstr>)>> = LazyLock::new(|| {
-    let (priors, hash) = &*FLAT;
-    let cb = Codebook {
-        description: "flat test codebook".into(),
-        priors: priors.clone(),
-        paper_dictionary: None,
-        training: String::new(),
-    };
+    let (cb, hash) = &*FLAT;
     [
         (
             include_str!("../../circuits/examples/teleport.qasm3"),
@@ -56,10 +49,10 @@ static SEEDS: LazyLock<Vec<(Vec<u8>, Vec<DecodedInstr>)>> = LazyLock::new(|| {
         let program = lower(&circuit, &target, &opts)
             .expect("example lowers")
             .program;
-        let bytes = assemble(&program, &target, &cb, *hash)
+        let bytes = assemble(&program, &target, cb, *hash)
             .expect("example assembles")
             .bytes;
-        let truth = eqisa_decoder::decode_all(&bytes, priors, *hash)
+        let truth = eqisa_decoder::decode_all(&bytes, &cb.priors, *hash)
             .expect("example decodes")
             .instrs;
         (bytes, truth)
@@ -71,7 +64,7 @@ fuzz_target!(|data: &[u8]| {
     let [ctl, chunk_seed, script @ ..] = data else {
         return;
     };
-    let (priors, hash) = &*FLAT;
+    let (cb, hash) = &*FLAT;
     let which = usize::from(ctl % 2);
     let fix = ctl & 2 != 0;
     let (orig, truth) = &SEEDS[which];
@@ -83,7 +76,7 @@ fuzz_target!(|data: &[u8]| {
         fix_crcs(&mut b);
     }
     let mut chunks = Chunks::new(u64::from(*chunk_seed) << 1 | u64::from(ctl >> 7));
-    let (released, end) = decode_both(&b, priors, *hash, &mut chunks);
+    let (released, end) = decode_both(&b, &cb.priors, *hash, &mut chunks);
     if b == *orig {
         assert!(end.is_ok(), "the unmodified seed fails: {end:?}");
     } else if !fix {

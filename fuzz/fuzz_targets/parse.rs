@@ -5,28 +5,13 @@
 
 #![no_main]
 
-use std::io::Read;
 use std::path::PathBuf;
 use std::sync::Arc;
 
 use eqisa_ir::Circuit;
 use eqisa_qasm::QasmError;
+use eqisa_test_support::Trickle;
 use libfuzzer_sys::fuzz_target;
-
-/// A reader that hands out `step` bytes at a time, so that chunk boundaries fall everywhere.
-struct Trickle<'a> {
-    data: &'a [u8],
-    step: usize,
-}
-
-impl Read for Trickle<'_> {
-    fn read(&mut self, out: &mut [u8]) -> std::io::Result<usize> {
-        let n = self.data.len().min(self.step).min(out.len());
-        out[..n].copy_from_slice(&self.data[..n]);
-        self.data = &self.data[n..];
-        Ok(n)
-    }
-}
 
 fn check(data: &[u8], result: &Result<Circuit, QasmError>) {
     match result {
@@ -71,7 +56,7 @@ fuzz_target!(|data: &[u8]| {
         "f.qasm3"
     };
     let dir = PathBuf::from("/nonexistent-eqisa-fuzz-dir");
-    let chunked = eqisa_qasm::parse_reader(Trickle { data, step }, Arc::from(name), dir);
+    let chunked = eqisa_qasm::parse_reader(Trickle::new(data, step), Arc::from(name), dir);
     check(data, &chunked);
     let text = String::from_utf8_lossy(data);
     let whole = eqisa_qasm::parse_str(&text, name);

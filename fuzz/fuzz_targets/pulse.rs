@@ -24,34 +24,24 @@ use eqisa_isa::pulse::{
 use eqisa_isa::stream::BlockHeader;
 use eqisa_isa::varint::read_uvarint;
 use eqisa_isa::{IsaError, SectionKind, crc32c};
+use eqisa_test_support::Rng;
 use libfuzzer_sys::fuzz_target;
 
-/// SplitMix64, for the seed section and atoms.
-struct Rng(u64);
-
-impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
-        let mut z = self.0;
-        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-        z ^ (z >> 31)
-    }
-    fn small(&mut self) -> i16 {
-        (self.next() % 16000) as i16 - 8000
-    }
+/// A coefficient in -8000..8000.
+fn small(rng: &mut Rng) -> i16 {
+    rng.below(16000) as i16 - 8000
 }
 
 static SEED: LazyLock<(AtomSet, Vec<u8>)> = LazyLock::new(|| {
-    let mut rng = Rng(5);
+    let mut rng = Rng::new(5);
     let atoms =
-        AtomSet::new(16, (0..2 * 16 * 8).map(|_| rng.next() as i16).collect()).expect("atoms");
+        AtomSet::new(16, (0..2 * 16 * 8).map(|_| rng.next_u64() as i16).collect()).expect("atoms");
     let window = |rng: &mut Rng| WindowCode {
         shift: 14,
         terms: (0..2)
             .map(|k| Term {
                 atom: k,
-                coef: [rng.small(), rng.small()],
+                coef: [small(rng), small(rng)],
             })
             .collect(),
     };

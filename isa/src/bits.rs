@@ -256,7 +256,7 @@ fn load_be_u64(data: &[u8], idx: usize) -> u64 {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::test_util::SplitMix64;
+    use eqisa_test_support::Rng;
     use std::vec;
     use std::vec::Vec;
 
@@ -329,7 +329,7 @@ mod tests {
 
     #[test]
     fn random_round_trip_all_widths_and_offsets() {
-        let mut rng = SplitMix64::new(0x5EED_B175);
+        let mut rng = Rng::new(0x5EED_B175);
         for _ in 0..200 {
             let count = rng.below(300) as usize;
             let items: Vec<(u64, u32)> = (0..count)

@@ -121,7 +121,7 @@ pub fn crc32c(data: &[u8]) -> u32 {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::test_util::SplitMix64;
+    use eqisa_test_support::Rng;
     use std::vec::Vec;
 
     /// Bit-at-a-time reference implementation, independent of the tables.
@@ -153,7 +153,7 @@ mod tests {
 
     #[test]
     fn matches_reference_and_is_incremental() {
-        let mut rng = SplitMix64::new(1);
+        let mut rng = Rng::new(1);
         let data: Vec<u8> = (0..1000).map(|_| rng.next_u64() as u8).collect();
         for len in [0, 1, 7, 8, 9, 15, 16, 17, 100, 1000] {
             assert_eq!(crc32c(&data[..len]), reference(&data[..len]), "len {len}");

@@ -1285,7 +1285,7 @@ impl Model {
 mod tests {
     use super::*;
     use crate::coder::{SymbolDecoder, SymbolEncoder};
-    use crate::test_util::SplitMix64;
+    use eqisa_test_support::Rng;
 
     fn params(target: Target, num_qubits: u32, angle_bits: u8) -> ProgramParams {
         ProgramParams {
@@ -1302,7 +1302,7 @@ mod tests {
     /// Random instructions of `target` over `n` qubits: every opcode of the gate set, angles
     /// from a pool of nine (so every cache entry and misses occur), near and far qubits.
     fn program(target: Target, n: u32, len: usize, seed: u64) -> Vec<(Opcode, Vec<u32>, u64)> {
-        let mut rng = SplitMix64::new(seed);
+        let mut rng = Rng::new(seed);
         let ops: Vec<Opcode> = Opcode::ALL
             .iter()
             .copied()

@@ -215,7 +215,7 @@ pub fn read_rice(r: &mut BitReader<'_>, k: u32) -> Result<u64, IsaError> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::test_util::SplitMix64;
+    use eqisa_test_support::Rng;
     use std::vec;
     use std::vec::Vec;
 
@@ -309,7 +309,7 @@ mod tests {
 
     #[test]
     fn varint_random_round_trip() {
-        let mut rng = SplitMix64::new(42);
+        let mut rng = Rng::new(42);
         let mut buf = Vec::new();
         let mut values = Vec::new();
         for _ in 0..5000 {
@@ -332,7 +332,7 @@ mod tests {
 
     #[test]
     fn gamma_round_trip() {
-        let mut rng = SplitMix64::new(7);
+        let mut rng = Rng::new(7);
         let mut values: Vec<u64> = vec![1, 2, 3, 4, 7, 8, 255, 256, 1 << 62, u64::MAX];
         values.extend((0..2000).map(|_| (rng.next_u64() >> rng.below(64)).max(1)));
         let mut w = BitWriter::new();
@@ -380,7 +380,7 @@ mod tests {
 
     #[test]
     fn rice_round_trip_all_k_and_escape() {
-        let mut rng = SplitMix64::new(99);
+        let mut rng = Rng::new(99);
         for k in 0..=64 {
             let mut values: Vec<u64> = vec![0, 1, u64::MAX, 1 << 63];
             let kk = k.min(RICE_MAX_K);

@@ -11,10 +11,8 @@ use eqisa_isa::pulse::{
     WindowScratch, reconstruct_into, reconstruct_unchecked_with, reconstruct_waveform,
     reconstruct_window, reconstruct_window_with, rotate_into, rotate_samples,
 };
+use eqisa_test_support::Rng;
 use proptest::prelude::*;
-
-mod common;
-use common::Rng;
 
 // ---------------------------------------------------------------------------------------------
 // The reference: the definition, transcribed literally
@@ -175,7 +173,7 @@ proptest! {
 
     #[test]
     fn waveforms_match_the_scalar_definition(seed in any::<u64>()) {
-        let mut rng = Rng(seed);
+        let mut rng = Rng::new(seed);
         let window = random_window_size(&mut rng);
         let count = 1 + rng.below(12) as usize;
         let atoms = random_atoms(&mut rng, window, count);
@@ -199,7 +197,7 @@ proptest! {
 
     #[test]
     fn windows_match_the_scalar_definition(seed in any::<u64>()) {
-        let mut rng = Rng(seed);
+        let mut rng = Rng::new(seed);
         let window = random_window_size(&mut rng);
         let count = 1 + rng.below(20) as usize;
         let atoms = random_atoms(&mut rng, window, count);
@@ -219,7 +217,7 @@ proptest! {
 
     #[test]
     fn rotations_match_the_scalar_definition(seed in any::<u64>()) {
-        let mut rng = Rng(seed);
+        let mut rng = Rng::new(seed);
         let len = rng.below(300) as usize;
         let samples: Vec<[i16; 2]> = (0..len).map(|_| [rng.i16(), rng.i16()]).collect();
         let r = match rng.below(4) {
@@ -238,16 +236,16 @@ proptest! {
     /// Outside the validated ranges the unchecked path must not panic, and keeps the length.
     #[test]
     fn the_unchecked_path_never_panics(seed in any::<u64>()) {
-        let mut rng = Rng(seed);
+        let mut rng = Rng::new(seed);
         let window = random_window_size(&mut rng);
         let count = 1 + rng.below(4) as usize;
         let atoms = random_atoms(&mut rng, window, count);
         let len = rng.below(4 * window as u64 + 1) as usize;
         let windows = (0..rng.below(6))
             .map(|_| WindowCode {
-                shift: rng.next() as u8,
+                shift: rng.next_u64() as u8,
                 terms: (0..rng.below(20))
-                    .map(|_| Term { atom: rng.next() as u16, coef: [rng.i16(), rng.i16()] })
+                    .map(|_| Term { atom: rng.next_u64() as u16, coef: [rng.i16(), rng.i16()] })
                     .collect(),
             })
             .collect();

@@ -660,6 +660,7 @@ pub fn dct_at_budget_with(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use eqisa_test_support::Rng;
 
     #[test]
     fn gamma_and_exp_golomb_round_trip() {
@@ -917,14 +918,9 @@ mod tests {
         assert!(max_error(&pulse, &result.reconstructed) <= 0.5 / 32767.0 * 2f64.sqrt());
         // Noise is incompressible: a budget any step meets still prefers the raw words when the
         // DCT stream would be longer.
-        let noise: Vec<C64> = (0..64u64)
-            .map(|k| {
-                let h = k.wrapping_mul(0x9E37_79B9_7F4A_7C15) >> 11;
-                C64::new(
-                    (h % 65535) as f64 / 65535.0 - 0.5,
-                    ((h >> 20) % 999) as f64 / 999.0 - 0.5,
-                )
-            })
+        let mut rng = Rng::new(0);
+        let noise: Vec<C64> = (0..64)
+            .map(|_| C64::new(rng.f64() - 0.5, rng.f64() - 0.5))
             .collect();
         let exact = |rec: &[C64]| max_error(&noise, rec);
         let r = dct_at_budget(&noise, 1e-9, exact).expect("finite samples");

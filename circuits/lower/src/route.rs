@@ -331,12 +331,10 @@ mod tests {
     use crate::state::program_state;
     use crate::{LowerOptions, lower};
     use eqisa_ir::matrix::C64;
+    use eqisa_test_support::example;
 
     fn lowered(file: &str, two_qubit: TwoQubit) -> (NativeProgram, TargetDesc) {
-        let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
-            .join("../examples")
-            .join(file);
-        let c = eqisa_qasm::parse_file(&path).expect("example parses");
+        let c = eqisa_qasm::parse_file(example(file)).expect("example parses");
         let mut target = TargetDesc::default_for(TargetKind::Native);
         target.two_qubit = two_qubit;
         let l = lower(&c, &target, &LowerOptions::default()).expect("lowers");

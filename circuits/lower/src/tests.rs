@@ -322,6 +322,7 @@ mod quantisation {
     use crate::target::{TargetDesc, TargetKind};
     use crate::{LowerError, LowerOptions, Lowered, lower};
     use eqisa_ir::circuit::Circuit;
+    use eqisa_test_support::{Rng, example_files};
 
     fn opts(budget: Budget) -> LowerOptions {
         LowerOptions {
@@ -350,21 +351,15 @@ mod quantisation {
             .collect()
     }
 
-    /// A deterministic pseudo-random circuit of generic rotations (xorshift).
+    /// A deterministic pseudo-random circuit of generic rotations.
     fn random_circuit(seed: u64, qubits: u32, gates: usize) -> Circuit {
-        let mut x = seed.wrapping_mul(0x9E37_79B9_7F4A_7C15) | 1;
-        let mut next = move || {
-            x ^= x << 13;
-            x ^= x >> 7;
-            x ^= x << 17;
-            x
-        };
+        let mut rng = Rng::new(seed);
         let mut text = format!("OPENQASM 2.0;\ninclude \"qelib1.inc\";\nqreg q[{qubits}];\n");
         for _ in 0..gates {
-            let a = next() as u32 % qubits;
-            let b = (a + 1 + next() as u32 % (qubits - 1)) % qubits;
-            let kind = next() % 8;
-            let mut angle = || (next() % 1_000_000) as f64 / 1_000_000.0 * 6.0 - 3.0;
+            let a = rng.below(u64::from(qubits)) as u32;
+            let b = (a + 1 + rng.below(u64::from(qubits - 1)) as u32) % qubits;
+            let kind = rng.below(8);
+            let mut angle = || rng.below(1_000_000) as f64 / 1_000_000.0 * 6.0 - 3.0;
             let line = match kind {
                 0 => format!("h q[{a}];"),
                 1 => format!("rz({}) q[{a}];", angle()),
@@ -382,13 +377,7 @@ mod quantisation {
     }
 
     fn examples() -> Vec<(String, Circuit)> {
-        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../examples");
-        let mut paths: Vec<_> = std::fs::read_dir(&dir)
-            .expect("examples dir")
-            .map(|e| e.expect("entry").path())
-            .collect();
-        paths.sort();
-        paths
+        example_files()
             .into_iter()
             .map(|p| {
                 let c = eqisa_qasm::parse_file(&p).expect("example parses");

@@ -5,36 +5,19 @@
 use std::path::PathBuf;
 
 use eqisa_pulse::{Device, ScheduleItem, ibm};
+use eqisa_test_support::{corpus_path, ibm_calibrations};
 
 /// `../shared/corpus/devices/ibm`, or `None` (with a note) when absent.
 fn ibm_dir() -> Option<PathBuf> {
-    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../../shared/corpus/devices/ibm");
-    if dir.join("defs_lima.json").is_file() {
-        Some(dir)
-    } else {
-        eprintln!("skipping: ../shared/corpus/devices/ibm is not present");
-        None
-    }
-}
-
-fn defs_files(dir: &std::path::Path) -> Vec<PathBuf> {
-    let mut v: Vec<PathBuf> = std::fs::read_dir(dir)
-        .expect("listing the corpus")
-        .filter_map(|e| e.ok().map(|e| e.path()))
-        .filter(|p| {
-            p.file_name()
-                .and_then(|n| n.to_str())
-                .is_some_and(|n| n.starts_with("defs_") && n.ends_with(".json"))
-        })
-        .collect();
-    v.sort();
-    v
+    let lima = corpus_path("devices/ibm/defs_lima.json")?;
+    lima.parent().map(PathBuf::from)
 }
 
 #[test]
 fn every_ibm_calibration_imports_and_round_trips_through_toml() {
-    let Some(dir) = ibm_dir() else { return };
-    let files = defs_files(&dir);
+    let Some(files) = ibm_calibrations() else {
+        return;
+    };
     assert_eq!(files.len(), 36, "the corpus has 36 IBM devices");
     for path in &files {
         let (d, report) = ibm::import(path).unwrap_or_else(|e| panic!("{e}"));

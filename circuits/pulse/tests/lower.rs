@@ -16,21 +16,11 @@ use eqisa_pulse::lower::{
 use eqisa_pulse::{
     Channel, Device, PlayOrigin, PulseLowerError, PulseMode, PulseProgram, lower_to_pulses,
 };
+use eqisa_test_support::{Rng, corpus_path, example};
 use num_complex::Complex64;
 use smallvec::SmallVec;
 
 type C = Complex64;
-
-/// A small deterministic generator (no dependency): xorshift64*.
-struct Rng(u64);
-impl Rng {
-    fn next(&mut self) -> f64 {
-        self.0 ^= self.0 >> 12;
-        self.0 ^= self.0 << 25;
-        self.0 ^= self.0 >> 27;
-        (self.0.wrapping_mul(0x2545F4914F6CDD1D) >> 11) as f64 / (1u64 << 53) as f64
-    }
-}
 
 fn mul(a: &Mat2, b: &Mat2) -> Mat2 {
     let mut m = [[C::new(0.0, 0.0); 2]; 2];
@@ -56,14 +46,14 @@ fn equal_up_to_phase(a: &Mat2, b: &Mat2) -> bool {
 
 #[test]
 fn rotation_decomposition_reproduces_random_unitaries() {
-    let mut rng = Rng(0x9E3779B97F4A7C15);
+    let mut rng = Rng::new(0x9E3779B97F4A7C15);
     for _ in 0..500 {
         // A Haar-ish random unitary: Rz(a)·Ry(b)·Rz(c) with a global phase.
         let (a, b, c, g) = (
-            rng.next() * 2.0 * PI,
-            rng.next() * PI,
-            rng.next() * 2.0 * PI,
-            rng.next() * 2.0 * PI,
+            rng.f64() * 2.0 * PI,
+            rng.f64() * PI,
+            rng.f64() * 2.0 * PI,
+            rng.f64() * 2.0 * PI,
         );
         let u = mul(
             &rz_matrix(a),
@@ -377,7 +367,6 @@ fn lower_file(path: &std::path::Path, device: &Device) -> Vec<PulseProgram> {
 #[test]
 fn example_circuits_lower_on_the_default_device() {
     let d = Device::default_device();
-    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../examples");
     let mut done = 0;
     for name in [
         "bell.qasm",
@@ -386,7 +375,7 @@ fn example_circuits_lower_on_the_default_device() {
         "teleport.qasm3",
         "modifiers.qasm3",
     ] {
-        let [cal, direct] = &lower_file(&dir.join(name), &d)[..] else {
+        let [cal, direct] = &lower_file(&example(name), &d)[..] else {
             panic!("two modes")
         };
         // Direct mode never plays more drive pulses than calibrated mode does.
@@ -404,12 +393,10 @@ fn example_circuits_lower_on_the_default_device() {
 
 #[test]
 fn corpus_circuits_lower_on_ibm_devices() {
-    let ibm = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../../shared/corpus/devices/ibm");
-    if !ibm.join("defs_nairobi.json").is_file() {
-        eprintln!("skipping: ../shared/corpus is not present");
+    let Some(nairobi) = corpus_path("devices/ibm/defs_nairobi.json") else {
         return;
-    }
-    let examples = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../examples");
+    };
+    let ibm = nairobi.parent().expect("a directory");
     // cx devices (7-qubit nairobi), ecr (27-qubit peekskill), u1/u2/u3-only (boeblingen).
     for dev in [
         "defs_nairobi.json",
@@ -417,7 +404,7 @@ fn corpus_circuits_lower_on_ibm_devices() {
         "defs_boeblingen.json",
     ] {
         let d = Device::from_file(&ibm.join(dev)).expect("imports");
-        lower_file(&examples.join("adder4.qasm"), &d);
+        lower_file(&example("adder4.qasm"), &d);
     }
     let mqt = ibm.join("../../mqt");
     if let Some(f) = std::fs::read_dir(mqt.join("indep")).ok().and_then(|rd| {

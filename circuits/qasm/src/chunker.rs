@@ -201,18 +201,10 @@ impl<R: Read> Chunker<R> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use eqisa_test_support::Trickle;
 
     fn chunks(text: &str, read: usize) -> Vec<String> {
-        struct Slow<'a>(&'a [u8], usize);
-        impl Read for Slow<'_> {
-            fn read(&mut self, out: &mut [u8]) -> io::Result<usize> {
-                let n = self.0.len().min(self.1).min(out.len());
-                out[..n].copy_from_slice(&self.0[..n]);
-                self.0 = &self.0[n..];
-                Ok(n)
-            }
-        }
-        let mut c = Chunker::new(Slow(text.as_bytes(), read));
+        let mut c = Chunker::new(Trickle::new(text.as_bytes(), read));
         let mut out = Vec::new();
         while let Some(b) = c.next_chunk().unwrap() {
             out.push(String::from_utf8(b.to_vec()).unwrap());

@@ -1,15 +1,11 @@
 //! Every kind of bad input: each test names the exact line, column and kind of the error.
 
-use eqisa_test_support as common;
-
-use common::OneByte;
-
-use std::io::Read;
 use std::path::PathBuf;
 use std::sync::Arc;
 
 use eqisa_qasm::MAX_NESTING;
 use eqisa_qasm::{ErrorKind, QasmError, parse_reader, parse_str};
+use eqisa_test_support::{OneByte, Trickle};
 
 /// OpenQASM 2 header: the program proper starts on line 5.
 const H2: &str = "OPENQASM 2.0;\ninclude \"qelib1.inc\";\nqreg q[2];\ncreg c[2];\n";
@@ -767,17 +763,8 @@ fn fuzz_chunked_and_whole_parses_agree_on_a_comment_after_a_statement() {
     let src = "OPENQASM 3.0;\nqubit[2] q;\nbit[2] c;\nc[0] = measure q[0];\nc //measure q;\nif (c[0]) {x q;\n";
     let whole = parse_str(src, "f.qasm").unwrap_err();
     for step in 1..10 {
-        struct Step<'a>(&'a [u8], usize);
-        impl Read for Step<'_> {
-            fn read(&mut self, out: &mut [u8]) -> std::io::Result<usize> {
-                let n = self.0.len().min(self.1).min(out.len());
-                out[..n].copy_from_slice(&self.0[..n]);
-                self.0 = &self.0[n..];
-                Ok(n)
-            }
-        }
         let chunked = parse_reader(
-            Step(src.as_bytes(), step),
+            Trickle::new(src.as_bytes(), step),
             Arc::from("f.qasm"),
             PathBuf::from("."),
         )

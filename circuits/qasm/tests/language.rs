@@ -1,10 +1,6 @@
 //! The language features of the front end, each parsed and checked by its counts, operands,
 //! parameters and structure.
 
-use eqisa_test_support as common;
-
-use common::OneByte;
-
 use std::collections::BTreeMap;
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -14,6 +10,7 @@ use eqisa_ir::circuit::{CondExpr, CondOp, GateKind, Modifier, Op, TimeUnit, Vers
 use eqisa_ir::expr::Expr;
 use eqisa_ir::stats::stats;
 use eqisa_qasm::{parse_reader, parse_str};
+use eqisa_test_support::OneByte;
 
 const H2: &str = "OPENQASM 2.0;\ninclude \"qelib1.inc\";\n";
 const H3: &str = "OPENQASM 3.0;\ninclude \"stdgates.inc\";\n";

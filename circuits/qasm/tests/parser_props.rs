@@ -1,10 +1,6 @@
 //! Property tests of the front end: no input makes it panic or misplace an error, chunked and
 //! whole-text parsing agree, and generated programs parse to exactly what was generated.
 
-use eqisa_test_support as common;
-
-use common::OneByte;
-
 use std::collections::BTreeMap;
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -13,6 +9,7 @@ use eqisa_ir::Circuit;
 use eqisa_ir::circuit::Op;
 use eqisa_ir::gates::{ALL_GATES, StandardGate};
 use eqisa_qasm::{QasmError, parse_reader, parse_str};
+use eqisa_test_support::OneByte;
 use proptest::prelude::*;
 use proptest::sample::Index;
 

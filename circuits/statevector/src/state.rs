@@ -555,6 +555,7 @@ fn apply_general(amps: &mut [C64], layout: &Layout, parallel: bool, m: &Matrix, 
 mod tests {
     use super::*;
     use eqisa_ir::gates::StandardGate;
+    use eqisa_test_support::Rng;
 
     const FRAC_1_SQRT_2: f64 = std::f64::consts::FRAC_1_SQRT_2;
 
@@ -562,25 +563,21 @@ mod tests {
         g.matrix(params).expect("right parameter count")
     }
 
-    /// A deterministic pseudo-random generator (splitmix64) so tests need no extra crate.
-    struct Rng(u64);
+    /// Random angles, states and unitaries drawn from the tests' seeded generator.
+    trait Draw {
+        fn angle(&mut self) -> f64;
+        fn complex(&mut self) -> C64;
+        fn state(&mut self, n: usize) -> StateVector;
+        fn unitary(&mut self, k: usize) -> Matrix;
+    }
 
-    impl Rng {
-        fn next_f64(&mut self) -> f64 {
-            self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
-            let mut z = self.0;
-            z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-            z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-            z ^= z >> 31;
-            (z >> 11) as f64 / (1u64 << 53) as f64
-        }
-
+    impl Draw for Rng {
         fn angle(&mut self) -> f64 {
-            (self.next_f64() * 2.0 - 1.0) * std::f64::consts::PI
+            (self.f64() * 2.0 - 1.0) * std::f64::consts::PI
         }
 
         fn complex(&mut self) -> C64 {
-            C64::new(self.next_f64() - 0.5, self.next_f64() - 0.5)
+            C64::new(self.f64() - 0.5, self.f64() - 0.5)
         }
 
         /// A random normalised state.
@@ -671,7 +668,7 @@ mod tests {
 
     #[test]
     fn one_qubit_kernel_matches_embed() {
-        let mut rng = Rng(1);
+        let mut rng = Rng::new(1);
         let u = gate(StandardGate::U, &[rng.angle(), rng.angle(), rng.angle()]);
         check_against_embed(5, &u, &[3], &mut rng);
         for q in 0..5 {
@@ -683,7 +680,7 @@ mod tests {
 
     #[test]
     fn two_qubit_kernels_match_embed() {
-        let mut rng = Rng(2);
+        let mut rng = Rng::new(2);
         let dense = rng.unitary(2);
         let sparse = [
             gate(StandardGate::Cx, &[]),
@@ -707,7 +704,7 @@ mod tests {
 
     #[test]
     fn three_qubit_and_larger_kernels_match_embed() {
-        let mut rng = Rng(3);
+        let mut rng = Rng::new(3);
         let dense = rng.unitary(3);
         for qubits in [[4u32, 1, 3], [0, 1, 2], [2, 0, 4]] {
             check_against_embed(5, &dense, &qubits, &mut rng);
@@ -723,7 +720,7 @@ mod tests {
     #[test]
     fn kernels_across_chunk_boundaries() {
         let n = 15;
-        let mut rng = Rng(4);
+        let mut rng = Rng::new(4);
         let cases: Vec<(Matrix, Vec<u32>)> = vec![
             (rng.unitary(1), vec![14]),
             (rng.unitary(1), vec![3]),
@@ -766,7 +763,7 @@ mod tests {
                 .build()
                 .expect("thread pool");
             pool.install(|| {
-                let mut rng = Rng(5);
+                let mut rng = Rng::new(5);
                 let mut s = StateVector::zero_state(16).expect("small");
                 for layer in 0..4 {
                     for q in 0..16u32 {
@@ -823,7 +820,7 @@ mod tests {
 
     #[test]
     fn fidelity_ignores_global_phase() {
-        let mut rng = Rng(6);
+        let mut rng = Rng::new(6);
         let a = rng.state(4);
         let mut b = a.clone();
         b.apply_global_phase(0.83);

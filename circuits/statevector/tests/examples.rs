@@ -6,11 +6,8 @@ use std::path::PathBuf;
 
 use eqisa_ir::stats::stats;
 use eqisa_statevector::circuit::{outcomes, statevector};
+use eqisa_test_support::examples_dir as examples;
 use num_complex::Complex64;
-
-fn examples() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../examples")
-}
 
 fn reference() -> serde_json::Map<String, serde_json::Value> {
     let path = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/data/examples_qiskit.json");

@@ -13,29 +13,16 @@ use criterion::{BenchmarkId, Criterion, Throughput, criterion_group, criterion_m
 use eqisa_ir::matrix::{C64, Matrix};
 use eqisa_synth::average_gate_fidelity;
 use eqisa_synth::sk::SolovayKitaev;
+use eqisa_test_support::Rng;
 
-/// Haar-random U(2) matrices from a splitmix64 stream: four Box–Muller normals give a uniform
-/// point on S³ (Haar on SU(2)), times a uniform global phase.
-fn haar_unitaries(n: usize, mut seed: u64) -> Vec<Matrix> {
-    let mut uniform = move || {
-        seed = seed.wrapping_add(0x9E37_79B9_7F4A_7C15);
-        let mut z = seed;
-        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-        ((z ^ (z >> 31)) >> 11) as f64 / (1u64 << 53) as f64
-    };
+/// Haar-random U(2) matrices from the tests' seeded generator: a uniform point on S³ (Haar on
+/// SU(2)), times a uniform global phase.
+fn haar_unitaries(n: usize, seed: u64) -> Vec<Matrix> {
+    let mut rng = Rng::new(seed);
     (0..n)
         .map(|_| {
-            let mut g = [0.0f64; 4];
-            for pair in g.chunks_mut(2) {
-                let r = (-2.0 * (1.0 - uniform()).ln()).sqrt();
-                let a = 2.0 * std::f64::consts::PI * uniform();
-                pair[0] = r * a.cos();
-                pair[1] = r * a.sin();
-            }
-            let n = g.iter().map(|c| c * c).sum::<f64>().sqrt();
-            let [w, x, y, z] = g.map(|c| c / n);
-            let phase = 2.0 * std::f64::consts::PI * uniform();
+            let [w, x, y, z] = rng.unit_quaternion();
+            let phase = 2.0 * std::f64::consts::PI * rng.f64();
             Matrix::from_vec(
                 1,
                 vec![

@@ -80,23 +80,18 @@ impl Zyz {
 mod tests {
     use super::*;
     use eqisa_ir::gates::{ALL_GATES, StandardGate};
+    use eqisa_test_support::Rng;
 
-    /// Deterministic pseudo-random unitaries from a splitmix64 stream.
+    /// Deterministic pseudo-random unitaries (U gates of random angles, random phases).
     fn random_unitaries(n: usize) -> Vec<Matrix> {
-        let mut state = 0x9e37_79b9_7f4a_7c15u64;
-        let mut next = move || {
-            state = state.wrapping_add(0x9e37_79b9_7f4a_7c15);
-            let mut z = state;
-            z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
-            z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
-            (z ^ (z >> 31)) as f64 / u64::MAX as f64 * std::f64::consts::TAU
-        };
+        let mut rng = Rng::new(0x9e37_79b9_7f4a_7c15);
+        let mut angle = move || rng.f64() * std::f64::consts::TAU;
         (0..n)
             .map(|_| {
                 StandardGate::U
-                    .matrix(&[next(), next(), next()])
+                    .matrix(&[angle(), angle(), angle()])
                     .expect("three angles")
-                    .with_phase(next())
+                    .with_phase(angle())
             })
             .collect()
     }

@@ -777,6 +777,7 @@ fn validate(u: &Matrix) -> Result<[C64; 4], SkError> {
 mod tests {
     use super::*;
     use crate::alphabet::average_gate_fidelity;
+    use eqisa_test_support::Rng;
 
     fn quat_matrix(q: Quat) -> Matrix {
         Matrix::from_vec(1, q.su2().to_vec())
@@ -787,28 +788,13 @@ mod tests {
         dist2(&a, &b).sqrt() < tol
     }
 
-    /// Deterministic pseudo-random unit quaternions (splitmix64 + Box–Muller).
-    fn random_quats(n: usize, mut seed: u64) -> Vec<Quat> {
-        let mut next = || {
-            seed = seed.wrapping_add(0x9E37_79B9_7F4A_7C15);
-            let mut z = seed;
-            z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-            z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-            ((z ^ (z >> 31)) >> 11) as f64 / (1u64 << 53) as f64
-        };
+    /// Deterministic pseudo-random unit quaternions (uniform on S³).
+    fn random_quats(n: usize, seed: u64) -> Vec<Quat> {
+        let mut rng = Rng::new(seed);
         (0..n)
             .map(|_| {
-                let mut g = [0.0; 4];
-                for pair in g.chunks_mut(2) {
-                    let (u1, u2) = (next().max(1e-300), next());
-                    let r = (-2.0 * u1.ln()).sqrt();
-                    let a = 2.0 * std::f64::consts::PI * u2;
-                    pair[0] = r * a.cos();
-                    pair[1] = r * a.sin();
-                }
-                let q = Quat::new(g[0], g[1], g[2], g[3]);
-                let n = q.norm();
-                Quat::new(q.w / n, q.x / n, q.y / n, q.z / n)
+                let [w, x, y, z] = rng.unit_quaternion();
+                Quat::new(w, x, y, z)
             })
             .collect()
     }

@@ -5,20 +5,12 @@ use std::f64::consts::{FRAC_PI_4, TAU};
 use eqisa_ir::gates::StandardGate;
 use eqisa_synth::average_gate_fidelity;
 use eqisa_synth::gridsynth::{GridsynthError, rz_error, synthesize_rz};
+use eqisa_test_support::Rng;
 
 /// Fixed pseudo-random angles in [0, 2π) (SplitMix64), plus a few negative and large ones.
 fn angles(n: usize) -> Vec<f64> {
-    let mut state = 0x5EED_u64;
-    let mut out: Vec<f64> = (0..n)
-        .map(|_| {
-            state = state.wrapping_add(0x9E37_79B9_7F4A_7C15);
-            let mut z = state;
-            z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-            z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-            z ^= z >> 31;
-            (z >> 11) as f64 / (1u64 << 53) as f64 * TAU
-        })
-        .collect();
+    let mut rng = Rng::new(0x5EED);
+    let mut out: Vec<f64> = (0..n).map(|_| rng.f64() * TAU).collect();
     out.extend([-0.3, -2.9, 13.7, 1e-3]);
     out
 }

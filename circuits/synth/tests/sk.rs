@@ -4,56 +4,28 @@
 use eqisa_ir::matrix::{C64, Matrix};
 use eqisa_synth::sk::{MAX_RECURSION, SkError, SolovayKitaev};
 use eqisa_synth::{CliffordT, Word, average_gate_fidelity};
+use eqisa_test_support::Rng;
 
-/// splitmix64: a tiny, seedable, well-mixed stream for reproducible test inputs.
-struct SplitMix64(u64);
-
-impl SplitMix64 {
-    fn next_u64(&mut self) -> u64 {
-        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
-        let mut z = self.0;
-        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-        z ^ (z >> 31)
-    }
-
-    /// Uniform in [0, 1) with 53 random bits.
-    fn uniform(&mut self) -> f64 {
-        (self.next_u64() >> 11) as f64 / (1u64 << 53) as f64
-    }
-
-    /// Two independent standard normals (Box–Muller).
-    fn gaussian_pair(&mut self) -> (f64, f64) {
-        // 1 − u lies in (0, 1], so the logarithm is finite.
-        let r = (-2.0 * (1.0 - self.uniform()).ln()).sqrt();
-        let a = 2.0 * std::f64::consts::PI * self.uniform();
-        (r * a.cos(), r * a.sin())
-    }
-
-    /// A Haar-random U(2) matrix: a uniform point on S³ (four normals, normalised) is a
-    /// Haar-random SU(2) element; a uniform global phase makes it Haar on U(2).
-    fn haar_unitary(&mut self) -> Matrix {
-        let (w, x) = self.gaussian_pair();
-        let (y, z) = self.gaussian_pair();
-        let n = (w * w + x * x + y * y + z * z).sqrt();
-        let (w, x, y, z) = (w / n, x / n, y / n, z / n);
-        let phase = 2.0 * std::f64::consts::PI * self.uniform();
-        Matrix::from_vec(
-            1,
-            vec![
-                C64::new(w, -z),
-                C64::new(-y, -x),
-                C64::new(y, -x),
-                C64::new(w, z),
-            ],
-        )
-        .with_phase(phase)
-    }
+/// A Haar-random U(2) matrix: a uniform point on S³ is a Haar-random SU(2) element; a uniform
+/// global phase makes it Haar on U(2).
+fn haar_unitary(rng: &mut Rng) -> Matrix {
+    let [w, x, y, z] = rng.unit_quaternion();
+    let phase = 2.0 * std::f64::consts::PI * rng.f64();
+    Matrix::from_vec(
+        1,
+        vec![
+            C64::new(w, -z),
+            C64::new(-y, -x),
+            C64::new(y, -x),
+            C64::new(w, z),
+        ],
+    )
+    .with_phase(phase)
 }
 
 fn haar_unitaries(n: usize, seed: u64) -> Vec<Matrix> {
-    let mut rng = SplitMix64(seed);
-    (0..n).map(|_| rng.haar_unitary()).collect()
+    let mut rng = Rng::new(seed);
+    (0..n).map(|_| haar_unitary(&mut rng)).collect()
 }
 
 fn infidelity(word: &Word, u: &Matrix) -> f64 {

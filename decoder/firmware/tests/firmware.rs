@@ -3,8 +3,6 @@
 //! section lowered on the default device, and on multi-block synthetic programs), the same
 //! inputs give the same report, and bad input is an error, never a panic.
 
-use std::path::{Path, PathBuf};
-
 use eqisa_assembler::assemble_with_pulses;
 use eqisa_assembler::pulses::{DEFAULT_MAX_INFIDELITY, Physics, WaveformCoder, encode_program};
 use eqisa_firmware::synthetic::{SyntheticSpec, synthetic_program};
@@ -16,6 +14,7 @@ use eqisa_lower::route::{Coupling, route};
 use eqisa_lower::target::{TargetDesc, TargetKind, TwoQubit};
 use eqisa_lower::{LowerOptions, lower};
 use eqisa_pulse::{Device, PulseMode, lower_to_pulses};
+use eqisa_test_support::{example, example_files};
 
 /// The embedded default codebook, as the CLI loads it.
 const DEFAULT_CODEBOOK: &[u8] = include_bytes!("../../../codebooks/default.eqcb");
@@ -34,16 +33,6 @@ fn default_codebook() -> Cb {
         atoms,
         hash,
     }
-}
-
-fn examples() -> Vec<PathBuf> {
-    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../circuits/examples");
-    let mut v: Vec<PathBuf> = std::fs::read_dir(dir)
-        .expect("examples")
-        .map(|e| e.expect("entry").path())
-        .collect();
-    v.sort();
-    v
 }
 
 fn options() -> LowerOptions {
@@ -141,7 +130,7 @@ fn example_circuits_underrun_exactly_below_their_min_link_rate() {
     let cb = default_codebook();
     let params = FirmwareParams::default();
     let mut simulated = 0;
-    for path in examples() {
+    for path in example_files() {
         let circuit = eqisa_qasm::parse_file(&path).expect("parses");
         for kind in [TargetKind::Native, TargetKind::CliffordT] {
             let target = TargetDesc::default_for(kind);
@@ -181,8 +170,7 @@ fn example_circuits_underrun_exactly_below_their_min_link_rate() {
 #[test]
 fn the_closed_form_rate_is_what_bisection_over_the_simulation_finds() {
     let cb = default_codebook();
-    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../circuits/examples/qft4.qasm");
-    let circuit = eqisa_qasm::parse_file(&path).expect("parses");
+    let circuit = eqisa_qasm::parse_file(example("qft4.qasm")).expect("parses");
     let target = TargetDesc::default_for(TargetKind::CliffordT);
     let lowered = lower(&circuit, &target, &options()).expect("lowers");
     let asm = eqisa_assembler::assemble(&lowered.program, &target, &cb.codebook, cb.hash)
@@ -222,8 +210,7 @@ fn the_closed_form_rate_is_what_bisection_over_the_simulation_finds() {
 #[test]
 fn no_head_start_means_no_link_is_fast_enough() {
     let cb = default_codebook();
-    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../circuits/examples/bell.qasm");
-    let circuit = eqisa_qasm::parse_file(&path).expect("parses");
+    let circuit = eqisa_qasm::parse_file(example("bell.qasm")).expect("parses");
     let target = TargetDesc::default_for(TargetKind::Native);
     let lowered = lower(&circuit, &target, &options()).expect("lowers");
     let asm = eqisa_assembler::assemble(&lowered.program, &target, &cb.codebook, cb.hash)
@@ -262,10 +249,7 @@ fn no_head_start_means_no_link_is_fast_enough() {
 /// with the default codebook's atoms (what `eqisa assemble --pulses` writes).
 fn pulse_program(cb: &Cb, name: &str) -> (Vec<u8>, f64, usize, u64) {
     let device = Device::default_device();
-    let path = Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("../../circuits/examples")
-        .join(name);
-    let circuit = eqisa_qasm::parse_file(&path).expect("parses");
+    let circuit = eqisa_qasm::parse_file(example(name)).expect("parses");
     let mut target = TargetDesc::default_for(TargetKind::Native);
     target.two_qubit = match device.two_qubit_gate() {
         Some("ecr") => TwoQubit::Ecr,

@@ -11,18 +11,10 @@ use eqisa_isa::container::{HEADER_LEN, SECTION_HEADER_LEN, TRAILER_LEN};
 use eqisa_isa::model::Priors;
 use eqisa_isa::stream::BlockHeader;
 use eqisa_isa::{Crc32c, IsaError, SectionKind, crc32c};
+use eqisa_test_support::flat_codebook;
 
-/// The codebook the seeds were assembled with (`assembler/tests/robustness.rs`).
-pub static FLAT: LazyLock<(Priors, [u8; 32])> = LazyLock::new(|| {
-    let cb = Codebook {
-        description: "flat test codebook".into(),
-        priors: Priors::default(),
-        paper_dictionary: None,
-        training: String::new(),
-    };
-    let h = cb.hash();
-    (cb.priors, h)
-});
+/// The codebook the seeds were assembled with (`assembler/tests/robustness.rs`) and its hash.
+pub static FLAT: LazyLock<(Codebook, [u8; 32])> = LazyLock::new(flat_codebook);
 
 /// A small deterministic generator for chunk sizes.
 pub struct Chunks {

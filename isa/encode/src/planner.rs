@@ -296,23 +296,7 @@ mod tests {
     use super::*;
     use eqisa_isa::coder::{SymbolDecoder, SymbolEncoder};
     use eqisa_isa::model::{Priors, ProgramParams};
-
-    /// SplitMix64, as `eqisa-isa`'s tests use it (its test helpers are private to it).
-    struct SplitMix64(u64);
-
-    impl SplitMix64 {
-        fn new(seed: u64) -> Self {
-            Self(seed)
-        }
-
-        fn below(&mut self, n: u64) -> u64 {
-            self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
-            let mut z = self.0;
-            z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-            z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-            (z ^ (z >> 31)) % n
-        }
-    }
+    use eqisa_test_support::Rng;
 
     fn params() -> ProgramParams {
         ProgramParams {
@@ -329,7 +313,7 @@ mod tests {
     /// Runs of random syllables, some repeated (also overlapping themselves: a word made of one
     /// syllable), on changing qubits.
     fn runs(seed: u64) -> Vec<(u32, Vec<Opcode>)> {
-        let mut rng = SplitMix64::new(seed);
+        let mut rng = Rng::new(seed);
         let mut words: Vec<Vec<Opcode>> = Vec::new();
         let mut out = Vec::new();
         for k in 0..60u32 {

@@ -98,13 +98,42 @@ fn code_only(text: &str) -> String {
 }
 
 /// Paths after `crate::`, `super::` or `self::`, as absolute module paths from `module`.
+///
+/// Inline modules (`mod tests { ... }`) are followed, so that `super::` inside one names the
+/// file's own module rather than its parent.
 fn referenced(code: &str, module: &[String], children: &BTreeSet<String>) -> Vec<Vec<String>> {
     let mut refs = Vec::new();
     let bytes = code.as_bytes();
     let is_ident = |b: u8| b.is_ascii_alphanumeric() || b == b'_';
+    // Brace depth, the inline modules open (name and the depth inside their braces), and the
+    // state of a `mod name` just read: `after_mod` once `mod` is seen, `pending` once named.
+    let mut depth = 0usize;
+    let mut inline: Vec<(String, usize)> = Vec::new();
+    let mut after_mod = false;
+    let mut pending: Option<String> = None;
     let mut i = 0;
     while i < bytes.len() {
-        if !is_ident(bytes[i]) || (i > 0 && (is_ident(bytes[i - 1]) || bytes[i - 1] == b':')) {
+        let b = bytes[i];
+        if !is_ident(b) || (i > 0 && (is_ident(bytes[i - 1]) || bytes[i - 1] == b':')) {
+            if !b.is_ascii_whitespace() && !is_ident(b) {
+                match b {
+                    b'{' => {
+                        depth += 1;
+                        if let Some(name) = pending.take() {
+                            inline.push((name, depth));
+                        }
+                    }
+                    b'}' => {
+                        if inline.last().is_some_and(|&(_, d)| d == depth) {
+                            inline.pop();
+                        }
+                        depth = depth.saturating_sub(1);
+                    }
+                    _ => {}
+                }
+                after_mod = false;
+                pending = None;
+            }
             i += 1;
             continue;
         }
@@ -121,16 +150,29 @@ fn referenced(code: &str, module: &[String], children: &BTreeSet<String>) -> Vec
                 break;
             }
         }
+        if segs.len() == 1 {
+            if after_mod {
+                pending = Some(segs[0].to_string());
+                after_mod = false;
+            } else {
+                after_mod = segs[0] == "mod";
+                pending = None;
+            }
+        }
         // `a::{b, c}` imports from `a` as much as `a::b` does.
         let group = code[i..].starts_with("::{");
         if segs.len() < 2 && !group {
             continue;
         }
+        let here: Vec<String> = module
+            .iter()
+            .cloned()
+            .chain(inline.iter().map(|(name, _)| name.clone()))
+            .collect();
         let mut path: Vec<String> = match segs[0] {
             "crate" => Vec::new(),
-            "self" => module.to_vec(),
-            "super" => module.to_vec(),
-            first if children.contains(first) => module.to_vec(),
+            "self" | "super" => here,
+            first if inline.is_empty() && children.contains(first) => here,
             _ => continue,
         };
         let rest = if segs[0] == "crate" || segs[0] == "self" {
@@ -229,6 +271,23 @@ fn the_checker_sees_a_cycle_and_a_child_import() {
             vec!["a".to_string(), "b".to_string(), "C".to_string()],
             vec!["d".to_string(), "e".to_string()],
             vec![],
+        ]
+    );
+}
+
+#[test]
+fn super_inside_an_inline_module_names_the_file_itself() {
+    let module = vec!["a".to_string()];
+    let code = code_only(
+        "fn f() {}\n#[cfg(test)]\nmod tests {\n    use super::{f};\n    fn g() { super::f(); }\n}\nuse super::h;\n",
+    );
+    let refs = referenced(&code, &module, &BTreeSet::new());
+    assert_eq!(
+        refs,
+        vec![
+            vec!["a".to_string()],
+            vec!["a".to_string(), "f".to_string()],
+            vec!["h".to_string()],
         ]
     );
 }

@@ -5,25 +5,20 @@
 use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
 
-use eqisa_assembler::pulses::{Physics, WaveformCoder, encode_memory};
 use eqisa_firmware::FirmwareParams;
-use eqisa_firmware::energy::EnergyModel;
+use eqisa_pipeline::PipelineError;
+use eqisa_pipeline::report::analyse::{PulseInfidelity, RatePoint, Row, Rows};
+use eqisa_pipeline::report::events::{self, Encoding, Level};
+use eqisa_pipeline::report::{
+    DeviceMemory, Report, ReportProgress, ReportScope, Setup, SetupOptions, report,
+};
 use indicatif::{ProgressBar, ProgressStyle};
-use rayon::prelude::*;
 use serde::Serialize;
 
 use super::CmdResult;
 use super::lowering::LowerArgs;
-use eqisa_pipeline::assemble::PulseBitsReport as BitsJson;
-use eqisa_pipeline::load_device;
-
-use super::pulses::PulseArgs;
+use super::pulses::{PulseArgs, note_without_atoms};
 use crate::plot::{self, PlotData};
-use eqisa_pipeline::report::analyse::{
-    Analysed, Outcome, PulseInfidelity, RatePoint, Row, Rows, Setup, analyse, rate_at, rows,
-    sum_rate, totals,
-};
-use eqisa_pipeline::report::events::{self, Encoding, Level};
 
 /// The help text after the options: what every row counts.
 fn event_models_help() -> String {
@@ -157,15 +152,6 @@ struct TotalJson<'a> {
     encodings: &'a Rows,
 }
 
-/// The device's whole waveform memory coded once: what the instruction-level rows assume the
-/// controller holds (`eqisa pulses` reports the same as memory_bits).
-#[derive(Serialize)]
-struct DeviceMemory {
-    bits: BitsJson,
-    max_added_infidelity: f64,
-    lossless_fallbacks: usize,
-}
-
 #[derive(Serialize)]
 struct ReportJson<'a> {
     device: &'a str,
@@ -180,8 +166,8 @@ struct ReportJson<'a> {
     skipped: Vec<SkippedJson<'a>>,
     total: TotalJson<'a>,
     firmware_params: &'a FirmwareParams,
-    device_memory: Option<DeviceMemory>,
-    rate_curve: Option<Vec<RatePoint>>,
+    device_memory: Option<&'a DeviceMemory>,
+    rate_curve: Option<&'a [RatePoint]>,
 }
 
 /// A progress bar on stderr, hidden when stderr is not a terminal or the output is JSON.
@@ -232,177 +218,165 @@ fn short(file: &str) -> String {
         .map_or_else(|| file.to_string(), |n| n.to_string_lossy().into_owned())
 }
 
+/// A progress bar per stage of the report.
+struct Bar {
+    json: bool,
+    bar: std::sync::Mutex<Option<ProgressBar>>,
+}
+
+impl Bar {
+    fn with<F: FnOnce(&ProgressBar)>(&self, f: F) {
+        if let Ok(guard) = self.bar.lock()
+            && let Some(bar) = guard.as_ref()
+        {
+            f(bar);
+        }
+    }
+}
+
+impl ReportProgress for Bar {
+    fn stage(&self, name: &'static str, len: u64) {
+        // A template that does not parse leaves the stage without a bar, never the report.
+        let bar = progress(len, self.json).ok();
+        if let Some(bar) = &bar {
+            bar.set_prefix(name);
+        }
+        if let Ok(mut guard) = self.bar.lock() {
+            *guard = bar;
+        }
+    }
+
+    fn step(&self) {
+        self.with(|b| b.inc(1));
+    }
+
+    fn finish(&self) {
+        self.with(ProgressBar::finish_and_clear);
+    }
+}
+
 /// Run the command.
 pub fn run(args: &Args) -> CmdResult {
     check_args(args)?;
     let cb = eqisa_pipeline::load_codebook(args.codebook.as_deref())?;
-    let (model, model_origin) = match &args.energy_model {
-        Some(p) => (EnergyModel::from_file(p)?, p.display().to_string()),
-        None => (
-            EnergyModel::default_model()?,
-            eqisa_firmware::energy::DEFAULT_ORIGIN.to_string(),
-        ),
-    };
-    let device = load_device(args.pulse.device.as_deref())?;
-    let physics = Physics::new(&device, args.pulse.levels)?;
-    if cb.pulse_atoms.is_none() {
-        eprintln!(
-            "note: {} has no pulse atoms (train one with --pulses): every waveform is coded losslessly",
-            cb.origin
-        );
-    }
-    let coder = WaveformCoder::new(cb.pulse_atoms.as_ref(), args.pulse.infidelity)?;
-    let paper = if args.no_paper {
-        None
-    } else {
-        Some(eqisa_pipeline::measure::paper_dictionary(
-            &cb,
-            args.paper_depth,
-            args.paper_recursion,
-        )?)
-    };
-    let setup = Setup {
-        cb: &cb,
-        device,
-        physics,
-        coder,
-        budget: args.pulse.infidelity,
-        model,
-        link_gbps: args.link_gbps,
-        lowering: args.lowering.config(),
-        pulse: args.pulse.config(),
-        paper,
-        sim: FirmwareParams {
-            link_gbps: args.link_gbps,
-            clock_mhz: args.clock_mhz,
-            startup_ns: args.startup_ns,
-            ..FirmwareParams::default()
+    let setup = Setup::load(
+        &cb,
+        SetupOptions {
+            energy_model: args.energy_model.clone(),
+            lowering: args.lowering.config(),
+            pulse: args.pulse.config(),
+            paper: (!args.no_paper).then_some((args.paper_depth, args.paper_recursion)),
+            sim: FirmwareParams {
+                link_gbps: args.link_gbps,
+                clock_mhz: args.clock_mhz,
+                startup_ns: args.startup_ns,
+                ..FirmwareParams::default()
+            },
         },
+    )?;
+    note_without_atoms(&cb);
+    let scope = ReportScope {
+        memory: !args.no_memory,
+        rate_budgets: (args.plot.is_some() && !args.no_rate_curve)
+            .then(|| args.rate_budgets.clone()),
     };
-    let bar = progress(args.files.len() as u64, args.json)?;
-    bar.set_prefix("circuits");
-    // The files and the device memory are independent: code them side by side.
-    let (outcomes, memory) = rayon::join(
-        || {
-            args.files
-                .par_iter()
-                .map(|f| {
-                    let r = analyse(f, &setup);
-                    bar.inc(1);
-                    r
-                })
-                .collect::<Vec<_>>()
-        },
-        || {
-            (!args.no_memory).then(|| {
-                encode_memory(&setup.device, &setup.physics, &setup.coder).map(|m| DeviceMemory {
-                    max_added_infidelity: m.max_added_infidelity,
-                    lossless_fallbacks: m.lossless_fallbacks,
-                    bits: m.bits.into(),
-                })
-            })
-        },
-    );
-    let memory = memory
-        .transpose()
-        .map_err(|e| format!("device {}: waveform memory: {e}", setup.device.name))?;
-    let mut done: Vec<Analysed> = Vec::new();
-    let mut skipped: Vec<(String, String)> = Vec::new();
-    for o in outcomes {
-        match o? {
-            Outcome::Done(a) => done.push(*a),
-            Outcome::Skipped { file, reason } => skipped.push((file, reason)),
+    let bar = Bar {
+        json: args.json,
+        bar: std::sync::Mutex::new(None),
+    };
+    let report = match report(&args.files, &setup, &scope, &bar) {
+        Ok(r) => r,
+        Err(PipelineError::NothingPlaced { skipped }) => {
+            for (file, reason) in &skipped {
+                eprintln!("note: skipped {file}: {reason}");
+            }
+            return Err("no circuit could be placed on the device (see the notes above)".into());
         }
-    }
-    bar.finish_and_clear();
-    for (file, reason) in &skipped {
+        Err(e) => return Err(e.into()),
+    };
+    for (file, reason) in &report.skipped {
         eprintln!("note: skipped {file}: {reason}");
     }
-    if done.is_empty() {
-        return Err("no circuit could be placed on the device (see the notes above)".into());
-    }
-    let per_circuit: Vec<Rows> = done
-        .iter()
-        .map(|a| rows(a, &setup))
-        .collect::<Result<_, _>>()?;
-    let pairs: Vec<(&Analysed, &Rows)> = done.iter().zip(&per_circuit).collect();
-    let total = totals(&pairs, args.link_gbps)?;
-    let rate_curve = if args.plot.is_some() && !args.no_rate_curve {
-        Some(rate_curve(&done, &setup, &args.rate_budgets, args.json)?)
-    } else {
-        None
-    };
     if let Some(out) = &args.plot {
         let data = PlotData {
-            circuits: done
+            circuits: report
+                .circuits
                 .iter()
-                .zip(&per_circuit)
                 .map(|(a, r)| (short(&a.file), r))
                 .collect(),
-            total: &total,
-            rate: rate_curve.as_deref(),
+            total: &report.total,
+            rate: report.rate_curve.as_deref(),
             link_gbps: args.link_gbps,
         };
         plot::write(out, &data)?;
     }
-    let qubit_ns: f64 = done
-        .iter()
-        .map(|a| f64::from(a.qubits) * a.duration_ns())
-        .sum();
-    let duration_ns: f64 = done.iter().map(Analysed::duration_ns).sum();
     if args.json {
-        let report = ReportJson {
-            device: &setup.device.name,
-            mode: args.pulse.mode().name(),
-            link_gbps: args.link_gbps,
-            pulse_budget: args.pulse.infidelity,
-            energy_model: &model_origin,
-            codebook: &cb.origin,
-            encodings: Encoding::ALL
-                .iter()
-                .map(|e| EncodingDoc {
-                    name: e.key(),
-                    level: e.level(),
-                    event_model: e.event_model(),
-                })
-                .collect(),
-            rules: Rules {
-                instruction_level: events::INSTRUCTION_LEVEL_RULE,
-                common: events::COMMON_RULE,
-            },
-            circuits: pairs
-                .iter()
-                .map(|(a, r)| CircuitJson {
-                    file: &a.file,
-                    qubits: a.qubits,
-                    duration_ns: a.duration_ns(),
-                    native_ops: a.counts.native_ops,
-                    plays: a.placed.pulses.plays.len(),
-                    played_samples: a.counts.played_samples,
-                    lines: a.placed.pulses.channels.len(),
-                    swaps: a.placed.swaps,
-                    counts: &a.counts,
-                    encodings: r,
-                    paper_huffman_bits: a.paper.as_ref().map(|s| s.huffman_bits),
-                })
-                .collect(),
-            skipped: skipped
-                .iter()
-                .map(|(file, reason)| SkippedJson { file, reason })
-                .collect(),
-            total: TotalJson {
-                circuits: done.len(),
-                duration_ns,
-                qubit_ns,
-                encodings: &total,
-            },
-            firmware_params: &setup.sim,
-            device_memory: memory,
-            rate_curve,
-        };
-        println!("{}", serde_json::to_string_pretty(&report)?);
-        return Ok(());
+        print_json(args, &setup, &report)?;
+    } else {
+        print_text(args, &setup, &report);
     }
+    Ok(())
+}
+
+/// The report as JSON on stdout.
+fn print_json(args: &Args, setup: &Setup<'_>, report: &Report) -> CmdResult {
+    let json = ReportJson {
+        device: &setup.device.name,
+        mode: args.pulse.mode().name(),
+        link_gbps: args.link_gbps,
+        pulse_budget: args.pulse.infidelity,
+        energy_model: &setup.model_origin,
+        codebook: &setup.cb.origin,
+        encodings: Encoding::ALL
+            .iter()
+            .map(|e| EncodingDoc {
+                name: e.key(),
+                level: e.level(),
+                event_model: e.event_model(),
+            })
+            .collect(),
+        rules: Rules {
+            instruction_level: events::INSTRUCTION_LEVEL_RULE,
+            common: events::COMMON_RULE,
+        },
+        circuits: report
+            .circuits
+            .iter()
+            .map(|(a, r)| CircuitJson {
+                file: &a.file,
+                qubits: a.qubits,
+                duration_ns: a.duration_ns(),
+                native_ops: a.counts.native_ops,
+                plays: a.placed.pulses.plays.len(),
+                played_samples: a.counts.played_samples,
+                lines: a.placed.pulses.channels.len(),
+                swaps: a.placed.swaps,
+                counts: &a.counts,
+                encodings: r,
+                paper_huffman_bits: a.paper.as_ref().map(|s| s.huffman_bits),
+            })
+            .collect(),
+        skipped: report
+            .skipped
+            .iter()
+            .map(|(file, reason)| SkippedJson { file, reason })
+            .collect(),
+        total: TotalJson {
+            circuits: report.circuits.len(),
+            duration_ns: report.duration_ns(),
+            qubit_ns: report.qubit_ns(),
+            encodings: &report.total,
+        },
+        firmware_params: &setup.sim,
+        device_memory: report.memory.as_ref(),
+        rate_curve: report.rate_curve.as_deref(),
+    };
+    println!("{}", serde_json::to_string_pretty(&json)?);
+    Ok(())
+}
+
+/// The report as tables on stdout.
+fn print_text(args: &Args, setup: &Setup<'_>, report: &Report) {
     println!(
         "device        {} ({}), dt {:.4} ns, per-pulse budget {:.0e}",
         setup.device.name,
@@ -415,9 +389,9 @@ pub fn run(args: &Args) -> CmdResult {
         "firmware      decoder at {} MHz, {} ns head start (eqisa rows: the real decoders simulated)",
         args.clock_mhz, args.startup_ns
     );
-    println!("energy model  {model_origin}");
-    println!("codebook      {}", cb.origin);
-    for (a, r) in &pairs {
+    println!("energy model  {}", setup.model_origin);
+    println!("codebook      {}", setup.cb.origin);
+    for (a, r) in &report.circuits {
         println!();
         println!(
             "{}: {} qubits, {} native ops, {} plays on {} lines, {:.1} ns, {} swaps",
@@ -432,25 +406,25 @@ pub fn run(args: &Args) -> CmdResult {
         table(r);
         firmware_lines(r, args.link_gbps);
     }
-    for (file, reason) in &skipped {
+    for (file, reason) in &report.skipped {
         println!();
         println!("{file}: skipped: {reason}");
     }
     println!();
     println!(
         "total: {} circuits, {:.1} ns of schedule, {:.1} qubit-µs",
-        done.len(),
-        duration_ns,
-        qubit_ns * 1e-3
+        report.circuits.len(),
+        report.duration_ns(),
+        report.qubit_ns() * 1e-3
     );
-    table(&total);
-    firmware_lines(&total, args.link_gbps);
+    table(&report.total);
+    firmware_lines(&report.total, args.link_gbps);
     println!();
     println!(
         "fidelity: gate-level bound (paper: its own lowering's; total: the worst circuit's); \
          pulse infid.: largest added infidelity per pulse (<=: only the budget is known)"
     );
-    if let Some(m) = &memory {
+    if let Some(m) = &report.memory {
         println!(
             "device memory (every calibrated waveform of {}, loaded once, not per circuit): \
              eqisa {} bits, raw {}, dct {}, zstd {}; max added infidelity {:.2e}",
@@ -462,7 +436,7 @@ pub fn run(args: &Args) -> CmdResult {
             m.max_added_infidelity
         );
     }
-    if let Some(points) = &rate_curve {
+    if let Some(points) = &report.rate_curve {
         println!("pulse bits at each per-pulse budget (all circuits):");
         for p in points {
             println!(
@@ -474,45 +448,6 @@ pub fn run(args: &Args) -> CmdResult {
     if let Some(out) = &args.plot {
         println!("wrote {}", out.display());
     }
-    Ok(())
-}
-
-/// The rate–infidelity curve: every circuit coded at every budget, summed per budget.
-fn rate_curve(
-    done: &[Analysed],
-    setup: &Setup<'_>,
-    budgets: &[f64],
-    json: bool,
-) -> Result<Vec<RatePoint>, String> {
-    let mut budgets = budgets.to_vec();
-    budgets.sort_by(f64::total_cmp);
-    budgets.dedup();
-    let jobs: Vec<(usize, &Analysed)> = (0..budgets.len())
-        .flat_map(|b| done.iter().map(move |a| (b, a)))
-        .collect();
-    let bar = progress(jobs.len() as u64, json)?;
-    bar.set_prefix("budgets");
-    let points = jobs
-        .par_iter()
-        .map(|&(b, a)| {
-            let budget = budgets.get(b).copied().unwrap_or(setup.budget);
-            let r = rate_at(a, setup, budget).map(|p| (b, p));
-            bar.inc(1);
-            r
-        })
-        .collect::<Result<Vec<_>, eqisa_pipeline::PipelineError>>()
-        .map_err(|e| e.to_string())?;
-    bar.finish_and_clear();
-    Ok((0..budgets.len())
-        .filter_map(|b| {
-            let of: Vec<RatePoint> = points
-                .iter()
-                .filter(|(i, _)| *i == b)
-                .map(|(_, p)| *p)
-                .collect();
-            sum_rate(&of)
-        })
-        .collect())
 }
 
 /// The firmware simulation's findings for the EQISA rows, under a table.

@@ -109,6 +109,12 @@ pub enum PipelineError {
     /// An energy model cannot be loaded.
     #[error(transparent)]
     Energy(#[from] eqisa_firmware::energy::EnergyError),
+    /// No circuit of a report could be placed on the device.
+    #[error("no circuit could be placed on the device: {}", skipped.iter().map(|(f, r)| format!("{f}: {r}")).collect::<Vec<_>>().join("; "))]
+    NothingPlaced {
+        /// Each file, with the reason it was skipped.
+        skipped: Vec<(String, String)>,
+    },
     /// A step of a report failed; the message names the circuit and the step.
     #[error("{0}")]
     Report(String),

@@ -7,49 +7,21 @@ use std::path::Path;
 
 use eqisa_assembler::assemble_with_pulses;
 use eqisa_assembler::encode::{instr_of, program_info};
-use eqisa_assembler::pulses::{EncodedPulses, Physics, WaveformCoder, encode_program};
-use eqisa_baselines::paper::{PaperDictionary, PaperError, PaperStats, paper_baseline};
+use eqisa_assembler::pulses::{EncodedPulses, WaveformCoder, encode_program};
+use eqisa_baselines::paper::{PaperError, PaperStats, paper_baseline};
 use eqisa_encode::code_all;
-use eqisa_firmware::energy::{EnergyModel, Events, Stage};
+use eqisa_firmware::energy::{Events, Stage};
 use eqisa_firmware::{FirmwareParams, FirmwareReport, simulate};
 use eqisa_isa::coder::{Cdf, Coder, RangeEncoder};
 use eqisa_isa::model::Model;
-use eqisa_pulse::Device;
 use serde::Serialize;
 use serde::ser::SerializeMap;
 
 use super::events::{Counts, Encoding, Level, section_counts};
+use super::setup::Setup;
 use crate::error::PipelineError;
 use crate::measure::{Bits, measure};
-use crate::{LoadedCodebook as Loaded, LowerConfig, Placed, PulseConfig, place};
-
-/// What every circuit of a report shares: the codebook, the device and its pulse coder, the
-/// energy model, the link, the lowering and the paper's dictionary.
-pub struct Setup<'a> {
-    /// The codebook programs are assembled and pulses coded with.
-    pub cb: &'a Loaded,
-    /// The device (loaded once; `place` reads the same file for each circuit).
-    pub device: Device,
-    /// Its transmon models, which judge every coded waveform.
-    pub physics: Physics,
-    /// The waveform coder at the report's per-pulse budget.
-    pub coder: WaveformCoder<'a>,
-    /// The per-pulse infidelity budget.
-    pub budget: f64,
-    /// The energy model.
-    pub model: EnergyModel,
-    /// One link's rate, Gb/s.
-    pub link_gbps: f64,
-    /// How circuits are lowered.
-    pub lowering: LowerConfig,
-    /// How circuits are placed on the device.
-    pub pulse: PulseConfig,
-    /// The paper's dictionary, unless its pipeline is skipped.
-    pub paper: Option<PaperDictionary>,
-    /// The modelled controller of the firmware simulation (its `dt_ns` is set per circuit from
-    /// the device).
-    pub sim: FirmwareParams,
-}
+use crate::{LoadedCodebook as Loaded, Placed, place};
 
 /// A circuit placed and coded under every encoding.
 pub struct Analysed {

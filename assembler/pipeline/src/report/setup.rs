@@ -1,0 +1,95 @@
+//! [`Setup`]: what every circuit of a report shares, loaded once from [`SetupOptions`].
+
+use std::path::PathBuf;
+
+use eqisa_assembler::pulses::{Physics, WaveformCoder};
+use eqisa_baselines::paper::PaperDictionary;
+use eqisa_firmware::FirmwareParams;
+use eqisa_firmware::energy::{DEFAULT_ORIGIN, EnergyModel};
+use eqisa_pulse::Device;
+
+use crate::error::PipelineError;
+use crate::measure::paper_dictionary;
+use crate::{LoadedCodebook as Loaded, LowerConfig, PulseConfig, load_device};
+
+/// What every circuit of a report shares: the codebook, the device and its pulse coder, the
+/// energy model, the link, the lowering and the paper's dictionary.
+pub struct Setup<'a> {
+    /// The codebook programs are assembled and pulses coded with.
+    pub cb: &'a Loaded,
+    /// The device (loaded once; `place` reads the same file for each circuit).
+    pub device: Device,
+    /// Its transmon models, which judge every coded waveform.
+    pub physics: Physics,
+    /// The waveform coder at the report's per-pulse budget.
+    pub coder: WaveformCoder<'a>,
+    /// The per-pulse infidelity budget.
+    pub budget: f64,
+    /// The energy model.
+    pub model: EnergyModel,
+    /// Where the energy model came from: its file, or the built-in parameters.
+    pub model_origin: String,
+    /// One link's rate, Gb/s.
+    pub link_gbps: f64,
+    /// How circuits are lowered.
+    pub lowering: LowerConfig,
+    /// How circuits are placed on the device.
+    pub pulse: PulseConfig,
+    /// The paper's dictionary, unless its pipeline is skipped.
+    pub paper: Option<PaperDictionary>,
+    /// The modelled controller of the firmware simulation (its `dt_ns` is set per circuit from
+    /// the device).
+    pub sim: FirmwareParams,
+}
+
+/// What a report measures with, before anything is loaded.
+#[derive(Clone, Debug)]
+pub struct SetupOptions {
+    /// Energy-model parameters overriding the built-in ones.
+    pub energy_model: Option<PathBuf>,
+    /// How circuits are lowered.
+    pub lowering: LowerConfig,
+    /// The device, the placement and the per-pulse budget.
+    pub pulse: PulseConfig,
+    /// The paper pipeline's Solovay–Kitaev depth and recursion; `None` skips the pipeline.
+    pub paper: Option<(usize, usize)>,
+    /// The modelled controller of the firmware simulation; its link rate is the report's link.
+    pub sim: FirmwareParams,
+}
+
+impl<'a> Setup<'a> {
+    /// Load the energy model and the device, build the device's transmon models and the
+    /// waveform coder, and take the paper's dictionary from `cb` (or build it).
+    pub fn load(cb: &'a Loaded, options: SetupOptions) -> Result<Self, PipelineError> {
+        let (model, model_origin) = match &options.energy_model {
+            Some(p) => (EnergyModel::from_file(p)?, p.display().to_string()),
+            None => (EnergyModel::default_model()?, DEFAULT_ORIGIN.to_string()),
+        };
+        let device = load_device(options.pulse.device.as_deref())?;
+        let encode = |source| PipelineError::PulseEncode {
+            file: String::new(),
+            source: Box::new(source),
+        };
+        let physics = Physics::new(&device, options.pulse.levels).map_err(encode)?;
+        let budget = options.pulse.infidelity;
+        let coder = WaveformCoder::new(cb.pulse_atoms.as_ref(), budget).map_err(encode)?;
+        let paper = options
+            .paper
+            .map(|(depth, recursion)| paper_dictionary(cb, depth, recursion))
+            .transpose()?;
+        Ok(Setup {
+            cb,
+            device,
+            physics,
+            coder,
+            budget,
+            model,
+            model_origin,
+            link_gbps: options.sim.link_gbps,
+            lowering: options.lowering,
+            pulse: options.pulse,
+            paper,
+            sim: options.sim,
+        })
+    }
+}

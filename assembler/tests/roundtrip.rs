@@ -129,4 +129,31 @@ fn drain_block_matches_next_event_over_many_blocks() {
     let one_by_one = released(OneByOne(Decoder::new(&cb.priors, hash)), &asm.bytes);
     assert_eq!(whole_blocks.len(), lowered.program.ops.len());
     assert_eq!(whole_blocks, one_by_one);
+
+    // A callback that refuses an instruction now and then stops the loop there, mid-block or
+    // not; driving the decoder again resumes after the refused instruction.
+    let mut dec = Decoder::new(&cb.priors, hash);
+    let mut input = &asm.bytes[..];
+    let mut resumed = Vec::new();
+    let mut refusals = 0;
+    loop {
+        let fed = feed_chunks(&mut dec, &mut input, usize::MAX, |t| {
+            let i = t.instr;
+            resumed.push((i.opcode, i.qubits.to_vec(), i.arg, t.start_ns.to_bits()));
+            if resumed.len() % 997 == 0 {
+                Err(IsaError::Corrupt("refused by the callback"))
+            } else {
+                Ok(())
+            }
+        });
+        match fed {
+            Err(IsaError::Corrupt("refused by the callback")) => refusals += 1,
+            other => {
+                assert_eq!(other, Ok(Fed::End));
+                break;
+            }
+        }
+    }
+    assert_eq!(refusals, whole_blocks.len() / 997);
+    assert_eq!(resumed, whole_blocks);
 }

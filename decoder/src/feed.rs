@@ -23,8 +23,9 @@ pub trait StreamDecoder {
     /// checksum matched (`Ok(true)`).
     ///
     /// # Errors
-    /// The decoder's errors, and the first error of `on_item` (after which nothing more is
-    /// handed to it). After an error the decoder must not be used again.
+    /// The decoder's errors, after which it must not be used again, and the first error of
+    /// `on_item`, after which nothing more is handed to it: the refused item counts as
+    /// released, and draining again resumes after it.
     fn drain<E: From<IsaError>>(
         &mut self,
         on_item: &mut impl FnMut(Self::Item<'_>) -> Result<(), E>,
@@ -45,17 +46,7 @@ impl StreamDecoder for Decoder<'_> {
     ) -> Result<bool, E> {
         loop {
             // Whole blocks at a time (the fast path); next_event opens the next block.
-            let mut failed = None;
-            self.drain_block(|t| {
-                if failed.is_none()
-                    && let Err(e) = on_item(t)
-                {
-                    failed = Some(e);
-                }
-            })?;
-            if let Some(e) = failed {
-                return Err(e);
-            }
+            self.try_drain_block(|t| on_item(t))?;
             match self.next_event()? {
                 Event::Instr(t) => on_item(&t)?,
                 Event::NeedInput => return Ok(false),
@@ -131,6 +122,8 @@ pub enum Fed {
 /// # Errors
 /// The decoder's errors (corrupt or truncated input, another codebook's program...) and the
 /// first error `on_item` returns. Items released before an error were checked like any other.
+/// After an error of `on_item` (not of the decoder), calling `feed_chunks` again with the same
+/// decoder and input resumes after the refused item.
 ///
 /// # Example
 ///

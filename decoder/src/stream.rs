@@ -515,6 +515,19 @@ impl<'cb> Decoder<'cb> {
     /// `next_event` calls, without the per-instruction state-machine round trip; the block's CRC
     /// has been checked before the first.
     pub fn drain_block(&mut self, mut f: impl FnMut(&TimedInstr<'_>)) -> Result<u64, IsaError> {
+        self.try_drain_block(|t| {
+            f(t);
+            Ok::<(), IsaError>(())
+        })
+    }
+
+    /// [`Decoder::drain_block`] with a callback that may fail: the first error of `f` stops the
+    /// loop and is returned, and the decoder stays consistent (the instructions handed out,
+    /// the failing one included, are done; the next call resumes after them).
+    pub fn try_drain_block<E: From<IsaError>>(
+        &mut self,
+        mut f: impl FnMut(&TimedInstr<'_>) -> Result<(), E>,
+    ) -> Result<u64, E> {
         if self.phase != Phase::Blocks || self.block_ops_left == 0 {
             return Ok(0);
         }
@@ -524,24 +537,21 @@ impl<'cb> Decoder<'cb> {
             self.info.as_ref(),
             self.rd,
         ) else {
-            return Err(IsaError::MissingSection("program"));
+            return Err(IsaError::MissingSection("program").into());
         };
         let mut rd = SymbolDecoder::resume(&self.block, state);
         let n = self.block_ops_left;
         // One loop per timing mode, so that the common one (the ASAP schedule) has no test for
         // the other inside.
-        if info.params.explicit_timing {
-            for _ in 0..n {
-                f(&step::<true>(model, sched, info, &mut rd)?);
-            }
+        let (done, handed) = if info.params.explicit_timing {
+            drain_steps::<true, E>(model, sched, info, &mut rd, n, &mut f)
         } else {
-            for _ in 0..n {
-                f(&step::<false>(model, sched, info, &mut rd)?);
-            }
-        }
+            drain_steps::<false, E>(model, sched, info, &mut rd, n, &mut f)
+        };
         self.rd = Some(rd.state());
-        self.block_ops_left = 0;
-        self.ops_done += n;
+        self.block_ops_left -= done;
+        self.ops_done += done;
+        handed?;
         check_block_end(model)?;
         Ok(n)
     }
@@ -566,6 +576,30 @@ impl<'cb> Decoder<'cb> {
         self.ops_done += 1;
         Ok(Event::Instr(timed))
     }
+}
+
+/// Decode up to `n` instructions, handing each to `f`; returns how many were handed out (a
+/// decoding error stops before counting the instruction, a callback error after) and how the
+/// loop ended.
+#[inline(always)]
+fn drain_steps<const EXPLICIT: bool, E: From<IsaError>>(
+    model: &mut Model,
+    sched: &mut Scheduler,
+    info: &ProgramInfo,
+    rd: &mut SymbolDecoder<'_>,
+    n: u64,
+    f: &mut impl FnMut(&TimedInstr<'_>) -> Result<(), E>,
+) -> (u64, Result<(), E>) {
+    for done in 0..n {
+        let t = match step::<EXPLICIT>(model, sched, info, rd) {
+            Ok(t) => t,
+            Err(e) => return (done, Err(e.into())),
+        };
+        if let Err(e) = f(&t) {
+            return (done + 1, Err(e));
+        }
+    }
+    (n, Ok(()))
 }
 
 /// A block's last operation was decoded: a copy must not run on into the next block (the

@@ -291,3 +291,36 @@ fn super_inside_an_inline_module_names_the_file_itself() {
         ]
     );
 }
+
+/// The names in a manifest's `[dependencies]` table.
+fn dependencies(manifest: &str) -> Vec<String> {
+    manifest
+        .lines()
+        .skip_while(|l| l.trim() != "[dependencies]")
+        .skip(1)
+        .take_while(|l| !l.trim_start().starts_with('['))
+        .filter_map(|l| {
+            let l = l.trim();
+            (!l.is_empty() && !l.starts_with('#'))
+                .then(|| l.split(['.', '=', ' ']).next().unwrap_or(l).to_string())
+        })
+        .collect()
+}
+
+/// Firmware links the decoder core: it stays `no_std` and needs nothing but `eqisa-isa`, which
+/// needs nothing but the `no_std` SHA-256. (A build for a bare-metal target, such as
+/// `cargo build -p eqisa-decoder --target thumbv7em-none-eabihf`, proves the rest.)
+#[test]
+fn the_decoder_core_is_no_std_and_depends_on_the_isa_alone() {
+    let root = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
+    for (krate, allowed) in [("decoder", &["eqisa-isa"][..]), ("isa", &["sha2"][..])] {
+        let manifest =
+            std::fs::read_to_string(root.join(krate).join("Cargo.toml")).expect("manifest");
+        assert_eq!(dependencies(&manifest), allowed, "{krate}/Cargo.toml");
+        let lib = std::fs::read_to_string(root.join(krate).join("src/lib.rs")).expect("lib.rs");
+        assert!(
+            lib.lines().any(|l| l.trim() == "#![no_std]"),
+            "{krate}/src/lib.rs is not #![no_std]"
+        );
+    }
+}

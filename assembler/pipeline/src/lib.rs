@@ -1,9 +1,10 @@
 //! `eqisa-pipeline` owns the toolchain's steps as a library: what the `eqisa` command line and
 //! (later) the Python package call, so that no step is written twice. It loads circuits and
 //! codebooks, turns a user's choices into lowering options ([`config`]), places circuits on
-//! devices ([`place`]), assembles them and measures every baseline on the same stream
-//! ([`assemble`], [`measure`]), decodes programs ([`decode`]), runs them on the modelled controller ([`firmware`]), reports a circuit's pulses ([`pulses`]) and trains codebooks
-//! ([`train`]).
+//! devices ([`mod@place`]), assembles them and measures every baseline on the same stream
+//! ([`assemble`], [`measure`]), decodes programs ([`decode`]), runs them on the modelled
+//! controller ([`firmware`]), reports a circuit's pulses ([`pulses`]), measures many circuits
+//! under every encoding ([`report`]) and trains codebooks ([`train`]).
 //!
 //! ```
 //! use eqisa_pipeline::{AssembleOptions, assemble_circuit, load_codebook};

@@ -50,7 +50,7 @@ pub struct Measured {
 }
 
 /// The paper's dictionary at (`depth`, `recursion`): the codebook's if it matches, else one
-/// selected now from [`PAPER_HAAR`] Haar-random unitaries.
+/// selected now from 1,000 Haar-random unitaries.
 ///
 /// # Errors
 /// When the codebook's dictionary is malformed or selecting one fails.

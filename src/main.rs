@@ -1,5 +1,9 @@
 //! `eqisa`: the command-line front of the EQISA toolchain.
 
+// The arguments' doc comments are clap's help text, written for a terminal (`[durations_ns]` is a
+// TOML table there, not a rustdoc link).
+#![allow(rustdoc::broken_intra_doc_links)]
+
 mod commands;
 mod plot;
 

@@ -8,7 +8,7 @@ pub enum Channel {
     /// A qubit's drive line (`dN`).
     Drive(u32),
     /// A control channel (`uN`): a drive line played at another qubit's frequency, e.g. the
-    /// cross-resonance tone of a two-qubit gate. [`Device::control_channels`] says which.
+    /// cross-resonance tone of a two-qubit gate. [`Device::control_channels`](crate::Device::control_channels) says which.
     Control(u32),
     /// A qubit's readout resonator line (`mN`).
     Measure(u32),

@@ -3,7 +3,7 @@
 //!
 //! - [`paths`]: where the repository's example circuits and the shared corpus are (tests that
 //!   need the corpus skip when it is absent);
-//! - [`reference`]: the corpus's Qiskit reference and Qiskit's instruction names;
+//! - [`mod@reference`]: the corpus's Qiskit reference and Qiskit's instruction names;
 //! - [`rng`]: [`Rng`], the one seeded generator (SplitMix64) of test data;
 //! - [`codebook`]: the flat codebook test programs and fuzz seeds are assembled with;
 //! - [`readers`]: readers that hand out input in small pieces, to exercise chunked parsing;

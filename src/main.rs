@@ -5,6 +5,7 @@
 #![allow(rustdoc::broken_intra_doc_links)]
 
 mod commands;
+mod output;
 mod plot;
 
 use std::process::ExitCode;

@@ -259,3 +259,52 @@ fn an_unreachable_budget_is_an_error_not_a_weaker_result() {
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(err.contains("cannot be met"), "{err}");
 }
+
+/// Standard output that cannot be written (a full disk) is an error naming standard output and
+/// a non-zero status, in every command that prints, never a panic or a silent success.
+#[test]
+fn a_full_standard_output_is_an_error_not_a_panic() {
+    let Ok(_) = std::fs::metadata("/dev/full") else {
+        eprintln!("skipped: no /dev/full on this system");
+        return;
+    };
+    let dir = std::env::temp_dir().join(format!("eqisa-full-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("temp dir");
+    let eqb = dir.join("bell.eqb");
+    let bell = example("bell.qasm");
+    let bell = bell.to_str().expect("utf-8 path");
+    let status = eqisa()
+        .args(["assemble", bell, "-o"])
+        .arg(&eqb)
+        .stdout(Stdio::null())
+        .status()
+        .expect("runs");
+    assert!(status.success());
+    let eqb = eqb.to_str().expect("utf-8 path");
+    let cases: [&[&str]; 6] = [
+        &["statevector", bell],
+        &["statevector", "--json", bell],
+        &["inspect", bell],
+        &["decode", "--json", eqb],
+        &["firmware", eqb],
+        &["compile", bell, "--json"],
+    ];
+    for args in cases {
+        let full = std::fs::OpenOptions::new()
+            .write(true)
+            .open("/dev/full")
+            .expect("/dev/full opens");
+        let out = eqisa()
+            .args(args)
+            .stdout(Stdio::from(full))
+            .output()
+            .expect("runs");
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(1), "{args:?}: {err}");
+        assert!(
+            err.contains("writing to standard output") && !err.contains("panicked"),
+            "{args:?}: {err}"
+        );
+    }
+    std::fs::remove_dir_all(&dir).ok();
+}

@@ -1,6 +1,7 @@
 //! `eqisa assemble`: parse, lower and encode a circuit into an `.eqb` program, and measure it
 //! against the baselines on the same stream.
 
+use crate::output::outln;
 use std::path::PathBuf;
 
 use eqisa_pipeline::{AssembleOptions, assemble_circuit, load_circuit, load_codebook};
@@ -69,65 +70,79 @@ pub fn run(args: &Args) -> CmdResult {
     }
     let report = &asm.report;
     if args.json {
-        println!("{}", serde_json::to_string_pretty(report)?);
+        outln!("{}", serde_json::to_string_pretty(report)?);
         return Ok(());
     }
     let b = &report.bits;
-    println!("file              {}", report.file);
-    println!("target            {}", report.target);
-    println!("native ops        {}", report.native_ops);
-    println!("fidelity bound    {}", report.fidelity_bound);
+    outln!("file              {}", report.file);
+    outln!("target            {}", report.target);
+    outln!("native ops        {}", report.native_ops);
+    outln!("fidelity bound    {}", report.fidelity_bound);
     match (asm.target.kind, report.angle_bits) {
         (eqisa_lower::target::TargetKind::CliffordT, _) => {
-            println!("angle bits        none (no rz)")
+            outln!("angle bits        none (no rz)")
         }
-        (_, 0) => println!("angle bits        exact (f64)"),
-        (_, n) => println!("angle bits        {n}"),
+        (_, 0) => outln!("angle bits        exact (f64)"),
+        (_, n) => outln!("angle bits        {n}"),
     }
-    println!(
+    outln!(
         "codebook          {} ({} bytes)",
-        cb.origin, report.codebook_bytes
+        cb.origin,
+        report.codebook_bytes
     );
     if let Some(out) = &args.output {
-        println!(
+        outln!(
             "wrote             {} ({} bytes)",
             out.display(),
             asm.bytes.len()
         );
     }
-    println!("bits              (whole stream; ratio to eqisa)");
-    let row = |name: &str, v: Option<f64>| match v {
-        Some(v) => println!("  {name:<22} {v:>14.0}  {:>8.2}×", v / b.eqisa as f64),
-        None => println!("  {name:<22} {:>14}", "—"),
+    outln!("bits              (whole stream; ratio to eqisa)");
+    let row = |name: &str, v: Option<f64>| -> Result<(), String> {
+        match v {
+            Some(v) => outln!("  {name:<22} {v:>14.0}  {:>8.2}×", v / b.eqisa as f64),
+            None => outln!("  {name:<22} {:>14}", "—"),
+        }
+        Ok(())
     };
-    row("eqisa", Some(b.eqisa as f64));
-    row("binary (opcodes only)", Some(b.binary_opcodes as f64));
-    row("binary", Some(b.binary as f64));
-    row("bzip2 -9 of binary", Some(b.bzip2 as f64));
-    row("xz -9 of binary", Some(b.xz as f64));
-    row("zstd -19 of binary", Some(b.zstd as f64));
-    row("order-0 entropy", Some(b.entropy_order0));
-    row("paper Huffman", b.paper_huffman.map(|v| v as f64));
+    row("eqisa", Some(b.eqisa as f64))?;
+    row("binary (opcodes only)", Some(b.binary_opcodes as f64))?;
+    row("binary", Some(b.binary as f64))?;
+    row("bzip2 -9 of binary", Some(b.bzip2 as f64))?;
+    row("xz -9 of binary", Some(b.xz as f64))?;
+    row("zstd -19 of binary", Some(b.zstd as f64))?;
+    row("order-0 entropy", Some(b.entropy_order0))?;
+    row("paper Huffman", b.paper_huffman.map(|v| v as f64))?;
     row(
         "paper Huffman+bzip2",
         b.paper_huffman_bzip2.map(|v| v as f64),
-    );
+    )?;
     if let Some(f) = report.paper_fidelity_bound {
-        println!("paper fidelity bound {f}");
+        outln!("paper fidelity bound {f}");
     }
     if let Some(pr) = &report.pulses {
         let pb = &pr.pulse_bits;
-        println!(
+        outln!(
             "pulses            {} ({}), {} plays on {} channels, {} samples, {} swaps",
-            pr.device, pr.mode, pr.plays, pr.channels, pr.samples, pr.swaps
+            pr.device,
+            pr.mode,
+            pr.plays,
+            pr.channels,
+            pr.samples,
+            pr.swaps
         );
-        println!(
+        outln!(
             "pulse bits        eqisa {}  raw {}  dct {}  zstd {}",
-            pb.eqisa, pb.raw, pb.dct, pb.zstd
+            pb.eqisa,
+            pb.raw,
+            pb.dct,
+            pb.zstd
         );
-        println!(
+        outln!(
             "pulse infidelity  {:.2e} at most per pulse (budget {:.0e}); {} lossless fallbacks",
-            pr.max_added_infidelity, args.pulse.infidelity, pr.lossless_fallbacks
+            pr.max_added_infidelity,
+            args.pulse.infidelity,
+            pr.lossless_fallbacks
         );
     }
     Ok(())

@@ -1,5 +1,6 @@
 //! `eqisa compile`: lower a circuit to a native target, schedule it, and report what it cost.
 
+use crate::output::outln;
 use std::collections::BTreeMap;
 use std::path::PathBuf;
 
@@ -63,27 +64,27 @@ pub fn run(args: &Args) -> CmdResult {
         fidelity_exact: exact_fidelity(&c, p),
     };
     if args.json {
-        println!("{}", serde_json::to_string_pretty(&report)?);
+        outln!("{}", serde_json::to_string_pretty(&report)?);
         return Ok(());
     }
-    println!("file            {}", report.file);
-    println!("target          {} ({})", report.target, target.name);
-    println!("ops             {}", report.ops.values().sum::<u64>());
+    outln!("file            {}", report.file);
+    outln!("target          {} ({})", report.target, target.name);
+    outln!("ops             {}", report.ops.values().sum::<u64>());
     for (name, n) in &report.ops {
-        println!("  {name:<14} {n}");
+        outln!("  {name:<14} {n}");
     }
-    println!("t_count         {}", report.t_count);
-    println!("depth           {}", report.depth);
-    println!("duration        {:.1} ns", report.duration_ns);
+    outln!("t_count         {}", report.t_count);
+    outln!("depth           {}", report.depth);
+    outln!("duration        {:.1} ns", report.duration_ns);
     match (kind, report.angle_bits) {
-        (TargetKind::CliffordT, _) => println!("angle bits      none (no rz)"),
-        (_, 0) => println!("angle bits      exact (f64)"),
-        (_, b) => println!("angle bits      {b}"),
+        (TargetKind::CliffordT, _) => outln!("angle bits      none (no rz)"),
+        (_, 0) => outln!("angle bits      exact (f64)"),
+        (_, b) => outln!("angle bits      {b}"),
     }
-    println!("fidelity bound  {}", report.fidelity_bound);
+    outln!("fidelity bound  {}", report.fidelity_bound);
     match report.fidelity_exact {
-        Some(f) => println!("fidelity exact  {f:.12}"),
-        None => println!("fidelity exact  not computed (more than 10 qubits, or dynamic)"),
+        Some(f) => outln!("fidelity exact  {f:.12}"),
+        None => outln!("fidelity exact  not computed (more than 10 qubits, or dynamic)"),
     }
     Ok(())
 }

@@ -1,5 +1,6 @@
 //! `eqisa decode`: stream an `.eqb` program through the decoder and write it back as OpenQASM.
 
+use crate::output::outln;
 use std::io::Read;
 use std::path::PathBuf;
 
@@ -94,33 +95,33 @@ pub fn run(args: &Args) -> CmdResult {
         pulses,
     };
     if args.json {
-        println!("{}", serde_json::to_string_pretty(&report)?);
+        outln!("{}", serde_json::to_string_pretty(&report)?);
         return Ok(());
     }
-    println!("file            {}", report.file);
-    println!("target          {}", report.target);
-    println!("qubits          {}", report.qubits);
-    println!("clbits          {}", report.clbits);
-    println!("ops             {}", report.native_ops);
+    outln!("file            {}", report.file);
+    outln!("target          {}", report.target);
+    outln!("qubits          {}", report.qubits);
+    outln!("clbits          {}", report.clbits);
+    outln!("ops             {}", report.native_ops);
     for (n, c) in &report.ops {
-        println!("  {n:<14} {c}");
+        outln!("  {n:<14} {c}");
     }
-    println!("duration        {:.1} ns", report.duration_ns);
+    outln!("duration        {:.1} ns", report.duration_ns);
     match (header.target, report.angle_bits) {
-        (eqisa_isa::Target::CliffordT, _) => println!("angle bits      none (no rz)"),
-        (_, 0) => println!("angle bits      exact (f64)"),
-        (_, b) => println!("angle bits      {b}"),
+        (eqisa_isa::Target::CliffordT, _) => outln!("angle bits      none (no rz)"),
+        (_, 0) => outln!("angle bits      exact (f64)"),
+        (_, b) => outln!("angle bits      {b}"),
     }
-    println!("bytes           {}", report.bytes);
+    outln!("bytes           {}", report.bytes);
     if let (Some(p), Some(out)) = (&report.pulses, &args.samples) {
-        println!(
+        outln!(
             "samples         {} x {} dt ({} non-zero) on {}",
             p.channels.len(),
             p.duration_dt,
             p.samples,
             p.channels.join(" ")
         );
-        println!("wrote           {}", out.display());
+        outln!("wrote           {}", out.display());
     }
     Ok(())
 }

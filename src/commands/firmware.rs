@@ -2,6 +2,7 @@
 //! (link, input FIFO, decoder clock, waveform memory, one DAC per pulse channel) and turn the
 //! events it counts into energy, heat per cryostat stage and wall-plug power.
 
+use crate::output::outln;
 use std::path::PathBuf;
 
 use eqisa_firmware::energy::{Events, Stage};
@@ -84,35 +85,43 @@ pub fn run(args: &Args) -> CmdResult {
         energy,
     };
     if args.json {
-        println!("{}", serde_json::to_string_pretty(&report)?);
+        outln!("{}", serde_json::to_string_pretty(&report)?);
         return Ok(());
     }
     let opt = |v: Option<f64>, digits: usize, unit: &str| {
         v.map_or("none".to_string(), |v| format!("{v:.digits$} {unit}"))
     };
-    println!("file              {}", report.file);
-    println!(
+    outln!("file              {}", report.file);
+    outln!(
         "controller        link {} Gb/s, clock {} MHz, dt {} ns, head start {} ns",
-        params.link_gbps, params.clock_mhz, params.dt_ns, params.startup_ns
+        params.link_gbps,
+        params.clock_mhz,
+        params.dt_ns,
+        params.startup_ns
     );
-    println!(
+    outln!(
         "schedule          {:.1} ns; decoding ends at {:.1} ns (busy {:.1} ns)",
-        sim.schedule_ns, sim.decode_end_ns, sim.decoder_busy_ns
+        sim.schedule_ns,
+        sim.decode_end_ns,
+        sim.decoder_busy_ns
     );
-    println!("underruns         {}", sim.underruns);
+    outln!("underruns         {}", sim.underruns);
     for ch in sim.channels.iter().filter(|c| c.underruns > 0) {
-        println!(
+        outln!(
             "  {:<14} {} of {} late (worst {:.1} ns)",
-            ch.name, ch.underruns, ch.outputs, ch.worst_lateness_ns
+            ch.name,
+            ch.underruns,
+            ch.outputs,
+            ch.worst_lateness_ns
         );
     }
-    println!("peak FIFO         {} bits", sim.peak_fifo_bits);
-    println!(
+    outln!("peak FIFO         {} bits", sim.peak_fifo_bits);
+    outln!(
         "min link          {} (no underrun at or above it)",
         opt(sim.min_link_gbps, 4, "Gb/s")
     );
-    println!("latency           {}", opt(sim.latency_ns, 1, "ns"));
-    println!(
+    outln!("latency           {}", opt(sim.latency_ns, 1, "ns"));
+    outln!(
         "events            {} link bits, {} instructions, {} multiply-adds, {} memory bits read, {} DAC samples",
         events.link_bits,
         events.instructions_decoded,
@@ -122,9 +131,11 @@ pub fn run(args: &Args) -> CmdResult {
     );
     let e = &report.energy;
     let heat_4k = e.stage(Stage::Stage4K).map_or(0.0, |s| s.heat_j);
-    println!(
+    outln!(
         "energy            {:.3e} J; heat at 4 K {heat_4k:.3e} J; wall-plug {:.3e} J ({:.3e} W)",
-        e.total_energy_j, e.wall_plug_j, e.wall_plug_w
+        e.total_energy_j,
+        e.wall_plug_j,
+        e.wall_plug_w
     );
     Ok(())
 }

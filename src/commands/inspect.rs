@@ -1,5 +1,6 @@
 //! `eqisa inspect`: what a circuit holds.
 
+use crate::output::outln;
 use std::collections::BTreeMap;
 use std::path::PathBuf;
 
@@ -65,7 +66,7 @@ pub fn run(args: &Args) -> CmdResult {
         depth: s.depth,
     };
     if args.json {
-        println!("{}", serde_json::to_string_pretty(&report)?);
+        outln!("{}", serde_json::to_string_pretty(&report)?);
         return Ok(());
     }
     let list = |rs: &[Reg]| {
@@ -74,18 +75,18 @@ pub fn run(args: &Args) -> CmdResult {
             .collect::<Vec<_>>()
             .join(" ")
     };
-    println!("file         {}", report.file);
-    println!("language     {}", report.language);
-    println!("qubits       {}  {}", report.qubits, list(&report.qregs));
-    println!("clbits       {}  {}", report.clbits, list(&report.cregs));
-    println!("depth        {}", report.depth);
-    println!("conditional  {}", report.conditional);
+    outln!("file         {}", report.file);
+    outln!("language     {}", report.language);
+    outln!("qubits       {}  {}", report.qubits, list(&report.qregs));
+    outln!("clbits       {}  {}", report.clbits, list(&report.cregs));
+    outln!("depth        {}", report.depth);
+    outln!("conditional  {}", report.conditional);
     let total: u64 = report.ops.values().sum();
-    println!("ops          {total}");
+    outln!("ops          {total}");
     let mut by_count: Vec<_> = report.ops.iter().collect();
     by_count.sort_by(|a, b| b.1.cmp(a.1).then(a.0.cmp(b.0)));
     for (name, n) in by_count {
-        println!("  {name:<18} {n}");
+        outln!("  {name:<18} {n}");
     }
     Ok(())
 }

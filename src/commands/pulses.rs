@@ -2,6 +2,7 @@
 //! and play it on the device's pulse calibration; report the channels, plays and samples, and
 //! optionally write every channel's samples as a `.npy` array.
 
+use crate::output::outln;
 use std::path::PathBuf;
 
 use eqisa_assembler::pulses::DEFAULT_MAX_INFIDELITY;
@@ -131,32 +132,32 @@ pub fn run(args: &Args) -> CmdResult {
         write_npy(&placed.pulses, out)?;
     }
     if args.json {
-        println!("{}", serde_json::to_string_pretty(&report)?);
+        outln!("{}", serde_json::to_string_pretty(&report)?);
         return Ok(());
     }
-    println!("file            {}", report.file);
-    println!("device          {} (dt {} ns)", report.device, report.dt_ns);
-    println!("mode            {}", report.mode);
-    println!("swaps           {}", report.swaps);
-    println!(
+    outln!("file            {}", report.file);
+    outln!("device          {} (dt {} ns)", report.device, report.dt_ns);
+    outln!("mode            {}", report.mode);
+    outln!("swaps           {}", report.swaps);
+    outln!(
         "channels        {} ({})",
         report.channels.len(),
         report.channels.join(" ")
     );
-    println!("plays           {}", report.plays);
-    println!("waveforms       {} distinct", report.waveforms);
-    println!(
+    outln!("plays           {}", report.plays);
+    outln!("waveforms       {} distinct", report.waveforms);
+    outln!(
         "duration        {} dt ({:.1} ns)",
         report.duration_dt,
         report.duration_dt as f64 * report.dt_ns
     );
-    println!("samples         {} played", report.samples);
+    outln!("samples         {} played", report.samples);
     for (what, bits) in [
         ("stream bits", &report.pulse_bits),
         ("memory bits", &report.memory_bits),
     ] {
         if let Some(b) = bits {
-            println!(
+            outln!(
                 "{what:<15} eqisa {}  raw {}  dct {}  zstd {}  (eqisa/raw {}, eqisa/dct {})",
                 b.eqisa,
                 b.raw,
@@ -168,13 +169,14 @@ pub fn run(args: &Args) -> CmdResult {
         }
     }
     if let Some(f) = report.max_added_infidelity {
-        println!(
+        outln!(
             "infidelity      {f:.2e} at most per pulse (budget {:.0e}); {} lossless fallbacks",
-            args.pulse.infidelity, report.lossless_fallbacks
+            args.pulse.infidelity,
+            report.lossless_fallbacks
         );
     }
     if let Some(out) = &args.output {
-        println!(
+        outln!(
             "wrote           {} ({} x {} complex128)",
             out.display(),
             report.channels.len(),

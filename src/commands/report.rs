@@ -2,6 +2,7 @@
 //! bits, the link bandwidth needed in real time, energy and heat at 4 K from the energy model,
 //! fidelity — and how many qubits one link serves under each; optionally a plot.
 
+use crate::output::outln;
 use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
 
@@ -313,7 +314,7 @@ pub fn run(args: &Args) -> CmdResult {
     if args.json {
         print_json(args, &setup, &report)?;
     } else {
-        print_text(args, &setup, &report);
+        print_text(args, &setup, &report)?;
     }
     Ok(())
 }
@@ -371,29 +372,30 @@ fn print_json(args: &Args, setup: &Setup<'_>, report: &Report) -> CmdResult {
         device_memory: report.memory.as_ref(),
         rate_curve: report.rate_curve.as_deref(),
     };
-    println!("{}", serde_json::to_string_pretty(&json)?);
+    outln!("{}", serde_json::to_string_pretty(&json)?);
     Ok(())
 }
 
 /// The report as tables on stdout.
-fn print_text(args: &Args, setup: &Setup<'_>, report: &Report) {
-    println!(
+fn print_text(args: &Args, setup: &Setup<'_>, report: &Report) -> Result<(), String> {
+    outln!(
         "device        {} ({}), dt {:.4} ns, per-pulse budget {:.0e}",
         setup.device.name,
         args.pulse.mode().name(),
         setup.device.dt_ns,
         args.pulse.infidelity
     );
-    println!("link          {} Gb/s per link", args.link_gbps);
-    println!(
+    outln!("link          {} Gb/s per link", args.link_gbps);
+    outln!(
         "firmware      decoder at {} MHz, {} ns head start (eqisa rows: the real decoders simulated)",
-        args.clock_mhz, args.startup_ns
+        args.clock_mhz,
+        args.startup_ns
     );
-    println!("energy model  {}", setup.model_origin);
-    println!("codebook      {}", setup.cb.origin);
+    outln!("energy model  {}", setup.model_origin);
+    outln!("codebook      {}", setup.cb.origin);
     for (a, r) in &report.circuits {
-        println!();
-        println!(
+        outln!();
+        outln!(
             "{}: {} qubits, {} native ops, {} plays on {} lines, {:.1} ns, {} swaps",
             a.file,
             a.qubits,
@@ -403,29 +405,29 @@ fn print_text(args: &Args, setup: &Setup<'_>, report: &Report) {
             a.duration_ns(),
             a.placed.swaps
         );
-        table(r);
-        firmware_lines(r, args.link_gbps);
+        table(r)?;
+        firmware_lines(r, args.link_gbps)?;
     }
     for (file, reason) in &report.skipped {
-        println!();
-        println!("{file}: skipped: {reason}");
+        outln!();
+        outln!("{file}: skipped: {reason}");
     }
-    println!();
-    println!(
+    outln!();
+    outln!(
         "total: {} circuits, {:.1} ns of schedule, {:.1} qubit-µs",
         report.circuits.len(),
         report.duration_ns(),
         report.qubit_ns() * 1e-3
     );
-    table(&report.total);
-    firmware_lines(&report.total, args.link_gbps);
-    println!();
-    println!(
+    table(&report.total)?;
+    firmware_lines(&report.total, args.link_gbps)?;
+    outln!();
+    outln!(
         "fidelity: gate-level bound (paper: its own lowering's; total: the worst circuit's); \
          pulse infid.: largest added infidelity per pulse (<=: only the budget is known)"
     );
     if let Some(m) = &report.memory {
-        println!(
+        outln!(
             "device memory (every calibrated waveform of {}, loaded once, not per circuit): \
              eqisa {} bits, raw {}, dct {}, zstd {}; max added infidelity {:.2e}",
             setup.device.name,
@@ -437,21 +439,26 @@ fn print_text(args: &Args, setup: &Setup<'_>, report: &Report) {
         );
     }
     if let Some(points) = &report.rate_curve {
-        println!("pulse bits at each per-pulse budget (all circuits):");
+        outln!("pulse bits at each per-pulse budget (all circuits):");
         for p in points {
-            println!(
+            outln!(
                 "  {:>7.0e}  eqisa pulses {:>10}  dct {:>10}  (max added {:.2e}, {} lossless fallbacks)",
-                p.budget, p.eqisa_bits, p.dct_bits, p.max_added_infidelity, p.lossless_fallbacks
+                p.budget,
+                p.eqisa_bits,
+                p.dct_bits,
+                p.max_added_infidelity,
+                p.lossless_fallbacks
             );
         }
     }
     if let Some(out) = &args.plot {
-        println!("wrote {}", out.display());
+        outln!("wrote {}", out.display());
     }
+    Ok(())
 }
 
 /// The firmware simulation's findings for the EQISA rows, under a table.
-fn firmware_lines(rows: &Rows, link_gbps: f64) {
+fn firmware_lines(rows: &Rows, link_gbps: f64) -> Result<(), String> {
     for enc in [Encoding::Eqisa, Encoding::EqisaPulses] {
         let Some(f) = rows.get(enc).and_then(|r| r.firmware.as_ref()) else {
             continue;
@@ -463,7 +470,7 @@ fn firmware_lines(rows: &Rows, link_gbps: f64) {
         let latency = f
             .latency_ns
             .map_or_else(|| "—".into(), |l| format!("{l:.1} ns"));
-        println!(
+        outln!(
             "  firmware, {} ({}, {} bits): needs {need}; at {link_gbps} Gb/s {} underruns, \
              peak FIFO {} bits, latency {latency}",
             enc.label(),
@@ -473,6 +480,7 @@ fn firmware_lines(rows: &Rows, link_gbps: f64) {
             f.peak_fifo_bits
         );
     }
+    Ok(())
 }
 
 /// Formats a number of joules or watts compactly.
@@ -481,8 +489,8 @@ fn sci(v: Option<f64>) -> String {
 }
 
 /// Prints one table of rows.
-fn table(rows: &Rows) {
-    println!(
+fn table(rows: &Rows) -> Result<(), String> {
+    outln!(
         "  {:<13} {:>11} {:>7} {:>10} {:>5} {:>10} {:>10} {:>10} {:>9} {:>9} {:>12}",
         "encoding",
         "bits",
@@ -502,7 +510,7 @@ fn table(rows: &Rows) {
             (Some(b), Some(o)) if o > 0 => format!("{:.2}", b as f64 / o as f64),
             _ => "—".into(),
         };
-        println!(
+        outln!(
             "  {:<13} {:>11} {:>7} {:>10} {:>5} {:>10} {:>10} {:>10} {:>9} {:>9} {:>12}",
             enc.label(),
             r.bits.map_or_else(|| "—".into(), |b| b.to_string()),
@@ -520,6 +528,7 @@ fn table(rows: &Rows) {
                 .map_or_else(|| "—".into(), |q| q.to_string()),
         );
     }
+    Ok(())
 }
 
 fn pulse_infidelity(r: &Row) -> String {

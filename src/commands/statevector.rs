@@ -3,6 +3,7 @@
 use std::io::Write;
 use std::path::PathBuf;
 
+use eqisa_ir::Circuit;
 use eqisa_statevector::circuit::{outcomes, statevector};
 
 use super::CmdResult;
@@ -29,10 +30,19 @@ pub struct Args {
 /// Run the command.
 pub fn run(args: &Args) -> CmdResult {
     let c = eqisa_pipeline::load_circuit(&args.file)?;
-    let out = std::io::stdout();
-    let mut out = std::io::BufWriter::new(out.lock());
+    let mut out = std::io::BufWriter::new(std::io::stdout().lock());
+    // The buffer's last write happens at the flush: an unchecked drop would lose its error.
+    let written = write_result(args, &c, &mut out).and_then(|()| Ok(out.flush()?));
+    written.map_err(|e| match e.downcast::<std::io::Error>() {
+        Ok(io) => format!("writing to standard output: {io}").into(),
+        Err(e) => e,
+    })
+}
+
+/// Simulate `c` and write what `args` ask for to `out`.
+fn write_result(args: &Args, c: &Circuit, out: &mut impl Write) -> CmdResult {
     if args.outcomes {
-        let dist = outcomes(&c)?;
+        let dist = outcomes(c)?;
         if args.json {
             write!(out, "{{\"clbits\": {}, \"outcomes\": {{", c.num_clbits)?;
             for (k, o) in dist.iter().enumerate() {
@@ -53,7 +63,7 @@ pub fn run(args: &Args) -> CmdResult {
         }
         return Ok(());
     }
-    let state = statevector(&c)?;
+    let state = statevector(c)?;
     let n = state.num_qubits();
     let amps = state.amplitudes();
     if args.json {

@@ -1,5 +1,6 @@
 //! `eqisa train`: learn a codebook from circuit files and Haar-random unitaries.
 
+use crate::output::outln;
 use std::path::PathBuf;
 
 use eqisa_dictionary::pulse_atoms::PulseTrainParams;
@@ -126,8 +127,8 @@ pub fn run(args: &Args) -> CmdResult {
     if trained.skipped.len() > 5 {
         eprintln!("… and {} more skipped", trained.skipped.len() - 5);
     }
-    println!("{}", trained.training);
-    println!(
+    outln!("{}", trained.training);
+    outln!(
         "wrote {} ({} bytes, hash {})",
         args.output.display(),
         trained.bytes.len(),

@@ -186,19 +186,34 @@ impl<'cb> Decoder<'cb> {
         self.ops_done
     }
 
-    /// Call at the end of input: an error unless the whole program was read.
+    /// Call at the end of input: an error unless the whole program was read. A truncated
+    /// program's error names the part being read, the bytes it needs and the bytes left.
     pub fn finish(&self) -> Result<(), IsaError> {
         if self.phase != Phase::Done {
+            let available = self.available().len();
             return Err(IsaError::Truncated {
                 what: self.phase.name(),
-                needed: 1,
-                available: 0,
+                needed: self.wanted().max(available + 1) as u64,
+                available: available as u64,
             });
         }
         if self.buf.len() > self.start {
             return Err(IsaError::TrailingBytes(self.buf.len() - self.start));
         }
         Ok(())
+    }
+
+    /// The bytes the current phase needs before it can go on: a whole header, section header or
+    /// trailer, or the rest of the open section.
+    fn wanted(&self) -> usize {
+        let section_left = self.open.as_ref().map_or(0, |o| o.remaining);
+        match self.phase {
+            Phase::Header => HEADER_LEN,
+            Phase::SectionHeader => SECTION_HEADER_LEN,
+            Phase::Body(_) | Phase::Blocks | Phase::Skip => section_left,
+            Phase::Trailer => TRAILER_LEN,
+            Phase::Done => 0,
+        }
     }
 
     fn available(&self) -> &[u8] {

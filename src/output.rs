@@ -4,6 +4,11 @@
 
 use std::io::Write;
 
+/// The message of a failed write to standard output.
+pub fn failed(e: &std::io::Error) -> String {
+    format!("writing to standard output: {e}")
+}
+
 /// Write `args` and a newline to standard output.
 ///
 /// # Errors
@@ -12,7 +17,7 @@ pub fn line(args: std::fmt::Arguments<'_>) -> Result<(), String> {
     let mut out = std::io::stdout().lock();
     out.write_fmt(args)
         .and_then(|()| out.write_all(b"\n"))
-        .map_err(|e| format!("writing to standard output: {e}"))
+        .map_err(|e| failed(&e))
 }
 
 /// `println!` that returns from the enclosing function with an error when standard output

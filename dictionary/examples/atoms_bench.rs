@@ -163,15 +163,7 @@ struct Corpus {
 }
 
 fn load(o: &Opts) -> Res<Corpus> {
-    let mut files: Vec<PathBuf> = std::fs::read_dir(&o.corpus)?
-        .filter_map(|e| e.ok().map(|e| e.path()))
-        .filter(|p| {
-            p.file_name()
-                .and_then(|n| n.to_str())
-                .is_some_and(|n| n.starts_with("defs_") && n.ends_with(".json"))
-        })
-        .collect();
-    files.sort();
+    let files = eqisa_test_support::ibm_calibrations_in(&o.corpus)?;
     if files.is_empty() {
         return Err(format!("no defs_*.json in {}", o.corpus.display()).into());
     }

@@ -34,7 +34,7 @@ pub fn run(args: &Args) -> CmdResult {
     // The buffer's last write happens at the flush: an unchecked drop would lose its error.
     let written = write_result(args, &c, &mut out).and_then(|()| Ok(out.flush()?));
     written.map_err(|e| match e.downcast::<std::io::Error>() {
-        Ok(io) => format!("writing to standard output: {io}").into(),
+        Ok(io) => crate::output::failed(&io).into(),
         Err(e) => e,
     })
 }

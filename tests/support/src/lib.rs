@@ -22,7 +22,7 @@ pub use circuits::{BenchCircuit, bench_circuits};
 pub use codebook::{FLAT_DESCRIPTION, flat_codebook};
 pub use paths::{
     corpus_dir, corpus_path, corpus_root, example, example_files, examples_dir, ibm_calibrations,
-    repo_dir,
+    ibm_calibrations_in, repo_dir,
 };
 pub use readers::{OneByte, Trickle};
 pub use reference::{qiskit_name, reference};

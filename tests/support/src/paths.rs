@@ -68,8 +68,20 @@ pub fn corpus_path(rel: &str) -> Option<PathBuf> {
 /// note on stderr) when there are none.
 pub fn ibm_calibrations() -> Option<Vec<PathBuf>> {
     let dir = corpus_path("devices/ibm")?;
-    let mut files: Vec<PathBuf> = std::fs::read_dir(&dir)
-        .expect("listing devices/ibm")
+    let files = ibm_calibrations_in(&dir).expect("listing devices/ibm");
+    if files.is_empty() {
+        eprintln!("skipping: ../shared/corpus/devices/ibm holds no defs_*.json");
+        return None;
+    }
+    Some(files)
+}
+
+/// The IBM device calibrations (`defs_*.json`) in `dir`, sorted.
+///
+/// # Errors
+/// When `dir` cannot be listed.
+pub fn ibm_calibrations_in(dir: &Path) -> std::io::Result<Vec<PathBuf>> {
+    let mut files: Vec<PathBuf> = std::fs::read_dir(dir)?
         .filter_map(|e| e.ok().map(|e| e.path()))
         .filter(|p| {
             p.file_name()
@@ -78,11 +90,7 @@ pub fn ibm_calibrations() -> Option<Vec<PathBuf>> {
         })
         .collect();
     files.sort();
-    if files.is_empty() {
-        eprintln!("skipping: ../shared/corpus/devices/ibm holds no defs_*.json");
-        return None;
-    }
-    Some(files)
+    Ok(files)
 }
 
 #[cfg(test)]

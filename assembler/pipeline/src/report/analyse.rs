@@ -384,7 +384,7 @@ pub fn rows(a: &Analysed, setup: &Setup<'_>) -> Result<Rows, PipelineError> {
         let bits = bits_of(a, enc);
         let gbps = bits.map(|b| b as f64 / duration_ns);
         // Enough lanes to carry the stream in real time; one at least, whatever it carries.
-        let lanes = gbps.map(|g| ((g / setup.link_gbps).ceil() as u64).max(1));
+        let lanes = gbps.map(|g| ((g / setup.sim.link_gbps).ceil() as u64).max(1));
         let ev = match (bits, lanes) {
             (Some(b), Some(l)) => super::events::events(enc, &a.counts, b, l),
             _ => None,
@@ -408,7 +408,7 @@ pub fn rows(a: &Analysed, setup: &Setup<'_>) -> Result<Rows, PipelineError> {
                 Some(a.pulses.max_added_infidelity),
                 PulseInfidelity::Measured,
             ),
-            Encoding::Dct => (Some(setup.budget), PulseInfidelity::Budget),
+            Encoding::Dct => (Some(setup.pulse.infidelity), PulseInfidelity::Budget),
             _ => (Some(0.0), PulseInfidelity::None),
         };
         let row = Row {
@@ -425,7 +425,7 @@ pub fn rows(a: &Analysed, setup: &Setup<'_>) -> Result<Rows, PipelineError> {
             pulse_infidelity_kind: kind,
             link_gbps_per_qubit: bits.map(|b| b as f64 / (f64::from(a.qubits) * duration_ns)),
             qubits_per_link: bits.and_then(|b| {
-                qubits_per_link(setup.link_gbps, f64::from(a.qubits) * duration_ns, b)
+                qubits_per_link(setup.sim.link_gbps, f64::from(a.qubits) * duration_ns, b)
             }),
             events: ev,
             firmware: match enc {
@@ -561,7 +561,7 @@ pub struct RatePoint {
 /// reuses the circuit's encoding).
 pub fn rate_at(a: &Analysed, setup: &Setup<'_>, budget: f64) -> Result<RatePoint, PipelineError> {
     let enc;
-    let coded = if budget == setup.budget {
+    let coded = if budget == setup.pulse.infidelity {
         &a.pulses
     } else {
         let coder = WaveformCoder::new(setup.cb.pulse_atoms.as_ref(), budget)

@@ -122,7 +122,7 @@ pub fn report(
         .map(|a| rows(a, setup))
         .collect::<Result<_, _>>()?;
     let pairs: Vec<(&Analysed, &Rows)> = done.iter().zip(&per_circuit).collect();
-    let total = totals(&pairs, setup.link_gbps)?;
+    let total = totals(&pairs, setup.sim.link_gbps)?;
     let rate_curve = scope
         .rate_budgets
         .as_deref()

@@ -23,22 +23,18 @@ pub struct Setup<'a> {
     pub physics: Physics,
     /// The waveform coder at the report's per-pulse budget.
     pub coder: WaveformCoder<'a>,
-    /// The per-pulse infidelity budget.
-    pub budget: f64,
     /// The energy model.
     pub model: EnergyModel,
     /// Where the energy model came from: its file, or the built-in parameters.
     pub model_origin: String,
-    /// One link's rate, Gb/s.
-    pub link_gbps: f64,
     /// How circuits are lowered.
     pub lowering: LowerConfig,
-    /// How circuits are placed on the device.
+    /// How circuits are placed on the device; its `infidelity` is the per-pulse budget.
     pub pulse: PulseConfig,
     /// The paper's dictionary, unless its pipeline is skipped.
     pub paper: Option<PaperDictionary>,
     /// The modelled controller of the firmware simulation (its `dt_ns` is set per circuit from
-    /// the device).
+    /// the device); its `link_gbps` is the report's link.
     pub sim: FirmwareParams,
 }
 
@@ -71,8 +67,8 @@ impl<'a> Setup<'a> {
             source: Box::new(source),
         };
         let physics = Physics::new(&device, options.pulse.levels).map_err(encode)?;
-        let budget = options.pulse.infidelity;
-        let coder = WaveformCoder::new(cb.pulse_atoms.as_ref(), budget).map_err(encode)?;
+        let coder = WaveformCoder::new(cb.pulse_atoms.as_ref(), options.pulse.infidelity)
+            .map_err(encode)?;
         let paper = options
             .paper
             .map(|(depth, recursion)| paper_dictionary(cb, depth, recursion))
@@ -82,10 +78,8 @@ impl<'a> Setup<'a> {
             device,
             physics,
             coder,
-            budget,
             model,
             model_origin,
-            link_gbps: options.sim.link_gbps,
             lowering: options.lowering,
             pulse: options.pulse,
             paper,

@@ -18,6 +18,13 @@ use clap::{Parser, Subcommand};
 #[derive(Parser)]
 #[command(name = "eqisa", version, about, long_about = None)]
 struct Cli {
+    /// Largest file read whole (codebooks, device, target and energy-model files, includes,
+    /// programs given to `firmware`), in MiB; circuit files are streamed and bounded per
+    /// statement instead.
+    #[arg(long, global = true, value_name = "MIB", env = "EQISA_MAX_FILE_MB",
+          default_value_t = eqisa_files::DEFAULT_LIMIT >> 20,
+          value_parser = clap::value_parser!(u64).range(1..=1 << 20))]
+    max_file_mb: u64,
     #[command(subcommand)]
     command: Command,
 }
@@ -60,6 +67,7 @@ enum Command {
 fn main() -> ExitCode {
     restore_sigpipe();
     let cli = Cli::parse();
+    eqisa_files::set_limit(cli.max_file_mb << 20);
     let result = match cli.command {
         Command::Inspect(a) => commands::inspect::run(&a),
         Command::Statevector(a) => commands::statevector::run(&a),
@@ -74,7 +82,7 @@ fn main() -> ExitCode {
     match result {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
-            eprintln!("error: {e}");
+            eprintln!("error: {}", output::printable(&e.to_string()));
             ExitCode::FAILURE
         }
     }

@@ -32,3 +32,31 @@ macro_rules! outln {
 }
 
 pub(crate) use outln;
+
+/// `message` safe to print on a terminal: control characters that came from the input (a NUL,
+/// an escape sequence that would recolour or retitle the terminal) are shown escaped, as `\0`,
+/// `\u{1b}`; newlines and tabs stay.
+pub fn printable(message: &str) -> String {
+    let mut out = String::with_capacity(message.len());
+    for ch in message.chars() {
+        if ch.is_control() && ch != '\n' && ch != '\t' {
+            out.extend(ch.escape_default());
+        } else {
+            out.push(ch);
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::printable;
+
+    #[test]
+    fn control_bytes_from_the_input_are_escaped() {
+        assert_eq!(
+            printable("line 1: unknown gate 'a\u{0}\u{1b}[31mb'\n"),
+            "line 1: unknown gate 'a\\u{0}\\u{1b}[31mb'\n"
+        );
+    }
+}

@@ -66,7 +66,7 @@ pub fn run(args: &Args) -> CmdResult {
     let name = args.file.display().to_string();
     let cb = load_codebook(args.codebook.as_deref())?;
     let model = load_energy_model(args.energy_model.as_deref())?;
-    let bytes = std::fs::read(&args.file).map_err(|e| format!("{name}: {e}"))?;
+    let bytes = eqisa_files::read(&args.file).map_err(|e| format!("{name}: {e}"))?;
     let params = FirmwareParams {
         link_gbps: args.link_gbps,
         clock_mhz: args.clock_mhz,

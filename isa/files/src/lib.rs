@@ -86,7 +86,7 @@ fn too_large(max: u64) -> io::Error {
 /// `max` in the largest binary unit that divides it, or in bytes.
 fn show_size(max: u64) -> String {
     for (shift, unit) in [(30, "GiB"), (20, "MiB"), (10, "KiB")] {
-        if max >= 1 << shift && max % (1 << shift) == 0 {
+        if max >= 1 << shift && max.is_multiple_of(1 << shift) {
             return format!("{} {unit}", max >> shift);
         }
     }

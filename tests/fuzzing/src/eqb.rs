@@ -1,7 +1,6 @@
-//! Shared by the `.eqb` fuzz targets: the flat codebook, a streaming decode loop with chosen
-//! chunk sizes, and a CRC fixer that lets mutations past the checksums.
-
-#![allow(dead_code)]
+//! The `.eqb` side: the flat codebook the seeds are assembled with, the streaming decode with
+//! chosen chunk sizes, the check that it agrees with `decode_all`, and a checksum fixer that lets
+//! edits past the CRCs.
 
 use std::sync::LazyLock;
 
@@ -13,33 +12,10 @@ use eqisa_isa::stream::BlockHeader;
 use eqisa_isa::{Crc32c, IsaError, SectionKind, crc32c};
 use eqisa_test_support::flat_codebook;
 
+use crate::chunks::Chunks;
+
 /// The codebook the seeds were assembled with (`assembler/tests/robustness.rs`) and its hash.
 pub static FLAT: LazyLock<(Codebook, [u8; 32])> = LazyLock::new(flat_codebook);
-
-/// A small deterministic generator for chunk sizes.
-pub struct Chunks {
-    state: u64,
-    max: usize,
-}
-
-impl Chunks {
-    /// Chunk sizes in `1..=max`, where `max` is 1, 7, 64, 4096 or the decoder's whole buffer,
-    /// chosen by `seed` along with the sequence.
-    pub fn new(seed: u64) -> Self {
-        let max = [1, 7, 64, 4096, eqisa_decoder::MAX_BUFFER][(seed % 5) as usize];
-        Chunks {
-            state: seed | 1,
-            max,
-        }
-    }
-
-    pub fn next(&mut self) -> usize {
-        self.state ^= self.state << 13;
-        self.state ^= self.state >> 7;
-        self.state ^= self.state << 17;
-        1 + (self.state as usize) % self.max
-    }
-}
 
 /// Decode with the streaming decoder, feeding chunks from `chunks`; returns the instructions
 /// released and how it ended. Panics if the decoder asks for input but takes none (a caller
@@ -56,7 +32,7 @@ pub fn stream(
     let fed = feed_chunks(
         &mut dec,
         &mut rest,
-        || chunks.next(),
+        || chunks.next_size(),
         |t| {
             out.push(DecodedInstr::from(t));
             Ok::<(), IsaError>(())
@@ -169,47 +145,5 @@ pub fn fix_crcs(b: &mut [u8]) {
     if pos + TRAILER_LEN <= b.len() {
         let c = crc32c(&b[..pos]);
         b[pos..pos + TRAILER_LEN].copy_from_slice(&c.to_le_bytes());
-    }
-}
-
-const INTERESTING: [u32; 8] = [0, 1, 0x7f, 0x80, 0xff, 0xffff, 0x7fff_ffff, 0xffff_ffff];
-
-/// Applies one 4-byte edit (xor, set, insert, delete, truncate, copy a span, write an
-/// interesting `u32`, ±1) to `b`.
-pub fn edit(b: &mut Vec<u8>, e: &[u8]) {
-    let n = b.len();
-    let at = usize::from(u16::from_le_bytes([e[1], e[2]]));
-    let v = e[3];
-    match e[0] % 8 {
-        0 if n > 0 => b[at % n] ^= v.max(1),
-        1 if n > 0 => b[at % n] = v,
-        2 => {
-            let at = at % (n + 1);
-            b.splice(at..at, std::iter::repeat_n(v, 1 + usize::from(e[0] >> 5)));
-        }
-        3 if n > 0 => {
-            let at = at % n;
-            let end = (at + 1 + usize::from(v % 16)).min(n);
-            b.drain(at..end);
-        }
-        4 if n > 0 => b.truncate(at % n),
-        5 if n > 0 => {
-            // Copy a span over another place (a block header, a section...).
-            let from = at % n;
-            let to = usize::from(v) * n / 256;
-            let len = (1 + usize::from(e[0] >> 3)).min(n - from).min(n - to);
-            let span = b[from..from + len].to_vec();
-            b[to..to + len].copy_from_slice(&span);
-        }
-        6 if n >= 4 => {
-            let at = at % (n - 3);
-            let x = INTERESTING[usize::from(v % 8)];
-            b[at..at + 4].copy_from_slice(&x.to_le_bytes());
-        }
-        7 if n > 0 => {
-            let at = at % n;
-            b[at] = b[at].wrapping_add(if v & 1 == 0 { 1 } else { 0xff });
-        }
-        _ => {}
     }
 }

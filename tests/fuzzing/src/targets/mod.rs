@@ -1,0 +1,7 @@
+//! One module per fuzz target; each has `run(data: &[u8])`, which panics when a property fails.
+
+pub mod codebook;
+pub mod decoder;
+pub mod decoder_mutated;
+pub mod parse;
+pub mod pulse;

@@ -1,0 +1,123 @@
+//! Every fuzz target, run on its seeds and a fixed number of seeded mutations of them, with the
+//! ordinary tests (so in CI). The long coverage-guided runs are cargo-fuzz's (`fuzz/README.md`).
+
+use std::path::{Path, PathBuf};
+
+use eqisa_fuzzing::mutation::{Run, run};
+use eqisa_fuzzing::targets;
+
+fn repo() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
+}
+
+/// The files of `dir` (relative to the repository) whose names end in one of `exts`, sorted.
+fn files(dir: &str, exts: &[&str]) -> Vec<Vec<u8>> {
+    let mut paths: Vec<PathBuf> = std::fs::read_dir(repo().join(dir))
+        .unwrap_or_else(|e| panic!("{dir}: {e}"))
+        .map(|e| e.expect("directory entry").path())
+        .filter(|p| {
+            let name = p.file_name().map(|n| n.to_string_lossy().into_owned());
+            name.is_some_and(|n| exts.iter().any(|x| n.ends_with(x)))
+        })
+        .collect();
+    paths.sort();
+    paths
+        .iter()
+        .map(|p| std::fs::read(p).unwrap_or_else(|e| panic!("{}: {e}", p.display())))
+        .collect()
+}
+
+/// The words of `fuzz/parse.dict` (one `"word"` per line; `\"` unescaped, other escapes kept).
+fn parse_dictionary() -> Vec<Vec<u8>> {
+    let text = std::fs::read_to_string(repo().join("fuzz/parse.dict")).expect("parse.dict");
+    text.lines()
+        .filter_map(|l| {
+            let l = l.trim();
+            let start = l.find('"')?;
+            let end = l.rfind('"')?;
+            (end > start + 1).then(|| l[start + 1..end].replace("\\\"", "\"").into_bytes())
+        })
+        .collect()
+}
+
+#[test]
+fn parse() {
+    let mut seeds = files("fuzz/seeds", &[".qasm", ".qasm3"]);
+    seeds.extend(files("circuits/examples", &[".qasm", ".qasm3"]));
+    let words = parse_dictionary();
+    let words: Vec<&[u8]> = words.iter().map(Vec::as_slice).collect();
+    run(
+        targets::parse::run,
+        &Run {
+            name: "parse",
+            seeds: &seeds,
+            dictionary: &words,
+            inputs: 10_000,
+            max_len: 8192,
+            seed: 1,
+        },
+    );
+}
+
+#[test]
+fn decoder() {
+    let seeds = files("fuzz/seeds-eqb", &[".eqb"]);
+    assert!(!seeds.is_empty(), "fuzz/seeds-eqb has no programs");
+    run(
+        targets::decoder::run,
+        &Run {
+            name: "decoder",
+            seeds: &seeds,
+            dictionary: &[],
+            inputs: 10_000,
+            max_len: 4096,
+            seed: 2,
+        },
+    );
+}
+
+#[test]
+fn decoder_mutated() {
+    run(
+        targets::decoder_mutated::run,
+        &Run {
+            name: "decoder_mutated",
+            seeds: &[],
+            dictionary: &[],
+            inputs: 10_000,
+            max_len: 512,
+            seed: 3,
+        },
+    );
+}
+
+#[test]
+fn codebook() {
+    let seeds = files("fuzz/seeds-codebook", &[".body"]);
+    run(
+        targets::codebook::run,
+        &Run {
+            name: "codebook",
+            seeds: &seeds,
+            dictionary: &[],
+            inputs: 10_000,
+            max_len: 4096,
+            seed: 4,
+        },
+    );
+}
+
+#[test]
+fn pulse() {
+    run(
+        targets::pulse::run,
+        &Run {
+            name: "pulse",
+            seeds: &[],
+            dictionary: &[],
+            inputs: 10_000,
+            max_len: 512,
+            seed: 5,
+        },
+    );
+}

@@ -47,3 +47,28 @@ pub fn write_output(out: &std::path::Path, bytes: &[u8]) -> Result<(), String> {
     }
     Ok(())
 }
+
+/// As [`write_output`], for output written as it is produced: `write` gets a buffered writer on a
+/// temporary file beside `out`, which is renamed over `out` once `write` succeeded and the file
+/// is flushed, and removed otherwise, so that a failure leaves no half-written output behind.
+pub fn write_output_with<T>(
+    out: &std::path::Path,
+    write: impl FnOnce(&mut dyn std::io::Write) -> Result<T, Box<dyn std::error::Error>>,
+) -> Result<T, Box<dyn std::error::Error>> {
+    use std::io::Write as _;
+    let mut tmp = out.as_os_str().to_owned();
+    tmp.push(format!(".{}.tmp", std::process::id()));
+    let tmp = std::path::PathBuf::from(tmp);
+    let file = std::fs::File::create(&tmp).map_err(|e| format!("{}: {e}", out.display()))?;
+    let mut w = std::io::BufWriter::new(file);
+    let done = write(&mut w).and_then(|value| {
+        w.flush()
+            .and_then(|()| std::fs::rename(&tmp, out))
+            .map_err(|e| format!("{}: {e}", out.display()))?;
+        Ok(value)
+    });
+    if done.is_err() {
+        let _ = std::fs::remove_file(&tmp);
+    }
+    done
+}

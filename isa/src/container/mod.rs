@@ -54,7 +54,7 @@ pub(crate) mod ids;
 
 pub use file::{
     Container, FORMAT_VERSION, HEADER_LEN, Header, HeaderReader, MAGIC, Preamble,
-    SECTION_HEADER_LEN, Section, SectionHeader, TRAILER_LEN, Target, parse_header,
+    SECTION_HEADER_LEN, Section, SectionHeader, SectionLog, TRAILER_LEN, Target, parse_header,
     parse_section_header,
 };
 pub use ids::{CODEBOOK_ID_LEN, SectionKind, codebook_id};

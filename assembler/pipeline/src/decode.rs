@@ -141,6 +141,23 @@ impl<R: Read> Input<R> {
     }
 }
 
+/// The error for bytes after the program's end: `held` the decoder took, then the rest of the
+/// input.
+fn trailing_error<R: Read>(
+    held: u64,
+    input: &mut Input<R>,
+    fail: &dyn Fn(String) -> PipelineError,
+) -> PipelineError {
+    match input.trailing() {
+        Ok((extra, true)) => fail(IsaError::TrailingBytes((held + extra) as usize).to_string()),
+        Ok((extra, false)) => fail(format!(
+            "more than {} unexpected bytes after the file checksum",
+            held + extra
+        )),
+        Err(e) => fail(e.to_string()),
+    }
+}
+
 /// How [`pump`] ended.
 enum Pumped {
     /// The program's end, every checksum matched.
@@ -175,6 +192,10 @@ fn pump<R: Read>(
                 }
             }
             Err(Stop::Setup) => return Ok(Pumped::Setup),
+            // The decoder counts the bytes after the end it holds; the input may have more.
+            Err(Stop::Isa(IsaError::TrailingBytes(held))) => {
+                return Err(trailing_error(held as u64, input, fail));
+            }
             Err(Stop::Isa(e)) => return Err(describe(e)),
             Err(Stop::Write(e)) => return Err(write_fail(e)),
             Err(Stop::Output(what)) => return Err(fail(what.to_string())),
@@ -349,13 +370,8 @@ pub fn decode_program(
             .and_then(|()| sink.writer.flush())
             .map_err(write_fail)?;
     }
-    let (extra, exact) = input.trailing().map_err(|e| fail(e.to_string()))?;
-    if extra > 0 {
-        return Err(fail(if exact {
-            IsaError::TrailingBytes(extra as usize).to_string()
-        } else {
-            format!("more than {TRAILING_COUNTED} unexpected bytes after the file checksum")
-        }));
+    if input.to > input.from || input.read().map_err(|e| fail(e.to_string()))? > 0 {
+        return Err(trailing_error(0, &mut input, &fail));
     }
     let header = dec
         .preamble()

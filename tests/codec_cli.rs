@@ -195,12 +195,13 @@ fn decode_writes_into_a_fifo_in_place_and_leaves_it_a_fifo() {
         std::thread::spawn(move || std::fs::read_to_string(fifo).expect("reads the FIFO"))
     };
     ok(&["decode", s(&eqb), "-o", s(&fifo)]);
-    let text = reader.join().expect("reader");
-    assert_eq!(text, std::fs::read_to_string(&regular).expect("decoded"));
+    // Checked before joining the reader, which would wait forever on a replaced FIFO.
     let kind = std::fs::symlink_metadata(&fifo)
         .expect("still there")
         .file_type();
     assert!(kind.is_fifo(), "the FIFO was replaced by {kind:?}");
+    let text = reader.join().expect("reader");
+    assert_eq!(text, std::fs::read_to_string(&regular).expect("decoded"));
 }
 
 /// Training's walk passes over a FIFO named *.qasm and a symlink loop, saying so, instead of

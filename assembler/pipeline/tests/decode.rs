@@ -131,8 +131,7 @@ fn a_duplicated_or_misplaced_section_is_refused_naming_it_and_its_offset() {
         let forged = with_sections(&bytes, &kinds);
         let offset: u64 = 29 + kinds[..index].iter().map(|&k| 9 + len(k)).sum::<u64>();
         let err = decode_program(&forged[..], "forged.eqb", &cb, None)
-            .err()
-            .expect("refused")
+            .expect_err("refused")
             .to_string();
         let want = format!("section {index} (at byte {offset}) is a second {kind} section");
         assert!(
@@ -142,8 +141,7 @@ fn a_duplicated_or_misplaced_section_is_refused_naming_it_and_its_offset() {
     }
     let forged = with_sections(&bytes, &[Program, Instructions, Metadata]);
     let err = decode_program(&forged[..], "forged.eqb", &cb, None)
-        .err()
-        .expect("refused")
+        .expect_err("refused")
         .to_string();
     assert!(
         err.contains("section 2 (at byte") && err.contains("before the instruction section"),
@@ -197,8 +195,7 @@ fn a_codebook_fault_names_the_codebook_not_the_program() {
         .expect("bell.qasm");
     let bytes = assemble(&bell, LowerConfig::default());
     let msg = decode_program(&bytes[..], "bell.eqb", &other_cb, None)
-        .err()
-        .expect("refused")
+        .expect_err("refused")
         .to_string();
     assert!(
         msg.starts_with("bell.eqb: was assembled with codebook")

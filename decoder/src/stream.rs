@@ -253,7 +253,9 @@ impl<'cb> Decoder<'cb> {
     /// # Errors
     /// Any corruption of the file ([`IsaError::BlockCrc`], [`IsaError::SectionCrc`],
     /// [`IsaError::FileCrc`], [`IsaError::Corrupt`], ...), a program built for another codebook
-    /// ([`IsaError::CodebookMismatch`]) and the limits ([`IsaError::Limit`]). After an error the
+    /// ([`IsaError::CodebookMismatch`]), a second section of a kind
+    /// ([`IsaError::DuplicateSection`]) or metadata after the instructions
+    /// ([`IsaError::SectionOrder`]), and the limits ([`IsaError::Limit`]). After an error the
     /// decoder must not be used again.
     ///
     /// # Example

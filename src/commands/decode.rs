@@ -19,13 +19,16 @@ pub struct Args {
     /// The codebook it was assembled with (default: the embedded one).
     #[arg(long, value_name = "CODEBOOK")]
     pub codebook: Option<PathBuf>,
-    /// Write the decoded program as OpenQASM 2 (OpenQASM 3 when its conditions need it).
+    /// Write the decoded program as OpenQASM 2 (OpenQASM 3 when its conditions need it),
+    /// line by line as it is decoded: memory does not grow with the program's length. The file
+    /// appears complete or not at all (a device or FIFO is written in place).
     #[arg(short, long, value_name = "OUT.qasm")]
     pub output: Option<PathBuf>,
     /// Rebuild the pulse section's samples (bit for bit what the assembler coded) and write them
     /// as an int16 `.npy` array of shape (channels, samples, 2): the DAC's I and Q codes, one
     /// row per channel in the order JSON `pulses.channels` lists them, zero where a channel
-    /// idles. Needs a program assembled with `--pulses` and the codebook's pulse atoms.
+    /// idles. Needs a program assembled with `--pulses` and the codebook's pulse atoms. The
+    /// program is then read whole, within --max-file-mb.
     #[arg(long, value_name = "OUT.npy")]
     pub samples: Option<PathBuf>,
     /// Print JSON: target, qubits, clbits, ops (by name), native_ops, duration_ns, angle_bits,

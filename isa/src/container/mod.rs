@@ -32,6 +32,11 @@
 //!
 //! Nothing may follow the trailer.
 //!
+//! A file holds at most one section of each kind, and its program and metadata sections (if any)
+//! come before its instruction section ([`SectionLog`]): with two of a kind, which one counts
+//! would be up to the reader, and a streaming reader has used the metadata by the time the
+//! instructions arrive. Unknown kinds are refused ([`IsaError::UnknownSection`](crate::error::IsaError::UnknownSection)).
+//!
 //! # Why the checksums are where they are
 //!
 //! The decoder is streaming: it starts acting on the header and on each section before the rest of

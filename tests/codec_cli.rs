@@ -175,6 +175,61 @@ fn a_truncated_program_is_an_error_naming_the_file() {
     );
 }
 
+/// `-o` naming a FIFO (or a device) writes into it: renaming a finished temporary file over it,
+/// as for a regular file, would replace the FIFO or device (`-o /dev/full` did).
+#[cfg(unix)]
+#[test]
+fn decode_writes_into_a_fifo_in_place_and_leaves_it_a_fifo() {
+    use std::os::unix::fs::FileTypeExt;
+    let src = example("bell.qasm");
+    let eqb = tmp("bell.fifo.eqb");
+    ok(&["assemble", s(&src), "--no-paper", "-o", s(&eqb)]);
+    let regular = tmp("bell.regular.qasm");
+    ok(&["decode", s(&eqb), "-o", s(&regular)]);
+    let fifo = tmp("bell.fifo.qasm");
+    let _ = std::fs::remove_file(&fifo);
+    let made = Command::new("mkfifo").arg(&fifo).status().expect("mkfifo");
+    assert!(made.success());
+    let reader = {
+        let fifo = fifo.clone();
+        std::thread::spawn(move || std::fs::read_to_string(fifo).expect("reads the FIFO"))
+    };
+    ok(&["decode", s(&eqb), "-o", s(&fifo)]);
+    // Checked before joining the reader, which would wait forever on a replaced FIFO.
+    let kind = std::fs::symlink_metadata(&fifo)
+        .expect("still there")
+        .file_type();
+    assert!(kind.is_fifo(), "the FIFO was replaced by {kind:?}");
+    let text = reader.join().expect("reader");
+    assert_eq!(text, std::fs::read_to_string(&regular).expect("decoded"));
+}
+
+/// Training's walk passes over a FIFO named *.qasm and a symlink loop, saying so, instead of
+/// blocking on the one and training on the other's files forty times.
+#[cfg(unix)]
+#[test]
+fn train_notes_what_its_walk_passes_over() {
+    let dir = tmp("train-walk");
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(dir.join("sub")).expect("dir");
+    std::fs::copy(example("bell.qasm"), dir.join("bell.qasm")).expect("copy");
+    std::os::unix::fs::symlink("..", dir.join("sub/up")).expect("symlink");
+    let made = Command::new("mkfifo")
+        .arg(dir.join("pipe.qasm"))
+        .status()
+        .expect("mkfifo");
+    assert!(made.success());
+    let cb = tmp("train-walk.eqcb");
+    let out = ok(&["train", s(&dir), "-o", s(&cb), "--paper-haar", "0"]);
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("pipe.qasm: a FIFO, not a regular file")
+            && err.contains("up: a directory already walked"),
+        "{err}"
+    );
+    assert!(String::from_utf8_lossy(&out.stdout).starts_with("files: 1;"));
+}
+
 /// The command in codebooks/README.md reproduces the embedded codebook byte for byte.
 #[test]
 fn the_default_codebook_is_reproducible() {

@@ -150,24 +150,17 @@ pub struct PulseRows {
 /// pieces, as it would arrive.
 ///
 /// # Errors
-/// As [`Container::parse`], [`IsaError::CodebookMismatch`], [`IsaError::Corrupt`] for a second
-/// pulse section, [`IsaError::Limit`] above [`MAX_ROW_SAMPLES`], and as
+/// As [`Container::parse`] (which refuses a second pulse section), [`IsaError::CodebookMismatch`],
+/// [`IsaError::Limit`] above [`MAX_ROW_SAMPLES`], and as
 /// [`PulseDecoder::next_event`].
 pub fn decode_pulse_rows(
     bytes: &[u8],
     atoms: Option<&AtomSet>,
     codebook_hash: [u8; 32],
 ) -> Result<Option<PulseRows>, IsaError> {
+    // Refuses a second pulse section (or of any kind) too.
     let container = Container::parse(bytes)?;
     container.verify_codebook(&codebook_hash)?;
-    let pulse_sections = container
-        .sections
-        .iter()
-        .filter(|s| s.kind == SectionKind::Pulses)
-        .count();
-    if pulse_sections > 1 {
-        return Err(IsaError::Corrupt("a second pulse section"));
-    }
     // Walk the sections as a stream would, to hand the pulse section to the streaming decoder
     // with its own header (kind, length, CRC).
     let (preamble, mut pos) = parse_header(bytes)?;

@@ -3,6 +3,7 @@
 use alloc::vec::Vec;
 
 use eqisa_isa::coder::{Coder, SymbolDecoder, SymbolDecoderState};
+use eqisa_isa::container::SectionLog;
 use eqisa_isa::container::{HEADER_LEN, SECTION_HEADER_LEN, TRAILER_LEN};
 use eqisa_isa::instr::{Instr, Opcode, TimedInstr};
 use eqisa_isa::model::{Model, Priors};
@@ -89,7 +90,10 @@ pub struct Decoder<'cb> {
     rd: Option<SymbolDecoderState>,
     ops_done: u64,
     max_qubits: u32,
-    pulse_seen: bool,
+    /// The sections begun so far (no kind twice, metadata before the instructions).
+    sections: SectionLog,
+    /// Bytes of the file consumed so far: the offset errors name.
+    consumed: u64,
 }
 
 impl<'cb> Decoder<'cb> {
@@ -117,7 +121,8 @@ impl<'cb> Decoder<'cb> {
             rd: None,
             ops_done: 0,
             max_qubits: DEFAULT_MAX_QUBITS,
-            pulse_seen: false,
+            sections: SectionLog::default(),
+            consumed: 0,
         }
     }
 
@@ -224,6 +229,7 @@ impl<'cb> Decoder<'cb> {
         let end = (self.start + n).min(self.buf.len());
         let bytes = self.buf.get(self.start..end).unwrap_or(&[]);
         self.file_crc.update(bytes);
+        self.consumed += bytes.len() as u64;
         if in_section && let Some(open) = &mut self.open {
             open.crc.update(bytes);
             open.remaining = open.remaining.saturating_sub(bytes.len());
@@ -247,7 +253,9 @@ impl<'cb> Decoder<'cb> {
     /// # Errors
     /// Any corruption of the file ([`IsaError::BlockCrc`], [`IsaError::SectionCrc`],
     /// [`IsaError::FileCrc`], [`IsaError::Corrupt`], ...), a program built for another codebook
-    /// ([`IsaError::CodebookMismatch`]) and the limits ([`IsaError::Limit`]). After an error the
+    /// ([`IsaError::CodebookMismatch`]), a second section of a kind
+    /// ([`IsaError::DuplicateSection`]) or metadata after the instructions
+    /// ([`IsaError::SectionOrder`]), and the limits ([`IsaError::Limit`]). After an error the
     /// decoder must not be used again.
     ///
     /// # Example
@@ -361,6 +369,9 @@ impl<'cb> Decoder<'cb> {
                     self.next_index = self.next_index.saturating_add(1);
                     let kind = SectionKind::try_from(header.kind)
                         .map_err(|kind| IsaError::UnknownSection { index, kind })?;
+                    // Refused before the section is read: which of two would count is
+                    // ambiguous, and metadata is needed before the instructions it names.
+                    self.sections.admit(kind, index, self.consumed)?;
                     let len = header.payload_len as usize;
                     match kind {
                         SectionKind::Program | SectionKind::Metadata if len > MAX_BUFFER => {
@@ -375,12 +386,6 @@ impl<'cb> Decoder<'cb> {
                                 "program (before the instructions)",
                             ));
                         }
-                        SectionKind::Instructions if self.ops_done > 0 || self.block_index > 0 => {
-                            return Err(IsaError::Corrupt("a second instruction section"));
-                        }
-                        SectionKind::Pulses if self.pulse_seen => {
-                            return Err(IsaError::Corrupt("a second pulse section"));
-                        }
                         _ => {}
                     }
                     self.consume(used, false);
@@ -392,10 +397,7 @@ impl<'cb> Decoder<'cb> {
                     });
                     self.phase = match kind {
                         SectionKind::Instructions => Phase::Blocks,
-                        SectionKind::Pulses => {
-                            self.pulse_seen = true;
-                            Phase::Skip
-                        }
+                        SectionKind::Pulses => Phase::Skip,
                         _ => Phase::Body(kind),
                     };
                 }
@@ -409,9 +411,6 @@ impl<'cb> Decoder<'cb> {
                     self.close_section()?;
                     match kind {
                         SectionKind::Program => {
-                            if self.info.is_some() {
-                                return Err(IsaError::Corrupt("a second program section"));
-                            }
                             let h = self
                                 .preamble
                                 .as_ref()

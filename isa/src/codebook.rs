@@ -210,7 +210,7 @@ impl Codebook {
                 KIND_TRAINING => training = text(payload)?,
                 KIND_PROBS => {
                     if payload.len() % 4 != 0 || payload.len() > TABLE_SLOTS * 4 {
-                        return Err(IsaError::Corrupt(
+                        return Err(IsaError::CorruptCodebook(
                             "codebook probability table has the wrong size",
                         ));
                     }
@@ -219,21 +219,21 @@ impl Codebook {
                     for c in payload.chunks_exact(4) {
                         let i = usize::from(u16::from_le_bytes(array(c)));
                         if last.is_some_and(|l| l >= i) {
-                            return Err(IsaError::Corrupt(
+                            return Err(IsaError::CorruptCodebook(
                                 "codebook probability slots out of order",
                             ));
                         }
                         last = Some(i);
-                        let slot = v
-                            .get_mut(i)
-                            .ok_or(IsaError::Corrupt("codebook probability slot out of range"))?;
+                        let slot = v.get_mut(i).ok_or(IsaError::CorruptCodebook(
+                            "codebook probability slot out of range",
+                        ))?;
                         *slot = u16::from_le_bytes(array(c.get(2..).unwrap_or(&[])));
                     }
                     probs = Some(v);
                 }
                 KIND_PREDICTIONS => {
                     if payload.len() != HIST_CTX {
-                        return Err(IsaError::Corrupt(
+                        return Err(IsaError::CorruptCodebook(
                             "codebook prediction table has the wrong size",
                         ));
                     }
@@ -242,13 +242,17 @@ impl Codebook {
                 KIND_PAPER => paper_dictionary = Some(payload.to_vec()),
                 KIND_WORDS => {
                     if words.is_some() {
-                        return Err(IsaError::Corrupt("two macro-word entries in the codebook"));
+                        return Err(IsaError::CorruptCodebook(
+                            "two macro-word entries in the codebook",
+                        ));
                     }
                     words = Some(Box::from(payload));
                 }
                 KIND_PULSE_ATOMS => {
                     if pulse_atoms.is_some() {
-                        return Err(IsaError::Corrupt("two pulse-atom entries in the codebook"));
+                        return Err(IsaError::CorruptCodebook(
+                            "two pulse-atom entries in the codebook",
+                        ));
                     }
                     pulse_atoms = Some(AtomSet::parse(payload)?);
                 }
@@ -256,10 +260,14 @@ impl Codebook {
             }
         }
         if pos != body.len() {
-            return Err(IsaError::Corrupt("bytes after the last codebook entry"));
+            return Err(IsaError::CorruptCodebook(
+                "bytes after the last codebook entry",
+            ));
         }
         let (Some(probs), Some(predictions)) = (probs, predictions) else {
-            return Err(IsaError::Corrupt("codebook lacks the instruction model"));
+            return Err(IsaError::CorruptCodebook(
+                "codebook lacks the instruction model",
+            ));
         };
         let priors = Priors {
             probs,
@@ -294,7 +302,7 @@ fn array<const N: usize>(s: &[u8]) -> [u8; N] {
 fn text(bytes: &[u8]) -> Result<String, IsaError> {
     core::str::from_utf8(bytes)
         .map(String::from)
-        .map_err(|_| IsaError::Corrupt("codebook text is not UTF-8"))
+        .map_err(|_| IsaError::CorruptCodebook("codebook text is not UTF-8"))
 }
 
 #[cfg(test)]
@@ -398,7 +406,7 @@ mod tests {
             c.priors.words = [Opcode::H as u8, bad].into();
             assert_eq!(
                 Codebook::parse(&c.to_bytes()).map(|_| ()),
-                Err(IsaError::Corrupt(
+                Err(IsaError::CorruptCodebook(
                     "codebook macro words are too long or hold a gate copies cannot"
                 ))
             );

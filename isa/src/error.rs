@@ -55,6 +55,29 @@ pub enum IsaError {
         /// The raw kind value.
         kind: u8,
     },
+    /// A second section of a kind a program holds at most once (every kind).
+    DuplicateSection {
+        /// Zero-based index of the second section.
+        index: u16,
+        /// Byte offset of its section header in the file.
+        offset: u64,
+        /// Its kind.
+        kind: SectionKind,
+        /// Zero-based index of the first section of that kind.
+        first: u16,
+    },
+    /// A section where the format does not allow it (metadata or program parameters after the
+    /// instructions they describe).
+    SectionOrder {
+        /// Zero-based index of the section.
+        index: u16,
+        /// Byte offset of its section header in the file.
+        offset: u64,
+        /// Its kind.
+        kind: SectionKind,
+        /// The rule it breaks.
+        rule: &'static str,
+    },
     /// A section's CRC-32C (over its kind, length and payload) does not match.
     SectionCrc {
         /// Zero-based index of the section in the file.
@@ -102,6 +125,9 @@ pub enum IsaError {
     /// A checksummed unit decoded to something impossible (an opcode the target lacks, an operand
     /// out of range, a count that does not add up): the bytes are not what an encoder wrote.
     Corrupt(&'static str),
+    /// A codebook's bytes hold something impossible (a table of the wrong size, a value out of
+    /// range, a duplicated entry): the codebook, not a program, is at fault.
+    CorruptCodebook(&'static str),
     /// A value is outside what this decoder accepts (more qubits than its limit, a block larger
     /// than its buffer).
     Limit {
@@ -170,6 +196,38 @@ pub enum IsaError {
     InvalidPulse(&'static str),
 }
 
+/// Which input an [`IsaError`] met while decoding is the fault of, so that a message names that
+/// file: the program, the codebook, or neither alone (they do not belong together).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Blame {
+    /// The program's bytes are wrong (truncated, corrupt, of another format).
+    Program,
+    /// The codebook's bytes are wrong, or it lacks what every program of its kind needs.
+    Codebook,
+    /// Each may be fine alone, but the program was not made with this codebook (another hash,
+    /// pulse data for other atoms).
+    Pairing,
+}
+
+impl IsaError {
+    /// Which input this error is the fault of.
+    #[must_use]
+    pub const fn blame(&self) -> Blame {
+        match self {
+            Self::NotACodebook
+            | Self::CodebookVersion { .. }
+            | Self::CodebookHash
+            | Self::CorruptCodebook(_)
+            | Self::NoPulseAtoms => Blame::Codebook,
+            Self::CodebookMismatch { .. }
+            | Self::AtomOutOfRange { .. }
+            | Self::WindowMismatch { .. }
+            | Self::AtomCountMismatch { .. } => Blame::Pairing,
+            _ => Blame::Program,
+        }
+    }
+}
+
 /// Formats a codebook id (the first bytes of its hash) as hex.
 struct HexPrefix<'a>(&'a [u8; CODEBOOK_ID_LEN]);
 
@@ -220,6 +278,24 @@ impl fmt::Display for IsaError {
             Self::UnknownSection { index, kind } => {
                 write!(f, "section {index} has unknown kind {kind}")
             }
+            Self::DuplicateSection {
+                index,
+                offset,
+                kind,
+                first,
+            } => write!(
+                f,
+                "section {index} (at byte {offset}) is a second {kind} section (the first is section {first}); a program holds at most one of each kind"
+            ),
+            Self::SectionOrder {
+                index,
+                offset,
+                kind,
+                rule,
+            } => write!(
+                f,
+                "section {index} (at byte {offset}, {kind}) is out of order: {rule}"
+            ),
             Self::SectionCrc {
                 index,
                 kind,
@@ -249,6 +325,7 @@ impl fmt::Display for IsaError {
             Self::BitWidth(n) => write!(f, "cannot read {n} bits at once (at most 64)"),
             Self::InvalidCode { what } => write!(f, "invalid code: {what}"),
             Self::Corrupt(what) => write!(f, "corrupt program: {what}"),
+            Self::CorruptCodebook(what) => write!(f, "corrupt codebook: {what}"),
             Self::Limit { what, found, max } => {
                 write!(f, "{what} is {found}, above this decoder's limit of {max}")
             }

@@ -63,4 +63,4 @@ pub use container::{
     Target, parse_header, parse_section_header,
 };
 pub use crc::{Crc32c, crc32c};
-pub use error::IsaError;
+pub use error::{Blame, IsaError};

@@ -257,7 +257,7 @@ impl Priors {
     /// Check sizes and ranges (priors come from a file).
     pub fn validate(&self) -> Result<(), IsaError> {
         if self.probs.len() != TABLE_SLOTS || self.predictions.len() != HIST_CTX {
-            return Err(IsaError::Corrupt(
+            return Err(IsaError::CorruptCodebook(
                 "codebook model tables have the wrong size",
             ));
         }
@@ -266,16 +266,20 @@ impl Priors {
             .iter()
             .any(|&p| !(PROB_MIN..=PROB_MAX).contains(&p))
         {
-            return Err(IsaError::Corrupt("codebook probability out of range"));
+            return Err(IsaError::CorruptCodebook(
+                "codebook probability out of range",
+            ));
         }
         if self.predictions.iter().any(|&p| usize::from(p) > NONE) {
-            return Err(IsaError::Corrupt("codebook opcode prediction out of range"));
+            return Err(IsaError::CorruptCodebook(
+                "codebook opcode prediction out of range",
+            ));
         }
         let word_op = |b: u8| {
             Opcode::from_u8(b).is_ok_and(|op| copyable(op) && allowed(Target::CliffordT, op))
         };
         if self.words.len() > MAX_WORDS || !self.words.iter().all(|&b| word_op(b)) {
-            return Err(IsaError::Corrupt(
+            return Err(IsaError::CorruptCodebook(
                 "codebook macro words are too long or hold a gate copies cannot",
             ));
         }
@@ -511,7 +515,7 @@ impl Model {
             let logs = priors
                 .probs
                 .get(from..from + LANES)
-                .ok_or(IsaError::Corrupt(
+                .ok_or(IsaError::CorruptCodebook(
                     "codebook model tables have the wrong size",
                 ))?;
             *cdf = Cdf::from_log_weights(logs, possible_lanes(prior));

@@ -9,19 +9,30 @@ use eqisa_isa::{
 use proptest::prelude::*;
 
 fn arb_container() -> impl Strategy<Value = Container> {
-    let kind = prop_oneof![
-        Just(SectionKind::Instructions),
-        Just(SectionKind::Pulses),
-        Just(SectionKind::Metadata),
-    ];
-    let section = (kind, proptest::collection::vec(any::<u8>(), 0..64))
-        .prop_map(|(kind, payload)| Section { kind, payload });
+    // At most one section of each kind, metadata and program before the instructions (what
+    // `Container::parse` accepts); the pulse section anywhere.
+    let payload = || proptest::option::of(proptest::collection::vec(any::<u8>(), 0..64));
+    let sections = (payload(), payload(), payload(), payload(), any::<bool>()).prop_map(
+        |(program, metadata, instructions, pulses, pulses_first)| {
+            let mut kinds = vec![
+                (SectionKind::Program, program),
+                (SectionKind::Metadata, metadata),
+                (SectionKind::Instructions, instructions),
+            ];
+            let at = if pulses_first { 0 } else { kinds.len() };
+            kinds.insert(at, (SectionKind::Pulses, pulses));
+            kinds
+                .into_iter()
+                .filter_map(|(kind, payload)| payload.map(|payload| Section { kind, payload }))
+                .collect::<Vec<_>>()
+        },
+    );
     (
         any::<[u8; 8]>(),
         any::<u32>(),
         any::<u32>(),
         any::<bool>(),
-        proptest::collection::vec(section, 0..5),
+        sections,
     )
         .prop_map(|(hash, q, c, t, sections)| Container {
             header: Header {

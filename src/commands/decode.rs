@@ -5,7 +5,7 @@ use std::io::Read;
 use std::path::PathBuf;
 
 use eqisa_decoder::PulseRows;
-use eqisa_pipeline::decode::{decode_program, decode_samples};
+use eqisa_pipeline::decode::{QasmSink, decode_program, decode_samples};
 use eqisa_pipeline::{load_codebook, short_hash};
 use serde::Serialize;
 
@@ -19,13 +19,16 @@ pub struct Args {
     /// The codebook it was assembled with (default: the embedded one).
     #[arg(long, value_name = "CODEBOOK")]
     pub codebook: Option<PathBuf>,
-    /// Write the decoded program as OpenQASM 2 (OpenQASM 3 when its conditions need it).
+    /// Write the decoded program as OpenQASM 2 (OpenQASM 3 when its conditions need it),
+    /// line by line as it is decoded: memory does not grow with the program's length. The file
+    /// appears complete or not at all (a device or FIFO is written in place).
     #[arg(short, long, value_name = "OUT.qasm")]
     pub output: Option<PathBuf>,
     /// Rebuild the pulse section's samples (bit for bit what the assembler coded) and write them
     /// as an int16 `.npy` array of shape (channels, samples, 2): the DAC's I and Q codes, one
     /// row per channel in the order JSON `pulses.channels` lists them, zero where a channel
-    /// idles. Needs a program assembled with `--pulses` and the codebook's pulse atoms.
+    /// idles. Needs a program assembled with `--pulses` and the codebook's pulse atoms. The
+    /// program is then read whole, within --max-file-mb.
     #[arg(long, value_name = "OUT.npy")]
     pub samples: Option<PathBuf>,
     /// Print JSON: target, qubits, clbits, ops (by name), native_ops, duration_ns, angle_bits,
@@ -63,33 +66,58 @@ struct PulseSummary {
 pub fn run(args: &Args) -> CmdResult {
     let name = args.file.display().to_string();
     let cb = load_codebook(args.codebook.as_deref())?;
-    let input: Box<dyn Read> = if args.file.as_os_str() == "-" {
-        Box::new(std::io::stdin().lock())
-    } else {
-        Box::new(std::fs::File::open(&args.file).map_err(|e| format!("{name}: {e}"))?)
+    let stdin = args.file.as_os_str() == "-";
+    // The pulse section is rebuilt from the whole file after the instructions are streamed, so
+    // with --samples the file is read whole (within --max-file-mb); otherwise it is streamed and
+    // never held.
+    let whole = match &args.samples {
+        Some(_) if stdin => Some(
+            eqisa_files::read_from(std::io::stdin().lock()).map_err(|e| format!("{name}: {e}"))?,
+        ),
+        Some(_) => Some(eqisa_files::read(&args.file).map_err(|e| format!("{name}: {e}"))?),
+        None => None,
     };
-    let decoded = decode_program(input, &name, &cb, args.samples.is_some())?;
-    let (header, program) = (&decoded.header, &decoded.program);
-    if let Some(out) = &args.output {
-        super::write_qasm(program, out)?;
-    }
-    let pulses = match &args.samples {
+    let input: Box<dyn Read> = match &whole {
+        Some(bytes) => Box::new(&bytes[..]),
+        None if stdin => Box::new(std::io::stdin().lock()),
+        None => Box::new(std::fs::File::open(&args.file).map_err(|e| format!("{name}: {e}"))?),
+    };
+    let decoded = match &args.output {
         Some(out) => {
-            let kept = decoded.kept.as_deref().unwrap_or(&[]);
-            let rows = decode_samples(kept, &name, &cb)?;
+            let out_name = out.display().to_string();
+            let decoded = super::write_output_with(out, |w| {
+                let sink = QasmSink {
+                    writer: w,
+                    name: &out_name,
+                };
+                Ok(decode_program(input, &name, &cb, Some(sink))?)
+            })?;
+            if decoded.qasm3 {
+                eprintln!(
+                    "note: {out_name}: written as OpenQASM 3: its conditions have no OpenQASM 2 form (only 'if (creg == n)' has)"
+                );
+            }
+            decoded
+        }
+        None => decode_program(input, &name, &cb, None)?,
+    };
+    let header = &decoded.header;
+    let pulses = match (&args.samples, &whole) {
+        (Some(out), Some(bytes)) => {
+            let rows = decode_samples(bytes, &name, &cb)?;
             Some(write_samples(&rows, out).map_err(|e| format!("{name}: {e}"))?)
         }
-        None => None,
+        _ => None,
     };
     let report = Report {
         file: name.clone(),
         target: header.target.name(),
         qubits: header.qubit_count,
         clbits: header.clbit_count,
-        native_ops: program.ops.len() as u64,
-        ops: program.counts(),
-        duration_ns: program.duration_ns,
-        angle_bits: program.angle_bits,
+        native_ops: decoded.native_ops,
+        ops: decoded.counts.clone(),
+        duration_ns: decoded.duration_ns,
+        angle_bits: decoded.angle_bits,
         bytes: decoded.bytes,
         codebook_hash: short_hash(&cb.hash),
         pulses,

@@ -34,16 +34,50 @@ pub fn write_qasm(
 }
 
 /// Write `bytes` to `out` whole or not at all: into a temporary file beside it, renamed over
-/// `out` once complete, so that a failed write leaves no half-written output behind.
+/// `out` once complete, so that a failed write leaves no half-written output behind. An `out`
+/// that is not a regular file (`/dev/stdout`, `/dev/null`, a FIFO) is written in place.
 pub fn write_output(out: &std::path::Path, bytes: &[u8]) -> Result<(), String> {
-    let fail = |e: std::io::Error| format!("{}: {e}", out.display());
+    write_output_with(out, |w| {
+        w.write_all(bytes)
+            .map_err(|e| format!("{}: {e}", out.display()).into())
+    })
+    .map_err(|e| e.to_string())
+}
+
+/// As [`write_output`], for output written as it is produced: `write` gets a buffered writer on a
+/// temporary file beside `out`, which is renamed over `out` once `write` succeeded and the file
+/// is flushed, and removed otherwise. An `out` that exists and is not a regular file (a device
+/// or a FIFO) is written in place: renaming a file over it would replace the device.
+pub fn write_output_with<T>(
+    out: &std::path::Path,
+    write: impl FnOnce(&mut dyn std::io::Write) -> Result<T, Box<dyn std::error::Error>>,
+) -> Result<T, Box<dyn std::error::Error>> {
+    use std::io::Write as _;
+    let named = |e: std::io::Error| format!("{}: {e}", out.display());
+    let special = std::fs::metadata(out).is_ok_and(|m| !m.is_file() && !m.is_dir());
+    if special {
+        let file = std::fs::OpenOptions::new()
+            .write(true)
+            .open(out)
+            .map_err(named)?;
+        let mut w = std::io::BufWriter::new(file);
+        let value = write(&mut w)?;
+        w.flush().map_err(named)?;
+        return Ok(value);
+    }
     let mut tmp = out.as_os_str().to_owned();
     tmp.push(format!(".{}.tmp", std::process::id()));
     let tmp = std::path::PathBuf::from(tmp);
-    let written = std::fs::write(&tmp, bytes).and_then(|()| std::fs::rename(&tmp, out));
-    if let Err(e) = written {
+    let file = std::fs::File::create(&tmp).map_err(named)?;
+    let mut w = std::io::BufWriter::new(file);
+    let done = write(&mut w).and_then(|value| {
+        w.flush()
+            .and_then(|()| std::fs::rename(&tmp, out))
+            .map_err(named)?;
+        Ok(value)
+    });
+    if done.is_err() {
         let _ = std::fs::remove_file(&tmp);
-        return Err(fail(e));
     }
-    Ok(())
+    done
 }

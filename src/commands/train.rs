@@ -16,7 +16,10 @@ use super::{CmdResult, write_output};
 #[derive(clap::Args)]
 pub struct Args {
     /// Circuit files (OpenQASM 2 or 3) or directories searched recursively for *.qasm and
-    /// *.qasm3. Files that do not parse or lower are skipped and counted.
+    /// *.qasm3. Files that do not parse or lower are skipped and counted. The search follows
+    /// symbolic links but enters each directory once (a link loop ends), and passes over, with
+    /// a note, anything found that is not a regular file (FIFOs, sockets, devices); files named
+    /// here are read as given.
     #[arg(required = true)]
     pub corpus: Vec<PathBuf>,
     /// Where to write the codebook (.eqcb).
@@ -92,7 +95,18 @@ impl TrainProgress for Bar {
 
 /// Run the command.
 pub fn run(args: &Args) -> CmdResult {
-    let files = collect_corpus(&args.corpus)?;
+    let corpus = collect_corpus(&args.corpus)?;
+    // Said before training starts, so that a user sees at once what the walk left out.
+    for (path, why) in corpus.passed_over.iter().take(5) {
+        eprintln!("note: passed over {}: {why}", path.display());
+    }
+    if corpus.passed_over.len() > 5 {
+        eprintln!(
+            "note: … and {} more passed over",
+            corpus.passed_over.len() - 5
+        );
+    }
+    let files = corpus.files;
     let bar = ProgressBar::new(0);
     bar.set_style(
         ProgressStyle::with_template("{prefix:>9} [{bar:30}] {pos}/{len} {wide_msg}")

@@ -29,11 +29,12 @@ pub struct LoadedCodebook {
 /// Load the codebook at `path`, or the embedded default.
 ///
 /// # Errors
-/// When the file cannot be read or is not a valid codebook.
+/// When the file cannot be read (or is longer than [`eqisa_files::limit`]: `/dev/zero` is an
+/// error, not an allocation without end) or is not a valid codebook.
 pub fn load_codebook(path: Option<&Path>) -> Result<LoadedCodebook, PipelineError> {
     let (bytes, origin) = match path {
         Some(p) => (
-            std::fs::read(p).map_err(|e| PipelineError::io(p, e))?,
+            eqisa_files::read(p).map_err(|e| PipelineError::io(p, e))?,
             p.display().to_string(),
         ),
         None => (

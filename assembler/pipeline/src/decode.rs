@@ -1,12 +1,19 @@
 //! Decoding a program: its bytes streamed through the decoder as they are read, every
-//! instruction rebuilt into a native program; and its pulse section rebuilt into samples.
+//! instruction counted and, when asked, written as OpenQASM as soon as it is released; and its
+//! pulse section rebuilt into samples.
+//!
+//! Nothing here holds the decoded instructions: memory is the decoder's (one block, a few words
+//! per qubit), a read buffer and a write buffer, however many instructions the program holds.
 
-use std::io::Read;
+use std::collections::BTreeMap;
+use std::io::{ErrorKind, Read, Write};
 
-use eqisa_assembler::rebuild::{Decoded, rebuild};
+use eqisa_assembler::layout::Layout;
+use eqisa_assembler::rebuild::native_op;
 use eqisa_decoder::{Decoder, Fed, PulseRows, feed_chunks};
-use eqisa_isa::{Header, IsaError};
-use eqisa_lower::program::NativeProgram;
+use eqisa_isa::instr::{OPCODE_COUNT, Opcode, TimedInstr};
+use eqisa_isa::{Blame, Header, IsaError};
+use eqisa_lower::program::{NativeOp, QasmWriter, TimedOp};
 use smallvec::SmallVec;
 
 use crate::codebook::{LoadedCodebook, short_hash};
@@ -15,128 +22,376 @@ use crate::error::PipelineError;
 /// Bytes read from the input at a time.
 const CHUNK: usize = 1 << 16;
 
-/// A decoded program.
-pub struct DecodedFile {
+/// Text gathered before it is handed to the output writer.
+const WRITE_BUFFER: usize = 1 << 16;
+
+/// Most bytes after a program's end that are read to count them in the error.
+const TRAILING_COUNTED: u64 = 1 << 20;
+
+/// What decoding a program found.
+#[derive(Clone, Debug)]
+pub struct DecodeSummary {
     /// Its header.
     pub header: Header,
-    /// The native program it carries.
-    pub program: NativeProgram,
+    /// Instructions decoded.
+    pub native_ops: u64,
+    /// Instructions by OpenQASM name.
+    pub counts: BTreeMap<String, u64>,
+    /// End of the last instruction (ns).
+    pub duration_ns: f64,
+    /// Precision of its `rz` angles (0: exact).
+    pub angle_bits: u8,
     /// Bytes read.
     pub bytes: u64,
-    /// The whole file, when asked to keep it (to decode its pulse section after).
-    pub kept: Option<Vec<u8>>,
+    /// Whether the text written was OpenQASM 3 (its conditions have no OpenQASM 2 form).
+    pub qasm3: bool,
 }
 
-/// One decoded instruction, owned.
-struct Owned {
-    opcode: eqisa_isa::instr::Opcode,
-    qubits: SmallVec<[u32; 2]>,
-    cond: Option<u32>,
-    arg: u64,
-    start_ns: f64,
-    duration_ns: f64,
+/// Where [`decode_program`] writes the decoded program as OpenQASM.
+pub struct QasmSink<'a> {
+    /// The writer, handed the text in pieces of about 64 KiB as instructions are decoded.
+    pub writer: &'a mut dyn Write,
+    /// Its name, for errors.
+    pub name: &'a str,
 }
 
-/// Stream `input` (named `name` in errors) through the decoder with `cb` and rebuild the
-/// program; with `keep`, also return the file's bytes.
-///
-/// # Errors
-/// When the input cannot be read, is not a valid program for this codebook (the message says
-/// which codebook it was assembled with), or has bytes after its end.
-pub fn decode_program(
-    mut input: impl Read,
-    name: &str,
-    cb: &LoadedCodebook,
-    keep: bool,
-) -> Result<DecodedFile, PipelineError> {
+/// The error of a decoder fault met while decoding program `file` with `cb`, blaming the input
+/// at fault: the program, the codebook (naming the codebook's file), or their pairing.
+pub fn decode_error(e: IsaError, file: &str, cb: &LoadedCodebook) -> PipelineError {
     let fail = |message: String| PipelineError::Decode {
-        file: name.to_string(),
+        file: file.to_string(),
         message,
     };
-    let describe = |e: IsaError| match e {
-        IsaError::CodebookMismatch { found, .. } => fail(format!(
+    match (e.blame(), e) {
+        (_, IsaError::CodebookMismatch { found, .. }) => fail(format!(
             "was assembled with codebook {}, but {} is {}; pass --codebook with the codebook it was assembled with",
             short_hash(&found),
             cb.origin,
             short_hash(&cb.hash)
         )),
-        other => fail(other.to_string()),
-    };
-    let mut dec = Decoder::new(&cb.codebook.priors, cb.hash);
-    let mut chunk = vec![0u8; CHUNK];
-    let mut total = 0u64;
-    let mut ops: Vec<Owned> = Vec::new();
-    let mut kept: Vec<u8> = Vec::new();
-    loop {
-        let filled = input.read(&mut chunk).map_err(|e| fail(e.to_string()))?;
-        total += filled as u64;
-        let mut piece = chunk.get(..filled).unwrap_or(&[]);
-        if keep {
-            kept.extend_from_slice(piece);
-        }
-        if filled == 0 {
-            // The decoder's "truncated" error names what is missing.
-            dec.finish().map_err(describe)?;
-            return Err(fail("decoder stalled".into()));
-        }
-        let fed = feed_chunks(&mut dec, &mut piece, usize::MAX, |t| {
-            ops.push(Owned {
-                opcode: t.instr.opcode,
-                qubits: SmallVec::from_slice(t.instr.qubits),
-                cond: t.instr.cond,
-                arg: t.instr.arg,
-                start_ns: t.start_ns,
-                duration_ns: t.duration_ns,
-            });
-            Ok(())
-        })
-        .map_err(describe)?;
-        match fed {
-            Fed::NeedInput => {}
-            Fed::Stalled => return Err(fail("decoder stalled".into())),
-            Fed::End => {
-                let mut rest = Vec::new();
-                input
-                    .read_to_end(&mut rest)
-                    .map_err(|e| fail(e.to_string()))?;
-                let extra = piece.len() + rest.len();
-                if extra > 0 {
-                    return Err(describe(IsaError::TrailingBytes(extra)));
+        (_, IsaError::NoPulseAtoms) => fail(format!(
+            "its pulse section needs pulse atoms, and {} has none",
+            cb.origin
+        )),
+        (Blame::Codebook, source) => PipelineError::Codebook {
+            origin: cb.origin.clone(),
+            source,
+        },
+        (Blame::Pairing, other) => fail(format!("does not match {}: {other}", cb.origin)),
+        (Blame::Program, other) => fail(other.to_string()),
+    }
+}
+
+/// Why the feed loop stopped before the end.
+enum Stop {
+    /// The decoder refused the input.
+    Isa(IsaError),
+    /// The first instruction was met and the output is not set up yet (it is stashed).
+    Setup,
+    /// The output could not be written.
+    Write(std::io::Error),
+    /// The output cannot express what was decoded.
+    Output(&'static str),
+}
+
+impl From<IsaError> for Stop {
+    fn from(e: IsaError) -> Self {
+        Stop::Isa(e)
+    }
+}
+
+/// The input, read a chunk at a time; what the decoder has not taken yet stays in `chunk`.
+struct Input<R> {
+    reader: R,
+    chunk: Vec<u8>,
+    /// The untaken bytes are `chunk[from..to]`.
+    from: usize,
+    to: usize,
+    total: u64,
+}
+
+impl<R: Read> Input<R> {
+    fn read(&mut self) -> std::io::Result<usize> {
+        loop {
+            match self.reader.read(&mut self.chunk) {
+                Ok(n) => {
+                    self.from = 0;
+                    self.to = n;
+                    self.total += n as u64;
+                    return Ok(n);
                 }
-                break;
+                Err(e) if e.kind() == ErrorKind::Interrupted => {}
+                Err(e) => return Err(e),
             }
         }
+    }
+
+    /// Bytes after the program's end: those left in the chunk, then what the reader still has
+    /// (counted up to [`TRAILING_COUNTED`], never kept).
+    fn trailing(&mut self) -> std::io::Result<(u64, bool)> {
+        let mut extra = (self.to - self.from) as u64;
+        while extra <= TRAILING_COUNTED {
+            let n = self.read()?;
+            if n == 0 {
+                return Ok((extra, true));
+            }
+            extra += n as u64;
+        }
+        Ok((extra, false))
+    }
+}
+
+/// The error for bytes after the program's end: `held` the decoder took, then the rest of the
+/// input.
+fn trailing_error<R: Read>(
+    held: u64,
+    input: &mut Input<R>,
+    fail: &dyn Fn(String) -> PipelineError,
+) -> PipelineError {
+    match input.trailing() {
+        Ok((extra, true)) => fail(IsaError::TrailingBytes((held + extra) as usize).to_string()),
+        Ok((extra, false)) => fail(format!(
+            "more than {} unexpected bytes after the file checksum",
+            held + extra
+        )),
+        Err(e) => fail(e.to_string()),
+    }
+}
+
+/// How [`pump`] ended.
+enum Pumped {
+    /// The program's end, every checksum matched.
+    End,
+    /// The callback asked to stop at an instruction ([`Stop::Setup`]).
+    Setup,
+}
+
+/// Feeds `input` to `dec`, handing every instruction to `on_instr`, until the program ends or
+/// `on_instr` asks for setup.
+fn pump<R: Read>(
+    dec: &mut Decoder<'_>,
+    input: &mut Input<R>,
+    mut on_instr: impl FnMut(&TimedInstr<'_>) -> Result<(), Stop>,
+    fail: &dyn Fn(String) -> PipelineError,
+    describe: &dyn Fn(IsaError) -> PipelineError,
+    write_fail: &dyn Fn(std::io::Error) -> PipelineError,
+) -> Result<Pumped, PipelineError> {
+    loop {
+        let mut piece = input.chunk.get(input.from..input.to).unwrap_or(&[]);
+        let before = piece.len();
+        let fed = feed_chunks(dec, &mut piece, usize::MAX, &mut on_instr);
+        input.from += before - piece.len();
+        match fed {
+            Ok(Fed::End) => return Ok(Pumped::End),
+            Ok(Fed::Stalled) => return Err(fail("decoder stalled".into())),
+            Ok(Fed::NeedInput) => {
+                if input.read().map_err(|e| fail(e.to_string()))? == 0 {
+                    // The decoder's "truncated" error names what is missing.
+                    dec.finish().map_err(describe)?;
+                    return Err(fail("decoder stalled".into()));
+                }
+            }
+            Err(Stop::Setup) => return Ok(Pumped::Setup),
+            // The decoder counts the bytes after the end it holds; the input may have more.
+            Err(Stop::Isa(IsaError::TrailingBytes(held))) => {
+                return Err(trailing_error(held as u64, input, fail));
+            }
+            Err(Stop::Isa(e)) => return Err(describe(e)),
+            Err(Stop::Write(e)) => return Err(write_fail(e)),
+            Err(Stop::Output(what)) => return Err(fail(what.to_string())),
+        }
+    }
+}
+
+/// Running totals over the decoded instructions.
+struct Tally {
+    by_opcode: [u64; OPCODE_COUNT],
+    ops: u64,
+    end_ns: f64,
+}
+
+impl Tally {
+    fn add(&mut self, t: &TimedInstr<'_>) {
+        if let Some(n) = self.by_opcode.get_mut(t.instr.opcode as usize) {
+            *n += 1;
+        }
+        self.ops += 1;
+        self.end_ns = self.end_ns.max(t.start_ns + t.duration_ns);
+    }
+}
+
+/// The operation a decoded instruction stands for.
+fn timed_op(t: &TimedInstr<'_>, angle_bits: u8) -> TimedOp {
+    TimedOp {
+        op: native_op(t.instr.opcode, t.instr.arg, angle_bits),
+        qubits: SmallVec::from_slice(t.instr.qubits),
+        cond: t.instr.cond,
+        start_ns: t.start_ns,
+        duration_ns: t.duration_ns,
+    }
+}
+
+/// The first instruction, kept while the output is set up (its angle needs the program
+/// section's precision).
+struct Stashed {
+    opcode: Opcode,
+    arg: u64,
+    op: TimedOp,
+}
+
+/// Stream `input` (named `name` in errors) through the decoder with `cb`, counting its
+/// instructions and, with `qasm`, writing the program as OpenQASM 2 (OpenQASM 3 when its
+/// conditions need it) as the instructions are released. Memory does not grow with the number of
+/// instructions.
+///
+/// # Errors
+/// When the input cannot be read, is not a valid program for this codebook (the message says
+/// which codebook it was assembled with; a fault of the codebook names the codebook), has bytes
+/// after its end, or the output cannot be written.
+pub fn decode_program(
+    input: impl Read,
+    name: &str,
+    cb: &LoadedCodebook,
+    qasm: Option<QasmSink<'_>>,
+) -> Result<DecodeSummary, PipelineError> {
+    let fail = |message: String| PipelineError::Decode {
+        file: name.to_string(),
+        message,
+    };
+    let describe = |e: IsaError| decode_error(e, name, cb);
+    let mut dec = Decoder::new(&cb.codebook.priors, cb.hash);
+    let mut input = Input {
+        reader: input,
+        chunk: vec![0u8; CHUNK],
+        from: 0,
+        to: 0,
+        total: 0,
+    };
+    let mut tally = Tally {
+        by_opcode: [0; OPCODE_COUNT],
+        ops: 0,
+        end_ns: 0.0,
+    };
+    let out_name = qasm.as_ref().map_or("", |q| q.name);
+    let write_fail = |source: std::io::Error| PipelineError::Io {
+        path: out_name.to_string(),
+        source,
+    };
+    let wants_text = qasm.is_some();
+    // Up to the first instruction: by then the program and metadata sections are read (the
+    // decoder refuses them after the instructions).
+    let mut first: Option<Stashed> = None;
+    let pumped = pump(
+        &mut dec,
+        &mut input,
+        |t| {
+            tally.add(t);
+            if wants_text {
+                first = Some(Stashed {
+                    opcode: t.instr.opcode,
+                    arg: t.instr.arg,
+                    op: timed_op(t, 0),
+                });
+                return Err(Stop::Setup);
+            }
+            Ok(())
+        },
+        &fail,
+        &describe,
+        &write_fail,
+    )?;
+    let info = dec
+        .info()
+        .cloned()
+        .ok_or_else(|| fail("no program section".into()))?;
+    let layout = Layout::parse(dec.metadata().unwrap_or(&[])).map_err(|e| fail(e.to_string()))?;
+    if layout.conditions.len() != info.condition_bits.len() {
+        return Err(fail(
+            "metadata and program sections disagree on the number of conditions".into(),
+        ));
+    }
+    let angle_bits = info.params.angle_bits;
+    let mut qasm3 = false;
+    if let (Pumped::Setup, Some(sink)) = (pumped, qasm) {
+        let writer = match QasmWriter::qasm2(&layout.qregs, &layout.cregs, &layout.conditions) {
+            Some(w) => w,
+            None => QasmWriter::qasm3(&layout.qregs, &layout.cregs, &layout.conditions),
+        };
+        qasm3 = writer.is_qasm3();
+        // The assembler lists the duration of every opcode a program uses, so this says whether
+        // the header must define `ecr` before the first line that uses it.
+        let ecr = info
+            .durations
+            .get(Opcode::Ecr as usize)
+            .is_some_and(Option::is_some);
+        let mut text = String::with_capacity(WRITE_BUFFER + 256);
+        writer.header(&mut text, ecr);
+        let mut emit = |op: &TimedOp, text: &mut String| -> Result<(), Stop> {
+            if op.op == NativeOp::Ecr && !ecr {
+                return Err(Stop::Output(
+                    "corrupt program: an ecr instruction the program section lists no duration for",
+                ));
+            }
+            writer.op(text, op);
+            if text.len() >= WRITE_BUFFER {
+                sink.writer
+                    .write_all(text.as_bytes())
+                    .map_err(Stop::Write)?;
+                text.clear();
+            }
+            Ok(())
+        };
+        if let Some(mut stashed) = first.take() {
+            stashed.op.op = native_op(stashed.opcode, stashed.arg, angle_bits);
+            match emit(&stashed.op, &mut text) {
+                Ok(()) => {}
+                Err(Stop::Write(e)) => return Err(write_fail(e)),
+                Err(Stop::Output(what)) => return Err(fail(what.into())),
+                Err(Stop::Isa(e)) => return Err(describe(e)),
+                Err(Stop::Setup) => return Err(fail("decoder stalled".into())),
+            }
+        }
+        let pumped = pump(
+            &mut dec,
+            &mut input,
+            |t| {
+                tally.add(t);
+                emit(&timed_op(t, angle_bits), &mut text)
+            },
+            &fail,
+            &describe,
+            &write_fail,
+        )?;
+        if !matches!(pumped, Pumped::End) {
+            return Err(fail("decoder stalled".into()));
+        }
+        sink.writer
+            .write_all(text.as_bytes())
+            .and_then(|()| sink.writer.flush())
+            .map_err(write_fail)?;
+    }
+    if input.to > input.from || input.read().map_err(|e| fail(e.to_string()))? > 0 {
+        return Err(trailing_error(0, &mut input, &fail));
     }
     let header = dec
         .preamble()
         .map(|p| p.header.clone())
         .ok_or_else(|| fail("no header".into()))?;
-    let info = dec
-        .info()
-        .cloned()
-        .ok_or_else(|| fail("no program section".into()))?;
-    let metadata = dec.metadata().unwrap_or(&[]);
-    let program = rebuild(
-        header.target,
-        header.qubit_count,
-        header.clbit_count,
-        &info,
-        metadata,
-        ops.iter().map(|o| Decoded {
-            opcode: o.opcode,
-            qubits: &o.qubits,
-            cond: o.cond,
-            arg: o.arg,
-            start_ns: o.start_ns,
-            duration_ns: o.duration_ns,
-        }),
-    )
-    .map_err(|e| fail(e.to_string()))?;
-    Ok(DecodedFile {
+    let counts = Opcode::ALL
+        .iter()
+        .filter_map(|&op| {
+            let n = tally.by_opcode.get(op as usize).copied().unwrap_or(0);
+            (n > 0).then(|| (native_op(op, 0, angle_bits).name().to_string(), n))
+        })
+        .collect();
+    Ok(DecodeSummary {
         header,
-        program,
-        bytes: total,
-        kept: keep.then_some(kept),
+        native_ops: tally.ops,
+        counts,
+        duration_ns: tally.end_ns,
+        angle_bits,
+        bytes: input.total,
+        qasm3,
     })
 }
 
@@ -151,17 +406,10 @@ pub fn decode_samples(
     name: &str,
     cb: &LoadedCodebook,
 ) -> Result<PulseRows, PipelineError> {
-    let fail = |message: String| PipelineError::Decode {
-        file: name.to_string(),
-        message,
-    };
     eqisa_decoder::decode_pulse_rows(bytes, cb.pulse_atoms.as_ref(), cb.hash)
-        .map_err(|e| match e {
-            IsaError::NoPulseAtoms => fail(format!(
-                "its pulse section needs pulse atoms, and {} has none",
-                cb.origin
-            )),
-            other => fail(other.to_string()),
-        })?
-        .ok_or_else(|| fail("has no pulse section (assemble it with --pulses)".into()))
+        .map_err(|e| decode_error(e, name, cb))?
+        .ok_or_else(|| PipelineError::Decode {
+            file: name.to_string(),
+            message: "has no pulse section (assemble it with --pulses)".into(),
+        })
 }

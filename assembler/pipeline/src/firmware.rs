@@ -4,9 +4,10 @@
 use std::path::Path;
 
 use eqisa_firmware::energy::{EnergyModel, EnergyReport, Events};
-use eqisa_firmware::{FirmwareParams, FirmwareReport, simulate};
+use eqisa_firmware::{FirmwareError, FirmwareParams, FirmwareReport, simulate};
 
 use crate::codebook::LoadedCodebook;
+use crate::decode::decode_error;
 use crate::error::PipelineError;
 
 /// The energy model at `path`, or the documented defaults.
@@ -67,7 +68,11 @@ pub fn run_firmware(
         cb.pulse_atoms.as_ref(),
         params,
     )
-    .map_err(|e| fail(e.to_string()))?;
+    .map_err(|e| match e {
+        // Blamed on the program, the codebook or their pairing, as `decode` does.
+        FirmwareError::Decode(e) => decode_error(e, name, cb),
+        other => fail(other.to_string()),
+    })?;
     let events = events_of(&sim);
     // A program with nothing scheduled still takes its decode time on the link.
     let duration_s = (sim.schedule_ns.max(sim.decode_end_ns) * 1e-9).max(1e-12);

@@ -2,6 +2,7 @@
 //! unitaries) lowered to each target, the paper's dictionary, and pulse atoms from device
 //! calibrations.
 
+use std::collections::HashSet;
 use std::path::{Path, PathBuf};
 
 use eqisa_assembler::encode::{instr_of, program_info};
@@ -77,37 +78,151 @@ pub struct Trained {
     pub skipped: Vec<(PathBuf, PipelineError)>,
 }
 
-/// The circuit files under `paths`: files as given, directories searched (sorted, recursively)
-/// for `.qasm` and `.qasm3` files.
-///
-/// # Errors
-/// When a path cannot be read.
-pub fn collect_corpus(paths: &[PathBuf]) -> Result<Vec<PathBuf>, PipelineError> {
-    let mut out = Vec::new();
-    for p in paths {
-        collect(p, &mut out)?;
-    }
-    Ok(out)
+/// The circuit files a corpus names, and what the walk passed over.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Corpus {
+    /// The files, in the order given (each directory's, sorted by path).
+    pub files: Vec<PathBuf>,
+    /// Entries met while walking a directory that are not read: FIFOs, sockets, devices and
+    /// dangling links named `*.qasm` or `*.qasm3`, and directories reached a second time (a
+    /// symlink loop, or two links to one directory), each with why.
+    pub passed_over: Vec<(PathBuf, String)>,
 }
 
-fn collect(path: &Path, out: &mut Vec<PathBuf>) -> Result<(), PipelineError> {
-    let meta = std::fs::metadata(path).map_err(|e| PipelineError::io(path, e))?;
-    if meta.is_dir() {
-        let mut entries: Vec<PathBuf> = std::fs::read_dir(path)
-            .map_err(|e| PipelineError::io(path, e))?
-            .filter_map(|e| e.ok().map(|e| e.path()))
-            .collect();
-        entries.sort();
-        for e in entries {
-            let is_qasm = e.extension().is_some_and(|x| x == "qasm" || x == "qasm3");
-            if e.is_dir() || is_qasm {
-                collect(&e, out)?;
+/// The circuit files under `paths`: files as given (whatever their kind or name: a FIFO named on
+/// the command line is read as given), directories searched (sorted, recursively) for `.qasm`
+/// and `.qasm3` files.
+///
+/// The walk follows symbolic links, to files and to directories (a corpus may link in another),
+/// but enters each directory once, known by device and inode: a symlink loop ends where it
+/// closes. Only regular files are taken from a directory; anything else with a circuit's name
+/// (a FIFO would block training forever, a device could never end) is passed over and reported
+/// in [`Corpus::passed_over`].
+///
+/// # Errors
+/// When a path given, or a directory met, cannot be read.
+pub fn collect_corpus(paths: &[PathBuf]) -> Result<Corpus, PipelineError> {
+    let mut corpus = Corpus::default();
+    let mut seen = HashSet::new();
+    for p in paths {
+        let meta = std::fs::metadata(p).map_err(|e| PipelineError::io(p, e))?;
+        if meta.is_dir() {
+            walk(p, &meta, &mut seen, &mut corpus)?;
+        } else {
+            corpus.files.push(p.clone());
+        }
+    }
+    Ok(corpus)
+}
+
+/// A directory's identity: the same directory reached by two paths has one.
+#[cfg(unix)]
+type DirId = (u64, u64);
+
+/// A directory's identity: the same directory reached by two paths has one.
+#[cfg(not(unix))]
+type DirId = PathBuf;
+
+/// The identity of the directory at `path`: its device and inode.
+#[cfg(unix)]
+fn dir_id(_path: &Path, meta: &std::fs::Metadata) -> std::io::Result<DirId> {
+    use std::os::unix::fs::MetadataExt;
+    Ok((meta.dev(), meta.ino()))
+}
+
+/// The identity of the directory at `path`: its canonical path (no inodes here).
+#[cfg(not(unix))]
+fn dir_id(path: &Path, _meta: &std::fs::Metadata) -> std::io::Result<DirId> {
+    std::fs::canonicalize(path)
+}
+
+/// What a file that is neither a regular file nor a directory is, for the note that passes it
+/// over.
+fn special_kind(meta: &std::fs::Metadata) -> &'static str {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::FileTypeExt;
+        let t = meta.file_type();
+        if t.is_fifo() {
+            return "a FIFO, not a regular file";
+        }
+        if t.is_socket() {
+            return "a socket, not a regular file";
+        }
+        if t.is_block_device() || t.is_char_device() {
+            return "a device, not a regular file";
+        }
+    }
+    let _ = meta;
+    "not a regular file"
+}
+
+/// Walks the directory `root` (whose metadata, links followed, is `meta`), depth first in sorted
+/// order, without recursion (a deep tree cannot exhaust the stack), entering each directory once.
+fn walk(
+    root: &Path,
+    meta: &std::fs::Metadata,
+    seen: &mut HashSet<DirId>,
+    corpus: &mut Corpus,
+) -> Result<(), PipelineError> {
+    let mut stack: Vec<std::vec::IntoIter<PathBuf>> = Vec::new();
+    stack.extend(enter(root, meta, seen, corpus)?);
+    while let Some(top) = stack.last_mut() {
+        let Some(entry) = top.next() else {
+            stack.pop();
+            continue;
+        };
+        let is_qasm = entry
+            .extension()
+            .is_some_and(|x| x == "qasm" || x == "qasm3");
+        // Links followed: a link to a directory is walked, a link to a file read.
+        let meta = match std::fs::metadata(&entry) {
+            Ok(m) => m,
+            Err(e) if is_qasm => {
+                corpus
+                    .passed_over
+                    .push((entry, format!("cannot be read: {e}")));
+                continue;
+            }
+            // Not a circuit's name: not ours to read, whatever it is.
+            Err(_) => continue,
+        };
+        if meta.is_dir() {
+            stack.extend(enter(&entry, &meta, seen, corpus)?);
+        } else if is_qasm {
+            if meta.is_file() {
+                corpus.files.push(entry);
+            } else {
+                corpus.passed_over.push((entry, special_kind(&meta).into()));
             }
         }
-    } else {
-        out.push(path.to_path_buf());
     }
     Ok(())
+}
+
+/// The sorted entries of directory `dir`, or `None` when it was walked already.
+fn enter(
+    dir: &Path,
+    meta: &std::fs::Metadata,
+    seen: &mut HashSet<DirId>,
+    corpus: &mut Corpus,
+) -> Result<Option<std::vec::IntoIter<PathBuf>>, PipelineError> {
+    let id = dir_id(dir, meta).map_err(|e| PipelineError::io(dir, e))?;
+    if !seen.insert(id) {
+        corpus.passed_over.push((
+            dir.to_path_buf(),
+            "a directory already walked (a symlink loop, or a second link to it)".into(),
+        ));
+        return Ok(None);
+    }
+    let mut entries = std::fs::read_dir(dir)
+        .and_then(|rd| {
+            rd.map(|e| e.map(|e| e.path()))
+                .collect::<Result<Vec<_>, _>>()
+        })
+        .map_err(|e| PipelineError::io(dir, e))?;
+    entries.sort();
+    Ok(Some(entries.into_iter()))
 }
 
 /// A two-qubit circuit of `count` Haar-random single-qubit unitaries, entangled every second one.

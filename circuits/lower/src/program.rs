@@ -197,48 +197,8 @@ impl NativeProgram {
     /// The program as OpenQASM 2 text (qelib1 gates), or `None` when a condition has no
     /// OpenQASM 2 form (only `creg == value` does).
     pub fn to_qasm2(&self) -> Option<String> {
-        let mut conds = Vec::with_capacity(self.conditions.len());
-        for c in &self.conditions {
-            conds.push(qasm2_condition(c, &self.cregs)?);
-        }
-        let mut s = String::with_capacity(self.ops.len() * 16 + 256);
-        s.push_str("OPENQASM 2.0;\ninclude \"qelib1.inc\";\n");
-        if self.ops.iter().any(|o| o.op == NativeOp::Ecr) {
-            s.push_str(ECR_DEFINITION);
-        }
-        for r in &self.qregs {
-            let _ = writeln!(s, "qreg {}[{}];", r.name, r.size);
-        }
-        for r in &self.cregs {
-            let _ = writeln!(s, "creg {}[{}];", r.name, r.size);
-        }
-        let qname = |q: u32| bit_name(&self.qregs, q);
-        for op in &self.ops {
-            let qs: Vec<String> = op.qubits.iter().map(|&q| qname(q)).collect();
-            if let NativeOp::Delay { ns } = op.op {
-                // OpenQASM 2 has no delay: keep it visible, as a comment.
-                let _ = writeln!(s, "// delay[{ns}ns] {};", qs.join(", "));
-                continue;
-            }
-            if let Some(c) = op.cond {
-                let _ = write!(s, "if ({}) ", conds[c as usize]);
-            }
-            match op.op {
-                NativeOp::Rz(a) => {
-                    s.push_str("rz(");
-                    let _ = write_number(&mut s, a);
-                    s.push(')');
-                }
-                other => s.push_str(other.name()),
-            }
-            s.push(' ');
-            s.push_str(&qs.join(", "));
-            if let NativeOp::Measure { clbit } = op.op {
-                let _ = write!(s, " -> {}", bit_name(&self.cregs, clbit));
-            }
-            s.push_str(";\n");
-        }
-        Some(s)
+        let w = QasmWriter::qasm2(&self.qregs, &self.cregs, &self.conditions)?;
+        Some(self.text_with(&w))
     }
 }
 
@@ -246,55 +206,156 @@ impl NativeProgram {
     /// The program as OpenQASM 3 text (`stdgates.inc` names), for programs whose conditions
     /// OpenQASM 2 cannot express (a single bit of a wider register, `!`, `&&`, `^`, ...).
     pub fn to_qasm3(&self) -> String {
+        let w = QasmWriter::qasm3(&self.qregs, &self.cregs, &self.conditions);
+        self.text_with(&w)
+    }
+
+    fn text_with(&self, w: &QasmWriter<'_>) -> String {
         let mut s = String::with_capacity(self.ops.len() * 16 + 256);
-        s.push_str("OPENQASM 3.0;\ninclude \"stdgates.inc\";\n");
-        if self.ops.iter().any(|o| o.op == NativeOp::Ecr) {
-            s.push_str(ECR_DEFINITION);
-        }
-        for r in &self.cregs {
-            let _ = writeln!(s, "bit[{}] {};", r.size, r.name);
-        }
-        for r in &self.qregs {
-            let _ = writeln!(s, "qubit[{}] {};", r.size, r.name);
-        }
+        w.header(&mut s, self.ops.iter().any(|o| o.op == NativeOp::Ecr));
         for op in &self.ops {
-            let qs: Vec<String> = op
-                .qubits
-                .iter()
-                .map(|&q| bit_name(&self.qregs, q))
-                .collect();
-            let mut line = String::new();
-            match op.op {
-                NativeOp::Rz(a) => {
-                    line.push_str("rz(");
-                    let _ = write_number(&mut line, a);
-                    let _ = write!(line, ") {};", qs.join(", "));
-                }
-                NativeOp::Measure { clbit } => {
-                    let _ = write!(
-                        line,
-                        "{} = measure {};",
-                        bit_name(&self.cregs, clbit),
-                        qs.join(", ")
-                    );
-                }
-                NativeOp::Delay { ns } => {
-                    let _ = write!(line, "delay[{ns}ns] {};", qs.join(", "));
-                }
-                other => {
-                    let _ = write!(line, "{} {};", other.name(), qs.join(", "));
-                }
-            }
-            match op.cond.and_then(|c| self.conditions.get(c as usize)) {
-                Some(c) => {
-                    let _ = writeln!(s, "if ({}) {{ {line} }}", qasm3_condition(c, &self.cregs));
-                }
-                None => {
-                    let _ = writeln!(s, "{line}");
-                }
-            }
+            w.op(&mut s, op);
         }
         s
+    }
+}
+
+/// Writes a program as OpenQASM text one operation at a time, so that a program too long to
+/// hold (a decoded stream) can be written as it arrives: [`QasmWriter::header`] once, then
+/// [`QasmWriter::op`] per operation. [`NativeProgram::to_qasm2`] and
+/// [`NativeProgram::to_qasm3`] are this writer over a whole program.
+pub struct QasmWriter<'a> {
+    qregs: &'a [Register],
+    cregs: &'a [Register],
+    conditions: &'a [CondExpr],
+    /// The OpenQASM 2 text of every condition; `None` writes OpenQASM 3.
+    qasm2: Option<Vec<String>>,
+}
+
+impl<'a> QasmWriter<'a> {
+    /// An OpenQASM 2 writer (qelib1 gates), or `None` when a condition has no OpenQASM 2 form
+    /// (only `creg == value` does).
+    pub fn qasm2(
+        qregs: &'a [Register],
+        cregs: &'a [Register],
+        conditions: &'a [CondExpr],
+    ) -> Option<Self> {
+        let conds = conditions
+            .iter()
+            .map(|c| qasm2_condition(c, cregs))
+            .collect::<Option<Vec<_>>>()?;
+        Some(QasmWriter {
+            qregs,
+            cregs,
+            conditions,
+            qasm2: Some(conds),
+        })
+    }
+
+    /// An OpenQASM 3 writer (`stdgates.inc` names).
+    pub fn qasm3(qregs: &'a [Register], cregs: &'a [Register], conditions: &'a [CondExpr]) -> Self {
+        QasmWriter {
+            qregs,
+            cregs,
+            conditions,
+            qasm2: None,
+        }
+    }
+
+    /// Whether this writer writes OpenQASM 3.
+    pub fn is_qasm3(&self) -> bool {
+        self.qasm2.is_none()
+    }
+
+    /// Appends the version line, the include, the `ecr` definition when `ecr` (the program
+    /// uses it) and the register declarations.
+    pub fn header(&self, s: &mut String, ecr: bool) {
+        if self.qasm2.is_some() {
+            s.push_str("OPENQASM 2.0;\ninclude \"qelib1.inc\";\n");
+        } else {
+            s.push_str("OPENQASM 3.0;\ninclude \"stdgates.inc\";\n");
+        }
+        if ecr {
+            s.push_str(ECR_DEFINITION);
+        }
+        if self.qasm2.is_some() {
+            for r in self.qregs {
+                let _ = writeln!(s, "qreg {}[{}];", r.name, r.size);
+            }
+            for r in self.cregs {
+                let _ = writeln!(s, "creg {}[{}];", r.name, r.size);
+            }
+        } else {
+            for r in self.cregs {
+                let _ = writeln!(s, "bit[{}] {};", r.size, r.name);
+            }
+            for r in self.qregs {
+                let _ = writeln!(s, "qubit[{}] {};", r.size, r.name);
+            }
+        }
+    }
+
+    /// Appends the line of one operation.
+    pub fn op(&self, s: &mut String, op: &TimedOp) {
+        let qs: Vec<String> = op.qubits.iter().map(|&q| bit_name(self.qregs, q)).collect();
+        match &self.qasm2 {
+            Some(conds) => {
+                if let NativeOp::Delay { ns } = op.op {
+                    // OpenQASM 2 has no delay: keep it visible, as a comment.
+                    let _ = writeln!(s, "// delay[{ns}ns] {};", qs.join(", "));
+                    return;
+                }
+                if let Some(c) = op.cond.and_then(|c| conds.get(c as usize)) {
+                    let _ = write!(s, "if ({c}) ");
+                }
+                match op.op {
+                    NativeOp::Rz(a) => {
+                        s.push_str("rz(");
+                        let _ = write_number(s, a);
+                        s.push(')');
+                    }
+                    other => s.push_str(other.name()),
+                }
+                s.push(' ');
+                s.push_str(&qs.join(", "));
+                if let NativeOp::Measure { clbit } = op.op {
+                    let _ = write!(s, " -> {}", bit_name(self.cregs, clbit));
+                }
+                s.push_str(";\n");
+            }
+            None => {
+                let mut line = String::new();
+                match op.op {
+                    NativeOp::Rz(a) => {
+                        line.push_str("rz(");
+                        let _ = write_number(&mut line, a);
+                        let _ = write!(line, ") {};", qs.join(", "));
+                    }
+                    NativeOp::Measure { clbit } => {
+                        let _ = write!(
+                            line,
+                            "{} = measure {};",
+                            bit_name(self.cregs, clbit),
+                            qs.join(", ")
+                        );
+                    }
+                    NativeOp::Delay { ns } => {
+                        let _ = write!(line, "delay[{ns}ns] {};", qs.join(", "));
+                    }
+                    other => {
+                        let _ = write!(line, "{} {};", other.name(), qs.join(", "));
+                    }
+                }
+                match op.cond.and_then(|c| self.conditions.get(c as usize)) {
+                    Some(c) => {
+                        let _ = writeln!(s, "if ({}) {{ {line} }}", qasm3_condition(c, self.cregs));
+                    }
+                    None => {
+                        let _ = writeln!(s, "{line}");
+                    }
+                }
+            }
+        }
     }
 }
 

@@ -350,6 +350,63 @@ pub fn parse_section_header(bytes: &[u8]) -> Result<(SectionHeader, usize), IsaE
     ))
 }
 
+/// The sections of a file read so far, to refuse one the format does not allow where it is: a
+/// second section of any kind (which of two would count is ambiguous), or metadata or program
+/// parameters after the instructions they describe (a streaming reader has used them by then).
+/// [`Container::parse`] and the streaming decoder apply the same rules through it.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct SectionLog {
+    /// Index of the first section of each kind, by kind value.
+    first: [Option<u16>; 5],
+}
+
+impl SectionLog {
+    /// Records section `index` of `kind` whose header starts at byte `offset`.
+    ///
+    /// # Errors
+    /// [`IsaError::DuplicateSection`] for a second section of a kind,
+    /// [`IsaError::SectionOrder`] for metadata or program parameters after the instructions.
+    pub fn admit(&mut self, kind: SectionKind, index: u16, offset: u64) -> Result<(), IsaError> {
+        let slot = self
+            .first
+            .get_mut(kind as usize)
+            .ok_or(IsaError::UnknownSection {
+                index,
+                kind: kind as u8,
+            })?;
+        if let Some(first) = *slot {
+            return Err(IsaError::DuplicateSection {
+                index,
+                offset,
+                kind,
+                first,
+            });
+        }
+        *slot = Some(index);
+        let after_instructions = self
+            .first
+            .get(SectionKind::Instructions as usize)
+            .copied()
+            .flatten()
+            .is_some_and(|i| i < index);
+        if matches!(kind, SectionKind::Metadata | SectionKind::Program) && after_instructions {
+            return Err(IsaError::SectionOrder {
+                index,
+                offset,
+                kind,
+                rule: "it must come before the instruction section",
+            });
+        }
+        Ok(())
+    }
+
+    /// Whether a section of `kind` has been admitted.
+    #[must_use]
+    pub fn has(&self, kind: SectionKind) -> bool {
+        self.first.get(kind as usize).copied().flatten().is_some()
+    }
+}
+
 /// One section of a program.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Section {
@@ -364,8 +421,8 @@ pub struct Section {
 pub struct Container {
     /// Program-level header fields.
     pub header: Header,
-    /// Sections in file order (at most `u8::MAX`). Several sections may share a kind; the
-    /// container does not interpret them.
+    /// Sections in file order, at most one of each kind, metadata and program parameters before
+    /// the instructions ([`SectionLog`]); the container does not interpret their payloads.
     pub sections: Vec<Section>,
 }
 
@@ -435,7 +492,8 @@ impl Container {
     /// # Errors
     /// Any [`IsaError`] describing the first problem found: header errors as in [`parse_header`],
     /// then per section [`IsaError::Truncated`], [`IsaError::SectionCrc`],
-    /// [`IsaError::UnknownSection`], then [`IsaError::Truncated`] for a missing trailer,
+    /// [`IsaError::UnknownSection`], [`IsaError::DuplicateSection`], [`IsaError::SectionOrder`],
+    /// then [`IsaError::Truncated`] for a missing trailer,
     /// [`IsaError::FileCrc`] and [`IsaError::TrailingBytes`].
     pub fn parse(bytes: &[u8]) -> Result<Self, IsaError> {
         let (preamble, mut pos) = parse_header(bytes)?;
@@ -443,6 +501,7 @@ impl Container {
         let max_sections = bytes.len().saturating_sub(pos) / SECTION_HEADER_LEN;
         let mut sections =
             Vec::with_capacity(usize::from(preamble.section_count).min(max_sections));
+        let mut log = SectionLog::default();
         for index in 0..preamble.section_count {
             let rest = bytes.get(pos..).unwrap_or(&[]);
             let (sh, used) = parse_section_header(rest)?;
@@ -461,6 +520,7 @@ impl Container {
                 });
             };
             let kind = sh.check(u16::from(index), payload)?;
+            log.admit(kind, u16::from(index), pos as u64)?;
             sections.push(Section {
                 kind,
                 payload: payload.to_vec(),
@@ -729,7 +789,81 @@ mod tests {
         );
         c.sections.pop();
         let bytes = c.to_bytes().unwrap();
-        assert_eq!(Container::parse(&bytes).unwrap().sections.len(), 255);
+        // 255 sections fit the count field, but 254 of them are duplicates.
+        assert_eq!(
+            Container::parse(&bytes),
+            Err(IsaError::DuplicateSection {
+                index: 1,
+                offset: (HEADER_LEN + SECTION_HEADER_LEN) as u64,
+                kind: SectionKind::Metadata,
+                first: 0,
+            })
+        );
+    }
+
+    #[test]
+    fn a_second_section_of_any_kind_is_refused_naming_it_and_its_offset() {
+        let kinds = [
+            SectionKind::Program,
+            SectionKind::Metadata,
+            SectionKind::Instructions,
+            SectionKind::Pulses,
+        ];
+        for kind in kinds {
+            let mut c = sample();
+            c.sections = kinds
+                .iter()
+                .map(|&k| Section {
+                    kind: k,
+                    payload: vec![k as u8; 3],
+                })
+                .collect();
+            let first = kinds.iter().position(|&k| k == kind).unwrap() as u16;
+            c.sections.push(Section {
+                kind,
+                payload: vec![9; 2],
+            });
+            let bytes = c.to_bytes().unwrap();
+            // Four sections of 3 bytes before the duplicate.
+            let offset = (HEADER_LEN + 4 * (SECTION_HEADER_LEN + 3)) as u64;
+            let err = Container::parse(&bytes).unwrap_err();
+            assert_eq!(
+                err,
+                IsaError::DuplicateSection {
+                    index: 4,
+                    offset,
+                    kind,
+                    first
+                }
+            );
+            let msg = err.to_string();
+            assert!(
+                msg.contains(&format!("section 4 (at byte {offset})"))
+                    && msg.contains(&format!("second {kind} section")),
+                "{msg}"
+            );
+        }
+    }
+
+    #[test]
+    fn metadata_or_program_after_the_instructions_is_refused() {
+        for kind in [SectionKind::Metadata, SectionKind::Program] {
+            let mut c = sample();
+            c.sections.push(Section {
+                kind,
+                payload: vec![1],
+            });
+            let bytes = c.to_bytes().unwrap();
+            assert_eq!(
+                Container::parse(&bytes),
+                Err(IsaError::SectionOrder {
+                    index: 2,
+                    offset: (HEADER_LEN + 2 * SECTION_HEADER_LEN + 5 + 3) as u64,
+                    kind,
+                    rule: "it must come before the instruction section",
+                })
+            );
+        }
     }
 
     #[test]

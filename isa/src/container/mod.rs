@@ -32,6 +32,11 @@
 //!
 //! Nothing may follow the trailer.
 //!
+//! A file holds at most one section of each kind, and its program and metadata sections (if any)
+//! come before its instruction section ([`SectionLog`]): with two of a kind, which one counts
+//! would be up to the reader, and a streaming reader has used the metadata by the time the
+//! instructions arrive. Unknown kinds are refused ([`IsaError::UnknownSection`](crate::error::IsaError::UnknownSection)).
+//!
 //! # Why the checksums are where they are
 //!
 //! The decoder is streaming: it starts acting on the header and on each section before the rest of
@@ -54,7 +59,7 @@ pub(crate) mod ids;
 
 pub use file::{
     Container, FORMAT_VERSION, HEADER_LEN, Header, HeaderReader, MAGIC, Preamble,
-    SECTION_HEADER_LEN, Section, SectionHeader, TRAILER_LEN, Target, parse_header,
+    SECTION_HEADER_LEN, Section, SectionHeader, SectionLog, TRAILER_LEN, Target, parse_header,
     parse_section_header,
 };
 pub use ids::{CODEBOOK_ID_LEN, SectionKind, codebook_id};

@@ -103,7 +103,7 @@ impl AtomSet {
             });
         }
         if body.len() > want {
-            return Err(IsaError::Corrupt("bytes after the pulse atoms"));
+            return Err(IsaError::CorruptCodebook("bytes after the pulse atoms"));
         }
         let atoms = body
             .chunks_exact(2)

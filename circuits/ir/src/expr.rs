@@ -137,9 +137,9 @@ impl Expr {
             Expr::Param(i) => params.get(*i as usize).copied().unwrap_or(f64::NAN),
             Expr::Neg(e) => -e.eval(params),
             Expr::Bin(op, a, b) => op.apply(a.eval(params), b.eval(params)),
-            Expr::Chain(first, rest) => rest
-                .iter()
-                .fold(first.eval(params), |acc, (op, e)| op.apply(acc, e.eval(params))),
+            Expr::Chain(first, rest) => rest.iter().fold(first.eval(params), |acc, (op, e)| {
+                op.apply(acc, e.eval(params))
+            }),
             Expr::Call(f, e) => f.apply(e.eval(params)),
         }
     }

@@ -158,7 +158,10 @@ mod tests {
             };
             let m = g.matrix(&[0.7]).expect("matrix");
             let cubed = m.mul(&m).mul(&m);
-            assert!(g.matrix(&[2.1]).expect("m").max_abs_diff(&cubed) < 1e-14, "{g:?}");
+            assert!(
+                g.matrix(&[2.1]).expect("m").max_abs_diff(&cubed) < 1e-14,
+                "{g:?}"
+            );
             // One period is the identity.
             let full = g.matrix(&[periods * std::f64::consts::TAU]).expect("m");
             let once = g.matrix(&[0.0]).expect("m");
@@ -171,7 +174,10 @@ mod tests {
         // 0.5 · 10^16 = 5·10^15 exactly; mod 4π computed with 40 digits of π.
         let r = reduce_angle(0.5, 1e16, 2.0).expect("in range");
         let exact = 4.265_305_278_170_976_5; // 5e15 mod 4π, from 80-digit arithmetic
-        assert!((r.rem_euclid(4.0 * std::f64::consts::PI) - exact).abs() < 1e-12, "{r}");
+        assert!(
+            (r.rem_euclid(4.0 * std::f64::consts::PI) - exact).abs() < 1e-12,
+            "{r}"
+        );
         assert_eq!(reduce_angle(1.0, 1e300, 1.0), None);
     }
 }

@@ -31,8 +31,14 @@ pub enum UnrollError {
     TooDeep(String),
     #[error("gate '{gate}': parameter evaluates to {value}, which is not finite")]
     NonFinite { gate: String, value: f64 },
-    #[error("'{gate}': pow({power}) of a user-defined gate repeats its body more than {limit} times")]
-    PowerTooLarge { gate: String, power: f64, limit: u64 },
+    #[error(
+        "'{gate}': pow({power}) of a user-defined gate repeats its body more than {limit} times"
+    )]
+    PowerTooLarge {
+        gate: String,
+        power: f64,
+        limit: u64,
+    },
     #[error("'{gate}': {source}")]
     Power {
         gate: String,
@@ -88,12 +94,11 @@ impl Expander<'_, '_> {
                 }
                 // Integer powers are folded exactly here, where simulation and lowering both
                 // take their gates: a matrix raised to 10^17 is rounding error.
-                let folded = fold_integer_powers(*g, params, mods).map_err(|source| {
-                    UnrollError::Power {
+                let folded =
+                    fold_integer_powers(*g, params, mods).map_err(|source| UnrollError::Power {
                         gate: self.root_name(),
                         source,
-                    }
-                })?;
+                    })?;
                 if let Some((params, modifiers)) = folded {
                     return (self.sink)(Application {
                         gate: *g,

@@ -348,7 +348,10 @@ impl Builder {
                 // A gate the program defined before the include clashes with the library's,
                 // as Qiskit reports; the same library included twice does not.
                 for &(name, _) in &gates {
-                    if self.defined.get(name).is_some_and(|d| !d.starts_with(&mine))
+                    if self
+                        .defined
+                        .get(name)
+                        .is_some_and(|d| !d.starts_with(&mine))
                         && let Some(e) = self.gate_redefinition(name, at, src)
                     {
                         return Err(e);
@@ -376,8 +379,7 @@ impl Builder {
                     )
                 })?;
                 let inner_name: Arc<str> = Arc::from(full.to_string_lossy().as_ref());
-                crate::chunker::check_text(&bytes)
-                    .map_err(|e| e.at(&inner_name, 1))?;
+                crate::chunker::check_text(&bytes).map_err(|e| e.at(&inner_name, 1))?;
                 let text = std::str::from_utf8(&bytes).map_err(|e| {
                     src.err(
                         at,

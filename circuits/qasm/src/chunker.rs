@@ -99,7 +99,10 @@ fn bad_at(buf: &[u8], at: usize) -> ChunkError {
     };
     let before = &buf[..at];
     let line = before.iter().filter(|&&c| c == b'\n').count() as u32;
-    let line_start = before.iter().rposition(|&c| c == b'\n').map_or(0, |p| p + 1);
+    let line_start = before
+        .iter()
+        .rposition(|&c| c == b'\n')
+        .map_or(0, |p| p + 1);
     // Everything before `at` was checked: it is UTF-8.
     let col = std::str::from_utf8(&before[line_start..])
         .map_or(at - line_start, |t| t.chars().count()) as u32

@@ -106,4 +106,3 @@ fn parse_reader_sized(
     }
     Ok(b.finish())
 }
-

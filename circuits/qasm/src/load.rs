@@ -38,6 +38,8 @@ pub fn parse_str(text: &str, name: &str) -> Result<Circuit, QasmError> {
             file: Arc::from(name),
         });
     }
+    // The same check as a stream's, so that text and reader give the same errors.
+    crate::chunker::check_text(text.as_bytes()).map_err(|e| e.at(&Arc::from(name), 1))?;
     let mut b = Builder::new(default_version(name));
     let text = text.strip_prefix('\u{feff}').unwrap_or(text);
     let mut src = Source::new(Arc::from(name), PathBuf::from("."), text, 1);

@@ -15,7 +15,7 @@ use crate::gates::StandardGate;
 
 /// `2π` as the unevaluated sum of three doubles (error below 10^-48), for exact reduction.
 const TWO_PI: [f64; 3] = [
-    6.283_185_307_179_586,
+    std::f64::consts::TAU,
     2.449_293_598_294_706_4e-16,
     -5.989_539_619_436_679e-33,
 ];
@@ -173,7 +173,7 @@ mod tests {
     fn reduction_is_exact_for_huge_powers() {
         // 0.5 · 10^16 = 5·10^15 exactly; mod 4π computed with 40 digits of π.
         let r = reduce_angle(0.5, 1e16, 2.0).expect("in range");
-        let exact = 4.265_305_278_170_976_5; // 5e15 mod 4π, from 80-digit arithmetic
+        let exact = 4.265_305_278_170_976; // 5e15 mod 4π, from 80-digit arithmetic
         assert!(
             (r.rem_euclid(4.0 * std::f64::consts::PI) - exact).abs() < 1e-12,
             "{r}"

@@ -18,6 +18,15 @@ use eqisa_ir::gates::{ALL_GATES, StandardGate};
 
 /// Most qubits (and, separately, classical bits) a circuit may declare.
 pub const MAX_BITS: u64 = 1 << 24;
+/// Most operations, operands and angles a circuit may hold together: one per 4 bytes of the
+/// limit on text read at once ([`eqisa_files::limit`]; 64 million at its default of 256 MiB),
+/// so that `--max-file-mb` raises both. Text holds at most about one entry per 3 bytes
+/// (`U(0,0,0) q[0];` is 5 in 15 bytes), so a program near the limit fits, while a statement of a
+/// few bytes that broadcasts over millions of qubits cannot multiply memory without end.
+pub fn ir_budget() -> u64 {
+    (eqisa_files::limit() / 4).max(1 << 16)
+}
+
 /// Deepest include nesting followed.
 pub const MAX_INCLUDE_DEPTH: usize = 16;
 
@@ -91,6 +100,14 @@ enum Operand {
 }
 
 impl Operand {
+    /// How many bits it stands for.
+    fn len(self) -> u64 {
+        match self {
+            Operand::One(_) => 1,
+            Operand::All(_, n) => u64::from(n),
+        }
+    }
+
     fn get(self, k: u32) -> u32 {
         match self {
             Operand::One(q) => q,
@@ -176,6 +193,19 @@ impl Builder {
         ))
     }
 
+    /// Check that `entries` more operations, operands and angles fit the circuit's budget
+    /// ([`ir_budget`]) before they are pushed: `h q;` on a register of 16 million qubits, or
+    /// `barrier;`, is millions of entries from a few bytes of text.
+    fn grow(&self, entries: u64, at: &str, src: &mut Source<'_>) -> Result<(), QasmError> {
+        let c = &self.circuit;
+        let used = (c.ops.len() + c.qubits.len() + c.params.len()) as u64;
+        let budget = ir_budget();
+        if used.saturating_add(entries) > budget {
+            return Err(src.err(at, ErrorKind::CircuitTooLarge { limit: budget }));
+        }
+        Ok(())
+    }
+
     /// Reserve room for a program of `bytes` bytes, so the operation arrays never grow by
     /// copying (which would briefly hold two copies). Untouched capacity costs no memory.
     pub fn reserve_for(&mut self, bytes: u64) {
@@ -222,9 +252,11 @@ impl Builder {
                 at,
             } => self.call(mods, name, params, args, at, src),
             Stmt::Measure { qubit, clbit, at } => self.measure(qubit, clbit.as_ref(), at, src),
-            Stmt::Reset { args, .. } => {
+            Stmt::Reset { args, at } => {
                 for a in args {
-                    match self.qubit_operand(a, src)? {
+                    let o = self.qubit_operand(a, src)?;
+                    self.grow(o.len(), at, src)?;
+                    match o {
                         Operand::One(q) => self.circuit.ops.push(Op::Reset { qubit: q }),
                         Operand::All(s0, n) => {
                             for q in s0..s0 + n {
@@ -235,13 +267,16 @@ impl Builder {
                 }
                 Ok(())
             }
-            Stmt::Barrier { args, .. } => {
+            Stmt::Barrier { args, at } => {
                 let start = self.circuit.qubits.len() as u32;
                 if args.is_empty() {
+                    self.grow(u64::from(self.circuit.num_qubits) + 1, at, src)?;
                     self.circuit.qubits.extend(0..self.circuit.num_qubits);
                 }
                 for a in args {
-                    match self.qubit_operand(a, src)? {
+                    let o = self.qubit_operand(a, src)?;
+                    self.grow(o.len() + 1, at, src)?;
+                    match o {
                         Operand::One(q) => self.circuit.qubits.push(q),
                         Operand::All(s0, n) => self.circuit.qubits.extend(s0..s0 + n),
                     }
@@ -250,7 +285,7 @@ impl Builder {
                 self.circuit.ops.push(Op::Barrier { args: start, len });
                 Ok(())
             }
-            Stmt::Delay { duration, args, .. } => {
+            Stmt::Delay { duration, args, at } => {
                 if !duration.value.is_finite() {
                     let at = args.first().map_or("", |a| a.name.at);
                     return Err(src.err(at, ErrorKind::NonFinite(duration.value)));
@@ -258,7 +293,9 @@ impl Builder {
                 let d = self.circuit.durations.len() as u32;
                 self.circuit.durations.push(*duration);
                 for a in args {
-                    match self.qubit_operand(a, src)? {
+                    let o = self.qubit_operand(a, src)?;
+                    self.grow(o.len(), at, src)?;
+                    match o {
                         Operand::One(q) => self.circuit.ops.push(Op::Delay {
                             qubit: q,
                             duration: d,
@@ -669,6 +706,11 @@ impl Builder {
             operands.push(self.qubit_operand(a, src)?);
         }
         let n = Self::broadcast_len(&operands, at, src)?;
+        self.grow(
+            u64::from(n) * (1 + operands.len() as u64) + params.len() as u64,
+            at,
+            src,
+        )?;
         let mut used = DupCheck::default();
         for k in 0..n {
             let a0 = self.circuit.qubits.len();
@@ -724,6 +766,7 @@ impl Builder {
                 self.circuit.ops.push(Op::Measure { qubit: q, clbit: c })
             }
             (Operand::All(qs, qn), Operand::All(cs, cn)) if qn == cn => {
+                self.grow(u64::from(qn), at, src)?;
                 for k in 0..qn {
                     self.circuit.ops.push(Op::Measure {
                         qubit: qs + k,

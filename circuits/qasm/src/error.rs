@@ -93,6 +93,13 @@ pub enum ErrorKind {
         /// The limit, in bytes ([`eqisa_files::limit`]).
         limit: u64,
     },
+    #[error(
+        "the circuit would hold more than {limit} operations, operands and angles (one per 4 bytes of the limit on text read at once): raise it with --max-file-mb (or EQISA_MAX_FILE_MB)"
+    )]
+    CircuitTooLarge {
+        /// The budget, in entries ([`crate::ir_budget`]).
+        limit: u64,
+    },
     #[error("{what} is too large (limit {limit})")]
     TooLarge { what: String, limit: u64 },
     #[error("parameter evaluates to {0}, which is not a finite number")]

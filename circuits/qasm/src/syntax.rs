@@ -16,6 +16,10 @@ use crate::error::ErrorKind;
 use eqisa_ir::circuit::{Duration, TimeUnit};
 use eqisa_ir::expr::{BinOp, Expr, Func};
 
+/// Most digits of an integer in a condition (10,000 digits is over 33,000 bits, far beyond any
+/// classical register compared in practice).
+pub const MAX_CONDITION_DIGITS: usize = 10_000;
+
 /// Deepest nesting of parentheses, unary operators or blocks the parser follows (stack safety).
 pub const MAX_NESTING: usize = 200;
 
@@ -594,14 +598,17 @@ pub enum Stmt<'a> {
     },
     Reset {
         args: SmallVec<[Arg<'a>; 2]>,
+        at: &'a str,
     },
     /// `barrier;` (OpenQASM 3) has no operands: all qubits.
     Barrier {
         args: SmallVec<[Arg<'a>; 2]>,
+        at: &'a str,
     },
     Delay {
         duration: Duration,
         args: SmallVec<[Arg<'a>; 2]>,
+        at: &'a str,
     },
     If {
         cond: CondAst<'a>,
@@ -684,7 +691,7 @@ impl StmtParser<'_> {
                     };
                     let (r, _) = punct(";", "';' ending the statement")(r)?;
                     // Checked and dropped by `gate_def`: no effect on the gate's action.
-                    Ok((r, Some(Stmt::Barrier { args: a })))
+                    Ok((r, Some(Stmt::Barrier { args: a, at })))
                 }
                 "OPENQASM" | "include" | "qreg" | "creg" | "qubit" | "bit" | "gate" | "opaque"
                 | "measure" | "reset" | "delay" | "if" | "else" => fail(
@@ -778,7 +785,7 @@ impl StmtParser<'_> {
             "reset" => {
                 let (r, a) = args(r, "a qubit or register")?;
                 let (r, _) = punct(";", "';' ending the statement")(r)?;
-                (r, Stmt::Reset { args: a })
+                (r, Stmt::Reset { args: a, at })
             }
             "barrier" => {
                 let (r2, _) = ws(r)?;
@@ -788,7 +795,7 @@ impl StmtParser<'_> {
                     args(r, "a qubit or register")?
                 };
                 let (r, _) = punct(";", "';' ending the statement")(r)?;
-                (r, Stmt::Barrier { args: a })
+                (r, Stmt::Barrier { args: a, at })
             }
             "delay" => {
                 let (r, _) = punct("[", "'[' and a duration")(r)?;
@@ -821,6 +828,7 @@ impl StmtParser<'_> {
                     Stmt::Delay {
                         duration: Duration { value, unit },
                         args: a,
+                        at,
                     },
                 )
             }
@@ -1170,6 +1178,16 @@ fn cond_unary(i: &str, depth: usize) -> PResult<'_, (CondAst<'_>, usize)> {
             let (r, text) = digits(i)?;
             if r.starts_with(|c: char| is_ident_char(c) || c == '.') {
                 return fail(i, ErrorKind::MalformedNumber(found(i)));
+            }
+            // Converting decimal text costs its length squared.
+            if text.len() > MAX_CONDITION_DIGITS {
+                return fail(
+                    i,
+                    ErrorKind::TooLarge {
+                        what: format!("an integer of {} digits in a condition", text.len()),
+                        limit: MAX_CONDITION_DIGITS as u64,
+                    },
+                );
             }
             match eqisa_ir::circuit::Wide::from_decimal(text) {
                 Some(v) => Ok((r, (CondAst::Int(v), 1))),

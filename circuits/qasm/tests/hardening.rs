@@ -303,3 +303,19 @@ fn empty_input_is_an_error_but_a_program_without_qubits_is_not() {
     );
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+#[test]
+fn a_condition_integer_is_bounded_before_its_quadratic_conversion() {
+    let digits = eqisa_qasm::MAX_CONDITION_DIGITS;
+    let ok = format!(
+        "OPENQASM 3.0;\nqubit q;\nbit[2] c;\nif (c == {}) U(0,0,0) q;\n",
+        "9".repeat(digits)
+    );
+    assert!(parse_str(&ok, "t.qasm").is_ok());
+    let e = parse_str(&ok.replace("== 9", "== 99"), "t.qasm").unwrap_err();
+    assert!(
+        matches!(e.kind(), Some(ErrorKind::TooLarge { limit, .. }) if *limit == digits as u64),
+        "{e}"
+    );
+    assert!(e.to_string().starts_with("t.qasm:4:10:"), "{e}");
+}

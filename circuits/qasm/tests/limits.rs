@@ -28,11 +28,11 @@ fn a_statement_or_include_beyond_the_limit_is_refused_naming_it() {
 
     // The limit is per statement, not per program: many short lines stream through.
     let mut long = String::from("OPENQASM 2.0;\nqreg q[1];\n");
-    while (long.len() as u64) < 4 * LIMIT {
+    while (long.len() as u64) < 2 * LIMIT {
         long.push_str("U(0,0,0) q[0];\n");
     }
     let c = parse_reader(long.as_bytes().take(u64::MAX), Arc::from("p"), ".".into()).unwrap();
-    assert!(c.ops.len() as u64 > 3 * LIMIT / 16);
+    assert!(c.ops.len() as u64 > LIMIT / 8);
 
     // An include is read whole within the limit; the error names the include and its place.
     let dir = std::env::temp_dir().join(format!("eqisa-limits-{}", std::process::id()));
@@ -59,4 +59,22 @@ fn a_statement_or_include_beyond_the_limit_is_refused_naming_it() {
         );
     }
     let _ = std::fs::remove_dir_all(&dir);
+
+    // A few bytes that broadcast to millions of operations: refused before they are pushed.
+    assert_eq!(eqisa_qasm::ir_budget(), 1 << 16);
+    for stmt in ["h q;", "barrier;", "reset q;", "measure q -> c;"] {
+        let src = format!(
+            "OPENQASM 3.0;\ninclude \"stdgates.inc\";\nqubit[100000] q;\nbit[100000] c;\n{stmt}\n"
+        );
+        let e = eqisa_qasm::parse_str(&src, "t.qasm").unwrap_err();
+        assert!(
+            matches!(e.kind(), Some(ErrorKind::CircuitTooLarge { limit: 65536 })),
+            "{stmt}: {e}"
+        );
+        let text = e.to_string();
+        assert!(
+            text.starts_with("t.qasm:5:1:") && text.contains("--max-file-mb"),
+            "{text}"
+        );
+    }
 }

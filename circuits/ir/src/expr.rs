@@ -85,24 +85,44 @@ impl BinOp {
         }
     }
 
-    fn precedence(self) -> u8 {
+    /// Binding strength: 1 for `+ -`, 2 for `* /`, 3 for `^`.
+    pub fn precedence(self) -> u8 {
         match self {
             BinOp::Add | BinOp::Sub => 1,
             BinOp::Mul | BinOp::Div => 2,
             BinOp::Pow => 3,
         }
     }
+
+    fn apply(self, a: f64, b: f64) -> f64 {
+        match self {
+            BinOp::Add => a + b,
+            BinOp::Sub => a - b,
+            BinOp::Mul => a * b,
+            BinOp::Div => a / b,
+            BinOp::Pow => a.powf(b),
+        }
+    }
 }
 
 /// A parameter expression. `Param(i)` is the i-th formal parameter of the enclosing gate
 /// definition; at the top level of a program there are none.
+///
+/// Left-associative operators of one precedence level (`a+b-c+…`, `a*b/c*…`) form one
+/// [`Expr::Chain`] node, so the depth of a tree is the nesting of the text (parentheses, calls,
+/// signs, `^`), which the parser bounds, never the length of a flat sum: every walk over an
+/// expression (evaluation, printing, cloning, comparing, dropping) may recurse.
 #[derive(Clone, Debug, PartialEq)]
 pub enum Expr {
     Num(f64),
     Pi,
     Param(u32),
     Neg(Box<Expr>),
+    /// `a op b`; the parser builds it for `^` only (right-associative, so a tower nests).
     Bin(BinOp, Box<Expr>, Box<Expr>),
+    /// `first op1 e1 op2 e2 …`, evaluated left to right, with every `op` of one precedence
+    /// level (`+`/`-` or `*`/`/`).
+    Chain(Box<Expr>, Vec<(BinOp, Expr)>),
     Call(Func, Box<Expr>),
 }
 
@@ -116,17 +136,32 @@ impl Expr {
             Expr::Pi => std::f64::consts::PI,
             Expr::Param(i) => params.get(*i as usize).copied().unwrap_or(f64::NAN),
             Expr::Neg(e) => -e.eval(params),
-            Expr::Bin(op, a, b) => {
-                let (a, b) = (a.eval(params), b.eval(params));
-                match op {
-                    BinOp::Add => a + b,
-                    BinOp::Sub => a - b,
-                    BinOp::Mul => a * b,
-                    BinOp::Div => a / b,
-                    BinOp::Pow => a.powf(b),
-                }
-            }
+            Expr::Bin(op, a, b) => op.apply(a.eval(params), b.eval(params)),
+            Expr::Chain(first, rest) => rest.iter().fold(first.eval(params), |acc, (op, e)| {
+                op.apply(acc, e.eval(params))
+            }),
             Expr::Call(f, e) => f.apply(e.eval(params)),
+        }
+    }
+
+    /// `self op e` for a left-associative `op` (`+ - * /`): appended to `self` when it is a
+    /// chain of the same precedence level (so a flat sum stays one node, whatever its length),
+    /// folded to a number when both sides are constant (as [`Expr::bin`] does). `^` makes a
+    /// binary node.
+    pub fn then(self, op: BinOp, e: Expr) -> Expr {
+        if op == BinOp::Pow || (self.is_constant() && e.is_constant()) {
+            return Expr::bin(op, self, e);
+        }
+        match self {
+            Expr::Chain(first, mut rest)
+                if rest
+                    .first()
+                    .is_some_and(|(o, _)| o.precedence() == op.precedence()) =>
+            {
+                rest.push((op, e));
+                Expr::Chain(first, rest)
+            }
+            lhs => Expr::Chain(Box::new(lhs), vec![(op, e)]),
         }
     }
 
@@ -162,6 +197,9 @@ impl Expr {
             Expr::Param(_) => false,
             Expr::Neg(e) | Expr::Call(_, e) => e.is_constant(),
             Expr::Bin(_, a, b) => a.is_constant() && b.is_constant(),
+            Expr::Chain(first, rest) => {
+                first.is_constant() && rest.iter().all(|(_, e)| e.is_constant())
+            }
         }
     }
 
@@ -196,6 +234,22 @@ impl Expr {
                 a.write_prec(out, names, lp)?;
                 out.write_str(op.symbol())?;
                 b.write_prec(out, names, rp)?;
+                if p < outer {
+                    out.write_str(")")?;
+                }
+                Ok(())
+            }
+            Expr::Chain(first, rest) => {
+                let p = rest.first().map_or(0, |(op, _)| op.precedence());
+                if p < outer {
+                    out.write_str("(")?;
+                }
+                // Left-associative: a right operand of the same level needs parentheses.
+                first.write_prec(out, names, p)?;
+                for (op, e) in rest {
+                    out.write_str(op.symbol())?;
+                    e.write_prec(out, names, p + 1)?;
+                }
                 if p < outer {
                     out.write_str(")")?;
                 }

@@ -79,6 +79,28 @@ impl StandardGate {
         }
     }
 
+    /// The gate's order `n` where it has no parameters that matter and `g^n = I` exactly
+    /// (`h² = I`, `t⁸ = I`), so that `g^k = g^(k mod n)` for any integer `k`.
+    pub fn order(self) -> Option<u64> {
+        Some(match self {
+            Id | U0 => 1,
+            X | Y | Z | H | Cx | Cy | Cz | Ch | Swap | Ccx | Cswap | C3x | C4x => 2,
+            S | Sdg | Sx | Sxdg | Csx | C3sqrtx | Rccx | Rc3x => 4,
+            T | Tdg => 8,
+            _ => return None,
+        })
+    }
+
+    /// For a one-parameter gate with `g(θ)^k = g(kθ)` for every integer `k`, its period in
+    /// units of `2π` (`rx` repeats after `4π`: 2; `p` after `2π`: 1).
+    pub fn rotation_periods(self) -> Option<f64> {
+        match self {
+            Rx | Ry | Rz | Crx | Cry | Crz | Rxx | Rzz => Some(2.0),
+            GPhase | U1 | P | Cu1 | Cp => Some(1.0),
+            _ => None,
+        }
+    }
+
     /// Number of real parameters the gate takes.
     pub fn num_params(self) -> usize {
         match self {

@@ -28,6 +28,11 @@ const UNITARY_TOL: f64 = 1e-9;
 /// that the common eigenvalue `-1` lands reliably on `+π`; we copy it to pick the same roots.
 const BRANCH_CUT_ROTATION: f64 = PI * 1e-12;
 
+/// Largest `|k|` for which [`Matrix::power`] computes `U^k` from the matrix: its rounding error
+/// grows with `k` (at 2^20, still below 10^-9). Gates of known order and rotations take any
+/// integer power exactly in [`crate::power`] before they become matrices.
+pub const MAX_MATRIX_POWER: f64 = 1_048_576.0;
+
 /// Dense `2^k x 2^k` matrix, row-major. Basis index bit `j` = state of the gate's `j`-th qubit
 /// argument (little-endian, Qiskit's convention: argument 0 is the least significant bit).
 #[derive(Clone, Debug, PartialEq)]
@@ -52,6 +57,16 @@ pub enum MatrixError {
     /// A negative power of a matrix that is not unitary (so has no cheap exact inverse).
     #[error("pow({exponent}) needs the inverse of a non-unitary {qubits}-qubit matrix")]
     NotInvertible {
+        /// The requested exponent.
+        exponent: f64,
+        /// Number of qubits of the matrix.
+        qubits: usize,
+    },
+    /// An exponent so large that the power of a rounded matrix would be rounding error.
+    #[error(
+        "pow({exponent}) of a {qubits}-qubit matrix: exponents beyond ±{MAX_MATRIX_POWER} are exact only for gates of known order or rotations"
+    )]
+    PowerTooLarge {
         /// The requested exponent.
         exponent: f64,
         /// Number of qubits of the matrix.
@@ -315,9 +330,13 @@ impl Matrix {
         if !k.is_finite() {
             return Err(unsupported);
         }
-        // Every f64 beyond 2^53 is an integer, but squaring that many times is meaningless for
-        // a unitary anyway; cap where the exponent still fits an u64 comfortably.
-        if k.fract() == 0.0 && k.abs() < 9.0e18 {
+        if k.abs() > MAX_MATRIX_POWER {
+            return Err(MatrixError::PowerTooLarge {
+                exponent: k,
+                qubits: self.num_qubits,
+            });
+        }
+        if k.fract() == 0.0 {
             let base = if k < 0.0 {
                 if !self.is_unitary(UNITARY_TOL) {
                     return Err(MatrixError::NotInvertible {

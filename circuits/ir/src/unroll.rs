@@ -10,6 +10,7 @@ use smallvec::SmallVec;
 
 use crate::circuit::{Circuit, GateEntry, GateId, GateKind, IfBlock, Modifier, Op};
 use crate::gates::StandardGate;
+use crate::power::{PowerError, fold_integer_powers};
 
 /// Most standard-gate applications one expansion may produce (guards against definitions that
 /// double at every level).
@@ -30,7 +31,24 @@ pub enum UnrollError {
     TooDeep(String),
     #[error("gate '{gate}': parameter evaluates to {value}, which is not finite")]
     NonFinite { gate: String, value: f64 },
+    #[error(
+        "'{gate}': pow({power}) of a user-defined gate repeats its body more than {limit} times"
+    )]
+    PowerTooLarge {
+        gate: String,
+        power: f64,
+        limit: u64,
+    },
+    #[error("'{gate}': {source}")]
+    Power {
+        gate: String,
+        #[source]
+        source: PowerError,
+    },
 }
+
+/// Largest integer power of a user-defined gate expanded (its body repeated that many times).
+pub const MAX_DEFINED_POWER: u64 = 1_000_000;
 
 /// One standard gate applied with modifiers (outermost first; empty for a plain gate).
 #[derive(Clone, Copy, Debug)]
@@ -74,6 +92,21 @@ impl Expander<'_, '_> {
                         limit: MAX_EXPANSION,
                     });
                 }
+                // Integer powers are folded exactly here, where simulation and lowering both
+                // take their gates: a matrix raised to 10^17 is rounding error.
+                let folded =
+                    fold_integer_powers(*g, params, mods).map_err(|source| UnrollError::Power {
+                        gate: self.root_name(),
+                        source,
+                    })?;
+                if let Some((params, modifiers)) = folded {
+                    return (self.sink)(Application {
+                        gate: *g,
+                        modifiers: &modifiers,
+                        params: &params,
+                        qubits,
+                    });
+                }
                 (self.sink)(Application {
                     gate: *g,
                     modifiers: mods,
@@ -98,10 +131,17 @@ impl Expander<'_, '_> {
                         Modifier::Ctrl { .. } => controls.push(*m),
                         Modifier::Inv => power = -power,
                         Modifier::Pow(k) => {
-                            if k.fract() != 0.0 || k.abs() > 1e6 {
+                            if k.fract() != 0.0 || !k.is_finite() {
                                 return Err(UnrollError::FractionalPower(entry.name.clone()));
                             }
-                            power = power.saturating_mul(k as i64);
+                            power = power.saturating_mul(k.clamp(-1e18, 1e18) as i64);
+                            if power.unsigned_abs() > MAX_DEFINED_POWER {
+                                return Err(UnrollError::PowerTooLarge {
+                                    gate: entry.name.clone(),
+                                    power: k,
+                                    limit: MAX_DEFINED_POWER,
+                                });
+                            }
                         }
                     }
                 }

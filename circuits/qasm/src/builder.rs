@@ -8,7 +8,7 @@ use rustc_hash::FxHashMap;
 use smallvec::SmallVec;
 
 use crate::error::{ErrorKind, QasmError, SourcePos};
-use crate::syntax::{Arg, CondAst, Ident, ModAst, Stmt, StmtParser, fast_call};
+use crate::syntax::{Arg, CondAst, Ident, ModAst, Names, Stmt, StmtParser, fast_call};
 use eqisa_ir::circuit::{
     BodyOp, Circuit, CondExpr, GateDef, GateEntry, GateId, GateKind, IfBlock, Modifier, Op,
     Register, Version,
@@ -18,6 +18,15 @@ use eqisa_ir::gates::{ALL_GATES, StandardGate};
 
 /// Most qubits (and, separately, classical bits) a circuit may declare.
 pub const MAX_BITS: u64 = 1 << 24;
+/// Most operations, operands and angles a circuit may hold together: one per 4 bytes of the
+/// limit on text read at once ([`eqisa_files::limit`]; 64 million at its default of 256 MiB),
+/// so that `--max-file-mb` raises both. Text holds at most about one entry per 3 bytes
+/// (`U(0,0,0) q[0];` is 5 in 15 bytes), so a program near the limit fits, while a statement of a
+/// few bytes that broadcasts over millions of qubits cannot multiply memory without end.
+pub fn ir_budget() -> u64 {
+    (eqisa_files::limit() / 4).max(1 << 16)
+}
+
 /// Deepest include nesting followed.
 pub const MAX_INCLUDE_DEPTH: usize = 16;
 
@@ -91,6 +100,14 @@ enum Operand {
 }
 
 impl Operand {
+    /// How many bits it stands for.
+    fn len(self) -> u64 {
+        match self {
+            Operand::One(_) => 1,
+            Operand::All(_, n) => u64::from(n),
+        }
+    }
+
     fn get(self, k: u32) -> u32 {
         match self {
             Operand::One(q) => q,
@@ -110,9 +127,9 @@ pub struct Builder {
     pub circuit: Circuit,
     regs: FxHashMap<String, RegRef>,
     gate_names: FxHashMap<String, GateId>,
-    /// Gates provided by an include (may be "redefined" with the same signature, as Qiskit's
-    /// legacy loader allows: the library gate is kept).
-    library: FxHashMap<GateId, ()>,
+    /// Where each named gate was defined, as a redefinition's error names it ("built into
+    /// OpenQASM 2", "by \"qelib1.inc\" included at f:2:1", "at f:3:6").
+    defined: FxHashMap<String, String>,
     seen_statement: bool,
     version_given: bool,
     include_depth: usize,
@@ -125,7 +142,7 @@ impl Builder {
             circuit: Circuit::new(version),
             regs: FxHashMap::default(),
             gate_names: FxHashMap::default(),
-            library: FxHashMap::default(),
+            defined: FxHashMap::default(),
             seen_statement: false,
             version_given: false,
             include_depth: 0,
@@ -135,17 +152,24 @@ impl Builder {
     }
 
     fn set_builtins(&mut self) {
-        self.add_standard("U", StandardGate::U, false);
+        let origin = match self.circuit.version {
+            Version::Qasm2 => "built into OpenQASM 2",
+            Version::Qasm3 => "built into OpenQASM 3",
+        };
+        self.add_standard("U", StandardGate::U, origin);
         match self.circuit.version {
-            Version::Qasm2 => self.add_standard("CX", StandardGate::Cx, false),
-            Version::Qasm3 => self.add_standard("gphase", StandardGate::GPhase, false),
+            Version::Qasm2 => self.add_standard("CX", StandardGate::Cx, origin),
+            Version::Qasm3 => self.add_standard("gphase", StandardGate::GPhase, origin),
         }
     }
 
-    fn add_standard(&mut self, name: &str, g: StandardGate, library: bool) {
+    /// Define `name` as the library gate `g`, provided by `origin`. A name already provided by
+    /// the same origin (a library included twice) is kept.
+    fn add_standard(&mut self, name: &str, g: StandardGate, origin: &str) {
         if self.gate_names.contains_key(name) {
             return;
         }
+        self.defined.insert(name.to_string(), origin.to_string());
         let id = GateId(self.circuit.gates.len() as u32);
         self.circuit.gates.push(GateEntry {
             name: name.to_string(),
@@ -155,9 +179,31 @@ impl Builder {
             first_use: 0,
         });
         self.gate_names.insert(name.to_string(), id);
-        if library {
-            self.library.insert(id, ());
+    }
+
+    /// The error for a gate definition of `name` at `at` when `name` is already defined.
+    fn gate_redefinition(&self, name: &str, at: &str, src: &mut Source<'_>) -> Option<QasmError> {
+        let previous = self.defined.get(name)?;
+        Some(src.err(
+            at,
+            ErrorKind::GateRedefinition {
+                name: name.to_string(),
+                previous: previous.clone(),
+            },
+        ))
+    }
+
+    /// Check that `entries` more operations, operands and angles fit the circuit's budget
+    /// ([`ir_budget`]) before they are pushed: `h q;` on a register of 16 million qubits, or
+    /// `barrier;`, is millions of entries from a few bytes of text.
+    fn grow(&self, entries: u64, at: &str, src: &mut Source<'_>) -> Result<(), QasmError> {
+        let c = &self.circuit;
+        let used = (c.ops.len() + c.qubits.len() + c.params.len()) as u64;
+        let budget = ir_budget();
+        if used.saturating_add(entries) > budget {
+            return Err(src.err(at, ErrorKind::CircuitTooLarge { limit: budget }));
         }
+        Ok(())
     }
 
     /// Reserve room for a program of `bytes` bytes, so the operation arrays never grow by
@@ -206,9 +252,11 @@ impl Builder {
                 at,
             } => self.call(mods, name, params, args, at, src),
             Stmt::Measure { qubit, clbit, at } => self.measure(qubit, clbit.as_ref(), at, src),
-            Stmt::Reset { args, .. } => {
+            Stmt::Reset { args, at } => {
                 for a in args {
-                    match self.qubit_operand(a, src)? {
+                    let o = self.qubit_operand(a, src)?;
+                    self.grow(o.len(), at, src)?;
+                    match o {
                         Operand::One(q) => self.circuit.ops.push(Op::Reset { qubit: q }),
                         Operand::All(s0, n) => {
                             for q in s0..s0 + n {
@@ -219,13 +267,16 @@ impl Builder {
                 }
                 Ok(())
             }
-            Stmt::Barrier { args, .. } => {
+            Stmt::Barrier { args, at } => {
                 let start = self.circuit.qubits.len() as u32;
                 if args.is_empty() {
+                    self.grow(u64::from(self.circuit.num_qubits) + 1, at, src)?;
                     self.circuit.qubits.extend(0..self.circuit.num_qubits);
                 }
                 for a in args {
-                    match self.qubit_operand(a, src)? {
+                    let o = self.qubit_operand(a, src)?;
+                    self.grow(o.len() + 1, at, src)?;
+                    match o {
                         Operand::One(q) => self.circuit.qubits.push(q),
                         Operand::All(s0, n) => self.circuit.qubits.extend(s0..s0 + n),
                     }
@@ -234,7 +285,7 @@ impl Builder {
                 self.circuit.ops.push(Op::Barrier { args: start, len });
                 Ok(())
             }
-            Stmt::Delay { duration, args, .. } => {
+            Stmt::Delay { duration, args, at } => {
                 if !duration.value.is_finite() {
                     let at = args.first().map_or("", |a| a.name.at);
                     return Err(src.err(at, ErrorKind::NonFinite(duration.value)));
@@ -242,7 +293,9 @@ impl Builder {
                 let d = self.circuit.durations.len() as u32;
                 self.circuit.durations.push(*duration);
                 for a in args {
-                    match self.qubit_operand(a, src)? {
+                    let o = self.qubit_operand(a, src)?;
+                    self.grow(o.len(), at, src)?;
+                    match o {
                         Operand::One(q) => self.circuit.ops.push(Op::Delay {
                             qubit: q,
                             duration: d,
@@ -303,6 +356,7 @@ impl Builder {
             self.circuit.version = version;
             self.circuit.gates.clear();
             self.gate_names.clear();
+            self.defined.clear();
             self.set_builtins();
         }
         Ok(())
@@ -310,21 +364,38 @@ impl Builder {
 
     fn include(&mut self, path: &str, at: &str, src: &mut Source<'_>) -> Result<(), QasmError> {
         match path {
-            "qelib1.inc" => {
-                for g in ALL_GATES {
-                    match g {
-                        StandardGate::GPhase => {}
-                        StandardGate::U => self.add_standard("u", g, true),
-                        _ => self.add_standard(g.name(), g, true),
+            "qelib1.inc" | "stdgates.inc" => {
+                let gates: Vec<(&str, StandardGate)> = if path == "qelib1.inc" {
+                    ALL_GATES
+                        .iter()
+                        .filter_map(|&g| match g {
+                            StandardGate::GPhase => None,
+                            StandardGate::U => Some(("u", g)),
+                            _ => Some((g.name(), g)),
+                        })
+                        .collect()
+                } else {
+                    STDGATES
+                        .iter()
+                        .filter_map(|&n| StandardGate::from_stdgates(n).map(|g| (n, g)))
+                        .collect()
+                };
+                let origin = format!("by \"{path}\" included at {}", src.pos(at));
+                let mine = format!("by \"{path}\" included at ");
+                // A gate the program defined before the include clashes with the library's,
+                // as Qiskit reports; the same library included twice does not.
+                for &(name, _) in &gates {
+                    if self
+                        .defined
+                        .get(name)
+                        .is_some_and(|d| !d.starts_with(&mine))
+                        && let Some(e) = self.gate_redefinition(name, at, src)
+                    {
+                        return Err(e);
                     }
                 }
-                Ok(())
-            }
-            "stdgates.inc" => {
-                for name in STDGATES {
-                    if let Some(g) = StandardGate::from_stdgates(name) {
-                        self.add_standard(name, g, true);
-                    }
+                for (name, g) in gates {
+                    self.add_standard(name, g, &origin);
                 }
                 Ok(())
             }
@@ -333,7 +404,9 @@ impl Builder {
                     return Err(src.err(at, ErrorKind::IncludeDepth(MAX_INCLUDE_DEPTH)));
                 }
                 let full: PathBuf = src.dir.join(Path::new(path));
-                let text = std::fs::read_to_string(&full).map_err(|e| {
+                // Read whole within the limit on files read whole (`/dev/zero` is an error
+                // naming the limit), then checked as the main file's stream is.
+                let bytes = eqisa_files::read(&full).map_err(|e| {
                     src.err(
                         at,
                         ErrorKind::Include {
@@ -342,9 +415,20 @@ impl Builder {
                         },
                     )
                 })?;
+                let inner_name: Arc<str> = Arc::from(full.to_string_lossy().as_ref());
+                crate::chunker::check_text(&bytes).map_err(|e| e.at(&inner_name, 1))?;
+                let text = std::str::from_utf8(&bytes).map_err(|e| {
+                    src.err(
+                        at,
+                        ErrorKind::Include {
+                            path: path.to_string(),
+                            reason: e.to_string(),
+                        },
+                    )
+                })?;
+                let text = text.strip_prefix('\u{feff}').unwrap_or(text);
                 let dir = full.parent().map(Path::to_path_buf).unwrap_or_default();
-                let mut inner =
-                    Source::new(Arc::from(full.to_string_lossy().as_ref()), dir, &text, 1);
+                let mut inner = Source::new(inner_name, dir, text, 1);
                 self.include_depth += 1;
                 // The included file's statements count as the includer's: no header check.
                 let seen = self.seen_statement;
@@ -622,11 +706,18 @@ impl Builder {
             operands.push(self.qubit_operand(a, src)?);
         }
         let n = Self::broadcast_len(&operands, at, src)?;
+        self.grow(
+            u64::from(n) * (1 + operands.len() as u64) + params.len() as u64,
+            at,
+            src,
+        )?;
+        let mut used = DupCheck::default();
         for k in 0..n {
             let a0 = self.circuit.qubits.len();
+            used.clear();
             for o in &operands {
                 let q = o.get(k);
-                if self.circuit.qubits[a0..].contains(&q) {
+                if !used.insert(&self.circuit.qubits[a0..], q) {
                     self.circuit.qubits.truncate(a0);
                     return Err(src.err(
                         at,
@@ -675,6 +766,7 @@ impl Builder {
                 self.circuit.ops.push(Op::Measure { qubit: q, clbit: c })
             }
             (Operand::All(qs, qn), Operand::All(cs, cn)) if qn == cn => {
+                self.grow(u64::from(qn), at, src)?;
                 for k in 0..qn {
                     self.circuit.ops.push(Op::Measure {
                         qubit: qs + k,
@@ -821,18 +913,10 @@ impl Builder {
         body: Option<&[Stmt<'_>]>,
         src: &mut Source<'_>,
     ) -> Result<(), QasmError> {
-        for (k, p) in params.iter().enumerate() {
-            if params[..k].iter().any(|q| q.name == p.name) {
-                return Err(src.err(
-                    p.at,
-                    ErrorKind::Redefinition {
-                        name: p.name.to_string(),
-                    },
-                ));
-            }
-        }
-        for (k, p) in qubits.iter().enumerate() {
-            if qubits[..k].iter().any(|q| q.name == p.name) {
+        // Hash sets, not pairwise comparisons: lists may be hundreds of thousands long.
+        let mut seen: rustc_hash::FxHashSet<&str> = Default::default();
+        for p in params.iter().chain(qubits) {
+            if !seen.insert(p.name) {
                 return Err(src.err(
                     p.at,
                     ErrorKind::Redefinition {
@@ -844,9 +928,10 @@ impl Builder {
         let kind = match body {
             None => GateKind::Opaque,
             Some(body) => {
+                let names = Names::new(qubits);
                 let mut ops = Vec::with_capacity(body.len());
                 for s in body {
-                    ops.push(self.body_op(s, qubits, src)?);
+                    ops.push(self.body_op(s, qubits, &names, src)?);
                 }
                 GateKind::Defined(GateDef {
                     param_names: params.iter().map(|p| p.name.to_string()).collect(),
@@ -855,21 +940,14 @@ impl Builder {
                 })
             }
         };
-        if let Some(&existing) = self.gate_names.get(name.name) {
-            let e = &self.circuit.gates[existing.0 as usize];
-            let same =
-                e.num_params as usize == params.len() && e.num_qubits as usize == qubits.len();
-            if self.library.contains_key(&existing) && same {
-                // Qiskit's legacy loader keeps its library gate when a program redefines it.
-                return Ok(());
-            }
-            return Err(src.err(
-                name.at,
-                ErrorKind::Redefinition {
-                    name: name.name.to_string(),
-                },
-            ));
+        // A gate is defined once: a program that restates a library gate (`gate h a { x a; }`
+        // after `include "qelib1.inc"`) would otherwise get the library's, whatever its body
+        // says. Qiskit refuses it too, in both versions.
+        if let Some(e) = self.gate_redefinition(name.name, name.at, src) {
+            return Err(e);
         }
+        let here = format!("at {}", src.pos(name.at));
+        self.defined.insert(name.name.to_string(), here);
         let id = GateId(self.circuit.gates.len() as u32);
         self.circuit.gates.push(GateEntry {
             name: name.name.to_string(),
@@ -886,6 +964,7 @@ impl Builder {
         &mut self,
         s: &Stmt<'_>,
         qubits: &[Ident<'_>],
+        names: &Names<'_>,
         src: &mut Source<'_>,
     ) -> Result<BodyOp, QasmError> {
         let Stmt::Call {
@@ -904,8 +983,9 @@ impl Builder {
         let gate = self.resolve_call_gate(mods, name, src)?;
         self.check_signature(gate, name, params.len(), args.len(), src)?;
         let mut idx = Vec::with_capacity(args.len());
+        let mut used = DupCheck::default();
         for a in args.iter() {
-            let Some(k) = qubits.iter().position(|q| q.name == a.name.name) else {
+            let Some(k) = names.get(a.name.name) else {
                 return Err(src.err(
                     a.name.at,
                     ErrorKind::UndefinedQubit(a.name.name.to_string()),
@@ -917,7 +997,7 @@ impl Builder {
                     ErrorKind::Invalid("gate bodies cannot index qubit arguments".into()),
                 ));
             }
-            if idx.contains(&(k as u32)) {
+            if !used.insert(&idx, k) {
                 return Err(src.err(
                     at,
                     ErrorKind::DuplicateQubit {
@@ -925,13 +1005,42 @@ impl Builder {
                     },
                 ));
             }
-            idx.push(k as u32);
+            idx.push(k);
         }
         Ok(BodyOp {
             gate,
             params: params.iter().map(|(e, _)| e.clone()).collect(),
             args: idx,
         })
+    }
+}
+
+/// Finds a repeated operand in linear time: a short list (nearly every one) is scanned, a long
+/// one goes through a hash set, so that an application with 200,000 operands is not 2·10^10
+/// comparisons.
+#[derive(Default)]
+struct DupCheck {
+    set: rustc_hash::FxHashSet<u32>,
+}
+
+impl DupCheck {
+    /// Operands up to this many are compared pairwise.
+    const SCAN: usize = 16;
+
+    fn clear(&mut self) {
+        self.set.clear();
+    }
+
+    /// Whether `q` is new, given the operands `before` it (the same list at every call, one
+    /// longer each time); records it.
+    fn insert(&mut self, before: &[u32], q: u32) -> bool {
+        if before.len() < Self::SCAN {
+            return !before.contains(&q);
+        }
+        if self.set.is_empty() {
+            self.set.extend(before.iter().copied());
+        }
+        self.set.insert(q)
     }
 }
 
@@ -944,8 +1053,9 @@ const STDGATES: [&str; 32] = [
 
 /// Parse every statement of `src` into `b`.
 pub(crate) fn run_statements(b: &mut Builder, src: &mut Source<'_>) -> Result<(), QasmError> {
+    let no_names = Names::default();
     let parser = StmtParser {
-        scope: &[],
+        scope: &no_names,
         in_gate_body: false,
     };
     let mut rest = src.text;

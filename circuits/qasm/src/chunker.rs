@@ -4,8 +4,16 @@
 //! continuing an `if`. Chunks therefore start at the beginning of a line, so columns computed
 //! within a chunk are the file's columns. (A file that never ends a line after a statement, e.g.
 //! one long line, is read as one chunk.)
+//!
+//! Every byte is checked as it arrives: text that cannot be OpenQASM (invalid UTF-8, a NUL or
+//! another control character) is an error at once, and a chunk (a statement, or a line of
+//! statements) longer than the limit on files read whole ([`eqisa_files::limit`]) is an error
+//! rather than a buffer that grows with the input (`/dev/zero`, a file without `;`).
 
 use std::io::{self, Read};
+use std::sync::Arc;
+
+use crate::error::{ErrorKind, QasmError, SourcePos};
 
 /// Bytes read from the source at a time.
 const READ_SIZE: usize = 1 << 20;
@@ -18,10 +26,109 @@ enum Lex {
     Str,
 }
 
+/// Why the chunker stopped.
+#[derive(Debug)]
+pub enum ChunkError {
+    /// The reader failed.
+    Io(io::Error),
+    /// Bytes that cannot be OpenQASM text at `line` (0-based, counted from the start of the
+    /// chunk under way, which starts a line) and `col` (1-based, in characters).
+    Bad { line: u32, col: u32, what: String },
+    /// The chunk under way grew past `limit` bytes without a statement boundary.
+    TooLong { limit: u64 },
+}
+
+impl ChunkError {
+    /// The front end's error for this failure in the input `name`, whose chunk under way
+    /// starts at `line`.
+    pub fn at(self, name: &Arc<str>, line: u32) -> QasmError {
+        match self {
+            ChunkError::Io(source) => QasmError::Io {
+                file: name.clone(),
+                source,
+            },
+            ChunkError::Bad { line: l, col, what } => QasmError::At {
+                pos: SourcePos {
+                    file: name.clone(),
+                    line: line.saturating_add(l),
+                    col,
+                },
+                kind: ErrorKind::Invalid(what),
+            },
+            ChunkError::TooLong { limit } => QasmError::At {
+                pos: SourcePos {
+                    file: name.clone(),
+                    line,
+                    col: 1,
+                },
+                kind: ErrorKind::StatementTooLong { limit },
+            },
+        }
+    }
+}
+
+/// Whether a byte may appear in OpenQASM text: control characters other than tab, line feed,
+/// form feed and carriage return may not (a NUL means a binary file or `/dev/zero`).
+fn is_forbidden(c: u8) -> bool {
+    (c < 0x20 && !matches!(c, b'\t' | b'\n' | 0x0c | b'\r')) || c == 0x7f
+}
+
+/// How many leading bytes of `bytes` are checked text, and the offset of the first byte that
+/// cannot be OpenQASM text, if any. Unless `complete`, a multi-byte character cut at the end
+/// is not an error (the rest may still arrive) but is left unchecked.
+fn first_bad(bytes: &[u8], complete: bool) -> (usize, Option<usize>) {
+    let ctrl = bytes.iter().position(|&c| is_forbidden(c));
+    let (valid, utf8_bad) = match std::str::from_utf8(bytes) {
+        Ok(_) => (bytes.len(), None),
+        Err(e) if e.error_len().is_some() || complete => (e.valid_up_to(), Some(e.valid_up_to())),
+        Err(e) => (e.valid_up_to(), None),
+    };
+    let bad = match (ctrl, utf8_bad) {
+        (Some(c), Some(u)) => Some(c.min(u)),
+        (c, u) => c.or(u),
+    };
+    (bad.map_or(valid, |b| b.min(valid)), bad)
+}
+
+/// The error for the bad byte at `at` of `buf`, which starts a line and is checked before `at`.
+fn bad_at(buf: &[u8], at: usize) -> ChunkError {
+    let what = match buf[at] {
+        0 => "a NUL byte cannot appear in OpenQASM text (is this a binary file?)".to_string(),
+        c if c < 0x80 => format!("the control character 0x{c:02x} cannot appear in OpenQASM text"),
+        _ => "the file is not valid UTF-8 text".to_string(),
+    };
+    let before = &buf[..at];
+    let line = before.iter().filter(|&&c| c == b'\n').count() as u32;
+    let line_start = before
+        .iter()
+        .rposition(|&c| c == b'\n')
+        .map_or(0, |p| p + 1);
+    // Everything before `at` was checked: it is UTF-8.
+    let col = std::str::from_utf8(&before[line_start..])
+        .map_or(at - line_start, |t| t.chars().count()) as u32
+        + 1;
+    ChunkError::Bad { line, col, what }
+}
+
+/// Checks a whole text (an included file) as the chunker checks a stream: `Err(Bad)` names
+/// the first byte that cannot be OpenQASM text.
+pub fn check_text(bytes: &[u8]) -> Result<(), ChunkError> {
+    match first_bad(bytes, true).1 {
+        None => Ok(()),
+        Some(at) => Err(bad_at(bytes, at)),
+    }
+}
+
 /// Chunked reader over a source of program text.
 pub struct Chunker<R> {
     reader: R,
     buf: Vec<u8>,
+    /// Bytes of `buf` already checked (complete UTF-8 without forbidden bytes).
+    checked: usize,
+    /// Longest chunk accepted, in bytes.
+    limit: u64,
+    /// Whether any byte was read at all.
+    any: bool,
     /// Bytes of `buf` already scanned, the lexical state after them, and the brace depth.
     scanned: usize,
     lex: Lex,
@@ -43,11 +150,19 @@ fn is_word_byte(c: u8) -> bool {
 }
 
 impl<R: Read> Chunker<R> {
-    /// A chunker reading from `reader`.
+    /// A chunker reading from `reader`, with chunks bounded by [`eqisa_files::limit`].
     pub fn new(reader: R) -> Self {
+        Self::with_limit(reader, eqisa_files::limit())
+    }
+
+    /// A chunker whose chunks may be at most `limit` bytes long.
+    pub fn with_limit(reader: R, limit: u64) -> Self {
         Chunker {
             reader,
             buf: Vec::new(),
+            checked: 0,
+            limit,
+            any: false,
             scanned: 0,
             lex: Lex::Code,
             depth: 0,
@@ -155,10 +270,29 @@ impl<R: Read> Chunker<R> {
         self.scanned = k;
     }
 
+    /// Whether the input had any byte at all.
+    pub fn any(&self) -> bool {
+        self.any
+    }
+
+    /// Check the bytes that arrived since the last check; at the end of the input a
+    /// multi-byte character cut short is an error too.
+    fn check(&mut self) -> Result<(), ChunkError> {
+        let (valid, bad) = first_bad(&self.buf[self.checked..], self.eof);
+        match bad {
+            None => {
+                self.checked += valid;
+                Ok(())
+            }
+            Some(k) => Err(bad_at(&self.buf, self.checked + k)),
+        }
+    }
+
     /// The next chunk of whole statements, or `None` at the end of the input.
-    pub fn next_chunk(&mut self) -> io::Result<Option<&[u8]>> {
+    pub fn next_chunk(&mut self) -> Result<Option<&[u8]>, ChunkError> {
         if self.consumed > 0 {
             self.buf.drain(..self.consumed);
+            self.checked -= self.consumed;
             self.scanned -= self.consumed;
             self.pending = self.pending.and_then(|p| p.checked_sub(self.consumed));
             self.consumed = 0;
@@ -177,14 +311,21 @@ impl<R: Read> Chunker<R> {
                 return Ok(Some(&self.buf[..]));
             }
             let old = self.buf.len();
-            self.buf.resize(old + READ_SIZE, 0);
+            // No boundary in `buf`: all of it is one chunk under way. Refuse it before it
+            // outgrows the limit, not after memory runs out.
+            if old as u64 > self.limit {
+                return Err(ChunkError::TooLong { limit: self.limit });
+            }
+            let room = usize::try_from(self.limit.saturating_add(1)).unwrap_or(usize::MAX) - old;
+            let want = READ_SIZE.min(room);
+            self.buf.resize(old + want, 0);
             let n = loop {
                 match self.reader.read(&mut self.buf[old..]) {
                     Ok(n) => break n,
                     Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
                     Err(e) => {
                         self.buf.truncate(old);
-                        return Err(e);
+                        return Err(ChunkError::Io(e));
                     }
                 }
             };
@@ -192,6 +333,10 @@ impl<R: Read> Chunker<R> {
             if n == 0 {
                 self.eof = true;
             } else {
+                self.any = true;
+            }
+            self.check()?;
+            if n > 0 {
                 self.scan();
             }
         }
@@ -204,7 +349,7 @@ mod tests {
     use eqisa_test_support::Trickle;
 
     fn chunks(text: &str, read: usize) -> Vec<String> {
-        let mut c = Chunker::new(Trickle::new(text.as_bytes(), read));
+        let mut c = Chunker::with_limit(Trickle::new(text.as_bytes(), read), 1 << 20);
         let mut out = Vec::new();
         while let Some(b) = c.next_chunk().unwrap() {
             out.push(String::from_utf8(b.to_vec()).unwrap());

@@ -21,6 +21,15 @@ impl fmt::Display for SourcePos {
     }
 }
 
+/// `bytes` in MiB when a whole number of them, else in bytes.
+fn show_bytes(bytes: u64) -> String {
+    if bytes >= 1 << 20 && bytes.is_multiple_of(1 << 20) {
+        format!("{} MiB", bytes >> 20)
+    } else {
+        format!("{bytes} bytes")
+    }
+}
+
 /// What went wrong at a place in the source.
 #[derive(Clone, Debug, PartialEq, thiserror::Error)]
 pub enum ErrorKind {
@@ -40,6 +49,14 @@ pub enum ErrorKind {
     UndefinedParameter(String),
     #[error("'{name}' is already defined")]
     Redefinition { name: String },
+    #[error("gate '{name}' is already defined ({previous})")]
+    GateRedefinition {
+        /// The gate's name.
+        name: String,
+        /// Where it was defined first: "built into OpenQASM 2", "by \"qelib1.inc\" included
+        /// at f:2:1", "at f:3:6".
+        previous: String,
+    },
     #[error("index {index} is out of range for register '{register}' of size {size}")]
     IndexOutOfRange {
         register: String,
@@ -68,6 +85,21 @@ pub enum ErrorKind {
     IncludeDepth(usize),
     #[error("expression nested deeper than {0} levels")]
     NestingDepth(usize),
+    #[error(
+        "a statement (or a line of statements) longer than {}, the limit on text read at once: raise it with --max-file-mb (or EQISA_MAX_FILE_MB)",
+        show_bytes(*.limit)
+    )]
+    StatementTooLong {
+        /// The limit, in bytes ([`eqisa_files::limit`]).
+        limit: u64,
+    },
+    #[error(
+        "the circuit would hold more than {limit} operations, operands and angles (one per 4 bytes of the limit on text read at once): raise it with --max-file-mb (or EQISA_MAX_FILE_MB)"
+    )]
+    CircuitTooLarge {
+        /// The budget, in entries ([`crate::ir_budget`]).
+        limit: u64,
+    },
     #[error("{what} is too large (limit {limit})")]
     TooLarge { what: String, limit: u64 },
     #[error("parameter evaluates to {0}, which is not a finite number")]
@@ -86,6 +118,9 @@ pub enum QasmError {
     /// Something wrong in the text, at a known place.
     #[error("{pos}: {kind}")]
     At { pos: SourcePos, kind: ErrorKind },
+    /// The input has no byte at all (an empty file, or nothing on standard input).
+    #[error("{file}: empty input: no OpenQASM program")]
+    Empty { file: Arc<str> },
     /// The file (or stdin) could not be read.
     #[error("{file}: {source}")]
     Io {
@@ -100,7 +135,7 @@ impl QasmError {
     pub fn pos(&self) -> Option<&SourcePos> {
         match self {
             QasmError::At { pos, .. } => Some(pos),
-            QasmError::Io { .. } => None,
+            QasmError::Io { .. } | QasmError::Empty { .. } => None,
         }
     }
 
@@ -108,7 +143,7 @@ impl QasmError {
     pub fn kind(&self) -> Option<&ErrorKind> {
         match self {
             QasmError::At { kind, .. } => Some(kind),
-            QasmError::Io { .. } => None,
+            QasmError::Io { .. } | QasmError::Empty { .. } => None,
         }
     }
 }

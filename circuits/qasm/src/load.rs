@@ -5,7 +5,8 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use crate::builder::{Builder, Source, run_statements};
-use crate::error::{ErrorKind, QasmError};
+use crate::chunker::Chunker;
+use crate::error::{ErrorKind, QasmError, SourcePos};
 use eqisa_ir::circuit::{Circuit, Version};
 
 /// The language assumed for a file without a version header: OpenQASM 3 for `.qasm3` files.
@@ -32,6 +33,13 @@ fn default_version(name: &str) -> Version {
 /// # Ok::<(), eqisa_qasm::QasmError>(())
 /// ```
 pub fn parse_str(text: &str, name: &str) -> Result<Circuit, QasmError> {
+    if text.is_empty() {
+        return Err(QasmError::Empty {
+            file: Arc::from(name),
+        });
+    }
+    // The same check as a stream's, so that text and reader give the same errors.
+    crate::chunker::check_text(text.as_bytes()).map_err(|e| e.at(&Arc::from(name), 1))?;
     let mut b = Builder::new(default_version(name));
     let text = text.strip_prefix('\u{feff}').unwrap_or(text);
     let mut src = Source::new(Arc::from(name), PathBuf::from("."), text, 1);
@@ -69,41 +77,34 @@ fn parse_reader_sized(
     // Cap the hint: a special file may report any size, and beyond 64 MiB growing is cheap
     // next to parsing.
     b.reserve_for(size_hint.min(64 << 20));
-    let mut chunks = crate::chunker::Chunker::new(reader);
+    let mut chunks = Chunker::new(reader);
     let mut line = 1u32;
     let mut first = true;
-    while let Some(bytes) = chunks.next_chunk().map_err(|source| QasmError::Io {
-        file: name.clone(),
-        source,
-    })? {
-        let mut text = match std::str::from_utf8(bytes) {
-            Ok(t) => t,
-            Err(e) => {
-                let good = &bytes[..e.valid_up_to()];
-                let l = line + good.iter().filter(|&&c| c == b'\n').count() as u32;
-                let line_start = good.iter().rposition(|&c| c == b'\n').map_or(0, |k| k + 1);
-                // The valid prefix is UTF-8, so its characters can be counted.
-                let col = std::str::from_utf8(&good[line_start..])
-                    .map_or(good.len() - line_start, |s| s.chars().count())
-                    as u32
-                    + 1;
-                return Err(QasmError::At {
-                    pos: crate::error::SourcePos {
-                        file: name.clone(),
-                        line: l,
-                        col,
-                    },
-                    kind: ErrorKind::Invalid("the file is not valid UTF-8 text".into()),
-                });
-            }
+    loop {
+        let bytes = match chunks.next_chunk() {
+            Ok(Some(bytes)) => bytes,
+            Ok(None) => break,
+            Err(e) => return Err(e.at(&name, line)),
         };
+        // The chunker checked the bytes: they are UTF-8.
+        let mut text = std::str::from_utf8(bytes).map_err(|_| QasmError::At {
+            pos: SourcePos {
+                file: name.clone(),
+                line,
+                col: 1,
+            },
+            kind: ErrorKind::Invalid("the file is not valid UTF-8 text".into()),
+        })?;
         if first {
             text = text.strip_prefix('\u{feff}').unwrap_or(text);
             first = false;
         }
         let mut src = Source::new(name.clone(), dir.clone(), text, line);
         run_statements(&mut b, &mut src)?;
-        line += bytes.iter().filter(|&&c| c == b'\n').count() as u32;
+        line = line.saturating_add(bytes.iter().filter(|&&c| c == b'\n').count() as u32);
+    }
+    if !chunks.any() {
+        return Err(QasmError::Empty { file: name });
     }
     Ok(b.finish())
 }

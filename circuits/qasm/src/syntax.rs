@@ -9,11 +9,16 @@ use nom::bytes::complete::{take_while, take_while1};
 use nom::character::complete::{char, digit1};
 use nom::combinator::{opt, recognize};
 use nom::sequence::pair;
+use rustc_hash::FxHashMap;
 use smallvec::SmallVec;
 
 use crate::error::ErrorKind;
 use eqisa_ir::circuit::{Duration, TimeUnit};
 use eqisa_ir::expr::{BinOp, Expr, Func};
+
+/// Most digits of an integer in a condition (10,000 digits is over 33,000 bits, far beyond any
+/// classical register compared in practice).
+pub const MAX_CONDITION_DIGITS: usize = 10_000;
 
 /// Deepest nesting of parentheses, unary operators or blocks the parser follows (stack safety).
 pub const MAX_NESTING: usize = 200;
@@ -340,15 +345,41 @@ fn plain_number(i: &str) -> Option<(&str, Expr)> {
     Some((r, Expr::Num(if neg { -v } else { v })))
 }
 
+/// Names declared in a list (a gate's formal parameters or qubits) and their positions, found
+/// in constant time: a definition with 200,000 parameters must not cost 200,000 steps per use
+/// of one of them.
+#[derive(Debug, Default)]
+pub struct Names<'a> {
+    index: FxHashMap<&'a str, u32>,
+}
+
+impl<'a> Names<'a> {
+    /// The names of `list`; where a name repeats, its first position (the builder reports the
+    /// repetition).
+    pub fn new(list: &[Ident<'a>]) -> Self {
+        let mut index = FxHashMap::default();
+        index.reserve(list.len());
+        for (k, id) in list.iter().enumerate() {
+            index.entry(id.name).or_insert(k as u32);
+        }
+        Names { index }
+    }
+
+    /// The position of `name` in the list.
+    pub fn get(&self, name: &str) -> Option<u32> {
+        self.index.get(name).copied()
+    }
+}
+
 /// Parameter-expression parser: precedence climbing over `+ -`, `* /`, `^`/`**`, unary minus,
 /// function calls, `pi` and the formal parameters in `scope`.
 pub struct ExprParser<'s> {
-    pub scope: &'s [&'s str],
+    pub scope: &'s Names<'s>,
 }
 
-/// Highest expression tree accepted (parameter expressions and conditions). A chain such as
-/// `a+a+…+a` nests to the left without nesting in the text, and evaluating, cloning or dropping
-/// the tree recurses once per level.
+/// Highest expression tree accepted (parameter expressions and conditions): evaluating,
+/// cloning or dropping a tree recurses once per level. A parameter chain such as `a+a+…+a` is
+/// one level (an [`Expr::Chain`]); a condition chain such as `a||b||…` still nests.
 const MAX_TREE_DEPTH: usize = 1000;
 
 /// The height of a node over children of heights `a` and `b`, or the error at `at` when it
@@ -394,8 +425,16 @@ impl ExprParser<'_> {
             // `^` is right-associative; the others left.
             let next = if op == BinOp::Pow { prec } else { prec + 1 };
             let (r, (rhs, h)) = self.binary(&j[len..], next, depth + 1)?;
-            height = taller(height, h, j)?;
-            lhs = Expr::bin(op, lhs, rhs);
+            // `+ -` and `* /` extend a chain node (one level, whatever its length): a flat sum
+            // of any length is not nesting. `^` nests.
+            let extends = matches!(&lhs, Expr::Chain(_, rest)
+                if rest.first().is_some_and(|(o, _)| o.precedence() == prec));
+            lhs = lhs.then(op, rhs);
+            height = match lhs {
+                Expr::Num(_) => 1,
+                _ if extends => taller(height - 1, h, j)?,
+                _ => taller(height, h, j)?,
+            };
             i = r;
         }
         Ok((i, (lhs, height)))
@@ -439,8 +478,8 @@ impl ExprParser<'_> {
                     let (r2, _) = punct(")", "')' closing the function call")(r2)?;
                     return Ok((r2, (Expr::call(f, e), taller(h, 0, i)?)));
                 }
-                if let Some(k) = self.scope.iter().position(|p| *p == name) {
-                    return Ok((r, (Expr::Param(k as u32), 1)));
+                if let Some(k) = self.scope.get(name) {
+                    return Ok((r, (Expr::Param(k), 1)));
                 }
                 match name {
                     "pi" | "π" => Ok((r, (Expr::Pi, 1))),
@@ -559,14 +598,17 @@ pub enum Stmt<'a> {
     },
     Reset {
         args: SmallVec<[Arg<'a>; 2]>,
+        at: &'a str,
     },
     /// `barrier;` (OpenQASM 3) has no operands: all qubits.
     Barrier {
         args: SmallVec<[Arg<'a>; 2]>,
+        at: &'a str,
     },
     Delay {
         duration: Duration,
         args: SmallVec<[Arg<'a>; 2]>,
+        at: &'a str,
     },
     If {
         cond: CondAst<'a>,
@@ -613,7 +655,7 @@ fn is_unsupported_keyword(w: &str) -> bool {
 
 /// Parses statements; `scope` holds the formal parameters inside a gate body.
 pub struct StmtParser<'s> {
-    pub scope: &'s [&'s str],
+    pub scope: &'s Names<'s>,
     /// Inside a gate body only gate calls (and `barrier`, ignored) are allowed.
     pub in_gate_body: bool,
 }
@@ -649,7 +691,7 @@ impl StmtParser<'_> {
                     };
                     let (r, _) = punct(";", "';' ending the statement")(r)?;
                     // Checked and dropped by `gate_def`: no effect on the gate's action.
-                    Ok((r, Some(Stmt::Barrier { args: a })))
+                    Ok((r, Some(Stmt::Barrier { args: a, at })))
                 }
                 "OPENQASM" | "include" | "qreg" | "creg" | "qubit" | "bit" | "gate" | "opaque"
                 | "measure" | "reset" | "delay" | "if" | "else" => fail(
@@ -743,7 +785,7 @@ impl StmtParser<'_> {
             "reset" => {
                 let (r, a) = args(r, "a qubit or register")?;
                 let (r, _) = punct(";", "';' ending the statement")(r)?;
-                (r, Stmt::Reset { args: a })
+                (r, Stmt::Reset { args: a, at })
             }
             "barrier" => {
                 let (r2, _) = ws(r)?;
@@ -753,7 +795,7 @@ impl StmtParser<'_> {
                     args(r, "a qubit or register")?
                 };
                 let (r, _) = punct(";", "';' ending the statement")(r)?;
-                (r, Stmt::Barrier { args: a })
+                (r, Stmt::Barrier { args: a, at })
             }
             "delay" => {
                 let (r, _) = punct("[", "'[' and a duration")(r)?;
@@ -786,6 +828,7 @@ impl StmtParser<'_> {
                     Stmt::Delay {
                         duration: Duration { value, unit },
                         args: a,
+                        at,
                     },
                 )
             }
@@ -969,7 +1012,8 @@ impl StmtParser<'_> {
             ));
         }
         let (mut r, _) = punct("{", "'{' opening the gate body")(r)?;
-        let scope: Vec<&str> = params.iter().map(|p| p.name).collect();
+        let scope = Names::new(&params);
+        let qubit_names = Names::new(&qubits);
         let body_parser = StmtParser {
             scope: &scope,
             in_gate_body: true,
@@ -991,7 +1035,7 @@ impl StmtParser<'_> {
                 // gate's own qubits.
                 Some(Stmt::Barrier { args, .. }) => {
                     for a in &args {
-                        if !qubits.iter().any(|q| q.name == a.name.name) {
+                        if qubit_names.get(a.name.name).is_none() {
                             return fail(a.name.at, ErrorKind::UndefinedQubit(a.name.name.into()));
                         }
                         if let Some((_, i_at)) = a.index {
@@ -1135,6 +1179,16 @@ fn cond_unary(i: &str, depth: usize) -> PResult<'_, (CondAst<'_>, usize)> {
             if r.starts_with(|c: char| is_ident_char(c) || c == '.') {
                 return fail(i, ErrorKind::MalformedNumber(found(i)));
             }
+            // Converting decimal text costs its length squared.
+            if text.len() > MAX_CONDITION_DIGITS {
+                return fail(
+                    i,
+                    ErrorKind::TooLarge {
+                        what: format!("an integer of {} digits in a condition", text.len()),
+                        limit: MAX_CONDITION_DIGITS as u64,
+                    },
+                );
+            }
             match eqisa_ir::circuit::Wide::from_decimal(text) {
                 Some(v) => Ok((r, (CondAst::Int(v), 1))),
                 None => fail(i, ErrorKind::MalformedNumber(text.to_string())),
@@ -1205,7 +1259,11 @@ pub fn fast_call(i: &str) -> Option<(&str, FastCall<'_>)> {
             loop {
                 let (rest, e) = match plain_number(r) {
                     Some(x) => x,
-                    None => ExprParser { scope: &[] }.expr(r).ok()?,
+                    None => ExprParser {
+                        scope: &Names::default(),
+                    }
+                    .expr(r)
+                    .ok()?,
                 };
                 params.push((e, r));
                 let rest = skip_blanks(rest);

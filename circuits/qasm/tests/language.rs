@@ -432,7 +432,7 @@ fn gate_definitions_with_parameters_and_opaque_gates() {
         .map(|e| e.eval(&[0.5, 0.25]))
         .collect();
     assert_eq!(u3, [0.5, -0.25, std::f64::consts::FRAC_PI_2]);
-    assert!(matches!(def.body[0].params[0], Expr::Bin(..)));
+    assert!(matches!(def.body[0].params[0], Expr::Chain(..)));
     let o = c.gates.iter().find(|g| g.name == "o").unwrap();
     assert_eq!(
         (o.num_qubits, o.num_params, &o.kind),

@@ -6,7 +6,9 @@
 //! one long line, is read as one chunk.)
 //!
 //! Every byte is checked as it arrives: text that cannot be OpenQASM (invalid UTF-8, a NUL or
-//! another control character) is an error at once, and a chunk (a statement, or a line of
+//! another control character) ends the input there: the statements before it are handed out,
+//! then the error (nothing after it is read, and errors come in the order of the text whatever
+//! the sizes of the reads); and a chunk (a statement, or a line of
 //! statements) longer than the limit on files read whole ([`eqisa_files::limit`]) is an error
 //! rather than a buffer that grows with the input (`/dev/zero`, a file without `;`).
 
@@ -125,6 +127,10 @@ pub struct Chunker<R> {
     buf: Vec<u8>,
     /// Bytes of `buf` already checked (complete UTF-8 without forbidden bytes).
     checked: usize,
+    /// Offset in `buf` of the first byte that cannot be OpenQASM text, once read. The input is
+    /// treated as ending there: the chunks before it are handed out first, then the error, so
+    /// that errors come in the order of the text whatever the sizes of the reads.
+    bad: Option<usize>,
     /// Longest chunk accepted, in bytes.
     limit: u64,
     /// Whether any byte was read at all.
@@ -161,6 +167,7 @@ impl<R: Read> Chunker<R> {
             reader,
             buf: Vec::new(),
             checked: 0,
+            bad: None,
             limit,
             any: false,
             scanned: 0,
@@ -175,7 +182,8 @@ impl<R: Read> Chunker<R> {
     }
 
     fn scan(&mut self) {
-        let bytes = &self.buf;
+        // Nothing at or after a bad byte is text.
+        let bytes = &self.buf[..self.bad.unwrap_or(self.buf.len())];
         let mut k = self.scanned;
         while k < bytes.len() {
             if self.lex == Lex::Code && !self.after_semi && self.pending.is_none() {
@@ -268,6 +276,12 @@ impl<R: Read> Chunker<R> {
             k += 1;
         }
         self.scanned = k;
+        if self.bad.is_some() {
+            // The bad byte is not `else`: a statement ended before it ends there.
+            if let Some(p) = self.pending.take() {
+                self.boundary = Some(p);
+            }
+        }
     }
 
     /// Whether the input had any byte at all.
@@ -275,17 +289,12 @@ impl<R: Read> Chunker<R> {
         self.any
     }
 
-    /// Check the bytes that arrived since the last check; at the end of the input a
-    /// multi-byte character cut short is an error too.
-    fn check(&mut self) -> Result<(), ChunkError> {
+    /// Check the bytes that arrived since the last check, noting the first that cannot be
+    /// text; at the end of the input a multi-byte character cut short is one too.
+    fn check(&mut self) {
         let (valid, bad) = first_bad(&self.buf[self.checked..], self.eof);
-        match bad {
-            None => {
-                self.checked += valid;
-                Ok(())
-            }
-            Some(k) => Err(bad_at(&self.buf, self.checked + k)),
-        }
+        self.bad = bad.map(|k| self.checked + k);
+        self.checked += valid;
     }
 
     /// The next chunk of whole statements, or `None` at the end of the input.
@@ -293,6 +302,7 @@ impl<R: Read> Chunker<R> {
         if self.consumed > 0 {
             self.buf.drain(..self.consumed);
             self.checked -= self.consumed;
+            self.bad = self.bad.map(|b| b - self.consumed);
             self.scanned -= self.consumed;
             self.pending = self.pending.and_then(|p| p.checked_sub(self.consumed));
             self.consumed = 0;
@@ -301,6 +311,9 @@ impl<R: Read> Chunker<R> {
             if let Some(end) = self.boundary.take() {
                 self.consumed = end;
                 return Ok(Some(&self.buf[..end]));
+            }
+            if let Some(at) = self.bad {
+                return Err(bad_at(&self.buf, at));
             }
             if self.eof {
                 if self.buf.is_empty() {
@@ -335,8 +348,8 @@ impl<R: Read> Chunker<R> {
             } else {
                 self.any = true;
             }
-            self.check()?;
-            if n > 0 {
+            self.check();
+            if n > 0 || self.bad.is_some() {
                 self.scan();
             }
         }

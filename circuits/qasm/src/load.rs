@@ -38,8 +38,11 @@ pub fn parse_str(text: &str, name: &str) -> Result<Circuit, QasmError> {
             file: Arc::from(name),
         });
     }
-    // The same check as a stream's, so that text and reader give the same errors.
-    crate::chunker::check_text(text.as_bytes()).map_err(|e| e.at(&Arc::from(name), 1))?;
+    // Text that cannot be OpenQASM goes through the chunker, which parses the statements
+    // before the bad byte first, so that text and reader give the same first error.
+    if crate::chunker::check_text(text.as_bytes()).is_err() {
+        return parse_reader(text.as_bytes(), Arc::from(name), PathBuf::from("."));
+    }
     let mut b = Builder::new(default_version(name));
     let text = text.strip_prefix('\u{feff}').unwrap_or(text);
     let mut src = Source::new(Arc::from(name), PathBuf::from("."), text, 1);

@@ -389,6 +389,44 @@ mod tests {
         check_equivalent(&p, &r);
     }
 
+    /// Routing many random CNOTs on a long line (the worst case for SWAPs) stays linear: every
+    /// SWAP costs a fixed number of native ops, and at most `distance − 1` SWAPs per gate, so
+    /// the routed program is bounded by ops + swaps × ops-per-swap with swaps ≤ gates ×
+    /// (qubits − 2); every two-qubit gate ends up on coupled qubits.
+    #[test]
+    fn many_random_cnots_route_in_linear_size() {
+        let n = 64u32;
+        let mut text = format!("OPENQASM 2.0;\ninclude \"qelib1.inc\";\nqreg q[{n}];\n");
+        let mut rng = eqisa_test_support::Rng::new(7);
+        let gates = 300u64;
+        for _ in 0..gates {
+            let a = rng.below(u64::from(n)) as u32;
+            let b = (a + 1 + rng.below(u64::from(n) - 1) as u32) % n;
+            text.push_str(&format!("cx q[{a}],q[{b}];\n"));
+        }
+        let c = eqisa_qasm::parse_str(&text, "r.qasm").expect("parses");
+        for two in [TwoQubit::Cz, TwoQubit::Ecr] {
+            let mut target = TargetDesc::default_for(TargetKind::Native);
+            target.two_qubit = two;
+            let l = lower(&c, &target, &LowerOptions::default()).expect("lowers");
+            let line = Coupling::from_pairs(n, (0..n - 1).map(|q| (q, q + 1)));
+            let r = route(&l.program, &line, &target).expect("routes");
+            let mut per_swap = Vec::new();
+            cx_ops(two, 0, 1, &mut per_swap);
+            let per_swap = 3 * per_swap.len() as u64;
+            assert!(r.swaps <= gates * u64::from(n - 2), "{} swaps", r.swaps);
+            assert_eq!(
+                r.program.ops.len() as u64,
+                l.program.ops.len() as u64 + r.swaps * per_swap
+            );
+            for o in &r.program.ops {
+                if o.qubits.len() == 2 && o.op != NativeOp::Barrier {
+                    assert!(line.coupled(o.qubits[0], o.qubits[1]), "{o:?}");
+                }
+            }
+        }
+    }
+
     #[test]
     fn too_small_or_disconnected_devices_are_errors() {
         let (p, target) = lowered("qft4.qasm", TwoQubit::Cz);

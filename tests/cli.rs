@@ -308,3 +308,200 @@ fn a_full_standard_output_is_an_error_not_a_panic() {
     }
     std::fs::remove_dir_all(&dir).ok();
 }
+
+/// A temporary file holding `text`, removed on drop.
+struct TempFile(PathBuf);
+
+impl TempFile {
+    fn new(name: &str, text: &str) -> TempFile {
+        let path = std::env::temp_dir().join(format!("eqisa-{}-{name}", std::process::id()));
+        std::fs::write(&path, text).expect("writes");
+        TempFile(path)
+    }
+
+    fn arg(&self) -> &str {
+        self.0.to_str().expect("utf-8 path")
+    }
+}
+
+impl Drop for TempFile {
+    fn drop(&mut self) {
+        std::fs::remove_file(&self.0).ok();
+    }
+}
+
+/// Runs `args`, expecting failure; returns standard error.
+fn run_err(args: &[&str]) -> String {
+    let out = eqisa().args(args).output().expect("runs");
+    assert!(!out.status.success(), "{args:?} succeeded");
+    String::from_utf8_lossy(&out.stderr).into_owned()
+}
+
+/// `h; measure` eight times on one of 12 qubits: 256 outcomes, 256 branches of 2^12.
+fn branching_circuit() -> TempFile {
+    let mut text =
+        String::from("OPENQASM 2.0;\ninclude \"qelib1.inc\";\nqreg q[12];\ncreg c[8];\n");
+    for i in 0..8 {
+        text.push_str(&format!("h q[0];\nmeasure q[0] -> c[{i}];\n"));
+    }
+    TempFile::new("branching.qasm", &text)
+}
+
+/// `sim --outcomes` refuses branches past its amplitude budget, naming the file and the flag
+/// that raises it; the state-vector qubit limit names the file too.
+#[test]
+fn sim_limits_name_the_file_and_the_flag_to_raise() {
+    let f = branching_circuit();
+    let err = run_err(&[
+        "sim",
+        "--outcomes",
+        "--max-branch-amplitudes",
+        "40960",
+        f.arg(),
+    ]);
+    assert!(err.contains(f.arg()), "{err}");
+    assert!(
+        err.contains("12-qubit") && err.contains("--max-branch-amplitudes"),
+        "{err}"
+    );
+    let big = TempFile::new(
+        "q30.qasm",
+        "OPENQASM 2.0;\ninclude \"qelib1.inc\";\nqreg q[30];\nh q[0];\n",
+    );
+    let err = run_err(&["sim", big.arg()]);
+    assert!(
+        err.contains(big.arg()) && err.contains("30 qubits"),
+        "{err}"
+    );
+}
+
+/// `--top` applies to outcomes as to amplitudes, in text and in JSON.
+#[test]
+fn sim_top_applies_in_every_output_mode() {
+    let f = branching_circuit();
+    let out = eqisa()
+        .args(["sim", "--outcomes", "--top", "3", f.arg()])
+        .output()
+        .expect("runs");
+    assert!(out.status.success());
+    let text = String::from_utf8_lossy(&out.stdout);
+    let listed = text
+        .lines()
+        .filter(|l| l.starts_with("  ") && !l.contains("..."))
+        .count();
+    assert_eq!(listed, 3, "{text}");
+    assert!(
+        text.contains("256 outcomes") && text.contains("253 more"),
+        "{text}"
+    );
+    let v = run_json(&["sim", "--outcomes", "--json", "--top", "3", f.arg()]);
+    assert_eq!(v["outcomes"].as_object().expect("object").len(), 3);
+    assert_eq!(v["omitted"], 253);
+    let all = run_json(&["sim", "--outcomes", "--json", f.arg()]);
+    assert_eq!(all["outcomes"].as_object().expect("object").len(), 256);
+    let ghz = example("ghz4.qasm3");
+    let v = run_json(&[
+        "sim",
+        "--json",
+        "--top",
+        "1",
+        ghz.to_str().expect("utf-8 path"),
+    ]);
+    assert_eq!(v["top"].as_array().expect("array").len(), 1);
+    assert_eq!(v["omitted"], 1);
+}
+
+/// Budgets and synthesis parameters out of range are refused where they are parsed, on every
+/// command that takes them, saying the range; what cannot be met says what was given.
+#[test]
+fn budgets_are_checked_where_given_and_explained() {
+    let bell = example("bell.qasm");
+    let bell = bell.to_str().expect("utf-8 path");
+    for cmd in ["compile", "assemble", "report"] {
+        let err = run_err(&[cmd, "--fidelity", "0", bell]);
+        assert!(err.contains("fidelity must be in (0, 1]"), "{cmd}: {err}");
+        assert!(!err.contains("placed"), "{cmd}: {err}");
+    }
+    let err = run_err(&["compile", "--eps", "1", bell]);
+    assert!(err.contains("eps must be in (0, 1)"), "{err}");
+    let err = run_err(&[
+        "compile",
+        "--target",
+        "clifford+t",
+        "--synth",
+        "sk",
+        "--sk-depth",
+        "1000",
+        bell,
+    ]);
+    assert!(err.contains("'1000'") && err.contains("0..=24"), "{err}");
+    let err = run_err(&["report", "--paper-depth", "1000", bell]);
+    assert!(err.contains("0..=24"), "{err}");
+    let rz = TempFile::new(
+        "rz.qasm",
+        "OPENQASM 2.0;\ninclude \"qelib1.inc\";\nqreg q[2];\nh q[0];\nrz(0.3) q[0];\ncx q[0],q[1];\n",
+    );
+    let err = run_err(&[
+        "compile",
+        "--target",
+        "clifford+t",
+        "--fidelity",
+        "1",
+        rz.arg(),
+    ]);
+    assert!(
+        err.contains(&format!(
+            "{}:5: a fidelity of 1 needs exact synthesis",
+            rz.arg()
+        )),
+        "{err}"
+    );
+    assert!(!err.contains("'cx'") && !err.contains("epsilon"), "{err}");
+    let err = run_err(&[
+        "compile",
+        "--target",
+        "clifford+t",
+        "--eps",
+        "1e-15",
+        rz.arg(),
+    ]);
+    assert!(
+        err.contains("eps of 1e-15") && err.contains("'rz'"),
+        "{err}"
+    );
+}
+
+/// Lowering errors name the file with the line, as the parser's do.
+#[test]
+fn lowering_errors_name_file_and_line() {
+    let f = TempFile::new(
+        "opaque.qasm",
+        "OPENQASM 2.0;\nqreg q[1];\nopaque magic a;\n\nmagic q[0];\n",
+    );
+    let err = run_err(&["compile", f.arg()]);
+    assert!(
+        err.contains(&format!("{}:5: gate 'magic'", f.arg())),
+        "{err}"
+    );
+}
+
+/// Target files: `dt_ns = 0` must be > 0; unknown keys are refused by name with the file.
+#[test]
+fn target_files_refuse_zero_dt_and_unknown_keys() {
+    let bell = example("bell.qasm");
+    let bell = bell.to_str().expect("utf-8 path");
+    let good = "name = \"t\"\nkind = \"native\"\ndt_ns = 1\n[durations_ns]\nrz = 0\nsx = 1\nx = 1\ncz = 1\nmeasure = 1\nreset = 1\n";
+    let zero = TempFile::new("dt0.toml", &good.replace("dt_ns = 1", "dt_ns = 0"));
+    let err = run_err(&["compile", "--target-file", zero.arg(), bell]);
+    assert!(
+        err.contains(zero.arg())
+            && err.contains("dt_ns must be a finite number of nanoseconds > 0, not 0"),
+        "{err}"
+    );
+    let typo = TempFile::new("typo.toml", &format!("{good}cnot = 300\n"));
+    let err = run_err(&["compile", "--target-file", typo.arg(), bell]);
+    assert!(
+        err.contains(typo.arg()) && err.contains("unknown operation 'cnot'"),
+        "{err}"
+    );
+}

@@ -35,10 +35,10 @@ pub struct Args {
     #[arg(long)]
     pub no_paper: bool,
     /// The paper pipeline's Solovay–Kitaev depth.
-    #[arg(long, default_value_t = 3)]
+    #[arg(long, default_value_t = 3, value_parser = super::lowering::parse_sk_depth)]
     pub paper_depth: usize,
     /// The paper pipeline's Solovay–Kitaev recursion.
-    #[arg(long, default_value_t = 3)]
+    #[arg(long, default_value_t = 3, value_parser = super::lowering::parse_sk_recursion)]
     pub paper_recursion: usize,
     /// Print JSON: native_ops, fidelity_bound, angle_bits, codebook_bytes, bits {eqisa,
     /// binary_opcodes, binary, bzip2, xz, zstd, entropy_order0, paper_huffman,

@@ -47,7 +47,11 @@ pub fn run(args: &Args) -> CmdResult {
     let (target, options) = args.lowering.config().resolve()?;
     let kind = target.kind;
     let c = eqisa_pipeline::load_circuit(&args.file)?;
-    let lowered = lower(&c, &target, &options)?;
+    let lowered =
+        lower(&c, &target, &options).map_err(|source| eqisa_pipeline::PipelineError::Lower {
+            file: args.file.display().to_string(),
+            source,
+        })?;
     let p = &lowered.program;
     if let Some(out) = &args.output {
         super::write_qasm(p, out)?;

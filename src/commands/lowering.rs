@@ -64,18 +64,70 @@ pub struct LowerArgs {
     /// the rotations, which Clifford+T synthesises within their share and the native target
     /// quantises its rz angles to (the coarsest angle grid that fits; 1 keeps native angles exact
     /// f64). A Clifford+T result whose bound falls short is refused.
-    #[arg(long, default_value_t = 0.999, conflicts_with = "eps")]
+    /// Must be in (0, 1].
+    #[arg(long, default_value_t = 0.999, conflicts_with = "eps", value_parser = parse_fidelity)]
     pub fidelity: f64,
     /// Per-rotation error (operator norm, up to phase) instead of a whole-circuit budget, on both
     /// targets: the Clifford+T synthesis error, or the native rz angle quantisation error.
-    #[arg(long)]
+    /// Must be in (0, 1); gridsynth reaches [1e-12, 0.5).
+    #[arg(long, value_parser = parse_eps)]
     pub eps: Option<f64>,
-    /// Solovay–Kitaev: length of the basic approximations (words over {h, t, tdg}).
-    #[arg(long, default_value_t = 3)]
+    /// Solovay–Kitaev: length of the basic approximations (words over {h, t, tdg}), at most
+    /// 24 (their number grows about 1.4-fold per letter).
+    #[arg(long, default_value_t = 3, value_parser = parse_sk_depth)]
     pub sk_depth: usize,
-    /// Solovay–Kitaev: recursion degree.
-    #[arg(long, default_value_t = 3)]
+    /// Solovay–Kitaev: recursion degree, at most 10 (each level makes words about five times
+    /// longer).
+    #[arg(long, default_value_t = 3, value_parser = parse_sk_recursion)]
     pub sk_recursion: usize,
+}
+
+/// A fidelity argument: a number in (0, 1].
+pub fn parse_fidelity(s: &str) -> Result<f64, String> {
+    let f: f64 = s
+        .trim()
+        .parse()
+        .map_err(|_| format!("'{s}' is not a number (a fidelity in (0, 1])"))?;
+    if f > 0.0 && f <= 1.0 {
+        Ok(f)
+    } else {
+        Err(format!("a fidelity must be in (0, 1] (1: exact), not {f}"))
+    }
+}
+
+/// A per-rotation error argument: a number in (0, 1).
+pub fn parse_eps(s: &str) -> Result<f64, String> {
+    let e: f64 = s
+        .trim()
+        .parse()
+        .map_err(|_| format!("'{s}' is not a number (an error in (0, 1))"))?;
+    if e > 0.0 && e < 1.0 {
+        Ok(e)
+    } else {
+        Err(format!("an eps must be in (0, 1), not {e}"))
+    }
+}
+
+/// A Solovay–Kitaev depth argument: 0 to [`eqisa_synth::sk::MAX_DEPTH`].
+pub fn parse_sk_depth(s: &str) -> Result<usize, String> {
+    let max = eqisa_synth::sk::MAX_DEPTH;
+    match s.trim().parse::<usize>() {
+        Ok(d) if d <= max => Ok(d),
+        _ => Err(format!(
+            "'{s}' is not a Solovay-Kitaev depth in 0..={max} (the basic approximations grow about 1.4-fold per letter: depth {max} is already some 10^5 words)"
+        )),
+    }
+}
+
+/// A Solovay–Kitaev recursion argument: 0 to [`eqisa_synth::sk::MAX_RECURSION`].
+pub fn parse_sk_recursion(s: &str) -> Result<usize, String> {
+    let max = eqisa_synth::sk::MAX_RECURSION;
+    match s.trim().parse::<usize>() {
+        Ok(d) if d <= max => Ok(d),
+        _ => Err(format!(
+            "'{s}' is not a Solovay-Kitaev recursion degree in 0..={max} (each level makes words about five times longer)"
+        )),
+    }
 }
 
 impl LowerArgs {

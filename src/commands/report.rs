@@ -86,10 +86,10 @@ pub struct Args {
     #[arg(long)]
     pub no_paper: bool,
     /// The paper pipeline's Solovay–Kitaev depth.
-    #[arg(long, default_value_t = 3)]
+    #[arg(long, default_value_t = 3, value_parser = super::lowering::parse_sk_depth)]
     pub paper_depth: usize,
     /// The paper pipeline's Solovay–Kitaev recursion.
-    #[arg(long, default_value_t = 3)]
+    #[arg(long, default_value_t = 3, value_parser = super::lowering::parse_sk_recursion)]
     pub paper_recursion: usize,
     /// Per-pulse budgets of the rate–infidelity curve (computed with --plot): every circuit's
     /// pulses are coded again at each, ours and the DCT baseline.

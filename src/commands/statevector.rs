@@ -4,7 +4,9 @@ use std::io::Write;
 use std::path::PathBuf;
 
 use eqisa_ir::Circuit;
-use eqisa_statevector::circuit::{outcomes, statevector};
+use eqisa_statevector::circuit::{
+    DEFAULT_MAX_BRANCH_AMPLITUDES, Outcome, OutcomeLimits, outcomes_with, statevector,
+};
 
 use super::CmdResult;
 
@@ -14,7 +16,9 @@ pub struct Args {
     /// OpenQASM 2 or 3 file (`-` for standard input).
     pub file: PathBuf,
     /// Print JSON: {"qubits": n, "amplitudes": [[re, im], ...]} (every amplitude), or with
-    /// --outcomes {"clbits": n, "outcomes": {"bits": probability, ...}}.
+    /// --outcomes {"clbits": n, "outcomes": {"bits": probability, ...}}. With --top, only the
+    /// most probable: {"qubits": n, "top": [{"bits": "...", "amplitude": [re, im]}, ...],
+    /// "omitted": m}, or {"clbits": n, "outcomes": {...}, "omitted": m}.
     #[arg(long)]
     pub json: bool,
     /// Give the exact probability of every classical outcome instead of the state vector,
@@ -22,34 +26,76 @@ pub struct Args {
     /// measurement, reset, feed-forward).
     #[arg(long)]
     pub outcomes: bool,
-    /// In text output, list at most this many basis states (largest probability first).
-    #[arg(long, default_value_t = 32)]
-    pub top: usize,
+    /// List at most this many basis states or outcomes, the most probable (text: 32 unless
+    /// given; JSON: all unless given).
+    #[arg(long, value_name = "N")]
+    pub top: Option<usize>,
+    /// With --outcomes: most amplitudes simulated over all measurement branches together
+    /// (each branch is a state of 2^qubits amplitudes, 16 bytes each); bounds memory and time.
+    /// The default, 2^26 (1 GiB), is what the largest single state (26 qubits) holds.
+    #[arg(long, value_name = "N", default_value_t = DEFAULT_MAX_BRANCH_AMPLITUDES,
+          value_parser = clap::value_parser!(u64).range(1..))]
+    pub max_branch_amplitudes: u64,
 }
+
+/// Text output lists this many basis states or outcomes unless --top says otherwise.
+const TEXT_TOP: usize = 32;
 
 /// Run the command.
 pub fn run(args: &Args) -> CmdResult {
     let c = eqisa_pipeline::load_circuit(&args.file)?;
+    let file = args.file.display();
     let mut out = std::io::BufWriter::new(std::io::stdout().lock());
     // The buffer's last write happens at the flush: an unchecked drop would lose its error.
-    let written = write_result(args, &c, &mut out).and_then(|()| Ok(out.flush()?));
+    let written =
+        write_result(args, &c, &file.to_string(), &mut out).and_then(|()| Ok(out.flush()?));
     written.map_err(|e| match e.downcast::<std::io::Error>() {
         Ok(io) => crate::output::failed(&io).into(),
         Err(e) => e,
     })
 }
 
-/// Simulate `c` and write what `args` ask for to `out`.
-fn write_result(args: &Args, c: &Circuit, out: &mut impl Write) -> CmdResult {
+/// The `top` most probable of `dist` (ties: lower bit string first), kept in bit-string order.
+fn most_probable(dist: &[Outcome], top: usize) -> Vec<&Outcome> {
+    let mut idx: Vec<usize> = (0..dist.len()).collect();
+    idx.sort_by(|&a, &b| {
+        dist[b]
+            .probability
+            .total_cmp(&dist[a].probability)
+            .then(a.cmp(&b))
+    });
+    idx.truncate(top);
+    idx.sort_unstable();
+    idx.into_iter().map(|k| &dist[k]).collect()
+}
+
+/// Simulate `c` (read from `file`) and write what `args` ask for to `out`.
+fn write_result(args: &Args, c: &Circuit, file: &str, out: &mut impl Write) -> CmdResult {
+    // Simulation errors say what is too large or dynamic; the file is what they lack.
+    let named = |e: eqisa_statevector::StateVectorError| format!("{file}: {e}");
     if args.outcomes {
-        let dist = outcomes(c)?;
+        let limits = OutcomeLimits {
+            max_amplitudes: args.max_branch_amplitudes,
+        };
+        let dist = outcomes_with(c, &limits).map_err(named)?;
+        let top = match (args.top, args.json) {
+            (Some(t), _) => t,
+            (None, true) => dist.len(),
+            (None, false) => TEXT_TOP,
+        };
+        let shown = most_probable(&dist, top);
+        let omitted = dist.len() - shown.len();
         if args.json {
             write!(out, "{{\"clbits\": {}, \"outcomes\": {{", c.num_clbits)?;
-            for (k, o) in dist.iter().enumerate() {
+            for (k, o) in shown.iter().enumerate() {
                 let sep = if k == 0 { "" } else { ", " };
                 write!(out, "{sep}\"{}\": {}", o.bitstring(), o.probability)?;
             }
-            writeln!(out, "}}}}")?;
+            if args.top.is_some() {
+                writeln!(out, "}}, \"omitted\": {omitted}}}")?;
+            } else {
+                writeln!(out, "}}}}")?;
+            }
         } else {
             writeln!(
                 out,
@@ -57,16 +103,22 @@ fn write_result(args: &Args, c: &Circuit, out: &mut impl Write) -> CmdResult {
                 c.num_clbits,
                 dist.len()
             )?;
-            for o in &dist {
+            for o in &shown {
                 writeln!(out, "  {}  {:.6}", o.bitstring(), o.probability)?;
+            }
+            if omitted > 0 {
+                writeln!(
+                    out,
+                    "  ... {omitted} more, less or as probable (use --top or --json)"
+                )?;
             }
         }
         return Ok(());
     }
-    let state = statevector(c)?;
+    let state = statevector(c).map_err(named)?;
     let n = state.num_qubits();
     let amps = state.amplitudes();
-    if args.json {
+    if args.json && args.top.is_none() {
         write!(out, "{{\"qubits\": {n}, \"amplitudes\": [")?;
         for (k, a) in amps.iter().enumerate() {
             let sep = if k == 0 { "" } else { ", " };
@@ -84,17 +136,37 @@ fn write_result(args: &Args, c: &Circuit, out: &mut impl Write) -> CmdResult {
             .total_cmp(&amps[a].norm_sqr())
             .then(a.cmp(&b))
     });
+    let top = args.top.unwrap_or(TEXT_TOP);
+    let label = |k: usize| -> String {
+        (0..n)
+            .rev()
+            .map(|q| if k >> q & 1 == 1 { '1' } else { '0' })
+            .collect()
+    };
+    if args.json {
+        write!(out, "{{\"qubits\": {n}, \"top\": [")?;
+        for (j, &k) in idx.iter().take(top).enumerate() {
+            let sep = if j == 0 { "" } else { ", " };
+            let a = amps[k];
+            write!(
+                out,
+                "{sep}{{\"bits\": \"{}\", \"amplitude\": [{:?}, {:?}]}}",
+                label(k),
+                a.re,
+                a.im
+            )?;
+        }
+        writeln!(out, "], \"omitted\": {}}}", idx.len().saturating_sub(top))?;
+        return Ok(());
+    }
     writeln!(
         out,
         "{n} qubits, {} nonzero amplitudes (qubit 0 rightmost)",
         idx.len()
     )?;
-    for &k in idx.iter().take(args.top) {
+    for &k in idx.iter().take(top) {
         let a = amps[k];
-        let label: String = (0..n)
-            .rev()
-            .map(|q| if k >> q & 1 == 1 { '1' } else { '0' })
-            .collect();
+        let label = label(k);
         writeln!(
             out,
             "  |{label}>  {:+.6} {:+.6}i   p = {:.6}",
@@ -103,12 +175,8 @@ fn write_result(args: &Args, c: &Circuit, out: &mut impl Write) -> CmdResult {
             a.norm_sqr()
         )?;
     }
-    if idx.len() > args.top {
-        writeln!(
-            out,
-            "  ... {} more (use --top or --json)",
-            idx.len() - args.top
-        )?;
+    if idx.len() > top {
+        writeln!(out, "  ... {} more (use --top or --json)", idx.len() - top)?;
     }
     Ok(())
 }

@@ -108,9 +108,9 @@ pub const GATE_SET: [&str; 4] = ["h", "t", "tdg", "cx"];
 /// Bits per gate of the paper's binary baseline: `⌈log2 |GATE_SET|⌉`.
 pub const OPCODE_BITS: u64 = 2;
 
-/// Deepest basic approximations accepted (the enumeration grows about 1.4-fold per level; 24
-/// letters is already some 10⁵ words).
-pub const MAX_DEPTH: usize = 24;
+/// Deepest basic approximations accepted: the synthesiser's own limit (the enumeration grows
+/// about 1.4-fold per level; 24 letters is already some 10⁵ words).
+pub const MAX_DEPTH: usize = eqisa_synth::sk::MAX_DEPTH;
 
 /// Magic bytes of a serialised [`PaperDictionary`].
 pub const MAGIC: [u8; 4] = *b"EQPD";
@@ -382,7 +382,7 @@ impl PaperSynth {
     /// [`PaperError::InvalidParameters`] outside those ranges.
     pub fn new(depth: usize, recursion: usize) -> Result<Self, PaperError> {
         check_parameters(depth, recursion)?;
-        let sk = SolovayKitaev::new(depth);
+        let sk = SolovayKitaev::new(depth).map_err(PaperError::Sk)?;
         let basic_set = sk
             .basic_words()
             .filter(|w| !w.is_empty())

@@ -93,8 +93,22 @@ impl LowerConfig {
         }
         if !(self.fidelity > 0.0 && self.fidelity <= 1.0) {
             return Err(PipelineError::Options(format!(
-                "--fidelity must be in (0, 1], not {}",
+                "--fidelity must be in (0, 1] (1: exact), not {}",
                 self.fidelity
+            )));
+        }
+        if self.sk_depth > eqisa_synth::sk::MAX_DEPTH {
+            return Err(PipelineError::Options(format!(
+                "--sk-depth must be at most {}, not {}",
+                eqisa_synth::sk::MAX_DEPTH,
+                self.sk_depth
+            )));
+        }
+        if self.sk_recursion > eqisa_synth::sk::MAX_RECURSION {
+            return Err(PipelineError::Options(format!(
+                "--sk-recursion must be at most {}, not {}",
+                eqisa_synth::sk::MAX_RECURSION,
+                self.sk_recursion
             )));
         }
         let budget = match self.eps {

@@ -19,8 +19,8 @@ pub enum PipelineError {
     /// A circuit does not parse (the error names file, line and column).
     #[error(transparent)]
     Qasm(#[from] QasmError),
-    /// A circuit does not lower to the target.
-    #[error("{file}: {source}")]
+    /// A circuit does not lower to the target (`file:line: ...` where the error has a line).
+    #[error("{}", source.located(file))]
     Lower {
         /// The circuit's name.
         file: String,

@@ -8,7 +8,7 @@ use super::program::NativeOp;
 use eqisa_ir::matrix::Matrix;
 use eqisa_synth::euler::zyz;
 use eqisa_synth::exact::{exact_rz, exact_unitary};
-use eqisa_synth::gridsynth::synthesize_rz;
+use eqisa_synth::gridsynth::{MAX_EPSILON, MIN_EPSILON, synthesize_rz};
 use eqisa_synth::sk::SolovayKitaev;
 use eqisa_synth::{CliffordT, Word};
 
@@ -53,6 +53,17 @@ pub fn error_for_fidelity(f: f64) -> f64 {
     (2.0 * (1.0 - f.clamp(0.0, 1.0).sqrt())).sqrt()
 }
 
+/// `1 −` [`fidelity_for_error`]`(δ)`, computed as `δ²(1 − δ²/4)` so that the tiny
+/// infidelities of fine budgets are not lost to cancellation against 1.
+pub fn infidelity_for_error(delta: f64) -> f64 {
+    if delta >= std::f64::consts::SQRT_2 {
+        1.0
+    } else {
+        let d2 = delta * delta;
+        d2 * (1.0 - d2 / 4.0)
+    }
+}
+
 /// The state-fidelity bound implied by a total operator-norm error δ.
 pub fn fidelity_for_error(delta: f64) -> f64 {
     if delta >= std::f64::consts::SQRT_2 {
@@ -73,6 +84,16 @@ pub enum SynthError {
         "{0} has no exact Clifford+T form and the budget is exact (give a fidelity or an eps budget)"
     )]
     Inexact(String),
+    /// A per-rotation error gridsynth cannot work to.
+    #[error(
+        "{rotation} needs approximating, but an eps of {eps:e} is outside what gridsynth reaches, [{MIN_EPSILON:e}, {MAX_EPSILON})"
+    )]
+    EpsOutOfRange {
+        /// The rotation to approximate.
+        rotation: String,
+        /// The per-rotation error asked for.
+        eps: f64,
+    },
 }
 
 /// Synthesises single-qubit unitaries, caching repeated Z rotations, and accounts the error.
@@ -106,12 +127,17 @@ impl Synthesizer {
 
     /// A synthesiser that approximates each rotation within `eps` (gridsynth), or with the
     /// given Solovay–Kitaev parameters.
-    pub fn new(synth: Synth, eps: f64) -> Self {
+    ///
+    /// # Errors
+    /// A Solovay–Kitaev depth above [`eqisa_synth::sk::MAX_DEPTH`].
+    pub fn new(synth: Synth, eps: f64) -> Result<Self, SynthError> {
         let sk = match synth {
-            Synth::Sk { depth, .. } => Some(SolovayKitaev::new(depth)),
+            Synth::Sk { depth, .. } => {
+                Some(SolovayKitaev::new(depth).map_err(|e| SynthError::Sk(e.to_string()))?)
+            }
             Synth::Gridsynth => None,
         };
-        Synthesizer {
+        Ok(Synthesizer {
             synth,
             eps: Some(eps),
             exact_only: false,
@@ -119,7 +145,7 @@ impl Synthesizer {
             rz_cache: FxHashMap::default(),
             total_error: 0.0,
             approximations: 0,
-        }
+        })
     }
 
     /// A synthesiser that emits only exact Clifford+T words and fails on anything else
@@ -143,6 +169,13 @@ impl Synthesizer {
         let Some(eps) = self.eps else {
             return Ok(());
         };
+        // Refused here, with the rotation that needs it, rather than by gridsynth in its terms.
+        if !(MIN_EPSILON..MAX_EPSILON).contains(&eps) {
+            return Err(SynthError::EpsOutOfRange {
+                rotation: format!("rz({theta})"),
+                eps,
+            });
+        }
         let key = theta.to_bits();
         let word = match self.rz_cache.get(&key) {
             Some(w) => w.clone(),

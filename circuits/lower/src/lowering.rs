@@ -5,30 +5,105 @@ use smallvec::SmallVec;
 use crate::decompose::Basic;
 use crate::program::{NativeOp, NativeProgram, TimedOp};
 use crate::target::{TargetDesc, TargetKind};
-use eqisa_ir::circuit::{Circuit, CondExpr, CondOp, Op, TimeUnit};
+use eqisa_ir::circuit::{Circuit, CondExpr, CondOp, GateId, Op, TimeUnit};
 use eqisa_ir::matrix::Matrix;
 
 use crate::walk::{Pending, gate_basics};
+use eqisa_synth::gridsynth::{MAX_EPSILON, MIN_EPSILON};
 
-/// Why a circuit cannot be lowered.
+/// Why a circuit cannot be lowered. [`LowerError::located`] names the circuit's file too.
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
 pub enum LowerError {
+    /// A gate has no decomposition (`line`: where it is first used).
     #[error("line {line}: gate '{gate}' cannot be lowered: {reason}")]
     Gate {
+        /// The gate's name in the source.
         gate: String,
+        /// Line of its first use.
         line: u32,
+        /// Why.
         reason: String,
     },
+    /// A single-qubit rotation that gate makes cannot be synthesised (`line`: the gate's first
+    /// use).
     #[error("line {line}: synthesising a rotation of gate '{gate}': {reason}")]
     Synthesis {
+        /// The gate's name in the source.
         gate: String,
+        /// Line of its first use.
         line: u32,
+        /// Why.
         reason: String,
     },
+    /// A Clifford+T result whose bound falls short of the fidelity budget.
     #[error(
         "the fidelity budget {requested} cannot be met: the approximations reach only {bound:.6} (use a finer synthesis, or a lower --fidelity)"
     )]
-    BudgetNotMet { requested: f64, bound: f64 },
+    BudgetNotMet {
+        /// The budget asked for.
+        requested: f64,
+        /// The bound reached.
+        bound: f64,
+    },
+    /// An exact budget on Clifford+T, where a rotation has no exact form.
+    #[error(
+        "line {line}: gate '{gate}' makes {rotation}, which has no exact Clifford+T form, and the budget is exact (give a fidelity or an eps budget)"
+    )]
+    Inexact {
+        /// The gate's name in the source.
+        gate: String,
+        /// Line of its first use.
+        line: u32,
+        /// The rotation without an exact form.
+        rotation: String,
+    },
+    /// A fidelity budget of 1 on Clifford+T, where a rotation has no exact form.
+    #[error(
+        "line {line}: a fidelity of 1 needs exact synthesis, but gate '{gate}' makes {rotation}, which has no exact Clifford+T form; give a fidelity below 1 (e.g. 0.9999999999999999) or an --eps of at least {MIN_EPSILON:e}"
+    )]
+    NeedsExact {
+        /// The gate's name in the source.
+        gate: String,
+        /// Line of its first use.
+        line: u32,
+        /// The rotation without an exact form.
+        rotation: String,
+    },
+    /// A fidelity budget whose share per rotation is finer than gridsynth reaches.
+    #[error(
+        "the fidelity budget {requested} over {rotations} approximated rotations needs each within eps {eps:.3e}, finer than gridsynth's {MIN_EPSILON:e}; the best reachable is fidelity 1 - {best_infidelity:.3e} (give a lower --fidelity)"
+    )]
+    FidelityTooFine {
+        /// The budget asked for.
+        requested: f64,
+        /// Rotations to approximate.
+        rotations: u64,
+        /// The per-rotation error the budget implies.
+        eps: f64,
+        /// The infidelity bound at gridsynth's finest eps.
+        best_infidelity: f64,
+    },
+    /// The synthesiser cannot be built (a Solovay–Kitaev depth above the limit).
+    #[error("{0}")]
+    Setup(String),
+}
+
+impl LowerError {
+    /// The message with `file` in front, as `file:line: ...` where the error has a line (the
+    /// parser's `file:line:col` form, without a column: the gate's first use is a line).
+    pub fn located(&self, file: &str) -> String {
+        let msg = self.to_string();
+        match self {
+            LowerError::Gate { line, .. }
+            | LowerError::Synthesis { line, .. }
+            | LowerError::Inexact { line, .. }
+            | LowerError::NeedsExact { line, .. } => {
+                let rest = msg.strip_prefix(&format!("line {line}: ")).unwrap_or(&msg);
+                format!("{file}:{line}: {rest}")
+            }
+            _ => format!("{file}: {msg}"),
+        }
+    }
 }
 
 /// How to lower: the synthesis method (Clifford+T target) and the fidelity budget (both targets:
@@ -122,8 +197,13 @@ struct Lowering<'c> {
     pending: Pending,
     /// Clifford+T synthesis (absent on the native target).
     synth: Option<crate::clifford_t::Synthesizer>,
-    /// The first synthesis failure; checked after each operation.
-    failure: Option<crate::clifford_t::SynthError>,
+    /// The first synthesis failure and the gate blamed for it; checked after each operation.
+    failure: Option<(crate::clifford_t::SynthError, Option<GateId>)>,
+    /// The gate being lowered.
+    current: Option<GateId>,
+    /// Per qubit, the last gate whose single-qubit part is pending: a failure to synthesise
+    /// the pending unitary is blamed on it, not on the gate that happens to flush it.
+    pending_gate: Vec<Option<GateId>>,
     scratch: Vec<NativeOp>,
 }
 
@@ -131,8 +211,37 @@ impl Lowering<'_> {
     /// Emit the pending single-qubit unitary of `q`, if any.
     fn flush(&mut self, q: u32) {
         if let Some(u) = self.pending.take(q) {
-            self.one_qubit(&u, q, None);
+            let blame = self
+                .pending_gate
+                .get_mut(q as usize)
+                .and_then(Option::take)
+                .or(self.current);
+            self.synthesise(&u, q, None, blame);
         }
+    }
+
+    /// The error for the first synthesis failure, if any, naming the gate blamed for it.
+    fn take_failure(&mut self) -> Option<LowerError> {
+        let (e, blame) = self.failure.take()?;
+        let (gate, line) = match blame {
+            Some(g) => {
+                let entry = self.circuit.gate(g);
+                (entry.name.clone(), entry.first_use)
+            }
+            None => ("(unknown)".into(), 0),
+        };
+        Some(match e {
+            crate::clifford_t::SynthError::Inexact(rotation) => LowerError::Inexact {
+                gate,
+                line,
+                rotation,
+            },
+            e => LowerError::Synthesis {
+                gate,
+                line,
+                reason: e.to_string(),
+            },
+        })
     }
 
     /// Apply `u` after whatever is pending on `q` (without emitting).
@@ -148,7 +257,12 @@ impl Lowering<'_> {
 
     fn basic(&mut self, b: &Basic, cond: Option<u32>) {
         match b {
-            Basic::One { u, q } if cond.is_none() => self.pending.apply(*q, u.clone()),
+            Basic::One { u, q } if cond.is_none() => {
+                self.pending.apply(*q, u.clone());
+                if let Some(g) = self.pending_gate.get_mut(*q as usize) {
+                    *g = self.current;
+                }
+            }
             Basic::One { u, q } => {
                 self.flush(*q);
                 self.one_qubit(u, *q, cond)
@@ -208,6 +322,12 @@ impl Lowering<'_> {
     }
 
     fn one_qubit(&mut self, u: &Matrix, q: u32, cond: Option<u32>) {
+        let blame = self.current;
+        self.synthesise(u, q, cond, blame);
+    }
+
+    /// Emit `u` on `q` in the target's forms; a synthesis failure is recorded against `blame`.
+    fn synthesise(&mut self, u: &Matrix, q: u32, cond: Option<u32>, blame: Option<GateId>) {
         match &mut self.synth {
             None => {
                 for op in crate::native::one_qubit(u) {
@@ -217,7 +337,7 @@ impl Lowering<'_> {
             Some(s) => {
                 self.scratch.clear();
                 if let Err(e) = s.unitary(u, &mut self.scratch) {
-                    self.failure.get_or_insert(e);
+                    self.failure.get_or_insert((e, blame));
                 }
                 for k in 0..self.scratch.len() {
                     let op = self.scratch[k];
@@ -232,6 +352,7 @@ impl Lowering<'_> {
         for op in ops {
             match *op {
                 Op::Gate { gate, args, params } => {
+                    self.current = Some(gate);
                     let (q, p) = c.gate_operands(gate, args, params);
                     let entry = c.gate(gate);
                     let fail = |reason: String| LowerError::Gate {
@@ -244,14 +365,10 @@ impl Lowering<'_> {
                     for b in &basics {
                         self.basic(b, cond);
                     }
-                    // Pending unitaries are synthesised later; a failure is reported at the
-                    // first gate that reveals it.
-                    if let Some(e) = self.failure.take() {
-                        return Err(LowerError::Synthesis {
-                            gate: entry.name.clone(),
-                            line: entry.first_use,
-                            reason: e.to_string(),
-                        });
+                    // Pending unitaries are synthesised later; a failure is reported as soon
+                    // as a gate reveals it, blamed on the gate the rotation came from.
+                    if let Some(e) = self.take_failure() {
+                        return Err(e);
                     }
                 }
                 Op::Measure { qubit, clbit } => {
@@ -344,18 +461,17 @@ fn run(
         pending: Pending::new(c.num_qubits),
         synth,
         failure: None,
+        current: None,
+        pending_gate: vec![None; c.num_qubits as usize],
         scratch: Vec::new(),
     };
     l.ops(&c.ops, None)?;
+    l.current = None;
     for q in 0..c.num_qubits {
         l.flush(q);
     }
-    if let Some(e) = l.failure.take() {
-        return Err(LowerError::Synthesis {
-            gate: "(final single-qubit gates)".into(),
-            line: 0,
-            reason: e.to_string(),
-        });
+    if let Some(e) = l.take_failure() {
+        return Err(e);
     }
     l.out.flush_all();
     let program = NativeProgram {
@@ -370,6 +486,31 @@ fn run(
         angle_bits: eqisa_isa::angle::RAW,
     };
     Ok((program, l.synth))
+}
+
+/// [`lower`] on Clifford+T with a fidelity budget of 1: exact words only, and a rotation without
+/// one is reported as what the budget cannot meet.
+fn lower_exactly(
+    c: &Circuit,
+    target: &TargetDesc,
+    opts: &LowerOptions,
+) -> Result<Lowered, LowerError> {
+    let exact = LowerOptions {
+        budget: crate::clifford_t::Budget::Exact,
+        ..*opts
+    };
+    lower(c, target, &exact).map_err(|e| match e {
+        LowerError::Inexact {
+            gate,
+            line,
+            rotation,
+        } => LowerError::NeedsExact {
+            gate,
+            line,
+            rotation,
+        },
+        other => other,
+    })
 }
 
 /// Lower a circuit to the target `target` describes, and schedule it. A whole-circuit fidelity
@@ -404,13 +545,32 @@ pub fn lower(c: &Circuit, target: &TargetDesc, opts: &LowerOptions) -> Result<Lo
             (program, fidelity_for_error(q.total_error), q.moved)
         }
         TargetKind::CliffordT => {
+            let setup = |e: crate::clifford_t::SynthError| LowerError::Setup(e.to_string());
             let synth = match opts.budget {
                 Budget::Exact => Synthesizer::exact(opts.synth),
-                Budget::Eps(e) => Synthesizer::new(opts.synth, e),
+                Budget::Eps(e) => Synthesizer::new(opts.synth, e).map_err(setup)?,
+                // Fidelity 1 leaves no error to share: only exact words can meet it.
+                Budget::Fidelity(f) if error_for_fidelity(f) == 0.0 => {
+                    return lower_exactly(c, target, opts);
+                }
                 Budget::Fidelity(f) => {
                     let (_, counted) = run(c, target, Some(Synthesizer::counting(opts.synth)))?;
                     let needed = counted.map_or(0, |s| s.approximations).max(1);
-                    Synthesizer::new(opts.synth, error_for_fidelity(f) / needed as f64)
+                    let eps = error_for_fidelity(f) / needed as f64;
+                    if opts.synth == crate::clifford_t::Synth::Gridsynth && eps < MIN_EPSILON {
+                        return Err(LowerError::FidelityTooFine {
+                            requested: f,
+                            rotations: needed,
+                            eps,
+                            best_infidelity: crate::clifford_t::infidelity_for_error(
+                                MIN_EPSILON * needed as f64,
+                            ),
+                        });
+                    }
+                    // A low budget's share may exceed what gridsynth accepts; a finer eps
+                    // still meets the budget.
+                    let eps = eps.min(MAX_EPSILON / 2.0);
+                    Synthesizer::new(opts.synth, eps).map_err(setup)?
                 }
             };
             let (program, synth) = run(c, target, Some(synth))?;

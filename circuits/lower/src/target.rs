@@ -87,6 +87,28 @@ pub enum TargetError {
         op: String,
         value: f64,
     },
+    /// `dt_ns` is not a finite positive number of nanoseconds.
+    #[error("{file}: dt_ns must be a finite number of nanoseconds > 0, not {value}")]
+    BadDt {
+        /// The file.
+        file: String,
+        /// The value given.
+        value: f64,
+    },
+    /// A duration for an operation the target never schedules (most likely a typo).
+    #[error(
+        "{file}: [durations_ns] has unknown operation '{op}' for a {kind} target (known: {known})"
+    )]
+    UnknownOp {
+        /// The file.
+        file: String,
+        /// The key given.
+        op: String,
+        /// The target kind.
+        kind: &'static str,
+        /// The operations a duration may be given for, comma-separated.
+        known: String,
+    },
 }
 
 const NATIVE_DEFAULT: &str = include_str!("../targets/native.toml");
@@ -106,12 +128,37 @@ impl TargetDesc {
         }
     }
 
+    /// The operations a description of `kind` may give durations for: every operation its
+    /// programs can contain (both entangling gates on the native target, so one file serves
+    /// either), barriers included; delays carry their own duration.
+    pub fn known_ops(kind: TargetKind) -> &'static [&'static str] {
+        match kind {
+            TargetKind::Native => &["rz", "sx", "x", "cz", "ecr", "measure", "reset", "barrier"],
+            TargetKind::CliffordT => &[
+                "h", "s", "sdg", "t", "tdg", "x", "y", "z", "cx", "measure", "reset", "barrier",
+            ],
+        }
+    }
+
     /// Parse and check a description; `file` names it in errors.
     pub fn from_toml(text: &str, file: &str) -> Result<TargetDesc, TargetError> {
         let desc: TargetDesc = toml::from_str(text).map_err(|e| TargetError::Parse {
             file: file.to_string(),
             message: e.to_string(),
         })?;
+        let known = Self::known_ops(desc.kind);
+        if let Some(op) = desc
+            .durations_ns
+            .keys()
+            .find(|k| !known.contains(&k.as_str()))
+        {
+            return Err(TargetError::UnknownOp {
+                file: file.to_string(),
+                op: op.clone(),
+                kind: desc.kind.name(),
+                known: known.join(", "),
+            });
+        }
         for op in Self::required_ops(desc.kind, desc.two_qubit) {
             let Some(&v) = desc.durations_ns.get(*op) else {
                 return Err(TargetError::MissingDuration {
@@ -129,19 +176,18 @@ impl TargetDesc {
             }
         }
         if !(desc.dt_ns.is_finite() && desc.dt_ns > 0.0) {
-            return Err(TargetError::BadDuration {
+            return Err(TargetError::BadDt {
                 file: file.to_string(),
-                op: "dt".into(),
                 value: desc.dt_ns,
             });
         }
         Ok(desc)
     }
 
-    /// Load a description file.
+    /// Load a description file (read whole, within [`eqisa_files::limit`]).
     pub fn from_file(path: &std::path::Path) -> Result<TargetDesc, TargetError> {
         let file = path.display().to_string();
-        let text = std::fs::read_to_string(path).map_err(|source| TargetError::Io {
+        let text = eqisa_files::read_to_string(path).map_err(|source| TargetError::Io {
             file: file.clone(),
             source,
         })?;
@@ -192,5 +238,40 @@ mod tests {
         assert!(e.to_string().contains("'sx'"), "{e}");
         let e = TargetDesc::from_toml("kind = 3", "t.toml").expect_err("garbage");
         assert!(e.to_string().starts_with("t.toml:"), "{e}");
+    }
+
+    const NATIVE: &str = "name = \"x\"\nkind = \"native\"\ndt_ns = 0.5\n[durations_ns]\nrz = 0\nsx = 32\nx = 32\ncz = 68\nmeasure = 1\nreset = 1\n";
+
+    /// `dt_ns = 0` is refused as "must be > 0" (it once said ">= 0, not 0").
+    #[test]
+    fn zero_dt_says_it_must_be_positive() {
+        let text = NATIVE.replace("dt_ns = 0.5", "dt_ns = 0");
+        let e = TargetDesc::from_toml(&text, "t.toml").expect_err("dt 0");
+        let msg = e.to_string();
+        assert!(msg.starts_with("t.toml: dt_ns must be"), "{msg}");
+        assert!(msg.contains("> 0, not 0") && !msg.contains(">="), "{msg}");
+    }
+
+    /// Unknown keys, at the top or among the durations, are refused with the file, the key and
+    /// what is known (they were ignored silently).
+    #[test]
+    fn unknown_keys_are_refused_by_name() {
+        let e = TargetDesc::from_toml(&format!("{NATIVE}cnot = 300\n"), "t.toml")
+            .expect_err("unknown op");
+        let msg = e.to_string();
+        assert!(
+            msg.starts_with("t.toml:") && msg.contains("'cnot'"),
+            "{msg}"
+        );
+        assert!(msg.contains("known: rz, sx, x, cz, ecr"), "{msg}");
+        let top = NATIVE.replace("dt_ns = 0.5", "dt_ns = 0.5\ntwo_qbit = \"ecr\"");
+        let e = TargetDesc::from_toml(&top, "t.toml").expect_err("unknown key");
+        let msg = e.to_string();
+        assert!(
+            msg.starts_with("t.toml:") && msg.contains("two_qbit"),
+            "{msg}"
+        );
+        assert!(msg.contains("two_qubit"), "lists the known fields: {msg}");
+        assert!(TargetDesc::from_toml(NATIVE, "t.toml").is_ok());
     }
 }

@@ -589,9 +589,90 @@ mod quantisation {
             .expect("parses");
             let e = lower(&c, &target, &o).expect_err("not exact");
             assert!(
-                matches!(&e, LowerError::Synthesis { reason, .. } if reason.contains("no exact Clifford+T form")),
+                matches!(&e, LowerError::Inexact { gate, line: 5, .. } if gate == "rz"),
                 "{e}"
             );
+        }
+    }
+}
+
+/// What the user gave and why it cannot be met, blamed on the gate that needs the rotation (not
+/// on the `cx` that happened to flush it, and never "an epsilon of 0").
+mod budgets_that_cannot_be_met {
+    use crate::clifford_t::{Budget, Synth};
+    use crate::state::exact_fidelity;
+    use crate::target::{TargetDesc, TargetKind};
+    use crate::{LowerError, LowerOptions, lower};
+    use eqisa_ir::circuit::Circuit;
+
+    fn circuit() -> Circuit {
+        eqisa_qasm::parse_str(
+            "OPENQASM 2.0;\ninclude \"qelib1.inc\";\nqreg q[2];\nh q[0];\nrz(0.3) q[0];\ncx q[0],q[1];\n",
+            "b.qasm",
+        )
+        .expect("parses")
+    }
+
+    fn lower_with(synth: Synth, budget: Budget) -> LowerError {
+        let target = TargetDesc::default_for(TargetKind::CliffordT);
+        lower(&circuit(), &target, &LowerOptions { synth, budget }).expect_err("cannot be met")
+    }
+
+    #[test]
+    fn fidelity_one_needs_exact_synthesis_and_names_the_rotation() {
+        let e = lower_with(Synth::Gridsynth, Budget::Fidelity(1.0));
+        assert!(
+            matches!(&e, LowerError::NeedsExact { gate, line: 5, .. } if gate == "rz"),
+            "{e:?}"
+        );
+        let msg = e.located("b.qasm");
+        assert!(
+            msg.starts_with("b.qasm:5: a fidelity of 1 needs exact synthesis"),
+            "{msg}"
+        );
+        assert!(!msg.contains("'cx'") && !msg.contains("epsilon"), "{msg}");
+    }
+
+    #[test]
+    fn an_eps_gridsynth_cannot_reach_is_named_as_given() {
+        let e = lower_with(Synth::Gridsynth, Budget::Eps(1e-15));
+        let msg = e.located("b.qasm");
+        assert!(
+            msg.starts_with("b.qasm:5:") && msg.contains("'rz'"),
+            "{msg}"
+        );
+        assert!(
+            msg.contains("eps of 1e-15") && msg.contains("[1e-12, 0.5)"),
+            "{msg}"
+        );
+    }
+
+    #[test]
+    fn a_solovay_kitaev_depth_past_the_limit_is_an_error() {
+        let synth = Synth::Sk {
+            depth: 1000,
+            recursion: 1,
+        };
+        let e = lower_with(synth, Budget::Eps(0.1));
+        assert!(
+            matches!(&e, LowerError::Setup(m) if m.contains("1000")),
+            "{e:?}"
+        );
+    }
+
+    /// The exact-fidelity figure is a fidelity: never above 1, however the rounding goes.
+    #[test]
+    fn exact_fidelity_never_exceeds_one() {
+        let target = TargetDesc::default_for(TargetKind::CliffordT);
+        for f in [0.9999999999999999, 0.999] {
+            let o = LowerOptions {
+                synth: Synth::Gridsynth,
+                budget: Budget::Fidelity(f),
+            };
+            let l = lower(&circuit(), &target, &o).expect("lowers");
+            let exact = exact_fidelity(&circuit(), &l.program).expect("static");
+            assert!(exact <= 1.0 && exact >= f - 1e-12, "{exact}");
+            assert!(l.fidelity_bound <= 1.0);
         }
     }
 }

@@ -11,6 +11,27 @@ use eqisa_ir::unroll::{Application, UnrollError, expand_gate};
 /// Most measurement branches [`outcomes`] follows.
 pub const MAX_BRANCHES: usize = 1 << 16;
 
+/// Default of [`OutcomeLimits::max_amplitudes`]: 2^26 amplitudes (1 GiB), as many as the largest
+/// single state ([`crate::state::MAX_QUBITS`]) holds, so following branches never costs more
+/// than simulating the largest state allowed.
+pub const DEFAULT_MAX_BRANCH_AMPLITUDES: u64 = 1 << crate::state::MAX_QUBITS;
+
+/// How much work [`outcomes_with`] may do.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct OutcomeLimits {
+    /// Most amplitudes allocated over all branches together (each branch is a state of `2^n`
+    /// amplitudes): it bounds both the memory and the time of following the branches.
+    pub max_amplitudes: u64,
+}
+
+impl Default for OutcomeLimits {
+    fn default() -> Self {
+        OutcomeLimits {
+            max_amplitudes: DEFAULT_MAX_BRANCH_AMPLITUDES,
+        }
+    }
+}
+
 /// Why a circuit cannot be simulated.
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
 pub enum StateVectorError {
@@ -26,6 +47,19 @@ pub enum StateVectorError {
     Dynamic(String),
     #[error("more than {0} measurement branches")]
     TooManyBranches(usize),
+    /// Following one more branch would take the amplitudes allocated over all branches past
+    /// [`OutcomeLimits::max_amplitudes`].
+    #[error(
+        "following the measurement branches of this {qubits}-qubit circuit needs more than {max} amplitudes in all (each branch holds 2^{qubits}; stopped before branch {branch}); raise --max-branch-amplitudes (now {max}) to allow more"
+    )]
+    TooManyAmplitudes {
+        /// Qubits of the circuit.
+        qubits: u32,
+        /// The branch that would have gone past the limit (1 is the initial state).
+        branch: u64,
+        /// The limit.
+        max: u64,
+    },
 }
 
 /// The matrix of a standard gate with modifiers (outermost first).
@@ -152,14 +186,35 @@ impl Outcome {
 }
 
 /// The exact distribution of the final classical bits, following every measurement branch
-/// (outcomes of probability below 1e-12 are dropped). Sorted by bit string.
+/// (outcomes of probability below 1e-12 are dropped), within the default [`OutcomeLimits`].
+/// Sorted by bit string.
 pub fn outcomes(c: &Circuit) -> Result<Vec<Outcome>, StateVectorError> {
+    outcomes_with(c, &OutcomeLimits::default())
+}
+
+/// [`outcomes`] within `limits`: the amplitude budget is checked before each branch's state is
+/// allocated, so a refused circuit costs no more than the budget.
+pub fn outcomes_with(
+    c: &Circuit,
+    limits: &OutcomeLimits,
+) -> Result<Vec<Outcome>, StateVectorError> {
+    let mut budget = Amplitudes {
+        qubits: c.num_qubits,
+        per_branch: 1u64.checked_shl(c.num_qubits).unwrap_or(u64::MAX),
+        max: limits.max_amplitudes,
+        branches: 0,
+    };
+    // Beyond MAX_QUBITS, `zero_state` refuses the circuit with its own, more precise message.
+    if c.num_qubits as usize <= crate::state::MAX_QUBITS {
+        budget.take()?;
+    }
     let state = StateVector::zero_state(c.num_qubits as usize)?;
     let mut leaves: Vec<Outcome> = Vec::new();
     let mut runner = Branches {
         c,
         leaves: &mut leaves,
         count: 0,
+        amplitudes: budget,
     };
     runner.run(
         &c.ops,
@@ -192,6 +247,33 @@ struct Branches<'a> {
     c: &'a Circuit,
     leaves: &'a mut Vec<Outcome>,
     count: usize,
+    amplitudes: Amplitudes,
+}
+
+/// The amplitude budget of [`outcomes_with`], spent one branch state at a time.
+struct Amplitudes {
+    qubits: u32,
+    /// `2^qubits`.
+    per_branch: u64,
+    max: u64,
+    /// Branch states allocated so far.
+    branches: u64,
+}
+
+impl Amplitudes {
+    /// Account one more branch state, refusing it when it would go past the budget.
+    fn take(&mut self) -> Result<(), StateVectorError> {
+        let after = (self.branches + 1).saturating_mul(self.per_branch);
+        if after > self.max {
+            return Err(StateVectorError::TooManyAmplitudes {
+                qubits: self.qubits,
+                branch: self.branches + 1,
+                max: self.max,
+            });
+        }
+        self.branches += 1;
+        Ok(())
+    }
 }
 
 impl<'a> Branches<'a> {
@@ -240,6 +322,8 @@ impl<'a> Branches<'a> {
                         if self.count > MAX_BRANCHES {
                             return Err(StateVectorError::TooManyBranches(MAX_BRANCHES));
                         }
+                        // Checked before the clone allocates the branch's state.
+                        self.amplitudes.take()?;
                         let mut nb = Branch {
                             state: b.state.clone(),
                             bits: b.bits.clone(),
@@ -301,5 +385,53 @@ fn settle(b: &mut Branch, qubit: u32, outcome: bool, is_reset: bool, op: &Op) {
         }
     } else if let Some(bit) = clbit_of(op).and_then(|c| b.bits.get_mut(c as usize)) {
         *bit = outcome;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// `h; measure` on one of `n` qubits, `k` times: up to 2^k branches of 2^n amplitudes.
+    fn branching(n: u32, k: u32) -> Circuit {
+        let mut text =
+            format!("OPENQASM 2.0;\ninclude \"qelib1.inc\";\nqreg q[{n}];\ncreg c[{k}];\n");
+        for i in 0..k {
+            text.push_str(&format!("h q[0];\nmeasure q[0] -> c[{i}];\n"));
+        }
+        eqisa_qasm::parse_str(&text, "b.qasm").expect("parses")
+    }
+
+    /// The amplitude budget refuses a circuit whose branches would go past it, before the
+    /// branch's state is allocated, and says which limit to raise.
+    #[test]
+    fn branches_are_bounded_by_their_amplitudes() {
+        let c = branching(12, 8);
+        let limits = OutcomeLimits {
+            max_amplitudes: 10 << 12,
+        };
+        let e = outcomes_with(&c, &limits).expect_err("past the budget");
+        assert_eq!(
+            e,
+            StateVectorError::TooManyAmplitudes {
+                qubits: 12,
+                branch: 11,
+                max: 10 << 12
+            }
+        );
+        assert!(e.to_string().contains("--max-branch-amplitudes"), "{e}");
+        // Within the budget, the distribution is exact.
+        let small = OutcomeLimits {
+            max_amplitudes: 1 << 20,
+        };
+        let d = outcomes_with(&branching(2, 3), &small).expect("within");
+        assert_eq!(d.len(), 8);
+        assert!(d.iter().all(|o| (o.probability - 0.125).abs() < 1e-12));
+        // A budget smaller than the initial state refuses at once.
+        let tiny = OutcomeLimits { max_amplitudes: 2 };
+        assert!(matches!(
+            outcomes_with(&branching(2, 1), &tiny),
+            Err(StateVectorError::TooManyAmplitudes { branch: 1, .. })
+        ));
     }
 }

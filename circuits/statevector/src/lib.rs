@@ -6,5 +6,5 @@
 pub mod circuit;
 pub mod state;
 
-pub use circuit::{StateVectorError, outcomes, statevector};
+pub use circuit::{OutcomeLimits, StateVectorError, outcomes, outcomes_with, statevector};
 pub use state::StateVector;

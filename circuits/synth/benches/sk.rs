@@ -42,7 +42,7 @@ fn print_summary(us: &[Matrix]) {
     eprintln!("sk summary over {} Haar-random unitaries", us.len());
     eprintln!("depth  basics  recursion  mean_gates  mean_infidelity  ms_per_unitary");
     for depth in [5, 10] {
-        let sk = SolovayKitaev::new(depth);
+        let sk = SolovayKitaev::new(depth).expect("depth within MAX_DEPTH");
         for recursion in 0..=3 {
             // Best of a few passes, to keep one-off noise out of the per-unitary time.
             let mut best = f64::INFINITY;
@@ -80,9 +80,9 @@ fn bench_sk(c: &mut Criterion) {
 
     let mut g = c.benchmark_group("sk");
     g.bench_function("new_depth10", |b| {
-        b.iter(|| SolovayKitaev::new(black_box(10)))
+        b.iter(|| SolovayKitaev::new(black_box(10)).expect("depth within MAX_DEPTH"))
     });
-    let sk = SolovayKitaev::new(10);
+    let sk = SolovayKitaev::new(10).expect("depth within MAX_DEPTH");
     // Time per unitary: each iteration decomposes all 50.
     g.throughput(Throughput::Elements(us.len() as u64));
     for recursion in [1, 3] {

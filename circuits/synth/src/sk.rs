@@ -36,6 +36,12 @@ const UNITARY_TOL: f64 = 1e-9;
 /// from shrinking well before that, so deeper requests are refused instead of exhausting memory.
 pub const MAX_RECURSION: usize = 10;
 
+/// The longest basic approximations [`SolovayKitaev::new`] enumerates. Their number grows about
+/// 1.4-fold per letter (27 532 words at depth 20, about 100 000 at 24, tens of MB), and every
+/// extra letter past ~15 buys little precision, while depth 1000 would exhaust any memory; the
+/// EQISA paper uses 3.
+pub const MAX_DEPTH: usize = 24;
+
 /// Two words whose rotations are closer than this (sign-blind quaternion distance) are the same
 /// rotation. Rounding after a few dozen products is around 1e-15, while distinct Clifford+T
 /// rotations of any practical depth are many orders of magnitude further apart than 1e-9.
@@ -62,6 +68,14 @@ pub enum SkError {
     NotUnitary {
         /// Largest entry-wise `|(U·U† − I)_ij|`.
         deviation: f64,
+    },
+    /// The basic-approximation depth is above [`MAX_DEPTH`].
+    #[error(
+        "basic-approximation depth {depth} is above the supported maximum {MAX_DEPTH} (the word set grows about 1.4-fold per letter)"
+    )]
+    DepthTooLarge {
+        /// The requested depth.
+        depth: usize,
     },
     /// The recursion degree is above [`MAX_RECURSION`].
     #[error("recursion degree {recursion} is above the supported maximum {MAX_RECURSION}")]
@@ -465,7 +479,13 @@ impl SolovayKitaev {
     /// The set grows about 1.4-fold per extra level of depth, and the time with it: depth 10
     /// (812 words) takes about 0.5 ms in a release build and 1.5 ms at opt-level 1; depth 15
     /// (4 812 words) about 4 ms; depth 20 (27 532 words) about 25 ms.
-    pub fn new(depth: usize) -> Self {
+    ///
+    /// # Errors
+    /// [`SkError::DepthTooLarge`] above [`MAX_DEPTH`], checked before anything is enumerated.
+    pub fn new(depth: usize) -> Result<Self, SkError> {
+        if depth > MAX_DEPTH {
+            return Err(SkError::DepthTooLarge { depth });
+        }
         let mut basics = vec![Basic {
             gates: Box::new([]),
             quat: Quat::IDENTITY,
@@ -512,11 +532,11 @@ impl SolovayKitaev {
                 [(b.quat.as_array(), id), (b.quat.neg().as_array(), id)]
             })
             .collect();
-        SolovayKitaev {
+        Ok(SolovayKitaev {
             depth,
             basics,
             tree: KdTree::build(items),
-        }
+        })
     }
 
     /// The maximum word length of the basic approximations.
@@ -882,7 +902,7 @@ mod tests {
 
     #[test]
     fn kd_tree_agrees_with_brute_force() {
-        let sk = SolovayKitaev::new(6);
+        let sk = SolovayKitaev::new(6).expect("depth within MAX_DEPTH");
         for q in random_quats(200, 5) {
             let got = sk.tree.nearest(&q.as_array());
             let brute = (0..sk.basics.len())
@@ -910,14 +930,14 @@ mod tests {
             (8, 378),
             (15, 4812),
         ] {
-            let sk = SolovayKitaev::new(depth);
+            let sk = SolovayKitaev::new(depth).expect("depth within MAX_DEPTH");
             assert_eq!(sk.basic_approximation_count(), count, "depth {depth}");
         }
     }
 
     #[test]
     fn basic_words_are_distinct_reduced_and_short() {
-        let sk = SolovayKitaev::new(6);
+        let sk = SolovayKitaev::new(6).expect("depth within MAX_DEPTH");
         let words: Vec<&[CliffordT]> = sk.basic_words().collect();
         assert!(words[0].is_empty());
         for (i, w) in words.iter().enumerate() {
@@ -947,7 +967,7 @@ mod tests {
     #[test]
     fn leaves_rebuild_the_word_run_gives() {
         for depth in [1, 3, 5] {
-            let sk = SolovayKitaev::new(depth);
+            let sk = SolovayKitaev::new(depth).expect("depth within MAX_DEPTH");
             for (k, q) in random_quats(12, 21).into_iter().enumerate() {
                 let u = quat_matrix(q).with_phase(0.7);
                 let recursion = k % 4;
@@ -964,7 +984,7 @@ mod tests {
 
     #[test]
     fn inverse_basic_is_the_inverse_rotation() {
-        let sk = SolovayKitaev::new(5);
+        let sk = SolovayKitaev::new(5).expect("depth within MAX_DEPTH");
         for id in 0..sk.basic_approximation_count() as u32 {
             let inv = sk.inverse_basic(id);
             let a = word_quat(sk.basic_word(id).expect("exists"));
@@ -997,7 +1017,7 @@ mod tests {
 
     #[test]
     fn rejects_bad_input() {
-        let sk = SolovayKitaev::new(2);
+        let sk = SolovayKitaev::new(2).expect("depth within MAX_DEPTH");
         assert_eq!(
             sk.run(&Matrix::identity(2), 1),
             Err(SkError::NotSingleQubit { qubits: 2 })
@@ -1019,9 +1039,22 @@ mod tests {
         );
     }
 
+    /// A depth past the limit is refused before any word is enumerated (depth 1000 once
+    /// allocated until the process died).
+    #[test]
+    fn depth_beyond_the_limit_is_refused() {
+        let e = SolovayKitaev::new(1000).expect_err("too deep");
+        assert_eq!(e, SkError::DepthTooLarge { depth: 1000 });
+        assert!(
+            e.to_string().contains("1000") && e.to_string().contains("24"),
+            "{e}"
+        );
+        assert!(SolovayKitaev::new(MAX_DEPTH + 1).is_err());
+    }
+
     #[test]
     fn phase_is_the_best_global_phase() {
-        let sk = SolovayKitaev::new(5);
+        let sk = SolovayKitaev::new(5).expect("depth within MAX_DEPTH");
         for q in random_quats(10, 9) {
             let u = quat_matrix(q).with_phase(1.234);
             let word = sk.run(&u, 1).expect("a unitary");

@@ -79,8 +79,8 @@ const QISKIT: &[QiskitCase] = &[
 
 #[test]
 fn words_match_qiskit_gate_for_gate() {
-    let sk5 = SolovayKitaev::new(5);
-    let sk10 = SolovayKitaev::new(10);
+    let sk5 = SolovayKitaev::new(5).expect("depth within MAX_DEPTH");
+    let sk10 = SolovayKitaev::new(10).expect("depth within MAX_DEPTH");
     assert_eq!(sk5.basic_approximation_count(), 83);
     assert_eq!(sk10.basic_approximation_count(), 812);
     for (i, &(depth, recursion, entries, expected)) in QISKIT.iter().enumerate() {
@@ -96,7 +96,7 @@ fn words_match_qiskit_gate_for_gate() {
 
 #[test]
 fn infidelity_falls_with_recursion() {
-    let sk = SolovayKitaev::new(6);
+    let sk = SolovayKitaev::new(6).expect("depth within MAX_DEPTH");
     let us = haar_unitaries(50, 1);
     let mut means = Vec::new();
     for recursion in 0..=3 {
@@ -115,7 +115,7 @@ fn infidelity_falls_with_recursion() {
 
 #[test]
 fn words_use_the_alphabet_and_the_best_phase() {
-    let sk = SolovayKitaev::new(5);
+    let sk = SolovayKitaev::new(5).expect("depth within MAX_DEPTH");
     for u in haar_unitaries(20, 2) {
         for recursion in 0..=3 {
             let word = sk.run(&u, recursion).expect("a unitary");
@@ -145,7 +145,10 @@ fn words_use_the_alphabet_and_the_best_phase() {
 
 #[test]
 fn results_are_deterministic() {
-    let (a, b) = (SolovayKitaev::new(6), SolovayKitaev::new(6));
+    let (a, b) = (
+        SolovayKitaev::new(6).expect("depth within MAX_DEPTH"),
+        SolovayKitaev::new(6).expect("depth within MAX_DEPTH"),
+    );
     for u in haar_unitaries(10, 3) {
         for recursion in 0..=2 {
             let first = a.run(&u, recursion).expect("a unitary");
@@ -162,7 +165,7 @@ fn results_are_deterministic() {
 #[test]
 fn exact_clifford_t_inputs_are_reproduced() {
     use CliffordT::{H, T, Tdg};
-    let sk = SolovayKitaev::new(5);
+    let sk = SolovayKitaev::new(5).expect("depth within MAX_DEPTH");
     let mut targets: Vec<Vec<CliffordT>> = sk.basic_words().map(<[_]>::to_vec).collect();
     targets.push(vec![H, T, H]);
     // Longer than the depth as spelt, but equal to basic words (t⁵ = t†³, and h·h·t·t†·h·t·h =
@@ -187,7 +190,7 @@ fn exact_clifford_t_inputs_are_reproduced() {
 
 #[test]
 fn awkward_unitaries_do_not_fail() {
-    let sk = SolovayKitaev::new(5);
+    let sk = SolovayKitaev::new(5).expect("depth within MAX_DEPTH");
     let z = C64::new(0.0, 0.0);
     let one = C64::new(1.0, 0.0);
     let i = C64::new(0.0, 1.0);
@@ -245,7 +248,7 @@ fn awkward_unitaries_do_not_fail() {
 
 #[test]
 fn invalid_inputs_are_errors() {
-    let sk = SolovayKitaev::new(3);
+    let sk = SolovayKitaev::new(3).expect("depth within MAX_DEPTH");
     assert_eq!(
         sk.run(&Matrix::identity(0), 0),
         Err(SkError::NotSingleQubit { qubits: 0 })

@@ -127,6 +127,8 @@ pub fn analyse(file: &Path, setup: &Setup<'_>) -> Result<Outcome, PipelineError>
     let circuit = crate::load_circuit(file).map_err(|e| PipelineError::Report(e.to_string()))?;
     let placed = match place(&circuit, &name, &setup.lowering, &setup.pulse) {
         Ok(p) => p,
+        // Bad options or a bad target file are errors, whatever the circuit.
+        Err(e @ (PipelineError::Options(_) | PipelineError::Target(_))) => return Err(e),
         Err(e) => {
             let reason = e.to_string();
             // `place` names the file itself; the report names it once.

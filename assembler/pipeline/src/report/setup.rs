@@ -57,6 +57,8 @@ impl<'a> Setup<'a> {
     /// Load the energy model and the device, build the device's transmon models and the
     /// waveform coder, and take the paper's dictionary from `cb` (or build it).
     pub fn load(cb: &'a Loaded, options: SetupOptions) -> Result<Self, PipelineError> {
+        // Options out of range are the user's to fix once, not a reason to skip every circuit.
+        options.lowering.resolve()?;
         let (model, model_origin) = match &options.energy_model {
             Some(p) => (EnergyModel::from_file(p)?, p.display().to_string()),
             None => (EnergyModel::default_model()?, DEFAULT_ORIGIN.to_string()),

@@ -95,15 +95,21 @@ pub struct Physics {
     qubits: BTreeMap<u32, Transmon>,
     freq: Vec<f64>,
     control: BTreeMap<u32, (u32, u32)>,
+    /// Why a qubit has no `x` calibration, where the device's import left it out.
+    no_x: BTreeMap<u32, String>,
 }
 
 impl Physics {
     /// Calibrate a `levels`-level transmon for every qubit the device calibrates an `x` on.
     pub fn new(device: &Device, levels: usize) -> Result<Physics, PulseEncodeError> {
         let mut qubits = BTreeMap::new();
+        let mut no_x = BTreeMap::new();
         for (q, params) in device.qubits.iter().enumerate() {
             let q = q as u32;
             let Some(x) = device.gate("x", &[q]) else {
+                if let Some(why) = device.why_missing("x", &[q]) {
+                    no_x.insert(q, why.to_string());
+                }
                 continue;
             };
             let pulse = x.items.iter().find_map(|it| match it {
@@ -149,6 +155,7 @@ impl Physics {
             qubits,
             freq: device.qubits.iter().map(|q| q.freq_ghz).collect(),
             control,
+            no_x,
         })
     }
 
@@ -173,7 +180,12 @@ impl Physics {
                 .ok_or_else(|| PulseEncodeError::Physics {
                     device: self.device.clone(),
                     qubit,
-                    what: "no calibrated x pulse to set the drive strength from".into(),
+                    what: match self.no_x.get(&qubit) {
+                        Some(why) => format!(
+                            "no calibrated x pulse to set the drive strength from (left out on import: {why})"
+                        ),
+                        None => "no calibrated x pulse to set the drive strength from".into(),
+                    },
                 })?;
         Ok(Judge {
             transmon,

@@ -287,7 +287,7 @@ fn a_program_with_pulses_underruns_exactly_below_its_min_link_rate() {
     );
     let (bytes, dt_ns, plays, samples) = pulse_program(&cb, "bell.qasm");
     let params = FirmwareParams {
-        dt_ns,
+        dt_ns: Some(dt_ns),
         ..FirmwareParams::default()
     };
     let r = sim(&bytes, &cb, &params);
@@ -410,7 +410,7 @@ fn bad_or_truncated_files_are_errors_not_panics() {
     let cb = default_codebook();
     let (bytes, dt_ns, _, _) = pulse_program(&cb, "bell.qasm");
     let params = FirmwareParams {
-        dt_ns,
+        dt_ns: Some(dt_ns),
         ..FirmwareParams::default()
     };
     let run = |b: &[u8]| simulate(b, &cb.codebook.priors, cb.hash, cb.atoms.as_ref(), &params);

@@ -53,6 +53,7 @@ static SEED: LazyLock<(AtomSet, Vec<u8>)> = LazyLock::new(|| {
     };
     let ch = |kind, index| ChannelId { kind, index };
     let section = PulseSection {
+        dac_bits: 16,
         channels: vec![
             ch(ChannelKind::Drive, 0),
             ch(ChannelKind::Control, 1),

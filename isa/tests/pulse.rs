@@ -184,6 +184,7 @@ fn random_section(rng: &mut Rng, atoms: &AtomSet) -> PulseSection {
         });
     }
     PulseSection {
+        dac_bits: 16,
         channels,
         memory,
         plays,
@@ -246,6 +247,7 @@ proptest! {
         let mut rng = Rng::new(seed);
         let samples: Vec<[i16; 2]> = (0..len).map(|_| [rng.i16(), rng.i16()]).collect();
         let section = PulseSection {
+            dac_bits: 16,
             channels: vec![ChannelId { kind: ChannelKind::Measure, index: 3 }],
             memory: vec![CodedWaveform::Lossless(samples.clone())],
             plays: vec![PlayCode {
@@ -372,6 +374,7 @@ fn out_of_range_windows_are_errors() {
     ));
     // The encoder refuses the same things.
     let section = |wf: CodedWaveform| PulseSection {
+        dac_bits: 16,
         channels: vec![ChannelId {
             kind: ChannelKind::Drive,
             index: 0,
@@ -431,6 +434,7 @@ fn inconsistent_plays_are_refused_by_the_encoder() {
         },
     };
     let section = |channels: Vec<ChannelId>, plays| PulseSection {
+        dac_bits: 16,
         channels,
         memory: vec![wf.clone()],
         plays,
@@ -478,6 +482,7 @@ fn small() -> (PulseSection, AtomSet) {
         modulation: None,
     };
     let section = PulseSection {
+        dac_bits: 16,
         channels: vec![
             ChannelId {
                 kind: ChannelKind::Drive,
@@ -654,6 +659,7 @@ fn a_well_checksummed_atom_index_out_of_range_is_an_error() {
     let mut rng = Rng::new(3);
     let atoms8 = random_atoms(&mut rng, 4, 8);
     let section = PulseSection {
+        dac_bits: 16,
         channels: vec![],
         memory: vec![CodedWaveform::Sparse {
             len: 4,
@@ -699,6 +705,7 @@ fn repeated_windows_cost_a_fraction_of_a_bit_each() {
     let atoms = random_atoms(&mut rng, 32, 64);
     let code = random_window(&mut rng, 64, 4);
     let section = |n: usize| PulseSection {
+        dac_bits: 16,
         memory: vec![CodedWaveform::Sparse {
             len: (32 * n) as u32,
             windows: vec![code.clone(); n],

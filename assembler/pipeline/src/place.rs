@@ -94,12 +94,13 @@ pub fn place(
     let limits = PulseLimits {
         max_schedule_dt: pulse.max_schedule_dt,
     };
-    let pulses = lower_to_pulses_with(&program, &device, pulse.mode(), &limits).map_err(|source| {
-        PipelineError::PulseLower {
-            file: name.to_string(),
-            source: Box::new(source),
-        }
-    })?;
+    let pulses =
+        lower_to_pulses_with(&program, &device, pulse.mode(), &limits).map_err(|source| {
+            PipelineError::PulseLower {
+                file: name.to_string(),
+                source: Box::new(source),
+            }
+        })?;
     Ok(Placed {
         device,
         target,

@@ -14,7 +14,8 @@ pub struct Device {
     pub name: String,
     /// Sample period, nanoseconds.
     pub dt_ns: f64,
-    /// DAC resolution per I and Q sample (16 unless the device says otherwise).
+    /// DAC resolution per I and Q sample, 1 to 16 bits (16 unless the device says otherwise):
+    /// the device plays the top `dac_bits` bits of each 16-bit code.
     pub dac_bits: u8,
     /// Qubit `i`'s parameters at index `i`.
     pub qubits: Vec<QubitParams>,
@@ -366,15 +367,26 @@ impl Device {
                 value: self.dt_ns,
             });
         }
-        if !(1..=32).contains(&self.dac_bits) {
+        // Pulse samples are 16-bit I/Q codes; a narrower DAC plays their top bits.
+        if !(1..=16).contains(&self.dac_bits) {
             return Err(invalid(
                 file,
                 "dac_bits",
-                format!("must lie in 1..=32, not {}", self.dac_bits),
+                format!(
+                    "must lie in 1..=16 (samples are 16-bit codes), not {}",
+                    self.dac_bits
+                ),
             ));
         }
         let n = self.qubits.len();
-        check_limit(file, "qubits", "qubit count", n as u64, MAX_QUBITS as u64, "MAX_QUBITS")?;
+        check_limit(
+            file,
+            "qubits",
+            "qubit count",
+            n as u64,
+            MAX_QUBITS as u64,
+            "MAX_QUBITS",
+        )?;
         check_limit(
             file,
             "control_channels",
@@ -582,9 +594,7 @@ pub(crate) fn check_item_times(
             )?;
             d
         }
-        ScheduleItem::Delay { duration, .. } | ScheduleItem::Acquire { duration, .. } => {
-            *duration
-        }
+        ScheduleItem::Delay { duration, .. } | ScheduleItem::Acquire { duration, .. } => *duration,
         ScheduleItem::ShiftPhase { .. } => 0,
     };
     check_limit(
@@ -885,7 +895,10 @@ impl RawDevice {
             invalid(
                 file,
                 "dac_bits",
-                format!("must lie in 1..=32, not {}", self.dac_bits),
+                format!(
+                    "must lie in 1..=16 (samples are 16-bit codes), not {}",
+                    self.dac_bits
+                ),
             )
         })?;
         let n = self.qubits.len();

@@ -274,7 +274,14 @@ pub fn from_json(
     let name = c.str("backend_name")?.to_string();
     let n_raw = c.u64("n_qubits")?;
     // Before anything is allocated per qubit.
-    check_limit(cfile, "n_qubits", "qubit count", n_raw, MAX_QUBITS as u64, "MAX_QUBITS")?;
+    check_limit(
+        cfile,
+        "n_qubits",
+        "qubit count",
+        n_raw,
+        MAX_QUBITS as u64,
+        "MAX_QUBITS",
+    )?;
     let n = n_raw as usize;
     let dt_raw = c.f64("dt")?;
     if !(dt_raw.is_finite() && dt_raw > 0.0) {
@@ -347,7 +354,8 @@ pub fn from_json(
                 Instr::Item(it) => items.push(it),
                 Instr::Skip(what) => *report.skipped_instructions.entry(what).or_insert(0) += 1,
                 Instr::MissingWaveform(w) => {
-                    let reason = format!("{gfield}: plays waveform '{w}', which pulse_library lacks");
+                    let reason =
+                        format!("{gfield}: plays waveform '{w}', which pulse_library lacks");
                     report.dropped_gates.push(reason.clone());
                     dropped_gates.push(DroppedGate {
                         name: gname.to_string(),
@@ -494,14 +502,26 @@ fn instruction(
 fn nonneg(v: Option<&Value>, file: &str, field: &str, key: &str) -> Result<u64, DeviceError> {
     let v = v.ok_or_else(|| invalid(file, field, format!("no '{key}'")))?;
     let within = |u: u64| {
-        check_limit(file, &path_of(field, key), key_what(key), u, MAX_GATE_DT, "MAX_GATE_DT")?;
+        check_limit(
+            file,
+            &path_of(field, key),
+            key_what(key),
+            u,
+            MAX_GATE_DT,
+            "MAX_GATE_DT",
+        )?;
         Ok(u)
     };
     if let Some(u) = v.as_u64() {
         return within(u);
     }
     if !v.is_number() {
-        return Err(wrong_type(file, path_of(field, key), "a whole number of samples", v));
+        return Err(wrong_type(
+            file,
+            path_of(field, key),
+            "a whole number of samples",
+            v,
+        ));
     }
     match v.as_f64() {
         Some(x) if x < 0.0 => Err(DeviceError::NegativeDuration {
@@ -534,7 +554,12 @@ fn parametric(ins: &Value, file: &str, field: &str) -> Result<Shape, DeviceError
         .opt("parameters")
         .ok_or_else(|| invalid(file, field, "no 'parameters'"))?;
     if !params.is_object() {
-        return Err(wrong_type(file, path_of(field, "parameters"), "an object", params));
+        return Err(wrong_type(
+            file,
+            path_of(field, "parameters"),
+            "an object",
+            params,
+        ));
     }
     let ppath = path_of(field, "parameters");
     let pj = Json::new(file, &ppath, params);
@@ -640,7 +665,9 @@ fn qubit_params(
 ) -> Result<Vec<QubitParams>, DeviceError> {
     let pq = Json::new(pfile, "", props).opt_array("qubits")?;
     let hvars = conf.get("hamiltonian").and_then(|h| h.get("vars"));
-    let freq_est = Json::new("", "", defs).opt_array("qubit_freq_est").unwrap_or(&[]);
+    let freq_est = Json::new("", "", defs)
+        .opt_array("qubit_freq_est")
+        .unwrap_or(&[]);
     let mut out = Vec::with_capacity(n);
     for i in 0..n {
         let lpath = format!("qubits[{i}]");
@@ -662,12 +689,7 @@ fn qubit_params(
             Ok(None)
         };
         let freq_ghz = find("frequency")?
-            .or_else(|| {
-                freq_est
-                    .get(i)
-                    .and_then(Value::as_f64)
-                    .filter(|v| *v > 0.0)
-            })
+            .or_else(|| freq_est.get(i).and_then(Value::as_f64).filter(|v| *v > 0.0))
             .ok_or_else(|| {
                 invalid(
                     pfile,

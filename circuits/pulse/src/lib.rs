@@ -15,8 +15,8 @@ pub mod shape;
 pub mod transmon;
 pub use calibration::{Channel, ControlChannel, GateCal, Phase, QubitParams, ScheduleItem};
 pub use device::{
-    Device, DeviceError, DroppedGate, MAX_CONTROL_CHANNELS, MAX_DT_NS, MAX_GATE_DT, MAX_PULSE_SAMPLES,
-    MAX_QUBITS, MIN_DT_NS,
+    Device, DeviceError, DroppedGate, MAX_CONTROL_CHANNELS, MAX_DT_NS, MAX_GATE_DT,
+    MAX_PULSE_SAMPLES, MAX_QUBITS, MIN_DT_NS,
 };
 pub use lower::{
     DEFAULT_MAX_SCHEDULE_DT, Play, PlayOrigin, PulseLimits, PulseLowerError, PulseMode,

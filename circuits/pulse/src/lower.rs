@@ -175,9 +175,7 @@ pub enum PulseLowerError {
         device: String,
         num_qubits: u32,
     },
-    #[error(
-        "op {index} ({op} on {qubits}): device '{device}' has no calibration for {gate}{why}"
-    )]
+    #[error("op {index} ({op} on {qubits}): device '{device}' has no calibration for {gate}{why}")]
     MissingGate {
         index: usize,
         op: &'static str,

@@ -582,17 +582,26 @@ impl EnergyModel {
             ] {
                 if !v.is_finite() {
                     return Err(not_finite(
-                        format!("stages.{}.{what} (from stages.{}.wall_plug_w_per_w and the heat deposited there)", s.stage, s.stage),
+                        format!(
+                            "stages.{}.{what} (from stages.{}.wall_plug_w_per_w and the heat deposited there)",
+                            s.stage, s.stage
+                        ),
                         v,
                     ));
                 }
             }
         }
         for (what, v) in [
-            ("link_static_heat_j (link_lanes × link_static_heat_w_per_lane × duration)", link_static_heat_j),
+            (
+                "link_static_heat_j (link_lanes × link_static_heat_w_per_lane × duration)",
+                link_static_heat_j,
+            ),
             ("total_energy_j (the event energies)", total_energy_j),
             ("wall_plug_j", wall_plug_j),
-            ("wall_plug_w (wall_plug_j / duration)", wall_plug_j / duration_s),
+            (
+                "wall_plug_w (wall_plug_j / duration)",
+                wall_plug_j / duration_s,
+            ),
         ] {
             if !v.is_finite() {
                 return Err(not_finite(what.to_string(), v));

@@ -93,15 +93,16 @@ impl Units {
 
     /// Takes the program's recorded sample period `recorded` (ns): it must be in range, and
     /// agree with the one the parameters give, if any.
-    pub(crate) fn set_dt(&mut self, given: Option<f64>, recorded: f64) -> Result<(), FirmwareError> {
+    pub(crate) fn set_dt(
+        &mut self,
+        given: Option<f64>,
+        recorded: f64,
+    ) -> Result<(), FirmwareError> {
         check_dt("the program's recorded dt_ns", recorded)?;
         if let Some(g) = given
             && (g - recorded).abs() > 1e-9 * recorded.abs()
         {
-            return Err(FirmwareError::DtMismatch {
-                given: g,
-                recorded,
-            });
+            return Err(FirmwareError::DtMismatch { given: g, recorded });
         }
         self.dt_fs = ns_to_fs(recorded).max(1);
         self.dt_ns = recorded;

@@ -251,6 +251,8 @@ fn pulse_program(cb: &Cb, name: &str) -> (Vec<u8>, f64, usize, u64) {
     let device = Device::default_device();
     let circuit = eqisa_qasm::parse_file(example(name)).expect("parses");
     let mut target = TargetDesc::default_for(TargetKind::Native);
+    // As `eqisa assemble --pulses` does: the program records the device's dt.
+    target.dt_ns = device.dt_ns;
     target.two_qubit = match device.two_qubit_gate() {
         Some("ecr") => TwoQubit::Ecr,
         _ => TwoQubit::Cz,

@@ -6,8 +6,9 @@ use eqisa_isa::container::{Container, Header, Section, SectionKind, Target};
 use eqisa_isa::crc32c;
 use eqisa_isa::pulse::{
     AtomSet, COEF_L1_MAX, ChannelId, ChannelKind, CodedWaveform, IDENTITY_ROTATION, MAX_TERMS,
-    PlayBody, PlayCode, PulseHeader, PulseSection, Term, WindowCode, encode_pulse_section,
-    parse_pulse_section, reconstruct_waveform, reconstruct_window, rotate_samples,
+    PULSE_VERSION, PlayBody, PlayCode, PulseHeader, PulseSection, Term, WindowCode,
+    encode_pulse_section, parse_pulse_section, reconstruct_waveform, reconstruct_window,
+    rotate_samples,
 };
 use eqisa_isa::varint::write_uvarint;
 use eqisa_isa::{IsaError, pulse};
@@ -631,7 +632,7 @@ fn mismatched_atoms_are_errors() {
 fn with_header(payload: &[u8], edit: impl FnOnce(&mut PulseHeader)) -> Vec<u8> {
     let (mut h, used) = PulseHeader::parse(payload).unwrap().unwrap();
     edit(&mut h);
-    let mut body = vec![1u8];
+    let mut body = vec![PULSE_VERSION, h.dac_bits];
     write_uvarint(&mut body, u64::from(h.window));
     write_uvarint(&mut body, u64::from(h.atom_count));
     write_uvarint(&mut body, h.channels.len() as u64);
@@ -685,6 +686,14 @@ fn a_well_checksummed_atom_index_out_of_range_is_an_error() {
         parse_pulse_section(&forged, Some(&atoms6)),
         Err(IsaError::AtomOutOfRange { index: 7, count: 6 })
     );
+    // A DAC resolution outside 1..=16 bits is refused, checksum or not.
+    for bits in [0u8, 17] {
+        let forged = with_header(&payload, |h| h.dac_bits = bits);
+        assert_eq!(
+            parse_pulse_section(&forged, Some(&atoms8)),
+            Err(IsaError::Corrupt("DAC resolution outside 1..=16 bits"))
+        );
+    }
     // A header that lies about the memory size or the longest waveform is caught too.
     let forged = with_header(&payload, |h| h.memory_samples = 3);
     assert!(parse_pulse_section(&forged, Some(&atoms8)).is_err());

@@ -463,7 +463,6 @@ fn a_schedule_past_its_limit_is_refused_naming_the_op() {
                 PulseLowerError::ScheduleTooLong {
                     index: 2,
                     op: "x",
-                    what: "its end",
                     ..
                 }
             ),

@@ -633,7 +633,7 @@ fn fuzz_seeds() {
 
 #[test]
 fn a_delay_its_decoder_would_refuse_is_refused_at_assembly_naming_the_op() {
-    let cb = flat_codebook();
+    let (cb, hash) = flat_codebook();
     let target = TargetDesc::default_for(TargetKind::Native);
     for (delay, ok) in [("1e300s", false), ("1e10s", false), ("1e8s", true)] {
         let src = format!(
@@ -643,11 +643,11 @@ fn a_delay_its_decoder_would_refuse_is_refused_at_assembly_naming_the_op() {
         let program = lower(&c, &target, &LowerOptions::default())
             .expect("lowers")
             .program;
-        match assemble(&program, &target, &cb, cb.hash()) {
+        match assemble(&program, &target, &cb, hash) {
             Ok(asm) => {
                 assert!(ok, "{delay} assembled");
                 // Whatever the assembler writes, its decoder accepts.
-                decode_all(&asm.bytes, &cb.priors, cb.hash()).expect("decodes");
+                decode_all(&asm.bytes, &cb.priors, hash).expect("decodes");
             }
             Err(e) => {
                 assert!(!ok, "{delay}: {e}");

@@ -19,7 +19,8 @@ use eqisa_decoder::{Fed, PulseDecoder, feed_chunks};
 use eqisa_isa::container::SectionHeader;
 use eqisa_isa::pulse::{
     AtomSet, ChannelId, ChannelKind, CodedWaveform, PlayBody, PlayCode, PulseSection, Term,
-    WindowCode, encode_pulse_section, parse_pulse_section, reconstruct_waveform, rotate_samples,
+    WindowCode, dac_round, encode_pulse_section, parse_pulse_section, reconstruct_waveform,
+    rotate_samples,
 };
 use eqisa_isa::stream::BlockHeader;
 use eqisa_isa::varint::read_uvarint;
@@ -210,6 +211,9 @@ fuzz_target!(|data: &[u8]| {
                         s
                     }
                 };
+                // As the section's DAC plays them.
+                let want: Vec<[i16; 2]> =
+                    want.iter().map(|&v| dac_round(v, section.dac_bits)).collect();
                 assert_eq!(samples, &want);
             }
             // What parses re-encodes to something that parses back the same.

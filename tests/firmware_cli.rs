@@ -103,3 +103,87 @@ fn underruns_start_below_the_minimum_link_rate() {
         }
     }
 }
+
+#[test]
+fn the_programs_recorded_dt_times_its_plays() {
+    // The embedded device at dt = 0.5 ns instead of 2/9 ns.
+    let text = include_str!("../circuits/pulse/devices/default.toml");
+    let device: String = text
+        .lines()
+        .map(|l| {
+            if l.starts_with("dt_ns =") {
+                "dt_ns = 0.5\n".to_string()
+            } else {
+                format!("{l}\n")
+            }
+        })
+        .collect();
+    let dev = tmp("dt05.toml");
+    std::fs::write(&dev, device).expect("write");
+    let eqb = tmp("bell-dt05.eqb");
+    let o = eqisa()
+        .arg("assemble")
+        .arg(example("bell.qasm"))
+        .args(["--pulses", "--device"])
+        .arg(&dev)
+        .arg("-o")
+        .arg(&eqb)
+        .output()
+        .expect("runs");
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let plain = json(eqisa().arg("simulate").arg(&eqb).arg("--json"));
+    assert_eq!(plain["dt_ns"], 0.5, "the recorded dt");
+    let last_end_samples = 24_416.0; // 12,208 ns at 0.5 ns per sample
+    assert_eq!(plain["schedule_ns"], last_end_samples * 0.5);
+    // Asking for the recorded dt is fine; another one is refused, naming both.
+    let same = json(
+        eqisa()
+            .arg("simulate")
+            .arg(&eqb)
+            .args(["--json", "--dt-ns", "0.5"]),
+    );
+    assert_eq!(same["schedule_ns"], plain["schedule_ns"]);
+    let o = eqisa()
+        .arg("simulate")
+        .arg(&eqb)
+        .args(["--dt-ns", "0.2222"])
+        .output()
+        .expect("runs");
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(!o.status.success());
+    assert!(
+        err.contains("dt_ns = 0.2222 disagrees with the program's recorded dt of 0.5 ns"),
+        "{err}"
+    );
+}
+
+#[test]
+fn an_energy_model_that_would_overflow_is_refused_naming_the_key() {
+    let eqb = tmp("bell-energy.eqb");
+    let o = eqisa()
+        .arg("assemble")
+        .arg(example("bell.qasm"))
+        .arg("-o")
+        .arg(&eqb)
+        .output()
+        .expect("runs");
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let model = tmp("overflow.toml");
+    std::fs::write(&model, "[dac]\nenergy_j_per_sample = 1e300\n").expect("write");
+    let o = eqisa()
+        .arg("simulate")
+        .arg(&eqb)
+        .arg("--energy-model")
+        .arg(&model)
+        .arg("--json")
+        .output()
+        .expect("runs");
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(!o.status.success());
+    assert!(o.stdout.is_empty(), "no inf/null printed");
+    assert!(
+        err.contains("overflow.toml: field `dac.energy_j_per_sample` = 1e300"),
+        "{err}"
+    );
+    assert!(err.contains("MAX_PARAM"), "{err}");
+}

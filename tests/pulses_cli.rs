@@ -201,3 +201,144 @@ fn assembled_pulses_decode_to_the_played_samples() {
         );
     }
 }
+
+/// Writes `text` to a temporary file named `name` and returns its path.
+fn write(name: &str, text: &str) -> PathBuf {
+    let p = tmp(name);
+    std::fs::write(&p, text).expect("write");
+    p
+}
+
+/// The embedded default device with its `dt_ns` (and optionally `dac_bits`) replaced.
+fn device_with(name: &str, dt_ns: f64, dac_bits: u8) -> PathBuf {
+    let text = include_str!("../circuits/pulse/devices/default.toml");
+    let mut out = String::new();
+    for line in text.lines() {
+        if line.starts_with("dt_ns =") {
+            out.push_str(&format!("dt_ns = {dt_ns}\n"));
+        } else if line.starts_with("dac_bits =") {
+            out.push_str(&format!("dac_bits = {dac_bits}\n"));
+        } else {
+            out.push_str(line);
+            out.push('\n');
+        }
+    }
+    write(name, &out)
+}
+
+fn run(cmd: &mut Command) -> (bool, String, String) {
+    let o = cmd.output().expect("runs");
+    (
+        o.status.success(),
+        String::from_utf8_lossy(&o.stdout).into_owned(),
+        String::from_utf8_lossy(&o.stderr).into_owned(),
+    )
+}
+
+#[test]
+fn a_runaway_delay_is_refused_naming_the_op_and_the_limit() {
+    let src = write(
+        "runaway.qasm",
+        "OPENQASM 3.0;\ninclude \"stdgates.inc\";\nqubit[1] q;\nx q[0];\ndelay[1e18dt] q[0];\nx q[0];\n",
+    );
+    let (ok, _, err) = run(eqisa().arg("pulses").arg(&src).arg("--no-memory"));
+    assert!(!ok);
+    assert!(err.contains("runaway.qasm: op 1 (delay)"), "{err}");
+    assert!(err.contains("limit of 268435456 samples"), "{err}");
+    assert!(err.contains("--max-schedule-dt"), "{err}");
+    // The limit is the flag's: a lower one refuses a delay the default allows.
+    let src = write(
+        "delay1000.qasm",
+        "OPENQASM 3.0;\ninclude \"stdgates.inc\";\nqubit[1] q;\ndelay[1000dt] q[0];\nx q[0];\n",
+    );
+    let (ok, _, err) =
+        run(eqisa()
+            .arg("pulses")
+            .arg(&src)
+            .args(["--no-memory", "--max-schedule-dt", "500"]));
+    assert!(!ok && err.contains("op 0 (delay)"), "{err}");
+}
+
+#[test]
+fn npy_output_is_checked_against_the_file_limit_before_allocating() {
+    let src = write(
+        "longdelay.qasm",
+        "OPENQASM 3.0;\ninclude \"stdgates.inc\";\nqubit[1] q;\nx q[0];\ndelay[100000000dt] q[0];\nx q[0];\n",
+    );
+    let out = tmp("longdelay.npy");
+    let (ok, _, err) = run(eqisa()
+        .args(["--max-file-mb", "1", "pulses"])
+        .arg(&src)
+        .arg("--no-memory")
+        .arg("-o")
+        .arg(&out));
+    assert!(!ok);
+    assert!(err.contains("above the file-size limit of 1 MiB"), "{err}");
+    assert!(err.contains("--max-file-mb"), "{err}");
+    assert!(!out.exists());
+}
+
+#[test]
+fn delays_in_dt_count_the_devices_samples() {
+    let src = write(
+        "dt1000.qasm",
+        "OPENQASM 3.0;\ninclude \"stdgates.inc\";\nqubit[1] q;\ndelay[1000dt] q[0];\nx q[0];\n",
+    );
+    // The embedded device (dt 2/9 ns) and one at 0.5 ns: 1000 of the device's samples either
+    // way, then the x pulse (160 samples).
+    for device in [None, Some(device_with("dt05.toml", 0.5, 16))] {
+        let mut cmd = eqisa();
+        cmd.arg("pulses").arg(&src).args(["--no-memory", "--json"]);
+        if let Some(d) = &device {
+            cmd.arg("--device").arg(d);
+        }
+        let (ok, out, err) = run(&mut cmd);
+        assert!(ok, "{err}");
+        let v: serde_json::Value = serde_json::from_str(&out).expect("json");
+        assert_eq!(v["duration_dt"], 1160, "{device:?}: {out}");
+    }
+}
+
+#[test]
+fn a_narrower_dac_plays_its_own_codes() {
+    let src = example("bell.qasm");
+    let mut samples = Vec::new();
+    for bits in [1u8, 4, 16] {
+        let dev = device_with(&format!("dac{bits}.toml"), 2.0 / 9.0, bits);
+        let eqb = tmp(&format!("bell-dac{bits}.eqb"));
+        let npy = tmp(&format!("bell-dac{bits}.npy"));
+        let (ok, _, err) = run(eqisa()
+            .arg("assemble")
+            .arg(&src)
+            .args(["--pulses", "--device"])
+            .arg(&dev)
+            .arg("-o")
+            .arg(&eqb));
+        assert!(ok, "{err}");
+        let (ok, _, err) = run(eqisa().arg("decode").arg(&eqb).arg("--samples").arg(&npy));
+        assert!(ok, "{err}");
+        let bytes = std::fs::read(&npy).expect("npy");
+        let (_, at) = npy_header(&bytes);
+        let codes: Vec<i16> = bytes[at..]
+            .chunks_exact(2)
+            .map(|c| i16::from_le_bytes([c[0], c[1]]))
+            .collect();
+        // Every code a b-bit DAC plays is a multiple of 2^(16 - b) in its b-bit range.
+        let step = 1i32 << (16 - bits);
+        let (lo, hi) = (-(1i32 << 15), (1i32 << 15) - step);
+        for &c in &codes {
+            let c = i32::from(c);
+            assert!(
+                c % step == 0 && (lo..=hi).contains(&c),
+                "{bits}-bit code {c}"
+            );
+        }
+        samples.push(codes);
+    }
+    assert_ne!(samples[0], samples[2], "1-bit and 16-bit codes differ");
+    assert_ne!(samples[1], samples[2], "4-bit and 16-bit codes differ");
+    assert!(
+        samples[2].iter().any(|c| c % 16 != 0),
+        "16-bit codes use the low bits"
+    );
+}

@@ -91,7 +91,15 @@ pub fn instr_of<'a>(
             }
             u64::from(clbit)
         }
-        NativeOp::Delay { ns } => ns.to_bits(),
+        NativeOp::Delay { ns } => {
+            // The decoder refuses any other delay (`check_time`): refuse it here, by op.
+            if eqisa_isa::stream::check_time(ns).is_err() {
+                return Err(bad(
+                    "delay must be a finite number of ns between 0 and 1e18 (31 years, the instruction stream's MAX_TIME_NS)",
+                ));
+            }
+            ns.to_bits()
+        }
         _ => 0,
     };
     Ok(Instr {

@@ -19,7 +19,7 @@ use eqisa_dictionary::pulse_atoms::{atom_rows, device_waveforms};
 use eqisa_isa::pulse::modulate::{FIRST_PHASOR, next_phasor};
 use eqisa_isa::pulse::{
     AtomSet, COEF_L1_MAX, ChannelId, ChannelKind, CodedWaveform, IDENTITY_ROTATION, MAX_SHIFT,
-    MAX_TERMS, PlayBody, PlayCode, PulseSection, ROTATION_FRAC_BITS, Term, WindowCode,
+    MAX_TERMS, PlayBody, PlayCode, PulseSection, ROTATION_FRAC_BITS, Term, WindowCode, dac_round,
     encode_pulse_section, reconstruct_waveform, rotate_samples,
 };
 use eqisa_pulse::lower::{PlayOrigin, PulseProgram};
@@ -72,6 +72,8 @@ struct Judge {
     detuning_ghz: f64,
     /// Also count the squared relative L2 sample error (measure channels).
     sample_error: bool,
+    /// The device's DAC resolution: what is judged is what it plays.
+    dac_bits: u8,
 }
 
 impl Judge {
@@ -95,15 +97,23 @@ pub struct Physics {
     qubits: BTreeMap<u32, Transmon>,
     freq: Vec<f64>,
     control: BTreeMap<u32, (u32, u32)>,
+    /// Why a qubit has no `x` calibration, where the device's import left it out.
+    no_x: BTreeMap<u32, String>,
+    /// The device's DAC resolution.
+    dac_bits: u8,
 }
 
 impl Physics {
     /// Calibrate a `levels`-level transmon for every qubit the device calibrates an `x` on.
     pub fn new(device: &Device, levels: usize) -> Result<Physics, PulseEncodeError> {
         let mut qubits = BTreeMap::new();
+        let mut no_x = BTreeMap::new();
         for (q, params) in device.qubits.iter().enumerate() {
             let q = q as u32;
             let Some(x) = device.gate("x", &[q]) else {
+                if let Some(why) = device.why_missing("x", &[q]) {
+                    no_x.insert(q, why.to_string());
+                }
                 continue;
             };
             let pulse = x.items.iter().find_map(|it| match it {
@@ -149,6 +159,8 @@ impl Physics {
             qubits,
             freq: device.qubits.iter().map(|q| q.freq_ghz).collect(),
             control,
+            no_x,
+            dac_bits: device.dac_bits,
         })
     }
 
@@ -173,12 +185,18 @@ impl Physics {
                 .ok_or_else(|| PulseEncodeError::Physics {
                     device: self.device.clone(),
                     qubit,
-                    what: "no calibrated x pulse to set the drive strength from".into(),
+                    what: match self.no_x.get(&qubit) {
+                        Some(why) => format!(
+                            "no calibrated x pulse to set the drive strength from (left out on import: {why})"
+                        ),
+                        None => "no calibrated x pulse to set the drive strength from".into(),
+                    },
                 })?;
         Ok(Judge {
             transmon,
             detuning_ghz,
             sample_error: matches!(channel, Channel::Measure(_)),
+            dac_bits: self.dac_bits,
         })
     }
 }
@@ -212,9 +230,17 @@ const LADDER: [f64; 14] = [
     1e-1, 5e-2, 2e-2, 1e-2, 5e-3, 2e-3, 1e-3, 5e-4, 2e-4, 1e-4, 5e-5, 2e-5, 1e-5, 0.0,
 ];
 
-fn to_dac(x: Complex64) -> [i16; 2] {
+/// The code a `bits`-bit DAC plays for amplitude `x`: the 16-bit code rounded to its grid
+/// ([`dac_round`], the decoder's rule).
+fn to_dac(x: Complex64, bits: u8) -> [i16; 2] {
     let q = |v: f64| (v * DAC_SCALE).round().clamp(-DAC_SCALE, DAC_SCALE) as i16;
-    [q(x.re), q(x.im)]
+    dac_round([q(x.re), q(x.im)], bits)
+}
+
+/// Decoded codes as a `bits`-bit DAC plays them, as amplitudes.
+fn played(s: &[[i16; 2]], bits: u8) -> Vec<Complex64> {
+    let grid: Vec<[i16; 2]> = s.iter().map(|&v| dac_round(v, bits)).collect();
+    from_dac(&grid)
 }
 
 fn from_dac(s: &[[i16; 2]]) -> Vec<Complex64> {
@@ -336,11 +362,11 @@ impl<'a> WaveformCoder<'a> {
         encode_pulse_section(&single, self.atoms).map_or(usize::MAX, |b| b.len())
     }
 
-    /// The decoder's samples for `code`, as amplitudes.
-    fn decoded(&self, code: &CodedWaveform) -> Option<Vec<Complex64>> {
+    /// The decoder's samples for `code` as a `bits`-bit DAC plays them, as amplitudes.
+    fn decoded(&self, code: &CodedWaveform, bits: u8) -> Option<Vec<Complex64>> {
         reconstruct_waveform(self.atoms, code)
             .ok()
-            .map(|s| from_dac(&s))
+            .map(|s| played(&s, bits))
     }
 
     /// Code `x`, judged by `judge`'s transmon, with the loosest ladder tolerance that meets the
@@ -357,7 +383,7 @@ impl<'a> WaveformCoder<'a> {
         // A non-finite sample cannot come from a checked calibration; count it as raw if it did.
         let dct = dct_at_budget(x, self.budget, infid).map_or(x.len() as u64 * 32, |r| r.bits);
         let lossless = || {
-            let raw: Vec<[i16; 2]> = x.iter().map(|&v| to_dac(v)).collect();
+            let raw: Vec<[i16; 2]> = x.iter().map(|&v| to_dac(v, judge.dac_bits)).collect();
             let infidelity = infid(&from_dac(&raw));
             Coded {
                 code: CodedWaveform::Lossless(raw),
@@ -379,7 +405,7 @@ impl<'a> WaveformCoder<'a> {
         for (modulation, coarse) in tries {
             let try_level = |k: usize| -> Option<(CodedWaveform, f64)> {
                 let code = self.sparse(x, LADDER[k], coarse, modulation)?;
-                let y = self.decoded(&code)?;
+                let y = self.decoded(&code, judge.dac_bits)?;
                 let f = infid(&y);
                 (f <= budget).then_some((code, f))
             };
@@ -574,6 +600,7 @@ pub fn encode_program(
     coder: &WaveformCoder<'_>,
 ) -> Result<EncodedPulses, PulseEncodeError> {
     let mut section = PulseSection {
+        dac_bits: device.dac_bits,
         channels: prog.channels.iter().map(|&c| channel_id(c)).collect(),
         ..PulseSection::default()
     };
@@ -597,7 +624,7 @@ pub fn encode_program(
             })? as u32;
         let samples = play.samples(prog);
         raw_bits += samples.len() as u64 * 2 * u64::from(device.dac_bits);
-        raw_stream.extend(samples.iter().map(|&v| to_dac(v)));
+        raw_stream.extend(samples.iter().map(|&v| to_dac(v, device.dac_bits)));
         match play.origin {
             PlayOrigin::Gate { .. } => {
                 let slot = *slots.entry(play.waveform).or_insert_with(|| {
@@ -686,7 +713,7 @@ fn code_rotated(
             let mut got = decoded.clone();
             rotate_samples(&mut got, rotation).map_err(PulseEncodeError::Section)?;
             let u = judge.transmon.evolve(samples, judge.detuning_ghz);
-            worst = worst.max(judge.infidelity(samples, &u, &from_dac(&got)));
+            worst = worst.max(judge.infidelity(samples, &u, &played(&got, judge.dac_bits)));
         }
         Ok(worst)
     };
@@ -737,7 +764,10 @@ pub fn encode_memory(
     physics: &Physics,
     coder: &WaveformCoder<'_>,
 ) -> Result<EncodedPulses, PulseEncodeError> {
-    let mut section = PulseSection::default();
+    let mut section = PulseSection {
+        dac_bits: device.dac_bits,
+        ..PulseSection::default()
+    };
     let mut tally = Tally::default();
     let mut raw_stream = Vec::new();
     let mut raw_bits = 0u64;
@@ -761,7 +791,7 @@ pub fn encode_memory(
         let channel = channel_of.get(&key).copied().unwrap_or(Channel::Drive(0));
         let judge = physics.judge(channel)?;
         raw_bits += samples.len() as u64 * 2 * u64::from(device.dac_bits);
-        raw_stream.extend(samples.iter().map(|&v| to_dac(v)));
+        raw_stream.extend(samples.iter().map(|&v| to_dac(v, device.dac_bits)));
         let coded = coder.code(&samples, &judge);
         tally.add(&coded);
         section.memory.push(coded.code);

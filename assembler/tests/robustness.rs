@@ -630,3 +630,33 @@ fn fuzz_seeds() {
         }
     }
 }
+
+#[test]
+fn a_delay_its_decoder_would_refuse_is_refused_at_assembly_naming_the_op() {
+    let (cb, hash) = flat_codebook();
+    let target = TargetDesc::default_for(TargetKind::Native);
+    for (delay, ok) in [("1e300s", false), ("1e10s", false), ("1e8s", true)] {
+        let src = format!(
+            "OPENQASM 3.0;\ninclude \"stdgates.inc\";\nqubit[1] q;\nx q[0];\ndelay[{delay}] q[0];\nx q[0];\n"
+        );
+        let c = eqisa_qasm::parse_str(&src, "delay.qasm").expect("parses");
+        let program = lower(&c, &target, &LowerOptions::default())
+            .expect("lowers")
+            .program;
+        match assemble(&program, &target, &cb, hash) {
+            Ok(asm) => {
+                assert!(ok, "{delay} assembled");
+                // Whatever the assembler writes, its decoder accepts.
+                decode_all(&asm.bytes, &cb.priors, hash).expect("decodes");
+            }
+            Err(e) => {
+                assert!(!ok, "{delay}: {e}");
+                let m = e.to_string();
+                assert!(
+                    m.starts_with("operation 1: delay must be a finite number of ns"),
+                    "{m}"
+                );
+            }
+        }
+    }
+}

@@ -122,6 +122,7 @@ fn section(rng: &mut Rng, plays: usize, memory: usize) -> PulseSection {
         .collect();
     plays.sort_by_key(|p| p.start);
     PulseSection {
+        dac_bits: 16,
         channels,
         memory,
         plays,

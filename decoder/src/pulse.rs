@@ -5,8 +5,8 @@ use alloc::vec::Vec;
 
 use eqisa_isa::coder::{DecoderState, RangeDecoder};
 use eqisa_isa::pulse::{
-    AtomSet, ChannelId, CodedWaveform, IDENTITY_ROTATION, PlayBody, PulseHeader, PulseItem,
-    PulseParser, WindowScratch, reconstruct_unchecked_with, rotate_into,
+    AtomSet, ChannelId, CodedWaveform, IDENTITY_ROTATION, MAX_DAC_BITS, PlayBody, PulseHeader,
+    PulseItem, PulseParser, WindowScratch, dac_round, reconstruct_unchecked_with, rotate_into,
 };
 use eqisa_isa::stream::BlockHeader;
 use eqisa_isa::{Crc32c, IsaError, SectionHeader, SectionKind};
@@ -72,6 +72,7 @@ pub enum PulseEvent<'a> {
 /// # };
 /// # use eqisa_isa::{Container, Header, Section, SectionKind, Target};
 /// # let section = PulseSection {
+/// #     dac_bits: 16,
 /// #     channels: vec![ChannelId { kind: ChannelKind::Drive, index: 0 }],
 /// #     memory: vec![CodedWaveform::Lossless(vec![[1000, 0]; 4])],
 /// #     plays: vec![
@@ -282,7 +283,9 @@ impl<'a> PulseDecoder<'a> {
                         self.memory.push(samples);
                     }
                     PulseItem::Play(p) => {
-                        let samples: &[[i16; 2]] = match &p.body {
+                        let bits = parser.header().dac_bits;
+                        // Whether the play's samples are in `self.play` (else the memory slot).
+                        let in_play = match &p.body {
                             PlayBody::Inline(wf) => {
                                 // Validated by the parser.
                                 reconstruct_unchecked_with(
@@ -291,20 +294,37 @@ impl<'a> PulseDecoder<'a> {
                                     &mut self.scratch,
                                     &mut self.play,
                                 )?;
-                                &self.play
+                                true
                             }
                             PlayBody::Memory { slot, rotation } => {
                                 let m =
                                     self.memory.get(*slot as usize).ok_or(IsaError::Corrupt(
                                         "a play of a memory slot that does not exist",
                                     ))?;
-                                if *rotation == IDENTITY_ROTATION {
-                                    m
-                                } else {
+                                if *rotation != IDENTITY_ROTATION {
                                     rotate_into(m, *rotation, &mut self.play)?;
-                                    &self.play
+                                    true
+                                } else if bits < MAX_DAC_BITS {
+                                    self.play.clear();
+                                    self.play.extend_from_slice(m);
+                                    true
+                                } else {
+                                    false
                                 }
                             }
+                        };
+                        // What the DAC plays: its resolution's grid (the identity at 16 bits).
+                        if bits < MAX_DAC_BITS {
+                            for s in &mut self.play {
+                                *s = dac_round(*s, bits);
+                            }
+                        }
+                        let samples: &[[i16; 2]] = match (&p.body, in_play) {
+                            (PlayBody::Memory { slot, .. }, false) => self
+                                .memory
+                                .get(*slot as usize)
+                                .map_or(&[][..], Vec::as_slice),
+                            _ => &self.play,
                         };
                         let channel = parser
                             .header()

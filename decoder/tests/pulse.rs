@@ -101,6 +101,7 @@ fn section(rng: &mut Rng) -> PulseSection {
         });
     }
     PulseSection {
+        dac_bits: 16,
         channels,
         memory,
         plays,
@@ -286,4 +287,76 @@ fn truncation_and_wrong_inputs_are_errors() {
         crc: 0,
     };
     assert!(PulseDecoder::new(Some(&atoms), &not_pulses, 0).is_err());
+}
+
+#[test]
+fn plays_are_rounded_to_the_sections_dac_resolution() {
+    let raw = vec![[20000i16, -20000], [-1, 1], [32767, -32768], [2047, 2048]];
+    let rotated = [8192i16, 0]; // 0.5 in Q14
+    let mut got = Vec::new();
+    for bits in [1u8, 4, 16] {
+        let section = PulseSection {
+            dac_bits: bits,
+            channels: vec![ChannelId {
+                kind: ChannelKind::Drive,
+                index: 0,
+            }],
+            memory: vec![CodedWaveform::Lossless(raw.clone())],
+            plays: vec![
+                PlayCode {
+                    channel: 0,
+                    start: 0,
+                    body: PlayBody::Memory {
+                        slot: 0,
+                        rotation: IDENTITY_ROTATION,
+                    },
+                },
+                PlayCode {
+                    channel: 0,
+                    start: 4,
+                    body: PlayBody::Memory {
+                        slot: 0,
+                        rotation: rotated,
+                    },
+                },
+                PlayCode {
+                    channel: 0,
+                    start: 8,
+                    body: PlayBody::Inline(CodedWaveform::Lossless(raw.clone())),
+                },
+            ],
+        };
+        let payload = encode_pulse_section(&section, None).unwrap();
+        let bytes = file(payload.clone());
+        let (sh, at) = section_header(&bytes);
+        let mut plays = Vec::new();
+        let mut dec = PulseDecoder::new(None, &sh, 0).unwrap();
+        let mut rest = &bytes[at..at + payload.len()];
+        let fed = feed_chunks(&mut dec, &mut rest, 7, |p| {
+            plays.push(p.samples.to_vec());
+            Ok::<(), IsaError>(())
+        });
+        assert!(matches!(fed, Ok(Fed::End)), "{fed:?}");
+        got.push(plays);
+    }
+    // 16 bits: the codes themselves.
+    assert_eq!(got[2][0], raw);
+    assert_eq!(got[2][2], raw);
+    // 4 bits: multiples of 4096, rounded half up, saturated to 7 · 4096.
+    assert_eq!(
+        got[1][0],
+        vec![[20480, -20480], [0, 0], [28672, -32768], [0, 4096]]
+    );
+    // 1 bit: the two codes 0 and -32768 (two's complement), every play alike.
+    assert_eq!(got[0][0], vec![[0, -32768], [0, 0], [0, -32768], [0, 0]]);
+    assert_eq!(got[0][2], got[0][0]);
+    // A rotated play is rounded after the rotation.
+    assert_eq!(
+        got[1][1],
+        vec![[8192, -8192], [0, 0], [16384, -16384], [0, 0]]
+    );
+    assert_ne!(
+        got[0], got[2],
+        "a 1-bit and a 16-bit DAC play different codes"
+    );
 }

@@ -97,13 +97,22 @@ fn read_time(bytes: &[u8], pos: &mut usize, dt: f64) -> Result<f64, IsaError> {
     check_time(t)
 }
 
-/// A duration or time must be finite and not negative.
+/// Longest duration or latest time the instruction stream carries, ns: 10^18 ns (31 years).
+/// Below it, the sum of the durations of any number of instructions a file can hold stays far
+/// inside `f64`, so every start time the scheduler computes is finite.
+pub const MAX_TIME_NS: f64 = 1e18;
+
+/// A duration or time must be finite, not negative and at most [`MAX_TIME_NS`]: the encoder
+/// refuses what this refuses, so that whatever it writes its decoder accepts.
+///
+/// # Errors
+/// [`IsaError::Corrupt`] otherwise.
 pub fn check_time(t: f64) -> Result<f64, IsaError> {
-    if t.is_finite() && t >= 0.0 {
+    if t.is_finite() && (0.0..=MAX_TIME_NS).contains(&t) {
         Ok(t)
     } else {
         Err(IsaError::Corrupt(
-            "a duration or time that is negative or not finite",
+            "a duration or time that is negative, not finite or above 1e18 ns (MAX_TIME_NS)",
         ))
     }
 }

@@ -6,8 +6,9 @@ use eqisa_isa::container::{Container, Header, Section, SectionKind, Target};
 use eqisa_isa::crc32c;
 use eqisa_isa::pulse::{
     AtomSet, COEF_L1_MAX, ChannelId, ChannelKind, CodedWaveform, IDENTITY_ROTATION, MAX_TERMS,
-    PlayBody, PlayCode, PulseHeader, PulseSection, Term, WindowCode, encode_pulse_section,
-    parse_pulse_section, reconstruct_waveform, reconstruct_window, rotate_samples,
+    PULSE_VERSION, PlayBody, PlayCode, PulseHeader, PulseSection, Term, WindowCode,
+    encode_pulse_section, parse_pulse_section, reconstruct_waveform, reconstruct_window,
+    rotate_samples,
 };
 use eqisa_isa::varint::write_uvarint;
 use eqisa_isa::{IsaError, pulse};
@@ -184,6 +185,7 @@ fn random_section(rng: &mut Rng, atoms: &AtomSet) -> PulseSection {
         });
     }
     PulseSection {
+        dac_bits: 16,
         channels,
         memory,
         plays,
@@ -246,6 +248,7 @@ proptest! {
         let mut rng = Rng::new(seed);
         let samples: Vec<[i16; 2]> = (0..len).map(|_| [rng.i16(), rng.i16()]).collect();
         let section = PulseSection {
+            dac_bits: 16,
             channels: vec![ChannelId { kind: ChannelKind::Measure, index: 3 }],
             memory: vec![CodedWaveform::Lossless(samples.clone())],
             plays: vec![PlayCode {
@@ -372,6 +375,7 @@ fn out_of_range_windows_are_errors() {
     ));
     // The encoder refuses the same things.
     let section = |wf: CodedWaveform| PulseSection {
+        dac_bits: 16,
         channels: vec![ChannelId {
             kind: ChannelKind::Drive,
             index: 0,
@@ -431,6 +435,7 @@ fn inconsistent_plays_are_refused_by_the_encoder() {
         },
     };
     let section = |channels: Vec<ChannelId>, plays| PulseSection {
+        dac_bits: 16,
         channels,
         memory: vec![wf.clone()],
         plays,
@@ -478,6 +483,7 @@ fn small() -> (PulseSection, AtomSet) {
         modulation: None,
     };
     let section = PulseSection {
+        dac_bits: 16,
         channels: vec![
             ChannelId {
                 kind: ChannelKind::Drive,
@@ -626,7 +632,7 @@ fn mismatched_atoms_are_errors() {
 fn with_header(payload: &[u8], edit: impl FnOnce(&mut PulseHeader)) -> Vec<u8> {
     let (mut h, used) = PulseHeader::parse(payload).unwrap().unwrap();
     edit(&mut h);
-    let mut body = vec![1u8];
+    let mut body = vec![PULSE_VERSION, h.dac_bits];
     write_uvarint(&mut body, u64::from(h.window));
     write_uvarint(&mut body, u64::from(h.atom_count));
     write_uvarint(&mut body, h.channels.len() as u64);
@@ -654,6 +660,7 @@ fn a_well_checksummed_atom_index_out_of_range_is_an_error() {
     let mut rng = Rng::new(3);
     let atoms8 = random_atoms(&mut rng, 4, 8);
     let section = PulseSection {
+        dac_bits: 16,
         channels: vec![],
         memory: vec![CodedWaveform::Sparse {
             len: 4,
@@ -679,6 +686,14 @@ fn a_well_checksummed_atom_index_out_of_range_is_an_error() {
         parse_pulse_section(&forged, Some(&atoms6)),
         Err(IsaError::AtomOutOfRange { index: 7, count: 6 })
     );
+    // A DAC resolution outside 1..=16 bits is refused, checksum or not.
+    for bits in [0u8, 17] {
+        let forged = with_header(&payload, |h| h.dac_bits = bits);
+        assert_eq!(
+            parse_pulse_section(&forged, Some(&atoms8)),
+            Err(IsaError::Corrupt("DAC resolution outside 1..=16 bits"))
+        );
+    }
     // A header that lies about the memory size or the longest waveform is caught too.
     let forged = with_header(&payload, |h| h.memory_samples = 3);
     assert!(parse_pulse_section(&forged, Some(&atoms8)).is_err());
@@ -699,6 +714,7 @@ fn repeated_windows_cost_a_fraction_of_a_bit_each() {
     let atoms = random_atoms(&mut rng, 32, 64);
     let code = random_window(&mut rng, 64, 4);
     let section = |n: usize| PulseSection {
+        dac_bits: 16,
         memory: vec![CodedWaveform::Sparse {
             len: (32 * n) as u32,
             windows: vec![code.clone(); n],

@@ -27,9 +27,11 @@ pub struct Args {
     /// Decoder clock, MHz.
     #[arg(long, default_value_t = FirmwareParams::default().clock_mhz, value_name = "Y")]
     pub clock_mhz: f64,
-    /// DAC sample period, ns (the device's dt; the pulse section counts time in dt).
-    #[arg(long, default_value_t = FirmwareParams::default().dt_ns, value_name = "NS")]
-    pub dt_ns: f64,
+    /// DAC sample period, ns. By default the dt the program records (the device's sample
+    /// period it was assembled for); given, it must agree with the recorded one, else the run is
+    /// refused (a program's plays are timed in its own device's dt).
+    #[arg(long, value_name = "NS")]
+    pub dt_ns: Option<f64>,
     /// Head start: time from the first bit on the link to the schedule's time 0, ns.
     #[arg(long, default_value_t = FirmwareParams::default().startup_ns, value_name = "NS")]
     pub startup_ns: f64,
@@ -93,10 +95,10 @@ pub fn run(args: &Args) -> CmdResult {
     };
     outln!("file              {}", report.file);
     outln!(
-        "controller        link {} Gb/s, clock {} MHz, dt {} ns, head start {} ns",
+        "controller        link {} Gb/s, clock {} MHz, dt {} ns (the program's), head start {} ns",
         params.link_gbps,
         params.clock_mhz,
-        params.dt_ns,
+        sim.dt_ns,
         params.startup_ns
     );
     outln!(

@@ -36,6 +36,11 @@ pub struct PulseArgs {
     /// Transmon levels in the simulation that judges every coded waveform.
     #[arg(long, default_value_t = 3, value_name = "N")]
     pub levels: usize,
+    /// Longest pulse schedule allowed, in samples (dt of the device): a program whose delays or
+    /// gates run past it is refused, naming the op. The default, 2^28, is 60 ms at dt = 0.222 ns.
+    #[arg(long, default_value_t = eqisa_pulse::DEFAULT_MAX_SCHEDULE_DT, value_name = "SAMPLES",
+          value_parser = clap::value_parser!(u64).range(1..))]
+    pub max_schedule_dt: u64,
 }
 
 /// Arguments of `eqisa pulses`.
@@ -74,6 +79,7 @@ impl PulseArgs {
             no_route: self.no_route,
             infidelity: self.infidelity,
             levels: self.levels,
+            max_schedule_dt: self.max_schedule_dt,
         }
     }
 
@@ -93,14 +99,33 @@ pub fn note_without_atoms(cb: &LoadedCodebook) {
     }
 }
 
-/// Write `(channels, duration)` complex128 samples as `.npy`.
+/// Write `(channels, duration)` complex128 samples as `.npy`. The array is checked against the
+/// file-size limit (`--max-file-mb`) before it is allocated, and filled in place.
 pub fn write_npy(prog: &PulseProgram, out: &std::path::Path) -> Result<(), String> {
-    let rows = prog.channel_samples();
-    let cols = prog.duration as usize;
-    let mut arr = Array2::<Complex64>::zeros((rows.len(), cols));
-    for (r, row) in rows.iter().enumerate() {
-        for (c, &s) in row.iter().enumerate() {
-            arr[[r, c]] = s;
+    let rows = prog.channels.len() as u64;
+    let bytes = rows
+        .saturating_mul(prog.duration)
+        .saturating_mul(std::mem::size_of::<Complex64>() as u64);
+    let limit = eqisa_files::limit();
+    if bytes > limit {
+        return Err(format!(
+            "{}: {rows} channels x {} samples of complex128 is {} MiB, above the file-size limit of {} MiB (raise it with --max-file-mb)",
+            out.display(),
+            prog.duration,
+            bytes >> 20,
+            limit >> 20
+        ));
+    }
+    let mut arr = Array2::<Complex64>::zeros((rows as usize, prog.duration as usize));
+    for p in &prog.plays {
+        let Ok(row) = prog.channels.binary_search(&p.channel) else {
+            continue;
+        };
+        let start = p.start as usize;
+        for (k, s) in p.samples(prog).into_iter().enumerate() {
+            if let Some(slot) = arr.get_mut([row, start + k]) {
+                *slot += s;
+            }
         }
     }
     ndarray_npy::write_npy(out, &arr).map_err(|e| format!("{}: {e}", out.display()))

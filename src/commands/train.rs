@@ -60,8 +60,9 @@ pub struct Args {
     /// Pulse atoms to learn.
     #[arg(long, default_value_t = PulseTrainParams::default().atoms, value_name = "K")]
     pub pulse_atoms: usize,
-    /// Samples per pulse atom (window length).
-    #[arg(long, default_value_t = PulseTrainParams::default().window, value_name = "W")]
+    /// Samples per pulse atom (window length), 1 to 256 (the pulse section's MAX_WINDOW).
+    #[arg(long, default_value_t = PulseTrainParams::default().window, value_name = "W",
+          value_parser = pulse_window)]
     pub pulse_window: usize,
     /// K-SVD iterations for the pulse atoms.
     #[arg(long, default_value_t = PulseTrainParams::default().iterations, value_name = "N")]
@@ -69,6 +70,19 @@ pub struct Args {
     /// How to lower (the --target given here is ignored: see --targets).
     #[command(flatten)]
     pub lowering: LowerArgs,
+}
+
+/// `--pulse-window`: a whole number of samples within the pulse section's window limit (0
+/// would be windows of nothing; above the limit no program could use the atoms).
+fn pulse_window(text: &str) -> Result<usize, String> {
+    let max = eqisa_isa::pulse::MAX_WINDOW;
+    match text.parse::<usize>() {
+        Ok(w) if (1..=max).contains(&w) => Ok(w),
+        Ok(w) => Err(format!(
+            "{w} samples is not a pulse atom window: it must lie in 1..={max}"
+        )),
+        Err(e) => Err(format!("not a whole number of samples: {e}")),
+    }
 }
 
 /// The progress bar of the per-file stage, and the later stages' notes on stderr.

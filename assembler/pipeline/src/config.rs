@@ -145,6 +145,8 @@ pub struct PulseConfig {
     pub infidelity: f64,
     /// Transmon levels in the simulation that judges every coded waveform.
     pub levels: usize,
+    /// Longest pulse schedule, in samples (`dt`): a longer one is refused while lowering.
+    pub max_schedule_dt: u64,
 }
 
 impl Default for PulseConfig {
@@ -155,6 +157,7 @@ impl Default for PulseConfig {
             no_route: false,
             infidelity: DEFAULT_MAX_INFIDELITY,
             levels: 3,
+            max_schedule_dt: eqisa_pulse::DEFAULT_MAX_SCHEDULE_DT,
         }
     }
 }

@@ -9,7 +9,7 @@ use eqisa_lower::lower;
 use eqisa_lower::program::NativeProgram;
 use eqisa_lower::route::{Coupling, route};
 use eqisa_lower::target::{TargetDesc, TargetKind, TwoQubit};
-use eqisa_pulse::{Device, PulseProgram, lower_to_pulses};
+use eqisa_pulse::{Device, PulseLimits, PulseProgram, lower_to_pulses_with};
 
 use crate::codebook::LoadedCodebook;
 use crate::config::{LowerConfig, PulseConfig};
@@ -64,6 +64,9 @@ pub fn place(
     }
     let device = load_device(pulse.device.as_deref())?;
     let (mut target, options) = lowering.resolve()?;
+    // On a device, `dt` is the device's sample period: a `delay[1000dt]` is 1000 of its
+    // samples, whatever the target description says.
+    target.dt_ns = device.dt_ns;
     // Lower to the entangling gate the device calibrates, unless told otherwise.
     if lowering.two_qubit.is_none() {
         target.two_qubit = match device.two_qubit_gate() {
@@ -88,12 +91,16 @@ pub fn place(
             })?;
         (routed.program, routed.swaps)
     };
-    let pulses = lower_to_pulses(&program, &device, pulse.mode()).map_err(|source| {
-        PipelineError::PulseLower {
-            file: name.to_string(),
-            source: Box::new(source),
-        }
-    })?;
+    let limits = PulseLimits {
+        max_schedule_dt: pulse.max_schedule_dt,
+    };
+    let pulses =
+        lower_to_pulses_with(&program, &device, pulse.mode(), &limits).map_err(|source| {
+            PipelineError::PulseLower {
+                file: name.to_string(),
+                source: Box::new(source),
+            }
+        })?;
     Ok(Placed {
         device,
         target,

@@ -14,7 +14,8 @@ pub struct Device {
     pub name: String,
     /// Sample period, nanoseconds.
     pub dt_ns: f64,
-    /// DAC resolution per I and Q sample (16 unless the device says otherwise).
+    /// DAC resolution per I and Q sample, 1 to 16 bits (16 unless the device says otherwise):
+    /// the device plays the top `dac_bits` bits of each 16-bit code.
     pub dac_bits: u8,
     /// Qubit `i`'s parameters at index `i`.
     pub qubits: Vec<QubitParams>,
@@ -24,7 +25,40 @@ pub struct Device {
     pub gates: Vec<GateCal>,
     /// Sampled waveforms by name (IBM's `pulse_library`).
     pub library: BTreeMap<String, Samples>,
+    /// Gates the calibration publishes but that could not be rebuilt (IBM's `ibm_torino`
+    /// plays `CZ90_uN` tones without their samples): kept so that a later "no calibration"
+    /// error can say why.
+    pub dropped_gates: Vec<DroppedGate>,
 }
+
+/// A published gate calibration left out on import, and why.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct DroppedGate {
+    /// The gate's name (`cz`, `measure`).
+    pub name: String,
+    /// The qubits it acts on, in order.
+    pub qubits: Vec<u32>,
+    /// Why it was left out (`cmd_def[12] (cz on qubits 0, 1): plays waveform 'CZ90_u0', which
+    /// pulse_library lacks`).
+    pub reason: String,
+}
+
+/// Most qubits a device may have: far above any published device (IBM's largest has 1,121),
+/// and checked before anything is allocated per qubit.
+pub const MAX_QUBITS: usize = 1 << 14;
+/// Most control channels (`uN`) a device may have: four per qubit of the largest device.
+pub const MAX_CONTROL_CHANNELS: usize = 4 * MAX_QUBITS;
+/// Longest single pulse (a parametric shape or a library waveform), in samples: the `.eqb`
+/// pulse section's own limit on one waveform (65,536 samples, 14.6 µs at dt = 0.222 ns;
+/// IBM's longest readout pulses are about 22,400).
+pub const MAX_PULSE_SAMPLES: u64 = 1 << 16;
+/// Latest end of any item of a gate's schedule (`t0 + duration`), in `dt`: 2^24 samples
+/// (3.7 ms at dt = 0.222 ns), a thousand times IBM's longest calibrated gate.
+pub const MAX_GATE_DT: u64 = 1 << 24;
+/// Shortest sample period a device may give, ns (1 fs).
+pub const MIN_DT_NS: f64 = 1e-6;
+/// Longest sample period a device may give, ns (1 µs).
+pub const MAX_DT_NS: f64 = 1e3;
 
 use std::fmt::Write as _;
 
@@ -80,7 +114,7 @@ pub enum DeviceError {
         channel: String,
     },
     #[error(
-        "{file}: {field}: sample period dt must be a finite number of nanoseconds > 0, not {value}"
+        "{file}: {field}: sample period dt must be a finite number of nanoseconds in [1e-6, 1e3] (MIN_DT_NS..=MAX_DT_NS), not {value}"
     )]
     BadDt {
         file: String,
@@ -101,13 +135,58 @@ pub enum DeviceError {
         field: String,
         message: String,
     },
+    /// A value of the wrong JSON type (`"dt": "abc"`).
+    #[error("{file}: {field}: expected {expected}, found {found}")]
+    WrongType {
+        file: String,
+        field: String,
+        expected: &'static str,
+        found: &'static str,
+    },
+    /// A size or time above one of the documented limits ([`MAX_QUBITS`], [`MAX_GATE_DT`], …),
+    /// checked before anything is allocated for it.
+    #[error("{file}: {field}: {what} {value} exceeds the limit of {max} ({limit})")]
+    Limit {
+        file: String,
+        field: String,
+        what: &'static str,
+        value: u64,
+        max: u64,
+        /// The limit's name, for the reader who wants to look it up.
+        limit: &'static str,
+    },
     /// A gate the lowering needs has no calibration.
-    #[error("device '{device}': no calibration for {gate} on {qubits}")]
+    #[error("device '{device}': no calibration for {gate} on {qubits}{why}")]
     MissingGate {
         device: String,
         gate: String,
         qubits: String,
+        /// Why the calibration is missing, when the import left it out (`: left out on
+        /// import: …`), else empty.
+        why: String,
     },
+}
+
+/// `Err(DeviceError::Limit)` when `value > max`.
+pub(crate) fn check_limit(
+    file: &str,
+    field: &str,
+    what: &'static str,
+    value: u64,
+    max: u64,
+    limit: &'static str,
+) -> Result<(), DeviceError> {
+    if value > max {
+        return Err(DeviceError::Limit {
+            file: file.to_string(),
+            field: field.to_string(),
+            what,
+            value,
+            max,
+            limit,
+        });
+    }
+    Ok(())
 }
 
 /// `qubit 3`, `qubits 0, 1`.
@@ -204,7 +283,27 @@ impl Device {
                 device: self.name.clone(),
                 gate: name.to_string(),
                 qubits: qubits_text(qubits),
+                why: self
+                    .why_missing(name, qubits)
+                    .map(|r| format!(": left out on import: {r}"))
+                    .unwrap_or_default(),
             })
+    }
+
+    /// Why gate `name` on `qubits` has no calibration, when the import left a published one
+    /// out (a group calibration such as IBM's `measure` over a whole `meas_map` group counts
+    /// for each of its qubits).
+    pub fn why_missing(&self, name: &str, qubits: &[u32]) -> Option<&str> {
+        let exact = self
+            .dropped_gates
+            .iter()
+            .find(|g| g.name == name && g.qubits == qubits);
+        let group = || {
+            self.dropped_gates.iter().find(|g| {
+                g.name == name && !qubits.is_empty() && qubits.iter().all(|q| g.qubits.contains(q))
+            })
+        };
+        exact.or_else(group).map(|g| g.reason.as_str())
     }
 
     /// Number of qubits.
@@ -261,21 +360,41 @@ impl Device {
     /// `file` names the source in errors; fields are named as in our TOML format.
     pub fn validate(&self, file: &str) -> Result<(), DeviceError> {
         let f = || file.to_string();
-        if !(self.dt_ns.is_finite() && self.dt_ns > 0.0) {
+        if !(self.dt_ns.is_finite() && (MIN_DT_NS..=MAX_DT_NS).contains(&self.dt_ns)) {
             return Err(DeviceError::BadDt {
                 file: f(),
                 field: "dt_ns".into(),
                 value: self.dt_ns,
             });
         }
-        if !(1..=32).contains(&self.dac_bits) {
+        // Pulse samples are 16-bit I/Q codes; a narrower DAC plays their top bits.
+        if !(1..=16).contains(&self.dac_bits) {
             return Err(invalid(
                 file,
                 "dac_bits",
-                format!("must lie in 1..=32, not {}", self.dac_bits),
+                format!(
+                    "must lie in 1..=16 (samples are 16-bit codes), not {}",
+                    self.dac_bits
+                ),
             ));
         }
         let n = self.qubits.len();
+        check_limit(
+            file,
+            "qubits",
+            "qubit count",
+            n as u64,
+            MAX_QUBITS as u64,
+            "MAX_QUBITS",
+        )?;
+        check_limit(
+            file,
+            "control_channels",
+            "control channel count",
+            self.control_channels.len() as u64,
+            MAX_CONTROL_CHANNELS as u64,
+            "MAX_CONTROL_CHANNELS",
+        )?;
         for (i, q) in self.qubits.iter().enumerate() {
             if !(q.freq_ghz.is_finite() && q.anharmonicity_ghz.is_finite()) {
                 return Err(invalid(
@@ -314,6 +433,14 @@ impl Device {
         }
         for (name, samples) in &self.library {
             let field = format!("waveforms.{name}");
+            check_limit(
+                file,
+                &field,
+                "waveform length",
+                samples.len() as u64,
+                MAX_PULSE_SAMPLES,
+                "MAX_PULSE_SAMPLES",
+            )?;
             for (k, s) in samples.iter().enumerate() {
                 if !(s.re.is_finite() && s.im.is_finite()) {
                     return Err(invalid(file, &field, format!("sample {k} is not finite")));
@@ -338,6 +465,7 @@ impl Device {
             }
             for (ii, it) in g.items.iter().enumerate() {
                 let field = format!("{gfield}.schedule[{ii}]");
+                check_item_times(file, &field, it)?;
                 if let Some(ch) = it.channel() {
                     let ok = match ch {
                         Channel::Drive(q) | Channel::Measure(q) => (q as usize) < n,
@@ -412,6 +540,16 @@ impl Device {
             }
             s.push_str("]\n");
         }
+        for g in &self.dropped_gates {
+            let qs: Vec<String> = g.qubits.iter().map(|q| q.to_string()).collect();
+            let _ = writeln!(
+                s,
+                "\n[[dropped_gates]]\nname = {}\nqubits = [{}]\nreason = {}",
+                quote(&g.name),
+                qs.join(", "),
+                quote(&g.reason)
+            );
+        }
         for (name, samples) in &self.library {
             let _ = write!(s, "\n[[waveforms]]\nname = {}\nsamples = [", quote(name));
             for (i, z) in samples.iter().enumerate() {
@@ -432,6 +570,41 @@ fn invalid(file: &str, field: &str, message: String) -> DeviceError {
         field: field.to_string(),
         message,
     }
+}
+
+/// Check a schedule item's times against [`MAX_GATE_DT`] (start, length and end) and a played
+/// shape's length against [`MAX_PULSE_SAMPLES`].
+pub(crate) fn check_item_times(
+    file: &str,
+    field: &str,
+    it: &ScheduleItem,
+) -> Result<(), DeviceError> {
+    let t0 = it.t0();
+    check_limit(file, field, "start t0", t0, MAX_GATE_DT, "MAX_GATE_DT")?;
+    let length = match it {
+        ScheduleItem::Play { shape, .. } => {
+            let d = shape.duration().unwrap_or(0);
+            check_limit(
+                file,
+                field,
+                "pulse duration",
+                d,
+                MAX_PULSE_SAMPLES,
+                "MAX_PULSE_SAMPLES",
+            )?;
+            d
+        }
+        ScheduleItem::Delay { duration, .. } | ScheduleItem::Acquire { duration, .. } => *duration,
+        ScheduleItem::ShiftPhase { .. } => 0,
+    };
+    check_limit(
+        file,
+        field,
+        "end t0 + duration",
+        t0.saturating_add(length),
+        MAX_GATE_DT,
+        "MAX_GATE_DT",
+    )
 }
 
 /// Check one played shape: known waveform, valid parameters, |amp| ≤ 1.
@@ -622,6 +795,16 @@ struct RawDevice {
     gates: Vec<RawGate>,
     #[serde(default)]
     waveforms: Vec<RawWaveform>,
+    #[serde(default)]
+    dropped_gates: Vec<RawDropped>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawDropped {
+    name: String,
+    qubits: Vec<u32>,
+    reason: String,
 }
 
 fn default_dac_bits() -> i64 {
@@ -712,7 +895,10 @@ impl RawDevice {
             invalid(
                 file,
                 "dac_bits",
-                format!("must lie in 1..=32, not {}", self.dac_bits),
+                format!(
+                    "must lie in 1..=16 (samples are 16-bit codes), not {}",
+                    self.dac_bits
+                ),
             )
         })?;
         let n = self.qubits.len();
@@ -787,6 +973,15 @@ impl RawDevice {
             control_channels,
             gates,
             library,
+            dropped_gates: self
+                .dropped_gates
+                .into_iter()
+                .map(|g| DroppedGate {
+                    name: g.name,
+                    qubits: g.qubits,
+                    reason: g.reason,
+                })
+                .collect(),
         })
     }
 }

@@ -40,7 +40,10 @@ use num_complex::Complex64;
 use serde_json::Value;
 
 use crate::calibration::{Channel, ControlChannel, GateCal, Phase, QubitParams, ScheduleItem};
-use crate::device::{Device, DeviceError, check_shape, parse_param_phase, qubits_text};
+use crate::device::{
+    Device, DeviceError, DroppedGate, MAX_CONTROL_CHANNELS, MAX_GATE_DT, MAX_PULSE_SAMPLES,
+    MAX_QUBITS, check_item_times, check_limit, check_shape, parse_param_phase, qubits_text,
+};
 use crate::shape::{Samples, Shape};
 
 /// The anharmonicity assumed for a qubit whose calibration gives none, GHz (IBM Falcon and
@@ -94,7 +97,7 @@ fn sibling(defs: &Path, prefix: &str) -> Result<std::path::PathBuf, DeviceError>
 
 fn read(path: &Path) -> Result<(String, Value), DeviceError> {
     let file = path.display().to_string();
-    let text = std::fs::read_to_string(path).map_err(|source| DeviceError::Io {
+    let text = eqisa_files::read_to_string(path).map_err(|source| DeviceError::Io {
         file: file.clone(),
         source,
     })?;
@@ -129,6 +132,135 @@ fn invalid(file: &str, field: &str, message: impl Into<String>) -> DeviceError {
     }
 }
 
+/// The JSON type of `v`, for "expected …, found …" errors.
+fn type_name(v: &Value) -> &'static str {
+    match v {
+        Value::Null => "null",
+        Value::Bool(_) => "a boolean",
+        Value::Number(n) if n.is_u64() => "a whole number",
+        Value::Number(n) if n.is_i64() => "a negative whole number",
+        Value::Number(_) => "a number",
+        Value::String(_) => "a string",
+        Value::Array(_) => "an array",
+        Value::Object(_) => "an object",
+    }
+}
+
+/// `parent.key`, or `key` at the top of a file.
+fn path_of(parent: &str, key: &str) -> String {
+    if parent.is_empty() {
+        key.to_string()
+    } else {
+        format!("{parent}.{key}")
+    }
+}
+
+fn wrong_type(file: &str, field: String, expected: &'static str, v: &Value) -> DeviceError {
+    DeviceError::WrongType {
+        file: file.to_string(),
+        field,
+        expected,
+        found: type_name(v),
+    }
+}
+
+/// Typed look-ups in a JSON object: an absent key is `Ok(None)` (or "no 'key'" for the
+/// required forms), a present key of the wrong type is [`DeviceError::WrongType`] naming the
+/// key's path (`parent.key`), never "missing".
+struct Json<'a> {
+    file: &'a str,
+    /// The object's own path (`cmd_def[3].sequence[0]`; empty at the top of a file).
+    path: &'a str,
+    obj: &'a Value,
+}
+
+impl<'a> Json<'a> {
+    fn new(file: &'a str, path: &'a str, obj: &'a Value) -> Self {
+        Json { file, path, obj }
+    }
+
+    fn field(&self, key: &str) -> String {
+        path_of(self.path, key)
+    }
+
+    fn missing(&self, key: &str) -> DeviceError {
+        if self.path.is_empty() {
+            parse_err(self.file, format!("no '{key}'"))
+        } else {
+            invalid(self.file, self.path, format!("no '{key}'"))
+        }
+    }
+
+    fn opt(&self, key: &str) -> Option<&'a Value> {
+        self.obj.get(key).filter(|v| !v.is_null())
+    }
+
+    fn typed<T>(
+        &self,
+        key: &str,
+        expected: &'static str,
+        conv: impl Fn(&'a Value) -> Option<T>,
+    ) -> Result<Option<T>, DeviceError> {
+        match self.opt(key) {
+            None => Ok(None),
+            Some(v) => conv(v)
+                .map(Some)
+                .ok_or_else(|| wrong_type(self.file, self.field(key), expected, v)),
+        }
+    }
+
+    fn opt_str(&self, key: &str) -> Result<Option<&'a str>, DeviceError> {
+        self.typed(key, "a string", Value::as_str)
+    }
+
+    fn str(&self, key: &str) -> Result<&'a str, DeviceError> {
+        self.opt_str(key)?.ok_or_else(|| self.missing(key))
+    }
+
+    fn opt_f64(&self, key: &str) -> Result<Option<f64>, DeviceError> {
+        self.typed(key, "a number", Value::as_f64)
+    }
+
+    fn f64(&self, key: &str) -> Result<f64, DeviceError> {
+        self.opt_f64(key)?.ok_or_else(|| self.missing(key))
+    }
+
+    fn opt_u64(&self, key: &str) -> Result<Option<u64>, DeviceError> {
+        self.typed(key, "a whole number ≥ 0", Value::as_u64)
+    }
+
+    fn u64(&self, key: &str) -> Result<u64, DeviceError> {
+        self.opt_u64(key)?.ok_or_else(|| self.missing(key))
+    }
+
+    fn opt_array(&self, key: &str) -> Result<&'a [Value], DeviceError> {
+        Ok(self
+            .typed(key, "an array", |v| v.as_array().map(Vec::as_slice))?
+            .unwrap_or(&[]))
+    }
+
+    fn array(&self, key: &str) -> Result<&'a [Value], DeviceError> {
+        self.typed(key, "an array", |v| v.as_array().map(Vec::as_slice))?
+            .ok_or_else(|| self.missing(key))
+    }
+
+    /// A qubit index below `n`.
+    fn qubit(&self, field: String, v: &Value, n: usize) -> Result<u32, DeviceError> {
+        let q = v
+            .as_u64()
+            .ok_or_else(|| wrong_type(self.file, field.clone(), "a qubit index", v))?;
+        if q as usize >= n || q > u64::from(u32::MAX) {
+            return Err(DeviceError::QubitOutOfRange {
+                file: self.file.to_string(),
+                field,
+                qubit: q,
+                num_qubits: n,
+            });
+        }
+        Ok(q as u32)
+    }
+}
+
 /// Import from parsed JSON documents; `files` = the defs, conf and props names for errors.
 pub fn from_json(
     defs: &Value,
@@ -138,19 +270,20 @@ pub fn from_json(
 ) -> Result<(Device, ImportReport), DeviceError> {
     let [dfile, cfile, pfile] = files;
     let mut report = ImportReport::default();
-    let name = conf
-        .get("backend_name")
-        .and_then(Value::as_str)
-        .ok_or_else(|| parse_err(cfile, "no 'backend_name'"))?
-        .to_string();
-    let n = conf
-        .get("n_qubits")
-        .and_then(Value::as_u64)
-        .ok_or_else(|| parse_err(cfile, "no 'n_qubits'"))? as usize;
-    let dt_raw = conf
-        .get("dt")
-        .and_then(Value::as_f64)
-        .ok_or_else(|| parse_err(cfile, "no 'dt'"))?;
+    let c = Json::new(cfile, "", conf);
+    let name = c.str("backend_name")?.to_string();
+    let n_raw = c.u64("n_qubits")?;
+    // Before anything is allocated per qubit.
+    check_limit(
+        cfile,
+        "n_qubits",
+        "qubit count",
+        n_raw,
+        MAX_QUBITS as u64,
+        "MAX_QUBITS",
+    )?;
+    let n = n_raw as usize;
+    let dt_raw = c.f64("dt")?;
     if !(dt_raw.is_finite() && dt_raw > 0.0) {
         return Err(DeviceError::BadDt {
             file: cfile.to_string(),
@@ -169,23 +302,20 @@ pub fn from_json(
 
     // The sampled waveforms.
     let mut library = BTreeMap::new();
-    for (i, w) in defs
-        .get("pulse_library")
-        .and_then(Value::as_array)
-        .map(Vec::as_slice)
-        .unwrap_or(&[])
-        .iter()
-        .enumerate()
-    {
-        let wname = w
-            .get("name")
-            .and_then(Value::as_str)
-            .ok_or_else(|| invalid(dfile, &format!("pulse_library[{i}]"), "no 'name'"))?;
+    let top = Json::new(dfile, "", defs);
+    for (i, w) in top.opt_array("pulse_library")?.iter().enumerate() {
+        let wpath = format!("pulse_library[{i}]");
+        let wname = Json::new(dfile, &wpath, w).str("name")?;
         let field = format!("pulse_library[{i}] ({wname})");
-        let samples = w
-            .get("samples")
-            .and_then(Value::as_array)
-            .ok_or_else(|| invalid(dfile, &field, "no 'samples'"))?;
+        let samples = Json::new(dfile, &field, w).array("samples")?;
+        check_limit(
+            dfile,
+            &field,
+            "waveform length",
+            samples.len() as u64,
+            MAX_PULSE_SAMPLES,
+            "MAX_PULSE_SAMPLES",
+        )?;
         let mut out: Samples = Vec::with_capacity(samples.len());
         for (k, s) in samples.iter().enumerate() {
             let z = complex(s)
@@ -203,45 +333,20 @@ pub fn from_json(
     }
 
     // The gates.
-    let cmd_defs = defs
-        .get("cmd_def")
-        .and_then(Value::as_array)
-        .ok_or_else(|| parse_err(dfile, "no 'cmd_def' list"))?;
+    let cmd_defs = top.array("cmd_def")?;
     let mut gates: Vec<GateCal> = Vec::with_capacity(cmd_defs.len());
+    let mut dropped_gates = Vec::new();
     'gates: for (k, cd) in cmd_defs.iter().enumerate() {
-        let gname = cd
-            .get("name")
-            .and_then(Value::as_str)
-            .ok_or_else(|| invalid(dfile, &format!("cmd_def[{k}]"), "no 'name'"))?;
+        let kpath = format!("cmd_def[{k}]");
+        let gname = Json::new(dfile, &kpath, cd).str("name")?;
+        let npath = format!("cmd_def[{k}] ({gname})");
+        let nj = Json::new(dfile, &npath, cd);
         let mut gq = Vec::new();
-        for q in cd
-            .get("qubits")
-            .and_then(Value::as_array)
-            .map(Vec::as_slice)
-            .unwrap_or(&[])
-        {
-            let q = q.as_u64().ok_or_else(|| {
-                invalid(
-                    dfile,
-                    &format!("cmd_def[{k}] ({gname})"),
-                    "a qubit is not an index",
-                )
-            })?;
-            if q as usize >= n {
-                return Err(DeviceError::QubitOutOfRange {
-                    file: dfile.to_string(),
-                    field: format!("cmd_def[{k}] ({gname})"),
-                    qubit: q,
-                    num_qubits: n,
-                });
-            }
-            gq.push(q as u32);
+        for (j, q) in nj.opt_array("qubits")?.iter().enumerate() {
+            gq.push(nj.qubit(format!("{npath}.qubits[{j}]"), q, n)?);
         }
         let gfield = format!("cmd_def[{k}] ({gname} on {})", qubits_text(&gq));
-        let seq = cd
-            .get("sequence")
-            .and_then(Value::as_array)
-            .ok_or_else(|| invalid(dfile, &gfield, "no 'sequence'"))?;
+        let seq = Json::new(dfile, &gfield, cd).array("sequence")?;
         let mut items = Vec::with_capacity(seq.len());
         for (j, ins) in seq.iter().enumerate() {
             let field = format!("{gfield}.sequence[{j}]");
@@ -249,9 +354,14 @@ pub fn from_json(
                 Instr::Item(it) => items.push(it),
                 Instr::Skip(what) => *report.skipped_instructions.entry(what).or_insert(0) += 1,
                 Instr::MissingWaveform(w) => {
-                    report.dropped_gates.push(format!(
-                        "{gfield}: plays waveform '{w}', which pulse_library lacks"
-                    ));
+                    let reason =
+                        format!("{gfield}: plays waveform '{w}', which pulse_library lacks");
+                    report.dropped_gates.push(reason.clone());
+                    dropped_gates.push(DroppedGate {
+                        name: gname.to_string(),
+                        qubits: gq,
+                        reason,
+                    });
                     continue 'gates;
                 }
             }
@@ -272,13 +382,14 @@ pub fn from_json(
         control_channels,
         gates,
         library,
+        dropped_gates,
     };
     device.validate(dfile)?;
     Ok((device, report))
 }
 
 /// `[re, im]`.
-fn complex(v: &Value) -> Option<Complex64> {
+pub(crate) fn complex(v: &Value) -> Option<Complex64> {
     let a = v.as_array()?;
     match a.as_slice() {
         [re, im] => Some(Complex64::new(re.as_f64()?, im.as_f64()?)),
@@ -303,16 +414,11 @@ fn instruction(
     n: usize,
     library: &BTreeMap<String, Samples>,
 ) -> Result<Instr, DeviceError> {
-    let name = ins
-        .get("name")
-        .and_then(Value::as_str)
-        .ok_or_else(|| invalid(file, field, "no 'name'"))?;
+    let j = Json::new(file, field, ins);
+    let name = j.str("name")?;
     let t0 = nonneg(ins.get("t0"), file, field, "t0")?;
     let channel = || -> Result<Channel, DeviceError> {
-        let ch = ins
-            .get("ch")
-            .and_then(Value::as_str)
-            .ok_or_else(|| invalid(file, field, "no 'ch'"))?;
+        let ch = j.str("ch")?;
         Channel::parse(ch).ok_or_else(|| DeviceError::ChannelOutOfRange {
             file: file.to_string(),
             field: field.to_string(),
@@ -333,7 +439,15 @@ fn instruction(
                         format!("phase '{s}' is neither a number nor '-(P0)'-style"),
                     )
                 })?,
-                _ => return Err(invalid(file, field, "no 'phase'")),
+                Some(v) => {
+                    return Err(wrong_type(
+                        file,
+                        path_of(field, "phase"),
+                        "a number or a '-(P0)'-style string",
+                        v,
+                    ));
+                }
+                None => return Err(invalid(file, field, "no 'phase'")),
             };
             ScheduleItem::ShiftPhase {
                 t0,
@@ -348,24 +462,8 @@ fn instruction(
         },
         "acquire" => {
             let mut qubits = Vec::new();
-            for q in ins
-                .get("qubits")
-                .and_then(Value::as_array)
-                .map(Vec::as_slice)
-                .unwrap_or(&[])
-            {
-                let q = q
-                    .as_u64()
-                    .ok_or_else(|| invalid(file, field, "a qubit is not an index"))?;
-                if q as usize >= n {
-                    return Err(DeviceError::QubitOutOfRange {
-                        file: file.to_string(),
-                        field: field.to_string(),
-                        qubit: q,
-                        num_qubits: n,
-                    });
-                }
-                qubits.push(q as u32);
+            for (k, q) in j.opt_array("qubits")?.iter().enumerate() {
+                qubits.push(j.qubit(format!("{field}.qubits[{k}]"), q, n)?);
             }
             ScheduleItem::Acquire {
                 t0,
@@ -395,14 +493,35 @@ fn instruction(
             }
         }
     };
+    check_item_times(file, field, &item)?;
     Ok(Instr::Item(item))
 }
 
-/// An integer ≥ 0 (`NegativeDuration` for a negative one).
+/// An integer ≥ 0 (`NegativeDuration` for a negative one), at most [`MAX_GATE_DT`] (checked
+/// here, before any later step sizes anything by it).
 fn nonneg(v: Option<&Value>, file: &str, field: &str, key: &str) -> Result<u64, DeviceError> {
     let v = v.ok_or_else(|| invalid(file, field, format!("no '{key}'")))?;
+    let within = |u: u64| {
+        check_limit(
+            file,
+            &path_of(field, key),
+            key_what(key),
+            u,
+            MAX_GATE_DT,
+            "MAX_GATE_DT",
+        )?;
+        Ok(u)
+    };
     if let Some(u) = v.as_u64() {
-        return Ok(u);
+        return within(u);
+    }
+    if !v.is_number() {
+        return Err(wrong_type(
+            file,
+            path_of(field, key),
+            "a whole number of samples",
+            v,
+        ));
     }
     match v.as_f64() {
         Some(x) if x < 0.0 => Err(DeviceError::NegativeDuration {
@@ -410,7 +529,8 @@ fn nonneg(v: Option<&Value>, file: &str, field: &str, key: &str) -> Result<u64, 
             field: format!("{field}.{key}"),
             value: x,
         }),
-        Some(x) if x.fract() == 0.0 && x.is_finite() => Ok(x as u64),
+        Some(x) if x.fract() == 0.0 && x.is_finite() && x <= MAX_GATE_DT as f64 => Ok(x as u64),
+        Some(x) if x.fract() == 0.0 && x.is_finite() => within(u64::MAX),
         _ => Err(invalid(
             file,
             field,
@@ -419,26 +539,43 @@ fn nonneg(v: Option<&Value>, file: &str, field: &str, key: &str) -> Result<u64, 
     }
 }
 
+/// What a time key is, in limit errors.
+fn key_what(key: &str) -> &'static str {
+    match key {
+        "t0" => "start t0",
+        _ => "duration",
+    }
+}
+
 fn parametric(ins: &Value, file: &str, field: &str) -> Result<Shape, DeviceError> {
-    let shape = ins
-        .get("pulse_shape")
-        .and_then(Value::as_str)
-        .ok_or_else(|| invalid(file, field, "no 'pulse_shape'"))?;
-    let params = ins
-        .get("parameters")
+    let j = Json::new(file, field, ins);
+    let shape = j.str("pulse_shape")?;
+    let params = j
+        .opt("parameters")
         .ok_or_else(|| invalid(file, field, "no 'parameters'"))?;
-    let num = |key: &str| -> Result<f64, DeviceError> {
-        params.get(key).and_then(Value::as_f64).ok_or_else(|| {
-            invalid(
-                file,
-                field,
-                format!("parameter '{key}' is missing or not a number"),
-            )
-        })
-    };
+    if !params.is_object() {
+        return Err(wrong_type(
+            file,
+            path_of(field, "parameters"),
+            "an object",
+            params,
+        ));
+    }
+    let ppath = path_of(field, "parameters");
+    let pj = Json::new(file, &ppath, params);
+    let num = |key: &str| pj.f64(key);
     let duration = {
         let d = nonneg(params.get("duration"), file, field, "parameters.duration")?;
-        u32::try_from(d).map_err(|_| invalid(file, field, format!("duration {d} is too long")))?
+        check_limit(
+            file,
+            &path_of(field, "parameters.duration"),
+            "pulse duration",
+            d,
+            MAX_PULSE_SAMPLES,
+            "MAX_PULSE_SAMPLES",
+        )?;
+        // MAX_PULSE_SAMPLES fits in u32.
+        d as u32
     };
     // `[re, im]`, or Qiskit's newer magnitude `amp` with `angle`.
     let amp = match params.get("amp") {
@@ -446,10 +583,18 @@ fn parametric(ins: &Value, file: &str, field: &str) -> Result<Shape, DeviceError
             complex(v).ok_or_else(|| invalid(file, field, "'amp' is not [re, im]"))?
         }
         Some(Value::Number(x)) => {
-            let angle = params.get("angle").and_then(Value::as_f64).unwrap_or(0.0);
+            let angle = pj.opt_f64("angle")?.unwrap_or(0.0);
             Complex64::from_polar(x.as_f64().unwrap_or(f64::NAN), angle)
         }
-        _ => return Err(invalid(file, field, "parameter 'amp' is missing")),
+        Some(v) => {
+            return Err(wrong_type(
+                file,
+                path_of(&ppath, "amp"),
+                "a number or [re, im]",
+                v,
+            ));
+        }
+        None => return Err(invalid(file, field, "parameter 'amp' is missing")),
     };
     Ok(match shape {
         "gaussian" => Shape::Gaussian {
@@ -487,17 +632,27 @@ fn parametric(ins: &Value, file: &str, field: &str) -> Result<Shape, DeviceError
     })
 }
 
-/// A frequency in GHz from a property with a unit.
-fn ghz(item: &Value) -> Option<f64> {
-    let v = item.get("value")?.as_f64()?;
-    let scale = match item.get("unit").and_then(Value::as_str).unwrap_or("GHz") {
+/// A frequency in GHz from a property with a unit (`item` at `path` in `file`); `None` when it
+/// has no value.
+fn ghz(item: &Value, file: &str, path: &str) -> Result<Option<f64>, DeviceError> {
+    let j = Json::new(file, path, item);
+    let Some(v) = j.opt_f64("value")? else {
+        return Ok(None);
+    };
+    let scale = match j.opt_str("unit")?.unwrap_or("GHz") {
         "GHz" => 1.0,
         "MHz" => 1e-3,
         "kHz" => 1e-6,
         "Hz" => 1e-9,
-        _ => return None,
+        other => {
+            return Err(invalid(
+                file,
+                &path_of(path, "unit"),
+                format!("unknown frequency unit '{other}' (GHz, MHz, kHz or Hz)"),
+            ));
+        }
     };
-    Some(v * scale)
+    Ok(Some(v * scale))
 }
 
 fn qubit_params(
@@ -508,27 +663,33 @@ fn qubit_params(
     pfile: &str,
     report: &mut ImportReport,
 ) -> Result<Vec<QubitParams>, DeviceError> {
-    let pq = props.get("qubits").and_then(Value::as_array);
+    let pq = Json::new(pfile, "", props).opt_array("qubits")?;
     let hvars = conf.get("hamiltonian").and_then(|h| h.get("vars"));
+    let freq_est = Json::new("", "", defs)
+        .opt_array("qubit_freq_est")
+        .unwrap_or(&[]);
     let mut out = Vec::with_capacity(n);
     for i in 0..n {
-        let list = pq.and_then(|l| l.get(i)).and_then(Value::as_array);
-        // Several backends publish 0 for a value they do not know.
-        let find = |key: &str| {
-            list.and_then(|l| {
-                l.iter()
-                    .find(|it| it.get("name").and_then(Value::as_str) == Some(key))
-                    .and_then(ghz)
-                    .filter(|v| *v != 0.0)
-            })
+        let lpath = format!("qubits[{i}]");
+        let list = match pq.get(i) {
+            None => &[][..],
+            Some(v) => v
+                .as_array()
+                .map(Vec::as_slice)
+                .ok_or_else(|| wrong_type(pfile, lpath.clone(), "an array", v))?,
         };
-        let freq_ghz = find("frequency")
-            .or_else(|| {
-                defs.get("qubit_freq_est")
-                    .and_then(|f| f.get(i))
-                    .and_then(Value::as_f64)
-                    .filter(|v| *v > 0.0)
-            })
+        // Several backends publish 0 for a value they do not know.
+        let find = |key: &str| -> Result<Option<f64>, DeviceError> {
+            for (k, it) in list.iter().enumerate() {
+                if it.get("name").and_then(Value::as_str) == Some(key) {
+                    let v = ghz(it, pfile, &format!("{lpath}[{k}] ({key})"))?;
+                    return Ok(v.filter(|v| *v != 0.0));
+                }
+            }
+            Ok(None)
+        };
+        let freq_ghz = find("frequency")?
+            .or_else(|| freq_est.get(i).and_then(Value::as_f64).filter(|v| *v > 0.0))
             .ok_or_else(|| {
                 invalid(
                     pfile,
@@ -536,7 +697,7 @@ fn qubit_params(
                     "no 'frequency' (nor qubit_freq_est in the defaults)",
                 )
             })?;
-        let anharmonicity_ghz = match find("anharmonicity") {
+        let anharmonicity_ghz = match find("anharmonicity")? {
             Some(a) => a,
             None => match hvars
                 .and_then(|v| v.get(format!("delta{i}")))
@@ -564,11 +725,7 @@ fn control_channels(
     n: usize,
     cfile: &str,
 ) -> Result<Vec<ControlChannel>, DeviceError> {
-    let lo = conf
-        .get("u_channel_lo")
-        .and_then(Value::as_array)
-        .map(Vec::as_slice)
-        .unwrap_or(&[]);
+    let lo = Json::new(cfile, "", conf).opt_array("u_channel_lo")?;
     let chans = conf.get("channels");
     let operates = |u: usize| -> Option<Vec<u32>> {
         let qs = chans?
@@ -579,23 +736,39 @@ fn control_channels(
         qs.iter().map(|q| q.as_u64().map(|q| q as u32)).collect()
     };
     // How many: the most any source names.
-    let mut count = lo.len();
+    let mut count = lo.len() as u64;
     for g in gates {
         for it in &g.items {
             if let Some(Channel::Control(u)) = it.channel() {
-                count = count.max(u as usize + 1);
+                count = count.max(u64::from(u) + 1);
             }
         }
     }
+    // Before allocating a channel per index a gate names.
+    check_limit(
+        cfile,
+        "u_channel_lo",
+        "control channel count",
+        count,
+        MAX_CONTROL_CHANNELS as u64,
+        "MAX_CONTROL_CHANNELS",
+    )?;
+    let count = count as usize;
     let mut out = Vec::with_capacity(count);
     for u in 0..count {
         let field = format!("u_channel_lo[{u}]");
         let op = operates(u);
         let freq_qubit = match lo.get(u).and_then(Value::as_array).and_then(|l| l.first()) {
-            Some(entry) => entry
-                .get("q")
-                .and_then(Value::as_u64)
-                .ok_or_else(|| invalid(cfile, &field, "no 'q'"))? as u32,
+            Some(entry) => {
+                let epath = format!("{field}[0]");
+                let q = Json::new(cfile, &epath, entry).u64("q")?;
+                u32::try_from(q).map_err(|_| DeviceError::QubitOutOfRange {
+                    file: cfile.to_string(),
+                    field: path_of(&epath, "q"),
+                    qubit: q,
+                    num_qubits: n,
+                })?
+            }
             None => match op.as_deref() {
                 Some([_, f, ..]) => *f,
                 Some([f]) => *f,

@@ -14,8 +14,12 @@ pub mod lower;
 pub mod shape;
 pub mod transmon;
 pub use calibration::{Channel, ControlChannel, GateCal, Phase, QubitParams, ScheduleItem};
-pub use device::{Device, DeviceError};
+pub use device::{
+    Device, DeviceError, DroppedGate, MAX_CONTROL_CHANNELS, MAX_DT_NS, MAX_GATE_DT,
+    MAX_PULSE_SAMPLES, MAX_QUBITS, MIN_DT_NS,
+};
 pub use lower::{
-    Play, PlayOrigin, PulseLowerError, PulseMode, PulseProgram, Waveform, lower_to_pulses,
+    DEFAULT_MAX_SCHEDULE_DT, Play, PlayOrigin, PulseLimits, PulseLowerError, PulseMode,
+    PulseProgram, Waveform, lower_to_pulses, lower_to_pulses_with,
 };
 pub use shape::{Samples, Shape, ShapeError};

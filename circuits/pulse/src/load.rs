@@ -15,7 +15,7 @@ impl Device {
         if name.ends_with(".json") {
             return crate::ibm::import(path).map(|(d, _)| d);
         }
-        let text = std::fs::read_to_string(path).map_err(|source| DeviceError::Io {
+        let text = eqisa_files::read_to_string(path).map_err(|source| DeviceError::Io {
             file: file.clone(),
             source,
         })?;

@@ -175,13 +175,16 @@ pub enum PulseLowerError {
         device: String,
         num_qubits: u32,
     },
-    #[error("op {index} ({op} on {qubits}): device '{device}' has no calibration for {gate}")]
+    #[error("op {index} ({op} on {qubits}): device '{device}' has no calibration for {gate}{why}")]
     MissingGate {
         index: usize,
         op: &'static str,
         qubits: String,
         device: String,
         gate: String,
+        /// Why, when the device's import left a published calibration out (`: left out on
+        /// import: …`), else empty.
+        why: String,
     },
     #[error(
         "op {index} ({op} on {qubits}): device '{device}' does not couple these qubits (no cx, ecr or cz calibration on the pair); route the circuit to the device's coupling map first"
@@ -191,6 +194,19 @@ pub enum PulseLowerError {
         op: &'static str,
         qubits: String,
         device: String,
+    },
+    /// The schedule would run past [`PulseLimits::max_schedule_dt`].
+    #[error(
+        "op {index} ({op}): {what} would take the pulse schedule to {value} samples, above the limit of {max} samples (raise it with --max-schedule-dt)"
+    )]
+    ScheduleTooLong {
+        index: usize,
+        op: &'static str,
+        /// What reaches past the limit (`its start time`, `the delay`, `its end`).
+        what: &'static str,
+        /// The sample count it reaches (`inf` or beyond `u64` printed as a float).
+        value: f64,
+        max: u64,
     },
     #[error("device '{device}': {gate} on {qubits}: {source}")]
     Shape {
@@ -209,6 +225,47 @@ pub enum PulseLowerError {
         qubits: String,
         index: u8,
     },
+}
+
+/// Default of [`PulseLimits::max_schedule_dt`]: 2^28 samples (60 ms at dt = 0.222 ns, 134 ms
+/// at 0.5 ns), far beyond any coherence time, so only a runaway `delay` reaches it.
+pub const DEFAULT_MAX_SCHEDULE_DT: u64 = 1 << 28;
+
+/// Bounds on what a pulse schedule may produce, checked while lowering (before anything is
+/// sized by the schedule).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct PulseLimits {
+    /// Latest end of any operation, in samples (`dt`): every channel of the schedule plays
+    /// this many samples, so it bounds what a DAC or a dense sample array holds per channel.
+    pub max_schedule_dt: u64,
+}
+
+impl Default for PulseLimits {
+    fn default() -> Self {
+        PulseLimits {
+            max_schedule_dt: DEFAULT_MAX_SCHEDULE_DT,
+        }
+    }
+}
+
+/// A delay of `ns` as a whole number of samples of `dt_ns`, rounded up (a delay is at least as
+/// long as asked) except that a value within floating-point noise of a whole number is that
+/// number (`1000 × dt / dt` is 1000 samples, not 1001). A negative value is 0.
+fn delay_samples(ns: f64, dt_ns: f64) -> f64 {
+    let x = ns / dt_ns;
+    let r = x.round();
+    let n = if (x - r).abs() <= 1e-9 * r.abs().max(1.0) {
+        r
+    } else {
+        x.ceil()
+    };
+    n.max(0.0)
+}
+
+/// `n` samples as a `u64` when it is a number no greater than `max` (compared in `f64`, before
+/// any conversion, so that `1e300` cannot saturate into a wrong answer).
+fn within(n: f64, max: u64) -> Option<u64> {
+    (n.is_finite() && n <= max as f64).then_some(n.max(0.0) as u64)
 }
 
 // ---- single-qubit algebra ----
@@ -409,6 +466,8 @@ struct Item {
 // ---- the lowering ----
 
 struct Lowerer<'a> {
+    /// [`PulseLimits::max_schedule_dt`].
+    max_dt: u64,
     device: &'a Device,
     qubit_free: Vec<u64>,
     chan_free: HashMap<Channel, u64>,
@@ -420,17 +479,29 @@ struct Lowerer<'a> {
     end: u64,
 }
 
-/// Lower a native program to pulses on `device`.
+/// Lower a native program to pulses on `device`, within the default [`PulseLimits`].
 pub fn lower_to_pulses(
     program: &NativeProgram,
     device: &Device,
     mode: PulseMode,
 ) -> Result<PulseProgram, PulseLowerError> {
+    lower_to_pulses_with(program, device, mode, &PulseLimits::default())
+}
+
+/// Lower a native program to pulses on `device`, refusing a schedule beyond `limits` (an
+/// error naming the op that reaches past it).
+pub fn lower_to_pulses_with(
+    program: &NativeProgram,
+    device: &Device,
+    mode: PulseMode,
+    limits: &PulseLimits,
+) -> Result<PulseProgram, PulseLowerError> {
     if program.target != TargetKind::Native {
         return Err(PulseLowerError::NotNative(program.target.name()));
     }
-    let items = expand(program, device)?;
+    let items = expand(program, device, limits.max_schedule_dt)?;
     let mut l = Lowerer {
+        max_dt: limits.max_schedule_dt,
         device,
         qubit_free: vec![0; device.qubits.len()],
         chan_free: HashMap::new(),
@@ -465,7 +536,11 @@ pub fn lower_to_pulses(
 
 /// The program as device-level operations: two-qubit gates rebuilt from what the device
 /// calibrates, everything checked against the device's qubits.
-fn expand(program: &NativeProgram, device: &Device) -> Result<Vec<Item>, PulseLowerError> {
+fn expand(
+    program: &NativeProgram,
+    device: &Device,
+    max_dt: u64,
+) -> Result<Vec<Item>, PulseLowerError> {
     let has = |name: &str, q: [u32; 2]| device.gate(name, &q).is_some();
     let mut out = Vec::with_capacity(program.ops.len());
     let n = device.num_qubits();
@@ -482,7 +557,15 @@ fn expand(program: &NativeProgram, device: &Device) -> Result<Vec<Item>, PulseLo
                 });
             }
         }
-        let not_before = (op.start_ns / device.dt_ns).round().max(0.0) as u64;
+        let too_long = |what, value| PulseLowerError::ScheduleTooLong {
+            index,
+            op: name,
+            what,
+            value,
+            max: max_dt,
+        };
+        let start = (op.start_ns / device.dt_ns).round();
+        let not_before = within(start, max_dt).ok_or_else(|| too_long("its start time", start))?;
         let conditional = op.cond.is_some();
         let mut push = |op: DevOp| {
             out.push(Item {
@@ -519,10 +602,11 @@ fn expand(program: &NativeProgram, device: &Device) -> Result<Vec<Item>, PulseLo
             }
             NativeOp::Measure { .. } => push(DevOp::Measure(q0)),
             NativeOp::Reset => push(DevOp::Reset(q0)),
-            NativeOp::Delay { ns } => push(DevOp::Delay(
-                op.qubits.to_vec(),
-                (ns / device.dt_ns).ceil().max(0.0) as u64,
-            )),
+            NativeOp::Delay { ns } => {
+                let n = delay_samples(ns, device.dt_ns);
+                let n = within(n, max_dt).ok_or_else(|| too_long("the delay", n))?;
+                push(DevOp::Delay(op.qubits.to_vec(), n))
+            }
             NativeOp::Barrier => push(DevOp::Barrier(op.qubits.to_vec())),
             NativeOp::H
             | NativeOp::S
@@ -552,12 +636,20 @@ impl Lowerer<'_> {
             DevOp::Two(_, p) => p.to_vec(),
             DevOp::Delay(qs, _) | DevOp::Barrier(qs) => qs.clone(),
         };
+        // `gate` may carry a note ("x (a pulse on the drive channel)"): its first word names it.
+        let name = gate.split_whitespace().next().unwrap_or(gate);
+        let why = self
+            .device
+            .why_missing(name, &qubits)
+            .map(|r| format!(": left out on import: {r}"))
+            .unwrap_or_default();
         PulseLowerError::MissingGate {
             index: it.index,
             op: it.name,
             qubits: qubits_text(&qubits),
             device: self.device.name.clone(),
             gate: format!("{gate} on {}", qubits_text(&qubits)),
+            why,
         }
     }
 
@@ -753,7 +845,28 @@ impl Lowerer<'_> {
         self.play_cal(&own, &[], &[q], it.not_before)
     }
 
+    /// Every free time and the end are at most `self.end`: refuse it past the limit, naming
+    /// the op that took it there (each step adds at most the limit plus one gate, so nothing
+    /// overflows before this check).
+    fn check_end(&self, it: &Item) -> Result<(), PulseLowerError> {
+        if self.end > self.max_dt {
+            return Err(PulseLowerError::ScheduleTooLong {
+                index: it.index,
+                op: it.name,
+                what: "its end",
+                value: self.end as f64,
+                max: self.max_dt,
+            });
+        }
+        Ok(())
+    }
+
     fn other(&mut self, it: &Item) -> Result<(), PulseLowerError> {
+        self.other_unchecked(it)?;
+        self.check_end(it)
+    }
+
+    fn other_unchecked(&mut self, it: &Item) -> Result<(), PulseLowerError> {
         match &it.op {
             DevOp::One(q, op) => self.one(it, *q, *op),
             DevOp::Two(g, pair) => {
@@ -771,7 +884,7 @@ impl Lowerer<'_> {
             DevOp::Delay(qs, dt) => {
                 for &q in qs {
                     if let Some(f) = self.qubit_free.get_mut(q as usize) {
-                        *f = (*f).max(it.not_before) + dt;
+                        *f = (*f).max(it.not_before).saturating_add(*dt);
                         self.end = self.end.max(*f);
                     }
                 }
@@ -906,7 +1019,7 @@ impl Lowerer<'_> {
         if alpha.abs() > 1e-12 {
             self.rz(it, q, alpha)?;
         }
-        Ok(())
+        self.check_end(it)
     }
 }
 

@@ -169,3 +169,107 @@ fn ibm_errors_name_the_cmd_def() {
     let e = ibm_with(json!({"amp": [0.2, 0.0], "duration": 16}), "sine").expect_err("unknown");
     assert!(matches!(e, DeviceError::UnknownShape { .. }), "{e}");
 }
+
+#[test]
+fn sizes_and_times_above_the_limits_are_refused_naming_the_field() {
+    // A gate duration of 10^9 samples: refused at load, before any sampling allocates it.
+    let (e, m) = err(&with_item(
+        "{ t0 = 0, play = \"d0\", shape = \"constant\", duration = 1000000000, amp = [0.1, 0.0] }",
+    ));
+    assert!(matches!(e, DeviceError::Limit { .. }), "{m}");
+    assert!(
+        m.contains("gates[0] (x on qubit 0).schedule[0]: pulse duration 1000000000 exceeds the limit of 65536 (MAX_PULSE_SAMPLES)"),
+        "{m}"
+    );
+    // A start 10^15 samples into a gate.
+    let (e, m) = err(&with_item(
+        "{ t0 = 1000000000000000, delay = \"d0\", duration = 4 }",
+    ));
+    assert!(matches!(e, DeviceError::Limit { .. }), "{m}");
+    assert!(
+        m.contains("start t0 1000000000000000 exceeds the limit of 16777216 (MAX_GATE_DT)"),
+        "{m}"
+    );
+    // A dt outside the documented range.
+    let (e, m) = err(&with_item("{ t0 = 0, delay = \"d0\", duration = 4 }")
+        .replace("dt_ns = 0.5", "dt_ns = 1e-300"));
+    assert!(matches!(e, DeviceError::BadDt { .. }), "{m}");
+}
+
+/// IBM documents for a one-qubit device with `conf` changed by `edit`.
+fn ibm_conf(edit: impl FnOnce(&mut serde_json::Value)) -> Result<Device, DeviceError> {
+    let defs = json!({"pulse_library": [], "cmd_def": []});
+    let mut conf = json!({"backend_name": "fake", "n_qubits": 1, "dt": 0.5, "u_channel_lo": []});
+    edit(&mut conf);
+    let props = json!({"qubits": [[{"name": "frequency", "unit": "GHz", "value": 5.0}]]});
+    ibm::from_json(
+        &defs,
+        &conf,
+        &props,
+        ["defs_f.json", "conf_f.json", "props_f.json"],
+    )
+    .map(|(d, _)| d)
+}
+
+#[test]
+fn ibm_qubit_count_is_checked_before_allocating() {
+    // 10^12 qubits would allocate per qubit: the limit refuses it first.
+    let e = ibm_conf(|c| c["n_qubits"] = json!(1_000_000_000_000u64)).expect_err("too many");
+    assert!(matches!(e, DeviceError::Limit { .. }), "{e}");
+    assert_eq!(
+        e.to_string(),
+        "conf_f.json: n_qubits: qubit count 1000000000000 exceeds the limit of 16384 (MAX_QUBITS)"
+    );
+}
+
+#[test]
+fn ibm_wrong_types_say_wrong_type_with_the_key_path() {
+    let e = ibm_conf(|c| c["dt"] = json!("abc")).expect_err("string dt");
+    assert_eq!(
+        e.to_string(),
+        "conf_f.json: dt: expected a number, found a string"
+    );
+    let e = ibm_conf(|c| c["n_qubits"] = json!(-1)).expect_err("negative");
+    assert!(matches!(e, DeviceError::WrongType { .. }), "{e}");
+    // Missing stays missing.
+    let e = ibm_conf(|c| {
+        c.as_object_mut().map(|o| o.remove("dt"));
+    })
+    .expect_err("no dt");
+    assert_eq!(e.to_string(), "conf_f.json: no 'dt'");
+    // Deeper: a parameter of a pulse.
+    let e = ibm_with(
+        json!({"amp": [0.2, 0.0], "duration": 16, "sigma": "wide"}),
+        "gaussian",
+    )
+    .expect_err("string sigma");
+    assert!(
+        e.to_string().ends_with(
+            "cmd_def[1] (x on qubit 0).sequence[1].parameters.sigma: expected a number, found a string"
+        ),
+        "{e}"
+    );
+}
+
+#[test]
+fn a_gate_left_out_on_import_says_why_when_it_is_needed() {
+    let defs = json!({
+        "pulse_library": [],
+        "cmd_def": [{"name": "x", "qubits": [0], "sequence": [
+            {"name": "CZ90_u0", "t0": 0, "ch": "d0"}
+        ]}]
+    });
+    let conf = json!({"backend_name": "fake", "n_qubits": 1, "dt": 0.5, "u_channel_lo": []});
+    let props = json!({"qubits": [[{"name": "frequency", "unit": "GHz", "value": 5.0}]]});
+    let (d, report) =
+        ibm::from_json(&defs, &conf, &props, ["defs_f.json", "c", "p"]).expect("imports");
+    assert_eq!(report.dropped_gates.len(), 1);
+    let e = d.require_gate("x", &[0]).expect_err("left out");
+    assert_eq!(
+        e.to_string(),
+        "device 'fake': no calibration for x on qubit 0: left out on import: cmd_def[0] (x on qubit 0): plays waveform 'CZ90_u0', which pulse_library lacks"
+    );
+    // Our TOML keeps the reason.
+    let back = Device::from_toml(&d.to_toml(), "back.toml").expect("round trip");
+    assert_eq!(back, d);
+}

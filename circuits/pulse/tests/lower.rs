@@ -14,7 +14,8 @@ use eqisa_pulse::lower::{
     Mat2, OneQ, Step, axis_rotation, occupancy, rotation_decompose, rz_matrix, two_qubit_steps,
 };
 use eqisa_pulse::{
-    Channel, Device, PlayOrigin, PulseLowerError, PulseMode, PulseProgram, lower_to_pulses,
+    Channel, Device, PlayOrigin, PulseLimits, PulseLowerError, PulseMode, PulseProgram,
+    lower_to_pulses, lower_to_pulses_with,
 };
 use eqisa_test_support::{Rng, corpus_path, example};
 use num_complex::Complex64;
@@ -416,4 +417,72 @@ fn corpus_circuits_lower_on_ibm_devices() {
         let d = Device::from_file(&ibm.join("defs_kawasaki.json")).expect("imports");
         lower_file(&f, &d);
     }
+}
+
+/// `delay[…]` on qubit 0 between two `x`, lowered for a target whose `dt` is the device's.
+fn delayed(delay: &str, device: &Device) -> NativeProgram {
+    let src = format!(
+        "OPENQASM 3.0;\ninclude \"stdgates.inc\";\nqubit[1] q;\nx q[0];\ndelay[{delay}] q[0];\nx q[0];\n"
+    );
+    let c = eqisa_qasm::parse_str(&src, "delay.qasm").expect("parses");
+    let mut target = native_target(TwoQubit::Cz);
+    target.dt_ns = device.dt_ns;
+    lower(&c, &target, &LowerOptions::default())
+        .expect("lowers")
+        .program
+}
+
+#[test]
+fn a_schedule_past_its_limit_is_refused_naming_the_op() {
+    let device = Device::default_device();
+    for mode in [PulseMode::Calibrated, PulseMode::DirectRotation] {
+        // 10^18 samples: refused by the limit (compared before any conversion or allocation).
+        let e = lower_to_pulses(&delayed("1e18dt", &device), &device, mode).expect_err("too long");
+        assert!(
+            matches!(
+                e,
+                PulseLowerError::ScheduleTooLong {
+                    index: 1,
+                    op: "delay",
+                    ..
+                }
+            ),
+            "{e}"
+        );
+        let m = e.to_string();
+        assert!(m.starts_with("op 1 (delay): the delay would take the pulse schedule to 1000000000000000000 samples, above the limit of 268435456"), "{m}");
+        // An overridden limit applies to the whole schedule.
+        let limits = PulseLimits {
+            max_schedule_dt: 1000,
+        };
+        let e = lower_to_pulses_with(&delayed("900dt", &device), &device, mode, &limits)
+            .expect_err("past 1000");
+        assert!(
+            matches!(
+                e,
+                PulseLowerError::ScheduleTooLong {
+                    index: 2,
+                    op: "x",
+                    ..
+                }
+            ),
+            "{e}"
+        );
+        let ok =
+            lower_to_pulses_with(&delayed("100dt", &device), &device, mode, &limits).expect("fits");
+        assert!(ok.duration <= 1000);
+    }
+}
+
+#[test]
+fn a_delay_in_dt_is_that_many_device_samples() {
+    let device = Device::default_device();
+    let p = lower_to_pulses(&delayed("1000dt", &device), &device, PulseMode::Calibrated)
+        .expect("lowers");
+    let x = p.plays[0].len(&p);
+    assert_eq!(
+        p.plays[1].start,
+        x + 1000,
+        "1000 samples between the two x pulses"
+    );
 }

@@ -34,6 +34,11 @@ pub const DEFAULT_MODEL_TOML: &str = include_str!("../energy-model.toml");
 /// Where the default model's parameters come from, in error messages.
 pub const DEFAULT_ORIGIN: &str = "<built-in energy-model.toml>";
 
+/// Largest value any parameter may take (in its own unit): 10^12, a million times above the
+/// largest of the shipped model (a wall-plug ratio of ~10^6 W/W at the mixing chamber). With
+/// counts below 2^64, every product and sum [`EnergyModel::evaluate`] forms stays finite.
+pub const MAX_PARAM: f64 = 1e12;
+
 /// A temperature stage of the cryostat, warm to cold.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 pub enum Stage {
@@ -351,7 +356,7 @@ pub enum EnergyError {
         expected: &'static str,
     },
     /// A number outside its allowed range (negative, not finite, zero where it divides).
-    #[error("{origin}: field `{field}` = {value}: {reason}")]
+    #[error("{origin}: field `{field}` = {value:?}: {reason}")]
     InvalidValue {
         /// The file.
         origin: String,
@@ -385,6 +390,17 @@ pub enum EnergyError {
     /// `evaluate` needs a positive, finite duration.
     #[error("duration must be a positive, finite number of seconds, got {0}")]
     InvalidDuration(f64),
+    /// A result overflowed (only an extreme duration can do this once the parameters are
+    /// within [`MAX_PARAM`]): reported rather than printed as `inf`.
+    #[error("energy evaluation: {quantity} is not finite ({value}) for a run of {duration_s} s")]
+    NotFinite {
+        /// The quantity, with the parameters it comes from.
+        quantity: String,
+        /// Its value.
+        value: f64,
+        /// The run's duration.
+        duration_s: f64,
+    },
 }
 
 /// What a numeric parameter may hold.
@@ -435,7 +451,7 @@ impl EnergyModel {
     pub fn from_file(path: impl AsRef<Path>) -> Result<Self, EnergyError> {
         let path = path.as_ref();
         let origin = path.display().to_string();
-        let text = std::fs::read_to_string(path).map_err(|source| EnergyError::Io {
+        let text = eqisa_files::read_to_string(path).map_err(|source| EnergyError::Io {
             origin: origin.clone(),
             source,
         })?;
@@ -553,6 +569,44 @@ impl EnergyModel {
         let total_energy_j = kinds.total();
         let cooling_wall_plug_j = stages.iter().map(|s| s.cooling_wall_plug_j).sum::<f64>();
         let wall_plug_j = total_energy_j + cooling_wall_plug_j;
+        let not_finite = |quantity: String, value: f64| EnergyError::NotFinite {
+            quantity,
+            value,
+            duration_s,
+        };
+        for s in &stages {
+            for (what, v) in [
+                ("heat_w", s.heat_w),
+                ("capacity_fraction", s.capacity_fraction),
+                ("cooling_wall_plug_j", s.cooling_wall_plug_j),
+            ] {
+                if !v.is_finite() {
+                    return Err(not_finite(
+                        format!(
+                            "stages.{}.{what} (from stages.{}.wall_plug_w_per_w and the heat deposited there)",
+                            s.stage, s.stage
+                        ),
+                        v,
+                    ));
+                }
+            }
+        }
+        for (what, v) in [
+            (
+                "link_static_heat_j (link_lanes × link_static_heat_w_per_lane × duration)",
+                link_static_heat_j,
+            ),
+            ("total_energy_j (the event energies)", total_energy_j),
+            ("wall_plug_j", wall_plug_j),
+            (
+                "wall_plug_w (wall_plug_j / duration)",
+                wall_plug_j / duration_s,
+            ),
+        ] {
+            if !v.is_finite() {
+                return Err(not_finite(what.to_string(), v));
+            }
+        }
         Ok(EnergyReport {
             duration_s,
             decoder_stage: self.decoder_stage.value,
@@ -654,6 +708,9 @@ impl EnergyModel {
                 }
                 Rule::PositiveOrInfinite if v.is_nan() || v <= 0.0 => {
                     Some("must be positive (inf allowed)")
+                }
+                _ if v.is_finite() && v > MAX_PARAM => {
+                    Some("must be at most 1e12 (MAX_PARAM), so that no energy overflows")
                 }
                 _ => None,
             };

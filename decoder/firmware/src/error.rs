@@ -16,6 +16,17 @@ pub enum FirmwareError {
         /// What it must be.
         why: &'static str,
     },
+    /// The `dt` asked for is not the one the program records (the device's sample period it
+    /// was assembled for).
+    #[error(
+        "dt_ns = {given} disagrees with the program's recorded dt of {recorded} ns (the device it was assembled for); leave --dt-ns out to use the recorded one, or assemble the program for that device"
+    )]
+    DtMismatch {
+        /// The parameter's value.
+        given: f64,
+        /// The program's.
+        recorded: f64,
+    },
     /// The file is not a valid program for this codebook (as the decoders report it).
     #[error(transparent)]
     Decode(#[from] IsaError),

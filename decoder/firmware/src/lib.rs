@@ -26,8 +26,9 @@
 //!   decoded. A memory play then costs the decoder one item: the channel's playback engine
 //!   reads the samples from waveform memory at the sample clock and applies the play's
 //!   rotation on the way to the DAC. An inline play is reconstructed by the decoder.
-//! - **DACs.** One DAC per pulse channel, clocked at `1 / dt` ([`FirmwareParams::dt_ns`]; `dt` is
-//!   not in the file). A play's samples must all be ready when the DAC needs its first one.
+//! - **DACs.** One DAC per pulse channel, clocked at `1 / dt`, the sample period the program
+//!   records in its program section (the device's; [`FirmwareParams::dt_ns`] may only confirm
+//!   it). A play's samples must all be ready when the DAC needs its first one.
 //! - **Start-up buffer.** The schedule's time 0 is [`FirmwareParams::startup_ns`] after the first
 //!   bit enters the link: the decoder has that head start. A fixed delay (rather than "after the
 //!   first N bits") keeps the deadlines independent of the link rate, so a faster link can only

@@ -6,7 +6,8 @@ use serde::{Deserialize, Serialize};
 pub const DEFAULT_LINK_GBPS: f64 = 10.0;
 /// Default decoder clock, MHz: the fabric clock of an RFSoC-class controller FPGA.
 pub const DEFAULT_CLOCK_MHZ: f64 = 500.0;
-/// Default sample period, ns: IBM's 4.5 GS/s (`dt` = 2/9 ns, rounded).
+/// IBM's sample period, ns (4.5 GS/s, `dt` = 2/9 ns, rounded): what synthetic programs use.
+/// A real program's `dt` is the one it records (see [`FirmwareParams::dt_ns`]).
 pub const DEFAULT_DT_NS: f64 = 0.2222;
 /// Default start-up delay, ns: 100 µs, enough for one full 32 KiB block at 2.6 Gb/s.
 pub const DEFAULT_STARTUP_NS: f64 = 100_000.0;
@@ -27,8 +28,12 @@ pub struct FirmwareParams {
     pub link_gbps: f64,
     /// Decoder clock, MHz ([`DEFAULT_CLOCK_MHZ`]); its period is rounded to a whole femtosecond.
     pub clock_mhz: f64,
-    /// DAC sample period, ns ([`DEFAULT_DT_NS`]); rounded to a whole femtosecond.
-    pub dt_ns: f64,
+    /// DAC sample period, ns, rounded to a whole femtosecond. `None` (the default): the `dt`
+    /// the program records in its program section, the device's sample period it was
+    /// assembled for. `Some`: a check that the program was made for this `dt`; one that
+    /// disagrees with the recorded value is an error ([`FirmwareError::DtMismatch`](crate::FirmwareError::DtMismatch)),
+    /// never silently used.
+    pub dt_ns: Option<f64>,
     /// Time from the first bit on the link to the schedule's time 0, ns ([`DEFAULT_STARTUP_NS`]).
     pub startup_ns: f64,
     /// Decoder cycles per instruction ([`DEFAULT_CYCLES_PER_INSTR`]).
@@ -44,7 +49,7 @@ impl Default for FirmwareParams {
         FirmwareParams {
             link_gbps: DEFAULT_LINK_GBPS,
             clock_mhz: DEFAULT_CLOCK_MHZ,
-            dt_ns: DEFAULT_DT_NS,
+            dt_ns: None,
             startup_ns: DEFAULT_STARTUP_NS,
             cycles_per_instr: DEFAULT_CYCLES_PER_INSTR,
             cycles_per_pulse_item: DEFAULT_CYCLES_PER_PULSE_ITEM,

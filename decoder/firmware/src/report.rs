@@ -50,6 +50,9 @@ pub struct FirmwareReport {
     pub min_startup_ns: Option<f64>,
     /// The parameters simulated.
     pub params: FirmwareParams,
+    /// The sample period the plays were timed with, ns: the program's recorded `dt` (0 when the
+    /// file has no program section to record one).
+    pub dt_ns: f64,
     /// End of the schedule (last instruction or play), ns after its time 0.
     pub schedule_ns: f64,
     /// When the decoder finished the file (trailer checked), ns after the first bit.
@@ -133,6 +136,7 @@ pub(crate) fn report(st: State, params: &FirmwareParams, file_bytes: usize) -> F
         worst_lateness_ns: worst.map(fs_to_ns),
         min_startup_ns: worst.map(|w| fs_to_ns((u.startup_fs + w).max(0))),
         params: params.clone(),
+        dt_ns: u.dt_ns,
         schedule_ns: fs_to_ns(schedule_fs),
         decode_end_ns: fs_to_ns(st.tl.busy_until()),
         decoder_busy_ns: fs_to_ns(st.tl.total_work()),

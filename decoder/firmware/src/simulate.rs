@@ -59,6 +59,7 @@ pub fn simulate(
     let mut framer = Framer::new(bytes);
     let mut fed = 0usize;
     let mut ended = false;
+    let mut dt_known = false;
     loop {
         // A framing the framer cannot read is handed to the decoders whole: their error names
         // the problem as `eqisa decode` would.
@@ -88,6 +89,11 @@ pub fn simulate(
         st.tl.begin(end);
         let chunk = bytes.get(fed..end).unwrap_or(&[]);
         ended |= pump_instructions(&mut dec, &mut st, chunk, fed)?;
+        // The program section precedes the pulse section: its `dt` times every play.
+        if !dt_known && let Some(info) = dec.info() {
+            st.u.set_dt(params.dt_ns, f64::from_bits(info.params.dt_ns_bits))?;
+            dt_known = true;
+        }
         if let Some(p) = pulse.as_mut() {
             p.pump(&mut st, bytes, fed, end)?;
         }

@@ -254,6 +254,7 @@ fn pulse_section(n: u32, layers: u64, shots: u64, shot: u64) -> PulseSection {
         }
     }
     PulseSection {
+        dac_bits: 16,
         channels,
         memory,
         plays,

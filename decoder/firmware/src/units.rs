@@ -10,7 +10,11 @@ pub(crate) struct Units {
     pub(crate) rate_bps: i128,
     pub(crate) startup_fs: i128,
     pub(crate) period_fs: i128,
+    /// The sample period, fs: set from the program's recorded `dt` once its program section
+    /// is read ([`Units::set_dt`]).
     pub(crate) dt_fs: i128,
+    /// The sample period, ns, as recorded (0 until known).
+    pub(crate) dt_ns: f64,
     pub(crate) instr_fs: i128,
     pub(crate) item_fs: i128,
     pub(crate) samples_per_cycle: f64,
@@ -22,6 +26,16 @@ fn check(name: &'static str, value: f64, ok: bool, why: &'static str) -> Result<
     } else {
         Err(FirmwareError::Param { name, value, why })
     }
+}
+
+/// A sample period within the modelled range.
+fn check_dt(name: &'static str, dt: f64) -> Result<(), FirmwareError> {
+    check(
+        name,
+        dt,
+        (1e-5..=1e6).contains(&dt),
+        "must be between 1e-5 and 1e6 ns",
+    )
 }
 
 impl Units {
@@ -38,12 +52,9 @@ impl Units {
             p.clock_mhz >= 1e-3 && p.clock_mhz <= 1e8,
             "must be between 0.001 and 1e8 MHz",
         )?;
-        check(
-            "dt_ns",
-            p.dt_ns,
-            p.dt_ns >= 1e-5 && p.dt_ns <= 1e6,
-            "must be between 1e-5 and 1e6 ns",
-        )?;
+        if let Some(dt) = p.dt_ns {
+            check_dt("dt_ns", dt)?;
+        }
         check(
             "startup_ns",
             p.startup_ns,
@@ -72,11 +83,30 @@ impl Units {
             rate_bps: ((p.link_gbps * 1e9).round() as i128).max(1),
             startup_fs: ns_to_fs(p.startup_ns),
             period_fs,
-            dt_fs: ns_to_fs(p.dt_ns).max(1),
+            dt_fs: ns_to_fs(p.dt_ns.unwrap_or(0.0)).max(1),
+            dt_ns: p.dt_ns.unwrap_or(0.0),
             instr_fs: (p.cycles_per_instr * period_fs as f64).round() as i128,
             item_fs: (p.cycles_per_pulse_item * period_fs as f64).round() as i128,
             samples_per_cycle: p.samples_per_cycle,
         })
+    }
+
+    /// Takes the program's recorded sample period `recorded` (ns): it must be in range, and
+    /// agree with the one the parameters give, if any.
+    pub(crate) fn set_dt(
+        &mut self,
+        given: Option<f64>,
+        recorded: f64,
+    ) -> Result<(), FirmwareError> {
+        check_dt("the program's recorded dt_ns", recorded)?;
+        if let Some(g) = given
+            && (g - recorded).abs() > 1e-9 * recorded.abs()
+        {
+            return Err(FirmwareError::DtMismatch { given: g, recorded });
+        }
+        self.dt_fs = ns_to_fs(recorded).max(1);
+        self.dt_ns = recorded;
+        Ok(())
     }
 
     /// Work to reconstruct `n` samples (fs).

@@ -467,3 +467,34 @@ fn events_and_reports_serialise() {
     let shown = toml::to_string(&r).expect("report to TOML");
     assert!(shown.contains("stage_4k") && shown.contains("wall_plug_j"));
 }
+
+#[test]
+fn values_that_would_overflow_are_refused_at_load_and_results_are_finite() {
+    // A value inside f64 but whose products overflow: refused, naming the file and the key.
+    let e = err("[dac]\nenergy_j_per_sample = 1e300\n");
+    assert!(matches!(e, EnergyError::InvalidValue { .. }), "{e}");
+    assert_eq!(
+        e.to_string(),
+        "bad.toml: field `dac.energy_j_per_sample` = 1e300: must be at most 1e12 (MAX_PARAM), so that no energy overflows"
+    );
+    // At the limit, the largest counts still give finite figures.
+    let model = EnergyModel::from_toml_str(
+        "[dac]\nenergy_j_per_sample = 1e12\n[stages.mixing_chamber]\nwall_plug_w_per_w = 1e12\n",
+        "edge.toml",
+    )
+    .expect("within the limits");
+    let all = Events {
+        link_bits: u64::MAX,
+        link_lanes: u64::MAX,
+        instructions_decoded: u64::MAX,
+        symbols_decoded: u64::MAX,
+        waveform_memory_read_bits: u64::MAX,
+        multiply_adds: u64::MAX,
+        dac_samples: u64::MAX,
+    };
+    let r = model.evaluate(&all, 1.0).expect("finite");
+    assert!(r.wall_plug_j.is_finite() && r.wall_plug_w.is_finite());
+    // Only an absurd duration can still overflow: an error, not `inf`.
+    let e = model.evaluate(&all, 1e-300).expect_err("overflows");
+    assert!(matches!(e, EnergyError::NotFinite { .. }), "{e}");
+}

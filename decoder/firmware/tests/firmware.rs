@@ -251,6 +251,8 @@ fn pulse_program(cb: &Cb, name: &str) -> (Vec<u8>, f64, usize, u64) {
     let device = Device::default_device();
     let circuit = eqisa_qasm::parse_file(example(name)).expect("parses");
     let mut target = TargetDesc::default_for(TargetKind::Native);
+    // As `eqisa assemble --pulses` does: the program records the device's dt.
+    target.dt_ns = device.dt_ns;
     target.two_qubit = match device.two_qubit_gate() {
         Some("ecr") => TwoQubit::Ecr,
         _ => TwoQubit::Cz,
@@ -287,7 +289,7 @@ fn a_program_with_pulses_underruns_exactly_below_its_min_link_rate() {
     );
     let (bytes, dt_ns, plays, samples) = pulse_program(&cb, "bell.qasm");
     let params = FirmwareParams {
-        dt_ns,
+        dt_ns: Some(dt_ns),
         ..FirmwareParams::default()
     };
     let r = sim(&bytes, &cb, &params);
@@ -410,7 +412,7 @@ fn bad_or_truncated_files_are_errors_not_panics() {
     let cb = default_codebook();
     let (bytes, dt_ns, _, _) = pulse_program(&cb, "bell.qasm");
     let params = FirmwareParams {
-        dt_ns,
+        dt_ns: Some(dt_ns),
         ..FirmwareParams::default()
     };
     let run = |b: &[u8]| simulate(b, &cb.codebook.priors, cb.hash, cb.atoms.as_ref(), &params);

@@ -3,6 +3,7 @@
 use alloc::vec::Vec;
 
 use super::atoms::{AtomSet, MAX_ATOMS, MAX_WINDOW};
+use super::fixed::check_dac_bits;
 use super::play::{ChannelId, ChannelKind};
 use super::waveform::MAX_WAVEFORM_SAMPLES;
 use crate::crc::crc32c;
@@ -17,12 +18,16 @@ pub const MAX_MEMORY: usize = 4096;
 pub const MAX_MEMORY_SAMPLES: u64 = 1 << 22;
 /// Largest pulse-section header in bytes (channels are its only variable part).
 pub const MAX_HEADER_BYTES: usize = 64 << 10;
-/// The pulse section's own format version (its first header byte).
-pub const PULSE_VERSION: u8 = 1;
+/// The pulse section's own format version (its first header byte). Version 2 added the DAC
+/// resolution.
+pub const PULSE_VERSION: u8 = 2;
 
 /// The pulse section's plain header (see the module documentation).
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct PulseHeader {
+    /// The DAC resolution, 1 to 16 bits: every played sample is rounded to its grid
+    /// ([`dac_round`](super::fixed::dac_round)).
+    pub dac_bits: u8,
     /// Atom window `W` the section was coded for (0 without atoms).
     pub window: u32,
     /// Atom count `K` the section was coded for (0 without atoms).
@@ -49,6 +54,7 @@ impl PulseHeader {
     fn to_bytes(&self) -> Vec<u8> {
         let mut h = Vec::new();
         h.push(PULSE_VERSION);
+        h.push(self.dac_bits);
         write_uvarint(&mut h, u64::from(self.window));
         write_uvarint(&mut h, u64::from(self.atom_count));
         write_uvarint(&mut h, self.channels.len() as u64);
@@ -113,7 +119,7 @@ impl PulseHeader {
     }
 
     fn parse_fields(h: &[u8]) -> Result<PulseHeader, IsaError> {
-        let mut pos = 1usize;
+        let mut pos = 2usize;
         match h.first() {
             Some(&PULSE_VERSION) => {}
             Some(&v) => {
@@ -124,6 +130,10 @@ impl PulseHeader {
             }
             None => return Err(IsaError::Corrupt("empty pulse section header")),
         }
+        let dac_bits = *h
+            .get(1)
+            .ok_or(IsaError::Corrupt("pulse section header cut short"))?;
+        check_dac_bits(dac_bits)?;
         let next = |pos: &mut usize| -> Result<u64, IsaError> {
             let (v, n) = read_uvarint(h.get(*pos..).unwrap_or(&[]))?;
             *pos += n;
@@ -194,6 +204,7 @@ impl PulseHeader {
             ));
         }
         Ok(PulseHeader {
+            dac_bits,
             window: window as u32,
             atom_count: atom_count as u32,
             channels,

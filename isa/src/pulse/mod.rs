@@ -44,7 +44,13 @@
 //! re = sat16((x·rr − y·ri + 8192) >> 14),   im = sat16((x·ri + y·rr + 8192) >> 14)
 //! ```
 //!
-//! in `i32` (`|x·rr − y·ri| ≤ 2·32768·32767 < 2^31 − 8192`). [`IDENTITY_ROTATION`] `(16384, 0)`
+//! in `i32` (`|x·rr − y·ri| ≤ 2·32768·32767 < 2^31 − 8192`).
+//!
+//! Every sample a play emits (inline, memory or rotated) is then what the section's `b`-bit DAC
+//! plays: each component rounded half up to a multiple of `2^(16 − b)` and saturated to the
+//! `b`-bit two's-complement range, kept MSB-aligned ([`dac_round`]; the identity at `b = 16`).
+//! The encoder quantizes and judges its waveforms the same way, so encoder, decoder and the raw
+//! baseline (`b` bits per component) agree on the samples. [`IDENTITY_ROTATION`] `(16384, 0)`
 //! returns every sample unchanged. Rotating samples (rather than coefficients) keeps one rule for
 //! sparse and lossless memory and cannot break the L1 budget.
 //!
@@ -55,7 +61,8 @@
 //! then item blocks, each framed as the instruction section's blocks (stream::BlockHeader)
 //!     uvarint payload_len | uvarint item_count | u32-LE CRC-32C(len, count, payload) | payload
 //! header:
-//!     u8 version (= 1)
+//!     u8 version (= 2)
+//!     u8 DAC resolution b (1..=16 bits)
 //!     uvarint W, uvarint K          (0, 0 when the section was coded without atoms)
 //!     uvarint channel count C, then per channel: u8 kind (0 = d, 1 = u, 2 = m), uvarint index
 //!     uvarint memory count M, uvarint memory samples (their total length)
@@ -102,7 +109,9 @@ mod section;
 mod waveform;
 
 pub use atoms::{AtomSet, MAX_ATOMS, MAX_WINDOW};
-pub use fixed::{IDENTITY_ROTATION, ROTATION_FRAC_BITS, check_rotation};
+pub use fixed::{
+    IDENTITY_ROTATION, MAX_DAC_BITS, ROTATION_FRAC_BITS, check_dac_bits, check_rotation, dac_round,
+};
 pub use header::{
     MAX_CHANNELS, MAX_HEADER_BYTES, MAX_MEMORY, MAX_MEMORY_SAMPLES, PULSE_VERSION, PulseHeader,
 };

@@ -71,14 +71,27 @@ pub struct PlayCode {
 }
 
 /// Everything the pulse section carries.
-#[derive(Clone, Debug, Default, PartialEq, Eq, Hash)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub struct PulseSection {
+    /// The DAC resolution the samples are played at, 1 to 16 bits (16 by default).
+    pub dac_bits: u8,
     /// The channels plays refer to (no duplicates).
     pub channels: Vec<ChannelId>,
     /// The waveform memory: waveforms sent once, played by slot.
     pub memory: Vec<CodedWaveform>,
     /// The plays, start times non-decreasing; plays on one channel must not overlap.
     pub plays: Vec<PlayCode>,
+}
+
+impl Default for PulseSection {
+    fn default() -> Self {
+        PulseSection {
+            dac_bits: super::fixed::MAX_DAC_BITS,
+            channels: Vec::new(),
+            memory: Vec::new(),
+            plays: Vec::new(),
+        }
+    }
 }
 
 /// One decoded item of a pulse section, in section order.

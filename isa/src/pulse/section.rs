@@ -4,7 +4,7 @@ use alloc::vec;
 use alloc::vec::Vec;
 
 use super::atoms::AtomSet;
-use super::fixed::{IDENTITY_ROTATION, check_rotation};
+use super::fixed::{IDENTITY_ROTATION, check_dac_bits, check_rotation};
 use super::header::{MAX_CHANNELS, MAX_MEMORY, MAX_MEMORY_SAMPLES, PulseHeader};
 use super::models::{GAP_MAX_EXP, Models, bit_tree};
 use super::play::{PlayBody, PlayCode, PulseItem, PulseSection};
@@ -185,7 +185,9 @@ fn validate_section(
             .map_err(IsaError::InvalidPulse)?;
     }
     let (window, atom_count) = atoms.map_or((0, 0), |a| (a.window as u32, a.count() as u32));
+    check_dac_bits(section.dac_bits)?;
     Ok(PulseHeader {
+        dac_bits: section.dac_bits,
         window,
         atom_count,
         channels: channels.clone(),
@@ -483,6 +485,7 @@ pub fn parse_pulse_section(
 ) -> Result<PulseSection, IsaError> {
     let mut r = PulseReader::new(payload, atoms)?;
     let mut section = PulseSection {
+        dac_bits: r.header().dac_bits,
         channels: r.header().channels.clone(),
         memory: Vec::new(),
         plays: Vec::new(),

@@ -164,7 +164,7 @@ pub fn analyse(file: &Path, setup: &Setup<'_>) -> Result<Outcome, PipelineError>
     )
     .map_err(|e| PipelineError::Report(format!("{name}: {e}")))?;
     let params = FirmwareParams {
-        dt_ns: placed.pulses.dt_ns,
+        dt_ns: Some(placed.pulses.dt_ns),
         ..setup.sim.clone()
     };
     let atoms = setup.cb.pulse_atoms.as_ref();

@@ -395,6 +395,7 @@ mod tests {
             modulation: None,
         };
         let section = PulseSection {
+            dac_bits: 16,
             channels: Vec::new(),
             memory: vec![wf, CodedWaveform::Lossless(vec![[0, 0]; 10])],
             plays: vec![

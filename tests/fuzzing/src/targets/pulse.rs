@@ -16,7 +16,8 @@ use eqisa_decoder::{Fed, PulseDecoder, feed_chunks};
 use eqisa_isa::container::SectionHeader;
 use eqisa_isa::pulse::{
     AtomSet, ChannelId, ChannelKind, CodedWaveform, PlayBody, PlayCode, PulseSection, Term,
-    WindowCode, encode_pulse_section, parse_pulse_section, reconstruct_waveform, rotate_samples,
+    WindowCode, dac_round, encode_pulse_section, parse_pulse_section, reconstruct_waveform,
+    rotate_samples,
 };
 use eqisa_isa::stream::BlockHeader;
 use eqisa_isa::varint::read_uvarint;
@@ -49,6 +50,7 @@ static SEED: LazyLock<(AtomSet, Vec<u8>)> = LazyLock::new(|| {
     };
     let ch = |kind, index| ChannelId { kind, index };
     let section = PulseSection {
+        dac_bits: 16,
         channels: vec![
             ch(ChannelKind::Drive, 0),
             ch(ChannelKind::Control, 1),
@@ -205,6 +207,11 @@ pub fn run(data: &[u8]) {
                         s
                     }
                 };
+                // As the section's DAC plays them.
+                let want: Vec<[i16; 2]> = want
+                    .iter()
+                    .map(|&v| dac_round(v, section.dac_bits))
+                    .collect();
                 assert_eq!(samples, &want);
             }
             // What parses re-encodes to something that parses back the same.

@@ -48,10 +48,11 @@ pub struct DroppedGate {
 pub const MAX_QUBITS: usize = 1 << 14;
 /// Most control channels (`uN`) a device may have: four per qubit of the largest device.
 pub const MAX_CONTROL_CHANNELS: usize = 4 * MAX_QUBITS;
-/// Longest single pulse (a parametric shape or a library waveform), in samples: the `.eqb`
-/// pulse section's own limit on one waveform (65,536 samples, 14.6 µs at dt = 0.222 ns;
-/// IBM's longest readout pulses are about 22,400).
-pub const MAX_PULSE_SAMPLES: u64 = 1 << 16;
+/// Longest single pulse (a parametric shape or a library waveform), in samples: 2^20 (233 µs
+/// at dt = 0.222 ns, 16 MiB of complex samples). IBM's longest readout pulse in the corpus is
+/// 358,400 samples (Toronto's measure, 80 µs), so a device may hold pulses longer than the
+/// `.eqb` pulse section codes as one waveform (65,536); those are refused when coded, not here.
+pub const MAX_PULSE_SAMPLES: u64 = 1 << 20;
 /// Latest end of any item of a gate's schedule (`t0 + duration`), in `dt`: 2^24 samples
 /// (3.7 ms at dt = 0.222 ns), a thousand times IBM's longest calibrated gate.
 pub const MAX_GATE_DT: u64 = 1 << 24;

@@ -178,7 +178,7 @@ fn sizes_and_times_above_the_limits_are_refused_naming_the_field() {
     ));
     assert!(matches!(e, DeviceError::Limit { .. }), "{m}");
     assert!(
-        m.contains("gates[0] (x on qubit 0).schedule[0]: pulse duration 1000000000 exceeds the limit of 65536 (MAX_PULSE_SAMPLES)"),
+        m.contains("gates[0] (x on qubit 0).schedule[0]: pulse duration 1000000000 exceeds the limit of 1048576 (MAX_PULSE_SAMPLES)"),
         "{m}"
     );
     // A start 10^15 samples into a gate.

@@ -11,10 +11,11 @@ use eqisa_ir::unroll::{Application, UnrollError, expand_gate};
 /// Most measurement branches [`outcomes`] follows.
 pub const MAX_BRANCHES: usize = 1 << 16;
 
-/// Default of [`OutcomeLimits::max_amplitudes`]: 2^26 amplitudes (1 GiB), as many as the largest
-/// single state ([`crate::state::MAX_QUBITS`]) holds, so following branches never costs more
-/// than simulating the largest state allowed.
-pub const DEFAULT_MAX_BRANCH_AMPLITUDES: u64 = 1 << crate::state::MAX_QUBITS;
+/// Default of [`OutcomeLimits::max_amplitudes`]: 2^24 amplitudes (256 MiB over all branches), so
+/// following the branches of a hostile circuit stops within a few hundred megabytes; that is
+/// 256 branches of 16 qubits or one state of 24. Final measurements cost no branches (they are
+/// read off the state at once).
+pub const DEFAULT_MAX_BRANCH_AMPLITUDES: u64 = 1 << 24;
 
 /// How much work [`outcomes_with`] may do.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -215,6 +216,7 @@ pub fn outcomes_with(
         leaves: &mut leaves,
         count: 0,
         amplitudes: budget,
+        terminal: terminal_start(&c.ops),
     };
     runner.run(
         &c.ops,
@@ -248,7 +250,28 @@ struct Branches<'a> {
     leaves: &'a mut Vec<Outcome>,
     count: usize,
     amplitudes: Amplitudes,
+    /// Where the circuit's terminal measurements start (see [`terminal_start`]).
+    terminal: usize,
 }
+
+/// The index of `ops` from which only measurements, barriers and delays follow. Measurements
+/// there change no state that anything reads afterwards, so their joint outcome is read off the
+/// state's basis probabilities at once instead of branching on each (16 final measurements
+/// would otherwise be 65,536 branch states).
+fn terminal_start(ops: &[Op]) -> usize {
+    ops.iter()
+        .rposition(|op| {
+            !matches!(
+                op,
+                Op::Measure { .. } | Op::Barrier { .. } | Op::Delay { .. }
+            )
+        })
+        .map_or(0, |k| k + 1)
+}
+
+/// Basis states less probable than this are left out of a terminal read-out: they are rounding
+/// noise, and even 2^26 of them sum to under 1e-7.
+const BASIS_FLOOR: f64 = 1e-15;
 
 /// The amplitude budget of [`outcomes_with`], spent one branch state at a time.
 struct Amplitudes {
@@ -288,6 +311,9 @@ impl<'a> Branches<'a> {
         let mut k = from;
         let mut ops = ops;
         loop {
+            if rest.is_empty() && std::ptr::eq(ops, &self.c.ops[..]) && k == self.terminal {
+                return self.read_out(&ops[k..], b);
+            }
             if k >= ops.len() {
                 match rest.pop() {
                     Some((o, i)) => {
@@ -358,6 +384,54 @@ impl<'a> Branches<'a> {
     }
 }
 
+impl Branches<'_> {
+    /// The leaves of branch `b` when only the measurements (barriers, delays) of `tail` remain:
+    /// one per set of measured bits, with the probability of the basis states that give it.
+    fn read_out(&mut self, tail: &[Op], b: Branch) -> Result<(), StateVectorError> {
+        let measures: Vec<(u32, usize)> = tail
+            .iter()
+            .filter_map(|op| match *op {
+                Op::Measure { qubit, clbit } => Some((qubit, clbit as usize)),
+                _ => None,
+            })
+            .filter(|&(_, clbit)| clbit < b.bits.len())
+            .collect();
+        if measures.is_empty() {
+            self.leaves.push(Outcome {
+                bits: b.bits,
+                probability: b.probability,
+            });
+            return Ok(());
+        }
+        let mut found: std::collections::HashMap<Vec<bool>, f64> = std::collections::HashMap::new();
+        for (index, a) in b.state.amplitudes().iter().enumerate() {
+            let p = a.norm_sqr() * b.probability;
+            if p <= BASIS_FLOOR {
+                continue;
+            }
+            let mut bits = b.bits.clone();
+            // In program order, so a bit measured twice keeps the later result.
+            for &(qubit, clbit) in &measures {
+                bits[clbit] = (index >> qubit) & 1 == 1;
+            }
+            if !found.contains_key(&bits) {
+                self.count += 1;
+                if self.count > MAX_BRANCHES {
+                    return Err(StateVectorError::TooManyBranches(MAX_BRANCHES));
+                }
+            }
+            *found.entry(bits).or_insert(0.0) += p;
+        }
+        self.leaves.extend(
+            found
+                .into_iter()
+                .filter(|&(_, probability)| probability > 1e-12)
+                .map(|(bits, probability)| Outcome { bits, probability }),
+        );
+        Ok(())
+    }
+}
+
 fn clbit_of(op: &Op) -> Option<u32> {
     match op {
         Op::Measure { clbit, .. } => Some(*clbit),
@@ -400,6 +474,39 @@ mod tests {
             text.push_str(&format!("h q[0];\nmeasure q[0] -> c[{i}];\n"));
         }
         eqisa_qasm::parse_str(&text, "b.qasm").expect("parses")
+    }
+
+    /// Final measurements are read off the state, not branched on: 16 of them on 16 qubits in
+    /// uniform superposition give all 65,536 outcomes, each 2^-16, within a budget of one state
+    /// (branching would need 65,536 states); a bit measured twice keeps the later result; and
+    /// a mid-circuit measurement before them still branches.
+    #[test]
+    fn final_measurements_are_read_off_the_state() {
+        let mut text = String::from(
+            "OPENQASM 2.0;\ninclude \"qelib1.inc\";\nqreg q[16];\ncreg c[16];\nh q;\n",
+        );
+        text.push_str("measure q -> c;\n");
+        let c = eqisa_qasm::parse_str(&text, "m.qasm").expect("parses");
+        let limits = OutcomeLimits {
+            max_amplitudes: 1 << 16,
+        };
+        let out = outcomes_with(&c, &limits).expect("one state suffices");
+        assert_eq!(out.len(), 1 << 16);
+        assert!(
+            out.iter()
+                .all(|o| (o.probability - 1.0 / 65536.0).abs() < 1e-12)
+        );
+        assert_eq!(out[5].bitstring(), format!("{:016b}", 5));
+
+        let text = "OPENQASM 2.0;\ninclude \"qelib1.inc\";\nqreg q[2];\ncreg c[2];\nh q[0];\nmeasure q[0] -> c[0];\ncx q[0], q[1];\nx q[0];\nmeasure q[1] -> c[1];\nmeasure q[0] -> c[1];\n";
+        let c = eqisa_qasm::parse_str(text, "t.qasm").expect("parses");
+        let out = outcomes_with(&c, &OutcomeLimits::default()).expect("small");
+        // c[0] = first result r; then q0 = !r, q1 = r, and c[1] takes q0's later result !r.
+        let got: Vec<(String, f64)> = out.iter().map(|o| (o.bitstring(), o.probability)).collect();
+        assert_eq!(got.len(), 2);
+        assert_eq!(got[0].0, "01");
+        assert_eq!(got[1].0, "10");
+        assert!(got.iter().all(|(_, p)| (p - 0.5).abs() < 1e-12));
     }
 
     /// The amplitude budget refuses a circuit whose branches would go past it, before the

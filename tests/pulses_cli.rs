@@ -244,7 +244,7 @@ fn a_runaway_delay_is_refused_naming_the_op_and_the_limit() {
     let (ok, _, err) = run(eqisa().arg("pulses").arg(&src).arg("--no-memory"));
     assert!(!ok);
     assert!(err.contains("runaway.qasm: op 1 (delay)"), "{err}");
-    assert!(err.contains("limit of 268435456 samples"), "{err}");
+    assert!(err.contains("limit of 16777216 samples"), "{err}");
     assert!(err.contains("--max-schedule-dt"), "{err}");
     // The limit is the flag's: a lower one refuses a delay the default allows.
     let src = write(

@@ -37,7 +37,7 @@ pub struct PulseArgs {
     #[arg(long, default_value_t = 3, value_name = "N")]
     pub levels: usize,
     /// Longest pulse schedule allowed, in samples (dt of the device): a program whose delays or
-    /// gates run past it is refused, naming the op. The default, 2^28, is 60 ms at dt = 0.222 ns.
+    /// gates run past it is refused, naming the op. The default, 2^24, is 3.7 ms at dt = 0.222 ns.
     #[arg(long, default_value_t = eqisa_pulse::DEFAULT_MAX_SCHEDULE_DT, value_name = "SAMPLES",
           value_parser = clap::value_parser!(u64).range(1..))]
     pub max_schedule_dt: u64,

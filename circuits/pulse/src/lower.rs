@@ -88,9 +88,11 @@ pub struct Play {
 /// Why a play is there.
 #[derive(Clone, Debug, PartialEq)]
 pub enum PlayOrigin {
-    /// Part of the device's calibration of this gate (a `measure` of one qubit, an `rz` has
-    /// none, a `cz` rebuilt from `cx` shows the `cx`).
-    Gate { name: String, qubits: Vec<u32> },
+    /// Part of the device's calibration of a gate: the index of that calibration in the
+    /// device's [`Device::gates`] (a `measure` of one qubit, an `rz` has none, a `cz` rebuilt
+    /// from `cx` shows the `cx`). An index, not the gate's name and qubits, because a routed
+    /// program plays millions of pulses and two allocations each made a gigabyte.
+    Gate { calibration: usize },
     /// A direct rotation by `theta` about the axis at angle `phi` in the xy-plane.
     Direct { qubit: u32, theta: f64, phi: f64 },
 }
@@ -227,9 +229,11 @@ pub enum PulseLowerError {
     },
 }
 
-/// Default of [`PulseLimits::max_schedule_dt`]: 2^28 samples (60 ms at dt = 0.222 ns, 134 ms
-/// at 0.5 ns), far beyond any coherence time, so only a runaway `delay` reaches it.
-pub const DEFAULT_MAX_SCHEDULE_DT: u64 = 1 << 28;
+/// Default of [`PulseLimits::max_schedule_dt`]: 2^24 samples (3.7 ms at dt = 0.222 ns, 8.4 ms
+/// at 0.5 ns), ten times the longest coherence times and room for a thousand QEC rounds of a
+/// microsecond. A schedule that long is refused early in its lowering, before its plays (about
+/// 64 bytes each, and a routed program plays millions) outgrow a few hundred megabytes.
+pub const DEFAULT_MAX_SCHEDULE_DT: u64 = 1 << 24;
 
 /// Bounds on what a pulse schedule may produce, checked while lowering (before anything is
 /// sized by the schedule).
@@ -476,6 +480,9 @@ struct Lowerer<'a> {
     waveforms: Vec<Waveform>,
     waveform_index: HashMap<String, usize>,
     waveform_names: std::collections::HashSet<String>,
+    /// The device's calibrations by (name, qubits), the first of equal keys as
+    /// [`Device::gate`] finds it: one look-up per op instead of a scan of every calibration.
+    gate_index: HashMap<(&'a str, &'a [u32]), usize>,
     end: u64,
 }
 
@@ -510,8 +517,14 @@ pub fn lower_to_pulses_with(
         waveforms: Vec::new(),
         waveform_index: HashMap::new(),
         waveform_names: std::collections::HashSet::new(),
+        gate_index: HashMap::new(),
         end: 0,
     };
+    for (k, g) in device.gates.iter().enumerate() {
+        l.gate_index
+            .entry((g.name.as_str(), g.qubits.as_slice()))
+            .or_insert(k);
+    }
     match mode {
         PulseMode::Calibrated => {
             for it in &items {
@@ -629,7 +642,7 @@ fn ordered(items: &[ScheduleItem]) -> Vec<&ScheduleItem> {
     v
 }
 
-impl Lowerer<'_> {
+impl<'a> Lowerer<'a> {
     fn missing(&self, it: &Item, gate: &str) -> PulseLowerError {
         let qubits = match &it.op {
             DevOp::One(q, _) | DevOp::Measure(q) | DevOp::Reset(q) => vec![*q],
@@ -653,10 +666,16 @@ impl Lowerer<'_> {
         }
     }
 
+    /// The device's calibration of `name` on `qubits` and its index, as [`Device::gate`].
+    fn gate(&self, name: &str, qubits: &[u32]) -> Option<(usize, &'a GateCal)> {
+        let k = *self.gate_index.get(&(name, qubits))?;
+        Some((k, &self.device.gates[k]))
+    }
+
     /// Play a calibrated schedule on `qubits` with gate parameters `params`.
     fn play_cal(
         &mut self,
-        cal: &GateCal,
+        (calibration, cal): (usize, &GateCal),
         params: &[f64],
         qubits: &[u32],
         not_before: u64,
@@ -728,10 +747,7 @@ impl Lowerer<'_> {
                         start: start + t0,
                         waveform: idx,
                         scale: Complex64::from_polar(1.0, phase),
-                        origin: PlayOrigin::Gate {
-                            name: cal.name.clone(),
-                            qubits: cal.qubits.clone(),
-                        },
+                        origin: PlayOrigin::Gate { calibration },
                     });
                     let e = self.chan_free.entry(*channel).or_insert(0);
                     *e = (*e).max(start + t0 + len);
@@ -775,7 +791,7 @@ impl Lowerer<'_> {
     /// A virtual Z of `lambda` on `q`.
     fn rz(&mut self, it: &Item, q: u32, lambda: f64) -> Result<(), PulseLowerError> {
         let d = self.device;
-        if let Some(cal) = d.gate("rz", &[q]).or_else(|| d.gate("u1", &[q])) {
+        if let Some(cal) = self.gate("rz", &[q]).or_else(|| self.gate("u1", &[q])) {
             return self.play_cal(cal, &[lambda], &[q], it.not_before);
         }
         // No calibration: IBM's convention, the frame change -λ on the qubit's drive channel
@@ -790,18 +806,19 @@ impl Lowerer<'_> {
     }
 
     fn one(&mut self, it: &Item, q: u32, op: OneQ) -> Result<(), PulseLowerError> {
-        let d = self.device;
         match op {
             OneQ::Rz(l) => self.rz(it, q, l),
             OneQ::X => {
-                let cal = d.gate("x", &[q]).ok_or_else(|| self.missing(it, "x"))?;
+                let cal = self.gate("x", &[q]).ok_or_else(|| self.missing(it, "x"))?;
                 self.play_cal(cal, &[], &[q], it.not_before)
             }
-            OneQ::Sx => match d.gate("sx", &[q]) {
+            OneQ::Sx => match self.gate("sx", &[q]) {
                 Some(cal) => self.play_cal(cal, &[], &[q], it.not_before),
                 // u2(φ, λ) = Rz(φ + π/2) Rx(π/2) Rz(λ - π/2) up to phase: u2(-π/2, π/2) ∝ sx.
                 None => {
-                    let cal = d.gate("u2", &[q]).ok_or_else(|| self.missing(it, "sx"))?;
+                    let cal = self
+                        .gate("u2", &[q])
+                        .ok_or_else(|| self.missing(it, "sx"))?;
                     self.play_cal(cal, &[-FRAC_PI_2, FRAC_PI_2], &[q], it.not_before)
                 }
             },
@@ -810,12 +827,13 @@ impl Lowerer<'_> {
 
     fn measure(&mut self, it: &Item, q: u32) -> Result<(), PulseLowerError> {
         let d = self.device;
-        let cal = d
+        let (calibration, cal) = self
             .gate("measure", &[q])
             .or_else(|| {
                 d.gates
                     .iter()
-                    .find(|g| g.name == "measure" && g.qubits.contains(&q))
+                    .enumerate()
+                    .find(|(_, g)| g.name == "measure" && g.qubits.contains(&q))
             })
             .ok_or_else(|| self.missing(it, "measure"))?;
         // Only this qubit's part of a group measurement.
@@ -842,7 +860,7 @@ impl Lowerer<'_> {
             qubits: vec![q],
             items,
         };
-        self.play_cal(&own, &[], &[q], it.not_before)
+        self.play_cal((calibration, &own), &[], &[q], it.not_before)
     }
 
     /// Every free time and the end are at most `self.end`: refuse it past the limit, naming
@@ -870,10 +888,7 @@ impl Lowerer<'_> {
         match &it.op {
             DevOp::One(q, op) => self.one(it, *q, *op),
             DevOp::Two(g, pair) => {
-                let cal = self
-                    .device
-                    .gate(g, pair)
-                    .ok_or_else(|| self.missing(it, g))?;
+                let cal = self.gate(g, pair).ok_or_else(|| self.missing(it, g))?;
                 self.play_cal(cal, &[], pair, it.not_before)
             }
             DevOp::Measure(q) => self.measure(it, *q),
@@ -961,7 +976,7 @@ impl Lowerer<'_> {
         let (alpha, theta, phi) = rotation_decompose(u);
         if theta > 1e-9 {
             let d = self.device;
-            let cal = d.gate("x", &[q]).ok_or_else(|| self.missing(it, "x"))?;
+            let (_, cal) = self.gate("x", &[q]).ok_or_else(|| self.missing(it, "x"))?;
             let dur = cal.duration(&d.library);
             let drive = Channel::Drive(q);
             let mut start = it.not_before;

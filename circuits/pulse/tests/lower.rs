@@ -238,9 +238,8 @@ fn frame_changes_accumulate_on_later_plays() {
     assert_eq!(sx.start, 0);
     assert_eq!(x.start, 160);
     assert_eq!(out.duration, 320);
-    assert!(
-        matches!(&x.origin, PlayOrigin::Gate { name, qubits } if name == "x" && qubits == &[0])
-    );
+    assert!(matches!(x.origin, PlayOrigin::Gate { calibration }
+            if d.gates[calibration].name == "x" && d.gates[calibration].qubits == [0]));
     // The played samples are the calibrated pulse rotated by the frame.
     let base = &out.waveforms[x.waveform].samples;
     let played = x.samples(&out);
@@ -450,7 +449,7 @@ fn a_schedule_past_its_limit_is_refused_naming_the_op() {
             "{e}"
         );
         let m = e.to_string();
-        assert!(m.starts_with("op 1 (delay): the delay would take the pulse schedule to 1000000000000000000 samples, above the limit of 268435456"), "{m}");
+        assert!(m.starts_with("op 1 (delay): the delay would take the pulse schedule to 1000000000000000000 samples, above the limit of 16777216"), "{m}");
         // An overridden limit applies to the whole schedule.
         let limits = PulseLimits {
             max_schedule_dt: 1000,

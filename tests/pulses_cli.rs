@@ -263,7 +263,7 @@ fn a_runaway_delay_is_refused_naming_the_op_and_the_limit() {
 fn npy_output_is_checked_against_the_file_limit_before_allocating() {
     let src = write(
         "longdelay.qasm",
-        "OPENQASM 3.0;\ninclude \"stdgates.inc\";\nqubit[1] q;\nx q[0];\ndelay[100000000dt] q[0];\nx q[0];\n",
+        "OPENQASM 3.0;\ninclude \"stdgates.inc\";\nqubit[1] q;\nx q[0];\ndelay[1000000dt] q[0];\nx q[0];\n",
     );
     let out = tmp("longdelay.npy");
     let (ok, _, err) = run(eqisa()

@@ -404,9 +404,15 @@ impl Builder {
                     return Err(src.err(at, ErrorKind::IncludeDepth(MAX_INCLUDE_DEPTH)));
                 }
                 let full: PathBuf = src.dir.join(Path::new(path));
-                // Read whole within the limit on files read whole (`/dev/zero` is an error
-                // naming the limit), then checked as the main file's stream is.
-                let bytes = eqisa_files::read(&full).map_err(|e| {
+                // A regular file, read whole within the limit on files read whole, then
+                // checked as the main file's stream is. A device or FIFO (`/dev/zero`) is no
+                // library: refused before a byte is read, not after the limit's worth.
+                let regular = std::fs::metadata(&full).map(|m| m.is_file());
+                let bytes = match regular {
+                    Ok(false) => Err(std::io::Error::other("not a regular file")),
+                    _ => eqisa_files::read(&full),
+                }
+                .map_err(|e| {
                     src.err(
                         at,
                         ErrorKind::Include {

@@ -1,6 +1,5 @@
 //! Whole-file decoding into owned values (`alloc` only): what the CLI and tests use.
 
-use alloc::vec;
 use alloc::vec::Vec;
 
 use eqisa_isa::container::{TRAILER_LEN, parse_header, parse_section_header};
@@ -128,7 +127,8 @@ pub fn decode_all(
     })
 }
 
-/// Most samples [`decode_pulse_rows`] lays out (channels × duration): 2 GiB of rows.
+/// Most samples [`decode_pulse_rows`] lays out (channels × duration) whatever it is asked:
+/// 2^29, 2 GiB of rows.
 pub const MAX_ROW_SAMPLES: u64 = 1 << 29;
 
 /// A program's pulses as one row of samples per channel, zero where the channel is idle.
@@ -151,12 +151,14 @@ pub struct PulseRows {
 ///
 /// # Errors
 /// As [`Container::parse`] (which refuses a second pulse section), [`IsaError::CodebookMismatch`],
-/// [`IsaError::Limit`] above [`MAX_ROW_SAMPLES`], and as
+/// [`IsaError::Limit`] when the rows (channels × duration) would hold more than `max_samples`
+/// (or [`MAX_ROW_SAMPLES`]) samples, checked as each play arrives, before its row grows, and as
 /// [`PulseDecoder::next_event`].
 pub fn decode_pulse_rows(
     bytes: &[u8],
     atoms: Option<&AtomSet>,
     codebook_hash: [u8; 32],
+    max_samples: u64,
 ) -> Result<Option<PulseRows>, IsaError> {
     // Refuses a second pulse section (or of any kind) too.
     let container = Container::parse(bytes)?;
@@ -174,7 +176,8 @@ pub fn decode_pulse_rows(
             .ok_or(IsaError::Corrupt("section past the end"))?;
         pos += len;
         if sh.kind == SectionKind::Pulses as u8 {
-            return pulse_rows(payload, atoms, &sh, u16::from(index)).map(Some);
+            let max = max_samples.min(MAX_ROW_SAMPLES);
+            return pulse_rows(payload, atoms, &sh, u16::from(index), max).map(Some);
         }
     }
     debug_assert!(bytes.len() == pos + TRAILER_LEN);
@@ -186,13 +189,41 @@ fn pulse_rows(
     atoms: Option<&AtomSet>,
     sh: &eqisa_isa::SectionHeader,
     index: u16,
+    max: u64,
 ) -> Result<PulseRows, IsaError> {
+    let too_many = |found| IsaError::Limit {
+        what: "pulse rows (channels × duration)",
+        found,
+        max,
+    };
     let mut dec = PulseDecoder::new(atoms, sh, index)?;
     let mut rest = payload;
-    let mut plays: Vec<(u32, u64, Vec<[i16; 2]>)> = Vec::new();
+    // Each play goes straight into its channel's row, which grows to the play's end: the
+    // samples are held once, and the rows' total is checked before any row grows.
+    let mut rows: Vec<Vec<[i16; 2]>> = Vec::new();
+    let mut held = 0u64;
     // A few kilobytes at a time, as a link would deliver them.
     let fed = feed_chunks(&mut dec, &mut rest, 4096, |p| {
-        plays.push((p.channel_index, p.start, p.samples.to_vec()));
+        let channel = p.channel_index as usize;
+        let end = p.start.saturating_add(p.samples.len() as u64);
+        // The channel count is at most 2^16 (the pulse header's limit): rows for it are cheap.
+        if channel >= 1 << 16 {
+            return Err(IsaError::Corrupt("a play on a channel that does not exist"));
+        }
+        if rows.len() <= channel {
+            rows.resize_with(channel + 1, Vec::new);
+        }
+        let row = &mut rows[channel];
+        let len = row.len() as u64;
+        if end > len {
+            held = held.saturating_add(end - len);
+            if held > max {
+                return Err(too_many(held));
+            }
+            row.resize(end as usize, [0, 0]);
+        }
+        let at = p.start as usize;
+        row[at..at + p.samples.len()].copy_from_slice(p.samples);
         Ok::<(), IsaError>(())
     })?;
     if fed != Fed::End {
@@ -202,28 +233,17 @@ fn pulse_rows(
         .header()
         .map(|h| h.channels.clone())
         .ok_or(IsaError::MissingSection("pulse header"))?;
-    let duration = plays
-        .iter()
-        .map(|(_, start, s)| start + s.len() as u64)
-        .max()
-        .unwrap_or(0);
-    let total = duration.saturating_mul(channels.len() as u64);
-    if total > MAX_ROW_SAMPLES {
-        return Err(IsaError::Limit {
-            what: "pulse rows (channels × duration)",
-            found: total,
-            max: MAX_ROW_SAMPLES,
-        });
+    if rows.len() > channels.len() {
+        return Err(IsaError::Corrupt("a play on a channel that does not exist"));
     }
-    let mut rows = vec![vec![[0i16; 2]; duration as usize]; channels.len()];
-    for (channel, start, samples) in plays {
-        let row = rows
-            .get_mut(channel as usize)
-            .ok_or(IsaError::Corrupt("a play on a channel that does not exist"))?;
-        let at = start as usize;
-        if let Some(dst) = row.get_mut(at..at + samples.len()) {
-            dst.copy_from_slice(&samples);
-        }
+    let duration = rows.iter().map(|r| r.len() as u64).max().unwrap_or(0);
+    let total = duration.saturating_mul(channels.len() as u64);
+    if total > max {
+        return Err(too_many(total));
+    }
+    rows.resize_with(channels.len(), Vec::new);
+    for row in &mut rows {
+        row.resize(duration as usize, [0, 0]);
     }
     Ok(PulseRows {
         channels,

@@ -1,7 +1,7 @@
 //! The streaming pulse decoder: samples equal to the `eqisa-isa` definition whatever the input
 //! chunking, per-channel rows, and corruption reported (never a panic, never unverified samples).
 
-use eqisa_decoder::{Fed, PulseDecoder, decode_pulse_rows, feed_chunks};
+use eqisa_decoder::{Fed, MAX_ROW_SAMPLES, PulseDecoder, decode_pulse_rows, feed_chunks};
 use eqisa_isa::container::{Container, Header, Section, SectionKind, Target, codebook_id};
 use eqisa_isa::pulse::{
     AtomSet, ChannelId, ChannelKind, CodedWaveform, IDENTITY_ROTATION, PlayBody, PlayCode,
@@ -192,7 +192,7 @@ proptest! {
         prop_assert_eq!(&plays, &expected(&section, &atoms));
 
         // The rows: every play at its place, zeros elsewhere.
-        let rows = decode_pulse_rows(&bytes, Some(&atoms), HASH).unwrap().unwrap();
+        let rows = decode_pulse_rows(&bytes, Some(&atoms), HASH, MAX_ROW_SAMPLES).unwrap().unwrap();
         prop_assert_eq!(&rows.channels, &section.channels);
         let duration = plays.iter().map(|(_, s, v)| s + v.len() as u64).max().unwrap_or(0);
         prop_assert_eq!(rows.duration, duration);
@@ -201,6 +201,14 @@ proptest! {
             want[*c as usize][*s as usize..*s as usize + v.len()].copy_from_slice(v);
         }
         prop_assert_eq!(rows.rows, want);
+
+        // One sample fewer than the rows hold is refused, naming the limit.
+        let total = duration * 3;
+        if total > 0 {
+            let refused = decode_pulse_rows(&bytes, Some(&atoms), HASH, total - 1);
+            let is_limit = matches!(refused, Err(IsaError::Limit { max, .. }) if max == total - 1);
+            prop_assert!(is_limit, "{:?}", refused.map(|r| r.map(|r| r.duration)));
+        }
     }
 }
 
@@ -218,7 +226,7 @@ fn every_bit_flip_is_an_error_and_no_unverified_sample_is_released() {
             let mut b = bytes.clone();
             b[i] ^= 1 << bit;
             assert!(
-                decode_pulse_rows(&b, Some(&atoms), HASH).is_err(),
+                decode_pulse_rows(&b, Some(&atoms), HASH, MAX_ROW_SAMPLES).is_err(),
                 "flip at {i}.{bit} undetected"
             );
         }
@@ -245,7 +253,7 @@ fn truncation_and_wrong_inputs_are_errors() {
     let payload = encode_pulse_section(&section, Some(&atoms)).unwrap();
     let bytes = file(payload.clone());
     for n in 0..bytes.len() {
-        assert!(decode_pulse_rows(&bytes[..n], Some(&atoms), HASH).is_err());
+        assert!(decode_pulse_rows(&bytes[..n], Some(&atoms), HASH, MAX_ROW_SAMPLES).is_err());
     }
     // A section header announcing more payload than arrives: the decoder keeps asking.
     let (sh, _) = section_header(&bytes);
@@ -255,16 +263,16 @@ fn truncation_and_wrong_inputs_are_errors() {
     assert_eq!(fed, Ok(Fed::NeedInput));
     // Another codebook, other atoms, no atoms.
     assert!(matches!(
-        decode_pulse_rows(&bytes, Some(&atoms), [0; 32]),
+        decode_pulse_rows(&bytes, Some(&atoms), [0; 32], MAX_ROW_SAMPLES),
         Err(IsaError::CodebookMismatch { .. })
     ));
     let other = AtomSet::new(8, vec![1; 2 * 8 * 10]).unwrap();
     assert!(matches!(
-        decode_pulse_rows(&bytes, Some(&other), HASH),
+        decode_pulse_rows(&bytes, Some(&other), HASH, MAX_ROW_SAMPLES),
         Err(IsaError::WindowMismatch { .. })
     ));
     assert_eq!(
-        decode_pulse_rows(&bytes, None, HASH),
+        decode_pulse_rows(&bytes, None, HASH, MAX_ROW_SAMPLES),
         Err(IsaError::NoPulseAtoms)
     );
     // A program without pulses has no rows.
@@ -279,7 +287,10 @@ fn truncation_and_wrong_inputs_are_errors() {
     }
     .to_bytes()
     .unwrap();
-    assert_eq!(decode_pulse_rows(&no_pulses, Some(&atoms), HASH), Ok(None));
+    assert_eq!(
+        decode_pulse_rows(&no_pulses, Some(&atoms), HASH, MAX_ROW_SAMPLES),
+        Ok(None)
+    );
     // Only a pulse section can be decoded as one.
     let not_pulses = SectionHeader {
         kind: SectionKind::Metadata as u8,

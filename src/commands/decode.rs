@@ -105,7 +105,7 @@ pub fn run(args: &Args) -> CmdResult {
     let pulses = match (&args.samples, &whole) {
         (Some(out), Some(bytes)) => {
             let rows = decode_samples(bytes, &name, &cb)?;
-            Some(write_samples(&rows, out).map_err(|e| format!("{name}: {e}"))?)
+            Some(write_samples(rows, out).map_err(|e| format!("{name}: {e}"))?)
         }
         _ => None,
     };
@@ -155,23 +155,31 @@ pub fn run(args: &Args) -> CmdResult {
 }
 
 /// Writes decoded pulse rows as int16 `.npy`.
-fn write_samples(rows: &PulseRows, out: &std::path::Path) -> Result<PulseSummary, String> {
+fn write_samples(rows: PulseRows, out: &std::path::Path) -> Result<PulseSummary, String> {
     let n = rows.duration as usize;
-    let mut arr = ndarray::Array3::<i16>::zeros((rows.rows.len(), n, 2));
+    let channels: Vec<String> = rows.channels.iter().map(ToString::to_string).collect();
+    // Each row is moved into the array's buffer and dropped: the samples are held about once,
+    // and the `.npy` is written straight to the output.
+    let count = rows.rows.len();
+    // The decoder bounded channels × duration by the file limit.
+    let mut flat: Vec<i16> = Vec::with_capacity(2 * n * count);
     let mut played = 0u64;
-    for (r, row) in rows.rows.iter().enumerate() {
-        for (c, &[i, q]) in row.iter().enumerate() {
-            arr[[r, c, 0]] = i;
-            arr[[r, c, 1]] = q;
+    for row in rows.rows {
+        for [i, q] in row {
+            flat.push(i);
+            flat.push(q);
             played += u64::from(i != 0 || q != 0);
         }
     }
-    let mut bytes = Vec::new();
-    ndarray_npy::WriteNpyExt::write_npy(&arr, &mut bytes)
+    let arr = ndarray::Array3::<i16>::from_shape_vec((count, n, 2), flat)
         .map_err(|e| format!("{}: {e}", out.display()))?;
-    super::write_output(out, &bytes)?;
+    super::write_output_with(out, |w| {
+        ndarray_npy::WriteNpyExt::write_npy(&arr, w)
+            .map_err(|e| format!("{}: {e}", out.display()).into())
+    })
+    .map_err(|e| e.to_string())?;
     Ok(PulseSummary {
-        channels: rows.channels.iter().map(ToString::to_string).collect(),
+        channels,
         duration_dt: rows.duration,
         samples: played,
     })

@@ -406,7 +406,9 @@ pub fn decode_samples(
     name: &str,
     cb: &LoadedCodebook,
 ) -> Result<PulseRows, PipelineError> {
-    eqisa_decoder::decode_pulse_rows(bytes, cb.pulse_atoms.as_ref(), cb.hash)
+    // The rows become a `.npy` of 4 bytes a sample: as large as the limit on files allows.
+    let max_samples = eqisa_files::limit() / 4;
+    eqisa_decoder::decode_pulse_rows(bytes, cb.pulse_atoms.as_ref(), cb.hash, max_samples)
         .map_err(|e| decode_error(e, name, cb))?
         .ok_or_else(|| PipelineError::Decode {
             file: name.to_string(),

@@ -313,8 +313,11 @@ fn a_full_standard_output_is_an_error_not_a_panic() {
 struct TempFile(PathBuf);
 
 impl TempFile {
+    /// A file named after `name`, unique to this call: tests run in parallel in one process.
     fn new(name: &str, text: &str) -> TempFile {
-        let path = std::env::temp_dir().join(format!("eqisa-{}-{name}", std::process::id()));
+        static NEXT: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+        let k = NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        let path = std::env::temp_dir().join(format!("eqisa-{}-{k}-{name}", std::process::id()));
         std::fs::write(&path, text).expect("writes");
         TempFile(path)
     }

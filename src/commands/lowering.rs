@@ -76,7 +76,7 @@ pub struct LowerArgs {
     /// 24 (their number grows about 1.4-fold per letter).
     #[arg(long, default_value_t = 3, value_parser = parse_sk_depth)]
     pub sk_depth: usize,
-    /// Solovay–Kitaev: recursion degree, at most 10 (each level makes words about five times
+    /// Solovay–Kitaev: recursion degree, at most 6 (each level makes words about five times
     /// longer).
     #[arg(long, default_value_t = 3, value_parser = parse_sk_recursion)]
     pub sk_recursion: usize,

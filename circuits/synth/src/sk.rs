@@ -32,9 +32,9 @@ const LETTERS: [CliffordT; 3] = [CliffordT::H, CliffordT::T, CliffordT::Tdg];
 const UNITARY_TOL: f64 = 1e-9;
 
 /// The deepest recursion [`SolovayKitaev::run`] accepts. The word grows about five-fold per
-/// level (≈ 5ⁿ·depth letters, tens of millions at n = 10) while double precision stops the error
-/// from shrinking well before that, so deeper requests are refused instead of exhausting memory.
-pub const MAX_RECURSION: usize = 10;
+/// level (≈ 5ⁿ·depth letters): at 6, QFT-4 is 72,050 gates (fidelity 0.999995, 15 MB, 0.05 s);
+/// at 10 it would be 625 times that and exhaust memory, so deeper requests are refused.
+pub const MAX_RECURSION: usize = 6;
 
 /// The longest basic approximations [`SolovayKitaev::new`] enumerates. Their number grows about
 /// 1.4-fold per letter (27 532 words at depth 20, about 100 000 at 24, tens of MB), and every

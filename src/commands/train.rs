@@ -26,8 +26,8 @@ pub struct Args {
     #[arg(short, long, value_name = "CODEBOOK")]
     pub output: PathBuf,
     /// Also train on this many Haar-random single-qubit unitaries (in two-qubit circuits with a
-    /// cx after every pair), lowered like the corpus.
-    #[arg(long, default_value_t = 0, value_name = "N")]
+    /// cx after every pair), lowered like the corpus; at most 10,000 (about 45 s).
+    #[arg(long, default_value_t = 0, value_name = "N", value_parser = haar_count)]
     pub haar: usize,
     /// Seed of the Haar sampler (training is deterministic for a given seed and corpus).
     #[arg(long, default_value_t = 1)]
@@ -44,8 +44,9 @@ pub struct Args {
     /// corpus's programs, which copies can then start in (0: none; at most 16384).
     #[arg(long, default_value_t = MAX_WORDS, value_name = "GATES")]
     pub words: usize,
-    /// Haar-random unitaries the paper's Solovay–Kitaev dictionary is selected from (0: none).
-    #[arg(long, default_value_t = 1000)]
+    /// Haar-random unitaries the paper's Solovay–Kitaev dictionary is selected from (0: none);
+    /// at most 1,000,000 (about 30 s).
+    #[arg(long, default_value_t = 1000, value_parser = paper_haar_count)]
     pub paper_haar: usize,
     /// A description stored in the codebook.
     #[arg(long, default_value = "EQISA codebook")]
@@ -83,6 +84,30 @@ fn pulse_window(text: &str) -> Result<usize, String> {
         )),
         Err(e) => Err(format!("not a whole number of samples: {e}")),
     }
+}
+
+/// Most `--haar` unitaries: each is lowered like a corpus program (about 4.5 ms), so the limit
+/// keeps training within a minute, where a typo (`1000000000`) would run for weeks.
+const MAX_HAAR: usize = 10_000;
+
+/// Most `--paper-haar` unitaries (about 32 µs each with the default SK parameters: 30 s).
+const MAX_PAPER_HAAR: usize = 1_000_000;
+
+/// A count in `0..=max`, or a message naming the flag's range.
+fn count_at_most(text: &str, max: usize, what: &str) -> Result<usize, String> {
+    match text.parse::<usize>() {
+        Ok(n) if n <= max => Ok(n),
+        Ok(n) => Err(format!("{n} {what} is more than the {max} allowed")),
+        Err(e) => Err(format!("not a whole number: {e}")),
+    }
+}
+
+fn haar_count(text: &str) -> Result<usize, String> {
+    count_at_most(text, MAX_HAAR, "Haar-random unitaries")
+}
+
+fn paper_haar_count(text: &str) -> Result<usize, String> {
+    count_at_most(text, MAX_PAPER_HAAR, "Haar-random unitaries")
 }
 
 /// The progress bar of the per-file stage, and the later stages' notes on stderr.

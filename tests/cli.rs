@@ -508,3 +508,44 @@ fn target_files_refuse_zero_dt_and_unknown_keys() {
         "{err}"
     );
 }
+
+/// `-o` through a symlink writes the link's target and leaves the link a link (`-o /dev/stdout`
+/// with standard output redirected to a file must not replace `/dev/stdout`); `-o` naming a
+/// directory says so.
+#[cfg(unix)]
+#[test]
+fn output_through_a_symlink_writes_its_target_and_a_directory_is_refused() {
+    let dir = std::env::temp_dir().join(format!("eqisa-cli-link-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("dir");
+    let target = dir.join("target.qasm");
+    std::fs::write(&target, "old").expect("writes");
+    let link = dir.join("link.qasm");
+    let _ = std::fs::remove_file(&link);
+    std::os::unix::fs::symlink(&target, &link).expect("symlink");
+    let bell = example("bell.qasm");
+    let out = eqisa()
+        .args(["compile", "--target", "native", "-o"])
+        .arg(&link)
+        .arg(&bell)
+        .output()
+        .expect("runs");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let meta = std::fs::symlink_metadata(&link).expect("link");
+    assert!(meta.file_type().is_symlink(), "the link was replaced");
+    let written = std::fs::read_to_string(&target).expect("target");
+    assert!(written.starts_with("OPENQASM"), "{written}");
+    let err = run_err(&[
+        "compile",
+        "--target",
+        "native",
+        "-o",
+        dir.to_str().expect("utf-8"),
+        bell.to_str().expect("utf-8"),
+    ]);
+    assert!(err.contains("is a directory"), "{err}");
+    let _ = std::fs::remove_dir_all(&dir);
+}

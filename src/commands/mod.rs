@@ -54,6 +54,23 @@ pub fn write_output_with<T>(
 ) -> Result<T, Box<dyn std::error::Error>> {
     use std::io::Write as _;
     let named = |e: std::io::Error| format!("{}: {e}", out.display());
+    if std::fs::metadata(out).is_ok_and(|m| m.is_dir()) {
+        return Err(format!("{}: is a directory; name the file to write", out.display()).into());
+    }
+    // Through a symlink (`-o /dev/stdout` with standard output redirected to a file, or a link
+    // to a file): write its target, never rename a file over the link itself.
+    let resolved;
+    let out = if std::fs::symlink_metadata(out).is_ok_and(|m| m.file_type().is_symlink()) {
+        match std::fs::canonicalize(out) {
+            Ok(target) => {
+                resolved = target;
+                resolved.as_path()
+            }
+            Err(_) => out,
+        }
+    } else {
+        out
+    };
     let special = std::fs::metadata(out).is_ok_and(|m| !m.is_file() && !m.is_dir());
     if special {
         let file = std::fs::OpenOptions::new()

@@ -32,7 +32,7 @@ pub struct Args {
     pub top: Option<usize>,
     /// With --outcomes: most amplitudes simulated over all measurement branches together
     /// (each branch is a state of 2^qubits amplitudes, 16 bytes each); bounds memory and time.
-    /// The default, 2^26 (1 GiB), is what the largest single state (26 qubits) holds.
+    /// Default 2^24 (256 MiB); final measurements cost none (they are read off the state).
     #[arg(long, value_name = "N", default_value_t = DEFAULT_MAX_BRANCH_AMPLITUDES,
           value_parser = clap::value_parser!(u64).range(1..))]
     pub max_branch_amplitudes: u64,

@@ -321,9 +321,28 @@ fn real(i: &str) -> PResult<'_, f64> {
         text.parse::<f64>()
     };
     match v {
-        Ok(v) => Ok((r, v)),
+        Ok(v) if !inexact_integer(text, v) => Ok((r, v)),
+        Ok(v) => fail(
+            i,
+            ErrorKind::Invalid(format!(
+                "the integer {text} is beyond 2^53, where a double cannot hold every integer: it \
+                 would be read as {v:.0} (an exponent of pow would silently change the gate)"
+            )),
+        ),
         Err(_) => fail(i, ErrorKind::MalformedNumber(text.to_string())),
     }
+}
+
+/// Whether `text`, an integer literal (no point, no exponent), read as `v`, lost digits: beyond
+/// 2^53 not every integer is a double, and a rounded exponent of `pow` silently changes the gate.
+fn inexact_integer(text: &str, v: f64) -> bool {
+    if v < 9_007_199_254_740_992.0 || text.contains(['.', 'e', 'E']) {
+        return false;
+    }
+    let digits: String = text.chars().filter(|&c| c != '_').collect();
+    let digits = digits.trim_start_matches('0');
+    // A double's integer value prints exactly with `{:.0}`.
+    format!("{v:.0}") != digits
 }
 
 /// Fast path for the commonest parameter, a lone (possibly negative) literal followed by `,` or

@@ -319,3 +319,28 @@ fn a_condition_integer_is_bounded_before_its_quadratic_conversion() {
     );
     assert!(e.to_string().starts_with("t.qasm:4:10:"), "{e}");
 }
+
+/// An integer literal beyond 2^53 that a double cannot hold is refused, naming what it would
+/// have been read as: `pow(9007199254740993) @ x` would otherwise act as an even power (the
+/// identity) without a word. Integers a double holds exactly, and float literals, stay valid.
+#[test]
+fn an_integer_a_double_cannot_hold_is_refused() {
+    let text =
+        "OPENQASM 3.0;\ninclude \"stdgates.inc\";\nqubit[1] q;\npow(9007199254740993) @ x q[0];\n";
+    let e = parse_str(text, "p.qasm3").unwrap_err();
+    let msg = e.to_string();
+    assert!(
+        msg.starts_with("p.qasm3:4:5: the integer 9007199254740993"),
+        "{msg}"
+    );
+    assert!(msg.contains("read as 9007199254740992"), "{msg}");
+    for ok in [
+        "pow(9007199254740992) @ x q[0];",
+        "pow(1_000_000_000_000_000_000) @ x q[0];",
+        "pow(1e17) @ x q[0];",
+        "rz(0.5) q[0];",
+    ] {
+        let text = format!("OPENQASM 3.0;\ninclude \"stdgates.inc\";\nqubit[1] q;\n{ok}\n");
+        parse_str(&text, "p.qasm3").unwrap_or_else(|e| panic!("{ok}: {e}"));
+    }
+}

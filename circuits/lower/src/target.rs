@@ -65,6 +65,24 @@ pub struct TargetDesc {
 }
 
 /// Why a target description cannot be used.
+/// `v` for a message: plain when short, in exponent form when a plain form would run to many
+/// digits (`1e300`, not three hundred of them).
+fn shown(v: f64) -> String {
+    if v == 0.0 || (1e-4..1e6).contains(&v.abs()) || !v.is_finite() {
+        v.to_string()
+    } else {
+        format!("{v:e}")
+    }
+}
+
+/// Longest duration a target file may give one operation: 1 s, a million times any gate, so
+/// that a program's times stay far below what the instruction stream can carry (1e18 ns).
+pub const MAX_OP_NS: f64 = 1e9;
+/// Shortest sample period a target file may give (1 fs), as for devices.
+pub const MIN_DT_NS: f64 = 1e-6;
+/// Longest sample period a target file may give (1 µs), as for devices.
+pub const MAX_DT_NS: f64 = 1e3;
+
 #[derive(Debug, thiserror::Error)]
 pub enum TargetError {
     #[error("{file}: {source}")]
@@ -81,14 +99,20 @@ pub enum TargetError {
         op: String,
         kind: &'static str,
     },
-    #[error("{file}: duration of '{op}' must be a finite number of nanoseconds >= 0, not {value}")]
+    #[error(
+        "{file}: duration of '{op}' must be a finite number of nanoseconds >= 0 and at most 1e9 (MAX_OP_NS), not {}",
+        shown(*.value)
+    )]
     BadDuration {
         file: String,
         op: String,
         value: f64,
     },
     /// `dt_ns` is not a finite positive number of nanoseconds.
-    #[error("{file}: dt_ns must be a finite number of nanoseconds > 0, not {value}")]
+    #[error(
+        "{file}: dt_ns must be a finite number of nanoseconds > 0, not {} (from 1e-6 to 1e3: MIN_DT_NS, MAX_DT_NS)",
+        shown(*.value)
+    )]
     BadDt {
         /// The file.
         file: String,
@@ -167,7 +191,7 @@ impl TargetDesc {
                     kind: desc.kind.name(),
                 });
             };
-            if !(v.is_finite() && v >= 0.0) {
+            if !(0.0..=MAX_OP_NS).contains(&v) {
                 return Err(TargetError::BadDuration {
                     file: file.to_string(),
                     op: op.to_string(),
@@ -175,7 +199,7 @@ impl TargetDesc {
                 });
             }
         }
-        if !(desc.dt_ns.is_finite() && desc.dt_ns > 0.0) {
+        if !(MIN_DT_NS..=MAX_DT_NS).contains(&desc.dt_ns) {
             return Err(TargetError::BadDt {
                 file: file.to_string(),
                 value: desc.dt_ns,
@@ -250,6 +274,30 @@ mod tests {
         let msg = e.to_string();
         assert!(msg.starts_with("t.toml: dt_ns must be"), "{msg}");
         assert!(msg.contains("> 0, not 0") && !msg.contains(">="), "{msg}");
+    }
+
+    /// Durations and sample periods a program could not carry (its decoder refuses times past
+    /// 1e18 ns) are refused in the target file, naming the key, in exponent form.
+    #[test]
+    fn durations_and_dt_beyond_their_ranges_are_refused() {
+        let text = NATIVE.replace("sx = 32", "sx = 1e300");
+        let msg = TargetDesc::from_toml(&text, "t.toml")
+            .unwrap_err()
+            .to_string();
+        assert!(
+            msg.starts_with("t.toml: duration of 'sx'") && msg.contains("not 1e300"),
+            "{msg}"
+        );
+        let text = NATIVE.replace("dt_ns = 0.5", "dt_ns = 1e300");
+        let msg = TargetDesc::from_toml(&text, "t.toml")
+            .unwrap_err()
+            .to_string();
+        assert!(
+            msg.contains("dt_ns must be") && msg.contains("not 1e300"),
+            "{msg}"
+        );
+        let text = NATIVE.replace("sx = 32", "sx = 1e9");
+        assert!(TargetDesc::from_toml(&text, "t.toml").is_ok());
     }
 
     /// Unknown keys, at the top or among the durations, are refused with the file, the key and

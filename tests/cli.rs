@@ -549,3 +549,26 @@ fn output_through_a_symlink_writes_its_target_and_a_directory_is_refused() {
     assert!(err.contains("is a directory"), "{err}");
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+/// The assembler refuses what its decoder would refuse (it once wrote them, and `decode` then
+/// called them corrupt): more classical bits than a decoder holds, a register name larger than
+/// the decoder's buffer.
+#[test]
+fn assemble_refuses_programs_its_decoder_would_refuse() {
+    let wide = TempFile::new(
+        "wide.qasm",
+        "OPENQASM 2.0;\ninclude \"qelib1.inc\";\nqreg q[1];\ncreg c[2000000];\nx q[0];\n",
+    );
+    let err = run_err(&["assemble", "--no-paper", wide.arg()]);
+    assert!(
+        err.contains(wide.arg()) && err.contains("classical bit count is 2000000"),
+        "{err}"
+    );
+    let name = "a".repeat(2 << 20);
+    let long = TempFile::new(
+        "longname.qasm",
+        &format!("OPENQASM 2.0;\ninclude \"qelib1.inc\";\nqreg {name}[1];\nx {name}[0];\n"),
+    );
+    let err = run_err(&["assemble", "--no-paper", long.arg()]);
+    assert!(err.contains("section's size"), "{err}");
+}

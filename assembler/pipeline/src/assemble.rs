@@ -129,6 +129,46 @@ impl From<PulseBits> for PulseBitsReport {
     }
 }
 
+/// Refuses a program that the decoder's own limits would refuse, so that the assembler never
+/// writes what its decoder then calls corrupt: more qubits or classical bits than
+/// [`eqisa_decoder::DEFAULT_MAX_QUBITS`], or a section other than the instructions larger than
+/// the decoder's buffer ([`eqisa_decoder::MAX_BUFFER`]; a 10 MB register name, say).
+fn check_decodable(
+    name: &str,
+    qubits: u32,
+    clbits: u32,
+    bytes: &[u8],
+) -> Result<(), PipelineError> {
+    let refuse = |what, found: u64, max: u64| PipelineError::Undecodable {
+        file: name.to_string(),
+        what,
+        found,
+        max,
+    };
+    let max = u64::from(eqisa_decoder::DEFAULT_MAX_QUBITS);
+    if u64::from(qubits) > max {
+        return Err(refuse("the qubit count", qubits.into(), max));
+    }
+    if u64::from(clbits) > max {
+        return Err(refuse("the classical bit count", clbits.into(), max));
+    }
+    let container = eqisa_isa::Container::parse(bytes).map_err(|e| PipelineError::Decode {
+        file: name.to_string(),
+        message: e.to_string(),
+    })?;
+    for section in &container.sections {
+        let len = section.payload.len() as u64;
+        let buffer = eqisa_decoder::MAX_BUFFER as u64;
+        if section.kind != eqisa_isa::SectionKind::Instructions
+            && section.kind != eqisa_isa::SectionKind::Pulses
+            && len > buffer
+        {
+            return Err(refuse("a metadata or program section's size", len, buffer));
+        }
+    }
+    Ok(())
+}
+
 /// Assemble `circuit` (named `name` in errors and reports) with `cb`.
 ///
 /// # Errors
@@ -183,6 +223,7 @@ pub fn assemble_circuit(
             file: name.to_string(),
             source,
         })?;
+    check_decodable(name, program.num_qubits, program.num_clbits, &asm.bytes)?;
     let m = measure(circuit, &program, &target, &asm, cb, opts.paper)?;
     let report = AssemblyReport {
         file: name.to_string(),

@@ -86,6 +86,20 @@ pub enum PipelineError {
         /// Why.
         source: AssembleError,
     },
+    /// The assembled program would be refused by the decoder's own limits, so it is not written.
+    #[error(
+        "{file}: {what} is {found}, above what a decoder accepts ({max}): the program could not be decoded"
+    )]
+    Undecodable {
+        /// The circuit's name.
+        file: String,
+        /// What is too large.
+        what: &'static str,
+        /// Its size.
+        found: u64,
+        /// The decoder's limit.
+        max: u64,
+    },
     /// A program cannot be decoded (or run on the modelled controller).
     #[error("{file}: {message}")]
     Decode {

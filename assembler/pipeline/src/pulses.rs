@@ -62,11 +62,16 @@ pub fn pulse_report(
     let placed = place(circuit, name, lowering, pulse)?;
     let prog = &placed.pulses;
     let (physics, coder) = coder_for(cb, &placed.device, pulse)?;
-    let encode = |source| PipelineError::PulseEncode {
-        file: String::new(),
-        source: Box::new(source),
+    // The program's plays are the circuit's; the waveform memory is the device's.
+    let encode_in = |file: String| {
+        move |source| PipelineError::PulseEncode {
+            file,
+            source: Box::new(source),
+        }
     };
-    let stream = encode_program(prog, &placed.device, &physics, &coder).map_err(encode)?;
+    let encode = encode_in(format!("device {}'s waveform memory", placed.device.name));
+    let stream = encode_program(prog, &placed.device, &physics, &coder)
+        .map_err(encode_in(name.to_string()))?;
     let mut worst = stream.max_added_infidelity;
     let mut lossless_fallbacks = stream.lossless_fallbacks;
     let memory_bits = if memory {

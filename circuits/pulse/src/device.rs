@@ -503,6 +503,45 @@ impl Device {
                     ScheduleItem::Delay { .. } => {}
                 }
             }
+            self.check_no_overlap(file, &gfield, g)?;
+        }
+        Ok(())
+    }
+
+    /// A channel plays one waveform at a time: two plays of one gate that overlap on a channel
+    /// are refused here, naming them, before any sample is rendered (lowering would otherwise
+    /// render every sample of, say, a thousand overlapping plays before noticing).
+    fn check_no_overlap(&self, file: &str, gfield: &str, g: &GateCal) -> Result<(), DeviceError> {
+        let mut plays: Vec<(Channel, u64, u64, usize)> = g
+            .items
+            .iter()
+            .enumerate()
+            .filter_map(|(k, it)| match it {
+                ScheduleItem::Play { t0, channel, shape } => {
+                    let len = match shape {
+                        Shape::Sampled { name } => {
+                            self.library.get(name).map_or(0, Vec::len) as u64
+                        }
+                        _ => shape.duration().unwrap_or(0),
+                    };
+                    Some((*channel, *t0, t0.saturating_add(len), k))
+                }
+                _ => None,
+            })
+            .filter(|&(_, start, end, _)| end > start)
+            .collect();
+        plays.sort_by_key(|&(ch, start, _, k)| (ch, start, k));
+        for w in plays.windows(2) {
+            let ((ch, _, end, a), (next_ch, start, _, b)) = (w[0], w[1]);
+            if ch == next_ch && start < end {
+                return Err(invalid(
+                    file,
+                    &format!("{gfield}.schedule[{b}]"),
+                    format!(
+                        "plays on {ch} from {start}, while schedule[{a}] plays there until {end}: a channel plays one waveform at a time"
+                    ),
+                ));
+            }
         }
         Ok(())
     }

@@ -273,3 +273,24 @@ fn a_gate_left_out_on_import_says_why_when_it_is_needed() {
     let back = Device::from_toml(&d.to_toml(), "back.toml").expect("round trip");
     assert_eq!(back, d);
 }
+
+/// Two plays of one gate that overlap on a channel are refused at load, naming both, before any
+/// sample is rendered (a thousand overlapping 2^20-sample plays once rendered 2.4 GB first);
+/// back-to-back plays and plays on other channels are fine.
+#[test]
+fn overlapping_plays_on_one_channel_are_refused_at_load() {
+    let play = |t0: u32, ch: &str| {
+        format!(
+            "{{ t0 = {t0}, play = \"{ch}\", shape = \"constant\", duration = 16, amp = [0.1, 0.0] }}"
+        )
+    };
+    let items = [play(0, "d0"), play(8, "d0")].join(",\n  ");
+    let (_, m) = err(&with_item(&items));
+    assert!(
+        m.contains("gates[0] (x on qubit 0).schedule[1]")
+            && m.contains("schedule[0] plays there until 16"),
+        "{m}"
+    );
+    let items = [play(0, "d0"), play(16, "d0"), play(0, "m0")].join(",\n  ");
+    Device::from_toml(&with_item(&items), "dev.toml").expect("back to back, other channel");
+}

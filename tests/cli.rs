@@ -572,3 +572,18 @@ fn assemble_refuses_programs_its_decoder_would_refuse() {
     let err = run_err(&["assemble", "--no-paper", long.arg()]);
     assert!(err.contains("section's size"), "{err}");
 }
+
+/// Training's sample counts are refused past their caps where they are parsed, with the cap
+/// (`--haar 1000000000` once ran for weeks).
+#[test]
+fn train_counts_are_capped_where_given() {
+    let bell = example("bell.qasm");
+    let bell = bell.to_str().expect("utf-8 path");
+    let out = std::env::temp_dir().join(format!("eqisa-cap-{}.eqcb", std::process::id()));
+    let out = out.to_str().expect("utf-8 path");
+    let err = run_err(&["train", bell, "-o", out, "--haar", "10001"]);
+    assert!(err.contains("more than the 10000 allowed"), "{err}");
+    let err = run_err(&["train", bell, "-o", out, "--paper-haar", "1000001"]);
+    assert!(err.contains("more than the 1000000 allowed"), "{err}");
+    assert!(!std::path::Path::new(out).exists());
+}

@@ -407,31 +407,23 @@ impl Builder {
                 // A regular file, read whole within the limit on files read whole, then
                 // checked as the main file's stream is. A device or FIFO (`/dev/zero`) is no
                 // library: refused before a byte is read, not after the limit's worth.
-                let regular = std::fs::metadata(&full).map(|m| m.is_file());
-                let bytes = match regular {
-                    Ok(false) => Err(std::io::Error::other("not a regular file")),
-                    _ => eqisa_files::read(&full),
-                }
-                .map_err(|e| {
+                let mut include_err = |reason: String| {
                     src.err(
                         at,
                         ErrorKind::Include {
                             path: path.to_string(),
-                            reason: e.to_string(),
+                            reason,
                         },
                     )
-                })?;
+                };
+                let bytes = match std::fs::metadata(&full).map(|m| m.is_file()) {
+                    Ok(false) => return Err(include_err("not a regular file".into())),
+                    _ => eqisa_files::read(&full).map_err(|e| include_err(e.to_string()))?,
+                };
                 let inner_name: Arc<str> = Arc::from(full.to_string_lossy().as_ref());
                 crate::chunker::check_text(&bytes).map_err(|e| e.at(&inner_name, 1))?;
-                let text = std::str::from_utf8(&bytes).map_err(|e| {
-                    src.err(
-                        at,
-                        ErrorKind::Include {
-                            path: path.to_string(),
-                            reason: e.to_string(),
-                        },
-                    )
-                })?;
+                // `check_text` passed: the bytes are UTF-8.
+                let text = std::str::from_utf8(&bytes).map_err(|e| include_err(e.to_string()))?;
                 let text = text.strip_prefix('\u{feff}').unwrap_or(text);
                 let dir = full.parent().map(Path::to_path_buf).unwrap_or_default();
                 let mut inner = Source::new(inner_name, dir, text, 1);

@@ -455,13 +455,16 @@ impl Branches<'_> {
             for &(qubit, clbit) in &measures {
                 bits[clbit] = (index >> qubit) & 1 == 1;
             }
-            if !found.contains_key(&bits) {
-                self.count += 1;
-                if self.count > MAX_BRANCHES {
-                    return Err(StateVectorError::TooManyBranches(MAX_BRANCHES));
+            match found.entry(bits) {
+                std::collections::hash_map::Entry::Occupied(mut e) => *e.get_mut() += p,
+                std::collections::hash_map::Entry::Vacant(e) => {
+                    self.count += 1;
+                    if self.count > MAX_BRANCHES {
+                        return Err(StateVectorError::TooManyBranches(MAX_BRANCHES));
+                    }
+                    e.insert(p);
                 }
             }
-            *found.entry(bits).or_insert(0.0) += p;
         }
         self.leaves.extend(
             found

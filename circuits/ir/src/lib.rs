@@ -8,6 +8,7 @@ pub mod expr;
 pub mod gates;
 pub mod matrix;
 pub mod power;
+pub mod program;
 pub mod stats;
 pub mod unroll;
 

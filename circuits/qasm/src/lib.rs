@@ -9,6 +9,7 @@ mod chunker;
 pub mod error;
 mod load;
 mod syntax;
+pub mod v3;
 pub use builder::{MAX_BITS, MAX_INCLUDE_DEPTH, ir_budget};
 pub use error::{ErrorKind, QasmError, SourcePos};
 pub use load::{parse_file, parse_reader, parse_str};

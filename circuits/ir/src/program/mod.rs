@@ -1,0 +1,11 @@
+//! The structured program of OpenQASM 3: classical variables and their types, classical
+//! expressions, and statements that keep loops, branches, switches and subroutine calls as
+//! structure. [`crate::Circuit`] remains the flat form every later stage consumes; the flatten
+//! pass turns a program into one where its control flow is known at compile time.
+
+pub mod expr;
+pub mod stmt;
+pub mod types;
+pub mod value;
+
+pub use stmt::Program;

@@ -3,3 +3,5 @@
 //! [`Program`](eqisa_ir::program::Program).
 
 pub mod ast;
+
+pub mod parse;

@@ -6,6 +6,7 @@
 pub mod convert;
 pub mod eval;
 pub mod eval_error;
+pub mod exec;
 pub mod expr;
 pub mod stmt;
 pub mod types;

@@ -27,9 +27,9 @@ use crate::circuit::{Circuit, Duration, Op, Register, TimeUnit};
 /// Name of the register that holds measurement results no program register receives.
 pub const HIDDEN_REGISTER: &str = "_flat_bits";
 
-/// Deepest nesting of blocks and calls together the pass follows (each level is a few stack
-/// frames of a recursive walk).
-pub const MAX_NESTING: u32 = 128;
+/// Deepest nesting of blocks the pass follows, a called subroutine's body counting as one
+/// level inside its call (each level is a few stack frames of a recursive walk).
+pub const MAX_NESTING: u32 = 256;
 
 /// Bounds of the flatten pass, checked before anything is allocated.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -1441,3 +1441,7 @@ impl Host for Flattener<'_> {
         }
     }
 }
+
+#[cfg(test)]
+#[path = "flatten_tests.rs"]
+mod tests;

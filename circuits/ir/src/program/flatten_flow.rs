@@ -103,7 +103,6 @@ impl Flattener<'_> {
                 }
             }
         }
-        self.enter(loc)?;
         self.calls += 1;
         let locals = self.locals(sub);
         let mut saved = Vec::with_capacity(locals.len());
@@ -158,7 +157,6 @@ impl Flattener<'_> {
             }
         }
         self.calls -= 1;
-        self.depth -= 1;
         let out = r?;
         restore?;
         Ok(out)

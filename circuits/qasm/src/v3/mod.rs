@@ -3,3 +3,4 @@
 //! [`Program`](eqisa_ir::program::Program).
 
 pub mod ast;
+pub mod elaborate;

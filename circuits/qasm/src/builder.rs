@@ -8,13 +8,14 @@ use rustc_hash::FxHashMap;
 use smallvec::SmallVec;
 
 use crate::error::{ErrorKind, QasmError, SourcePos};
+use crate::gate_table::{GateTable, modifier_label};
 use crate::syntax::{Arg, CondAst, Ident, ModAst, Names, Stmt, StmtParser, fast_call};
 use eqisa_ir::circuit::{
     BodyOp, Circuit, CondExpr, GateDef, GateEntry, GateId, GateKind, IfBlock, Modifier, Op,
     Register, Version,
 };
 use eqisa_ir::expr::Expr;
-use eqisa_ir::gates::{ALL_GATES, StandardGate};
+use eqisa_ir::gates::StandardGate;
 
 /// Most qubits (and, separately, classical bits) a circuit may declare.
 pub const MAX_BITS: u64 = 1 << 24;
@@ -126,10 +127,8 @@ enum RegRef {
 pub struct Builder {
     pub circuit: Circuit,
     regs: FxHashMap<String, RegRef>,
-    gate_names: FxHashMap<String, GateId>,
-    /// Where each named gate was defined, as a redefinition's error names it ("built into
-    /// OpenQASM 2", "by \"qelib1.inc\" included at f:2:1", "at f:3:6").
-    defined: FxHashMap<String, String>,
+    /// Gate names, where each was defined, and the interned modified gates.
+    table: GateTable,
     seen_statement: bool,
     version_given: bool,
     include_depth: usize,
@@ -141,8 +140,7 @@ impl Builder {
         let mut b = Builder {
             circuit: Circuit::new(version),
             regs: FxHashMap::default(),
-            gate_names: FxHashMap::default(),
-            defined: FxHashMap::default(),
+            table: GateTable::default(),
             seen_statement: false,
             version_given: false,
             include_depth: 0,
@@ -166,29 +164,17 @@ impl Builder {
     /// Define `name` as the library gate `g`, provided by `origin`. A name already provided by
     /// the same origin (a library included twice) is kept.
     fn add_standard(&mut self, name: &str, g: StandardGate, origin: &str) {
-        if self.gate_names.contains_key(name) {
-            return;
-        }
-        self.defined.insert(name.to_string(), origin.to_string());
-        let id = GateId(self.circuit.gates.len() as u32);
-        self.circuit.gates.push(GateEntry {
-            name: name.to_string(),
-            num_qubits: g.num_qubits() as u32,
-            num_params: g.num_params() as u32,
-            kind: GateKind::Standard(g),
-            first_use: 0,
-        });
-        self.gate_names.insert(name.to_string(), id);
+        self.table.add_standard(&mut self.circuit, name, g, origin);
     }
 
     /// The error for a gate definition of `name` at `at` when `name` is already defined.
     fn gate_redefinition(&self, name: &str, at: &str, src: &mut Source<'_>) -> Option<QasmError> {
-        let previous = self.defined.get(name)?;
+        let previous = self.table.origin(name)?;
         Some(src.err(
             at,
             ErrorKind::GateRedefinition {
                 name: name.to_string(),
-                previous: previous.clone(),
+                previous: previous.to_string(),
             },
         ))
     }
@@ -355,8 +341,7 @@ impl Builder {
             // Only built-ins exist yet; rebuild them for the declared language.
             self.circuit.version = version;
             self.circuit.gates.clear();
-            self.gate_names.clear();
-            self.defined.clear();
+            self.table.clear();
             self.set_builtins();
         }
         Ok(())
@@ -365,39 +350,17 @@ impl Builder {
     fn include(&mut self, path: &str, at: &str, src: &mut Source<'_>) -> Result<(), QasmError> {
         match path {
             "qelib1.inc" | "stdgates.inc" => {
-                let gates: Vec<(&str, StandardGate)> = if path == "qelib1.inc" {
-                    ALL_GATES
-                        .iter()
-                        .filter_map(|&g| match g {
-                            StandardGate::GPhase => None,
-                            StandardGate::U => Some(("u", g)),
-                            _ => Some((g.name(), g)),
-                        })
-                        .collect()
-                } else {
-                    STDGATES
-                        .iter()
-                        .filter_map(|&n| StandardGate::from_stdgates(n).map(|g| (n, g)))
-                        .collect()
-                };
-                let origin = format!("by \"{path}\" included at {}", src.pos(at));
-                let mine = format!("by \"{path}\" included at ");
-                // A gate the program defined before the include clashes with the library's,
-                // as Qiskit reports; the same library included twice does not.
-                for &(name, _) in &gates {
-                    if self
-                        .defined
-                        .get(name)
-                        .is_some_and(|d| !d.starts_with(&mine))
-                        && let Some(e) = self.gate_redefinition(name, at, src)
-                    {
-                        return Err(e);
-                    }
+                let gates = GateTable::library(path).unwrap_or_default();
+                let pos = src.pos(at).to_string();
+                match self
+                    .table
+                    .include_library(&mut self.circuit, path, gates, &pos)
+                {
+                    Ok(()) => Ok(()),
+                    Err(name) => Err(self.gate_redefinition(name, at, src).unwrap_or_else(|| {
+                        src.err(at, ErrorKind::Redefinition { name: name.into() })
+                    })),
                 }
-                for (name, g) in gates {
-                    self.add_standard(name, g, &origin);
-                }
-                Ok(())
             }
             _ => {
                 if self.include_depth >= MAX_INCLUDE_DEPTH {
@@ -559,9 +522,8 @@ impl Builder {
     }
 
     fn lookup_gate(&self, name: &Ident<'_>, src: &mut Source<'_>) -> Result<GateId, QasmError> {
-        self.gate_names
+        self.table
             .get(name.name)
-            .copied()
             .ok_or_else(|| src.err(name.at, ErrorKind::UndefinedGate(name.name.to_string())))
     }
 
@@ -583,7 +545,6 @@ impl Builder {
             match m {
                 ModAst::Inv => {
                     modifiers.push(Modifier::Inv);
-                    label.push_str("inv @ ");
                 }
                 ModAst::Pow(e, at) => {
                     if !e.is_constant() {
@@ -599,7 +560,6 @@ impl Builder {
                         return Err(src.err(at, ErrorKind::NonFinite(k)));
                     }
                     modifiers.push(Modifier::Pow(k));
-                    label.push_str(&format!("pow({k}) @ "));
                 }
                 ModAst::Ctrl(n, negated) => {
                     extra_qubits = extra_qubits.saturating_add(*n);
@@ -616,32 +576,22 @@ impl Builder {
                         count: *n as u32,
                         negated: *negated,
                     });
-                    let word = if *negated { "negctrl" } else { "ctrl" };
-                    if *n == 1 {
-                        label.push_str(&format!("{word} @ "));
-                    } else {
-                        label.push_str(&format!("{word}({n}) @ "));
-                    }
                 }
             }
         }
-        label.push_str(name.name);
-        if let Some(id) = self.gate_names.get(&label) {
-            return Ok(*id);
+        for m in &modifiers {
+            modifier_label(m, &mut label);
         }
-        let b = &self.circuit.gates[base.0 as usize];
-        let entry = GateEntry {
-            name: label.clone(),
-            num_qubits: b.num_qubits + extra_qubits as u32,
-            num_params: b.num_params,
-            kind: GateKind::Modified { base, modifiers },
-            first_use: 0,
-        };
-        let id = GateId(self.circuit.gates.len() as u32);
-        self.circuit.gates.push(entry);
-        // Modified names contain '@' and spaces, so they can never clash with a user's gate.
-        self.gate_names.insert(label, id);
-        Ok(id)
+        label.push_str(name.name);
+        self.table
+            .modified(
+                &mut self.circuit,
+                base,
+                modifiers,
+                label,
+                extra_qubits as u32,
+            )
+            .ok_or_else(|| src.err(name.at, ErrorKind::UndefinedGate(name.name.to_string())))
     }
 
     fn check_signature(
@@ -945,16 +895,17 @@ impl Builder {
             return Err(e);
         }
         let here = format!("at {}", src.pos(name.at));
-        self.defined.insert(name.name.to_string(), here);
-        let id = GateId(self.circuit.gates.len() as u32);
-        self.circuit.gates.push(GateEntry {
-            name: name.name.to_string(),
-            num_qubits: qubits.len() as u32,
-            num_params: params.len() as u32,
-            kind,
-            first_use: 0,
-        });
-        self.gate_names.insert(name.name.to_string(), id);
+        self.table.define(
+            &mut self.circuit,
+            GateEntry {
+                name: name.name.to_string(),
+                num_qubits: qubits.len() as u32,
+                num_params: params.len() as u32,
+                kind,
+                first_use: 0,
+            },
+            here,
+        );
         Ok(())
     }
 
@@ -1041,13 +992,6 @@ impl DupCheck {
         self.set.insert(q)
     }
 }
-
-/// The gate names of OpenQASM 3's `stdgates.inc`.
-const STDGATES: [&str; 32] = [
-    "p", "x", "y", "z", "h", "s", "sdg", "t", "tdg", "sx", "rx", "ry", "rz", "cx", "cy", "cz",
-    "cp", "crx", "cry", "crz", "ch", "swap", "ccx", "cswap", "cu", "CX", "phase", "cphase", "id",
-    "u1", "u2", "u3",
-];
 
 /// Parse every statement of `src` into `b`.
 pub(crate) fn run_statements(b: &mut Builder, src: &mut Source<'_>) -> Result<(), QasmError> {

@@ -7,6 +7,7 @@
 mod builder;
 mod chunker;
 pub mod error;
+mod gate_table;
 mod load;
 mod syntax;
 pub mod v3;

@@ -1,0 +1,16 @@
+//! The elaborator: OpenQASM 3 syntax trees to the structured
+//! [`Program`](eqisa_ir::program::Program).
+
+mod elaborator;
+mod expr;
+mod gates;
+mod quantum;
+mod scope;
+mod stmt;
+mod subs;
+mod types;
+
+pub use elaborator::Elaborator;
+
+#[cfg(test)]
+mod tests;

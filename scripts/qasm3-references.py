@@ -586,6 +586,9 @@ HAND = {
     "switch_measured.qasm": (
         "c[0] = 1 w.p. 1/2, c[1] = 1 w.p. sin^2(pi/3) = 3/4; case 0: r = 0; case 1: x -> r = 1; "
         "cases 2, 3: h -> r uniform", switch_measured, None),
+    "subroutine_measured.qasm": (
+        "coin measures |+>: flip uniform; r copies flip through x on q1; clbits flip, r", None,
+        {"num_qubits": 2, "num_clbits": 2, "distribution": {"00": 0.5, "11": 0.5}}),
     "arith_measured.qasm": (
         "m uniform over 8 patterns; out[0] = (ones >= 2) via x q3 and its measurement, "
         "out[1] = ones odd; clbits m[0..2], out[0..1]", None,

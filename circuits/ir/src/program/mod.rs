@@ -3,6 +3,10 @@
 //! structure. [`crate::Circuit`] remains the flat form every later stage consumes; the flatten
 //! pass turns a program into one where its control flow is known at compile time.
 
+pub mod convert;
+pub mod eval;
+pub mod eval_error;
+pub mod exec;
 pub mod expr;
 pub mod stmt;
 pub mod types;

@@ -110,6 +110,9 @@ pub enum ErrorKind {
     Unsupported(String),
     #[error("OpenQASM version {0} is not supported (2.0 and 3.x are)")]
     Version(String),
+    /// The structured program has no flat circuit (real-time control flow, too large, …).
+    #[error("{0}")]
+    Flatten(eqisa_ir::program::flatten::FlattenErrorKind),
 }
 
 /// An error from loading a circuit.
@@ -121,6 +124,9 @@ pub enum QasmError {
     /// The input has no byte at all (an empty file, or nothing on standard input).
     #[error("{file}: empty input: no OpenQASM program")]
     Empty { file: Arc<str> },
+    /// The values given for the program's `input` variables do not fit it.
+    #[error("{file}: {message}")]
+    Input { file: Arc<str>, message: String },
     /// The file (or stdin) could not be read.
     #[error("{file}: {source}")]
     Io {
@@ -135,7 +141,7 @@ impl QasmError {
     pub fn pos(&self) -> Option<&SourcePos> {
         match self {
             QasmError::At { pos, .. } => Some(pos),
-            QasmError::Io { .. } | QasmError::Empty { .. } => None,
+            QasmError::Io { .. } | QasmError::Empty { .. } | QasmError::Input { .. } => None,
         }
     }
 
@@ -143,7 +149,7 @@ impl QasmError {
     pub fn kind(&self) -> Option<&ErrorKind> {
         match self {
             QasmError::At { kind, .. } => Some(kind),
-            QasmError::Io { .. } | QasmError::Empty { .. } => None,
+            QasmError::Io { .. } | QasmError::Empty { .. } | QasmError::Input { .. } => None,
         }
     }
 }

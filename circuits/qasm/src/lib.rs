@@ -7,11 +7,16 @@
 mod builder;
 mod chunker;
 pub mod error;
+mod flatten;
 mod gate_table;
 mod load;
 mod syntax;
 pub mod v3;
 pub use builder::{MAX_BITS, MAX_INCLUDE_DEPTH, ir_budget};
 pub use error::{ErrorKind, QasmError, SourcePos};
-pub use load::{parse_file, parse_reader, parse_str};
+pub use flatten::{Parsed, bind, flatten, flatten_with, located};
+pub use load::{
+    parse_file, parse_program_file, parse_program_reader, parse_program_str, parse_reader,
+    parse_str,
+};
 pub use syntax::{MAX_CONDITION_DIGITS, MAX_NESTING};

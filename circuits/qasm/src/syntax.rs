@@ -131,7 +131,7 @@ fn skip_ws(i: &str) -> &str {
 /// The slow path of [`skip_ws`], out of line so the common case stays cheap.
 #[cold]
 #[inline(never)]
-fn skip_ws_and_comments(i: &str) -> &str {
+pub(crate) fn skip_ws_and_comments(i: &str) -> &str {
     let b = i.as_bytes();
     let mut k = 0;
     loop {

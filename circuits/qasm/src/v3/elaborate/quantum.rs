@@ -258,7 +258,9 @@ impl Elaborator {
                 return Err(invalid(
                     src,
                     e.at,
-                    format!("'{name}' is a global qubit register, not visible inside a subroutine or gate: pass it as a qubit argument"),
+                    format!(
+                        "'{name}' is a global qubit register, not visible inside a subroutine or gate: pass it as a qubit argument"
+                    ),
                 ));
             }
             Some((Symbol::Qubits { start, len, .. }, _)) => (
@@ -334,7 +336,11 @@ impl Elaborator {
             None => return Err(src.err(e.at, ErrorKind::UndefinedQubit(name.to_string()))),
         };
         let QubitBase::Global { start, len } = base else {
-            return Err(invalid(src, e.at, "a qubit operand is expected here".into()));
+            return Err(invalid(
+                src,
+                e.at,
+                "a qubit operand is expected here".into(),
+            ));
         };
         let Some(ix) = ix else {
             return Ok(QOperand {
@@ -360,7 +366,10 @@ impl Elaborator {
         match const_positions(&index, len) {
             Some(pos) => {
                 let list: Vec<u32> = match &known_base {
-                    Some(l) => pos.iter().filter_map(|&p| l.get(p as usize).copied()).collect(),
+                    Some(l) => pos
+                        .iter()
+                        .filter_map(|&p| l.get(p as usize).copied())
+                        .collect(),
                     None => pos.iter().map(|&p| start + p).collect(),
                 };
                 if list.is_empty() {
@@ -451,7 +460,8 @@ impl Elaborator {
             }
             list.extend(part);
         }
-        self.scopes.declare(name, Symbol::Alias(list.into_boxed_slice()));
+        self.scopes
+            .declare(name, Symbol::Alias(list.into_boxed_slice()));
         Ok(())
     }
 

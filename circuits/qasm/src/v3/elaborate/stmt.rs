@@ -11,9 +11,7 @@ use crate::error::{ErrorKind, QasmError};
 use crate::v3::ast::{self, DeclKind, ExprKind, ForIter, StmtKind, TypeAst};
 use eqisa_ir::circuit::Register;
 use eqisa_ir::program::expr::{BinaryOp, ClassicalExpr};
-use eqisa_ir::program::stmt::{
-    Block, Case, Iteration, LValue, Loc, Stmt, Var, VarId, VarKind,
-};
+use eqisa_ir::program::stmt::{Block, Case, Iteration, LValue, Loc, Stmt, Var, VarId, VarKind};
 use eqisa_ir::program::types::Type;
 use eqisa_ir::program::value::Value;
 
@@ -182,7 +180,9 @@ impl Elaborator {
                 }
                 Ok(())
             }
-            StmtKind::QubitDecl { name, size } => self.qubit_decl(name.text, size.as_ref(), at, src),
+            StmtKind::QubitDecl { name, size } => {
+                self.qubit_decl(name.text, size.as_ref(), at, src)
+            }
             StmtKind::ClassicalDecl {
                 kind,
                 ty,
@@ -424,7 +424,9 @@ impl Elaborator {
                                 return Err(invalid(
                                     src,
                                     init.at,
-                                    format!("the value of the constant '{name}' must be a compile-time constant"),
+                                    format!(
+                                        "the value of the constant '{name}' must be a compile-time constant"
+                                    ),
                                 ));
                             }
                         }
@@ -579,7 +581,10 @@ impl Elaborator {
             return Err(invalid(
                 src,
                 e.at,
-                format!("this array literal has {} element(s), the array {d0}", list.len()),
+                format!(
+                    "this array literal has {} element(s), the array {d0}",
+                    list.len()
+                ),
             ));
         }
         self.enter(e.at, src)?;
@@ -624,20 +629,34 @@ impl Elaborator {
                 let v = *v;
                 let kind = self.prog.vars.get(v.0 as usize).map(|x| x.kind);
                 if kind == Some(VarKind::Const) {
-                    return Err(invalid(src, e.at, format!("'{name}' is a constant and cannot be assigned")));
+                    return Err(invalid(
+                        src,
+                        e.at,
+                        format!("'{name}' is a constant and cannot be assigned"),
+                    ));
                 }
                 if kind == Some(VarKind::Loop) {
-                    return Err(invalid(src, e.at, format!("the loop variable '{name}' cannot be assigned")));
+                    return Err(invalid(
+                        src,
+                        e.at,
+                        format!("the loop variable '{name}' cannot be assigned"),
+                    ));
                 }
                 if reach == Reach::GlobalFromBody {
                     return Err(invalid(
                         src,
                         e.at,
-                        format!("the global variable '{name}' is read-only inside a subroutine or gate"),
+                        format!(
+                            "the global variable '{name}' is read-only inside a subroutine or gate"
+                        ),
                     ));
                 }
                 if self.readonly.contains(&v) {
-                    return Err(invalid(src, e.at, format!("the readonly array '{name}' cannot be assigned")));
+                    return Err(invalid(
+                        src,
+                        e.at,
+                        format!("the readonly array '{name}' cannot be assigned"),
+                    ));
                 }
                 v
             }
@@ -649,7 +668,11 @@ impl Elaborator {
                 ));
             }
             Some((Symbol::Sub(_) | Symbol::Extern(_), _)) => {
-                return Err(invalid(src, e.at, format!("'{name}' is a subroutine, not a variable")));
+                return Err(invalid(
+                    src,
+                    e.at,
+                    format!("'{name}' is a subroutine, not a variable"),
+                ));
             }
             None => return Err(src.err(e.at, ErrorKind::UndefinedClbit(name.to_string()))),
         };
@@ -688,7 +711,9 @@ impl Elaborator {
                         return Err(invalid(
                             src,
                             t.at,
-                            format!("a measurement is stored in a bit or bit register, not a value of type {ty}"),
+                            format!(
+                                "a measurement is stored in a bit or bit register, not a value of type {ty}"
+                            ),
                         ));
                     }
                 };
@@ -732,12 +757,15 @@ impl Elaborator {
             Some(op) => {
                 // The operation must apply and its result fit the target's type.
                 let probe = ClassicalExpr::Var(lv.var);
-                let (_, result) = self.binary(op, (probe, tt.clone()), (x.clone(), tx.clone()), at, src)?;
+                let (_, result) =
+                    self.binary(op, (probe, tt.clone()), (x.clone(), tx.clone()), at, src)?;
                 if !implicit(&result, &tt) {
                     return Err(invalid(
                         src,
                         at,
-                        format!("the result of this operation ({result}) cannot be stored in a value of type {tt}"),
+                        format!(
+                            "the result of this operation ({result}) cannot be stored in a value of type {tt}"
+                        ),
                     ));
                 }
                 let keep = matches!(op, BinaryOp::Shl | BinaryOp::Shr)
@@ -783,7 +811,8 @@ impl Elaborator {
                     return Err(invalid(
                         src,
                         r.at,
-                        "a loop range needs its start and end: [start:end] or [start:step:end]".into(),
+                        "a loop range needs its start and end: [start:end] or [start:step:end]"
+                            .into(),
                     ));
                 };
                 let (sa, ta) = self.expr(a, src)?;
@@ -816,7 +845,9 @@ impl Elaborator {
                         return Err(invalid(
                             src,
                             e.at,
-                            format!("a loop runs over a range, a set, a bit register or a one-dimensional array, not a value of type {t}"),
+                            format!(
+                                "a loop runs over a range, a set, a bit register or a one-dimensional array, not a value of type {t}"
+                            ),
                         ));
                     }
                 };
@@ -824,7 +855,9 @@ impl Elaborator {
                     return Err(invalid(
                         src,
                         e.at,
-                        format!("the elements ({elem}) cannot be values of the loop variable '{var}' of type {vt}"),
+                        format!(
+                            "the elements ({elem}) cannot be values of the loop variable '{var}' of type {vt}"
+                        ),
                     ));
                 }
                 Iteration::Values(x)
@@ -943,11 +976,7 @@ impl Elaborator {
                 ));
             }
             (Some(v), None) => {
-                return Err(invalid(
-                    src,
-                    v.at,
-                    format!("'{name}' returns no value"),
-                ));
+                return Err(invalid(src, v.at, format!("'{name}' returns no value")));
             }
             (Some(v), Some(t)) => {
                 if let ExprKind::Measure(q) = &v.kind {
@@ -972,7 +1001,11 @@ impl Elaborator {
                         }
                     };
                     if o.known.len().is_some_and(|m| m != n) {
-                        return Err(invalid(src, v.at, format!("measuring qubits into {n} bit(s)")));
+                        return Err(invalid(
+                            src,
+                            v.at,
+                            format!("measuring qubits into {n} bit(s)"),
+                        ));
                     }
                     out.push(Stmt::Measure {
                         qubits: o.op,
@@ -1017,7 +1050,9 @@ impl Elaborator {
         Err(unsupported(
             src,
             at,
-            format!("including '{path}': only the built-in stdgates.inc and qelib1.inc can be included yet"),
+            format!(
+                "including '{path}': only the built-in stdgates.inc and qelib1.inc can be included yet"
+            ),
         ))
     }
 }

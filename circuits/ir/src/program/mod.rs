@@ -8,6 +8,7 @@ pub mod eval;
 pub mod eval_error;
 pub mod exec;
 pub mod expr;
+pub mod inputs;
 pub mod stmt;
 pub mod types;
 pub mod value;

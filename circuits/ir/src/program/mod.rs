@@ -12,6 +12,7 @@ pub mod flatten;
 pub mod flatten_cond;
 pub mod flatten_env;
 pub mod flatten_flow;
+pub mod inputs;
 pub mod stmt;
 pub mod types;
 pub mod value;

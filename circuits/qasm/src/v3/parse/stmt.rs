@@ -351,6 +351,14 @@ impl Parser {
         let (r, operands) = self.operands(r, required)?;
         let r = match eat(r, ";") {
             Some(r) => r,
+            None if ws(r).starts_with("->") => {
+                return Err(super::lex::err(
+                    ws(r),
+                    crate::error::ErrorKind::Unsupported(
+                        "assigning the result of a gate call with '->'".into(),
+                    ),
+                ));
+            }
             None => return expected(ws(r), "',' or ';' after the gate's operands"),
         };
         Ok((

@@ -1172,6 +1172,24 @@ fn syntax_errors_name_what_was_expected_and_found() {
 }
 
 #[test]
+fn literals_are_bounded() {
+    let max = crate::syntax::MAX_CONDITION_DIGITS;
+    assert!(parse(&format!("x = {};", "9".repeat(max))).is_ok());
+    let (_, col, m) = error(&format!("x = {};", "9".repeat(max + 1)));
+    assert_eq!(col, 5);
+    assert!(m.contains("is too large"), "{m}");
+    let StmtKind::Assign { value, .. } =
+        one("x = 0b1000000000000000000000000000000000000000000000000000000000000000000;")
+    else {
+        panic!()
+    };
+    assert_eq!(
+        value.kind,
+        ExprKind::Int(Wide::from_bits((0..=66).map(|k| k == 66)))
+    );
+}
+
+#[test]
 fn keywords_are_not_names() {
     for text in [
         "qubit measure;",

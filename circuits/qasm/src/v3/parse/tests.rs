@@ -1190,6 +1190,12 @@ fn literals_are_bounded() {
 }
 
 #[test]
+fn messages_quote_at_most_forty_characters_of_a_literal() {
+    let (_, _, m) = error(&format!("x = 1{};", "a".repeat(10_000)));
+    assert_eq!(m, format!("malformed number '1{}…'", "a".repeat(39)));
+}
+
+#[test]
 fn keywords_are_not_names() {
     for text in [
         "qubit measure;",

@@ -89,10 +89,11 @@ pub(super) fn describe(at: &str) -> String {
     }
 }
 
-/// The error for "expected `what`" at `at` (blanks and comments already skipped): the end of
-/// the text and a block comment that never closes are reported as unterminated.
+/// The error for "expected `what`" at the first token at or after `at`: the end of the text
+/// and a block comment that never closes are reported as unterminated.
 #[cold]
 pub(super) fn expected_err<'a>(at: &'a str, what: &str) -> SyntaxError<'a> {
+    let at = ws(at);
     if at.starts_with("/*") {
         return err(
             at,
@@ -571,7 +572,13 @@ pub(super) fn quoted<'a>(i: &'a str, what: &str) -> Res<'a, &'a str> {
     match rest.strip_prefix(q) {
         Some(r) if !text.is_empty() => Ok((r, text)),
         Some(_) => expected(i, what),
-        None => expected(rest, &format!("{q} closing the string on its line")),
+        None => Err(err(
+            rest,
+            ErrorKind::Syntax {
+                expected: format!("{q} closing the string on its line"),
+                found: "a line break or tab".into(),
+            },
+        )),
     }
 }
 

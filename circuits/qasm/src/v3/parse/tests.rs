@@ -1006,7 +1006,7 @@ fn syntax_errors_name_what_was_expected_and_found() {
             "include \"a.inc;\n",
             1,
             16,
-            "syntax error: expected \" closing the string on its line, found",
+            "syntax error: expected \" closing the string on its line, found a line break or tab",
         ),
         (
             "/* never closed",

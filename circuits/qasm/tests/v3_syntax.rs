@@ -90,6 +90,84 @@ fn the_tour_parses_statement_by_statement() {
     assert_eq!(names, expected.split_whitespace().collect::<Vec<_>>());
 }
 
+/// `text` without the `at: "…"` fields of a syntax tree's debug form (the places differ
+/// between texts that parse alike).
+fn without_places(debug: &str) -> String {
+    let mut out = String::with_capacity(debug.len());
+    let mut rest = debug;
+    while let Some(k) = rest.find("at: \"") {
+        out.push_str(&rest[..k]);
+        let mut chars = rest[k + 5..].char_indices();
+        let mut end = rest.len() - k - 5;
+        while let Some((j, c)) = chars.next() {
+            match c {
+                '\\' => {
+                    chars.next();
+                }
+                '"' => {
+                    end = j + 1;
+                    break;
+                }
+                _ => {}
+            }
+        }
+        rest = &rest[k + 5 + end..];
+    }
+    out.push_str(rest);
+    out
+}
+
+#[test]
+fn comments_and_line_breaks_may_stand_between_any_tokens() {
+    // Every blank between tokens becomes comments and line breaks, except on the lines whose
+    // content runs to the end of the line (pragmas, annotations) and in calibration blocks.
+    let mut spread = String::new();
+    let mut in_cal = false;
+    for line in TOUR.lines() {
+        let t = line.trim_start();
+        if t.starts_with("cal") || t.starts_with("defcal") {
+            in_cal = !t.ends_with('}');
+        }
+        let raw = in_cal || t.starts_with('#') || t.starts_with('@') || t.starts_with("defcal");
+        if in_cal && t == "}" {
+            in_cal = false;
+        }
+        let (code, comment) = line.split_at(line.find("//").unwrap_or(line.len()));
+        if raw {
+            spread.push_str(line);
+        } else {
+            let mut quoted = false;
+            for c in code.chars() {
+                match c {
+                    '"' => {
+                        quoted = !quoted;
+                        spread.push(c);
+                    }
+                    ' ' if !quoted => spread.push_str(" /* c */\r\n\t// line\n "),
+                    c => spread.push(c),
+                }
+            }
+            spread.push_str(comment);
+        }
+        spread.push('\n');
+    }
+    let all = |text| {
+        let mut rest = text;
+        let mut out = Vec::new();
+        while let Some((s, r)) = next_statement(rest).unwrap_or_else(|e| panic!("{e:?}")) {
+            out.push(without_places(&format!("{s:?}")));
+            rest = r;
+        }
+        out
+    };
+    let tour = all(TOUR);
+    assert!(
+        tour.iter()
+            .any(|s| s.contains("Name { text: \"rzz\" }") && !s.contains("at:"))
+    );
+    assert_eq!(all(&spread), tour);
+}
+
 /// One edit of a text, at a character boundary.
 #[derive(Clone, Debug)]
 enum Edit {

@@ -1054,7 +1054,19 @@ fn syntax_errors_name_what_was_expected_and_found() {
             ") x;",
             1,
             1,
-            "syntax error: expected an expression, found ')'",
+            "syntax error: expected a statement, found ')'",
+        ),
+        (
+            "{ @a b\n }",
+            2,
+            2,
+            "syntax error: expected a statement, found '}'",
+        ),
+        (
+            "(a) = 1;",
+            1,
+            1,
+            "syntax error: expected a variable before the assignment, found '('",
         ),
         (
             "a + 1 = 2;",

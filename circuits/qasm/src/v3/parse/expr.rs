@@ -84,7 +84,7 @@ pub(super) fn is_place(e: &Expr<'_>) -> bool {
     }
 }
 
-/// `e` boxed into a node of `kind` built around it, starting at `at`.
+/// A node of `kind` whose text starts at `at`.
 #[inline]
 fn node<'a>(kind: ExprKind<'a>, at: &'a str) -> Expr<'a> {
     Expr { kind, at }

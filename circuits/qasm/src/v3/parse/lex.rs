@@ -24,6 +24,7 @@ pub(super) type Res<'a, T> = Result<(&'a str, T), SyntaxError<'a>>;
 /// [`Parser::tallest`] needs to bound the height of statements inside an expression.
 #[derive(Debug, Default)]
 pub(super) struct Parser {
+    /// How many nested constructs enclose the current point.
     depth: usize,
     /// The deepest nesting reached since [`Parser::tallest`] started measuring.
     max_depth: usize,

@@ -355,6 +355,11 @@ pub fn zero(ty: &Type) -> Result<Value, EvalError> {
 /// The number of elements of an array with these dimensions, checked against [`MAX_ITEMS`].
 pub fn array_len(dims: &[u32]) -> Result<u64, EvalError> {
     let mut n: u64 = 1;
+    // Each dimension is bounded on its own too: a zero elsewhere must not let one huge
+    // dimension through to a selection that lists its positions.
+    if dims.iter().any(|d| u64::from(*d) > MAX_ITEMS) {
+        return Err(too_large(format!("an array of dimensions {dims:?}")));
+    }
     for d in dims {
         n = n
             .checked_mul(u64::from(*d))

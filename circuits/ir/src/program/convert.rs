@@ -185,7 +185,7 @@ fn float_to_i128(f: f64) -> Result<i128, EvalError> {
 
 /// Convert a value to a type as assignment and casts do (wrapping int/uint to their width,
 /// angle to its grid modulo 2π, float to f32 precision for `float[32]`, bool↔int,
-/// bit[n]↔int/uint, int→float, float→int truncation, angle↔bit[n] etc.), or a typed error for
+/// `bit[n]`↔int/uint, int→float, float→int truncation, angle↔`bit[n]` etc.), or a typed error for
 /// conversions the spec forbids.
 pub fn cast(v: &Value, to: &Type) -> Result<Value, EvalError> {
     let refuse = || {
@@ -308,6 +308,13 @@ pub fn bits_low_u128(bits: &[bool]) -> u128 {
         .take(128)
         .enumerate()
         .fold(0, |acc, (i, b)| acc | (u128::from(*b) << i))
+}
+
+impl Value {
+    /// This value converted to `to` as assignment does: [`cast`].
+    pub fn cast(&self, to: &Type) -> Result<Value, EvalError> {
+        cast(self, to)
+    }
 }
 
 /// The zero/default value of a type (declaration without initialiser).

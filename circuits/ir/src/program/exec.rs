@@ -18,8 +18,8 @@ use std::collections::VecDeque;
 use std::sync::Arc;
 
 use super::eval::{
-    Host, Selector, array_len, cast, eval, eval_index, index_value, store_in, to_index, truthy,
-    zero,
+    Host, MAX_BITS, Selector, array_len, cast, eval, eval_index, index_value, store_in, to_index,
+    truthy, zero,
 };
 use super::eval_error::{EvalError, EvalErrorKind, loc_suffix};
 use super::expr::{CallArg, ClassicalExpr, Index};
@@ -236,6 +236,15 @@ impl<'p> Exec<'p> {
         inputs: &[(VarId, Value)],
         limits: ExecLimits,
     ) -> Result<Self, ExecError> {
+        // Qubit and bit lists are built from these counts: bound them before any allocation.
+        let (nq, nc) = (p.circuit.num_qubits, p.circuit.num_clbits);
+        if u64::from(nq.max(nc)) > MAX_BITS {
+            return Err(ExecError::from(EvalError::new(EvalErrorKind::TooLarge(
+                format!(
+                    "{nq} qubits and {nc} classical bits: at most {MAX_BITS} of each are supported"
+                ),
+            ))));
+        }
         let mut globals = vec![None; p.vars.len()];
         for (v, value) in inputs {
             let var = p.vars.get(v.0 as usize).ok_or_else(|| ExecError {
@@ -384,7 +393,7 @@ impl<'p> Exec<'p> {
     // Stepping.
 
     fn step(&mut self) -> Result<(), ExecError> {
-        self.steps += 1;
+        self.steps = self.steps.saturating_add(1);
         if self.steps > self.limits.max_steps {
             return Err(self.step_limit());
         }

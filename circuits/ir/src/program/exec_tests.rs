@@ -777,3 +777,309 @@ fn loops_over_bits_and_arrays_and_delays() {
         ]
     );
 }
+
+fn param(k: u32, index: Option<Index>) -> Operand {
+    Operand {
+        base: QubitBase::Param(k),
+        index,
+        loc: at(30),
+    }
+}
+
+#[test]
+fn register_parameters_returns_from_loops_and_calls_for_effect() {
+    let mut p = prog(3, 0);
+    let n = var(&mut p, "n", Type::Int(None), VarKind::Param);
+    let i = var(&mut p, "i", Type::Int(None), VarKind::Loop);
+    let m = var(&mut p, "m", Type::Bits(2), VarKind::Mutable);
+    let k = var(&mut p, "k", Type::Int(None), VarKind::Mutable);
+    let k2 = var(&mut p, "k2", Type::Int(None), VarKind::Mutable);
+    // def g(qubit[2] r, int n) -> int[4] {
+    //   for i in [0:3] { if (i == n) return i * 5; }
+    //   x r[1]; bit[2] m = measure r; return m;
+    // }
+    p.subroutines.push(Subroutine {
+        name: "g".into(),
+        params: vec![
+            SubParam::Qubits {
+                name: "r".into(),
+                size: Some(2),
+            },
+            SubParam::Classical(n),
+        ],
+        ret: Some(Type::Int(Some(4))),
+        body: vec![
+            for_loop(
+                i,
+                range(0, 1, 3),
+                vec![if_(
+                    bin(BinaryOp::Eq, v(i), v(n)),
+                    vec![Stmt::Return {
+                        value: Some(bin(BinaryOp::Mul, v(i), int(5))),
+                        loc: at(32),
+                    }],
+                )],
+                31,
+            ),
+            gate(X, vec![], vec![param(0, Some(Index::Single(int(1))))]),
+            Stmt::Declare {
+                var: m,
+                init: None,
+                loc: at(34),
+            },
+            Stmt::Measure {
+                qubits: param(0, None),
+                target: Some(LValue {
+                    var: m,
+                    index: Vec::new(),
+                }),
+                loc: at(34),
+            },
+            Stmt::Return {
+                value: Some(ClassicalExpr::Cast(Type::Uint(Some(2)), Box::new(v(m)))),
+                loc: at(35),
+            },
+        ],
+        loc: at(30),
+    });
+    // def hh(qubit a) { h a; }
+    p.subroutines.push(Subroutine {
+        name: "hh".into(),
+        params: vec![SubParam::Qubits {
+            name: "a".into(),
+            size: None,
+        }],
+        ret: None,
+        body: vec![gate(H, vec![], vec![param(0, None)])],
+        loc: at(40),
+    });
+    let slice = |a: i128, b: i128| {
+        CallArg::Qubits(Operand {
+            base: QubitBase::Global { start: 0, len: 3 },
+            index: Some(Index::Range {
+                start: Some(int(a)),
+                step: None,
+                stop: Some(int(b)),
+            }),
+            loc: at(0),
+        })
+    };
+    let g = |r: CallArg, n: i128| {
+        ClassicalExpr::Call(SubId(0), vec![r, CallArg::Classical(int(n))], at(50))
+    };
+    // int k = g(q[1:2], 7);  int k2 = g(q[0:1], 3);  hh(q[2]);
+    p.body.push(declare(k, g(slice(1, 2), 7)));
+    p.body.push(declare(k2, g(slice(0, 1), 3)));
+    p.body.push(Stmt::Expr {
+        value: ClassicalExpr::Call(SubId(1), vec![CallArg::Qubits(q(2))], at(52)),
+        loc: at(52),
+    });
+    let (ev, ex) = run(&p, ExecLimits::default(), &[false, true]).unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(
+        ev,
+        vec![
+            gate_event(X, vec![], vec![2]),
+            Event::Measure { qubit: 1 },
+            Event::Measure { qubit: 2 },
+            gate_event(H, vec![], vec![2]),
+        ]
+    );
+    // m = "10" (bit 1 set) is 2; 3 * 5 = 15 is -1 in int[4].
+    assert_eq!(ex.global(k), Some(&Value::Int(2)));
+    assert_eq!(ex.global(k2), Some(&Value::Int(-1)));
+    // The subroutine's locals never reach the global scope.
+    assert_eq!(ex.global(m), None);
+}
+
+#[test]
+fn a_while_condition_may_call_a_measuring_subroutine() {
+    let mut p = prog(1, 0);
+    let r = var(&mut p, "r", Type::Bit, VarKind::Mutable);
+    // def m(qubit a) -> bool { bit r = measure a; return r; }
+    p.subroutines.push(Subroutine {
+        name: "m".into(),
+        params: vec![SubParam::Qubits {
+            name: "a".into(),
+            size: None,
+        }],
+        ret: Some(Type::Bool),
+        body: vec![
+            Stmt::Declare {
+                var: r,
+                init: None,
+                loc: at(2),
+            },
+            Stmt::Measure {
+                qubits: param(0, None),
+                target: Some(LValue {
+                    var: r,
+                    index: Vec::new(),
+                }),
+                loc: at(2),
+            },
+            Stmt::Return {
+                value: Some(v(r)),
+                loc: at(3),
+            },
+        ],
+        loc: at(1),
+    });
+    // while (m(q[0])) { h q[0]; }
+    p.body.push(Stmt::While {
+        cond: ClassicalExpr::Call(SubId(0), vec![CallArg::Qubits(q(0))], at(5)),
+        body: vec![gate(H, vec![], vec![q(0)])],
+        loc: at(5),
+    });
+    let (ev, _) =
+        run(&p, ExecLimits::default(), &[true, true, false]).unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(
+        ev,
+        vec![
+            Event::Measure { qubit: 0 },
+            gate_event(H, vec![], vec![0]),
+            Event::Measure { qubit: 0 },
+            gate_event(H, vec![], vec![0]),
+            Event::Measure { qubit: 0 },
+        ]
+    );
+}
+
+#[test]
+fn a_subroutine_that_ends_without_its_value_is_an_error() {
+    let mut p = prog(1, 0);
+    let x = var(&mut p, "x", Type::Int(None), VarKind::Mutable);
+    p.subroutines.push(Subroutine {
+        name: "f".into(),
+        params: Vec::new(),
+        ret: Some(Type::Int(None)),
+        body: Vec::new(),
+        loc: at(1),
+    });
+    p.body
+        .push(declare(x, ClassicalExpr::Call(SubId(0), Vec::new(), at(2))));
+    let err = run(&p, ExecLimits::default(), &[]).err();
+    assert_eq!(
+        err.map(|e| e.to_string()),
+        Some("subroutine 'f' ended without returning a value at line 1, column 1".into())
+    );
+    // Wrong argument counts and kinds are refused.
+    let mut p = prog(1, 0);
+    let x = var(&mut p, "x", Type::Int(None), VarKind::Mutable);
+    p.subroutines.push(Subroutine {
+        name: "f".into(),
+        params: vec![SubParam::Qubits {
+            name: "a".into(),
+            size: Some(2),
+        }],
+        ret: Some(Type::Int(None)),
+        body: vec![Stmt::Return {
+            value: Some(int(1)),
+            loc: at(1),
+        }],
+        loc: at(1),
+    });
+    p.body.push(declare(
+        x,
+        ClassicalExpr::Call(SubId(0), vec![CallArg::Qubits(q(0))], at(2)),
+    ));
+    assert!(run(&p, ExecLimits::default(), &[]).is_err());
+}
+
+mod props {
+    use proptest::prelude::*;
+
+    use super::*;
+
+    /// Programs on 3 qubits, a `bit[3] c` (variable 0), an `int n` (1) and a loop variable
+    /// `i` (2), with out-of-range qubits and indices, zero steps and stray breaks among them.
+    fn stmt() -> impl Strategy<Value = Stmt> {
+        let n = || v(VarId(1));
+        let leaf = prop_oneof![
+            (0u32..4).prop_map(|k| gate(H, vec![], vec![q(k)])),
+            (0u32..4, -4i128..4).prop_map(|(k, i)| Stmt::Measure {
+                qubits: q(k),
+                target: Some(LValue {
+                    var: VarId(0),
+                    index: vec![Index::Single(int(i))],
+                }),
+                loc: at(0),
+            }),
+            (-3i128..4).prop_map(|k| assign(VarId(1), Some(BinaryOp::Add), int(k))),
+            Just(gate(
+                RZ,
+                vec![bin(BinaryOp::Div, int(1), v(VarId(1)))],
+                vec![q(0)]
+            )),
+            Just(Stmt::Break { loc: at(0) }),
+            Just(Stmt::Continue { loc: at(0) }),
+            Just(Stmt::End { loc: at(0) }),
+            Just(declare(VarId(1), int(0))),
+        ];
+        leaf.prop_recursive(3, 24, 4, move |inner| {
+            let body = || proptest::collection::vec(inner.clone(), 0..4);
+            prop_oneof![
+                (-5i128..5, -3i128..3, -5i128..5, body()).prop_map(|(a, s, b, body)| for_loop(
+                    VarId(2),
+                    range(a, s, b),
+                    body,
+                    1
+                )),
+                (-3i128..6, body()).prop_map(move |(k, body)| Stmt::While {
+                    cond: bin(BinaryOp::Lt, n(), int(k)),
+                    body,
+                    loc: at(2),
+                }),
+                (body(), body()).prop_map(move |(then_body, else_body)| Stmt::If {
+                    cond: ClassicalExpr::Index(Box::new(v(VarId(0))), vec![Index::Single(int(0))]),
+                    then_body,
+                    else_body,
+                    loc: at(3),
+                }),
+                (body(), body()).prop_map(move |(a, b)| Stmt::Switch {
+                    target: n(),
+                    cases: vec![Case {
+                        values: vec![int(0), int(2)],
+                        body: a,
+                    }],
+                    default: Some(b),
+                    loc: at(4),
+                }),
+            ]
+        })
+    }
+
+    proptest! {
+        #[test]
+        fn random_programs_run_or_fail_cleanly(
+            body in proptest::collection::vec(stmt(), 0..6),
+            outcomes in proptest::collection::vec(any::<bool>(), 0..16),
+        ) {
+            let mut p = prog(3, 3);
+            var(&mut p, "n", Type::Int(Some(8)), VarKind::Mutable);
+            var(&mut p, "i", Type::Int(None), VarKind::Loop);
+            p.body.push(declare(VarId(1), int(0)));
+            p.body.extend(body);
+            let limits = ExecLimits { max_steps: 2_000, max_call_depth: 8 };
+            let Ok(mut ex) = Exec::new(&p, &[], limits) else {
+                return Err(TestCaseError::fail("a valid program was refused"));
+            };
+            let mut k = 0;
+            for _ in 0..10_000 {
+                match ex.next_event() {
+                    Ok(Event::Done) | Err(_) => break,
+                    Ok(Event::Measure { .. }) => {
+                        let b = outcomes.get(k % outcomes.len().max(1)).copied().unwrap_or(false);
+                        k += 1;
+                        // A stored outcome may fail (an index out of range), never panic.
+                        if ex.measured(b).is_err() {
+                            break;
+                        }
+                    }
+                    Ok(_) => {}
+                }
+            }
+            prop_assert!(ex.steps() <= 2_001);
+            prop_assert_eq!(ex.clbits().len(), 3);
+        }
+    }
+}

@@ -237,8 +237,11 @@ mod tests {
     use super::*;
     use eqisa_ir::circuit::{GateEntry, GateKind, Register, Version};
     use eqisa_ir::gates::StandardGate;
-    use eqisa_ir::program::expr::{BinaryOp, ClassicalExpr as E, Index};
-    use eqisa_ir::program::stmt::{Case, LValue, Loc, Operand, QubitBase, Stmt, Var, VarKind};
+    use eqisa_ir::program::expr::{BinaryOp, CallArg, ClassicalExpr as E, Index};
+    use eqisa_ir::program::stmt::{
+        Case, Iteration, LValue, Loc, Operand, QubitBase, Stmt, SubId, SubParam, Subroutine, Var,
+        VarKind,
+    };
     use eqisa_ir::program::types::Type;
 
     /// The gates the tests use, at these positions of the gate table.
@@ -247,12 +250,13 @@ mod tests {
         StandardGate::X,
         StandardGate::Ry,
         StandardGate::Cx,
-        StandardGate::Rz,
+        StandardGate::Rx,
     ];
     const H: GateId = GateId(0);
     const X: GateId = GateId(1);
     const RY: GateId = GateId(2);
     const CX: GateId = GateId(3);
+    const RX: GateId = GateId(4);
 
     fn at(line: u32) -> Loc {
         Loc {
@@ -550,6 +554,215 @@ mod tests {
         );
         let got = program_outcomes(&p, &[], &OutcomeLimits::default()).expect("runs");
         assert_matches(&got, &expected("arith_measured.qasm"), 1e-12);
+    }
+
+    /// `bits[i]` of a bit register, as a condition.
+    fn bit_of(v: u32, i: i128) -> E {
+        E::Index(Box::new(var(v)), vec![Index::Single(int(i))])
+    }
+
+    /// Feed-forward on one measured bit (tests/qasm3/if_measured.qasm, built by hand): the
+    /// distribution Qiskit's circuit gives, as expected.json records it.
+    #[test]
+    fn if_on_a_measured_bit_agrees_with_qiskit() {
+        let c = 0;
+        let p = program(
+            2,
+            vec![("c", Type::Bits(2))],
+            vec![
+                gate(H, vec![], &[0], 7),
+                measure(0, 1, c, Some(0), 8),
+                Stmt::If {
+                    cond: bit_of(c, 0),
+                    then_body: vec![gate(X, vec![], &[1], 10)],
+                    else_body: vec![gate(RY, vec![std::f64::consts::PI / 3.0], &[1], 12)],
+                    loc: at(9),
+                },
+                measure(1, 1, c, Some(1), 14),
+            ],
+        );
+        let out = program_outcomes(&p, &[], &OutcomeLimits::default()).expect("runs");
+        assert_matches(&out, &expected("if_measured.qasm"), 1e-12);
+    }
+
+    /// A for loop left by `break` on a measured bit, with a reset in every iteration
+    /// (tests/qasm3/break_measured.qasm, built by hand): Qiskit's distribution.
+    #[test]
+    fn break_on_a_measured_bit_agrees_with_qiskit() {
+        let (c, i) = (0, 1);
+        let p = program(
+            2,
+            vec![("c", Type::Bits(2)), ("i", Type::Int(None))],
+            vec![
+                Stmt::For {
+                    var: VarId(i),
+                    iter: Iteration::Range {
+                        start: int(0),
+                        step: int(1),
+                        stop: int(2),
+                    },
+                    body: vec![
+                        gate(RX, vec![std::f64::consts::PI / 3.0], &[1], 10),
+                        Stmt::Reset {
+                            qubits: Operand::qubit(0, at(11)),
+                            loc: at(11),
+                        },
+                        gate(H, vec![], &[0], 12),
+                        measure(0, 1, c, Some(0), 13),
+                        Stmt::If {
+                            cond: bit_of(c, 0),
+                            then_body: vec![Stmt::Break { loc: at(14) }],
+                            else_body: vec![],
+                            loc: at(14),
+                        },
+                    ],
+                    loc: at(9),
+                },
+                measure(1, 1, c, Some(1), 16),
+            ],
+        );
+        let out = program_outcomes(&p, &[], &OutcomeLimits::default()).expect("runs");
+        assert_matches(&out, &expected("break_measured.qasm"), 1e-12);
+    }
+
+    /// A while loop on a measured bit and a counter (tests/qasm3/rus_count.qasm, built by
+    /// hand): the count, cast to a register, is geometric up to its bound of 3.
+    #[test]
+    fn a_counted_repeat_until_success() {
+        let (ok, n, tries) = (0, 1, 2);
+        let u = |v: u128| E::Const(Value::Uint(v));
+        let p = program(
+            1,
+            vec![
+                ("ok", Type::Bit),
+                ("n", Type::Uint(Some(2))),
+                ("tries", Type::Bits(2)),
+            ],
+            vec![
+                Stmt::Declare {
+                    var: VarId(ok),
+                    init: Some(E::Const(Value::Bit(false))),
+                    loc: at(6),
+                },
+                Stmt::Declare {
+                    var: VarId(n),
+                    init: Some(u(0)),
+                    loc: at(7),
+                },
+                Stmt::While {
+                    cond: bin(
+                        BinaryOp::And,
+                        bin(BinaryOp::Eq, var(ok), E::Const(Value::Bit(false))),
+                        bin(BinaryOp::Lt, var(n), u(3)),
+                    ),
+                    body: vec![
+                        Stmt::Reset {
+                            qubits: Operand::qubit(0, at(9)),
+                            loc: at(9),
+                        },
+                        gate(H, vec![], &[0], 10),
+                        measure(0, 1, ok, None, 11),
+                        Stmt::Assign {
+                            target: LValue {
+                                var: VarId(n),
+                                index: vec![],
+                            },
+                            op: Some(BinaryOp::Add),
+                            value: u(1),
+                            loc: at(12),
+                        },
+                    ],
+                    loc: at(8),
+                },
+                Stmt::Declare {
+                    var: VarId(tries),
+                    init: Some(E::Cast(Type::Bits(2), Box::new(var(n)))),
+                    loc: at(14),
+                },
+            ],
+        );
+        let out = program_outcomes(&p, &[], &OutcomeLimits::default()).expect("runs");
+        assert_matches(&out, &expected("rus_count.qasm"), 1e-12);
+    }
+
+    /// A subroutine that measures its qubit and returns the bit, called inside a declaration
+    /// (tests/qasm3/subroutine_measured.qasm, built by hand): the interpreter is cloned in the
+    /// middle of the call, and each copy finishes the declaration with its own result.
+    #[test]
+    fn a_measured_return_value_branches_the_caller() {
+        let (flip, r) = (0, 1);
+        let mut p = program(
+            2,
+            vec![("flip", Type::Bit), ("r", Type::Bit)],
+            vec![
+                Stmt::Declare {
+                    var: VarId(flip),
+                    init: Some(E::Call(
+                        SubId(0),
+                        vec![CallArg::Qubits(Operand::qubit(0, at(10)))],
+                        at(10),
+                    )),
+                    loc: at(10),
+                },
+                Stmt::If {
+                    cond: var(flip),
+                    then_body: vec![gate(X, vec![], &[1], 13)],
+                    else_body: vec![],
+                    loc: at(12),
+                },
+                measure(1, 1, r, None, 15),
+            ],
+        );
+        // The subroutine's local, declared by its body only.
+        let m = VarId(p.vars.len() as u32);
+        p.vars.push(Var {
+            name: "m".into(),
+            ty: Type::Bit,
+            kind: VarKind::Mutable,
+            creg: None,
+            loc: at(6),
+        });
+        let a = Operand {
+            base: QubitBase::Param(0),
+            index: None,
+            loc: at(6),
+        };
+        p.subroutines.push(Subroutine {
+            name: "coin".into(),
+            params: vec![SubParam::Qubits {
+                name: "a".into(),
+                size: None,
+            }],
+            ret: Some(Type::Bit),
+            body: vec![
+                Stmt::Gate {
+                    gate: H,
+                    params: vec![],
+                    qubits: vec![a.clone()],
+                    loc: at(6),
+                },
+                Stmt::Declare {
+                    var: m,
+                    init: None,
+                    loc: at(7),
+                },
+                Stmt::Measure {
+                    qubits: a,
+                    target: Some(LValue {
+                        var: m,
+                        index: vec![],
+                    }),
+                    loc: at(7),
+                },
+                Stmt::Return {
+                    value: Some(E::Var(m)),
+                    loc: at(7),
+                },
+            ],
+            loc: at(5),
+        });
+        let out = program_outcomes(&p, &[], &OutcomeLimits::default()).expect("runs");
+        assert_matches(&out, &expected("subroutine_measured.qasm"), 1e-12);
     }
 
     /// A reset in the middle of a Bell pair: the reset qubit's two outcomes are followed as two

@@ -380,9 +380,10 @@ def angle_arith():
 
 def const_eval():
     q = circ(3)
+    step = PI / 8
     for k in range(3):
-        q.ry((k + 1) * PI / 8, k)
-    q.rz(8 * PI / 8, 0)
+        q.ry((k + 1) * step, k)
+    q.rz(8 * step, 0)
     return q
 
 

@@ -3,9 +3,10 @@
 //! following every measurement branch.
 
 use crate::state::{StateError, StateVector};
-use eqisa_ir::circuit::{Circuit, Modifier, Op};
+use eqisa_ir::circuit::{Circuit, GateId, Modifier, Op};
 use eqisa_ir::gates::StandardGate;
 use eqisa_ir::matrix::{Matrix, MatrixError};
+use eqisa_ir::program::exec::ExecError;
 use eqisa_ir::unroll::{Application, UnrollError, expand_gate};
 
 /// Most measurement branches [`outcomes`] follows.
@@ -48,6 +49,18 @@ pub enum StateVectorError {
     Dynamic(String),
     #[error("more than {0} measurement branches")]
     TooManyBranches(usize),
+    /// The interpreter of a structured program stopped (an expression without a value, a loop
+    /// past its step limit, a missing input); the error names the program point when it has one.
+    #[error("the program stopped: {0}")]
+    Exec(#[from] ExecError),
+    /// The interpreter handed out an event the state cannot take (an unknown gate, a qubit out
+    /// of range): refused here rather than left to the state's unchecked indexing.
+    #[error("the program's interpreter produced an impossible event: {0}")]
+    BadEvent(String),
+    /// Following a program's measurement branches ran more interpreter steps in all than the
+    /// limit.
+    #[error("following the measurement branches of this program ran more than {0} steps in all")]
+    TooManySteps(u64),
     /// Following one more branch would take the amplitudes allocated over all branches past
     /// [`OutcomeLimits::max_amplitudes`].
     #[error(
@@ -141,18 +154,31 @@ fn apply_with_controls(state: &mut StateVector, a: &Application<'_>) -> Result<(
 fn apply_gate(c: &Circuit, state: &mut StateVector, op: &Op) -> Result<(), StateVectorError> {
     if let Op::Gate { gate, args, params } = *op {
         let (q, p) = c.gate_operands(gate, args, params);
-        let mut err = None;
-        expand_gate(c, gate, p, q, &mut |a| {
-            if let Err(e) = apply(state, &a) {
-                err = Some(e);
-            }
-            Ok(())
-        })?;
-        if let Some(e) = err {
-            return Err(e.into());
-        }
+        apply_gate_at(c, state, gate, p, q)?;
     }
     Ok(())
+}
+
+/// Apply gate `gate` of `c`'s table (standard, defined or modified) to `qubits` with `params`;
+/// the caller has checked the operands against the table's entry.
+pub(crate) fn apply_gate_at(
+    c: &Circuit,
+    state: &mut StateVector,
+    gate: GateId,
+    params: &[f64],
+    qubits: &[u32],
+) -> Result<(), StateVectorError> {
+    let mut err = None;
+    expand_gate(c, gate, params, qubits, &mut |a| {
+        if let Err(e) = apply(state, &a) {
+            err = Some(e);
+        }
+        Ok(())
+    })?;
+    match err {
+        Some(e) => Err(e.into()),
+        None => Ok(()),
+    }
 }
 
 /// Check that the circuit is static: measurements only at the end of their qubit, resets only on
@@ -240,12 +266,7 @@ pub fn outcomes_with(
     c: &Circuit,
     limits: &OutcomeLimits,
 ) -> Result<Vec<Outcome>, StateVectorError> {
-    let mut budget = Amplitudes {
-        qubits: c.num_qubits,
-        per_branch: 1u64.checked_shl(c.num_qubits).unwrap_or(u64::MAX),
-        max: limits.max_amplitudes,
-        branches: 0,
-    };
+    let mut budget = Amplitudes::new(c.num_qubits, limits);
     // Beyond MAX_QUBITS, `zero_state` refuses the circuit with its own, more precise message.
     if c.num_qubits as usize <= crate::state::MAX_QUBITS {
         budget.take()?;
@@ -314,8 +335,9 @@ fn terminal_start(ops: &[Op]) -> usize {
 /// noise, and even 2^26 of them sum to under 1e-7.
 const BASIS_FLOOR: f64 = 1e-15;
 
-/// The amplitude budget of [`outcomes_with`], spent one branch state at a time.
-struct Amplitudes {
+/// The amplitude budget of [`outcomes_with`] (and of the program simulation), spent one branch
+/// state at a time.
+pub(crate) struct Amplitudes {
     qubits: u32,
     /// `2^qubits`.
     per_branch: u64,
@@ -325,8 +347,18 @@ struct Amplitudes {
 }
 
 impl Amplitudes {
+    /// No branch state taken yet, for states of `qubits` qubits.
+    pub(crate) fn new(qubits: u32, limits: &OutcomeLimits) -> Self {
+        Amplitudes {
+            qubits,
+            per_branch: 1u64.checked_shl(qubits).unwrap_or(u64::MAX),
+            max: limits.max_amplitudes,
+            branches: 0,
+        }
+    }
+
     /// Account one more branch state, refusing it when it would go past the budget.
-    fn take(&mut self) -> Result<(), StateVectorError> {
+    pub(crate) fn take(&mut self) -> Result<(), StateVectorError> {
         let after = (self.branches + 1).saturating_mul(self.per_branch);
         if after > self.max {
             return Err(StateVectorError::TooManyAmplitudes {

@@ -11,6 +11,7 @@ pub mod flatten;
 pub mod flatten_cond;
 pub mod flatten_env;
 pub mod flatten_flow;
+pub mod stats;
 pub mod stmt;
 pub mod types;
 pub mod value;

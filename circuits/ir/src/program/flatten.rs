@@ -46,8 +46,9 @@ pub struct FlattenLimits {
 impl Default for FlattenLimits {
     fn default() -> Self {
         FlattenLimits {
+            // The OpenQASM front end's budget at its default file limit, for both.
             max_ops: 1 << 26,
-            max_steps: 1 << 28,
+            max_steps: 1 << 26,
             max_call_depth: 64,
         }
     }
@@ -376,7 +377,15 @@ impl<'p> Flattener<'p> {
                 start: base,
                 size: hidden,
             });
-            self.circuit.num_clbits = base + hidden;
+            self.circuit.num_clbits = base.checked_add(hidden).ok_or_else(|| {
+                err(
+                    Loc::default(),
+                    FlattenErrorKind::TooLarge {
+                        ops: u64::from(base) + u64::from(hidden),
+                        limit: u64::from(u32::MAX),
+                    },
+                )
+            })?;
         }
         Ok(self.circuit)
     }
@@ -489,23 +498,46 @@ impl<'p> Flattener<'p> {
     /// Store bits into positions of a bit variable, keeping a register's variable equal to
     /// what its clbits hold.
     fn store_bits(&mut self, v: VarId, positions: &[u64], new: &[Bit], loc: Loc) -> R<()> {
-        let Slot::Bits { bits, single } = self.slot(v, loc)?.clone() else {
-            return Err(err(loc, invalid("a bit store into a non-bit variable")).into());
-        };
-        let mut bits = bits;
+        self.journal_slot(v);
         for (&pos, &b) in positions.iter().zip(new) {
-            let cur = *bits
-                .get(pos as usize)
-                .ok_or_else(|| err(loc, invalid("a bit position out of range")))?;
+            let cur = self.bit_at(v, pos, loc)?;
             let stored = match self.creg_clbit(v, pos, loc)? {
                 None => b,
                 Some(clbit) => self.store_register_bit(v, clbit, cur, b, loc)?,
             };
-            if let Some(slot) = bits.get_mut(pos as usize) {
-                *slot = stored;
-            }
+            self.put_bit(v, pos, stored, loc)?;
         }
-        self.set_slot(v, Slot::Bits { bits, single }, loc)
+        Ok(())
+    }
+
+    /// Log a slot before it is changed in place (inside branches on measurement results).
+    fn journal_slot(&mut self, v: VarId) {
+        if let (Some(j), Some(s)) = (self.journals.last_mut(), self.slots.get(v.0 as usize)) {
+            j.push(Undo::Slot(v.0, s.clone()));
+        }
+    }
+
+    fn bit_at(&self, v: VarId, pos: u64, loc: Loc) -> R<Bit> {
+        match self.slot(v, loc)? {
+            Slot::Bits { bits, .. } => bits.get(pos as usize).copied(),
+            _ => None,
+        }
+        .ok_or_else(|| err(loc, invalid("a bit position out of range")).into())
+    }
+
+    /// Change one bit in place: a register of thousands of bits is not copied per store.
+    /// The caller has logged the slot with [`Self::journal_slot`].
+    fn put_bit(&mut self, v: VarId, pos: u64, b: Bit, loc: Loc) -> R<()> {
+        match self.slots.get_mut(v.0 as usize) {
+            Some(Slot::Bits { bits, .. }) => match bits.get_mut(pos as usize) {
+                Some(x) => {
+                    *x = b;
+                    Ok(())
+                }
+                None => Err(err(loc, invalid("a bit position out of range")).into()),
+            },
+            _ => Err(err(loc, invalid("a bit store into a non-bit variable")).into()),
+        }
     }
 
     /// What a register bit holds after `new` is stored into it, or why the flat circuit
@@ -662,15 +694,18 @@ impl<'p> Flattener<'p> {
                 _ => Ok(Sym::Val(self.value(e, loc, what)?)),
             },
             ClassicalExpr::Index(base, idx) => match (base.as_ref(), idx.as_slice()) {
-                (ClassicalExpr::Var(v), [one]) if self.slot(*v, loc)?.is_symbolic() => {
-                    let Slot::Bits { bits, .. } = self.slot(*v, loc)?.clone() else {
-                        return Ok(Sym::Val(self.value(e, loc, what)?));
+                (ClassicalExpr::Var(v), [one])
+                    if matches!(self.slot(*v, loc)?, Slot::Bits { .. }) =>
+                {
+                    let len = match self.slot(*v, loc)? {
+                        Slot::Bits { bits, .. } => bits.len() as u64,
+                        _ => 0,
                     };
-                    let (positions, single) = self.positions(one, bits.len() as u64, loc)?;
-                    let picked = positions
-                        .iter()
-                        .map(|&p| bits.get(p as usize).copied().unwrap_or(Bit::Known(false)))
-                        .collect();
+                    let (positions, single) = self.positions(one, len, loc)?;
+                    let mut picked = Vec::with_capacity(positions.len());
+                    for p in positions {
+                        picked.push(self.bit_at(*v, p, loc)?);
+                    }
                     Ok(Sym::from_bits(picked, single))
                 }
                 _ => Ok(Sym::Val(self.value(e, loc, what)?)),
@@ -1141,15 +1176,10 @@ impl<'p> Flattener<'p> {
         }
         if let Some((v, pos)) = positions {
             // Register bits were written by the measurements themselves.
-            let Slot::Bits { mut bits, single } = self.slot(v, loc)?.clone() else {
-                return Ok(());
-            };
+            self.journal_slot(v);
             for (p, b) in pos.iter().zip(new_bits) {
-                if let Some(slot) = bits.get_mut(*p as usize) {
-                    *slot = b;
-                }
+                self.put_bit(v, *p, b, loc)?;
             }
-            self.set_slot(v, Slot::Bits { bits, single }, loc)?;
         }
         Ok(())
     }

@@ -380,8 +380,9 @@ fn exits_early(b: &Block, depth: u32) -> bool {
     })
 }
 
-/// Entries every run of a block adds at the least: its top-level operations on plain
-/// operands (a whole register or one indexed qubit), which nothing can skip.
+/// Entries every run of a block adds at the least: its leading operations on plain operands
+/// (a whole register or one indexed qubit), up to the first statement that could skip what
+/// follows (a branch, a loop, a call, `continue`).
 fn min_ops(b: &Block, num_qubits: u32) -> u64 {
     let len = |o: &Operand| -> u64 {
         match (&o.base, &o.index) {
@@ -390,21 +391,33 @@ fn min_ops(b: &Block, num_qubits: u32) -> u64 {
             _ => 0,
         }
     };
-    b.iter()
-        .map(|s| match s {
+    let mut total = 0u64;
+    for s in b {
+        let n = match s {
             Stmt::Gate { qubits, params, .. } => {
+                if params.iter().any(|e| contains_call(e, 0)) {
+                    break;
+                }
                 let n = qubits.iter().map(len).max().unwrap_or(0);
-                if qubits.iter().any(|o| len(o) == 0) || n == 0 {
+                if qubits.iter().any(|o| len(o) == 0) {
                     0
                 } else {
-                    n * (1 + qubits.len() as u64) + params.len() as u64
+                    n.saturating_mul(1 + qubits.len() as u64)
+                        .saturating_add(params.len() as u64)
                 }
             }
             Stmt::Measure { qubits, .. } | Stmt::Reset { qubits, .. } => len(qubits),
             Stmt::Barrier { qubits, .. } if qubits.is_empty() => u64::from(num_qubits) + 1,
-            Stmt::Barrier { .. } => 1,
-            Stmt::Delay { .. } => 1,
-            _ => 0,
-        })
-        .fold(0u64, u64::saturating_add)
+            Stmt::Barrier { .. } | Stmt::Delay { .. } => 1,
+            Stmt::Declare { init: None, .. } => 0,
+            Stmt::Declare { init: Some(e), .. } | Stmt::Assign { value: e, .. }
+                if !contains_call(e, 0) =>
+            {
+                0
+            }
+            _ => break,
+        };
+        total = total.saturating_add(n);
+    }
+    total
 }

@@ -6,11 +6,13 @@
 pub mod convert;
 pub mod eval;
 pub mod eval_error;
+pub mod exec;
 pub mod expr;
 pub mod flatten;
 pub mod flatten_cond;
 pub mod flatten_env;
 pub mod flatten_flow;
+pub mod inputs;
 pub mod stats;
 pub mod stmt;
 pub mod types;

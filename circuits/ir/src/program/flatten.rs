@@ -1113,6 +1113,17 @@ impl<'p> Flattener<'p> {
         let positions: Option<(VarId, Vec<u64>)> = match target {
             None => None,
             Some(lv) => {
+                // A `bool` receives a measurement as one bit would.
+                if self.var_type(lv.var, loc)? == Type::Bool {
+                    self.set_slot(
+                        lv.var,
+                        Slot::Bits {
+                            bits: vec![Bit::Known(false)],
+                            single: true,
+                        },
+                        loc,
+                    )?;
+                }
                 let Slot::Bits { bits, .. } = self.slot(lv.var, loc)? else {
                     return Err(err(loc, invalid("a measurement into a non-bit variable")).into());
                 };

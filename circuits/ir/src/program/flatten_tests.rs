@@ -1053,3 +1053,83 @@ fn leaving_a_loop_from_a_branch_on_a_measurement_is_real_time() {
         "{e}"
     );
 }
+
+/// Conditions as the OpenQASM 3 front end writes them, with its implicit casts, become the
+/// plain conditions of the flat circuit.
+#[test]
+fn conditions_with_the_front_ends_casts_stay_simple() {
+    let mut b = Build::new(2, &[("c", 2)]);
+    let c = VarId(0);
+    b.p.body.push(Stmt::Measure {
+        qubits: reg(2),
+        target: Some(LValue {
+            var: c,
+            index: vec![],
+        }),
+        loc: at(2),
+    });
+    let cast = |t: Type, e: ClassicalExpr| ClassicalExpr::Cast(t, Box::new(e));
+    let conds = [
+        // if (c[0])
+        cast(Type::Bool, bit_of(c, 0)),
+        // if (c[1] == true)
+        bin(
+            BinaryOp::Eq,
+            cast(Type::Bool, bit_of(c, 1)),
+            ClassicalExpr::Const(Value::Bool(true)),
+        ),
+        // if (c == 3): both sides as uint[2]
+        bin(
+            BinaryOp::Eq,
+            cast(Type::Uint(Some(2)), var(c)),
+            ClassicalExpr::Const(Value::Uint(3)),
+        ),
+        // if (!c[0] && c[1] == false)
+        bin(
+            BinaryOp::And,
+            ClassicalExpr::Unary(
+                crate::program::expr::UnaryOp::Not,
+                Box::new(cast(Type::Bool, bit_of(c, 0))),
+            ),
+            bin(
+                BinaryOp::Eq,
+                cast(Type::Bool, bit_of(c, 1)),
+                ClassicalExpr::Const(Value::Bool(false)),
+            ),
+        ),
+        // if (c): a register is true when non-zero
+        cast(Type::Bool, var(c)),
+    ];
+    for cond in conds {
+        b.p.body.push(Stmt::If {
+            cond,
+            then_body: vec![gate(X, vec![], vec![q(0)])],
+            else_body: vec![],
+            loc: at(3),
+        });
+    }
+    let flat = b.flat().unwrap();
+    let not = |e: CondExpr| CondExpr::Not(Box::new(e));
+    let reg_cmp = |op: CondOp, k: u64| {
+        CondExpr::Binary(
+            op,
+            Box::new(CondExpr::Register(0)),
+            Box::new(CondExpr::Int(Wide::from_u64(k))),
+        )
+    };
+    let got: Vec<CondExpr> = flat.ifs.iter().map(|b| b.cond.clone()).collect();
+    assert_eq!(
+        got,
+        vec![
+            CondExpr::Bit(0),
+            CondExpr::Bit(1),
+            reg_cmp(CondOp::Eq, 3),
+            CondExpr::Binary(
+                CondOp::And,
+                Box::new(not(CondExpr::Bit(0))),
+                Box::new(not(CondExpr::Bit(1)))
+            ),
+            reg_cmp(CondOp::Ne, 0),
+        ]
+    );
+}

@@ -3,7 +3,9 @@
 use std::time::{Duration as Elapsed, Instant};
 
 use super::*;
-use crate::circuit::{CondExpr, CondOp, GateEntry, GateId, GateKind, IfBlock, Version, Wide};
+use crate::circuit::{
+    CondExpr, CondOp, GateEntry, GateId, GateKind, IfBlock, TimeUnit, Version, Wide,
+};
 use crate::gates::StandardGate;
 use crate::program::expr::{BinaryOp, CallArg, ClassicalExpr, Index};
 use crate::program::stmt::{

@@ -273,6 +273,18 @@ impl<'p> Flattener<'p> {
                             invalid("a variable names a register that does not exist"),
                         )
                     })?;
+                    // The variable holds one entry per bit: bounded like any bit value.
+                    if u64::from(reg.size) > eval::MAX_BITS {
+                        return Err(err(
+                            v.loc,
+                            invalid(&format!(
+                                "register `{}` of {} bits, more than {}",
+                                reg.name,
+                                reg.size,
+                                eval::MAX_BITS
+                            )),
+                        ));
+                    }
                     let single = matches!(v.ty, Type::Bit);
                     let want = if single { 1 } else { reg.size };
                     if !matches!(v.ty, Type::Bit | Type::Bits(_)) || want != reg.size {

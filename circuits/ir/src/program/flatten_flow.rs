@@ -255,9 +255,16 @@ impl Flattener<'_> {
                     Sym::Val(Value::Bits(bits)) => {
                         bits.into_iter().map(|b| Sym::Val(Value::Bit(b))).collect()
                     }
-                    Sym::Val(Value::Array { dims, items }) => {
-                        array_rows(dims, items).into_iter().map(Sym::Val).collect()
-                    }
+                    Sym::Val(Value::Array { dims, items }) => array_rows(dims, items)
+                        .ok_or_else(|| {
+                            err(
+                                loc,
+                                invalid("an array whose shape does not match its items"),
+                            )
+                        })?
+                        .into_iter()
+                        .map(Sym::Val)
+                        .collect(),
                     _ => {
                         return Err(err(
                             loc,
@@ -293,12 +300,20 @@ impl Flattener<'_> {
     }
 }
 
-/// Rows of an array along its first dimension (its elements when it has one).
-fn array_rows(dims: Vec<u32>, items: Vec<Value>) -> Vec<Value> {
+/// Rows of an array along its first dimension (its elements when it has one); `None` when
+/// its dimensions do not describe its items.
+fn array_rows(dims: Vec<u32>, items: Vec<Value>) -> Option<Vec<Value>> {
+    let total = dims
+        .iter()
+        .try_fold(1u64, |acc, d| acc.checked_mul(u64::from(*d)))?;
+    if total != items.len() as u64 {
+        return None;
+    }
     match dims.split_first() {
-        None | Some((_, [])) => items,
+        None | Some((_, [])) => Some(items),
         Some((&n, rest)) => {
-            let row = (items.len() / (n.max(1) as usize)).max(1);
+            // n > 0 here: an empty first dimension means no items, hence no rows.
+            let row = items.len() / (n.max(1) as usize);
             let mut out = Vec::with_capacity(n as usize);
             let mut it = items.into_iter();
             for _ in 0..n {
@@ -307,7 +322,7 @@ fn array_rows(dims: Vec<u32>, items: Vec<Value>) -> Vec<Value> {
                     items: it.by_ref().take(row).collect(),
                 });
             }
-            out
+            Some(out)
         }
     }
 }

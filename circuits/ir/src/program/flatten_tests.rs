@@ -1135,3 +1135,41 @@ fn conditions_with_the_front_ends_casts_stay_simple() {
         ]
     );
 }
+
+/// A Stim-style record of 100,000 bits filled through `mr` in a loop: each store is one
+/// measurement, and stores into a large register do not copy it.
+#[test]
+fn a_large_record_fills_in_linear_time() {
+    let n: u32 = 100_000;
+    let mut b = Build::new(8, &[("rec", n)]);
+    let rec = VarId(0);
+    let mr = mr(&mut b);
+    let i = b.var("i", Type::Int(None), VarKind::Loop);
+    let qubit = bin(BinaryOp::Mod, var(i), int(8));
+    b.p.body.push(Stmt::For {
+        var: i,
+        iter: range(0, i128::from(n) - 1),
+        body: vec![Stmt::Assign {
+            target: LValue {
+                var: rec,
+                index: vec![Index::Single(var(i))],
+            },
+            op: None,
+            value: ClassicalExpr::Call(mr, vec![CallArg::Qubits(q_at(qubit, 8))], at(3)),
+            loc: at(3),
+        }],
+        loc: at(2),
+    });
+    let t = Instant::now();
+    let flat = b.flat().unwrap();
+    assert!(t.elapsed() < Elapsed::from_secs(20), "{:?}", t.elapsed());
+    assert_eq!(flat.ops.len(), 2 * n as usize);
+    assert_eq!(
+        flat.ops[2 * 9_999],
+        Op::Measure {
+            qubit: 9_999 % 8,
+            clbit: 9_999
+        }
+    );
+    assert_eq!(flat.num_clbits, n);
+}

@@ -18,11 +18,11 @@ use rustc_hash::FxHashMap;
 
 use super::eval::{self, EvalError, EvalErrorKind, Host};
 use super::expr::{CallArg, ClassicalExpr, Index};
-use super::flatten_env::{Bit, Slot, Sym, position, range, to_f64, to_int};
-use super::stmt::{Block, LValue, Loc, Operand, Program, QubitBase, Stmt, SubId, VarId};
+use super::flatten_env::{Bit, Slot, Sym, position, range, to_int};
+use super::stmt::{Block, LValue, Loc, Program, Stmt, SubId, VarId};
 use super::types::Type;
 use super::value::Value;
-use crate::circuit::{Circuit, Duration, Op, Register, TimeUnit};
+use crate::circuit::{Circuit, Op, Register};
 
 /// Name of the register that holds measurement results no program register receives.
 pub const HIDDEN_REGISTER: &str = "_flat_bits";
@@ -46,8 +46,9 @@ pub struct FlattenLimits {
 impl Default for FlattenLimits {
     fn default() -> Self {
         FlattenLimits {
+            // The OpenQASM front end's budget at its default file limit, for both.
             max_ops: 1 << 26,
-            max_steps: 1 << 28,
+            max_steps: 1 << 26,
             max_call_depth: 64,
         }
     }
@@ -195,14 +196,16 @@ pub(super) enum Qubits {
 }
 
 impl Qubits {
-    fn len(&self) -> u64 {
+    /// How many qubits.
+    pub fn len(&self) -> u64 {
         match self {
             Qubits::One(_) => 1,
             Qubits::Many(v) => v.len() as u64,
         }
     }
 
-    fn get(&self, k: usize) -> Option<u32> {
+    /// The `k`-th qubit (the one qubit, whatever `k`).
+    pub fn get(&self, k: usize) -> Option<u32> {
         match self {
             Qubits::One(q) => Some(*q),
             Qubits::Many(v) => v.get(k).copied(),
@@ -270,6 +273,18 @@ impl<'p> Flattener<'p> {
                             invalid("a variable names a register that does not exist"),
                         )
                     })?;
+                    // The variable holds one entry per bit: bounded like any bit value.
+                    if u64::from(reg.size) > eval::MAX_BITS {
+                        return Err(err(
+                            v.loc,
+                            invalid(&format!(
+                                "register `{}` of {} bits, more than {}",
+                                reg.name,
+                                reg.size,
+                                eval::MAX_BITS
+                            )),
+                        ));
+                    }
                     let single = matches!(v.ty, Type::Bit);
                     let want = if single { 1 } else { reg.size };
                     if !matches!(v.ty, Type::Bit | Type::Bits(_)) || want != reg.size {
@@ -376,7 +391,15 @@ impl<'p> Flattener<'p> {
                 start: base,
                 size: hidden,
             });
-            self.circuit.num_clbits = base + hidden;
+            self.circuit.num_clbits = base.checked_add(hidden).ok_or_else(|| {
+                err(
+                    Loc::default(),
+                    FlattenErrorKind::TooLarge {
+                        ops: u64::from(base) + u64::from(hidden),
+                        limit: u64::from(u32::MAX),
+                    },
+                )
+            })?;
         }
         Ok(self.circuit)
     }
@@ -470,7 +493,7 @@ impl<'p> Flattener<'p> {
     }
 
     /// The register variable's clbit for bit `pos`.
-    fn creg_clbit(&self, v: VarId, pos: u64, loc: Loc) -> R<Option<u32>> {
+    pub fn creg_clbit(&self, v: VarId, pos: u64, loc: Loc) -> R<Option<u32>> {
         let Some(r) = self.p.vars.get(v.0 as usize).and_then(|x| x.creg) else {
             return Ok(None);
         };
@@ -489,23 +512,46 @@ impl<'p> Flattener<'p> {
     /// Store bits into positions of a bit variable, keeping a register's variable equal to
     /// what its clbits hold.
     fn store_bits(&mut self, v: VarId, positions: &[u64], new: &[Bit], loc: Loc) -> R<()> {
-        let Slot::Bits { bits, single } = self.slot(v, loc)?.clone() else {
-            return Err(err(loc, invalid("a bit store into a non-bit variable")).into());
-        };
-        let mut bits = bits;
+        self.journal_slot(v);
         for (&pos, &b) in positions.iter().zip(new) {
-            let cur = *bits
-                .get(pos as usize)
-                .ok_or_else(|| err(loc, invalid("a bit position out of range")))?;
+            let cur = self.bit_at(v, pos, loc)?;
             let stored = match self.creg_clbit(v, pos, loc)? {
                 None => b,
                 Some(clbit) => self.store_register_bit(v, clbit, cur, b, loc)?,
             };
-            if let Some(slot) = bits.get_mut(pos as usize) {
-                *slot = stored;
-            }
+            self.put_bit(v, pos, stored, loc)?;
         }
-        self.set_slot(v, Slot::Bits { bits, single }, loc)
+        Ok(())
+    }
+
+    /// Log a slot before it is changed in place (inside branches on measurement results).
+    pub fn journal_slot(&mut self, v: VarId) {
+        if let (Some(j), Some(s)) = (self.journals.last_mut(), self.slots.get(v.0 as usize)) {
+            j.push(Undo::Slot(v.0, s.clone()));
+        }
+    }
+
+    fn bit_at(&self, v: VarId, pos: u64, loc: Loc) -> R<Bit> {
+        match self.slot(v, loc)? {
+            Slot::Bits { bits, .. } => bits.get(pos as usize).copied(),
+            _ => None,
+        }
+        .ok_or_else(|| err(loc, invalid("a bit position out of range")).into())
+    }
+
+    /// Change one bit in place: a register of thousands of bits is not copied per store.
+    /// The caller has logged the slot with [`Self::journal_slot`].
+    pub fn put_bit(&mut self, v: VarId, pos: u64, b: Bit, loc: Loc) -> R<()> {
+        match self.slots.get_mut(v.0 as usize) {
+            Some(Slot::Bits { bits, .. }) => match bits.get_mut(pos as usize) {
+                Some(x) => {
+                    *x = b;
+                    Ok(())
+                }
+                None => Err(err(loc, invalid("a bit position out of range")).into()),
+            },
+            _ => Err(err(loc, invalid("a bit store into a non-bit variable")).into()),
+        }
     }
 
     /// What a register bit holds after `new` is stored into it, or why the flat circuit
@@ -662,15 +708,18 @@ impl<'p> Flattener<'p> {
                 _ => Ok(Sym::Val(self.value(e, loc, what)?)),
             },
             ClassicalExpr::Index(base, idx) => match (base.as_ref(), idx.as_slice()) {
-                (ClassicalExpr::Var(v), [one]) if self.slot(*v, loc)?.is_symbolic() => {
-                    let Slot::Bits { bits, .. } = self.slot(*v, loc)?.clone() else {
-                        return Ok(Sym::Val(self.value(e, loc, what)?));
+                (ClassicalExpr::Var(v), [one])
+                    if matches!(self.slot(*v, loc)?, Slot::Bits { .. }) =>
+                {
+                    let len = match self.slot(*v, loc)? {
+                        Slot::Bits { bits, .. } => bits.len() as u64,
+                        _ => 0,
                     };
-                    let (positions, single) = self.positions(one, bits.len() as u64, loc)?;
-                    let picked = positions
-                        .iter()
-                        .map(|&p| bits.get(p as usize).copied().unwrap_or(Bit::Known(false)))
-                        .collect();
+                    let (positions, single) = self.positions(one, len, loc)?;
+                    let mut picked = Vec::with_capacity(positions.len());
+                    for p in positions {
+                        picked.push(self.bit_at(*v, p, loc)?);
+                    }
                     Ok(Sym::from_bits(picked, single))
                 }
                 _ => Ok(Sym::Val(self.value(e, loc, what)?)),
@@ -762,96 +811,6 @@ impl<'p> Flattener<'p> {
             .into());
         }
         Ok(())
-    }
-
-    // ---- qubits ---------------------------------------------------------------------------
-
-    pub fn qubits(&mut self, o: &Operand) -> R<Qubits> {
-        let loc = o.loc;
-        let base: Vec<u32> = match o.base {
-            QubitBase::Global { start, len } => {
-                let end = start
-                    .checked_add(len)
-                    .filter(|e| *e <= self.circuit.num_qubits);
-                if end.is_none() {
-                    return Err(
-                        err(loc, invalid("a qubit operand outside the program's qubits")).into(),
-                    );
-                }
-                match &o.index {
-                    // Avoid building the list for the common `q[i]`.
-                    Some(Index::Single(e)) => {
-                        let i = self.int(e, loc, "a qubit index")?;
-                        let p = position(i, u64::from(len)).map_err(|b| {
-                            err(
-                                loc,
-                                FlattenErrorKind::BadIndex {
-                                    index: b.index,
-                                    len: b.len,
-                                },
-                            )
-                        })?;
-                        return Ok(Qubits::One(start + p as u32));
-                    }
-                    None if len == 1 => return Ok(Qubits::One(start)),
-                    _ => {
-                        self.room(u64::from(len), loc)?;
-                        (start..start + len).collect()
-                    }
-                }
-            }
-            QubitBase::Param(k) => self
-                .qframes
-                .last()
-                .and_then(|f| f.get(k as usize))
-                .cloned()
-                .ok_or_else(|| err(loc, invalid("a qubit parameter outside its subroutine")))?,
-        };
-        match &o.index {
-            None if base.len() == 1 => Ok(Qubits::One(base.first().copied().unwrap_or(0))),
-            None => Ok(Qubits::Many(base)),
-            Some(idx) => {
-                let (pos, single) = self.positions(idx, base.len() as u64, loc)?;
-                let qs: Vec<u32> = pos
-                    .iter()
-                    .filter_map(|&p| base.get(p as usize).copied())
-                    .collect();
-                match (single, qs.first()) {
-                    (true, Some(q)) => Ok(Qubits::One(*q)),
-                    _ => Ok(Qubits::Many(qs)),
-                }
-            }
-        }
-    }
-
-    /// Common broadcast length of resolved operands.
-    fn broadcast(ops: &[Qubits], loc: Loc) -> R<u64> {
-        let mut n: Option<u64> = None;
-        for o in ops {
-            if let Qubits::Many(v) = o {
-                let len = v.len() as u64;
-                match n {
-                    Some(m) if m != len => {
-                        return Err(err(
-                            loc,
-                            FlattenErrorKind::BroadcastMismatch {
-                                first: m,
-                                second: len,
-                            },
-                        )
-                        .into());
-                    }
-                    _ => n = Some(len),
-                }
-            }
-        }
-        Ok(n.unwrap_or(1))
-    }
-
-    /// Every qubit, for `barrier;` and `delay[d];` without operands.
-    fn all_qubits(&self, loc: Loc) -> R<Vec<u32>> {
-        self.room(u64::from(self.circuit.num_qubits), loc)?;
-        Ok((0..self.circuit.num_qubits).collect())
     }
 
     // ---- statements -------------------------------------------------------------------------
@@ -970,192 +929,8 @@ impl<'p> Flattener<'p> {
         Ok(Flow::Normal)
     }
 
-    fn gate(
-        &mut self,
-        gate: crate::circuit::GateId,
-        params: &[ClassicalExpr],
-        operands: &[Operand],
-        loc: Loc,
-    ) -> R<()> {
-        let Some(entry) = self.circuit.gates.get(gate.0 as usize) else {
-            return Err(err(loc, invalid("a gate id out of range")).into());
-        };
-        if entry.num_params as usize != params.len() || entry.num_qubits as usize != operands.len()
-        {
-            return Err(err(
-                loc,
-                invalid(&format!("`{}` applied with a wrong signature", entry.name)),
-            )
-            .into());
-        }
-        let mut angles = Vec::with_capacity(params.len());
-        for e in params {
-            let v = self.value(e, loc, "a gate parameter")?;
-            let x = to_f64(&v)
-                .filter(|x| x.is_finite())
-                .ok_or_else(|| err(loc, invalid("a gate parameter that is not a finite real")))?;
-            angles.push(x);
-        }
-        let mut qs = Vec::with_capacity(operands.len());
-        for o in operands {
-            qs.push(self.qubits(o)?);
-        }
-        let n = Self::broadcast(&qs, loc)?;
-        if n == 0 {
-            return Ok(());
-        }
-        let arity = qs.len() as u64;
-        self.grow(
-            n.saturating_mul(1 + arity)
-                .saturating_add(angles.len() as u64),
-            loc,
-        )?;
-        let p0 = self.circuit.params.len() as u32;
-        self.circuit.params.extend(angles);
-        for k in 0..n as usize {
-            let a0 = self.circuit.qubits.len();
-            for o in &qs {
-                let q = o.get(k).unwrap_or(0);
-                let used = self.circuit.qubits.get(a0..).unwrap_or(&[]);
-                if used.contains(&q) {
-                    self.circuit.qubits.truncate(a0);
-                    return Err(err(loc, FlattenErrorKind::DuplicateQubit { qubit: q }).into());
-                }
-                self.circuit.qubits.push(q);
-            }
-            self.emit(Op::Gate {
-                gate,
-                args: a0 as u32,
-                params: p0,
-            });
-        }
-        Ok(())
-    }
-
-    fn delay(&mut self, duration: &ClassicalExpr, operands: &[Operand], loc: Loc) -> R<()> {
-        let d = match self.value(duration, loc, "a delay's duration")? {
-            Value::Duration { ns, dt } if !ns.is_finite() || !dt.is_finite() => {
-                return Err(err(loc, invalid("a duration that is not finite")).into());
-            }
-            Value::Duration { ns, dt } if ns != 0.0 && dt != 0.0 => {
-                return Err(err(loc, FlattenErrorKind::MixedDuration { ns, dt }).into());
-            }
-            Value::Duration { dt, .. } if dt != 0.0 => Duration {
-                value: dt,
-                unit: TimeUnit::Dt,
-            },
-            Value::Duration { ns, .. } => Duration {
-                value: ns,
-                unit: TimeUnit::Ns,
-            },
-            _ => return Err(err(loc, invalid("a delay that is not a duration")).into()),
-        };
-        if d.value < 0.0 {
-            return Err(err(loc, invalid("a negative delay")).into());
-        }
-        let mut list = Vec::new();
-        if operands.is_empty() {
-            list = self.all_qubits(loc)?;
-        }
-        for o in operands {
-            match self.qubits(o)? {
-                Qubits::One(q) => list.push(q),
-                Qubits::Many(v) => list.extend(v),
-            }
-        }
-        self.grow(list.len() as u64 + 1, loc)?;
-        let duration = self.circuit.durations.len() as u32;
-        self.circuit.durations.push(d);
-        for qubit in list {
-            self.emit(Op::Delay { qubit, duration });
-        }
-        Ok(())
-    }
-
-    fn measure(&mut self, qubits: &Operand, target: Option<&LValue>, loc: Loc) -> R<()> {
-        let q = self.qubits(qubits)?;
-        let n = q.len();
-        let positions: Option<(VarId, Vec<u64>)> = match target {
-            None => None,
-            Some(lv) => {
-                let Slot::Bits { bits, .. } = self.slot(lv.var, loc)? else {
-                    return Err(err(loc, invalid("a measurement into a non-bit variable")).into());
-                };
-                let len = bits.len() as u64;
-                let (pos, single) = match lv.index.as_slice() {
-                    [] => ((0..len).collect(), len == 1),
-                    [one] => self.positions(one, len, loc)?,
-                    _ => {
-                        return Err(err(loc, invalid("a measurement into a nested index")).into());
-                    }
-                };
-                let one_qubit = matches!(q, Qubits::One(_));
-                if pos.len() as u64 != n || (one_qubit && !single && pos.len() != 1) {
-                    return Err(err(
-                        loc,
-                        FlattenErrorKind::BroadcastMismatch {
-                            first: n,
-                            second: pos.len() as u64,
-                        },
-                    )
-                    .into());
-                }
-                Some((lv.var, pos))
-            }
-        };
-        self.grow(n, loc)?;
-        let mut new_bits = Vec::with_capacity(n as usize);
-        for k in 0..n as usize {
-            let Some(qubit) = q.get(k) else { continue };
-            let clbit = match &positions {
-                Some((v, pos)) => match pos.get(k) {
-                    Some(&p) => self.creg_clbit(*v, p, loc)?,
-                    None => None,
-                },
-                None => None,
-            };
-            match clbit {
-                Some(clbit) => {
-                    self.emit(Op::Measure { qubit, clbit });
-                    let version = self.write_clbit(clbit);
-                    new_bits.push(Bit::Clbit { clbit, version });
-                }
-                None => {
-                    let id = u32::try_from(self.pending.len())
-                        .map_err(|_| err(loc, invalid("too many measurements")))?;
-                    self.pending.push(Pending {
-                        at: self.container,
-                        index: self.out.len(),
-                        seq: self.seq + 1,
-                        branch: self.branch,
-                        bound: None,
-                    });
-                    // The clbit is set when the pass ends (see `finish`).
-                    self.emit(Op::Measure {
-                        qubit,
-                        clbit: u32::MAX,
-                    });
-                    new_bits.push(Bit::Pending(id));
-                }
-            }
-        }
-        if let Some((v, pos)) = positions {
-            // Register bits were written by the measurements themselves.
-            let Slot::Bits { mut bits, single } = self.slot(v, loc)?.clone() else {
-                return Ok(());
-            };
-            for (p, b) in pos.iter().zip(new_bits) {
-                if let Some(slot) = bits.get_mut(*p as usize) {
-                    *slot = b;
-                }
-            }
-            self.set_slot(v, Slot::Bits { bits, single }, loc)?;
-        }
-        Ok(())
-    }
-
     /// A `bit`/`bit[n]` store's new bits from a value.
-    fn bits_of(&mut self, s: Sym, n: usize, loc: Loc) -> R<Vec<Bit>> {
+    pub fn bits_of(&mut self, s: Sym, n: usize, loc: Loc) -> R<Vec<Bit>> {
         let bits = match s {
             Sym::Bits { bits, .. } => bits,
             Sym::Val(v) => {
@@ -1190,7 +965,7 @@ impl<'p> Flattener<'p> {
         Ok(bits)
     }
 
-    fn is_bits(&self, v: VarId) -> bool {
+    pub fn is_bits(&self, v: VarId) -> bool {
         self.p
             .vars
             .get(v.0 as usize)

@@ -75,6 +75,25 @@ fn cond_op(op: BinaryOp) -> Option<CondOp> {
     })
 }
 
+/// Whether a condition's value is 0 or 1.
+fn is_boolean(c: &CondExpr) -> bool {
+    match c {
+        CondExpr::Bit(_) | CondExpr::Bool(_) | CondExpr::Not(_) => true,
+        CondExpr::Binary(op, ..) => matches!(
+            op,
+            CondOp::Eq
+                | CondOp::Ne
+                | CondOp::Lt
+                | CondOp::Le
+                | CondOp::Gt
+                | CondOp::Ge
+                | CondOp::And
+                | CondOp::Or
+        ),
+        CondExpr::Register(_) | CondExpr::Int(_) => false,
+    }
+}
+
 fn bin(op: CondOp, a: CondExpr, b: CondExpr) -> CondExpr {
     CondExpr::Binary(op, Box::new(a), Box::new(b))
 }
@@ -254,7 +273,17 @@ impl Flattener<'_> {
             }
             (a, b) => {
                 let (a, b) = (self.cond_of(a, loc)?, self.cond_of(b, loc)?);
-                Ok(bin(CondOp::Eq, a, b))
+                // `b == true` is `b`, `b == false` is `!b`, for a value that is 0 or 1.
+                Ok(match (a, b) {
+                    (c, CondExpr::Bool(k)) | (CondExpr::Bool(k), c) if is_boolean(&c) => {
+                        if k {
+                            c
+                        } else {
+                            CondExpr::Not(Box::new(c))
+                        }
+                    }
+                    (a, b) => bin(CondOp::Eq, a, b),
+                })
             }
         }
     }
@@ -295,9 +324,16 @@ impl Flattener<'_> {
                     (ty, Cv::Known(v)) => Ok(Cv::Known(
                         super::eval::cast(&v, ty).map_err(|x| self.eval_failure(x, loc, what))?,
                     )),
+                    (Type::Bool, Cv::Bits { bits, reg }) if bits.len() == 1 => {
+                        Ok(Cv::Bits { bits, reg })
+                    }
                     (Type::Bool, other) => {
                         let c = self.truth_of(other, loc)?;
-                        Ok(Cv::Cond(bin(CondOp::Ne, c, CondExpr::Int(Wide::zero()))))
+                        Ok(Cv::Cond(if is_boolean(&c) {
+                            c
+                        } else {
+                            bin(CondOp::Ne, c, CondExpr::Int(Wide::zero()))
+                        }))
                     }
                     (Type::Bits(n), Cv::Bits { bits, reg }) if *n as usize == bits.len() => {
                         Ok(Cv::Bits { bits, reg })
@@ -305,8 +341,14 @@ impl Flattener<'_> {
                     (Type::Bit, Cv::Bits { bits, reg }) if bits.len() == 1 => {
                         Ok(Cv::Bits { bits, reg })
                     }
-                    // Reading bits as an unsigned number keeps their value when it fits.
-                    (Type::Uint(w) | Type::Int(w), Cv::Bits { bits, reg })
+                    // Reading bits as a number keeps their value when it fits (a signed one
+                    // needs a bit more for its sign).
+                    (Type::Uint(w), Cv::Bits { bits, reg })
+                        if w.is_none_or(|w| (w as usize) >= bits.len()) =>
+                    {
+                        Ok(Cv::Bits { bits, reg })
+                    }
+                    (Type::Int(w), Cv::Bits { bits, reg })
                         if w.is_none_or(|w| (w as usize) > bits.len()) =>
                     {
                         Ok(Cv::Bits { bits, reg })

@@ -255,9 +255,16 @@ impl Flattener<'_> {
                     Sym::Val(Value::Bits(bits)) => {
                         bits.into_iter().map(|b| Sym::Val(Value::Bit(b))).collect()
                     }
-                    Sym::Val(Value::Array { dims, items }) => {
-                        array_rows(dims, items).into_iter().map(Sym::Val).collect()
-                    }
+                    Sym::Val(Value::Array { dims, items }) => array_rows(dims, items)
+                        .ok_or_else(|| {
+                            err(
+                                loc,
+                                invalid("an array whose shape does not match its items"),
+                            )
+                        })?
+                        .into_iter()
+                        .map(Sym::Val)
+                        .collect(),
                     _ => {
                         return Err(err(
                             loc,
@@ -293,12 +300,20 @@ impl Flattener<'_> {
     }
 }
 
-/// Rows of an array along its first dimension (its elements when it has one).
-fn array_rows(dims: Vec<u32>, items: Vec<Value>) -> Vec<Value> {
+/// Rows of an array along its first dimension (its elements when it has one); `None` when
+/// its dimensions do not describe its items.
+fn array_rows(dims: Vec<u32>, items: Vec<Value>) -> Option<Vec<Value>> {
+    let total = dims
+        .iter()
+        .try_fold(1u64, |acc, d| acc.checked_mul(u64::from(*d)))?;
+    if total != items.len() as u64 {
+        return None;
+    }
     match dims.split_first() {
-        None | Some((_, [])) => items,
+        None | Some((_, [])) => Some(items),
         Some((&n, rest)) => {
-            let row = (items.len() / (n.max(1) as usize)).max(1);
+            // n > 0 here: an empty first dimension means no items, hence no rows.
+            let row = items.len() / (n.max(1) as usize);
             let mut out = Vec::with_capacity(n as usize);
             let mut it = items.into_iter();
             for _ in 0..n {
@@ -307,7 +322,7 @@ fn array_rows(dims: Vec<u32>, items: Vec<Value>) -> Vec<Value> {
                     items: it.by_ref().take(row).collect(),
                 });
             }
-            out
+            Some(out)
         }
     }
 }
@@ -380,8 +395,9 @@ fn exits_early(b: &Block, depth: u32) -> bool {
     })
 }
 
-/// Entries every run of a block adds at the least: its top-level operations on plain
-/// operands (a whole register or one indexed qubit), which nothing can skip.
+/// Entries every run of a block adds at the least: its leading operations on plain operands
+/// (a whole register or one indexed qubit), up to the first statement that could skip what
+/// follows (a branch, a loop, a call, `continue`).
 fn min_ops(b: &Block, num_qubits: u32) -> u64 {
     let len = |o: &Operand| -> u64 {
         match (&o.base, &o.index) {
@@ -390,21 +406,33 @@ fn min_ops(b: &Block, num_qubits: u32) -> u64 {
             _ => 0,
         }
     };
-    b.iter()
-        .map(|s| match s {
+    let mut total = 0u64;
+    for s in b {
+        let n = match s {
             Stmt::Gate { qubits, params, .. } => {
+                if params.iter().any(|e| contains_call(e, 0)) {
+                    break;
+                }
                 let n = qubits.iter().map(len).max().unwrap_or(0);
-                if qubits.iter().any(|o| len(o) == 0) || n == 0 {
+                if qubits.iter().any(|o| len(o) == 0) {
                     0
                 } else {
-                    n * (1 + qubits.len() as u64) + params.len() as u64
+                    n.saturating_mul(1 + qubits.len() as u64)
+                        .saturating_add(params.len() as u64)
                 }
             }
             Stmt::Measure { qubits, .. } | Stmt::Reset { qubits, .. } => len(qubits),
             Stmt::Barrier { qubits, .. } if qubits.is_empty() => u64::from(num_qubits) + 1,
-            Stmt::Barrier { .. } => 1,
-            Stmt::Delay { .. } => 1,
-            _ => 0,
-        })
-        .fold(0u64, u64::saturating_add)
+            Stmt::Barrier { .. } | Stmt::Delay { .. } => 1,
+            Stmt::Declare { init: None, .. } => 0,
+            Stmt::Declare { init: Some(e), .. } | Stmt::Assign { value: e, .. }
+                if !contains_call(e, 0) =>
+            {
+                0
+            }
+            _ => break,
+        };
+        total = total.saturating_add(n);
+    }
+    total
 }

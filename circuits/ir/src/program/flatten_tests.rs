@@ -3,7 +3,9 @@
 use std::time::{Duration as Elapsed, Instant};
 
 use super::*;
-use crate::circuit::{CondExpr, CondOp, GateEntry, GateId, GateKind, IfBlock, Version, Wide};
+use crate::circuit::{
+    CondExpr, CondOp, GateEntry, GateId, GateKind, IfBlock, TimeUnit, Version, Wide,
+};
 use crate::gates::StandardGate;
 use crate::program::expr::{BinaryOp, CallArg, ClassicalExpr, Index};
 use crate::program::stmt::{
@@ -883,4 +885,291 @@ fn deep_nesting_is_refused() {
         let e = b.flat().unwrap_err();
         assert!(matches!(e.kind, FlattenErrorKind::Nesting { .. }), "{e}");
     }
+}
+
+#[test]
+fn a_loop_that_skips_its_operations_is_not_refused_up_front() {
+    let mut b = Build::new(1, &[]);
+    let i = b.var("i", Type::Int(None), VarKind::Loop);
+    // for i in [0:99] { if (i > 0) continue; h q[0]; }  with room for 50 entries
+    b.p.body.push(Stmt::For {
+        var: i,
+        iter: range(0, 99),
+        body: vec![
+            Stmt::If {
+                cond: bin(BinaryOp::Gt, var(i), int(0)),
+                then_body: vec![Stmt::Continue { loc: at(3) }],
+                else_body: vec![],
+                loc: at(3),
+            },
+            gate(H, vec![], vec![q(0)]),
+        ],
+        loc: at(2),
+    });
+    let limits = FlattenLimits {
+        max_ops: 50,
+        ..FlattenLimits::default()
+    };
+    let flat = flatten(&b.p, &[], &limits).unwrap();
+    assert_eq!(flat.ops.len(), 1);
+}
+
+fn assign_bit(target: VarId, index: i128, value: ClassicalExpr) -> Stmt {
+    Stmt::Assign {
+        target: LValue {
+            var: target,
+            index: vec![Index::Single(int(index))],
+        },
+        op: None,
+        value,
+        loc: at(6),
+    }
+}
+
+#[test]
+fn a_measured_bit_stored_after_its_register_bit_was_read_is_refused() {
+    let mut b = Build::new(2, &[("c", 1)]);
+    let c = VarId(0);
+    let local = b.var("b", Type::Bit, VarKind::Mutable);
+    b.p.body.push(measure(1, c, Some(0)));
+    b.p.body.push(Stmt::Declare {
+        var: local,
+        init: None,
+        loc: at(2),
+    });
+    b.p.body.push(measure(0, local, None));
+    b.p.body.push(Stmt::If {
+        cond: bit_of(c, 0),
+        then_body: vec![gate(X, vec![], vec![q(1)])],
+        else_body: vec![],
+        loc: at(5),
+    });
+    // c[0] = b;  would move the measurement of q[0] before the if that reads c[0].
+    b.p.body.push(assign_bit(c, 0, var(local)));
+    let e = b.flat().unwrap_err();
+    assert_eq!(e.loc, at(6));
+    assert!(
+        matches!(&e.kind, FlattenErrorKind::Unrepresentable { what } if what.contains("since")),
+        "{e}"
+    );
+    // Without the if in between, the measurement simply lands in c[0].
+    b.p.body.remove(4);
+    let flat = b.flat().unwrap();
+    assert_eq!(
+        flat.ops,
+        vec![
+            Op::Measure { qubit: 1, clbit: 0 },
+            Op::Measure { qubit: 0, clbit: 0 }
+        ]
+    );
+}
+
+#[test]
+fn copies_of_measured_bits_are_refused_or_go_stale() {
+    let mut b = Build::new(2, &[("c", 1), ("d", 1)]);
+    let (c, d) = (VarId(0), VarId(1));
+    b.p.body.push(measure(0, c, Some(0)));
+    b.p.body.push(assign_bit(d, 0, bit_of(c, 0)));
+    let e = b.flat().unwrap_err();
+    assert!(
+        matches!(e.kind, FlattenErrorKind::Unrepresentable { .. }),
+        "{e}"
+    );
+
+    // bit x = c[0]; measure q[0] -> c[0]; if (x) …: x's value is no longer in any clbit.
+    let mut b = Build::new(2, &[("c", 1)]);
+    let c = VarId(0);
+    let x = b.var("x", Type::Bit, VarKind::Mutable);
+    b.p.body.push(measure(0, c, Some(0)));
+    b.p.body.push(Stmt::Declare {
+        var: x,
+        init: Some(bit_of(c, 0)),
+        loc: at(3),
+    });
+    let use_x = Stmt::If {
+        cond: var(x),
+        then_body: vec![gate(X, vec![], vec![q(1)])],
+        else_body: vec![],
+        loc: at(5),
+    };
+    b.p.body.push(use_x.clone());
+    let flat = b.flat().unwrap();
+    assert_eq!(flat.ifs[0].cond, CondExpr::Bit(0));
+    b.p.body.insert(3, measure(0, c, Some(0)));
+    let e = b.flat().unwrap_err();
+    assert!(
+        matches!(&e.kind, FlattenErrorKind::Unrepresentable { what } if what.contains("again")),
+        "{e}"
+    );
+}
+
+#[test]
+fn a_register_measured_inside_a_branch_is_read_from_its_clbit_after_it() {
+    let mut b = Build::new(2, &[("c", 2)]);
+    let c = VarId(0);
+    b.p.body.push(measure(0, c, Some(0)));
+    b.p.body.push(Stmt::If {
+        cond: bit_of(c, 0),
+        then_body: vec![measure(1, c, Some(1))],
+        else_body: vec![],
+        loc: at(4),
+    });
+    // c[1] is 0 or the measurement: either way its clbit holds it.
+    b.p.body.push(Stmt::If {
+        cond: bit_of(c, 1),
+        then_body: vec![gate(X, vec![], vec![q(0)])],
+        else_body: vec![],
+        loc: at(5),
+    });
+    let flat = b.flat().unwrap();
+    assert_eq!(
+        flat.ifs[0].then_ops,
+        vec![Op::Measure { qubit: 1, clbit: 1 }]
+    );
+    assert_eq!(flat.ifs[1].cond, CondExpr::Bit(1));
+}
+
+#[test]
+fn leaving_a_loop_from_a_branch_on_a_measurement_is_real_time() {
+    let mut b = Build::new(1, &[("c", 1)]);
+    let c = VarId(0);
+    let i = b.var("i", Type::Int(None), VarKind::Loop);
+    b.p.body.push(Stmt::For {
+        var: i,
+        iter: range(0, 3),
+        body: vec![
+            measure(0, c, None),
+            Stmt::If {
+                cond: var(c),
+                then_body: vec![Stmt::Break { loc: at(4) }],
+                else_body: vec![],
+                loc: at(4),
+            },
+        ],
+        loc: at(2),
+    });
+    let e = b.flat().unwrap_err();
+    assert_eq!(e.loc, at(4));
+    assert!(
+        matches!(&e.kind, FlattenErrorKind::RealTime { what } if what.contains("break")),
+        "{e}"
+    );
+}
+
+/// Conditions as the OpenQASM 3 front end writes them, with its implicit casts, become the
+/// plain conditions of the flat circuit.
+#[test]
+fn conditions_with_the_front_ends_casts_stay_simple() {
+    let mut b = Build::new(2, &[("c", 2)]);
+    let c = VarId(0);
+    b.p.body.push(Stmt::Measure {
+        qubits: reg(2),
+        target: Some(LValue {
+            var: c,
+            index: vec![],
+        }),
+        loc: at(2),
+    });
+    let cast = |t: Type, e: ClassicalExpr| ClassicalExpr::Cast(t, Box::new(e));
+    let conds = [
+        // if (c[0])
+        cast(Type::Bool, bit_of(c, 0)),
+        // if (c[1] == true)
+        bin(
+            BinaryOp::Eq,
+            cast(Type::Bool, bit_of(c, 1)),
+            ClassicalExpr::Const(Value::Bool(true)),
+        ),
+        // if (c == 3): both sides as uint[2]
+        bin(
+            BinaryOp::Eq,
+            cast(Type::Uint(Some(2)), var(c)),
+            ClassicalExpr::Const(Value::Uint(3)),
+        ),
+        // if (!c[0] && c[1] == false)
+        bin(
+            BinaryOp::And,
+            ClassicalExpr::Unary(
+                crate::program::expr::UnaryOp::Not,
+                Box::new(cast(Type::Bool, bit_of(c, 0))),
+            ),
+            bin(
+                BinaryOp::Eq,
+                cast(Type::Bool, bit_of(c, 1)),
+                ClassicalExpr::Const(Value::Bool(false)),
+            ),
+        ),
+        // if (c): a register is true when non-zero
+        cast(Type::Bool, var(c)),
+    ];
+    for cond in conds {
+        b.p.body.push(Stmt::If {
+            cond,
+            then_body: vec![gate(X, vec![], vec![q(0)])],
+            else_body: vec![],
+            loc: at(3),
+        });
+    }
+    let flat = b.flat().unwrap();
+    let not = |e: CondExpr| CondExpr::Not(Box::new(e));
+    let reg_cmp = |op: CondOp, k: u64| {
+        CondExpr::Binary(
+            op,
+            Box::new(CondExpr::Register(0)),
+            Box::new(CondExpr::Int(Wide::from_u64(k))),
+        )
+    };
+    let got: Vec<CondExpr> = flat.ifs.iter().map(|b| b.cond.clone()).collect();
+    assert_eq!(
+        got,
+        vec![
+            CondExpr::Bit(0),
+            CondExpr::Bit(1),
+            reg_cmp(CondOp::Eq, 3),
+            CondExpr::Binary(
+                CondOp::And,
+                Box::new(not(CondExpr::Bit(0))),
+                Box::new(not(CondExpr::Bit(1)))
+            ),
+            reg_cmp(CondOp::Ne, 0),
+        ]
+    );
+}
+
+/// A Stim-style record of 100,000 bits filled through `mr` in a loop: each store is one
+/// measurement, and stores into a large register do not copy it.
+#[test]
+fn a_large_record_fills_in_linear_time() {
+    let n: u32 = 100_000;
+    let mut b = Build::new(8, &[("rec", n)]);
+    let rec = VarId(0);
+    let mr = mr(&mut b);
+    let i = b.var("i", Type::Int(None), VarKind::Loop);
+    let qubit = bin(BinaryOp::Mod, var(i), int(8));
+    b.p.body.push(Stmt::For {
+        var: i,
+        iter: range(0, i128::from(n) - 1),
+        body: vec![Stmt::Assign {
+            target: LValue {
+                var: rec,
+                index: vec![Index::Single(var(i))],
+            },
+            op: None,
+            value: ClassicalExpr::Call(mr, vec![CallArg::Qubits(q_at(qubit, 8))], at(3)),
+            loc: at(3),
+        }],
+        loc: at(2),
+    });
+    let t = Instant::now();
+    let flat = b.flat().unwrap();
+    assert!(t.elapsed() < Elapsed::from_secs(20), "{:?}", t.elapsed());
+    assert_eq!(flat.ops.len(), 2 * n as usize);
+    assert_eq!(
+        flat.ops[2 * 9_999],
+        Op::Measure {
+            qubit: 9_999 % 8,
+            clbit: 9_999
+        }
+    );
+    assert_eq!(flat.num_clbits, n);
 }

@@ -61,10 +61,18 @@ impl<'t> Source<'t> {
             .saturating_sub(self.text.as_ptr() as usize)
             .min(self.text.len());
         let (mut off, mut line, mut line_start) = self.cursor;
-        if offset < off {
-            (off, line, line_start) = (0, self.base_line, 0);
-        }
         let bytes = self.text.as_bytes();
+        if offset < off {
+            // Step back from the cursor rather than rescan from the start: the elaborator asks
+            // for a statement's place after its parts', and a chunk may hold a megabyte.
+            line = line
+                .saturating_sub(bytes[offset..off].iter().filter(|&&b| b == b'\n').count() as u32);
+            line_start = bytes[..offset]
+                .iter()
+                .rposition(|&b| b == b'\n')
+                .map_or(0, |k| k + 1);
+            off = offset;
+        }
         for (k, &b) in bytes[off..offset].iter().enumerate() {
             if b == b'\n' {
                 line += 1;

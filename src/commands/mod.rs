@@ -4,6 +4,7 @@ pub mod assemble;
 pub mod compile;
 pub mod decode;
 pub mod firmware;
+pub mod inputs;
 pub mod inspect;
 pub mod lowering;
 pub mod pulses;

@@ -4,9 +4,12 @@ use std::io::Write;
 use std::path::PathBuf;
 
 use eqisa_ir::Circuit;
+use eqisa_ir::program::flatten::{FlattenErrorKind, FlattenLimits, flatten};
+use eqisa_qasm::Parsed;
 use eqisa_statevector::circuit::{
     DEFAULT_MAX_BRANCH_AMPLITUDES, Outcome, OutcomeLimits, outcomes_with, statevector,
 };
+use eqisa_statevector::program::program_outcomes;
 
 use super::CmdResult;
 
@@ -36,6 +39,8 @@ pub struct Args {
     #[arg(long, value_name = "N", default_value_t = DEFAULT_MAX_BRANCH_AMPLITUDES,
           value_parser = clap::value_parser!(u64).range(1..))]
     pub max_branch_amplitudes: u64,
+    #[command(flatten)]
+    pub inputs: super::inputs::InputArgs,
 }
 
 /// Text output lists this many basis states or outcomes unless --top says otherwise.
@@ -43,16 +48,61 @@ const TEXT_TOP: usize = 32;
 
 /// Run the command.
 pub fn run(args: &Args) -> CmdResult {
-    let c = eqisa_pipeline::load_circuit(&args.file)?;
-    let file = args.file.display();
+    let file = args.file.display().to_string();
+    let sim = simulate(args, &file)?;
     let mut out = std::io::BufWriter::new(std::io::stdout().lock());
     // The buffer's last write happens at the flush: an unchecked drop would lose its error.
-    let written =
-        write_result(args, &c, &file.to_string(), &mut out).and_then(|()| Ok(out.flush()?));
+    let written = write_result(args, &sim, &mut out).and_then(|()| Ok(out.flush()?));
     written.map_err(|e| match e.downcast::<std::io::Error>() {
         Ok(io) => crate::output::failed(&io).into(),
         Err(e) => e,
     })
+}
+
+/// What a simulation gives: a flat circuit to simulate, or the outcomes of a program whose
+/// control flow only runs in real time.
+enum Simulated {
+    Circuit(Circuit),
+    Outcomes { clbits: u32, dist: Vec<Outcome> },
+}
+
+/// Load the program; a structured one that has no flat circuit because it branches or loops
+/// on measured values is run branch by branch with `--outcomes`.
+fn simulate(args: &Args, file: &str) -> Result<Simulated, Box<dyn std::error::Error>> {
+    let parsed = eqisa_pipeline::load_program(&args.file)?;
+    let Parsed::Structured(p) = parsed else {
+        return Ok(Simulated::Circuit(eqisa_qasm::flatten(
+            parsed,
+            &args.inputs.inputs,
+        )?));
+    };
+    let bound = eqisa_qasm::bind(&p, &args.inputs.inputs)?;
+    let limits = FlattenLimits {
+        max_ops: eqisa_qasm::ir_budget().min(u64::from(u32::MAX)),
+        ..FlattenLimits::default()
+    };
+    match flatten(&p, &bound, &limits) {
+        Ok(c) => Ok(Simulated::Circuit(c)),
+        Err(e)
+            if args.outcomes
+                && matches!(
+                    e.kind,
+                    FlattenErrorKind::RealTime { .. }
+                        | FlattenErrorKind::Unrepresentable { .. }
+                        | FlattenErrorKind::Extern { .. }
+                ) =>
+        {
+            let limits = OutcomeLimits {
+                max_amplitudes: args.max_branch_amplitudes,
+            };
+            let dist = program_outcomes(&p, &bound, &limits).map_err(|e| format!("{file}: {e}"))?;
+            Ok(Simulated::Outcomes {
+                clbits: p.circuit.num_clbits,
+                dist,
+            })
+        }
+        Err(e) => Err(eqisa_qasm::located(&p, e).into()),
+    }
 }
 
 /// The `top` most probable of `dist` (ties: lower bit string first), kept in bit-string order.
@@ -69,15 +119,23 @@ fn most_probable(dist: &[Outcome], top: usize) -> Vec<&Outcome> {
     idx.into_iter().map(|k| &dist[k]).collect()
 }
 
-/// Simulate `c` (read from `file`) and write what `args` ask for to `out`.
-fn write_result(args: &Args, c: &Circuit, file: &str, out: &mut impl Write) -> CmdResult {
+/// Simulate what `sim` holds and write what `args` ask for to `out`.
+fn write_result(args: &Args, sim: &Simulated, out: &mut impl Write) -> CmdResult {
     // Simulation errors say what is too large or dynamic; the file is what they lack.
+    let file = args.file.display();
     let named = |e: eqisa_statevector::StateVectorError| format!("{file}: {e}");
-    if args.outcomes {
-        let limits = OutcomeLimits {
-            max_amplitudes: args.max_branch_amplitudes,
-        };
-        let dist = outcomes_with(c, &limits).map_err(named)?;
+    let (c, outcomes) = match sim {
+        Simulated::Outcomes { clbits, dist } => (None, Some((*clbits, dist.clone()))),
+        Simulated::Circuit(c) if args.outcomes => {
+            let limits = OutcomeLimits {
+                max_amplitudes: args.max_branch_amplitudes,
+            };
+            let dist = outcomes_with(c, &limits).map_err(named)?;
+            (Some(c), Some((c.num_clbits, dist)))
+        }
+        Simulated::Circuit(c) => (Some(c), None),
+    };
+    if let Some((num_clbits, dist)) = outcomes {
         let top = match (args.top, args.json) {
             (Some(t), _) => t,
             (None, true) => dist.len(),
@@ -86,7 +144,7 @@ fn write_result(args: &Args, c: &Circuit, file: &str, out: &mut impl Write) -> C
         let shown = most_probable(&dist, top);
         let omitted = dist.len() - shown.len();
         if args.json {
-            write!(out, "{{\"clbits\": {}, \"outcomes\": {{", c.num_clbits)?;
+            write!(out, "{{\"clbits\": {num_clbits}, \"outcomes\": {{")?;
             for (k, o) in shown.iter().enumerate() {
                 let sep = if k == 0 { "" } else { ", " };
                 write!(out, "{sep}\"{}\": {}", o.bitstring(), o.probability)?;
@@ -99,8 +157,7 @@ fn write_result(args: &Args, c: &Circuit, file: &str, out: &mut impl Write) -> C
         } else {
             writeln!(
                 out,
-                "{} classical bits, {} outcomes (clbit 0 rightmost)",
-                c.num_clbits,
+                "{num_clbits} classical bits, {} outcomes (clbit 0 rightmost)",
                 dist.len()
             )?;
             for o in &shown {
@@ -115,6 +172,9 @@ fn write_result(args: &Args, c: &Circuit, file: &str, out: &mut impl Write) -> C
         }
         return Ok(());
     }
+    let Some(c) = c else {
+        return Ok(());
+    };
     let state = statevector(c).map_err(named)?;
     let n = state.num_qubits();
     let amps = state.amplitudes();

@@ -10,6 +10,7 @@ pub mod native;
 pub mod program;
 pub mod route;
 pub mod state;
+pub mod structured;
 pub mod target;
 pub mod walk;
 

@@ -124,10 +124,13 @@ impl LoweredStructure {
             return s;
         };
         let regs = &first.lowered().program;
-        let ecr = self
-            .pieces
-            .iter()
-            .any(|p| p.lowered().program.ops.iter().any(|o| o.op == NativeOp::Ecr));
+        let ecr = self.pieces.iter().any(|p| {
+            p.lowered()
+                .program
+                .ops
+                .iter()
+                .any(|o| o.op == NativeOp::Ecr)
+        });
         QasmWriter::qasm3(&regs.qregs, &regs.cregs, &[]).header(&mut s, ecr);
         for piece in &self.pieces {
             let p = &piece.lowered().program;
@@ -266,7 +269,11 @@ pub fn lower_structured(
 /// A piece's share of the budget is proportional to its gates (at least one, so that a piece
 /// of measurements alone still gets a share).
 fn weight(c: &Circuit) -> f64 {
-    c.ops.iter().filter(|op| matches!(op, Op::Gate { .. })).count().max(1) as f64
+    c.ops
+        .iter()
+        .filter(|op| matches!(op, Op::Gate { .. }))
+        .count()
+        .max(1) as f64
 }
 
 /// `p` with an empty body: what every piece shares.
@@ -401,9 +408,7 @@ fn is_quantum_only(p: &Program, s: &Stmt, locals: &[VarId]) -> bool {
                 .is_some_and(|var| var.creg.is_some() && var.kind == VarKind::Mutable)
     };
     match s {
-        Stmt::Gate { .. } | Stmt::Reset { .. } | Stmt::Barrier { .. } | Stmt::Delay { .. } => {
-            true
-        }
+        Stmt::Gate { .. } | Stmt::Reset { .. } | Stmt::Barrier { .. } | Stmt::Delay { .. } => true,
         Stmt::Measure { target, .. } => target.as_ref().is_none_or(|t| writable(t.var)),
         Stmt::Assign {
             target,
@@ -449,7 +454,9 @@ fn calls(e: &ClassicalExpr) -> bool {
 fn mentions_stmt(s: &Stmt, v: VarId) -> bool {
     let mut found = false;
     let mut expr = |e: &ClassicalExpr| {
-        visit_expr(e, &mut |e| found |= matches!(e, ClassicalExpr::Var(x) if *x == v));
+        visit_expr(e, &mut |e| {
+            found |= matches!(e, ClassicalExpr::Var(x) if *x == v)
+        });
     };
     visit_stmt(s, &mut expr);
     found || writes(s, v)
@@ -527,9 +534,7 @@ fn visit_stmt(s: &Stmt, f: &mut dyn FnMut(&ClassicalExpr)) {
             body(then_body, f);
             body(else_body, f);
         }
-        Stmt::For {
-            iter, body: b, ..
-        } => {
+        Stmt::For { iter, body: b, .. } => {
             match iter {
                 Iteration::Range { start, step, stop } => {
                     f(start);

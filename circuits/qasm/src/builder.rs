@@ -61,10 +61,18 @@ impl<'t> Source<'t> {
             .saturating_sub(self.text.as_ptr() as usize)
             .min(self.text.len());
         let (mut off, mut line, mut line_start) = self.cursor;
-        if offset < off {
-            (off, line, line_start) = (0, self.base_line, 0);
-        }
         let bytes = self.text.as_bytes();
+        if offset < off {
+            // Step back over the lines between `offset` and the cursor rather than rescanning
+            // from the start: places are often asked for out of order within a statement.
+            let newlines = bytes[offset..off].iter().filter(|&&b| b == b'\n').count() as u32;
+            line = line.saturating_sub(newlines).max(self.base_line);
+            line_start = bytes[..offset]
+                .iter()
+                .rposition(|&b| b == b'\n')
+                .map_or(0, |k| k + 1);
+            off = offset;
+        }
         for (k, &b) in bytes[off..offset].iter().enumerate() {
             if b == b'\n' {
                 line += 1;

@@ -422,7 +422,7 @@ impl Elaborator {
 
     /// A call in an expression: a built-in function unless a subroutine or extern of that
     /// name exists.
-    fn call_expr(
+    pub(super) fn call_expr(
         &mut self,
         name: &str,
         args: &[ast::Expr<'_>],
@@ -441,7 +441,9 @@ impl Elaborator {
             _ => {}
         }
         match builtin(name) {
-            Some(b) => self.builtin_call(b, name, args, at, src).map(|(x, t)| (x, Some(t))),
+            Some(b) => self
+                .builtin_call(b, name, args, at, src)
+                .map(|(x, t)| (x, Some(t))),
             None if self.gates.get(name).is_some() => Err(invalid(
                 src,
                 at,
@@ -479,11 +481,15 @@ impl Elaborator {
                     _ => Ok((ClassicalExpr::Var(v), ty)),
                 }
             }
-            Some((Symbol::Qubits { .. } | Symbol::Alias(_), Reach::GlobalFromBody)) => Err(invalid(
-                src,
-                at,
-                format!("'{name}' is a global qubit register: qubits are not visible inside a subroutine or gate, and are not classical values"),
-            )),
+            Some((Symbol::Qubits { .. } | Symbol::Alias(_), Reach::GlobalFromBody)) => {
+                Err(invalid(
+                    src,
+                    at,
+                    format!(
+                        "'{name}' is a global qubit register: qubits are not visible inside a subroutine or gate, and are not classical values"
+                    ),
+                ))
+            }
             Some((Symbol::Qubits { .. } | Symbol::Alias(_) | Symbol::QubitParam { .. }, _)) => {
                 Err(invalid(
                     src,
@@ -591,8 +597,13 @@ impl Elaborator {
         let (x, t) = self.expr(a, src)?;
         let (x, t, op) = match op {
             UnaryOpAst::Neg => match &t {
-                Type::Int(_) | Type::Uint(_) | Type::Float(_) | Type::Complex(_) | Type::Angle(_)
-                | Type::Duration | Type::Stretch => (x, t, UnaryOp::Neg),
+                Type::Int(_)
+                | Type::Uint(_)
+                | Type::Float(_)
+                | Type::Complex(_)
+                | Type::Angle(_)
+                | Type::Duration
+                | Type::Stretch => (x, t, UnaryOp::Neg),
                 Type::Bit | Type::Bool | Type::Bits(_) => {
                     let to = arith_view(&t);
                     (self.cast(x, &t, &to, at, src)?, to, UnaryOp::Neg)
@@ -603,7 +614,11 @@ impl Elaborator {
                 if !explicit(&t, &Type::Bool) {
                     return Err(bad_operand(src, at, "!", &t));
                 }
-                (self.cast(x, &t, &Type::Bool, at, src)?, Type::Bool, UnaryOp::Not)
+                (
+                    self.cast(x, &t, &Type::Bool, at, src)?,
+                    Type::Bool,
+                    UnaryOp::Not,
+                )
             }
             UnaryOpAst::BitNot => match &t {
                 Type::Int(_) | Type::Uint(_) | Type::Bits(_) | Type::Bit | Type::Angle(_) => {
@@ -633,7 +648,10 @@ impl Elaborator {
             invalid(
                 src,
                 at,
-                format!("'{}' does not apply to values of types {ta} and {tb}", symbol(op)),
+                format!(
+                    "'{}' does not apply to values of types {ta} and {tb}",
+                    symbol(op)
+                ),
             )
         };
         // Operands cast to one type `common`; the result is `out`.
@@ -646,7 +664,7 @@ impl Elaborator {
             }
             Shl | Shr => {
                 let shiftable = |t: &Type| int(t) || matches!(t, Type::Bits(_) | Type::Angle(_));
-                if !shiftable(&ta) || !(tb.is_integral() && !matches!(tb, Type::Bits(_))) {
+                if !shiftable(&ta) || !tb.is_integral() || matches!(tb, Type::Bits(_)) {
                     return Err(mismatch(src));
                 }
                 (ta.clone(), tb.clone(), ta.clone())
@@ -680,8 +698,7 @@ impl Elaborator {
                 } else {
                     return Err(mismatch(src));
                 };
-                if matches!(common, Type::Array { .. } | Type::Complex(_))
-                    && !matches!(op, Eq | Ne)
+                if matches!(common, Type::Array { .. } | Type::Complex(_)) && !matches!(op, Eq | Ne)
                 {
                     return Err(mismatch(src));
                 }
@@ -695,7 +712,9 @@ impl Elaborator {
                         (Mul | Div, true, false) if numeric(&tb) => {
                             (ta.clone(), tb.clone(), Type::Duration)
                         }
-                        (Mul, false, true) if numeric(&ta) => (ta.clone(), tb.clone(), Type::Duration),
+                        (Mul, false, true) if numeric(&ta) => {
+                            (ta.clone(), tb.clone(), Type::Duration)
+                        }
                         _ => return Err(mismatch(src)),
                     }
                 } else if angle(&ta) || angle(&tb) {
@@ -750,7 +769,11 @@ impl Elaborator {
             return Err(invalid(
                 src,
                 at,
-                format!("{name} takes {} argument(s), not {}", arity.start(), vals.len()),
+                format!(
+                    "{name} takes {} argument(s), not {}",
+                    arity.start(),
+                    vals.len()
+                ),
             ));
         }
         let wrong = |src: &mut Source<'_>, t: &Type| {
@@ -766,7 +789,9 @@ impl Elaborator {
                 let dim = match vals.first() {
                     None => 0,
                     Some((ClassicalExpr::Const(Value::Int(d)), _)) => *d,
-                    Some((ClassicalExpr::Const(Value::Uint(d)), _)) => i128::try_from(*d).unwrap_or(-1),
+                    Some((ClassicalExpr::Const(Value::Uint(d)), _)) => {
+                        i128::try_from(*d).unwrap_or(-1)
+                    }
                     Some(_) => {
                         return Err(invalid(
                             src,
@@ -800,8 +825,10 @@ impl Elaborator {
             Builtin::Rotl | Builtin::Rotr => {
                 let (x, t) = vals.remove(0);
                 let (n, tn) = vals.remove(0);
-                if !matches!(t, Type::Bits(_) | Type::Int(_) | Type::Uint(_) | Type::Angle(_))
-                    || !matches!(tn, Type::Int(_) | Type::Uint(_))
+                if !matches!(
+                    t,
+                    Type::Bits(_) | Type::Int(_) | Type::Uint(_) | Type::Angle(_)
+                ) || !matches!(tn, Type::Int(_) | Type::Uint(_))
                 {
                     return Err(wrong(src, &t));
                 }
@@ -828,7 +855,15 @@ impl Elaborator {
             }
             _ => {
                 let (x, t) = vals.remove(0);
-                let complex_ok = matches!(b, Builtin::Exp | Builtin::Log | Builtin::Sqrt | Builtin::Sin | Builtin::Cos | Builtin::Tan);
+                let complex_ok = matches!(
+                    b,
+                    Builtin::Exp
+                        | Builtin::Log
+                        | Builtin::Sqrt
+                        | Builtin::Sin
+                        | Builtin::Cos
+                        | Builtin::Tan
+                );
                 let to = match &t {
                     Type::Complex(_) if complex_ok => t.clone(),
                     Type::Float(_) => t.clone(),

@@ -109,12 +109,22 @@ impl Elaborator {
         let mut qnames: FxHashMap<&str, u32> = FxHashMap::default();
         for (k, p) in params.iter().enumerate() {
             if pnames.insert(p.text, k as u32).is_some() {
-                return Err(src.err(p.text, ErrorKind::Redefinition { name: p.text.into() }));
+                return Err(src.err(
+                    p.text,
+                    ErrorKind::Redefinition {
+                        name: p.text.into(),
+                    },
+                ));
             }
         }
         for (k, q) in qubits.iter().enumerate() {
             if pnames.contains_key(q.text) || qnames.insert(q.text, k as u32).is_some() {
-                return Err(src.err(q.text, ErrorKind::Redefinition { name: q.text.into() }));
+                return Err(src.err(
+                    q.text,
+                    ErrorKind::Redefinition {
+                        name: q.text.into(),
+                    },
+                ));
             }
         }
         let kind = match body {
@@ -206,7 +216,10 @@ impl Elaborator {
             };
             let Some(&k) = qnames.get(n.text) else {
                 let msg = if self.scopes.global(n.text).is_some() {
-                    format!("'{}' is not a qubit argument of this gate (gates see no global qubits)", n.text)
+                    format!(
+                        "'{}' is not a qubit argument of this gate (gates see no global qubits)",
+                        n.text
+                    )
                 } else {
                     format!("'{}' is not a qubit argument of this gate", n.text)
                 };
@@ -286,7 +299,9 @@ impl Elaborator {
                 }
             }
             // A cast to a real type keeps the value a real one.
-            ExprKind::Cast(ast::TypeAst::Float(_) | ast::TypeAst::Angle(_), a) => sub(self, a, src)?,
+            ExprKind::Cast(ast::TypeAst::Float(_) | ast::TypeAst::Angle(_), a) => {
+                sub(self, a, src)?
+            }
             _ => return Err(gate_expr_unsupported(src, e.at)),
         })
     }
@@ -306,7 +321,10 @@ impl Elaborator {
                 Some((Symbol::Sub(_) | Symbol::Extern(_), _)) => invalid(
                     src,
                     name.text,
-                    format!("'{}' is a subroutine, not a gate: call it as {}(…)", name.text, name.text),
+                    format!(
+                        "'{}' is a subroutine, not a gate: call it as {}(…)",
+                        name.text, name.text
+                    ),
                 ),
                 _ => src.err(name.text, ErrorKind::UndefinedGate(name.text.to_string())),
             });
@@ -346,7 +364,9 @@ impl Elaborator {
                 ModifierAst::Ctrl(n) | ModifierAst::Negctrl(n) => {
                     let count = match n {
                         None => 1,
-                        Some(e) => self.const_size(e, "the number of control qubits", MAX_CONTROLS, src)?,
+                        Some(e) => {
+                            self.const_size(e, "the number of control qubits", MAX_CONTROLS, src)?
+                        }
                     };
                     extra += u64::from(count);
                     if extra > MAX_CONTROLS {

@@ -253,21 +253,34 @@ impl Elaborator {
             }
         };
         // The base: its qubits when global, its parameter position otherwise.
+        let mut scalar = false;
         let (base, known_base): (QubitBase, Option<Vec<u32>>) = match self.scopes.lookup(name) {
             Some((Symbol::Qubits { .. } | Symbol::Alias(_), Reach::GlobalFromBody)) => {
                 return Err(invalid(
                     src,
                     e.at,
-                    format!("'{name}' is a global qubit register, not visible inside a subroutine or gate: pass it as a qubit argument"),
+                    format!(
+                        "'{name}' is a global qubit register, not visible inside a subroutine or gate: pass it as a qubit argument"
+                    ),
                 ));
             }
-            Some((Symbol::Qubits { start, len, .. }, _)) => (
-                QubitBase::Global {
-                    start: *start,
-                    len: *len,
+            Some((
+                Symbol::Qubits {
+                    start,
+                    len,
+                    scalar: s,
                 },
-                None,
-            ),
+                _,
+            )) => {
+                scalar = *s;
+                (
+                    QubitBase::Global {
+                        start: *start,
+                        len: *len,
+                    },
+                    None,
+                )
+            }
             Some((Symbol::Alias(list), _)) => {
                 let list = list.to_vec();
                 let (start, len) = (list.first().copied().unwrap_or(0), list.len() as u32);
@@ -334,7 +347,11 @@ impl Elaborator {
             None => return Err(src.err(e.at, ErrorKind::UndefinedQubit(name.to_string()))),
         };
         let QubitBase::Global { start, len } = base else {
-            return Err(invalid(src, e.at, "a qubit operand is expected here".into()));
+            return Err(invalid(
+                src,
+                e.at,
+                "a qubit operand is expected here".into(),
+            ));
         };
         let Some(ix) = ix else {
             return Ok(QOperand {
@@ -346,7 +363,7 @@ impl Elaborator {
                 known: Known::Range { start, len },
             });
         };
-        if let Some(Symbol::Qubits { scalar: true, .. }) = self.scopes.lookup(name).map(|s| s.0) {
+        if scalar {
             return Err(invalid(
                 src,
                 e.at,
@@ -357,10 +374,23 @@ impl Elaborator {
         if let Some(Err(i)) = const_index_len(&index, u64::from(len)) {
             return Err(qubit_out_of_range(src, e.at, name, i, len));
         }
+        // One constant qubit of a register: a global qubit, nothing allocated.
+        if let (Index::Single(i), None) = (&index, &known_base)
+            && let Some(i) = const_int(i)
+        {
+            let q = start + (if i < 0 { i + i128::from(len) } else { i }) as u32;
+            return Ok(QOperand {
+                op: Operand::qubit(q, loc),
+                known: Known::Range { start: q, len: 1 },
+            });
+        }
         match const_positions(&index, len) {
             Some(pos) => {
                 let list: Vec<u32> = match &known_base {
-                    Some(l) => pos.iter().filter_map(|&p| l.get(p as usize).copied()).collect(),
+                    Some(l) => pos
+                        .iter()
+                        .filter_map(|&p| l.get(p as usize).copied())
+                        .collect(),
                     None => pos.iter().map(|&p| start + p).collect(),
                 };
                 if list.is_empty() {
@@ -398,6 +428,12 @@ impl Elaborator {
         at: &str,
         src: &mut Source<'_>,
     ) -> Result<Index, QasmError> {
+        // The common case, `q[3]`, without building a list of indices.
+        if let ast::IndexAst::Items(items) = ix
+            && let [ast::IndexItem::Single(e)] = items.as_slice()
+        {
+            return Ok(Index::Single(self.int_expr(e, src)?));
+        }
         let mut items = self.index_items(ix, src)?;
         match (items.pop(), items.is_empty()) {
             (Some(i), true) => Ok(i),
@@ -451,7 +487,8 @@ impl Elaborator {
             }
             list.extend(part);
         }
-        self.scopes.declare(name, Symbol::Alias(list.into_boxed_slice()));
+        self.scopes
+            .declare(name, Symbol::Alias(list.into_boxed_slice()));
         Ok(())
     }
 

@@ -11,9 +11,7 @@ use crate::error::{ErrorKind, QasmError};
 use crate::v3::ast::{self, DeclKind, ExprKind, ForIter, StmtKind, TypeAst};
 use eqisa_ir::circuit::Register;
 use eqisa_ir::program::expr::{BinaryOp, ClassicalExpr};
-use eqisa_ir::program::stmt::{
-    Block, Case, Iteration, LValue, Loc, Stmt, Var, VarId, VarKind,
-};
+use eqisa_ir::program::stmt::{Block, Case, Iteration, LValue, Loc, Stmt, Var, VarId, VarKind};
 use eqisa_ir::program::types::Type;
 use eqisa_ir::program::value::Value;
 
@@ -59,7 +57,23 @@ impl Elaborator {
         at: &str,
         src: &mut Source<'_>,
     ) -> Result<(), QasmError> {
-        if let Some(origin) = self.gates.origin(name) {
+        self.check_free_as(name, false, at, src)
+    }
+
+    /// [`Elaborator::check_free`], except that with `over_library` a gate that only a built-in
+    /// library (`stdgates.inc`) defines does not count: generated programs (Stim's export)
+    /// define a subroutine `rx` beside the library's gate `rx`, and the two are told apart by
+    /// how they are used (`rx(q);` calls, `rx(θ) q;` applies).
+    pub(super) fn check_free_as(
+        &self,
+        name: &str,
+        over_library: bool,
+        at: &str,
+        src: &mut Source<'_>,
+    ) -> Result<(), QasmError> {
+        if let Some(origin) = self.gates.origin(name)
+            && !(over_library && origin.starts_with("by \""))
+        {
             return Err(invalid(
                 src,
                 at,
@@ -182,7 +196,9 @@ impl Elaborator {
                 }
                 Ok(())
             }
-            StmtKind::QubitDecl { name, size } => self.qubit_decl(name.text, size.as_ref(), at, src),
+            StmtKind::QubitDecl { name, size } => {
+                self.qubit_decl(name.text, size.as_ref(), at, src)
+            }
             StmtKind::ClassicalDecl {
                 kind,
                 ty,
@@ -209,6 +225,25 @@ impl Elaborator {
             } => self.def(name, params, ret.as_ref(), body, at, src),
             StmtKind::Extern { name, params, ret } => {
                 self.extern_decl(name, params, ret.as_ref(), at, src)
+            }
+            // `f(a, b);` of a subroutine reads like a gate application without operands.
+            StmtKind::GateCall {
+                modifiers,
+                name,
+                params,
+                duration: None,
+                operands,
+            } if modifiers.is_empty()
+                && operands.is_empty()
+                && matches!(
+                    self.scopes.lookup(name.text),
+                    Some((Symbol::Sub(_) | Symbol::Extern(_), _))
+                ) =>
+            {
+                let loc = self.loc(at, src);
+                let (value, _) = self.call_expr(name.text, params, name.text, src)?;
+                out.push(Stmt::Expr { value, loc });
+                Ok(())
             }
             StmtKind::GateCall {
                 modifiers,
@@ -424,7 +459,9 @@ impl Elaborator {
                                 return Err(invalid(
                                     src,
                                     init.at,
-                                    format!("the value of the constant '{name}' must be a compile-time constant"),
+                                    format!(
+                                        "the value of the constant '{name}' must be a compile-time constant"
+                                    ),
                                 ));
                             }
                         }
@@ -579,7 +616,10 @@ impl Elaborator {
             return Err(invalid(
                 src,
                 e.at,
-                format!("this array literal has {} element(s), the array {d0}", list.len()),
+                format!(
+                    "this array literal has {} element(s), the array {d0}",
+                    list.len()
+                ),
             ));
         }
         self.enter(e.at, src)?;
@@ -624,20 +664,34 @@ impl Elaborator {
                 let v = *v;
                 let kind = self.prog.vars.get(v.0 as usize).map(|x| x.kind);
                 if kind == Some(VarKind::Const) {
-                    return Err(invalid(src, e.at, format!("'{name}' is a constant and cannot be assigned")));
+                    return Err(invalid(
+                        src,
+                        e.at,
+                        format!("'{name}' is a constant and cannot be assigned"),
+                    ));
                 }
                 if kind == Some(VarKind::Loop) {
-                    return Err(invalid(src, e.at, format!("the loop variable '{name}' cannot be assigned")));
+                    return Err(invalid(
+                        src,
+                        e.at,
+                        format!("the loop variable '{name}' cannot be assigned"),
+                    ));
                 }
                 if reach == Reach::GlobalFromBody {
                     return Err(invalid(
                         src,
                         e.at,
-                        format!("the global variable '{name}' is read-only inside a subroutine or gate"),
+                        format!(
+                            "the global variable '{name}' is read-only inside a subroutine or gate"
+                        ),
                     ));
                 }
                 if self.readonly.contains(&v) {
-                    return Err(invalid(src, e.at, format!("the readonly array '{name}' cannot be assigned")));
+                    return Err(invalid(
+                        src,
+                        e.at,
+                        format!("the readonly array '{name}' cannot be assigned"),
+                    ));
                 }
                 v
             }
@@ -649,7 +703,11 @@ impl Elaborator {
                 ));
             }
             Some((Symbol::Sub(_) | Symbol::Extern(_), _)) => {
-                return Err(invalid(src, e.at, format!("'{name}' is a subroutine, not a variable")));
+                return Err(invalid(
+                    src,
+                    e.at,
+                    format!("'{name}' is a subroutine, not a variable"),
+                ));
             }
             None => return Err(src.err(e.at, ErrorKind::UndefinedClbit(name.to_string()))),
         };
@@ -688,7 +746,9 @@ impl Elaborator {
                         return Err(invalid(
                             src,
                             t.at,
-                            format!("a measurement is stored in a bit or bit register, not a value of type {ty}"),
+                            format!(
+                                "a measurement is stored in a bit or bit register, not a value of type {ty}"
+                            ),
                         ));
                     }
                 };
@@ -732,12 +792,15 @@ impl Elaborator {
             Some(op) => {
                 // The operation must apply and its result fit the target's type.
                 let probe = ClassicalExpr::Var(lv.var);
-                let (_, result) = self.binary(op, (probe, tt.clone()), (x.clone(), tx.clone()), at, src)?;
+                let (_, result) =
+                    self.binary(op, (probe, tt.clone()), (x.clone(), tx.clone()), at, src)?;
                 if !implicit(&result, &tt) {
                     return Err(invalid(
                         src,
                         at,
-                        format!("the result of this operation ({result}) cannot be stored in a value of type {tt}"),
+                        format!(
+                            "the result of this operation ({result}) cannot be stored in a value of type {tt}"
+                        ),
                     ));
                 }
                 let keep = matches!(op, BinaryOp::Shl | BinaryOp::Shr)
@@ -783,7 +846,8 @@ impl Elaborator {
                     return Err(invalid(
                         src,
                         r.at,
-                        "a loop range needs its start and end: [start:end] or [start:step:end]".into(),
+                        "a loop range needs its start and end: [start:end] or [start:step:end]"
+                            .into(),
                     ));
                 };
                 let (sa, ta) = self.expr(a, src)?;
@@ -816,7 +880,9 @@ impl Elaborator {
                         return Err(invalid(
                             src,
                             e.at,
-                            format!("a loop runs over a range, a set, a bit register or a one-dimensional array, not a value of type {t}"),
+                            format!(
+                                "a loop runs over a range, a set, a bit register or a one-dimensional array, not a value of type {t}"
+                            ),
                         ));
                     }
                 };
@@ -824,7 +890,9 @@ impl Elaborator {
                     return Err(invalid(
                         src,
                         e.at,
-                        format!("the elements ({elem}) cannot be values of the loop variable '{var}' of type {vt}"),
+                        format!(
+                            "the elements ({elem}) cannot be values of the loop variable '{var}' of type {vt}"
+                        ),
                     ));
                 }
                 Iteration::Values(x)
@@ -943,11 +1011,7 @@ impl Elaborator {
                 ));
             }
             (Some(v), None) => {
-                return Err(invalid(
-                    src,
-                    v.at,
-                    format!("'{name}' returns no value"),
-                ));
+                return Err(invalid(src, v.at, format!("'{name}' returns no value")));
             }
             (Some(v), Some(t)) => {
                 if let ExprKind::Measure(q) = &v.kind {
@@ -972,7 +1036,11 @@ impl Elaborator {
                         }
                     };
                     if o.known.len().is_some_and(|m| m != n) {
-                        return Err(invalid(src, v.at, format!("measuring qubits into {n} bit(s)")));
+                        return Err(invalid(
+                            src,
+                            v.at,
+                            format!("measuring qubits into {n} bit(s)"),
+                        ));
                     }
                     out.push(Stmt::Measure {
                         qubits: o.op,
@@ -1013,11 +1081,6 @@ impl Elaborator {
         if self.include_library(path, at, src)? {
             return Ok(());
         }
-        let _ = out;
-        Err(unsupported(
-            src,
-            at,
-            format!("including '{path}': only the built-in stdgates.inc and qelib1.inc can be included yet"),
-        ))
+        self.include_file(path, at, out, src)
     }
 }

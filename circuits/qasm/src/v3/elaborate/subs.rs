@@ -35,7 +35,7 @@ impl Elaborator {
                 "subroutines may only be defined at global scope".into(),
             ));
         }
-        self.check_free(name.text, name.text, src)?;
+        self.check_free_as(name.text, true, name.text, src)?;
         let loc = self.loc(name.text, src);
         let ret = ret.map(|t| self.ty(t, at, src)).transpose()?;
         if matches!(ret, Some(Type::Array { .. } | Type::Stretch)) {
@@ -66,7 +66,11 @@ impl Elaborator {
             match p {
                 ParamAst::Classical { ty, name: pname } => {
                     let Some(pname) = pname else {
-                        return Err(invalid(src, name.text, "a subroutine's parameters are named".into()));
+                        return Err(invalid(
+                            src,
+                            name.text,
+                            "a subroutine's parameters are named".into(),
+                        ));
                     };
                     let t = self.ty(ty, pname.text, src)?;
                     self.check_free(pname.text, pname.text, src)?;
@@ -80,14 +84,26 @@ impl Elaborator {
                 }
                 ParamAst::Qubit { size, name: pname } => {
                     let Some(pname) = pname else {
-                        return Err(invalid(src, name.text, "a subroutine's parameters are named".into()));
+                        return Err(invalid(
+                            src,
+                            name.text,
+                            "a subroutine's parameters are named".into(),
+                        ));
                     };
                     let size = size
                         .as_ref()
-                        .map(|e| self.const_size(e, "a qubit parameter's size", crate::builder::MAX_BITS, src))
+                        .map(|e| {
+                            self.const_size(
+                                e,
+                                "a qubit parameter's size",
+                                crate::builder::MAX_BITS,
+                                src,
+                            )
+                        })
                         .transpose()?;
                     self.check_free(pname.text, pname.text, src)?;
-                    self.scopes.declare(pname.text, Symbol::QubitParam { k: k_qubit, size });
+                    self.scopes
+                        .declare(pname.text, Symbol::QubitParam { k: k_qubit, size });
                     k_qubit += 1;
                     sub_params.push(SubParam::Qubits {
                         name: pname.text.to_string(),
@@ -199,7 +215,11 @@ impl Elaborator {
             return Err(invalid(
                 src,
                 at,
-                format!("'{name}' takes {} argument(s) but {} were given", sigs.len(), args.len()),
+                format!(
+                    "'{name}' takes {} argument(s) but {} were given",
+                    sigs.len(),
+                    args.len()
+                ),
             ));
         }
         let mut out = Vec::with_capacity(args.len());
@@ -209,7 +229,9 @@ impl Elaborator {
                 Sig::Classical(t) => {
                     let (x, tx) = self.expr(a, src)?;
                     let what = format!("argument {} of '{name}'", k + 1);
-                    out.push(CallArg::Classical(self.coerce(x, &tx, t, &what, a.at, src)?));
+                    out.push(CallArg::Classical(
+                        self.coerce(x, &tx, t, &what, a.at, src)?,
+                    ));
                 }
                 Sig::Qubits(size) => {
                     let o = self.operand(a, src)?;
@@ -228,7 +250,9 @@ impl Elaborator {
                             if used.contains(&q) {
                                 return Err(src.err(
                                     a.at,
-                                    ErrorKind::DuplicateQubit { qubit: q.to_string() },
+                                    ErrorKind::DuplicateQubit {
+                                        qubit: q.to_string(),
+                                    },
                                 ));
                             }
                             used.push(q);
@@ -258,7 +282,11 @@ impl Elaborator {
             return Err(invalid(
                 src,
                 at,
-                format!("'{name}' takes {} argument(s) but {} were given", params.len(), args.len()),
+                format!(
+                    "'{name}' takes {} argument(s) but {} were given",
+                    params.len(),
+                    args.len()
+                ),
             ));
         }
         let mut out = Vec::with_capacity(args.len());

@@ -79,7 +79,13 @@ fn st<'a>(kind: StmtKind<'a>, at: &'a str) -> Stmt<'a> {
     }
 }
 
-fn decl<'a>(text: &'a str, kind: DeclKind, ty: TypeAst<'a>, n: &str, init: Option<Expr<'a>>) -> Stmt<'a> {
+fn decl<'a>(
+    text: &'a str,
+    kind: DeclKind,
+    ty: TypeAst<'a>,
+    n: &str,
+    init: Option<Expr<'a>>,
+) -> Stmt<'a> {
     st(
         StmtKind::ClassicalDecl {
             kind,
@@ -141,10 +147,28 @@ fn integer_division_folds_to_an_integer_and_sizes_come_from_constants() {
     let p = run(
         text,
         &[
-            decl(text, DeclKind::Const, TypeAst::Int(None), "n", Some(bin(BinaryOpAst::Pow, int(2), int(3)))),
-            decl(text, DeclKind::Const, TypeAst::Int(None), "d", Some(bin(BinaryOpAst::Div, int(1), int(5)))),
+            decl(
+                text,
+                DeclKind::Const,
+                TypeAst::Int(None),
+                "n",
+                Some(bin(BinaryOpAst::Pow, int(2), int(3))),
+            ),
+            decl(
+                text,
+                DeclKind::Const,
+                TypeAst::Int(None),
+                "d",
+                Some(bin(BinaryOpAst::Div, int(1), int(5))),
+            ),
             qubits(text, "q", Some(var(text, "n"))),
-            decl(text, DeclKind::Plain, TypeAst::Bit(Some(Box::new(var(text, "n")))), "c", None),
+            decl(
+                text,
+                DeclKind::Plain,
+                TypeAst::Bit(Some(Box::new(var(text, "n")))),
+                "c",
+                None,
+            ),
         ],
     )
     .unwrap();
@@ -165,19 +189,34 @@ fn a_constant_used_in_an_expression_is_its_value() {
     let p = run(
         text,
         &[
-            decl(text, DeclKind::Const, TypeAst::Int(None), "d", Some(bin(BinaryOpAst::Div, int(1), int(5)))),
+            decl(
+                text,
+                DeclKind::Const,
+                TypeAst::Int(None),
+                "d",
+                Some(bin(BinaryOpAst::Div, int(1), int(5))),
+            ),
             decl(
                 text,
                 DeclKind::Plain,
                 TypeAst::Int(None),
                 "x",
-                Some(bin(BinaryOpAst::Add, var(text, "d"), bin(BinaryOpAst::Pow, int(2), int(10)))),
+                Some(bin(
+                    BinaryOpAst::Add,
+                    var(text, "d"),
+                    bin(BinaryOpAst::Pow, int(2), int(10)),
+                )),
             ),
         ],
     )
     .unwrap();
     match &p.body[..] {
-        [IrStmt::Declare { init: Some(ClassicalExpr::Const(Value::Int(1024))), .. }] => {}
+        [
+            IrStmt::Declare {
+                init: Some(ClassicalExpr::Const(Value::Int(1024))),
+                ..
+            },
+        ] => {}
         b => panic!("{b:?}"),
     }
 }
@@ -186,7 +225,13 @@ fn a_constant_used_in_an_expression_is_its_value() {
 fn mixed_operands_get_casts_and_floats_need_one_to_become_integers() {
     let text = "int[8] i; float f = i * 2.5; int j = f;";
     let stmts = [
-        decl(text, DeclKind::Plain, TypeAst::Int(Some(Box::new(int(8)))), "i", None),
+        decl(
+            text,
+            DeclKind::Plain,
+            TypeAst::Int(Some(Box::new(int(8)))),
+            "i",
+            None,
+        ),
         decl(
             text,
             DeclKind::Plain,
@@ -200,13 +245,25 @@ fn mixed_operands_get_casts_and_floats_need_one_to_become_integers() {
         IrStmt::Declare {
             init: Some(ClassicalExpr::Binary(BinaryOp::Mul, a, _)),
             ..
-        } => assert!(matches!(**a, ClassicalExpr::Cast(Type::Float(None), _)), "{a:?}"),
+        } => assert!(
+            matches!(**a, ClassicalExpr::Cast(Type::Float(None), _)),
+            "{a:?}"
+        ),
         s => panic!("{s:?}"),
     }
     let mut more = stmts.to_vec();
-    more.push(decl(text, DeclKind::Plain, TypeAst::Int(None), "j", Some(var(text, "f = "))));
+    more.push(decl(
+        text,
+        DeclKind::Plain,
+        TypeAst::Int(None),
+        "j",
+        Some(var(text, "f = ")),
+    ));
     let e = err_text(run(text, &more));
-    assert!(e.contains("float cannot be assigned to 'j' of type int without an explicit cast"), "{e}");
+    assert!(
+        e.contains("float cannot be assigned to 'j' of type int without an explicit cast"),
+        "{e}"
+    );
 }
 
 #[test]
@@ -232,7 +289,13 @@ fn assigning_a_constant_is_an_error_at_its_place() {
 #[test]
 fn an_unknown_gate_is_named_with_its_line_and_column() {
     let text = "qubit q;\n  foo q;";
-    let e = err_text(run(text, &[qubits(text, "q", None), call(text, "foo", vec![], vec![var(text, "q")])]));
+    let e = err_text(run(
+        text,
+        &[
+            qubits(text, "q", None),
+            call(text, "foo", vec![], vec![var(text, "q")]),
+        ],
+    ));
     assert_eq!(e, "t.qasm3:2:3: 'foo' is not a defined gate");
 }
 
@@ -276,25 +339,59 @@ fn constant_operands_are_global_qubits_and_duplicates_are_refused() {
     let ok = [
         include(text),
         qubits(text, "q", Some(int(4))),
-        call(text, "cx q[1]", vec![], vec![idx(var(text, "q[1]"), int(1)), idx(var(text, "q[2]"), int(2))]),
+        call(
+            text,
+            "cx q[1]",
+            vec![],
+            vec![
+                idx(var(text, "q[1]"), int(1)),
+                idx(var(text, "q[2]"), int(2)),
+            ],
+        ),
     ];
     let p = run(text, &ok).unwrap();
     match &p.body[..] {
         [IrStmt::Gate { params, qubits, .. }] => {
             assert!(params.is_empty());
-            assert_eq!(qubits[0], Operand { base: QubitBase::Global { start: 1, len: 1 }, index: None, loc: qubits[0].loc });
+            assert_eq!(
+                qubits[0],
+                Operand {
+                    base: QubitBase::Global { start: 1, len: 1 },
+                    index: None,
+                    loc: qubits[0].loc
+                }
+            );
             assert_eq!(qubits[1].base, QubitBase::Global { start: 2, len: 1 });
         }
         b => panic!("{b:?}"),
     }
     let mut bad = ok.to_vec();
-    bad.push(call(text, "cx q[3]", vec![], vec![idx(var(text, "q[3]"), int(3)), idx(var(text, "q[3]"), int(3))]));
+    bad.push(call(
+        text,
+        "cx q[3]",
+        vec![],
+        vec![
+            idx(var(text, "q[3]"), int(3)),
+            idx(var(text, "q[3]"), int(3)),
+        ],
+    ));
     let e = err_text(run(text, &bad));
     assert!(e.contains("qubit q[3] appears more than once"), "{e}");
     let mut far = ok.to_vec();
-    far.push(call(text, "cx q[3]", vec![], vec![idx(var(text, "q[3]"), int(4)), idx(var(text, "q[2]"), int(0))]));
+    far.push(call(
+        text,
+        "cx q[3]",
+        vec![],
+        vec![
+            idx(var(text, "q[3]"), int(4)),
+            idx(var(text, "q[2]"), int(0)),
+        ],
+    ));
     let e = err_text(run(text, &far));
-    assert!(e.contains("index 4 is out of range for register 'q' of size 4"), "{e}");
+    assert!(
+        e.contains("index 4 is out of range for register 'q' of size 4"),
+        "{e}"
+    );
 }
 
 #[test]
@@ -324,12 +421,14 @@ fn a_long_loop_stays_one_statement_with_its_body() {
     )
     .unwrap();
     match &p.body[..] {
-        [IrStmt::For {
-            iter: Iteration::Range { stop, .. },
-            body,
-            var,
-            ..
-        }] => {
+        [
+            IrStmt::For {
+                iter: Iteration::Range { stop, .. },
+                body,
+                var,
+                ..
+            },
+        ] => {
             assert_eq!(*stop, ClassicalExpr::Const(Value::Int(999_999)));
             assert_eq!(body.len(), 1);
             assert_eq!(p.vars[var.0 as usize].kind, VarKind::Loop);
@@ -344,7 +443,10 @@ fn break_outside_a_loop_and_return_outside_a_subroutine_are_errors() {
     let e = err_text(run(text, &[st(StmtKind::Break, text)]));
     assert_eq!(e, "t.qasm3:1:1: 'break' is only allowed inside a loop");
     let e = err_text(run(text, &[st(StmtKind::Return(None), at(text, "return"))]));
-    assert_eq!(e, "t.qasm3:1:8: 'return' is only allowed inside a subroutine");
+    assert_eq!(
+        e,
+        "t.qasm3:1:8: 'return' is only allowed inside a subroutine"
+    );
 }
 
 #[test]
@@ -379,8 +481,14 @@ fn subroutines_see_no_global_qubits_and_calls_are_checked() {
         },
         at(text, "def"),
     );
-    let e = err_text(run(text, &[include(text), qubits(text, "q", Some(int(2))), def]));
-    assert!(e.contains("'q' is a global qubit register, not visible inside a subroutine"), "{e}");
+    let e = err_text(run(
+        text,
+        &[include(text), qubits(text, "q", Some(int(2))), def],
+    ));
+    assert!(
+        e.contains("'q' is a global qubit register, not visible inside a subroutine"),
+        "{e}"
+    );
 }
 
 #[test]
@@ -396,7 +504,12 @@ fn a_subroutine_call_passes_qubits_and_returns_its_value() {
             ret: Some(TypeAst::Bit(None)),
             body: vec![st(
                 StmtKind::Return(Some(ex(
-                    ExprKind::Measure(Box::new(ex(ExprKind::Name(Name { text: &at(text, "a; }")[..1] }), at(text, "a; }")))),
+                    ExprKind::Measure(Box::new(ex(
+                        ExprKind::Name(Name {
+                            text: &at(text, "a; }")[..1],
+                        }),
+                        at(text, "a; }"),
+                    ))),
                     at(text, "measure a"),
                 ))),
                 at(text, "return"),
@@ -414,7 +527,13 @@ fn a_subroutine_call_passes_qubits_and_returns_its_value() {
             include(text),
             qubits(text, "q", Some(int(2))),
             def,
-            decl(text, DeclKind::Plain, TypeAst::Bit(Some(Box::new(int(2)))), "c", None),
+            decl(
+                text,
+                DeclKind::Plain,
+                TypeAst::Bit(Some(Box::new(int(2)))),
+                "c",
+                None,
+            ),
             st(
                 StmtKind::Assign {
                     target: idx(var(text, "c[0]"), int(0)),
@@ -445,13 +564,26 @@ fn gate_definitions_keep_expressions_and_modifiers_are_interned() {
             name: nm(text, "rot"),
             params: vec![nm(text, "t")],
             qubits: vec![nm(text, "a {")],
-            body: vec![call(text, "rz", vec![bin(BinaryOpAst::Div, var(text, "t /"), int(2))], vec![var(text, "a;")])],
+            body: vec![call(
+                text,
+                "rz",
+                vec![bin(BinaryOpAst::Div, var(text, "t /"), int(2))],
+                vec![var(text, "a;")],
+            )],
         },
         at(text, "gate"),
     );
     let ctrl = |g: &str, a: u64, b: u64, p: Expr<'static>| {
-        let mut s = call(text, g, vec![p], vec![idx(var(text, "q["), int(a)), idx(var(text, "q["), int(b))]);
-        if let StmtKind::GateCall { modifiers, name, .. } = &mut s.kind {
+        let mut s = call(
+            text,
+            g,
+            vec![p],
+            vec![idx(var(text, "q["), int(a)), idx(var(text, "q["), int(b))],
+        );
+        if let StmtKind::GateCall {
+            modifiers, name, ..
+        } = &mut s.kind
+        {
             modifiers.push(ModifierAst::Ctrl(None));
             *name = nm(text, "rot(0");
         }
@@ -476,13 +608,19 @@ fn gate_definitions_keep_expressions_and_modifiers_are_interned() {
         .collect();
     assert_eq!(modified.len(), 1);
     assert_eq!(modified[0].name, "ctrl @ rot");
-    assert!(matches!(&modified[0].kind, GateKind::Modified { modifiers, .. } if modifiers == &[Modifier::Ctrl { count: 1, negated: false }]));
+    assert!(
+        matches!(&modified[0].kind, GateKind::Modified { modifiers, .. } if modifiers == &[Modifier::Ctrl { count: 1, negated: false }])
+    );
     match &p.body[1] {
-        IrStmt::Gate { params, .. } => assert_eq!(params[0], ClassicalExpr::Const(Value::Float(1.0))),
+        IrStmt::Gate { params, .. } => {
+            assert_eq!(params[0], ClassicalExpr::Const(Value::Float(1.0)))
+        }
         s => panic!("{s:?}"),
     }
     let rot = p.circuit.gates.iter().find(|g| g.name == "rot").unwrap();
-    assert!(matches!(&rot.kind, GateKind::Defined(d) if d.body.len() == 1 && !d.body[0].params[0].is_constant()));
+    assert!(
+        matches!(&rot.kind, GateKind::Defined(d) if d.body.len() == 1 && !d.body[0].params[0].is_constant())
+    );
 }
 
 #[test]
@@ -503,17 +641,44 @@ fn calibrations_are_skipped_and_recorded() {
 #[test]
 fn inputs_are_not_declared_in_the_body_and_cannot_have_values() {
     let text = "input float theta; input int n = 3;";
-    let p = run(text, &[decl(text, DeclKind::Input, TypeAst::Float(None), "theta", None)]).unwrap();
+    let p = run(
+        text,
+        &[decl(
+            text,
+            DeclKind::Input,
+            TypeAst::Float(None),
+            "theta",
+            None,
+        )],
+    )
+    .unwrap();
     assert!(p.body.is_empty());
     assert_eq!(p.vars[0].kind, VarKind::Input);
-    let e = err_text(run(text, &[decl(text, DeclKind::Input, TypeAst::Int(None), "n", Some(int(3)))]));
-    assert!(e.contains("an input's value is given when the program is run"), "{e}");
+    let e = err_text(run(
+        text,
+        &[decl(
+            text,
+            DeclKind::Input,
+            TypeAst::Int(None),
+            "n",
+            Some(int(3)),
+        )],
+    ));
+    assert!(
+        e.contains("an input's value is given when the program is run"),
+        "{e}"
+    );
 }
 
 #[test]
 fn physical_qubits_make_one_register_and_exclude_declarations() {
     let text = "include; h $3; qubit q;";
-    let h = call(text, "h", vec![], vec![ex(ExprKind::Physical(3), at(text, "$3"))]);
+    let h = call(
+        text,
+        "h",
+        vec![],
+        vec![ex(ExprKind::Physical(3), at(text, "$3"))],
+    );
     let p = run(text, &[include(text), h.clone()]).unwrap();
     assert!(p.physical);
     assert_eq!(p.circuit.num_qubits, 4);
@@ -527,11 +692,29 @@ fn an_error_inside_a_constant_expression_names_it() {
     let text = "const int z = 1 / 0;";
     let e = err_text(run(
         text,
-        &[decl(text, DeclKind::Const, TypeAst::Int(None), "z", Some(bin(BinaryOpAst::Div, int(1), int(0))))],
+        &[decl(
+            text,
+            DeclKind::Const,
+            TypeAst::Int(None),
+            "z",
+            Some(bin(BinaryOpAst::Div, int(1), int(0))),
+        )],
     ));
     assert!(e.contains("division by zero"), "{e}");
     assert!(matches!(
-        run(text, &[decl(text, DeclKind::Const, TypeAst::Int(None), "z", Some(var(text, "z")))]),
-        Err(QasmError::At { kind: ErrorKind::UndefinedParameter(_), .. })
+        run(
+            text,
+            &[decl(
+                text,
+                DeclKind::Const,
+                TypeAst::Int(None),
+                "z",
+                Some(var(text, "z"))
+            )]
+        ),
+        Err(QasmError::At {
+            kind: ErrorKind::UndefinedParameter(_),
+            ..
+        })
     ));
 }

@@ -47,14 +47,14 @@ pub fn explicit(from: &Type, to: &Type) -> bool {
     if implicit(from, to) {
         return true;
     }
-    match (from, to) {
-        (Float(_), Int(_) | Uint(_) | Bool | Bit) => true,
-        (Int(_) | Uint(_) | Bool | Bit, Bits(_)) => true,
-        (Bits(_), Int(_) | Uint(_) | Angle(_) | Bit) => true,
-        (Angle(_), Bits(_) | Bit) => true,
-        (Bit, Angle(_)) => true,
-        _ => false,
-    }
+    matches!(
+        (from, to),
+        (Float(_), Int(_) | Uint(_) | Bool | Bit)
+            | (Int(_) | Uint(_) | Bool | Bit, Bits(_))
+            | (Bits(_), Int(_) | Uint(_) | Angle(_) | Bit)
+            | (Angle(_), Bits(_) | Bit)
+            | (Bit, Angle(_))
+    )
 }
 
 /// Whether values of the type are numbers arithmetic applies to (integers, reals, complex;
@@ -126,7 +126,9 @@ impl Elaborator {
     ) -> Result<Type, QasmError> {
         Ok(match t {
             TypeAst::Bit(None) => Type::Bit,
-            TypeAst::Bit(Some(n)) => Type::Bits(self.const_size(n, "a bit register's size", MAX_BITS, src)?),
+            TypeAst::Bit(Some(n)) => {
+                Type::Bits(self.const_size(n, "a bit register's size", MAX_BITS, src)?)
+            }
             TypeAst::Bool => Type::Bool,
             TypeAst::Int(w) => Type::Int(self.width(w.as_deref(), "int", MAX_INT_WIDTH, src)?),
             TypeAst::Uint(w) => Type::Uint(self.width(w.as_deref(), "uint", MAX_INT_WIDTH, src)?),
@@ -225,11 +227,7 @@ impl Elaborator {
             Value::Int(i) => u64::try_from(i).ok(),
             Value::Uint(u) => u64::try_from(u).ok(),
             _ => {
-                return Err(invalid(
-                    src,
-                    e.at,
-                    format!("{what} must be an integer"),
-                ));
+                return Err(invalid(src, e.at, format!("{what} must be an integer")));
             }
         };
         match n {
@@ -251,12 +249,30 @@ mod tests {
     fn promotion_follows_c99_and_keeps_literals_out_of_the_way() {
         use Type::*;
         assert_eq!(promote(&Int(None), &Int(None), true, true), Some(Int(None)));
-        assert_eq!(promote(&Int(Some(8)), &Float(None), false, false), Some(Float(None)));
-        assert_eq!(promote(&Uint(Some(8)), &Int(None), false, true), Some(Uint(Some(8))));
-        assert_eq!(promote(&Uint(Some(32)), &Int(Some(32)), false, false), Some(Uint(Some(32))));
-        assert_eq!(promote(&Uint(Some(8)), &Int(Some(32)), false, false), Some(Int(Some(32))));
-        assert_eq!(promote(&Bits(4), &Int(None), false, true), Some(Uint(Some(4))));
-        assert_eq!(promote(&Complex(None), &Int(None), false, false), Some(Complex(None)));
+        assert_eq!(
+            promote(&Int(Some(8)), &Float(None), false, false),
+            Some(Float(None))
+        );
+        assert_eq!(
+            promote(&Uint(Some(8)), &Int(None), false, true),
+            Some(Uint(Some(8)))
+        );
+        assert_eq!(
+            promote(&Uint(Some(32)), &Int(Some(32)), false, false),
+            Some(Uint(Some(32)))
+        );
+        assert_eq!(
+            promote(&Uint(Some(8)), &Int(Some(32)), false, false),
+            Some(Int(Some(32)))
+        );
+        assert_eq!(
+            promote(&Bits(4), &Int(None), false, true),
+            Some(Uint(Some(4)))
+        );
+        assert_eq!(
+            promote(&Complex(None), &Int(None), false, false),
+            Some(Complex(None))
+        );
         assert_eq!(promote(&Duration, &Int(None), false, false), None);
     }
 

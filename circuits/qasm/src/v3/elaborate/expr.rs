@@ -468,8 +468,21 @@ impl Elaborator {
             return Ok((ClassicalExpr::Const(Value::Float(v)), Type::Float(None)));
         }
         match self.scopes.lookup(name) {
-            Some((Symbol::Var(v), _)) => {
+            Some((Symbol::Var(v), reach)) => {
                 let v = *v;
+                // A subroutine or gate body sees the global constants, not the global
+                // variables, whose values it could not know when called.
+                if reach == Reach::GlobalFromBody
+                    && self.consts.get(v.0 as usize).is_none_or(Option::is_none)
+                {
+                    return Err(invalid(
+                        src,
+                        at,
+                        format!(
+                            "the global variable '{name}' is not visible inside a subroutine or gate (only global constants are): pass it as an argument"
+                        ),
+                    ));
+                }
                 let ty = self
                     .prog
                     .vars

@@ -497,13 +497,13 @@ impl Elaborator {
     /// application.
     pub(super) fn check_operands(
         &self,
-        ops: &[QOperand],
+        ops: &[Known],
         at: &str,
         src: &mut Source<'_>,
     ) -> Result<(), QasmError> {
         let mut n: Option<u32> = None;
         for o in ops {
-            match o.known.len() {
+            match o.len() {
                 Some(l) if l != 1 => match n {
                     None => n = Some(l),
                     Some(m) if m != l => {
@@ -530,9 +530,9 @@ impl Elaborator {
             seen.clear();
             set.clear();
             for o in ops {
-                let q = match o.known.len() {
-                    Some(1) => o.known.get(0),
-                    _ => o.known.get(k),
+                let q = match o.len() {
+                    Some(1) => o.get(0),
+                    _ => o.get(k),
                 };
                 let Some(q) = q else { continue };
                 let dup = if seen.len() < 16 {

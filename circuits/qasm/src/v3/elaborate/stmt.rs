@@ -682,7 +682,7 @@ impl Elaborator {
                         src,
                         e.at,
                         format!(
-                            "the global variable '{name}' is read-only inside a subroutine or gate"
+                            "the global variable '{name}' is not visible inside a subroutine or gate (only global constants are, and they cannot be assigned)"
                         ),
                     ));
                 }

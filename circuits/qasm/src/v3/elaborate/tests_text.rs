@@ -218,18 +218,26 @@ fn casts_are_inserted_and_narrowing_needs_one() {
 
 #[test]
 fn scoping_rules_are_those_of_the_spec() {
-    // Block scopes shadow; the loop variable cannot be assigned; subroutines read globals.
+    // Block scopes shadow; the loop variable cannot be assigned; subroutines see global
+    // constants only.
     elaborate(&format!(
-        "{HEAD}int ii = 100;\n{{ ii *= 2; int ii = 1; ii *= 2; }}\ndef twice() -> int {{ return ii * 2; }}\nint jj = twice();\n"
+        "{HEAD}int ii = 100;\nconst int kk = 3;\n{{ ii *= 2; int ii = 1; ii *= 2; }}\ndef twice() -> int {{ return kk * 2; }}\nint jj = twice();\n"
     ))
     .unwrap();
+    let e = error(&format!(
+        "{HEAD}int ii = 100;\ndef twice() -> int {{ return ii * 2; }}\n"
+    ));
+    assert_eq!(
+        e,
+        "t.qasm3:4:29: the global variable 'ii' is not visible inside a subroutine or gate (only global constants are): pass it as an argument"
+    );
     let e = error(&format!(
         "{HEAD}int sum = 0;\nfor int i in [1:10] {{ i *= 2; }}\n"
     ));
     assert_eq!(e, "t.qasm3:4:23: the loop variable 'i' cannot be assigned");
     let e = error(&format!("{HEAD}int g;\ndef f() {{ g = 1; }}\n"));
     assert!(
-        e.contains("the global variable 'g' is read-only inside a subroutine"),
+        e.contains("the global variable 'g' is not visible inside a subroutine"),
         "{e}"
     );
     let e = error(&format!("{HEAD}int v;\nint v;\n"));
@@ -314,6 +322,48 @@ fn gates_modifiers_and_signatures() {
         "{HEAD}input float e;\nqubit[2] q;\npow(e) @ x q[0];\n"
     ));
     assert!(e.contains("must be a compile-time constant"), "{e}");
+}
+
+#[test]
+fn arrays_builtins_and_bit_operations() {
+    let p = elaborate(&format!(
+        "{HEAD}const array[int[8], 2, 3] grid = {{{{1, 2, 3}}, {{4, 5, 6}}}};\nconst int six = grid[1][2];\nconst uint dims = sizeof(grid, 1);\nconst float sq = sqrt(16);\nconst bit[4] pat = \"1010\";\nconst uint ones = popcount(pat);\nconst bit[4] turned = rotl(pat, 1);\nconst int m = mod(7, 3);\nconst float fl = floor(2.5) + ceiling(0.5);\nqubit[six] q;\narray[float[64], 3] arr;\narr[0] = 1.5;\nbit[4] c;\nbool both = c[0] && c[1];\nc = c ^ pat;\nc[0:1] = \"11\";\n"
+    ))
+    .unwrap();
+    assert_eq!(p.circuit.num_qubits, 6);
+    let kind = |n: &str| p.vars.iter().find(|v| v.name == n).map(|v| v.kind);
+    assert_eq!(kind("six"), Some(VarKind::Const));
+    assert_eq!(kind("arr"), Some(VarKind::Mutable));
+    let assigns = p
+        .body
+        .iter()
+        .filter(|s| matches!(s, Stmt::Assign { .. }))
+        .count();
+    assert_eq!(assigns, 3);
+    let e = error(&format!("{HEAD}const array[int, 2] a = {{1, 2, 3}};\n"));
+    assert!(
+        e.contains("this array literal has 3 element(s), the array 2"),
+        "{e}"
+    );
+    let e = error(&format!("{HEAD}array[int, 2] a;\nint v = a[2];\n"));
+    assert!(e.contains("index 2 is out of range"), "{e}");
+    let e = error(&format!("{HEAD}int v;\nconst int k = v;\n"));
+    assert!(
+        e.contains("the value of the constant 'k' must be a compile-time constant"),
+        "{e}"
+    );
+    let e = error(&format!("{HEAD}qubit q;\nint v;\nv = measure q;\n"));
+    assert!(
+        e.contains("a measurement is stored in a bit or bit register, not a value of type int"),
+        "{e}"
+    );
+    let e = error(&format!(
+        "{HEAD}bit[2] c;\nduration d = 10ns;\nbool b = c + d;\n"
+    ));
+    assert!(
+        e.contains("'+' does not apply to values of types bit[2] and duration"),
+        "{e}"
+    );
 }
 
 #[test]

@@ -183,9 +183,19 @@ impl Elaborator {
 
     /// A list of global qubits as an operand: one range when consecutive, else an index set
     /// over all qubits.
-    fn list_operand(&self, list: Vec<u32>, loc: eqisa_ir::program::stmt::Loc) -> QOperand {
+    fn list_operand(
+        &mut self,
+        list: Vec<u32>,
+        loc: eqisa_ir::program::stmt::Loc,
+        at: &str,
+        src: &mut Source<'_>,
+    ) -> Result<QOperand, QasmError> {
         let consecutive = list.windows(2).all(|w| w[1] == w[0].wrapping_add(1));
-        match (list.first(), consecutive) {
+        if !consecutive {
+            // Every element becomes an expression of the index set: counted.
+            self.grow(list.len() as u64, at, src)?;
+        }
+        Ok(match (list.first(), consecutive) {
             (Some(&start), true) => QOperand {
                 op: Operand {
                     base: QubitBase::Global {
@@ -215,7 +225,7 @@ impl Elaborator {
                 },
                 known: Known::List(list),
             },
-        }
+        })
     }
 
     /// A qubit operand.
@@ -287,7 +297,7 @@ impl Elaborator {
                 let consecutive = list.windows(2).all(|w| w[1] == w[0].wrapping_add(1));
                 if ix.is_none() || consecutive {
                     if ix.is_none() {
-                        return Ok(self.list_operand(list, loc));
+                        return self.list_operand(list, loc, e.at, src);
                     }
                     (QubitBase::Global { start, len }, None)
                 } else {
@@ -396,7 +406,36 @@ impl Elaborator {
                 if list.is_empty() {
                     return Err(invalid(src, e.at, "this slice selects no qubit".into()));
                 }
-                Ok(self.list_operand(list, loc))
+                if known_base.is_some() {
+                    return self.list_operand(list, loc, e.at, src);
+                }
+                // A register's constant slice or set: one range when consecutive, else the
+                // index as written (a strided range stays three numbers, not a list).
+                let consecutive = list.windows(2).all(|w| w[1] == w[0].wrapping_add(1));
+                Ok(match (consecutive, list.first()) {
+                    (true, Some(&first)) => QOperand {
+                        op: Operand {
+                            base: QubitBase::Global {
+                                start: first,
+                                len: list.len() as u32,
+                            },
+                            index: None,
+                            loc,
+                        },
+                        known: Known::Range {
+                            start: first,
+                            len: list.len() as u32,
+                        },
+                    },
+                    _ => QOperand {
+                        op: Operand {
+                            base,
+                            index: Some(index),
+                            loc,
+                        },
+                        known: Known::List(list),
+                    },
+                })
             }
             None if known_base.is_some() => Err(unsupported(
                 src,
@@ -485,8 +524,18 @@ impl Elaborator {
                     "an alias of qubits chosen at run time; use constant indices".into(),
                 ));
             }
+            if (list.len() + part.len()) as u64 > MAX_BITS {
+                return Err(src.err(
+                    p.at,
+                    ErrorKind::TooLarge {
+                        what: "an alias".into(),
+                        limit: MAX_BITS,
+                    },
+                ));
+            }
             list.extend(part);
         }
+        self.grow(list.len() as u64, at, src)?;
         self.scopes
             .declare(name, Symbol::Alias(list.into_boxed_slice()));
         Ok(())

@@ -40,6 +40,12 @@ impl Elaborator {
                 }
                 if *text == "3" || text.starts_with("3.") {
                     Ok(())
+                } else if *text == "2" || text.starts_with("2.") {
+                    Err(invalid(
+                        src,
+                        s.at,
+                        "this is an OpenQASM 2 program; the OpenQASM 3 front end reads version 3 only".into(),
+                    ))
                 } else {
                     Err(src.err(s.at, ErrorKind::Version(text.to_string())))
                 }

@@ -171,8 +171,17 @@ impl Elaborator {
                 format!("an array has 1 to {MAX_ARRAY_DIMS} dimensions"),
             ));
         }
+        // Checked before the element's type is read, so that nested array types do not
+        // recurse.
+        if matches!(elem, TypeAst::Array { .. } | TypeAst::ArrayRef { .. }) {
+            return Err(invalid(
+                src,
+                at,
+                "arrays of arrays are not allowed: give the dimensions in one array type".into(),
+            ));
+        }
         let elem = self.ty(elem, at, src)?;
-        if matches!(elem, Type::Array { .. } | Type::Stretch | Type::Bits(_)) {
+        if matches!(elem, Type::Stretch | Type::Bit | Type::Bits(_)) {
             return Err(invalid(
                 src,
                 at,

@@ -50,7 +50,9 @@ impl Known {
 
 /// A resolved operand with what is known of it.
 pub struct QOperand {
+    /// The operand as the program keeps it.
     pub op: Operand,
+    /// Its qubits, as far as known here (for the broadcast and duplicate checks).
     pub known: Known,
 }
 
@@ -250,7 +252,8 @@ impl Elaborator {
                     return Err(unsupported(
                         src,
                         e.at,
-                        "a qubit operand indexed more than once; write one index".into(),
+                        "only a register, an alias or a qubit parameter can be indexed, once"
+                            .into(),
                     ));
                 }
             },

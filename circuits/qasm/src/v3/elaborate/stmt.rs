@@ -333,6 +333,12 @@ impl Elaborator {
                 if let Some(e) = else_body {
                     self.block(e, at, &mut else_b, src)?;
                 }
+                // A condition known here picks its branch now (both were checked); only what
+                // depends on run-time values stays a branch.
+                if let ClassicalExpr::Const(Value::Bool(b)) = cond {
+                    out.extend(if b { then_b } else { else_b });
+                    return Ok(());
+                }
                 let loc = self.loc(at, src);
                 out.push(Stmt::If {
                     cond,
@@ -979,6 +985,19 @@ impl Elaborator {
                 Some(body)
             }
         };
+        // A target known here picks its case now.
+        if let ClassicalExpr::Const(v) = &x {
+            let hit = out_cases.iter().position(|c| {
+                c.values
+                    .iter()
+                    .any(|cv| matches!(cv, ClassicalExpr::Const(w) if w == v))
+            });
+            match hit {
+                Some(k) => out.extend(out_cases.swap_remove(k).body),
+                None => out.extend(default.unwrap_or_default()),
+            }
+            return Ok(());
+        }
         let loc = self.loc(at, src);
         out.push(Stmt::Switch {
             target: x,

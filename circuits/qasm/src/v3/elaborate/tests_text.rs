@@ -124,6 +124,24 @@ fn while_switch_and_loop_variables_keep_their_structure() {
 }
 
 #[test]
+fn branches_known_at_compile_time_are_taken_now() {
+    let p = elaborate(&format!(
+        "{HEAD}const int n = 3;\nqubit q;\nbit c;\nif (n > 2) {{ x q; }} else {{ h q; }}\nswitch (n) {{ case 1 {{ h q; }} case 3 {{ z q; y q; }} }}\nc = measure q;\nif (c) {{ x q; }}\n"
+    ))
+    .unwrap();
+    let gates: Vec<&str> = p
+        .body
+        .iter()
+        .filter_map(|s| match s {
+            Stmt::Gate { gate, .. } => Some(p.circuit.gates[gate.0 as usize].name.as_str()),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(gates, ["x", "z", "y"]);
+    assert!(matches!(p.body.last(), Some(Stmt::If { .. })));
+}
+
+#[test]
 fn scalar_bits_take_measurements_in_every_form() {
     let p = elaborate(&format!(
         "{HEAD}qubit q;\nqubit[2] r;\nbit c;\nbit[2] d;\nc = measure q;\nmeasure q -> c;\nd = measure r;\nbit e = measure r[1];\n"

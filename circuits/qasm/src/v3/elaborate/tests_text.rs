@@ -443,6 +443,26 @@ fn included_files_are_read_and_their_places_recorded() {
 }
 
 #[test]
+fn a_program_on_one_long_line_is_read_in_linear_time() {
+    let mut text = String::from("OPENQASM 3.0; include \"stdgates.inc\"; qubit[2] q; ");
+    for _ in 0..200_000 {
+        text.push_str("cx q[0], q[1]; ");
+    }
+    text.push_str("cx q[0], q[0];");
+    let started = std::time::Instant::now();
+    let e = error(&text);
+    let col = text.chars().count() - "cx q[0], q[0];".len() + 1;
+    assert_eq!(
+        e,
+        format!(
+            "t.qasm3:1:{col}: duplicate qubits in gate application: qubit q[0] appears more than once"
+        )
+    );
+    // Quadratic place-finding would take minutes here.
+    assert!(started.elapsed().as_secs() < 30, "{:?}", started.elapsed());
+}
+
+#[test]
 fn deep_nesting_is_an_error_not_a_crash() {
     let mut text = String::from(HEAD);
     for _ in 0..300 {

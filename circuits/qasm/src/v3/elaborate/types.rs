@@ -188,7 +188,8 @@ impl Elaborator {
                 format!("arrays of {elem} are not allowed"),
             ));
         }
-        let budget = ir_budget();
+        // As many elements as a register may have bits: an array's values are held whole.
+        let budget = MAX_BITS.min(ir_budget());
         let mut total: u64 = 1;
         let mut out = Vec::with_capacity(dims.len());
         for d in dims {

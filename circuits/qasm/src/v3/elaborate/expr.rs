@@ -794,8 +794,9 @@ impl Elaborator {
         };
         let mut out_args = Vec::with_capacity(vals.len());
         let out = match b {
+            // Array sizes are part of the type: sizeof is always known here.
             Builtin::Sizeof => {
-                let (x, t) = vals.remove(0);
+                let (_, t) = vals.remove(0);
                 let Type::Array { dims, .. } = &t else {
                     return Err(wrong(src, &t));
                 };
@@ -813,8 +814,6 @@ impl Elaborator {
                         ));
                     }
                 };
-                // Array sizes are part of the type: sizeof is always known.
-                let _ = x;
                 return match usize::try_from(dim).ok().and_then(|d| dims.get(d)) {
                     Some(n) => Ok((
                         ClassicalExpr::Const(Value::Uint(u128::from(*n))),

@@ -850,7 +850,14 @@ impl Elaborator {
             }
             Builtin::Real | Builtin::Imag => {
                 let (x, t) = vals.remove(0);
-                let x = self.coerce(x, &t, &Type::Complex(None), "an argument", at, src)?;
+                let x = self.coerce(
+                    x,
+                    &t,
+                    &Type::Complex(None),
+                    "passed to this function",
+                    at,
+                    src,
+                )?;
                 out_args.push(x);
                 Type::Float(None)
             }

@@ -492,7 +492,14 @@ impl Elaborator {
         let (x, t) = self.expr(p, src)?;
         let x = match t {
             Type::Angle(_) | Type::Float(None) => x,
-            t => self.coerce(x, &t, &Type::Float(None), "a gate parameter", p.at, src)?,
+            t => self.coerce(
+                x,
+                &t,
+                &Type::Float(None),
+                "used as a gate parameter",
+                p.at,
+                src,
+            )?,
         };
         if let ClassicalExpr::Const(v) = &x
             && let Some(f) = real_value(v)

@@ -5,7 +5,7 @@
 use super::elaborator::{Elaborator, invalid, unsupported};
 use super::expr::{binary_op, builtin_constant, indexed_type};
 use super::scope::{FrameKind, Reach, Symbol};
-use super::types::{implicit, numeric};
+use super::types::{explicit, implicit, numeric};
 use crate::builder::{MAX_BITS, Source};
 use crate::error::{ErrorKind, QasmError};
 use crate::v3::ast::{self, DeclKind, ExprKind, ForIter, StmtKind, TypeAst};
@@ -163,7 +163,9 @@ impl Elaborator {
         src: &mut Source<'_>,
     ) -> Result<ClassicalExpr, QasmError> {
         let (x, t) = self.expr(e, src)?;
-        if !implicit(&t, &Type::Bool) {
+        // Truth values as C99 has them: anything that casts to bool (a register is true when
+        // not zero), not only what converts to it implicitly.
+        if !explicit(&t, &Type::Bool) {
             return Err(invalid(
                 src,
                 e.at,
@@ -605,7 +607,7 @@ impl Elaborator {
     ) -> Result<(), QasmError> {
         let Some((&d0, rest)) = dims.split_first() else {
             let (x, tx) = self.expr(e, src)?;
-            return match self.coerce(x, &tx, elem, "an array element", e.at, src)? {
+            return match self.coerce(x, &tx, elem, "an element of this array", e.at, src)? {
                 ClassicalExpr::Const(v) => {
                     items.push(v);
                     Ok(())
@@ -851,7 +853,7 @@ impl Elaborator {
             Some(t) => self.ty(t, at, src)?,
             None => Type::Int(None),
         };
-        let what = format!("a value of the loop variable '{var}'");
+        let what = format!("taken by the loop variable '{var}'");
         let iteration = match iter {
             ForIter::Range(r) => {
                 let (Some(a), Some(b)) = (&r.start, &r.stop) else {
@@ -959,7 +961,7 @@ impl Elaborator {
             let mut values = Vec::with_capacity(c.values.len());
             for v in &c.values {
                 let (cx, ct) = self.expr(v, src)?;
-                let cv = self.coerce(cx, &ct, &t, "a case value", v.at, src)?;
+                let cv = self.coerce(cx, &ct, &t, "used as a case value", v.at, src)?;
                 let ClassicalExpr::Const(value) = cv else {
                     return Err(invalid(
                         src,

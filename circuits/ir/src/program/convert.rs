@@ -114,8 +114,19 @@ pub fn norm_angle(a: f64) -> f64 {
     if r >= TAU { 0.0 } else { r }
 }
 
-/// The `n`-bit pattern of the angle nearest `a` (round to nearest, ties to even).
-fn angle_pattern(a: f64, n: u32) -> Result<u128, EvalError> {
+/// How a value is brought onto an angle's grid.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Grid {
+    /// Round to nearest, ties to even: float to angle, as the spec requires.
+    Nearest,
+    /// Truncate: angle to a narrower angle (the spec allows truncation or rounding), so that
+    /// `angle / uint` stored into its `angle[n]` is the quotient of the bit patterns. A value
+    /// within rounding error of a grid point is that point (3·(π/8) is "0011", not "0010").
+    Truncate,
+}
+
+/// The `n`-bit pattern of the angle `a` on the 2π/2^n grid.
+fn angle_pattern(a: f64, n: u32, grid: Grid) -> Result<u128, EvalError> {
     if !a.is_finite() {
         return Err(domain(format!("{a} has no angle")));
     }
@@ -125,7 +136,14 @@ fn angle_pattern(a: f64, n: u32) -> Result<u128, EvalError> {
         )));
     }
     let scale = 2f64.powi(n as i32);
-    let k = (norm_angle(a) / TAU * scale).round_ties_even();
+    let x = norm_angle(a) / TAU * scale;
+    let k = match grid {
+        Grid::Nearest => x.round_ties_even(),
+        Grid::Truncate => {
+            let r = x.round();
+            if (x - r).abs() <= 1e-6 { r } else { x.floor() }
+        }
+    };
     // Rounding up from just below 2π lands on the full turn, which is 0.
     Ok(if k >= scale { 0 } else { k as u128 })
 }
@@ -134,10 +152,10 @@ fn angle_from_pattern(k: u128, n: u32) -> f64 {
     k as f64 * TAU / 2f64.powi(n as i32)
 }
 
-fn quantise_angle(a: f64, width: Option<u32>) -> Result<f64, EvalError> {
+fn quantise_angle(a: f64, width: Option<u32>, grid: Grid) -> Result<f64, EvalError> {
     match width {
         Some(0) => Err(mismatch("angle[0] has no bits")),
-        Some(n) if n < 53 => Ok(angle_from_pattern(angle_pattern(a, n)?, n)),
+        Some(n) if n < 53 => Ok(angle_from_pattern(angle_pattern(a, n, grid)?, n)),
         _ if !a.is_finite() => Err(domain(format!("{a} has no angle"))),
         _ => Ok(norm_angle(a)),
     }
@@ -167,7 +185,7 @@ fn float_to_i128(f: f64) -> Result<i128, EvalError> {
 
 /// Convert a value to a type as assignment and casts do (wrapping int/uint to their width,
 /// angle to its grid modulo 2π, float to f32 precision for `float[32]`, bool↔int,
-/// bit[n]↔int/uint, int→float, float→int truncation, angle↔bit[n] etc.), or a typed error for
+/// `bit[n]`↔int/uint, int→float, float→int truncation, angle↔`bit[n]` etc.), or a typed error for
 /// conversions the spec forbids.
 pub fn cast(v: &Value, to: &Type) -> Result<Value, EvalError> {
     let refuse = || {
@@ -196,7 +214,11 @@ pub fn cast(v: &Value, to: &Type) -> Result<Value, EvalError> {
             Value::Bits(bits) if bits.len() as u64 == u64::from(*n) => v.clone(),
             Value::Int(i) => Value::Bits(pattern_bits(*i as u128, *n, *i < 0)?),
             Value::Uint(u) => Value::Bits(pattern_bits(*u, *n, false)?),
-            Value::Angle(a) => Value::Bits(pattern_bits(angle_pattern(*a, *n)?, *n, false)?),
+            Value::Angle(a) => Value::Bits(pattern_bits(
+                angle_pattern(*a, *n, Grid::Truncate)?,
+                *n,
+                false,
+            )?),
             _ => return Err(refuse()),
         },
         Type::Int(w) => {
@@ -236,14 +258,15 @@ pub fn cast(v: &Value, to: &Type) -> Result<Value, EvalError> {
             Value::Float(round_float(f, *w))
         }
         Type::Angle(w) => match v {
-            Value::Float(f) | Value::Angle(f) => Value::Angle(quantise_angle(*f, *w)?),
+            Value::Float(f) => Value::Angle(quantise_angle(*f, *w, Grid::Nearest)?),
+            Value::Angle(a) => Value::Angle(quantise_angle(*a, *w, Grid::Truncate)?),
             Value::Bits(bits) => {
                 let n = bits.len();
                 if w.is_some_and(|w| w as usize != n) || n == 0 || n > 128 {
                     return Err(refuse());
                 }
                 let a = angle_from_pattern(bits_to_u128(bits)?, n as u32);
-                Value::Angle(quantise_angle(a, *w)?)
+                Value::Angle(quantise_angle(a, *w, Grid::Truncate)?)
             }
             _ => return Err(refuse()),
         },
@@ -285,6 +308,13 @@ pub fn bits_low_u128(bits: &[bool]) -> u128 {
         .take(128)
         .enumerate()
         .fold(0, |acc, (i, b)| acc | (u128::from(*b) << i))
+}
+
+impl Value {
+    /// This value converted to `to` as assignment does: [`cast`].
+    pub fn cast(&self, to: &Type) -> Result<Value, EvalError> {
+        cast(self, to)
+    }
 }
 
 /// The zero/default value of a type (declaration without initialiser).
@@ -332,6 +362,11 @@ pub fn zero(ty: &Type) -> Result<Value, EvalError> {
 /// The number of elements of an array with these dimensions, checked against [`MAX_ITEMS`].
 pub fn array_len(dims: &[u32]) -> Result<u64, EvalError> {
     let mut n: u64 = 1;
+    // Each dimension is bounded on its own too: a zero elsewhere must not let one huge
+    // dimension through to a selection that lists its positions.
+    if dims.iter().any(|d| u64::from(*d) > MAX_ITEMS) {
+        return Err(too_large(format!("an array of dimensions {dims:?}")));
+    }
     for d in dims {
         n = n
             .checked_mul(u64::from(*d))

@@ -17,8 +17,11 @@
 //!   reduced when stored, or refused with a message asking for a cast to `bit[n]`.
 //! - Float to integer truncates toward zero; NaN and infinities are errors, as are values
 //!   beyond 2^127; in range, the result wraps to the width.
-//! - `angle[n]` casts round to the nearest point of the 2π/2^n grid, ties to even (narrowing
-//!   included); widths of 53 bits and more keep the double's precision.
+//! - A float cast to `angle[n]` rounds to the nearest point of the 2π/2^n grid, ties to even;
+//!   an angle cast to a narrower `angle[n]` (or to `bit[n]`) truncates, which the spec allows
+//!   and which makes `angle / uint` stored into its `angle[n]` the quotient of the bit patterns
+//!   (values are radians without a width, so `angle / uint` itself divides the radians).
+//!   Widths of 53 bits and more keep the double's precision.
 //! - `float[n]` for n ≤ 32 rounds to single precision; wider floats are doubles.
 
 use std::cell::Cell;

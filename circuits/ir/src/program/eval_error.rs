@@ -5,7 +5,7 @@ use super::value::Value;
 
 /// Why an expression has no value.
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
-#[error("{kind}{}", at(.loc))]
+#[error("{kind}{}", loc_suffix(.loc))]
 pub struct EvalError {
     /// Where in the source, when known.
     pub loc: Option<Loc>,
@@ -13,7 +13,8 @@ pub struct EvalError {
     pub kind: EvalErrorKind,
 }
 
-fn at(loc: &Option<Loc>) -> String {
+/// " at line L, column C" (and the file when it is not the main one), or nothing without a place.
+pub fn loc_suffix(loc: &Option<Loc>) -> String {
     match loc {
         Some(l) if l.file == 0 => format!(" at line {}, column {}", l.line, l.col),
         Some(l) => format!(" at line {}, column {} of file {}", l.line, l.col, l.file),
@@ -51,7 +52,7 @@ pub enum EvalErrorKind {
     /// A value or width beyond what is supported.
     #[error("{0}")]
     TooLarge(String),
-    /// The expression nests deeper than [`MAX_NESTING`].
+    /// The expression nests deeper than [`super::eval::MAX_NESTING`].
     #[error("expression nested deeper than {0} levels")]
     Nesting(u32),
     /// A host's signal that a subroutine call's value is not ready yet: the interpreter runs

@@ -324,6 +324,15 @@ fn angle_arithmetic() {
         kind(&bin(Shl, ang(PI), uint(1))),
         EvalErrorKind::TypeMismatch(_)
     ));
+    // Stored into angle[4], `a / two` is the quotient of the bit patterns: 7/2 = 3, 3π/8.
+    let to4 = |x| ClassicalExpr::Cast(Type::Angle(Some(4)), Box::new(x));
+    close(ok(&to4(bin(Div, ang(7.0 * e), uint(2)))), 3.0 * e);
+    close(ok(&to4(bin(Mul, uint(3), ang(e)))), 3.0 * e);
+    close(ok(&to4(ang(15.0 * e / 2.0))), 7.0 * e);
+    // The spec's shifts on angle[4] a = 9π/8 ("1001"), through its bits: << 2 is π/2, >> 2 π/4.
+    let a_bits = || ClassicalExpr::Cast(Type::Bits(4), Box::new(to4(ang(9.0 * e))));
+    close(ok(&to4(bin(Shl, a_bits(), int(2)))), PI / 2.0);
+    close(ok(&to4(bin(Shr, a_bits(), int(2)))), PI / 4.0);
 }
 
 #[test]
@@ -728,6 +737,29 @@ fn zeros() {
         .is_err()
     );
     assert!(zero(&Type::Bits(u32::MAX)).is_err());
+    assert!(
+        zero(&Type::Array {
+            elem: Box::new(Type::Bool),
+            dims: vec![0, u32::MAX]
+        })
+        .is_err()
+    );
+    let empty = Value::Array {
+        dims: vec![0, u32::MAX],
+        items: Vec::new(),
+    };
+    assert!(
+        index_value(
+            &empty,
+            &[Selector::Range {
+                start: None,
+                step: None,
+                stop: None
+            }],
+            64
+        )
+        .is_err()
+    );
     assert!(zero(&Type::Int(Some(0))).is_err());
 }
 

@@ -6,7 +6,9 @@
 pub mod convert;
 pub mod eval;
 pub mod eval_error;
+pub mod exec;
 pub mod expr;
+pub mod inputs;
 pub mod stmt;
 pub mod types;
 pub mod value;

@@ -14,6 +14,11 @@ fn starts_param(w: &str) -> bool {
     is_type_word(w) || matches!(w, "qubit" | "qreg" | "creg" | "readonly" | "mutable")
 }
 
+/// Whether a size in brackets comes next where the grammar has none.
+fn size_first(r: &str) -> bool {
+    ws(r).starts_with('[')
+}
+
 impl Parser {
     /// `OPENQASM 3.0;`, `r` after the keyword.
     pub(super) fn version<'a>(&mut self, r: &'a str) -> Res<'a, StmtKind<'a>> {
@@ -115,6 +120,9 @@ impl Parser {
         let (r, name, size) = if w == "qubit" {
             let (r, size) = self.designator(r)?;
             let (r, n) = name(r, "the qubit's name")?;
+            if size_first(r) {
+                return expected(r, "';' (a size follows the type: 'qubit[n] name')");
+            }
             (r, n, size)
         } else {
             let (r, n) = name(r, "the register's name")?;
@@ -183,6 +191,9 @@ impl Parser {
         };
         let r = match eat(r, ";") {
             Some(r) => r,
+            None if ws(r).starts_with('[') => {
+                return expected(r, "';' (a size follows the type: 'bit[n] name')");
+            }
             None if init.is_none() && kind != DeclKind::Const => {
                 return expected(ws(r), "'=' or ';' after the variable's name");
             }

@@ -12,8 +12,8 @@ use crate::v3::ast::{
 };
 
 use super::lex::{
-    Parser, Res, SyntaxError, bit_string, cut, eat, err, expected, first, ident_raw, is_keyword,
-    is_type_word, keyword, number, physical, punct, ws,
+    Parser, Res, SyntaxError, bit_string, cut, eat, err, expected, first, ident_raw,
+    is_ident_start, is_keyword, is_type_word, keyword, number, physical, punct, ws,
 };
 
 /// Tallest expression tree accepted (see the module's introduction).
@@ -84,7 +84,7 @@ pub(super) fn is_place(e: &Expr<'_>) -> bool {
     }
 }
 
-/// `e` boxed into a node of `kind` built around it, starting at `at`.
+/// A node of `kind` whose text starts at `at`.
 #[inline]
 fn node<'a>(kind: ExprKind<'a>, at: &'a str) -> Expr<'a> {
     Expr { kind, at }
@@ -417,7 +417,19 @@ impl Parser {
             let (r, q) = self.operand(rest)?;
             return Ok((r, node(ExprKind::Measure(Box::new(q)), j)));
         }
-        self.expr(j)
+        let (r, e) = self.expr(j)?;
+        // A value ends the statement; a name or call followed by operands is the grammar's
+        // quantum call expression, which has no meaning yet.
+        let k = ws(r);
+        if (first(k) == Some(b'$') || k.starts_with(is_ident_start))
+            && matches!(e.kind, ExprKind::Name(_) | ExprKind::Call(..))
+        {
+            return Err(err(
+                k,
+                ErrorKind::Unsupported("a gate applied to qubits used as a value".into()),
+            ));
+        }
+        Ok((r, e))
     }
 
     /// The initial value of a declaration: a value, or an array literal `{…}`.

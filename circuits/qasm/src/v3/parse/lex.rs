@@ -24,6 +24,7 @@ pub(super) type Res<'a, T> = Result<(&'a str, T), SyntaxError<'a>>;
 /// [`Parser::tallest`] needs to bound the height of statements inside an expression.
 #[derive(Debug, Default)]
 pub(super) struct Parser {
+    /// How many nested constructs enclose the current point.
     depth: usize,
     /// The deepest nesting reached since [`Parser::tallest`] started measuring.
     max_depth: usize,
@@ -89,10 +90,11 @@ pub(super) fn describe(at: &str) -> String {
     }
 }
 
-/// The error for "expected `what`" at `at` (blanks and comments already skipped): the end of
-/// the text and a block comment that never closes are reported as unterminated.
+/// The error for "expected `what`" at the first token at or after `at`: the end of the text
+/// and a block comment that never closes are reported as unterminated.
 #[cold]
 pub(super) fn expected_err<'a>(at: &'a str, what: &str) -> SyntaxError<'a> {
+    let at = ws(at);
     if at.starts_with("/*") {
         return err(
             at,
@@ -357,6 +359,14 @@ fn digit_run(b: &[u8]) -> usize {
         .unwrap_or(b.len())
 }
 
+/// Literal text for a message: at most 40 characters of it (a literal can be megabytes long).
+fn clip(text: &str) -> String {
+    match text.char_indices().nth(40) {
+        Some((k, _)) => format!("{}…", cut(text, k).0),
+        None => text.to_string(),
+    }
+}
+
 /// The malformed-number error for the token starting at `at` whose valid part ends at `n`.
 #[cold]
 fn malformed(at: &str, n: usize) -> SyntaxError<'_> {
@@ -365,10 +375,7 @@ fn malformed(at: &str, n: usize) -> SyntaxError<'_> {
         .char_indices()
         .find(|&(_, c)| !(is_ident_char(c) || c == '.'))
         .map_or(rest.len(), |(k, _)| k);
-    err(
-        at,
-        ErrorKind::MalformedNumber(cut(at, n + extra).0.to_string()),
-    )
+    err(at, ErrorKind::MalformedNumber(clip(cut(at, n + extra).0)))
 }
 
 /// The integer of `digits` (radix 2, 8, 10 or 16; underscores allowed), exactly.
@@ -393,7 +400,7 @@ fn integer<'a>(at: &'a str, digits: &str, radix: u32) -> Result<Wide, SyntaxErro
                 Some(x) => v = x,
                 None => {
                     return Wide::from_decimal(digits)
-                        .ok_or_else(|| err(at, ErrorKind::MalformedNumber(digits.to_string())));
+                        .ok_or_else(|| err(at, ErrorKind::MalformedNumber(clip(digits))));
                 }
             }
         }
@@ -513,9 +520,12 @@ fn float_value<'a>(at: &'a str, text: &str) -> Result<f64, SyntaxError<'a>> {
         Ok(v) if v.is_finite() => Ok(v),
         Ok(_) => Err(err(
             at,
-            ErrorKind::Invalid(format!("the number {text} is beyond the range of a double")),
+            ErrorKind::Invalid(format!(
+                "the number {} is beyond the range of a double",
+                clip(text)
+            )),
         )),
-        Err(_) => Err(err(at, ErrorKind::MalformedNumber(text.to_string()))),
+        Err(_) => Err(err(at, ErrorKind::MalformedNumber(clip(text)))),
     }
 }
 
@@ -535,7 +545,7 @@ pub(super) fn physical(i: &str) -> Res<'_, u32> {
         Err(_) => Err(err(
             i,
             ErrorKind::TooLarge {
-                what: format!("physical qubit ${digits}"),
+                what: format!("physical qubit ${}", clip(digits)),
                 limit: u64::from(u32::MAX),
             },
         )),
@@ -563,7 +573,13 @@ pub(super) fn quoted<'a>(i: &'a str, what: &str) -> Res<'a, &'a str> {
     match rest.strip_prefix(q) {
         Some(r) if !text.is_empty() => Ok((r, text)),
         Some(_) => expected(i, what),
-        None => expected(rest, &format!("{q} closing the string on its line")),
+        None => Err(err(
+            rest,
+            ErrorKind::Syntax {
+                expected: format!("{q} closing the string on its line"),
+                found: "a line break or tab".into(),
+            },
+        )),
     }
 }
 

@@ -101,7 +101,12 @@ impl Parser {
             _ => {}
         }
         let Some((r, w)) = ident_raw(at) else {
-            return self.expr_statement(at);
+            return match first(at) {
+                Some(b'(' | b'.' | b'"' | b'$' | b'-' | b'!' | b'~' | b'0'..=b'9') => {
+                    self.expr_statement(at)
+                }
+                _ => expected(at, "a statement"),
+            };
         };
         if !is_keyword(w) {
             // OpenQASM 2's `opaque` is no keyword of OpenQASM 3: a declaration only when a
@@ -246,8 +251,9 @@ impl Parser {
             };
         }
         if let Some((op, len)) = assign_op(j) {
-            if !is_place(&e) {
-                return expected(e.at, "a variable before the assignment");
+            // A variable starts the statement: `(a) = 1` is no assignment in the grammar.
+            if !is_place(&e) || e.at.len() != at.len() {
+                return expected(at, "a variable before the assignment");
             }
             let v = ws(cut(j, len).1);
             if op.is_none()
@@ -351,6 +357,14 @@ impl Parser {
         let (r, operands) = self.operands(r, required)?;
         let r = match eat(r, ";") {
             Some(r) => r,
+            None if ws(r).starts_with("->") => {
+                return Err(super::lex::err(
+                    ws(r),
+                    crate::error::ErrorKind::Unsupported(
+                        "assigning the result of a gate call with '->'".into(),
+                    ),
+                ));
+            }
             None => return expected(ws(r), "',' or ';' after the gate's operands"),
         };
         Ok((

@@ -1006,7 +1006,7 @@ fn syntax_errors_name_what_was_expected_and_found() {
             "include \"a.inc;\n",
             1,
             16,
-            "syntax error: expected \" closing the string on its line, found",
+            "syntax error: expected \" closing the string on its line, found a line break or tab",
         ),
         (
             "/* never closed",
@@ -1054,7 +1054,19 @@ fn syntax_errors_name_what_was_expected_and_found() {
             ") x;",
             1,
             1,
-            "syntax error: expected an expression, found ')'",
+            "syntax error: expected a statement, found ')'",
+        ),
+        (
+            "{ @a b\n }",
+            2,
+            2,
+            "syntax error: expected a statement, found '}'",
+        ),
+        (
+            "(a) = 1;",
+            1,
+            1,
+            "syntax error: expected a variable before the assignment, found '('",
         ),
         (
             "a + 1 = 2;",
@@ -1169,6 +1181,30 @@ fn syntax_errors_name_what_was_expected_and_found() {
         assert_eq!((l, c), (line, col), "{text}: {m}");
         assert!(m.starts_with(msg), "{text}: {m}");
     }
+}
+
+#[test]
+fn literals_are_bounded() {
+    let max = crate::syntax::MAX_CONDITION_DIGITS;
+    assert!(parse(&format!("x = {};", "9".repeat(max))).is_ok());
+    let (_, col, m) = error(&format!("x = {};", "9".repeat(max + 1)));
+    assert_eq!(col, 5);
+    assert!(m.contains("is too large"), "{m}");
+    let StmtKind::Assign { value, .. } =
+        one("x = 0b1000000000000000000000000000000000000000000000000000000000000000000;")
+    else {
+        panic!()
+    };
+    assert_eq!(
+        value.kind,
+        ExprKind::Int(Wide::from_bits((0..=66).map(|k| k == 66)))
+    );
+}
+
+#[test]
+fn messages_quote_at_most_forty_characters_of_a_literal() {
+    let (_, _, m) = error(&format!("x = 1{};", "a".repeat(10_000)));
+    assert_eq!(m, format!("malformed number '1{}…'", "a".repeat(39)));
 }
 
 #[test]

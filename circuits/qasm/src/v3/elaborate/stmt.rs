@@ -55,30 +55,22 @@ impl Elaborator {
         }
     }
 
-    /// Check that `name` may be declared in the current scope: not a gate, subroutine or
-    /// built-in constant (which may not be shadowed), not already declared in this scope.
+    /// Check that `name` may be declared in the current scope: not a gate the program
+    /// defined, a subroutine or a built-in constant (which may not be shadowed), not already
+    /// declared in this scope.
+    ///
+    /// A gate that only a built-in library (`stdgates.inc`) defines does not count: programs
+    /// name variables `t`, `s` or `x`, and generated ones (Stim's export) define a subroutine
+    /// `rx` beside the library's gate. Gates and values are told apart by where they are used
+    /// (`x q;` applies the gate, `x + 1` reads the variable), so nothing is ambiguous.
     pub(super) fn check_free(
         &self,
         name: &str,
         at: &str,
         src: &mut Source<'_>,
     ) -> Result<(), QasmError> {
-        self.check_free_as(name, false, at, src)
-    }
-
-    /// [`Elaborator::check_free`], except that with `over_library` a gate that only a built-in
-    /// library (`stdgates.inc`) defines does not count: generated programs (Stim's export)
-    /// define a subroutine `rx` beside the library's gate `rx`, and the two are told apart by
-    /// how they are used (`rx(q);` calls, `rx(θ) q;` applies).
-    pub(super) fn check_free_as(
-        &self,
-        name: &str,
-        over_library: bool,
-        at: &str,
-        src: &mut Source<'_>,
-    ) -> Result<(), QasmError> {
         if let Some(origin) = self.gates.origin(name)
-            && !(over_library && origin.starts_with("by \""))
+            && !origin.starts_with("by \"")
         {
             return Err(invalid(
                 src,
@@ -913,6 +905,7 @@ impl Elaborator {
             }
         };
         let loc = self.loc(var, src);
+        self.check_free(var, var, src)?;
         self.enter(at, src)?;
         self.scopes.push(FrameKind::Block);
         let id = self.new_var(var, vt, VarKind::Loop, loc);

@@ -35,7 +35,7 @@ impl Elaborator {
                 "subroutines may only be defined at global scope".into(),
             ));
         }
-        self.check_free_as(name.text, true, name.text, src)?;
+        self.check_free(name.text, name.text, src)?;
         let loc = self.loc(name.text, src);
         let ret = ret.map(|t| self.ty(t, at, src)).transpose()?;
         if matches!(ret, Some(Type::Array { .. } | Type::Stretch)) {

@@ -439,6 +439,13 @@ fn included_files_are_read_and_their_places_recorded() {
         pos.file.ends_with("bad.inc") && pos.line == 2 && pos.col == 3,
         "{e}"
     );
+    std::fs::write(dir.join("loop.inc"), "include \"loop.inc\";\n").unwrap();
+    let e = elaborate_in("include \"loop.inc\";\n", "main.qasm3", &dir).unwrap_err();
+    assert!(
+        e.to_string()
+            .contains("includes nested deeper than 16 levels"),
+        "{e}"
+    );
     let e = elaborate_in("include \"missing.inc\";\n", "main.qasm3", &dir).unwrap_err();
     assert!(
         e.to_string().contains("cannot include 'missing.inc'"),

@@ -39,7 +39,8 @@ pub struct Source<'t> {
     pub text: &'t str,
     /// Line number of the first line of `text` (chunks of a long file start further down).
     pub base_line: u32,
-    /// Line cursor, so that successive lookups scan the text once.
+    /// Cursor: a byte offset, its line, and the characters from the line's start to it, so
+    /// that successive lookups scan the text once (a program may be one long line).
     cursor: (usize, u32, usize),
 }
 
@@ -60,35 +61,40 @@ impl<'t> Source<'t> {
         let offset = (at.as_ptr() as usize)
             .saturating_sub(self.text.as_ptr() as usize)
             .min(self.text.len());
-        let (mut off, mut line, mut line_start) = self.cursor;
+        let (mut off, mut line, mut col) = self.cursor;
         let bytes = self.text.as_bytes();
+        // Characters are the bytes that do not continue a UTF-8 sequence.
+        let chars = |b: &[u8]| b.iter().filter(|&&c| c & 0xC0 != 0x80).count();
         if offset < off {
-            // Step back from the cursor rather than rescan from the start: the elaborator asks
-            // for a statement's place after its parts', and a chunk may hold a megabyte.
-            line = line
-                .saturating_sub(bytes[offset..off].iter().filter(|&&b| b == b'\n').count() as u32);
-            line_start = bytes[..offset]
-                .iter()
-                .rposition(|&b| b == b'\n')
-                .map_or(0, |k| k + 1);
+            // Step back from the cursor rather than rescanning from the start: places are
+            // often asked for out of order within a statement.
+            let back = &bytes[offset..off];
+            let newlines = back.iter().filter(|&&b| b == b'\n').count() as u32;
+            if newlines == 0 {
+                col = col.saturating_sub(chars(back));
+            } else {
+                line = line.saturating_sub(newlines).max(self.base_line);
+                let line_start = bytes[..offset]
+                    .iter()
+                    .rposition(|&b| b == b'\n')
+                    .map_or(0, |k| k + 1);
+                col = chars(&bytes[line_start..offset]);
+            }
             off = offset;
         }
-        for (k, &b) in bytes[off..offset].iter().enumerate() {
+        for &b in &bytes[off..offset] {
             if b == b'\n' {
                 line += 1;
-                line_start = off + k + 1;
+                col = 0;
+            } else if b & 0xC0 != 0x80 {
+                col += 1;
             }
         }
-        self.cursor = (offset, line, line_start);
-        let col = self
-            .text
-            .get(line_start..offset)
-            .map_or(offset - line_start, |s| s.chars().count()) as u32
-            + 1;
+        self.cursor = (offset, line, col);
         SourcePos {
             file: self.file.clone(),
             line,
-            col,
+            col: col as u32 + 1,
         }
     }
 

@@ -39,7 +39,7 @@ pub struct Elaborator {
     pub(super) readonly: FxHashSet<VarId>,
     /// The index in [`Program::files`] of the file being elaborated.
     pub(super) file: u32,
-    /// Directory of the main file (the loader's `dir`); includes use their source's.
+    /// Directory of the main file (the loader's `dir`), for includes from a source without one.
     pub(super) dir: PathBuf,
     pub(super) include_depth: usize,
     pub(super) seen_statement: bool,

@@ -422,7 +422,7 @@ impl Elaborator {
 
     /// A call in an expression: a built-in function unless a subroutine or extern of that
     /// name exists.
-    fn call_expr(
+    pub(super) fn call_expr(
         &mut self,
         name: &str,
         args: &[ast::Expr<'_>],
@@ -468,8 +468,21 @@ impl Elaborator {
             return Ok((ClassicalExpr::Const(Value::Float(v)), Type::Float(None)));
         }
         match self.scopes.lookup(name) {
-            Some((Symbol::Var(v), _)) => {
+            Some((Symbol::Var(v), reach)) => {
                 let v = *v;
+                // A subroutine or gate body sees the global constants, not the global
+                // variables, whose values it could not know when called.
+                if reach == Reach::GlobalFromBody
+                    && self.consts.get(v.0 as usize).is_none_or(Option::is_none)
+                {
+                    return Err(invalid(
+                        src,
+                        at,
+                        format!(
+                            "the global variable '{name}' is not visible inside a subroutine or gate (only global constants are): pass it as an argument"
+                        ),
+                    ));
+                }
                 let ty = self
                     .prog
                     .vars
@@ -664,7 +677,7 @@ impl Elaborator {
             }
             Shl | Shr => {
                 let shiftable = |t: &Type| int(t) || matches!(t, Type::Bits(_) | Type::Angle(_));
-                if !shiftable(&ta) || !(tb.is_integral() && !matches!(tb, Type::Bits(_))) {
+                if !shiftable(&ta) || !tb.is_integral() || matches!(tb, Type::Bits(_)) {
                     return Err(mismatch(src));
                 }
                 (ta.clone(), tb.clone(), ta.clone())
@@ -781,8 +794,9 @@ impl Elaborator {
         };
         let mut out_args = Vec::with_capacity(vals.len());
         let out = match b {
+            // Array sizes are part of the type: sizeof is always known here.
             Builtin::Sizeof => {
-                let (x, t) = vals.remove(0);
+                let (_, t) = vals.remove(0);
                 let Type::Array { dims, .. } = &t else {
                     return Err(wrong(src, &t));
                 };
@@ -800,8 +814,6 @@ impl Elaborator {
                         ));
                     }
                 };
-                // Array sizes are part of the type: sizeof is always known.
-                let _ = x;
                 return match usize::try_from(dim).ok().and_then(|d| dims.get(d)) {
                     Some(n) => Ok((
                         ClassicalExpr::Const(Value::Uint(u128::from(*n))),
@@ -838,7 +850,14 @@ impl Elaborator {
             }
             Builtin::Real | Builtin::Imag => {
                 let (x, t) = vals.remove(0);
-                let x = self.coerce(x, &t, &Type::Complex(None), "an argument", at, src)?;
+                let x = self.coerce(
+                    x,
+                    &t,
+                    &Type::Complex(None),
+                    "passed to this function",
+                    at,
+                    src,
+                )?;
                 out_args.push(x);
                 Type::Float(None)
             }

@@ -5,7 +5,9 @@
 use rustc_hash::FxHashMap;
 
 use super::elaborator::{Elaborator, invalid, unsupported};
-use super::quantum::QOperand;
+use smallvec::SmallVec;
+
+use super::quantum::Known;
 use super::scope::{FrameKind, Symbol};
 use crate::builder::Source;
 use crate::error::{ErrorKind, QasmError};
@@ -455,13 +457,18 @@ impl Elaborator {
         for p in params {
             ps.push(self.angle_param(p, src)?);
         }
-        let mut qs: Vec<QOperand> = Vec::with_capacity(operands.len());
-        for o in operands {
-            qs.push(self.operand(o, src)?);
-        }
-        self.check_operands(&qs, at, src)?;
-        self.grow(1 + qs.len() as u64 + ps.len() as u64, at, src)?;
         let loc = self.loc(at, src);
+        // The operands go straight into the statement's vector; what is known of them, for
+        // the checks, beside it without a heap allocation for up to four operands.
+        let mut qs = Vec::with_capacity(operands.len());
+        let mut known: SmallVec<[Known; 4]> = SmallVec::new();
+        for o in operands {
+            let q = self.operand(o, src)?;
+            qs.push(q.op);
+            known.push(q.known);
+        }
+        self.check_operands(&known, at, src)?;
+        self.grow(1 + qs.len() as u64 + ps.len() as u64, at, src)?;
         if let Some(g) = self.prog.circuit.gates.get_mut(gate.0 as usize)
             && g.first_use == 0
         {
@@ -470,7 +477,7 @@ impl Elaborator {
         out.push(Stmt::Gate {
             gate,
             params: ps,
-            qubits: qs.into_iter().map(|q| q.op).collect(),
+            qubits: qs,
             loc,
         });
         Ok(())
@@ -485,7 +492,14 @@ impl Elaborator {
         let (x, t) = self.expr(p, src)?;
         let x = match t {
             Type::Angle(_) | Type::Float(None) => x,
-            t => self.coerce(x, &t, &Type::Float(None), "a gate parameter", p.at, src)?,
+            t => self.coerce(
+                x,
+                &t,
+                &Type::Float(None),
+                "used as a gate parameter",
+                p.at,
+                src,
+            )?,
         };
         if let ClassicalExpr::Const(v) = &x
             && let Some(f) = real_value(v)

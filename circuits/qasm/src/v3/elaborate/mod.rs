@@ -4,6 +4,7 @@
 mod elaborator;
 mod expr;
 mod gates;
+mod include;
 mod quantum;
 mod scope;
 mod stmt;
@@ -14,3 +15,6 @@ pub use elaborator::Elaborator;
 
 #[cfg(test)]
 mod tests;
+
+#[cfg(test)]
+mod tests_text;

@@ -50,7 +50,9 @@ impl Known {
 
 /// A resolved operand with what is known of it.
 pub struct QOperand {
+    /// The operand as the program keeps it.
     pub op: Operand,
+    /// Its qubits, as far as known here (for the broadcast and duplicate checks).
     pub known: Known,
 }
 
@@ -183,9 +185,19 @@ impl Elaborator {
 
     /// A list of global qubits as an operand: one range when consecutive, else an index set
     /// over all qubits.
-    fn list_operand(&self, list: Vec<u32>, loc: eqisa_ir::program::stmt::Loc) -> QOperand {
+    fn list_operand(
+        &mut self,
+        list: Vec<u32>,
+        loc: eqisa_ir::program::stmt::Loc,
+        at: &str,
+        src: &mut Source<'_>,
+    ) -> Result<QOperand, QasmError> {
         let consecutive = list.windows(2).all(|w| w[1] == w[0].wrapping_add(1));
-        match (list.first(), consecutive) {
+        if !consecutive {
+            // Every element becomes an expression of the index set: counted.
+            self.grow(list.len() as u64, at, src)?;
+        }
+        Ok(match (list.first(), consecutive) {
             (Some(&start), true) => QOperand {
                 op: Operand {
                     base: QubitBase::Global {
@@ -215,7 +227,7 @@ impl Elaborator {
                 },
                 known: Known::List(list),
             },
-        }
+        })
     }
 
     /// A qubit operand.
@@ -240,7 +252,8 @@ impl Elaborator {
                     return Err(unsupported(
                         src,
                         e.at,
-                        "a qubit operand indexed more than once; write one index".into(),
+                        "only a register, an alias or a qubit parameter can be indexed, once"
+                            .into(),
                     ));
                 }
             },
@@ -253,6 +266,7 @@ impl Elaborator {
             }
         };
         // The base: its qubits when global, its parameter position otherwise.
+        let mut scalar = false;
         let (base, known_base): (QubitBase, Option<Vec<u32>>) = match self.scopes.lookup(name) {
             Some((Symbol::Qubits { .. } | Symbol::Alias(_), Reach::GlobalFromBody)) => {
                 return Err(invalid(
@@ -263,20 +277,30 @@ impl Elaborator {
                     ),
                 ));
             }
-            Some((Symbol::Qubits { start, len, .. }, _)) => (
-                QubitBase::Global {
-                    start: *start,
-                    len: *len,
+            Some((
+                Symbol::Qubits {
+                    start,
+                    len,
+                    scalar: s,
                 },
-                None,
-            ),
+                _,
+            )) => {
+                scalar = *s;
+                (
+                    QubitBase::Global {
+                        start: *start,
+                        len: *len,
+                    },
+                    None,
+                )
+            }
             Some((Symbol::Alias(list), _)) => {
                 let list = list.to_vec();
                 let (start, len) = (list.first().copied().unwrap_or(0), list.len() as u32);
                 let consecutive = list.windows(2).all(|w| w[1] == w[0].wrapping_add(1));
                 if ix.is_none() || consecutive {
                     if ix.is_none() {
-                        return Ok(self.list_operand(list, loc));
+                        return self.list_operand(list, loc, e.at, src);
                     }
                     (QubitBase::Global { start, len }, None)
                 } else {
@@ -352,7 +376,7 @@ impl Elaborator {
                 known: Known::Range { start, len },
             });
         };
-        if let Some(Symbol::Qubits { scalar: true, .. }) = self.scopes.lookup(name).map(|s| s.0) {
+        if scalar {
             return Err(invalid(
                 src,
                 e.at,
@@ -362,6 +386,16 @@ impl Elaborator {
         let index = self.one_index(ix, e.at, src)?;
         if let Some(Err(i)) = const_index_len(&index, u64::from(len)) {
             return Err(qubit_out_of_range(src, e.at, name, i, len));
+        }
+        // One constant qubit of a register: a global qubit, nothing allocated.
+        if let (Index::Single(i), None) = (&index, &known_base)
+            && let Some(i) = const_int(i)
+        {
+            let q = start + (if i < 0 { i + i128::from(len) } else { i }) as u32;
+            return Ok(QOperand {
+                op: Operand::qubit(q, loc),
+                known: Known::Range { start: q, len: 1 },
+            });
         }
         match const_positions(&index, len) {
             Some(pos) => {
@@ -375,7 +409,36 @@ impl Elaborator {
                 if list.is_empty() {
                     return Err(invalid(src, e.at, "this slice selects no qubit".into()));
                 }
-                Ok(self.list_operand(list, loc))
+                if known_base.is_some() {
+                    return self.list_operand(list, loc, e.at, src);
+                }
+                // A register's constant slice or set: one range when consecutive, else the
+                // index as written (a strided range stays three numbers, not a list).
+                let consecutive = list.windows(2).all(|w| w[1] == w[0].wrapping_add(1));
+                Ok(match (consecutive, list.first()) {
+                    (true, Some(&first)) => QOperand {
+                        op: Operand {
+                            base: QubitBase::Global {
+                                start: first,
+                                len: list.len() as u32,
+                            },
+                            index: None,
+                            loc,
+                        },
+                        known: Known::Range {
+                            start: first,
+                            len: list.len() as u32,
+                        },
+                    },
+                    _ => QOperand {
+                        op: Operand {
+                            base,
+                            index: Some(index),
+                            loc,
+                        },
+                        known: Known::List(list),
+                    },
+                })
             }
             None if known_base.is_some() => Err(unsupported(
                 src,
@@ -407,6 +470,12 @@ impl Elaborator {
         at: &str,
         src: &mut Source<'_>,
     ) -> Result<Index, QasmError> {
+        // The common case, `q[3]`, without building a list of indices.
+        if let ast::IndexAst::Items(items) = ix
+            && let [ast::IndexItem::Single(e)] = items.as_slice()
+        {
+            return Ok(Index::Single(self.int_expr(e, src)?));
+        }
         let mut items = self.index_items(ix, src)?;
         match (items.pop(), items.is_empty()) {
             (Some(i), true) => Ok(i),
@@ -458,8 +527,18 @@ impl Elaborator {
                     "an alias of qubits chosen at run time; use constant indices".into(),
                 ));
             }
+            if (list.len() + part.len()) as u64 > MAX_BITS {
+                return Err(src.err(
+                    p.at,
+                    ErrorKind::TooLarge {
+                        what: "an alias".into(),
+                        limit: MAX_BITS,
+                    },
+                ));
+            }
             list.extend(part);
         }
+        self.grow(list.len() as u64, at, src)?;
         self.scopes
             .declare(name, Symbol::Alias(list.into_boxed_slice()));
         Ok(())
@@ -470,13 +549,13 @@ impl Elaborator {
     /// application.
     pub(super) fn check_operands(
         &self,
-        ops: &[QOperand],
+        ops: &[Known],
         at: &str,
         src: &mut Source<'_>,
     ) -> Result<(), QasmError> {
         let mut n: Option<u32> = None;
         for o in ops {
-            match o.known.len() {
+            match o.len() {
                 Some(l) if l != 1 => match n {
                     None => n = Some(l),
                     Some(m) if m != l => {
@@ -503,9 +582,9 @@ impl Elaborator {
             seen.clear();
             set.clear();
             for o in ops {
-                let q = match o.known.len() {
-                    Some(1) => o.known.get(0),
-                    _ => o.known.get(k),
+                let q = match o.len() {
+                    Some(1) => o.get(0),
+                    _ => o.get(k),
                 };
                 let Some(q) = q else { continue };
                 let dup = if seen.len() < 16 {

@@ -5,7 +5,7 @@
 use super::elaborator::{Elaborator, invalid, unsupported};
 use super::expr::{binary_op, builtin_constant, indexed_type};
 use super::scope::{FrameKind, Reach, Symbol};
-use super::types::{implicit, numeric};
+use super::types::{explicit, implicit, numeric};
 use crate::builder::{MAX_BITS, Source};
 use crate::error::{ErrorKind, QasmError};
 use crate::v3::ast::{self, DeclKind, ExprKind, ForIter, StmtKind, TypeAst};
@@ -40,6 +40,12 @@ impl Elaborator {
                 }
                 if *text == "3" || text.starts_with("3.") {
                     Ok(())
+                } else if *text == "2" || text.starts_with("2.") {
+                    Err(invalid(
+                        src,
+                        s.at,
+                        "this is an OpenQASM 2 program; the OpenQASM 3 front end reads version 3 only".into(),
+                    ))
                 } else {
                     Err(src.err(s.at, ErrorKind::Version(text.to_string())))
                 }
@@ -49,15 +55,23 @@ impl Elaborator {
         }
     }
 
-    /// Check that `name` may be declared in the current scope: not a gate, subroutine or
-    /// built-in constant (which may not be shadowed), not already declared in this scope.
+    /// Check that `name` may be declared in the current scope: not a gate the program
+    /// defined, a subroutine or a built-in constant (which may not be shadowed), not already
+    /// declared in this scope.
+    ///
+    /// A gate that only a built-in library (`stdgates.inc`) defines does not count: programs
+    /// name variables `t`, `s` or `x`, and generated ones (Stim's export) define a subroutine
+    /// `rx` beside the library's gate. Gates and values are told apart by where they are used
+    /// (`x q;` applies the gate, `x + 1` reads the variable), so nothing is ambiguous.
     pub(super) fn check_free(
         &self,
         name: &str,
         at: &str,
         src: &mut Source<'_>,
     ) -> Result<(), QasmError> {
-        if let Some(origin) = self.gates.origin(name) {
+        if let Some(origin) = self.gates.origin(name)
+            && !origin.starts_with("by \"")
+        {
             return Err(invalid(
                 src,
                 at,
@@ -141,7 +155,9 @@ impl Elaborator {
         src: &mut Source<'_>,
     ) -> Result<ClassicalExpr, QasmError> {
         let (x, t) = self.expr(e, src)?;
-        if !implicit(&t, &Type::Bool) {
+        // Truth values as C99 has them: anything that casts to bool (a register is true when
+        // not zero), not only what converts to it implicitly.
+        if !explicit(&t, &Type::Bool) {
             return Err(invalid(
                 src,
                 e.at,
@@ -209,6 +225,25 @@ impl Elaborator {
             } => self.def(name, params, ret.as_ref(), body, at, src),
             StmtKind::Extern { name, params, ret } => {
                 self.extern_decl(name, params, ret.as_ref(), at, src)
+            }
+            // `f(a, b);` of a subroutine reads like a gate application without operands.
+            StmtKind::GateCall {
+                modifiers,
+                name,
+                params,
+                duration: None,
+                operands,
+            } if modifiers.is_empty()
+                && operands.is_empty()
+                && matches!(
+                    self.scopes.lookup(name.text),
+                    Some((Symbol::Sub(_) | Symbol::Extern(_), _))
+                ) =>
+            {
+                let loc = self.loc(at, src);
+                let (value, _) = self.call_expr(name.text, params, name.text, src)?;
+                out.push(Stmt::Expr { value, loc });
+                Ok(())
             }
             StmtKind::GateCall {
                 modifiers,
@@ -291,6 +326,12 @@ impl Elaborator {
                 let mut else_b = Vec::new();
                 if let Some(e) = else_body {
                     self.block(e, at, &mut else_b, src)?;
+                }
+                // A condition known here picks its branch now (both were checked); only what
+                // depends on run-time values stays a branch.
+                if let ClassicalExpr::Const(Value::Bool(b)) = cond {
+                    out.extend(if b { then_b } else { else_b });
+                    return Ok(());
                 }
                 let loc = self.loc(at, src);
                 out.push(Stmt::If {
@@ -558,7 +599,7 @@ impl Elaborator {
     ) -> Result<(), QasmError> {
         let Some((&d0, rest)) = dims.split_first() else {
             let (x, tx) = self.expr(e, src)?;
-            return match self.coerce(x, &tx, elem, "an array element", e.at, src)? {
+            return match self.coerce(x, &tx, elem, "an element of this array", e.at, src)? {
                 ClassicalExpr::Const(v) => {
                     items.push(v);
                     Ok(())
@@ -647,7 +688,7 @@ impl Elaborator {
                         src,
                         e.at,
                         format!(
-                            "the global variable '{name}' is read-only inside a subroutine or gate"
+                            "the global variable '{name}' is not visible inside a subroutine or gate (only global constants are, and they cannot be assigned)"
                         ),
                     ));
                 }
@@ -804,7 +845,7 @@ impl Elaborator {
             Some(t) => self.ty(t, at, src)?,
             None => Type::Int(None),
         };
-        let what = format!("a value of the loop variable '{var}'");
+        let what = format!("taken by the loop variable '{var}'");
         let iteration = match iter {
             ForIter::Range(r) => {
                 let (Some(a), Some(b)) = (&r.start, &r.stop) else {
@@ -864,6 +905,7 @@ impl Elaborator {
             }
         };
         let loc = self.loc(var, src);
+        self.check_free(var, var, src)?;
         self.enter(at, src)?;
         self.scopes.push(FrameKind::Block);
         let id = self.new_var(var, vt, VarKind::Loop, loc);
@@ -912,7 +954,7 @@ impl Elaborator {
             let mut values = Vec::with_capacity(c.values.len());
             for v in &c.values {
                 let (cx, ct) = self.expr(v, src)?;
-                let cv = self.coerce(cx, &ct, &t, "a case value", v.at, src)?;
+                let cv = self.coerce(cx, &ct, &t, "used as a case value", v.at, src)?;
                 let ClassicalExpr::Const(value) = cv else {
                     return Err(invalid(
                         src,
@@ -938,6 +980,19 @@ impl Elaborator {
                 Some(body)
             }
         };
+        // A target known here picks its case now.
+        if let ClassicalExpr::Const(v) = &x {
+            let hit = out_cases.iter().position(|c| {
+                c.values
+                    .iter()
+                    .any(|cv| matches!(cv, ClassicalExpr::Const(w) if w == v))
+            });
+            match hit {
+                Some(k) => out.extend(out_cases.swap_remove(k).body),
+                None => out.extend(default.unwrap_or_default()),
+            }
+            return Ok(());
+        }
         let loc = self.loc(at, src);
         out.push(Stmt::Switch {
             target: x,
@@ -1046,13 +1101,6 @@ impl Elaborator {
         if self.include_library(path, at, src)? {
             return Ok(());
         }
-        let _ = out;
-        Err(unsupported(
-            src,
-            at,
-            format!(
-                "including '{path}': only the built-in stdgates.inc and qelib1.inc can be included yet"
-            ),
-        ))
+        self.include_file(path, at, out, src)
     }
 }

@@ -228,7 +228,7 @@ impl Elaborator {
             match sig {
                 Sig::Classical(t) => {
                     let (x, tx) = self.expr(a, src)?;
-                    let what = format!("argument {} of '{name}'", k + 1);
+                    let what = format!("passed as argument {} of '{name}'", k + 1);
                     out.push(CallArg::Classical(
                         self.coerce(x, &tx, t, &what, a.at, src)?,
                     ));
@@ -292,7 +292,7 @@ impl Elaborator {
         let mut out = Vec::with_capacity(args.len());
         for (i, (a, t)) in args.iter().zip(&params).enumerate() {
             let (x, tx) = self.expr(a, src)?;
-            let what = format!("argument {} of '{name}'", i + 1);
+            let what = format!("passed as argument {} of '{name}'", i + 1);
             out.push(self.coerce(x, &tx, t, &what, a.at, src)?);
         }
         let loc = self.loc(at, src);

@@ -718,3 +718,19 @@ fn an_error_inside_a_constant_expression_names_it() {
         })
     ));
 }
+
+#[test]
+fn places_asked_out_of_order_are_right() {
+    let text = "a\nbb\nccc\n";
+    let mut src = Source::new(Arc::from("t"), PathBuf::from("."), text, 5);
+    let mut at = |k: usize| {
+        let p = src.pos(&text[k..]);
+        (p.line, p.col)
+    };
+    assert_eq!(at(6), (7, 2));
+    assert_eq!(at(3), (6, 2));
+    assert_eq!(at(0), (5, 1));
+    assert_eq!(at(7), (7, 3));
+    assert_eq!(at(2), (6, 1));
+    assert_eq!(at(1), (5, 2));
+}

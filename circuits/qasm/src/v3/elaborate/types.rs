@@ -47,14 +47,14 @@ pub fn explicit(from: &Type, to: &Type) -> bool {
     if implicit(from, to) {
         return true;
     }
-    match (from, to) {
-        (Float(_), Int(_) | Uint(_) | Bool | Bit) => true,
-        (Int(_) | Uint(_) | Bool | Bit, Bits(_)) => true,
-        (Bits(_), Int(_) | Uint(_) | Angle(_) | Bit) => true,
-        (Angle(_), Bits(_) | Bit) => true,
-        (Bit, Angle(_)) => true,
-        _ => false,
-    }
+    matches!(
+        (from, to),
+        (Float(_), Int(_) | Uint(_) | Bool | Bit)
+            | (Int(_) | Uint(_) | Bool | Bit, Bits(_))
+            | (Bits(_), Int(_) | Uint(_) | Angle(_) | Bit)
+            | (Angle(_), Bits(_) | Bit)
+            | (Bit, Angle(_))
+    )
 }
 
 /// Whether values of the type are numbers arithmetic applies to (integers, reals, complex;
@@ -171,15 +171,25 @@ impl Elaborator {
                 format!("an array has 1 to {MAX_ARRAY_DIMS} dimensions"),
             ));
         }
+        // Checked before the element's type is read, so that nested array types do not
+        // recurse.
+        if matches!(elem, TypeAst::Array { .. } | TypeAst::ArrayRef { .. }) {
+            return Err(invalid(
+                src,
+                at,
+                "arrays of arrays are not allowed: give the dimensions in one array type".into(),
+            ));
+        }
         let elem = self.ty(elem, at, src)?;
-        if matches!(elem, Type::Array { .. } | Type::Stretch | Type::Bits(_)) {
+        if matches!(elem, Type::Stretch | Type::Bit | Type::Bits(_)) {
             return Err(invalid(
                 src,
                 at,
                 format!("arrays of {elem} are not allowed"),
             ));
         }
-        let budget = ir_budget();
+        // As many elements as a register may have bits: an array's values are held whole.
+        let budget = MAX_BITS.min(ir_budget());
         let mut total: u64 = 1;
         let mut out = Vec::with_capacity(dims.len());
         for d in dims {

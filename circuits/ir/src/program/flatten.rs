@@ -13,6 +13,7 @@
 //! ([`HIDDEN_REGISTER`]). The flat circuit has no classical operations, so classical writes it
 //! cannot hold are refused ([`FlattenErrorKind::Unrepresentable`]): a register bit set to a
 //! value other than the one its clbit holds, or a measured bit copied into a second register.
+//! A register's variable holds zeros from the start, as its clbits do.
 
 use rustc_hash::FxHashMap;
 
@@ -664,15 +665,16 @@ impl<'p> Flattener<'p> {
                     },
                 )
                 .into(),
-                _ => {
+                Some(Slot::Unset) => {
                     let kind = match self.p.vars.get(v.0 as usize) {
                         Some(var) if var.kind == super::stmt::VarKind::Input => {
                             FlattenErrorKind::MissingInput { name }
                         }
-                        _ => FlattenErrorKind::Eval(e),
+                        _ => invalid(&format!("`{name}` is read before it has a value")),
                     };
                     err(at, kind).into()
                 }
+                _ => err(at, FlattenErrorKind::Eval(e)).into(),
             };
         }
         err(at, FlattenErrorKind::Eval(e)).into()
@@ -1220,3 +1222,7 @@ impl Host for Flattener<'_> {
 #[cfg(test)]
 #[path = "flatten_tests.rs"]
 mod tests;
+
+#[cfg(test)]
+#[path = "flatten_fuzz.rs"]
+mod fuzz;

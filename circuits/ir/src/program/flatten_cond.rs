@@ -655,7 +655,9 @@ impl Flattener<'_> {
             for c in cases {
                 for e in &c.values {
                     let k = self.value(e, loc, "a case value")?;
-                    if to_int(&k) == Some(x) {
+                    let k = to_int(&k)
+                        .ok_or_else(|| err(loc, invalid("a case value that is not an integer")))?;
+                    if k == x {
                         return self.block(&c.body);
                     }
                 }

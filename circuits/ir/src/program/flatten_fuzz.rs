@@ -343,7 +343,7 @@ impl Gen {
         };
         let body =
             |g: &mut Gen| -> Vec<Stmt> { (0..g.r.below(3)).map(|_| g.valid(depth + 1)).collect() };
-        match self.r.below(if depth > 3 { 3 } else { 7 }) {
+        match self.r.below(if depth > 3 { 3 } else { 9 }) {
             0 => Stmt::Gate {
                 gate: GateId(0),
                 params: vec![],
@@ -389,6 +389,23 @@ impl Gen {
                     stop: ClassicalExpr::Const(Value::Int(self.r.below(3) as i128)),
                 },
                 body: body(self),
+                loc,
+            },
+            // c[i] = mr(q[k]);  (the measurement lands in c[i])
+            7 => Stmt::Assign {
+                target: LValue {
+                    var: VarId(0),
+                    index: vec![Index::Single(ClassicalExpr::Const(Value::Int(
+                        self.r.below(3) as i128,
+                    )))],
+                },
+                op: None,
+                value: ClassicalExpr::Call(SubId(2), vec![CallArg::Qubits(q(self))], loc),
+                loc,
+            },
+            // active_reset(q[k]);  (a measured local bit read by a condition)
+            8 => Stmt::Expr {
+                value: ClassicalExpr::Call(SubId(3), vec![CallArg::Qubits(q(self))], loc),
                 loc,
             },
             _ => Stmt::Switch {
@@ -464,7 +481,17 @@ fn program(seed: u64) -> Program {
             loc: Loc::default(),
         });
     }
-    let subroutines = (0..g.subs)
+    // Locals of the two fixed subroutines below.
+    for name in ["mb", "rb"] {
+        vars.push(Var {
+            name: name.into(),
+            ty: Type::Bit,
+            kind: VarKind::Mutable,
+            creg: None,
+            loc: Loc::default(),
+        });
+    }
+    let mut subroutines: Vec<Subroutine> = (0..g.subs)
         .map(|k| Subroutine {
             name: format!("s{k}"),
             params: vec![
@@ -479,6 +506,77 @@ fn program(seed: u64) -> Program {
             loc: Loc::default(),
         })
         .collect();
+    let a = || Operand {
+        base: QubitBase::Param(0),
+        index: None,
+        loc: Loc::default(),
+    };
+    let local = |v: u32| LValue {
+        var: VarId(v),
+        index: vec![],
+    };
+    let qubit_param = || SubParam::Qubits {
+        name: "a".into(),
+        size: None,
+    };
+    let at = Loc::default();
+    // def mr(qubit a) -> bit { bit mb; measure a -> mb; reset a; return mb; }
+    subroutines.push(Subroutine {
+        name: "mr".into(),
+        params: vec![qubit_param()],
+        ret: Some(Type::Bit),
+        body: vec![
+            Stmt::Declare {
+                var: VarId(8),
+                init: None,
+                loc: at,
+            },
+            Stmt::Measure {
+                qubits: a(),
+                target: Some(local(8)),
+                loc: at,
+            },
+            Stmt::Reset {
+                qubits: a(),
+                loc: at,
+            },
+            Stmt::Return {
+                value: Some(ClassicalExpr::Var(VarId(8))),
+                loc: at,
+            },
+        ],
+        loc: at,
+    });
+    // def active_reset(qubit a) { bit rb; measure a -> rb; if (rb) x a; }
+    subroutines.push(Subroutine {
+        name: "active_reset".into(),
+        params: vec![qubit_param()],
+        ret: None,
+        body: vec![
+            Stmt::Declare {
+                var: VarId(9),
+                init: None,
+                loc: at,
+            },
+            Stmt::Measure {
+                qubits: a(),
+                target: Some(local(9)),
+                loc: at,
+            },
+            Stmt::If {
+                cond: ClassicalExpr::Cast(Type::Bool, Box::new(ClassicalExpr::Var(VarId(9)))),
+                then_body: vec![Stmt::Gate {
+                    gate: GateId(3),
+                    params: vec![],
+                    qubits: vec![a()],
+                    loc: at,
+                }],
+                else_body: vec![],
+                loc: at,
+            },
+        ],
+        loc: at,
+    });
     let mut body = if seed % 2 == 1 {
         (0..1 + g.r.below(8)).map(|_| g.valid(0)).collect()
     } else {

@@ -806,3 +806,55 @@ fn flat_circuits_run_like_their_programs() {
     }
     assert!(compared > 1_000, "{compared}");
 }
+
+/// Whether a block decides nothing at run time or leaves early: no branch, switch, `while`,
+/// `break`, `continue` or `end`, and `return` only as the last statement of a subroutine.
+fn straight(b: &[Stmt], sub: bool) -> bool {
+    b.iter().enumerate().all(|(i, s)| match s {
+        Stmt::Return { .. } => sub && i + 1 == b.len(),
+        Stmt::If { .. }
+        | Stmt::Switch { .. }
+        | Stmt::While { .. }
+        | Stmt::Break { .. }
+        | Stmt::Continue { .. }
+        | Stmt::End { .. } => false,
+        Stmt::For { body, .. } | Stmt::Box { body, .. } => straight(body, false),
+        _ => true,
+    })
+}
+
+/// For programs without branches, the totals the structure statistics compute without
+/// unrolling are the flat circuit's counts, wherever they are known.
+#[test]
+fn structure_totals_are_the_flat_counts() {
+    let limits = FlattenLimits {
+        max_ops: 5_000,
+        max_steps: 5_000,
+        max_call_depth: 8,
+    };
+    let inputs = [(VarId(3), Value::Int(2))];
+    let mut compared = 0;
+    for seed in 0..3_000 {
+        let mut p = program(seed);
+        // The active reset branches: here it only resets.
+        if let Some(s) = p.subroutines.get_mut(3) {
+            s.body.truncate(2);
+        }
+        if !straight(&p.body, false) || !p.subroutines.iter().all(|s| straight(&s.body, true)) {
+            continue;
+        }
+        let Ok(c) = flatten(&p, &inputs, &limits) else {
+            continue;
+        };
+        let flat = crate::stats::stats(&c);
+        let s = structure(&p);
+        for (name, count) in &s.ops {
+            if let Some(total) = count.total {
+                let got = flat.ops.get(name).copied().unwrap_or(0);
+                assert_eq!(u128::from(got), total, "seed {seed}, {name}: {:#?}", p.body);
+                compared += 1;
+            }
+        }
+    }
+    assert!(compared > 200, "{compared}");
+}

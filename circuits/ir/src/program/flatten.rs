@@ -111,12 +111,10 @@ pub fn flatten(
 ) -> Result<Circuit, FlattenError> {
     let mut f = Flattener::new(p, inputs, limits)?;
     match f.block(&p.body) {
-        Ok(Flow::Normal | Flow::End) => {}
+        // `return` at global scope ends the program, as in the interpreter.
+        Ok(Flow::Normal | Flow::End | Flow::Return(..)) => {}
         Ok(Flow::Break(loc) | Flow::Continue(loc)) => {
             return Err(err(loc, invalid("`break` or `continue` outside a loop")));
-        }
-        Ok(Flow::Return(_, loc)) => {
-            return Err(err(loc, invalid("`return` outside a subroutine")));
         }
         Err(Halt::End) => {}
         Err(Halt::Error(e)) => return Err(*e),
@@ -229,22 +227,31 @@ pub(super) struct Flattener<'p> {
     pub journals: Vec<Vec<Undo>>,
     /// Write number of each clbit's last write.
     pub versions: FxHashMap<u32, u64>,
+    /// The next write number (unique over the walk, so that stale copies show).
     pub next_version: u64,
     /// Sequence number of the last op that read or wrote each clbit.
     pub touched: FxHashMap<u32, u64>,
+    /// Ops emitted so far, a clock for `touched` and pending measurements.
     pub seq: u64,
+    /// Measurements whose clbit is chosen later, by index.
     pub pending: Vec<Pending>,
+    /// Clbits of the hidden register handed out so far.
     pub hidden: u32,
+    /// The branch being walked (0: unconditional), and the next branch's number.
     pub branch: u32,
     pub next_branch: u32,
     /// Entries of the flat circuit so far (ops, operands, angles, durations).
     pub used: u64,
+    /// The most entries allowed ([`FlattenLimits::max_ops`], at most `u32::MAX`).
     pub cap: u64,
+    /// Statements and iterations run so far.
     pub steps: u64,
+    /// Blocks nested now, and subroutine calls active.
     pub depth: u32,
     pub calls: u32,
     /// An error or `end` raised inside a call made by expression evaluation.
     pub deferred: Option<Halt>,
+    /// Each subroutine's own variables, found when it is first called.
     pub sub_locals: Vec<Option<Vec<VarId>>>,
     inputs: FxHashMap<VarId, Value>,
 }
@@ -265,6 +272,7 @@ impl<'p> Flattener<'p> {
         if u32::try_from(p.vars.len()).is_err() {
             return Err(err(Loc::default(), invalid("too many variables")));
         }
+        let mut register_bits = 0u64;
         for v in &p.vars {
             let slot = match v.creg {
                 Some(r) => {
@@ -286,9 +294,20 @@ impl<'p> Flattener<'p> {
                             )),
                         ));
                     }
+                    register_bits = register_bits.saturating_add(u64::from(reg.size));
+                    if register_bits > eval::MAX_BITS {
+                        return Err(err(
+                            v.loc,
+                            invalid("registers of more bits than a program may have"),
+                        ));
+                    }
                     let single = matches!(v.ty, Type::Bit);
-                    let want = if single { 1 } else { reg.size };
-                    if !matches!(v.ty, Type::Bit | Type::Bits(_)) || want != reg.size {
+                    let width = match v.ty {
+                        Type::Bit => Some(1),
+                        Type::Bits(n) => Some(n),
+                        _ => None,
+                    };
+                    if width != Some(reg.size) {
                         return Err(err(
                             v.loc,
                             invalid("a register variable's type does not match its register"),

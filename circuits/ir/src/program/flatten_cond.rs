@@ -94,6 +94,15 @@ fn is_boolean(c: &CondExpr) -> bool {
     }
 }
 
+/// `!c`, without double negations of values that are 0 or 1.
+fn not(c: CondExpr) -> CondExpr {
+    match c {
+        CondExpr::Bool(b) => CondExpr::Bool(!b),
+        CondExpr::Not(inner) if is_boolean(&inner) => *inner,
+        c => CondExpr::Not(Box::new(c)),
+    }
+}
+
 fn bin(op: CondOp, a: CondExpr, b: CondExpr) -> CondExpr {
     CondExpr::Binary(op, Box::new(a), Box::new(b))
 }
@@ -253,7 +262,7 @@ impl Flattener<'_> {
         let mut acc: Option<CondExpr> = None;
         for (b, w) in bits.into_iter().zip(want) {
             let c = self.bit_cond(b, loc)?;
-            let c = if w { c } else { CondExpr::Not(Box::new(c)) };
+            let c = if w { c } else { not(c) };
             acc = Some(match acc {
                 None => c,
                 Some(a) => bin(CondOp::And, a, c),
@@ -273,16 +282,27 @@ impl Flattener<'_> {
             }
             (a, b) => {
                 let (a, b) = (self.cond_of(a, loc)?, self.cond_of(b, loc)?);
-                // `b == true` is `b`, `b == false` is `!b`, for a value that is 0 or 1.
-                Ok(match (a, b) {
-                    (c, CondExpr::Bool(k)) | (CondExpr::Bool(k), c) if is_boolean(&c) => {
-                        if k {
-                            c
-                        } else {
-                            CondExpr::Not(Box::new(c))
-                        }
-                    }
-                    (a, b) => bin(CondOp::Eq, a, b),
+                // `b == true` (or 1) is `b`, `b == false` (or 0) is `!b`, and any other
+                // number is never equal, for a value that is 0 or 1.
+                let flag = |c: &CondExpr| match c {
+                    CondExpr::Bool(k) => Some(Some(*k)),
+                    CondExpr::Int(w) if w.is_zero() => Some(Some(false)),
+                    CondExpr::Int(w) if *w == Wide::from_u64(1) => Some(Some(true)),
+                    CondExpr::Int(_) => Some(None),
+                    _ => None,
+                };
+                Ok(match (flag(&a), flag(&b)) {
+                    (None, Some(k)) if is_boolean(&a) => match k {
+                        Some(true) => a,
+                        Some(false) => not(a),
+                        None => CondExpr::Bool(false),
+                    },
+                    (Some(k), None) if is_boolean(&b) => match k {
+                        Some(true) => b,
+                        Some(false) => not(b),
+                        None => CondExpr::Bool(false),
+                    },
+                    _ => bin(CondOp::Eq, a, b),
                 })
             }
         }
@@ -364,9 +384,7 @@ impl Flattener<'_> {
                     Cv::Known(v) => truthy(&v)
                         .map(|b| Cv::Known(Value::Bool(!b)))
                         .ok_or_else(|| err(loc, invalid("`!` of a non-truth value")).into()),
-                    other => Ok(Cv::Cond(CondExpr::Not(Box::new(
-                        self.truth_of(other, loc)?,
-                    )))),
+                    other => Ok(Cv::Cond(not(self.truth_of(other, loc)?))),
                 }
             }
             ClassicalExpr::Binary(op @ (BinaryOp::And | BinaryOp::Or), a, b) => {
@@ -407,11 +425,7 @@ impl Flattener<'_> {
                 let a = self.cv(a, loc, what, depth + 1)?;
                 let b = self.cv(b, loc, what, depth + 1)?;
                 let eq = self.equal(a, b, loc)?;
-                Ok(Cv::Cond(if *op == BinaryOp::Eq {
-                    eq
-                } else {
-                    CondExpr::Not(Box::new(eq))
-                }))
+                Ok(Cv::Cond(if *op == BinaryOp::Eq { eq } else { not(eq) }))
             }
             ClassicalExpr::Binary(op, a, b) => {
                 let Some(cop) = cond_op(*op) else {

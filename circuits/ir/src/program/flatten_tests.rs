@@ -1101,6 +1101,10 @@ fn conditions_with_the_front_ends_casts_stay_simple() {
         ),
         // if (c): a register is true when non-zero
         cast(Type::Bool, var(c)),
+        // if (c[0] == 1), if (c[1] != 0), if (c[1] == 0), with the bits read as int
+        bin(BinaryOp::Eq, cast(Type::Int(None), bit_of(c, 0)), int(1)),
+        bin(BinaryOp::Ne, cast(Type::Int(None), bit_of(c, 1)), int(0)),
+        bin(BinaryOp::Eq, cast(Type::Int(None), bit_of(c, 1)), int(0)),
     ];
     for cond in conds {
         b.p.body.push(Stmt::If {
@@ -1132,6 +1136,9 @@ fn conditions_with_the_front_ends_casts_stay_simple() {
                 Box::new(not(CondExpr::Bit(1)))
             ),
             reg_cmp(CondOp::Ne, 0),
+            CondExpr::Bit(0),
+            CondExpr::Bit(1),
+            not(CondExpr::Bit(1)),
         ]
     );
 }

@@ -677,7 +677,7 @@ impl<'p> Flattener<'p> {
                     },
                 )
                 .into(),
-                Some(Slot::Bits { .. }) => err(
+                Some(Slot::Bits { .. } | Slot::Cond { .. }) => err(
                     at,
                     FlattenErrorKind::RealTime {
                         what: format!("{what} (through `{name}`)"),
@@ -1021,8 +1021,13 @@ impl<'p> Flattener<'p> {
                         self.eval_failure(x, loc, "a stored value")
                     })?))
                 }
-                // A number made of measured bits exists only at run time: reading it later
-                // is refused there.
+                // A `bool` of one measured bit is that bit; a number made of measured bits
+                // exists only at run time: reading it later is refused there.
+                Sym::Bits { bits, .. } if *ty == Type::Bool && bits.len() == 1 => {
+                    let b = bits.first().copied().unwrap_or(Bit::Known(false));
+                    let cond = self.bit_cond(b, loc)?;
+                    Ok(self.cond_with_reads(cond))
+                }
                 Sym::Bits { .. } => Ok(Slot::RealTime(loc)),
             },
         }
@@ -1048,6 +1053,9 @@ impl<'p> Flattener<'p> {
             let slot = self.slot_of(&ty, Sym::Val(value), loc)?;
             return self.set_slot(v, slot, loc);
         }
+        if let (Some(e), None) = (init, var.creg) {
+            return self.store_value(v, &ty, e, loc);
+        }
         let s = match init {
             Some(e) => self.sym(e, loc, "an initial value")?,
             None => Sym::Val(eval::zero(&ty).map_err(|x| self.eval_failure(x, loc, "a zero"))?),
@@ -1062,6 +1070,26 @@ impl<'p> Flattener<'p> {
             return self.store_bits(v, &pos, &bits, loc);
         }
         let slot = self.slot_of(&ty, s, loc)?;
+        self.set_slot(v, slot, loc)
+    }
+
+    /// `v = e` for a variable that is not a register's: a value made from measured bits
+    /// exists only at run time, and so does the variable (a `bool` keeps the condition).
+    fn store_value(&mut self, v: VarId, ty: &Type, e: &ClassicalExpr, loc: Loc) -> R<()> {
+        let slot = match self.sym(e, loc, "an assigned value") {
+            Ok(s) => self.slot_of(ty, s, loc)?,
+            // Without calls, evaluating again has no effect: the condition is read anew.
+            Err(Halt::Error(x))
+                if matches!(x.kind, FlattenErrorKind::RealTime { .. }) && !contains_call(e, 0) =>
+            {
+                if *ty == Type::Bool {
+                    self.cond_slot(e, loc)?
+                } else {
+                    Slot::RealTime(loc)
+                }
+            }
+            Err(h) => return Err(h),
+        };
         self.set_slot(v, slot, loc)
     }
 
@@ -1108,19 +1136,7 @@ impl<'p> Flattener<'p> {
         }
         let ty = self.var_type(v, loc)?;
         if target.index.is_empty() {
-            let s = match self.sym(value, loc, "an assigned value") {
-                Ok(s) => s,
-                // A value made from measured bits exists only at run time; so does the variable.
-                Err(Halt::Error(e))
-                    if matches!(e.kind, FlattenErrorKind::RealTime { .. })
-                        && !contains_call(value, 0) =>
-                {
-                    return self.set_slot(v, Slot::RealTime(loc), loc);
-                }
-                Err(h) => return Err(h),
-            };
-            let slot = self.slot_of(&ty, s, loc)?;
-            return self.set_slot(v, slot, loc);
+            return self.store_value(v, &ty, value, loc);
         }
         let Slot::Val(mut current) = self.slot(v, loc)?.clone() else {
             return self.set_slot(v, Slot::RealTime(loc), loc);

@@ -103,6 +103,15 @@ fn not(c: CondExpr) -> CondExpr {
     }
 }
 
+/// `c` as 0 or 1: a register or number is true when non-zero.
+fn boolish(c: CondExpr) -> CondExpr {
+    if is_boolean(&c) {
+        c
+    } else {
+        bin(CondOp::Ne, c, CondExpr::Int(Wide::zero()))
+    }
+}
+
 fn bin(op: CondOp, a: CondExpr, b: CondExpr) -> CondExpr {
     CondExpr::Binary(op, Box::new(a), Box::new(b))
 }
@@ -179,7 +188,7 @@ impl Flattener<'_> {
     }
 
     /// A clbit a condition may read for `b`, or its known value.
-    fn bit_cond(&mut self, b: Bit, loc: Loc) -> R<CondExpr> {
+    pub(super) fn bit_cond(&mut self, b: Bit, loc: Loc) -> R<CondExpr> {
         match self.settle(b) {
             Bit::Known(x) => Ok(CondExpr::Bool(x)),
             Bit::Clbit { clbit, version } => {
@@ -308,6 +317,28 @@ impl Flattener<'_> {
         }
     }
 
+    /// A `bool` variable holding `cond`, with the clbits it reads as they stand.
+    pub(super) fn cond_with_reads(&self, cond: CondExpr) -> Slot {
+        let mut bits = Vec::new();
+        cond.clbits(&self.circuit, &mut bits);
+        bits.sort_unstable();
+        bits.dedup();
+        let reads = bits
+            .into_iter()
+            .map(|b| (b, self.versions.get(&b).copied()))
+            .collect();
+        Slot::Cond { cond, reads }
+    }
+
+    /// The slot of a `bool` assigned an expression over measured bits.
+    pub(super) fn cond_slot(&mut self, e: &ClassicalExpr, loc: Loc) -> R<Slot> {
+        Ok(match self.truth(e, loc, "a bool's value")? {
+            Truth::Known(b) => Slot::Val(Value::Bool(b)),
+            // Stored as 0 or 1, so that `flag == true` reads it right later.
+            Truth::Runtime(c) => self.cond_with_reads(boolish(c)),
+        })
+    }
+
     /// Translate a condition's expression.
     fn cv(&mut self, e: &ClassicalExpr, loc: Loc, what: &str, depth: u32) -> R<Cv> {
         if depth > MAX_NESTING {
@@ -325,6 +356,23 @@ impl Flattener<'_> {
             )
             .into()
         };
+        if let ClassicalExpr::Var(v) = e
+            && let Some(Slot::Cond { cond, reads }) = self.slots.get(v.0 as usize)
+        {
+            if reads
+                .iter()
+                .any(|(b, version)| self.versions.get(b) != version.as_ref())
+            {
+                return Err(self.unrepresentable(
+                    loc,
+                    &format!(
+                        "reading `{}` after a clbit it was computed from was measured again",
+                        self.var_name(*v)
+                    ),
+                ));
+            }
+            return Ok(Cv::Cond(cond.clone()));
+        }
         match e {
             ClassicalExpr::Var(_) | ClassicalExpr::Index(..) | ClassicalExpr::Call(..) => {
                 match self.sym(e, loc, what)? {
@@ -347,14 +395,7 @@ impl Flattener<'_> {
                     (Type::Bool, Cv::Bits { bits, reg }) if bits.len() == 1 => {
                         Ok(Cv::Bits { bits, reg })
                     }
-                    (Type::Bool, other) => {
-                        let c = self.truth_of(other, loc)?;
-                        Ok(Cv::Cond(if is_boolean(&c) {
-                            c
-                        } else {
-                            bin(CondOp::Ne, c, CondExpr::Int(Wide::zero()))
-                        }))
-                    }
+                    (Type::Bool, other) => Ok(Cv::Cond(boolish(self.truth_of(other, loc)?))),
                     (Type::Bits(n), Cv::Bits { bits, reg }) if *n as usize == bits.len() => {
                         Ok(Cv::Bits { bits, reg })
                     }
@@ -401,25 +442,32 @@ impl Flattener<'_> {
                                 Cv::Known(v) => truthy(&v)
                                     .map(|t| Cv::Known(Value::Bool(t)))
                                     .ok_or_else(|| err(loc, invalid("a non-truth operand")).into()),
-                                other => Ok(Cv::Cond(self.truth_of(other, loc)?)),
+                                other => Ok(Cv::Cond(boolish(self.truth_of(other, loc)?))),
                             };
                         }
                     }
                 }
                 let b = self.cv(b, loc, what, depth + 1)?;
-                let a = self.truth_of(a, loc)?;
+                let a = boolish(self.truth_of(a, loc)?);
+                let and = *op == BinaryOp::And;
+                // A known right side folds away (its evaluation has no effect to keep).
                 let b = match b {
-                    Cv::Known(v) => CondExpr::Bool(
-                        truthy(&v).ok_or_else(|| err(loc, invalid("a non-truth operand")))?,
-                    ),
-                    other => self.truth_of(other, loc)?,
+                    Cv::Known(v) => {
+                        let t =
+                            truthy(&v).ok_or_else(|| err(loc, invalid("a non-truth operand")))?;
+                        return Ok(Cv::Cond(match (and, t) {
+                            (true, true) | (false, false) => a,
+                            (true, false) => CondExpr::Bool(false),
+                            (false, true) => CondExpr::Bool(true),
+                        }));
+                    }
+                    other => boolish(self.truth_of(other, loc)?),
                 };
-                let op = if *op == BinaryOp::And {
-                    CondOp::And
-                } else {
-                    CondOp::Or
-                };
-                Ok(Cv::Cond(bin(op, a, b)))
+                Ok(Cv::Cond(bin(
+                    if and { CondOp::And } else { CondOp::Or },
+                    a,
+                    b,
+                )))
             }
             ClassicalExpr::Binary(op @ (BinaryOp::Eq | BinaryOp::Ne), a, b) => {
                 let a = self.cv(a, loc, what, depth + 1)?;

@@ -343,7 +343,7 @@ impl Gen {
         };
         let body =
             |g: &mut Gen| -> Vec<Stmt> { (0..g.r.below(3)).map(|_| g.valid(depth + 1)).collect() };
-        match self.r.below(if depth > 3 { 3 } else { 9 }) {
+        match self.r.below(if depth > 3 { 3 } else { 11 }) {
             0 => Stmt::Gate {
                 gate: GateId(0),
                 params: vec![],
@@ -401,6 +401,29 @@ impl Gen {
                 },
                 op: None,
                 value: ClassicalExpr::Call(SubId(2), vec![CallArg::Qubits(q(self))], loc),
+                loc,
+            },
+            // flag = c[i] || !c[j];  (a bool that is a condition on measured bits)
+            9 => Stmt::Assign {
+                target: LValue {
+                    var: VarId(10),
+                    index: vec![],
+                },
+                op: None,
+                value: ClassicalExpr::Binary(
+                    BinaryOp::Or,
+                    Box::new(ClassicalExpr::Cast(Type::Bool, Box::new(c_bit(self)))),
+                    Box::new(ClassicalExpr::Unary(
+                        UnaryOp::Not,
+                        Box::new(ClassicalExpr::Cast(Type::Bool, Box::new(c_bit(self)))),
+                    )),
+                ),
+                loc,
+            },
+            10 => Stmt::If {
+                cond: ClassicalExpr::Var(VarId(10)),
+                then_body: body(self),
+                else_body: body(self),
                 loc,
             },
             // active_reset(q[k]);  (a measured local bit read by a condition)
@@ -482,10 +505,14 @@ fn program(seed: u64) -> Program {
         });
     }
     // Locals of the two fixed subroutines below.
-    for name in ["mb", "rb"] {
+    for name in ["mb", "rb", "flag"] {
         vars.push(Var {
             name: name.into(),
-            ty: Type::Bit,
+            ty: if name == "flag" {
+                Type::Bool
+            } else {
+                Type::Bit
+            },
             kind: VarKind::Mutable,
             creg: None,
             loc: Loc::default(),
@@ -584,7 +611,7 @@ fn program(seed: u64) -> Program {
     };
     if seed % 2 == 1 || g.r.chance(90) {
         // Declarations first, mostly, so that reads find values.
-        let decls = (0..g.vars).map(|v| Stmt::Declare {
+        let decls = (0..g.vars).chain([10]).map(|v| Stmt::Declare {
             var: VarId(v),
             init: None,
             loc: Loc::default(),

@@ -1180,3 +1180,42 @@ fn a_large_record_fills_in_linear_time() {
     );
     assert_eq!(flat.num_clbits, n);
 }
+
+#[test]
+fn a_bool_computed_from_measured_bits_is_a_condition_until_they_change() {
+    let mut b = Build::new(2, &[("c", 2)]);
+    let c = VarId(0);
+    let flag = b.var("flag", Type::Bool, VarKind::Mutable);
+    b.p.body.push(measure(0, c, Some(0)));
+    // bool flag = c[0] || c[1];
+    b.p.body.push(Stmt::Declare {
+        var: flag,
+        init: Some(bin(
+            BinaryOp::Or,
+            ClassicalExpr::Cast(Type::Bool, Box::new(bit_of(c, 0))),
+            ClassicalExpr::Cast(Type::Bool, Box::new(bit_of(c, 1))),
+        )),
+        loc: at(3),
+    });
+    let use_flag = Stmt::If {
+        cond: bin(
+            BinaryOp::Eq,
+            var(flag),
+            ClassicalExpr::Const(Value::Bool(true)),
+        ),
+        then_body: vec![gate(X, vec![], vec![q(1)])],
+        else_body: vec![],
+        loc: at(4),
+    };
+    b.p.body.push(use_flag.clone());
+    let flat = b.flat().unwrap();
+    // c[1] was never measured: it is the known 0 its clbit holds.
+    assert_eq!(flat.ifs[0].cond, CondExpr::Bit(0));
+    // Measuring c[0] again leaves flag's value in no clbit.
+    b.p.body.insert(3, measure(1, c, Some(0)));
+    let e = b.flat().unwrap_err();
+    assert!(
+        matches!(&e.kind, FlattenErrorKind::Unrepresentable { what } if what.contains("`flag`")),
+        "{e}"
+    );
+}

@@ -185,7 +185,7 @@ fn float_to_i128(f: f64) -> Result<i128, EvalError> {
 
 /// Convert a value to a type as assignment and casts do (wrapping int/uint to their width,
 /// angle to its grid modulo 2π, float to f32 precision for `float[32]`, bool↔int,
-/// bit[n]↔int/uint, int→float, float→int truncation, angle↔bit[n] etc.), or a typed error for
+/// `bit[n]`↔int/uint, int→float, float→int truncation, angle↔`bit[n]` etc.), or a typed error for
 /// conversions the spec forbids.
 pub fn cast(v: &Value, to: &Type) -> Result<Value, EvalError> {
     let refuse = || {
@@ -310,6 +310,13 @@ pub fn bits_low_u128(bits: &[bool]) -> u128 {
         .fold(0, |acc, (i, b)| acc | (u128::from(*b) << i))
 }
 
+impl Value {
+    /// This value converted to `to` as assignment does: [`cast`].
+    pub fn cast(&self, to: &Type) -> Result<Value, EvalError> {
+        cast(self, to)
+    }
+}
+
 /// The zero/default value of a type (declaration without initialiser).
 pub fn zero(ty: &Type) -> Result<Value, EvalError> {
     Ok(match ty {
@@ -355,6 +362,11 @@ pub fn zero(ty: &Type) -> Result<Value, EvalError> {
 /// The number of elements of an array with these dimensions, checked against [`MAX_ITEMS`].
 pub fn array_len(dims: &[u32]) -> Result<u64, EvalError> {
     let mut n: u64 = 1;
+    // Each dimension is bounded on its own too: a zero elsewhere must not let one huge
+    // dimension through to a selection that lists its positions.
+    if dims.iter().any(|d| u64::from(*d) > MAX_ITEMS) {
+        return Err(too_large(format!("an array of dimensions {dims:?}")));
+    }
     for d in dims {
         n = n
             .checked_mul(u64::from(*d))

@@ -52,7 +52,7 @@ pub enum EvalErrorKind {
     /// A value or width beyond what is supported.
     #[error("{0}")]
     TooLarge(String),
-    /// The expression nests deeper than [`MAX_NESTING`].
+    /// The expression nests deeper than [`super::eval::MAX_NESTING`].
     #[error("expression nested deeper than {0} levels")]
     Nesting(u32),
     /// A host's signal that a subroutine call's value is not ready yet: the interpreter runs

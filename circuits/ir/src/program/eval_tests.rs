@@ -737,6 +737,29 @@ fn zeros() {
         .is_err()
     );
     assert!(zero(&Type::Bits(u32::MAX)).is_err());
+    assert!(
+        zero(&Type::Array {
+            elem: Box::new(Type::Bool),
+            dims: vec![0, u32::MAX]
+        })
+        .is_err()
+    );
+    let empty = Value::Array {
+        dims: vec![0, u32::MAX],
+        items: Vec::new(),
+    };
+    assert!(
+        index_value(
+            &empty,
+            &[Selector::Range {
+                start: None,
+                step: None,
+                stop: None
+            }],
+            64
+        )
+        .is_err()
+    );
     assert!(zero(&Type::Int(Some(0))).is_err());
 }
 

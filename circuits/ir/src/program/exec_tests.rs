@@ -984,3 +984,102 @@ fn a_subroutine_that_ends_without_its_value_is_an_error() {
     ));
     assert!(run(&p, ExecLimits::default(), &[]).is_err());
 }
+
+mod props {
+    use proptest::prelude::*;
+
+    use super::*;
+
+    /// Programs on 3 qubits, a `bit[3] c` (variable 0), an `int n` (1) and a loop variable
+    /// `i` (2), with out-of-range qubits and indices, zero steps and stray breaks among them.
+    fn stmt() -> impl Strategy<Value = Stmt> {
+        let n = || v(VarId(1));
+        let leaf = prop_oneof![
+            (0u32..4).prop_map(|k| gate(H, vec![], vec![q(k)])),
+            (0u32..4, -4i128..4).prop_map(|(k, i)| Stmt::Measure {
+                qubits: q(k),
+                target: Some(LValue {
+                    var: VarId(0),
+                    index: vec![Index::Single(int(i))],
+                }),
+                loc: at(0),
+            }),
+            (-3i128..4).prop_map(|k| assign(VarId(1), Some(BinaryOp::Add), int(k))),
+            Just(gate(
+                RZ,
+                vec![bin(BinaryOp::Div, int(1), v(VarId(1)))],
+                vec![q(0)]
+            )),
+            Just(Stmt::Break { loc: at(0) }),
+            Just(Stmt::Continue { loc: at(0) }),
+            Just(Stmt::End { loc: at(0) }),
+            Just(declare(VarId(1), int(0))),
+        ];
+        leaf.prop_recursive(3, 24, 4, move |inner| {
+            let body = || proptest::collection::vec(inner.clone(), 0..4);
+            prop_oneof![
+                (-5i128..5, -3i128..3, -5i128..5, body()).prop_map(|(a, s, b, body)| for_loop(
+                    VarId(2),
+                    range(a, s, b),
+                    body,
+                    1
+                )),
+                (-3i128..6, body()).prop_map(move |(k, body)| Stmt::While {
+                    cond: bin(BinaryOp::Lt, n(), int(k)),
+                    body,
+                    loc: at(2),
+                }),
+                (body(), body()).prop_map(move |(then_body, else_body)| Stmt::If {
+                    cond: ClassicalExpr::Index(Box::new(v(VarId(0))), vec![Index::Single(int(0))]),
+                    then_body,
+                    else_body,
+                    loc: at(3),
+                }),
+                (body(), body()).prop_map(move |(a, b)| Stmt::Switch {
+                    target: n(),
+                    cases: vec![Case {
+                        values: vec![int(0), int(2)],
+                        body: a,
+                    }],
+                    default: Some(b),
+                    loc: at(4),
+                }),
+            ]
+        })
+    }
+
+    proptest! {
+        #[test]
+        fn random_programs_run_or_fail_cleanly(
+            body in proptest::collection::vec(stmt(), 0..6),
+            outcomes in proptest::collection::vec(any::<bool>(), 0..16),
+        ) {
+            let mut p = prog(3, 3);
+            var(&mut p, "n", Type::Int(Some(8)), VarKind::Mutable);
+            var(&mut p, "i", Type::Int(None), VarKind::Loop);
+            p.body.push(declare(VarId(1), int(0)));
+            p.body.extend(body);
+            let limits = ExecLimits { max_steps: 2_000, max_call_depth: 8 };
+            let Ok(mut ex) = Exec::new(&p, &[], limits) else {
+                return Err(TestCaseError::fail("a valid program was refused"));
+            };
+            let mut k = 0;
+            for _ in 0..10_000 {
+                match ex.next_event() {
+                    Ok(Event::Done) | Err(_) => break,
+                    Ok(Event::Measure { .. }) => {
+                        let b = outcomes.get(k % outcomes.len().max(1)).copied().unwrap_or(false);
+                        k += 1;
+                        // A stored outcome may fail (an index out of range), never panic.
+                        if ex.measured(b).is_err() {
+                            break;
+                        }
+                    }
+                    Ok(_) => {}
+                }
+            }
+            prop_assert!(ex.steps() <= 2_001);
+            prop_assert_eq!(ex.clbits().len(), 3);
+        }
+    }
+}

@@ -884,6 +884,10 @@ fn deep_nesting_is_refused() {
         b.p.body.extend(body);
         let e = b.flat().unwrap_err();
         assert!(matches!(e.kind, FlattenErrorKind::Nesting { .. }), "{e}");
+        // The structure statistics stop there too, and say so.
+        let s = crate::program::stats::structure(&b.p);
+        assert!(s.too_deep.is_some());
+        assert_eq!(s.ops["measure"].total, None);
     }
 }
 

@@ -268,6 +268,21 @@ impl<'p> Flattener<'p> {
         circuit.params.clear();
         circuit.durations.clear();
         circuit.ifs.clear();
+        // Clbit numbers are computed from registers: each must lie inside the program's clbits.
+        for r in &circuit.cregs {
+            if r.start
+                .checked_add(r.size)
+                .is_none_or(|end| end > circuit.num_clbits)
+            {
+                return Err(err(
+                    Loc::default(),
+                    invalid(&format!(
+                        "register `{}` lies outside the classical bits",
+                        r.name
+                    )),
+                ));
+            }
+        }
         let mut slots = Vec::with_capacity(p.vars.len());
         if u32::try_from(p.vars.len()).is_err() {
             return Err(err(Loc::default(), invalid("too many variables")));

@@ -1223,3 +1223,11 @@ fn a_bool_computed_from_measured_bits_is_a_condition_until_they_change() {
         "{e}"
     );
 }
+
+#[test]
+fn a_register_outside_the_classical_bits_is_invalid() {
+    let mut b = Build::new(1, &[("c", 2)]);
+    b.p.circuit.cregs[0].start = u32::MAX;
+    let e = b.flat().unwrap_err();
+    assert!(matches!(e.kind, FlattenErrorKind::Invalid { .. }), "{e}");
+}

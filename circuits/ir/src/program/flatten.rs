@@ -13,6 +13,7 @@
 //! ([`HIDDEN_REGISTER`]). The flat circuit has no classical operations, so classical writes it
 //! cannot hold are refused ([`FlattenErrorKind::Unrepresentable`]): a register bit set to a
 //! value other than the one its clbit holds, or a measured bit copied into a second register.
+//! A register's variable holds zeros from the start, as its clbits do.
 
 use rustc_hash::FxHashMap;
 
@@ -110,12 +111,10 @@ pub fn flatten(
 ) -> Result<Circuit, FlattenError> {
     let mut f = Flattener::new(p, inputs, limits)?;
     match f.block(&p.body) {
-        Ok(Flow::Normal | Flow::End) => {}
+        // `return` at global scope ends the program, as in the interpreter.
+        Ok(Flow::Normal | Flow::End | Flow::Return(..)) => {}
         Ok(Flow::Break(loc) | Flow::Continue(loc)) => {
             return Err(err(loc, invalid("`break` or `continue` outside a loop")));
-        }
-        Ok(Flow::Return(_, loc)) => {
-            return Err(err(loc, invalid("`return` outside a subroutine")));
         }
         Err(Halt::End) => {}
         Err(Halt::Error(e)) => return Err(*e),
@@ -228,22 +227,31 @@ pub(super) struct Flattener<'p> {
     pub journals: Vec<Vec<Undo>>,
     /// Write number of each clbit's last write.
     pub versions: FxHashMap<u32, u64>,
+    /// The next write number (unique over the walk, so that stale copies show).
     pub next_version: u64,
     /// Sequence number of the last op that read or wrote each clbit.
     pub touched: FxHashMap<u32, u64>,
+    /// Ops emitted so far, a clock for `touched` and pending measurements.
     pub seq: u64,
+    /// Measurements whose clbit is chosen later, by index.
     pub pending: Vec<Pending>,
+    /// Clbits of the hidden register handed out so far.
     pub hidden: u32,
+    /// The branch being walked (0: unconditional), and the next branch's number.
     pub branch: u32,
     pub next_branch: u32,
     /// Entries of the flat circuit so far (ops, operands, angles, durations).
     pub used: u64,
+    /// The most entries allowed ([`FlattenLimits::max_ops`], at most `u32::MAX`).
     pub cap: u64,
+    /// Statements and iterations run so far.
     pub steps: u64,
+    /// Blocks nested now, and subroutine calls active.
     pub depth: u32,
     pub calls: u32,
     /// An error or `end` raised inside a call made by expression evaluation.
     pub deferred: Option<Halt>,
+    /// Each subroutine's own variables, found when it is first called.
     pub sub_locals: Vec<Option<Vec<VarId>>>,
     inputs: FxHashMap<VarId, Value>,
 }
@@ -260,10 +268,26 @@ impl<'p> Flattener<'p> {
         circuit.params.clear();
         circuit.durations.clear();
         circuit.ifs.clear();
+        // Clbit numbers are computed from registers: each must lie inside the program's clbits.
+        for r in &circuit.cregs {
+            if r.start
+                .checked_add(r.size)
+                .is_none_or(|end| end > circuit.num_clbits)
+            {
+                return Err(err(
+                    Loc::default(),
+                    invalid(&format!(
+                        "register `{}` lies outside the classical bits",
+                        r.name
+                    )),
+                ));
+            }
+        }
         let mut slots = Vec::with_capacity(p.vars.len());
         if u32::try_from(p.vars.len()).is_err() {
             return Err(err(Loc::default(), invalid("too many variables")));
         }
+        let mut register_bits = 0u64;
         for v in &p.vars {
             let slot = match v.creg {
                 Some(r) => {
@@ -285,9 +309,20 @@ impl<'p> Flattener<'p> {
                             )),
                         ));
                     }
+                    register_bits = register_bits.saturating_add(u64::from(reg.size));
+                    if register_bits > eval::MAX_BITS {
+                        return Err(err(
+                            v.loc,
+                            invalid("registers of more bits than a program may have"),
+                        ));
+                    }
                     let single = matches!(v.ty, Type::Bit);
-                    let want = if single { 1 } else { reg.size };
-                    if !matches!(v.ty, Type::Bit | Type::Bits(_)) || want != reg.size {
+                    let width = match v.ty {
+                        Type::Bit => Some(1),
+                        Type::Bits(n) => Some(n),
+                        _ => None,
+                    };
+                    if width != Some(reg.size) {
                         return Err(err(
                             v.loc,
                             invalid("a register variable's type does not match its register"),
@@ -657,22 +692,23 @@ impl<'p> Flattener<'p> {
                     },
                 )
                 .into(),
-                Some(Slot::Bits { .. }) => err(
+                Some(Slot::Bits { .. } | Slot::Cond { .. }) => err(
                     at,
                     FlattenErrorKind::RealTime {
                         what: format!("{what} (through `{name}`)"),
                     },
                 )
                 .into(),
-                _ => {
+                Some(Slot::Unset) => {
                     let kind = match self.p.vars.get(v.0 as usize) {
                         Some(var) if var.kind == super::stmt::VarKind::Input => {
                             FlattenErrorKind::MissingInput { name }
                         }
-                        _ => FlattenErrorKind::Eval(e),
+                        _ => invalid(&format!("`{name}` is read before it has a value")),
                     };
                     err(at, kind).into()
                 }
+                _ => err(at, FlattenErrorKind::Eval(e)).into(),
             };
         }
         err(at, FlattenErrorKind::Eval(e)).into()
@@ -1000,8 +1036,13 @@ impl<'p> Flattener<'p> {
                         self.eval_failure(x, loc, "a stored value")
                     })?))
                 }
-                // A number made of measured bits exists only at run time: reading it later
-                // is refused there.
+                // A `bool` of one measured bit is that bit; a number made of measured bits
+                // exists only at run time: reading it later is refused there.
+                Sym::Bits { bits, .. } if *ty == Type::Bool && bits.len() == 1 => {
+                    let b = bits.first().copied().unwrap_or(Bit::Known(false));
+                    let cond = self.bit_cond(b, loc)?;
+                    Ok(self.cond_with_reads(cond))
+                }
                 Sym::Bits { .. } => Ok(Slot::RealTime(loc)),
             },
         }
@@ -1027,6 +1068,9 @@ impl<'p> Flattener<'p> {
             let slot = self.slot_of(&ty, Sym::Val(value), loc)?;
             return self.set_slot(v, slot, loc);
         }
+        if let (Some(e), None) = (init, var.creg) {
+            return self.store_value(v, &ty, e, loc);
+        }
         let s = match init {
             Some(e) => self.sym(e, loc, "an initial value")?,
             None => Sym::Val(eval::zero(&ty).map_err(|x| self.eval_failure(x, loc, "a zero"))?),
@@ -1041,6 +1085,26 @@ impl<'p> Flattener<'p> {
             return self.store_bits(v, &pos, &bits, loc);
         }
         let slot = self.slot_of(&ty, s, loc)?;
+        self.set_slot(v, slot, loc)
+    }
+
+    /// `v = e` for a variable that is not a register's: a value made from measured bits
+    /// exists only at run time, and so does the variable (a `bool` keeps the condition).
+    fn store_value(&mut self, v: VarId, ty: &Type, e: &ClassicalExpr, loc: Loc) -> R<()> {
+        let slot = match self.sym(e, loc, "an assigned value") {
+            Ok(s) => self.slot_of(ty, s, loc)?,
+            // Without calls, evaluating again has no effect: the condition is read anew.
+            Err(Halt::Error(x))
+                if matches!(x.kind, FlattenErrorKind::RealTime { .. }) && !contains_call(e, 0) =>
+            {
+                if *ty == Type::Bool {
+                    self.cond_slot(e, loc)?
+                } else {
+                    Slot::RealTime(loc)
+                }
+            }
+            Err(h) => return Err(h),
+        };
         self.set_slot(v, slot, loc)
     }
 
@@ -1087,19 +1151,7 @@ impl<'p> Flattener<'p> {
         }
         let ty = self.var_type(v, loc)?;
         if target.index.is_empty() {
-            let s = match self.sym(value, loc, "an assigned value") {
-                Ok(s) => s,
-                // A value made from measured bits exists only at run time; so does the variable.
-                Err(Halt::Error(e))
-                    if matches!(e.kind, FlattenErrorKind::RealTime { .. })
-                        && !contains_call(value, 0) =>
-                {
-                    return self.set_slot(v, Slot::RealTime(loc), loc);
-                }
-                Err(h) => return Err(h),
-            };
-            let slot = self.slot_of(&ty, s, loc)?;
-            return self.set_slot(v, slot, loc);
+            return self.store_value(v, &ty, value, loc);
         }
         let Slot::Val(mut current) = self.slot(v, loc)?.clone() else {
             return self.set_slot(v, Slot::RealTime(loc), loc);
@@ -1220,3 +1272,7 @@ impl Host for Flattener<'_> {
 #[cfg(test)]
 #[path = "flatten_tests.rs"]
 mod tests;
+
+#[cfg(test)]
+#[path = "flatten_fuzz.rs"]
+mod fuzz;

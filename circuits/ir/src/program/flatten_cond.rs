@@ -94,6 +94,24 @@ fn is_boolean(c: &CondExpr) -> bool {
     }
 }
 
+/// `!c`, without double negations of values that are 0 or 1.
+fn not(c: CondExpr) -> CondExpr {
+    match c {
+        CondExpr::Bool(b) => CondExpr::Bool(!b),
+        CondExpr::Not(inner) if is_boolean(&inner) => *inner,
+        c => CondExpr::Not(Box::new(c)),
+    }
+}
+
+/// `c` as 0 or 1: a register or number is true when non-zero.
+fn boolish(c: CondExpr) -> CondExpr {
+    if is_boolean(&c) {
+        c
+    } else {
+        bin(CondOp::Ne, c, CondExpr::Int(Wide::zero()))
+    }
+}
+
 fn bin(op: CondOp, a: CondExpr, b: CondExpr) -> CondExpr {
     CondExpr::Binary(op, Box::new(a), Box::new(b))
 }
@@ -170,7 +188,7 @@ impl Flattener<'_> {
     }
 
     /// A clbit a condition may read for `b`, or its known value.
-    fn bit_cond(&mut self, b: Bit, loc: Loc) -> R<CondExpr> {
+    pub(super) fn bit_cond(&mut self, b: Bit, loc: Loc) -> R<CondExpr> {
         match self.settle(b) {
             Bit::Known(x) => Ok(CondExpr::Bool(x)),
             Bit::Clbit { clbit, version } => {
@@ -253,7 +271,7 @@ impl Flattener<'_> {
         let mut acc: Option<CondExpr> = None;
         for (b, w) in bits.into_iter().zip(want) {
             let c = self.bit_cond(b, loc)?;
-            let c = if w { c } else { CondExpr::Not(Box::new(c)) };
+            let c = if w { c } else { not(c) };
             acc = Some(match acc {
                 None => c,
                 Some(a) => bin(CondOp::And, a, c),
@@ -273,19 +291,52 @@ impl Flattener<'_> {
             }
             (a, b) => {
                 let (a, b) = (self.cond_of(a, loc)?, self.cond_of(b, loc)?);
-                // `b == true` is `b`, `b == false` is `!b`, for a value that is 0 or 1.
-                Ok(match (a, b) {
-                    (c, CondExpr::Bool(k)) | (CondExpr::Bool(k), c) if is_boolean(&c) => {
-                        if k {
-                            c
-                        } else {
-                            CondExpr::Not(Box::new(c))
-                        }
-                    }
-                    (a, b) => bin(CondOp::Eq, a, b),
+                // `b == true` (or 1) is `b`, `b == false` (or 0) is `!b`, and any other
+                // number is never equal, for a value that is 0 or 1.
+                let flag = |c: &CondExpr| match c {
+                    CondExpr::Bool(k) => Some(Some(*k)),
+                    CondExpr::Int(w) if w.is_zero() => Some(Some(false)),
+                    CondExpr::Int(w) if *w == Wide::from_u64(1) => Some(Some(true)),
+                    CondExpr::Int(_) => Some(None),
+                    _ => None,
+                };
+                Ok(match (flag(&a), flag(&b)) {
+                    (None, Some(k)) if is_boolean(&a) => match k {
+                        Some(true) => a,
+                        Some(false) => not(a),
+                        None => CondExpr::Bool(false),
+                    },
+                    (Some(k), None) if is_boolean(&b) => match k {
+                        Some(true) => b,
+                        Some(false) => not(b),
+                        None => CondExpr::Bool(false),
+                    },
+                    _ => bin(CondOp::Eq, a, b),
                 })
             }
         }
+    }
+
+    /// A `bool` variable holding `cond`, with the clbits it reads as they stand.
+    pub(super) fn cond_with_reads(&self, cond: CondExpr) -> Slot {
+        let mut bits = Vec::new();
+        cond.clbits(&self.circuit, &mut bits);
+        bits.sort_unstable();
+        bits.dedup();
+        let reads = bits
+            .into_iter()
+            .map(|b| (b, self.versions.get(&b).copied()))
+            .collect();
+        Slot::Cond { cond, reads }
+    }
+
+    /// The slot of a `bool` assigned an expression over measured bits.
+    pub(super) fn cond_slot(&mut self, e: &ClassicalExpr, loc: Loc) -> R<Slot> {
+        Ok(match self.truth(e, loc, "a bool's value")? {
+            Truth::Known(b) => Slot::Val(Value::Bool(b)),
+            // Stored as 0 or 1, so that `flag == true` reads it right later.
+            Truth::Runtime(c) => self.cond_with_reads(boolish(c)),
+        })
     }
 
     /// Translate a condition's expression.
@@ -305,6 +356,23 @@ impl Flattener<'_> {
             )
             .into()
         };
+        if let ClassicalExpr::Var(v) = e
+            && let Some(Slot::Cond { cond, reads }) = self.slots.get(v.0 as usize)
+        {
+            if reads
+                .iter()
+                .any(|(b, version)| self.versions.get(b) != version.as_ref())
+            {
+                return Err(self.unrepresentable(
+                    loc,
+                    &format!(
+                        "reading `{}` after a clbit it was computed from was measured again",
+                        self.var_name(*v)
+                    ),
+                ));
+            }
+            return Ok(Cv::Cond(cond.clone()));
+        }
         match e {
             ClassicalExpr::Var(_) | ClassicalExpr::Index(..) | ClassicalExpr::Call(..) => {
                 match self.sym(e, loc, what)? {
@@ -327,14 +395,7 @@ impl Flattener<'_> {
                     (Type::Bool, Cv::Bits { bits, reg }) if bits.len() == 1 => {
                         Ok(Cv::Bits { bits, reg })
                     }
-                    (Type::Bool, other) => {
-                        let c = self.truth_of(other, loc)?;
-                        Ok(Cv::Cond(if is_boolean(&c) {
-                            c
-                        } else {
-                            bin(CondOp::Ne, c, CondExpr::Int(Wide::zero()))
-                        }))
-                    }
+                    (Type::Bool, other) => Ok(Cv::Cond(boolish(self.truth_of(other, loc)?))),
                     (Type::Bits(n), Cv::Bits { bits, reg }) if *n as usize == bits.len() => {
                         Ok(Cv::Bits { bits, reg })
                     }
@@ -364,9 +425,7 @@ impl Flattener<'_> {
                     Cv::Known(v) => truthy(&v)
                         .map(|b| Cv::Known(Value::Bool(!b)))
                         .ok_or_else(|| err(loc, invalid("`!` of a non-truth value")).into()),
-                    other => Ok(Cv::Cond(CondExpr::Not(Box::new(
-                        self.truth_of(other, loc)?,
-                    )))),
+                    other => Ok(Cv::Cond(not(self.truth_of(other, loc)?))),
                 }
             }
             ClassicalExpr::Binary(op @ (BinaryOp::And | BinaryOp::Or), a, b) => {
@@ -383,35 +442,38 @@ impl Flattener<'_> {
                                 Cv::Known(v) => truthy(&v)
                                     .map(|t| Cv::Known(Value::Bool(t)))
                                     .ok_or_else(|| err(loc, invalid("a non-truth operand")).into()),
-                                other => Ok(Cv::Cond(self.truth_of(other, loc)?)),
+                                other => Ok(Cv::Cond(boolish(self.truth_of(other, loc)?))),
                             };
                         }
                     }
                 }
                 let b = self.cv(b, loc, what, depth + 1)?;
-                let a = self.truth_of(a, loc)?;
+                let a = boolish(self.truth_of(a, loc)?);
+                let and = *op == BinaryOp::And;
+                // A known right side folds away (its evaluation has no effect to keep).
                 let b = match b {
-                    Cv::Known(v) => CondExpr::Bool(
-                        truthy(&v).ok_or_else(|| err(loc, invalid("a non-truth operand")))?,
-                    ),
-                    other => self.truth_of(other, loc)?,
+                    Cv::Known(v) => {
+                        let t =
+                            truthy(&v).ok_or_else(|| err(loc, invalid("a non-truth operand")))?;
+                        return Ok(Cv::Cond(match (and, t) {
+                            (true, true) | (false, false) => a,
+                            (true, false) => CondExpr::Bool(false),
+                            (false, true) => CondExpr::Bool(true),
+                        }));
+                    }
+                    other => boolish(self.truth_of(other, loc)?),
                 };
-                let op = if *op == BinaryOp::And {
-                    CondOp::And
-                } else {
-                    CondOp::Or
-                };
-                Ok(Cv::Cond(bin(op, a, b)))
+                Ok(Cv::Cond(bin(
+                    if and { CondOp::And } else { CondOp::Or },
+                    a,
+                    b,
+                )))
             }
             ClassicalExpr::Binary(op @ (BinaryOp::Eq | BinaryOp::Ne), a, b) => {
                 let a = self.cv(a, loc, what, depth + 1)?;
                 let b = self.cv(b, loc, what, depth + 1)?;
                 let eq = self.equal(a, b, loc)?;
-                Ok(Cv::Cond(if *op == BinaryOp::Eq {
-                    eq
-                } else {
-                    CondExpr::Not(Box::new(eq))
-                }))
+                Ok(Cv::Cond(if *op == BinaryOp::Eq { eq } else { not(eq) }))
             }
             ClassicalExpr::Binary(op, a, b) => {
                 let Some(cop) = cond_op(*op) else {
@@ -655,7 +717,9 @@ impl Flattener<'_> {
             for c in cases {
                 for e in &c.values {
                     let k = self.value(e, loc, "a case value")?;
-                    if to_int(&k) == Some(x) {
+                    let k = to_int(&k)
+                        .ok_or_else(|| err(loc, invalid("a case value that is not an integer")))?;
+                    if k == x {
                         return self.block(&c.body);
                     }
                 }

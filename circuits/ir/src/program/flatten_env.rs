@@ -4,6 +4,7 @@
 
 use super::stmt::Loc;
 use super::value::Value;
+use crate::circuit::CondExpr;
 
 /// One bit as the flatten pass knows it.
 #[derive(Clone, Copy, Debug, PartialEq)]
@@ -31,6 +32,12 @@ pub enum Slot {
     /// A value only known at run time: assigned from a measurement result, or changed by a
     /// branch on one (the branch's place).
     RealTime(Loc),
+    /// A `bool` computed from measured bits: the condition, and the write number of each
+    /// clbit it reads (a later write there makes it stale).
+    Cond {
+        cond: CondExpr,
+        reads: Vec<(u32, Option<u64>)>,
+    },
 }
 
 /// A value produced by an expression: known, or bits that may depend on measurements.
@@ -71,7 +78,7 @@ impl Slot {
                 Sym::Val(v) => Some(v),
                 Sym::Bits { .. } => None,
             },
-            Slot::Unset | Slot::RealTime(_) => None,
+            Slot::Unset | Slot::RealTime(_) | Slot::Cond { .. } => None,
         }
     }
 
@@ -79,7 +86,7 @@ impl Slot {
     pub fn is_symbolic(&self) -> bool {
         match self {
             Slot::Bits { bits, .. } => bits.iter().any(|b| !matches!(b, Bit::Known(_))),
-            Slot::RealTime(_) => true,
+            Slot::RealTime(_) | Slot::Cond { .. } => true,
             Slot::Unset | Slot::Val(_) => false,
         }
     }

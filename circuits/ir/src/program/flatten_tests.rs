@@ -884,6 +884,10 @@ fn deep_nesting_is_refused() {
         b.p.body.extend(body);
         let e = b.flat().unwrap_err();
         assert!(matches!(e.kind, FlattenErrorKind::Nesting { .. }), "{e}");
+        // The structure statistics stop there too, and say so.
+        let s = crate::program::stats::structure(&b.p);
+        assert!(s.too_deep.is_some());
+        assert_eq!(s.ops["measure"].total, None);
     }
 }
 
@@ -1101,6 +1105,10 @@ fn conditions_with_the_front_ends_casts_stay_simple() {
         ),
         // if (c): a register is true when non-zero
         cast(Type::Bool, var(c)),
+        // if (c[0] == 1), if (c[1] != 0), if (c[1] == 0), with the bits read as int
+        bin(BinaryOp::Eq, cast(Type::Int(None), bit_of(c, 0)), int(1)),
+        bin(BinaryOp::Ne, cast(Type::Int(None), bit_of(c, 1)), int(0)),
+        bin(BinaryOp::Eq, cast(Type::Int(None), bit_of(c, 1)), int(0)),
     ];
     for cond in conds {
         b.p.body.push(Stmt::If {
@@ -1132,6 +1140,9 @@ fn conditions_with_the_front_ends_casts_stay_simple() {
                 Box::new(not(CondExpr::Bit(1)))
             ),
             reg_cmp(CondOp::Ne, 0),
+            CondExpr::Bit(0),
+            CondExpr::Bit(1),
+            not(CondExpr::Bit(1)),
         ]
     );
 }
@@ -1172,4 +1183,51 @@ fn a_large_record_fills_in_linear_time() {
         }
     );
     assert_eq!(flat.num_clbits, n);
+}
+
+#[test]
+fn a_bool_computed_from_measured_bits_is_a_condition_until_they_change() {
+    let mut b = Build::new(2, &[("c", 2)]);
+    let c = VarId(0);
+    let flag = b.var("flag", Type::Bool, VarKind::Mutable);
+    b.p.body.push(measure(0, c, Some(0)));
+    // bool flag = c[0] || c[1];
+    b.p.body.push(Stmt::Declare {
+        var: flag,
+        init: Some(bin(
+            BinaryOp::Or,
+            ClassicalExpr::Cast(Type::Bool, Box::new(bit_of(c, 0))),
+            ClassicalExpr::Cast(Type::Bool, Box::new(bit_of(c, 1))),
+        )),
+        loc: at(3),
+    });
+    let use_flag = Stmt::If {
+        cond: bin(
+            BinaryOp::Eq,
+            var(flag),
+            ClassicalExpr::Const(Value::Bool(true)),
+        ),
+        then_body: vec![gate(X, vec![], vec![q(1)])],
+        else_body: vec![],
+        loc: at(4),
+    };
+    b.p.body.push(use_flag.clone());
+    let flat = b.flat().unwrap();
+    // c[1] was never measured: it is the known 0 its clbit holds.
+    assert_eq!(flat.ifs[0].cond, CondExpr::Bit(0));
+    // Measuring c[0] again leaves flag's value in no clbit.
+    b.p.body.insert(3, measure(1, c, Some(0)));
+    let e = b.flat().unwrap_err();
+    assert!(
+        matches!(&e.kind, FlattenErrorKind::Unrepresentable { what } if what.contains("`flag`")),
+        "{e}"
+    );
+}
+
+#[test]
+fn a_register_outside_the_classical_bits_is_invalid() {
+    let mut b = Build::new(1, &[("c", 2)]);
+    b.p.circuit.cregs[0].start = u32::MAX;
+    let e = b.flat().unwrap_err();
+    assert!(matches!(e.kind, FlattenErrorKind::Invalid { .. }), "{e}");
 }

@@ -319,7 +319,40 @@ impl Walker<'_> {
         c
     }
 
+    /// Calls in an operand's index.
+    fn operand_calls(&mut self, o: &Operand, ctx: &Ctx, c: &mut Counts) {
+        if let Some(i) = &o.index {
+            self.index_calls(i, ctx, c, 0);
+        }
+    }
+
+    /// Calls in an index's expressions.
+    fn index_calls(&mut self, i: &Index, ctx: &Ctx, c: &mut Counts, depth: u32) {
+        match i {
+            Index::Single(x) => self.expr(x, ctx, c, depth),
+            Index::Range { start, step, stop } => {
+                for x in [start, step, stop].into_iter().flatten() {
+                    self.expr(x, ctx, c, depth);
+                }
+            }
+            Index::Set(xs) => xs.iter().for_each(|x| self.expr(x, ctx, c, depth)),
+        }
+    }
+
     fn stmt(&mut self, s: &Stmt, ctx: &Ctx, c: &mut Counts) {
+        match s {
+            Stmt::Gate { qubits, .. }
+            | Stmt::Barrier { qubits, .. }
+            | Stmt::Delay { qubits, .. } => {
+                for o in qubits {
+                    self.operand_calls(o, ctx, c);
+                }
+            }
+            Stmt::Measure { qubits, .. } | Stmt::Reset { qubits, .. } => {
+                self.operand_calls(qubits, ctx, c);
+            }
+            _ => {}
+        }
         match s {
             Stmt::Gate {
                 gate,
@@ -402,6 +435,16 @@ impl Walker<'_> {
             } => {
                 if ctx.write {
                     self.s.loops += 1;
+                }
+                // Calls in what the loop runs over run once, before it.
+                match iter {
+                    Iteration::Range { start, step, stop } => {
+                        for e in [start, step, stop] {
+                            self.expr(e, ctx, c, 0);
+                        }
+                    }
+                    Iteration::Set(xs) => xs.iter().for_each(|e| self.expr(e, ctx, c, 0)),
+                    Iteration::Values(e) => self.expr(e, ctx, c, 0),
                 }
                 let iterations = match iter {
                     Iteration::Range { start, step, stop } => {
@@ -507,15 +550,7 @@ impl Walker<'_> {
             ClassicalExpr::Index(b, idx) => {
                 self.expr(b, ctx, c, d);
                 for i in idx {
-                    match i {
-                        Index::Single(x) => self.expr(x, ctx, c, d),
-                        Index::Range { start, step, stop } => {
-                            for x in [start, step, stop].into_iter().flatten() {
-                                self.expr(x, ctx, c, d);
-                            }
-                        }
-                        Index::Set(xs) => xs.iter().for_each(|x| self.expr(x, ctx, c, d)),
-                    }
+                    self.index_calls(i, ctx, c, d);
                 }
             }
             ClassicalExpr::Unary(_, x) | ClassicalExpr::Cast(_, x) => self.expr(x, ctx, c, d),

@@ -1056,6 +1056,9 @@ impl<'p> Flattener<'p> {
             .ok_or_else(|| err(loc, invalid("a variable id out of range")))?;
         let ty = var.ty.clone();
         if var.kind == super::stmt::VarKind::Input {
+            if init.is_some() {
+                return Err(err(loc, invalid("an input declared with a value")).into());
+            }
             let Some(value) = self.inputs.get(&v).cloned() else {
                 return Err(err(
                     loc,
@@ -1108,6 +1111,15 @@ impl<'p> Flattener<'p> {
         self.set_slot(v, slot, loc)
     }
 
+    /// A part of a run-time value changes: the whole stays run-time, but the new value's
+    /// calls still run (their operations happen).
+    fn stays_real_time(&mut self, v: VarId, value: &ClassicalExpr, loc: Loc) -> R<()> {
+        if contains_call(value, 0) {
+            self.sym(value, loc, "an assigned value")?;
+        }
+        self.set_slot(v, Slot::RealTime(loc), loc)
+    }
+
     fn assign(
         &mut self,
         target: &LValue,
@@ -1133,7 +1145,7 @@ impl<'p> Flattener<'p> {
         if self.is_bits(v) {
             let len = match self.slot(v, loc)? {
                 Slot::Bits { bits, .. } => bits.len() as u64,
-                Slot::RealTime(_) => return self.set_slot(v, Slot::RealTime(loc), loc),
+                Slot::RealTime(_) => return self.stays_real_time(v, value, loc),
                 _ => {
                     return Err(
                         err(loc, invalid("a bit variable used before its declaration")).into(),
@@ -1153,8 +1165,17 @@ impl<'p> Flattener<'p> {
         if target.index.is_empty() {
             return self.store_value(v, &ty, value, loc);
         }
-        let Slot::Val(mut current) = self.slot(v, loc)?.clone() else {
-            return self.set_slot(v, Slot::RealTime(loc), loc);
+        let mut current = match self.slot(v, loc)? {
+            Slot::Val(x) => x.clone(),
+            Slot::Unset => {
+                let name = self.var_name(v).to_string();
+                return Err(err(
+                    loc,
+                    invalid(&format!("`{name}` is read before it has a value")),
+                )
+                .into());
+            }
+            _ => return self.stays_real_time(v, value, loc),
         };
         let new = self.value(value, loc, "an assigned value")?;
         let mut sels = Vec::with_capacity(target.index.len());

@@ -113,6 +113,7 @@ impl Flattener<'_> {
                 self.set_slot(v, Slot::Unset, loc)?;
             }
             for (v, value) in classical {
+                self.not_a_register(v, loc)?;
                 let ty = self.var_type(v, loc)?;
                 let slot = self.slot_of(&ty, value, loc)?;
                 self.set_slot(v, slot, loc)?;
@@ -164,6 +165,22 @@ impl Flattener<'_> {
 
     // ---- loops ------------------------------------------------------------------------------
 
+    /// Loop variables and parameters are bound without the checks that keep a register's
+    /// variable equal to its clbits: a register cannot be one.
+    fn not_a_register(&self, v: VarId, loc: Loc) -> R<()> {
+        match self.p.vars.get(v.0 as usize) {
+            Some(var) if var.creg.is_some() => Err(err(
+                loc,
+                invalid(&format!(
+                    "register `{}` bound as a loop variable or parameter",
+                    var.name
+                )),
+            )
+            .into()),
+            _ => Ok(()),
+        }
+    }
+
     /// Refuse a loop whose unrolling cannot fit before running any of it.
     fn precheck(&mut self, count: u128, body: &Block, loc: Loc) -> R<()> {
         if count == 0 || exits_early(body, 0) {
@@ -213,6 +230,7 @@ impl Flattener<'_> {
         body: &Block,
         loc: Loc,
     ) -> R<Flow> {
+        self.not_a_register(var, loc)?;
         let ty = self.var_type(var, loc)?;
         match iter {
             Iteration::Range { start, step, stop } => {

@@ -875,10 +875,17 @@ fn structure_totals_are_the_flat_counts() {
         };
         let flat = crate::stats::stats(&c);
         let s = structure(&p);
+        // `&&` and `||` may skip their right side (a call there): the total is then a bound.
+        let text = format!("{p:?}");
+        let exact = !text.contains("Binary(And") && !text.contains("Binary(Or");
         for (name, count) in &s.ops {
             if let Some(total) = count.total {
-                let got = flat.ops.get(name).copied().unwrap_or(0);
-                assert_eq!(u128::from(got), total, "seed {seed}, {name}: {:#?}", p.body);
+                let got = u128::from(flat.ops.get(name).copied().unwrap_or(0));
+                if exact {
+                    assert_eq!(got, total, "seed {seed}, {name}: {:#?}", p.body);
+                } else {
+                    assert!(got <= total, "seed {seed}, {name}: {:#?}", p.body);
+                }
                 compared += 1;
             }
         }

@@ -9,7 +9,8 @@
 //! - both sides of an `if` and every case of a `switch` count, as if all of them ran, since a
 //!   branch on a measurement (or on a loop variable) has no single answer here;
 //! - a subroutine's operations count once per call executed, not where they are written; a
-//!   recursive call makes every total unknown.
+//!   recursive call makes every total unknown; a call on the right of `&&` or `||` counts as
+//!   if made.
 //!
 //! Operations are named as [`crate::stats::op_name`] names them in a flat circuit (the gate
 //! table's names, `measure`, `reset`, `barrier`, `delay`), and broadcasts count like there:

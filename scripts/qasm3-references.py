@@ -603,6 +603,13 @@ INPUTS = {
     "inputs_float_only.qasm": {"theta": 0.3},
 }
 
+# Hand circuits hold the evaluated classical part, so they have no clbits; these programs
+# declare bit registers (used as classical values), which are clbits all the same.
+HAND_CLBITS = {
+    "bit_int_casts.qasm": 8,
+    "for_sets_arrays.qasm": 3,
+}
+
 OUTPUTS = {
     "outputs.qasm": {"total": 10, "res": "10"},
 }
@@ -651,6 +658,8 @@ def main():
             rec["derivation"] = derivation
             if build is not None:
                 rec.update(describe(build()))
+                if name in HAND_CLBITS:
+                    rec["num_clbits"] = HAND_CLBITS[name]
             else:
                 rec["kind"] = "dynamic"
                 rec.update(given)

@@ -223,7 +223,9 @@ impl Elaborator {
             ));
         }
         let mut out = Vec::with_capacity(args.len());
-        let mut used: Vec<u32> = Vec::new();
+        // The global ranges passed so far: arguments are few, ranges may be long, so ranges
+        // are compared rather than qubits.
+        let mut used: Vec<(u32, u32)> = Vec::new();
         for (k, (a, sig)) in args.iter().zip(&sigs).enumerate() {
             match sig {
                 Sig::Classical(t) => {
@@ -246,17 +248,19 @@ impl Elaborator {
                         ));
                     }
                     if let super::quantum::Known::Range { start, len } = o.known {
-                        for q in start..start.saturating_add(len) {
-                            if used.contains(&q) {
-                                return Err(src.err(
-                                    a.at,
-                                    ErrorKind::DuplicateQubit {
-                                        qubit: q.to_string(),
-                                    },
-                                ));
-                            }
-                            used.push(q);
+                        let end = start.saturating_add(len);
+                        if let Some(&(s0, e0)) =
+                            used.iter().find(|&&(s0, e0)| start < e0 && s0 < end)
+                        {
+                            return Err(src.err(
+                                a.at,
+                                ErrorKind::DuplicateQubit {
+                                    qubit: self
+                                        .qubit_label(start.max(s0).min(e0.saturating_sub(1))),
+                                },
+                            ));
                         }
+                        used.push((start, end));
                     }
                     out.push(CallArg::Qubits(o.op));
                 }

@@ -299,6 +299,10 @@ fn subroutines_and_externs() {
     let e = error(&format!("{HEAD}def f(qubit a) {{ }}\nqubit[2] q;\nf(q);\n"));
     assert!(e.contains("argument 1 of 'f' is 1 qubit(s), not 2"), "{e}");
     let e = error(&format!(
+        "{HEAD}def f(qubit[2] a, qubit b) {{ }}\nqubit[3] q;\nf(q[0:1], q[1]);\n"
+    ));
+    assert!(e.contains("qubit q[1] appears more than once"), "{e}");
+    let e = error(&format!(
         "{HEAD}def f(int a) -> int {{ return a; }}\nint xv = f(1.5);\n"
     ));
     assert!(e.contains("argument 1 of 'f'"), "{e}");

@@ -479,6 +479,21 @@ fn a_program_on_one_long_line_is_read_in_linear_time() {
 }
 
 #[test]
+fn long_sums_fold_and_overlong_ones_are_refused() {
+    let sum = |n: usize, x: &str| vec![x; n].join(" + ");
+    let p = elaborate(&format!(
+        "{HEAD}const int s = {};\nqubit[s] q;\n",
+        sum(190, "1")
+    ))
+    .unwrap();
+    assert_eq!(p.circuit.num_qubits, 190);
+    let p = elaborate(&format!("{HEAD}int v;\nint w = {};\n", sum(190, "v"))).unwrap();
+    assert_eq!(p.body.len(), 2);
+    let e = error(&format!("{HEAD}int v;\nint w = {};\n", sum(600, "v")));
+    assert!(e.contains("nested deeper than 200 levels"), "{e}");
+}
+
+#[test]
 fn deep_nesting_is_an_error_not_a_crash() {
     let mut text = String::from(HEAD);
     for _ in 0..300 {

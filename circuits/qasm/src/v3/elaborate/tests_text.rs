@@ -660,3 +660,40 @@ fn elaborated_programs_run_in_the_interpreter() {
         run_to_end(&p).unwrap_or_else(|e| panic!("{}: {e}", f.display()));
     }
 }
+
+#[test]
+fn static_examples_apply_the_same_gates_as_the_openqasm_2_builder() {
+    use eqisa_ir::circuit::Op;
+    use eqisa_ir::program::exec::{Event, Exec, ExecLimits};
+    for name in ["ghz4.qasm3", "modifiers.qasm3"] {
+        let path = eqisa_test_support::paths::example(name);
+        let c = crate::load::parse_file(&path).unwrap();
+        let want: Vec<(String, Vec<u32>, Vec<f64>)> = c
+            .ops
+            .iter()
+            .filter_map(|op| match *op {
+                Op::Gate { gate, args, params } => {
+                    let (q, a) = c.gate_operands(gate, args, params);
+                    Some((c.gate(gate).name.clone(), q.to_vec(), a.to_vec()))
+                }
+                _ => None,
+            })
+            .collect();
+        let p = elaborate_file(&path);
+        let mut ex = Exec::new(&p, &[], ExecLimits::default()).unwrap();
+        let mut got = Vec::new();
+        loop {
+            match ex.next_event().unwrap() {
+                Event::Done => break,
+                Event::Gate {
+                    gate,
+                    params,
+                    qubits,
+                } => got.push((p.circuit.gate(gate).name.clone(), qubits, params)),
+                Event::Measure { .. } => ex.measured(false).unwrap(),
+                _ => {}
+            }
+        }
+        assert_eq!(got, want, "{name}");
+    }
+}

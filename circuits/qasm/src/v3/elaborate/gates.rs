@@ -208,6 +208,7 @@ impl Elaborator {
             exprs.push(self.gate_expr(p, pnames, 0, src)?);
         }
         let mut args = Vec::with_capacity(operands.len());
+        let mut seen = rustc_hash::FxHashSet::default();
         for o in operands {
             let ExprKind::Name(n) = &o.kind else {
                 return Err(invalid(
@@ -227,7 +228,8 @@ impl Elaborator {
                 };
                 return Err(invalid(src, o.at, msg));
             };
-            if args.contains(&k) {
+            // A set, not a scan: an application may have hundreds of thousands of operands.
+            if !seen.insert(k) {
                 return Err(src.err(
                     s.at,
                     ErrorKind::DuplicateQubit {

@@ -610,7 +610,7 @@ impl Elaborator {
     }
 
     /// `reg[i]` for a global qubit, `$i` for a physical one.
-    fn qubit_label(&self, q: u32) -> String {
+    pub(super) fn qubit_label(&self, q: u32) -> String {
         let c = &self.prog.circuit;
         if self.prog.physical {
             return format!("${q}");

@@ -948,7 +948,9 @@ impl Elaborator {
                 ));
             }
         };
-        let mut seen: Vec<Value> = Vec::new();
+        // Case values are integers of the target's type: a set of their bits finds repeats
+        // among any number of them.
+        let mut seen = rustc_hash::FxHashSet::default();
         let mut out_cases = Vec::with_capacity(cases.len());
         for c in cases {
             let mut values = Vec::with_capacity(c.values.len());
@@ -962,10 +964,16 @@ impl Elaborator {
                         "a case value must be a compile-time constant".into(),
                     ));
                 };
-                if seen.contains(&value) {
+                let key = match &value {
+                    Value::Int(i) => *i as u128,
+                    Value::Uint(u) => *u,
+                    _ => {
+                        return Err(invalid(src, v.at, "a case value must be an integer".into()));
+                    }
+                };
+                if !seen.insert(key) {
                     return Err(invalid(src, v.at, "this case value appears twice".into()));
                 }
-                seen.push(value.clone());
                 values.push(ClassicalExpr::Const(value));
             }
             let mut body = Vec::new();

@@ -223,7 +223,9 @@ impl Elaborator {
             ));
         }
         let mut out = Vec::with_capacity(args.len());
-        let mut used: Vec<u32> = Vec::new();
+        // The global ranges passed so far, by start: ranges may be long and arguments many, so
+        // overlaps are found by ordered lookup rather than qubit by qubit.
+        let mut used: std::collections::BTreeMap<u32, u32> = Default::default();
         for (k, (a, sig)) in args.iter().zip(&sigs).enumerate() {
             match sig {
                 Sig::Classical(t) => {
@@ -246,17 +248,20 @@ impl Elaborator {
                         ));
                     }
                     if let super::quantum::Known::Range { start, len } = o.known {
-                        for q in start..start.saturating_add(len) {
-                            if used.contains(&q) {
-                                return Err(src.err(
-                                    a.at,
-                                    ErrorKind::DuplicateQubit {
-                                        qubit: q.to_string(),
-                                    },
-                                ));
-                            }
-                            used.push(q);
+                        let end = start.saturating_add(len);
+                        // The range starting last before `end` is the only one that can
+                        // overlap, the ranges so far being disjoint.
+                        if let Some((&s0, &e0)) = used.range(..end).next_back()
+                            && e0 > start
+                        {
+                            return Err(src.err(
+                                a.at,
+                                ErrorKind::DuplicateQubit {
+                                    qubit: self.qubit_label(start.max(s0)),
+                                },
+                            ));
                         }
+                        used.insert(start, end);
                     }
                     out.push(CallArg::Qubits(o.op));
                 }

@@ -299,6 +299,10 @@ fn subroutines_and_externs() {
     let e = error(&format!("{HEAD}def f(qubit a) {{ }}\nqubit[2] q;\nf(q);\n"));
     assert!(e.contains("argument 1 of 'f' is 1 qubit(s), not 2"), "{e}");
     let e = error(&format!(
+        "{HEAD}def f(qubit[2] a, qubit b) {{ }}\nqubit[3] q;\nf(q[0:1], q[1]);\n"
+    ));
+    assert!(e.contains("qubit q[1] appears more than once"), "{e}");
+    let e = error(&format!(
         "{HEAD}def f(int a) -> int {{ return a; }}\nint xv = f(1.5);\n"
     ));
     assert!(e.contains("argument 1 of 'f'"), "{e}");
@@ -475,6 +479,21 @@ fn a_program_on_one_long_line_is_read_in_linear_time() {
 }
 
 #[test]
+fn long_sums_fold_and_overlong_ones_are_refused() {
+    let sum = |n: usize, x: &str| vec![x; n].join(" + ");
+    let p = elaborate(&format!(
+        "{HEAD}const int s = {};\nqubit[s] q;\n",
+        sum(190, "1")
+    ))
+    .unwrap();
+    assert_eq!(p.circuit.num_qubits, 190);
+    let p = elaborate(&format!("{HEAD}int v;\nint w = {};\n", sum(190, "v"))).unwrap();
+    assert_eq!(p.body.len(), 2);
+    let e = error(&format!("{HEAD}int v;\nint w = {};\n", sum(600, "v")));
+    assert!(e.contains("nested deeper than 200 levels"), "{e}");
+}
+
+#[test]
 fn deep_nesting_is_an_error_not_a_crash() {
     let mut text = String::from(HEAD);
     for _ in 0..300 {
@@ -587,4 +606,94 @@ fn mutated_programs_give_errors_not_panics() {
     // Some mutations still make whole programs (72 of these 3000); the others stop at the
     // mutated statement, after the elaborator has taken those before it.
     assert!(elaborated > 20, "{elaborated}");
+}
+
+/// Run `p` in the interpreter to its end, measurements alternating 1 and 0, inputs zero.
+fn run_to_end(p: &Program) -> Result<u64, eqisa_ir::program::exec::ExecError> {
+    use eqisa_ir::program::exec::{Event, Exec, ExecLimits};
+    let inputs: Vec<_> = p
+        .vars
+        .iter()
+        .enumerate()
+        .filter(|(_, v)| v.kind == VarKind::Input)
+        .filter_map(|(k, v)| {
+            eqisa_ir::program::eval::zero(&v.ty)
+                .ok()
+                .map(|z| (eqisa_ir::program::stmt::VarId(k as u32), z))
+        })
+        .collect();
+    let limits = ExecLimits {
+        max_steps: 50_000_000,
+        max_call_depth: 100,
+    };
+    let mut ex = Exec::new(p, &inputs, limits)?;
+    let (mut events, mut outcome) = (0u64, false);
+    loop {
+        match ex.next_event()? {
+            Event::Done => return Ok(events),
+            Event::Measure { .. } => {
+                outcome = !outcome;
+                ex.measured(outcome)?;
+            }
+            _ => {}
+        }
+        events += 1;
+    }
+}
+
+#[test]
+fn elaborated_programs_run_in_the_interpreter() {
+    // An extern's value cannot be had here: the programs that call one are left out.
+    for seed in SEEDS.iter().filter(|s| !s.contains("extern")) {
+        let p = elaborate(seed).unwrap();
+        let events = run_to_end(&p).unwrap_or_else(|e| panic!("{e}\n{seed}"));
+        assert!(events > 0);
+    }
+    let mut files = qasm3_files(&eqisa_test_support::paths::examples_dir());
+    for rel in ["mqt/indep", "qec"] {
+        if let Some(dir) = eqisa_test_support::paths::corpus_path(rel) {
+            files.extend(qasm3_files(&dir));
+        }
+    }
+    for f in &files {
+        let p = elaborate_file(f);
+        run_to_end(&p).unwrap_or_else(|e| panic!("{}: {e}", f.display()));
+    }
+}
+
+#[test]
+fn static_examples_apply_the_same_gates_as_the_openqasm_2_builder() {
+    use eqisa_ir::circuit::Op;
+    use eqisa_ir::program::exec::{Event, Exec, ExecLimits};
+    for name in ["ghz4.qasm3", "modifiers.qasm3"] {
+        let path = eqisa_test_support::paths::example(name);
+        let c = crate::load::parse_file(&path).unwrap();
+        let want: Vec<(String, Vec<u32>, Vec<f64>)> = c
+            .ops
+            .iter()
+            .filter_map(|op| match *op {
+                Op::Gate { gate, args, params } => {
+                    let (q, a) = c.gate_operands(gate, args, params);
+                    Some((c.gate(gate).name.clone(), q.to_vec(), a.to_vec()))
+                }
+                _ => None,
+            })
+            .collect();
+        let p = elaborate_file(&path);
+        let mut ex = Exec::new(&p, &[], ExecLimits::default()).unwrap();
+        let mut got = Vec::new();
+        loop {
+            match ex.next_event().unwrap() {
+                Event::Done => break,
+                Event::Gate {
+                    gate,
+                    params,
+                    qubits,
+                } => got.push((p.circuit.gate(gate).name.clone(), qubits, params)),
+                Event::Measure { .. } => ex.measured(false).unwrap(),
+                _ => {}
+            }
+        }
+        assert_eq!(got, want, "{name}");
+    }
 }

@@ -567,7 +567,8 @@ HAND = {
                            "runs", end_statement, None),
     "box_timing.qasm": ("boxes and delays are identities: h q0; cx q0, q1; rz(pi/4) q1",
                         box_timing, None),
-    "durationof.qasm": ("durationof does not run its block: only h q0", durationof, None),
+    "durationof.qasm": ("durationof does not run its block (200ns, timing only): only h q0",
+                        durationof, None),
     "subroutines.qasm": (
         "turn: rx(0.2) q0, returns 2*0.2 + 0.1 = 0.5: ry(0.5) q1; spread on q1, q2 with k = 3: "
         "three rounds of cx q1, q2; h q1", subroutines, None),
@@ -601,13 +602,6 @@ HAND = {
 INPUTS = {
     "inputs.qasm": {"theta": 0.3, "k": 2},
     "inputs_float_only.qasm": {"theta": 0.3},
-}
-
-# Hand circuits hold the evaluated classical part, so they have no clbits; these programs
-# declare bit registers (used as classical values), which are clbits all the same.
-HAND_CLBITS = {
-    "bit_int_casts.qasm": 8,
-    "for_sets_arrays.qasm": 3,
 }
 
 OUTPUTS = {
@@ -658,8 +652,6 @@ def main():
             rec["derivation"] = derivation
             if build is not None:
                 rec.update(describe(build()))
-                if name in HAND_CLBITS:
-                    rec["num_clbits"] = HAND_CLBITS[name]
             else:
                 rec["kind"] = "dynamic"
                 rec.update(given)

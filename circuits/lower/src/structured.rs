@@ -12,9 +12,10 @@ use std::fmt::Write;
 
 use eqisa_ir::Circuit;
 use eqisa_ir::circuit::Op;
-use eqisa_ir::program::expr::{CallArg, ClassicalExpr, Index};
+use eqisa_ir::program::expr::ClassicalExpr;
 use eqisa_ir::program::flatten::{FlattenError, FlattenLimits, flatten};
-use eqisa_ir::program::stmt::{Iteration, Operand, Program, Stmt, VarId, VarKind};
+use eqisa_ir::program::stmt::{Iteration, Program, Stmt, VarId, VarKind};
+use eqisa_ir::program::visit::{visit_expr, visit_stmt};
 use eqisa_ir::program::value::Value;
 
 use crate::clifford_t::{Budget, error_for_fidelity, fidelity_for_error};
@@ -484,138 +485,5 @@ fn writes(s: &Stmt, v: VarId) -> bool {
             .chain(default.iter().flatten())
             .any(|st| writes(st, v)),
         _ => false,
-    }
-}
-
-/// Calls `f` on every expression of `s` (operand indices, targets' indices, nested bodies).
-fn visit_stmt(s: &Stmt, f: &mut dyn FnMut(&ClassicalExpr)) {
-    let operand = |o: &Operand, f: &mut dyn FnMut(&ClassicalExpr)| {
-        if let Some(i) = &o.index {
-            visit_index(i, f);
-        }
-    };
-    let body = |b: &[Stmt], f: &mut dyn FnMut(&ClassicalExpr)| {
-        for st in b {
-            visit_stmt(st, f);
-        }
-    };
-    match s {
-        Stmt::Gate { params, qubits, .. } => {
-            params.iter().for_each(&mut *f);
-            qubits.iter().for_each(|o| operand(o, f));
-        }
-        Stmt::Measure { qubits, target, .. } => {
-            operand(qubits, f);
-            if let Some(t) = target {
-                t.index.iter().for_each(|i| visit_index(i, f));
-            }
-        }
-        Stmt::Reset { qubits, .. } => operand(qubits, f),
-        Stmt::Barrier { qubits, .. } => qubits.iter().for_each(|o| operand(o, f)),
-        Stmt::Delay {
-            duration, qubits, ..
-        } => {
-            f(duration);
-            qubits.iter().for_each(|o| operand(o, f));
-        }
-        Stmt::Declare { init, .. } => init.iter().for_each(&mut *f),
-        Stmt::Assign { target, value, .. } => {
-            target.index.iter().for_each(|i| visit_index(i, f));
-            f(value);
-        }
-        Stmt::Expr { value, .. } => f(value),
-        Stmt::If {
-            cond,
-            then_body,
-            else_body,
-            ..
-        } => {
-            f(cond);
-            body(then_body, f);
-            body(else_body, f);
-        }
-        Stmt::For { iter, body: b, .. } => {
-            match iter {
-                Iteration::Range { start, step, stop } => {
-                    f(start);
-                    f(step);
-                    f(stop);
-                }
-                Iteration::Set(items) => items.iter().for_each(&mut *f),
-                Iteration::Values(e) => f(e),
-            }
-            body(b, f);
-        }
-        Stmt::While { cond, body: b, .. } => {
-            f(cond);
-            body(b, f);
-        }
-        Stmt::Switch {
-            target,
-            cases,
-            default,
-            ..
-        } => {
-            f(target);
-            for c in cases {
-                c.values.iter().for_each(&mut *f);
-                body(&c.body, f);
-            }
-            if let Some(d) = default {
-                body(d, f);
-            }
-        }
-        Stmt::Return { value, .. } => value.iter().for_each(&mut *f),
-        Stmt::Box {
-            duration, body: b, ..
-        } => {
-            duration.iter().for_each(&mut *f);
-            body(b, f);
-        }
-        Stmt::Break { .. } | Stmt::Continue { .. } | Stmt::End { .. } => {}
-    }
-}
-
-fn visit_index(i: &Index, f: &mut dyn FnMut(&ClassicalExpr)) {
-    match i {
-        Index::Single(e) => f(e),
-        Index::Range { start, step, stop } => {
-            [start, step, stop].into_iter().flatten().for_each(f);
-        }
-        Index::Set(items) => items.iter().for_each(f),
-    }
-}
-
-/// Calls `f` on `e` and every expression inside it.
-fn visit_expr(e: &ClassicalExpr, f: &mut dyn FnMut(&ClassicalExpr)) {
-    f(e);
-    match e {
-        ClassicalExpr::Const(_) | ClassicalExpr::Var(_) => {}
-        ClassicalExpr::Index(base, idx) => {
-            visit_expr(base, f);
-            for i in idx {
-                visit_index(i, &mut |e| visit_expr(e, f));
-            }
-        }
-        ClassicalExpr::Unary(_, a) | ClassicalExpr::Cast(_, a) => visit_expr(a, f),
-        ClassicalExpr::Binary(_, a, b) => {
-            visit_expr(a, f);
-            visit_expr(b, f);
-        }
-        ClassicalExpr::Builtin(_, args) | ClassicalExpr::Extern(_, args, _) => {
-            args.iter().for_each(|a| visit_expr(a, f));
-        }
-        ClassicalExpr::Call(_, args, _) => {
-            for a in args {
-                match a {
-                    CallArg::Classical(e) => visit_expr(e, f),
-                    CallArg::Qubits(o) => {
-                        if let Some(i) = &o.index {
-                            visit_index(i, &mut |e| visit_expr(e, f));
-                        }
-                    }
-                }
-            }
-        }
     }
 }

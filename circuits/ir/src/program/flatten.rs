@@ -110,6 +110,15 @@ pub fn flatten(
     limits: &FlattenLimits,
 ) -> Result<Circuit, FlattenError> {
     let mut f = Flattener::new(p, inputs, limits)?;
+    // Inputs hold their values from the start: the front end writes no declaration for them.
+    for (v, _) in inputs {
+        let loc = p.vars.get(v.0 as usize).map(|var| var.loc).unwrap_or_default();
+        match f.declare(*v, None, loc) {
+            Ok(()) => {}
+            Err(Halt::End) => return f.finish(),
+            Err(Halt::Error(e)) => return Err(*e),
+        }
+    }
     match f.block(&p.body) {
         // `return` at global scope ends the program, as in the interpreter.
         Ok(Flow::Normal | Flow::End | Flow::Return(..)) => {}

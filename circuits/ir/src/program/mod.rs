@@ -18,5 +18,6 @@ pub mod stats;
 pub mod stmt;
 pub mod types;
 pub mod value;
+pub mod visit;
 
 pub use stmt::Program;

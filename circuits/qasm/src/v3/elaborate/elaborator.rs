@@ -108,7 +108,8 @@ impl Elaborator {
     }
 
     /// The program elaborated so far.
-    pub fn finish(self) -> Result<Program, QasmError> {
+    pub fn finish(mut self) -> Result<Program, QasmError> {
+        super::registers::drop_value_registers(&mut self.prog);
         Ok(self.prog)
     }
 

@@ -402,11 +402,23 @@ impl Elaborator {
                 Ok((x, Some(to)))
             }
             ExprKind::Call(name, args) => self.call_expr(name.text, args, e.at, src),
-            ExprKind::Durationof(_) => Err(unsupported(
-                src,
-                e.at,
-                "durationof(…): the duration of a block needs the device's gate durations, which are not known while a program is read".into(),
-            )),
+            ExprKind::Durationof(stmts) => {
+                // The block is checked like any other but never runs: only its length counts.
+                let mut block = Vec::new();
+                self.block(stmts, e.at, &mut block, src)?;
+                match super::timing::block_duration(&block, self.prog.circuit.num_qubits) {
+                    Ok(d) => Ok((ClassicalExpr::Const(d), Some(Type::Duration))),
+                    Err(what) => Err(unsupported(
+                        src,
+                        e.at,
+                        format!(
+                            "durationof(…) of a block with {what}: its duration needs the \
+                             device's gate durations, which a program read without a device does \
+                             not have (blocks of delays and barriers are measured)"
+                        ),
+                    )),
+                }
+            }
             ExprKind::ArrayLiteral(_) => Err(invalid(
                 src,
                 e.at,

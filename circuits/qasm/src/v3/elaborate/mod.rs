@@ -6,9 +6,11 @@ mod expr;
 mod gates;
 mod include;
 mod quantum;
+mod registers;
 mod scope;
 mod stmt;
 mod subs;
+mod timing;
 mod types;
 
 pub use elaborator::Elaborator;

@@ -290,29 +290,10 @@ impl Flattener<'_> {
                 self.bits_equal(bits, &k, loc)
             }
             (a, b) => {
+                // Kept as written (`c[0] == true` stays a comparison): the flat circuit's
+                // conditions are what programs and their figures were measured with.
                 let (a, b) = (self.cond_of(a, loc)?, self.cond_of(b, loc)?);
-                // `b == true` (or 1) is `b`, `b == false` (or 0) is `!b`, and any other
-                // number is never equal, for a value that is 0 or 1.
-                let flag = |c: &CondExpr| match c {
-                    CondExpr::Bool(k) => Some(Some(*k)),
-                    CondExpr::Int(w) if w.is_zero() => Some(Some(false)),
-                    CondExpr::Int(w) if *w == Wide::from_u64(1) => Some(Some(true)),
-                    CondExpr::Int(_) => Some(None),
-                    _ => None,
-                };
-                Ok(match (flag(&a), flag(&b)) {
-                    (None, Some(k)) if is_boolean(&a) => match k {
-                        Some(true) => a,
-                        Some(false) => not(a),
-                        None => CondExpr::Bool(false),
-                    },
-                    (Some(k), None) if is_boolean(&b) => match k {
-                        Some(true) => b,
-                        Some(false) => not(b),
-                        None => CondExpr::Bool(false),
-                    },
-                    _ => bin(CondOp::Eq, a, b),
-                })
+                Ok(bin(CondOp::Eq, a, b))
             }
         }
     }
@@ -473,7 +454,11 @@ impl Flattener<'_> {
                 let a = self.cv(a, loc, what, depth + 1)?;
                 let b = self.cv(b, loc, what, depth + 1)?;
                 let eq = self.equal(a, b, loc)?;
-                Ok(Cv::Cond(if *op == BinaryOp::Eq { eq } else { not(eq) }))
+                Ok(Cv::Cond(match (op, eq) {
+                    (BinaryOp::Eq, eq) => eq,
+                    (_, CondExpr::Binary(CondOp::Eq, x, y)) => CondExpr::Binary(CondOp::Ne, x, y),
+                    (_, eq) => not(eq),
+                }))
             }
             ClassicalExpr::Binary(op, a, b) => {
                 let Some(cop) = cond_op(*op) else {

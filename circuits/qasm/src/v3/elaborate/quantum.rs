@@ -112,7 +112,7 @@ impl Elaborator {
                 "a program that names physical qubits ($n) cannot also declare qubits".into(),
             ));
         }
-        self.check_free(name, at, src)?;
+        self.check_free(name, name, src)?;
         let room = MAX_BITS - u64::from(self.prog.circuit.num_qubits);
         let n = match size {
             None => 1,
@@ -502,7 +502,7 @@ impl Elaborator {
                 "aliases (let) inside subroutines or gates".into(),
             ));
         }
-        self.check_free(name, at, src)?;
+        self.check_free(name, name, src)?;
         let mut list = Vec::new();
         for p in parts {
             let o = self.operand(p, src)?;

@@ -71,6 +71,39 @@ fn binary_op(j: &str) -> Option<(BinaryOpAst, usize, u8)> {
     })
 }
 
+/// Operators whose chains may be regrouped without changing any value: logical and bitwise
+/// (not `+` or `*`, whose floating-point results depend on the grouping).
+fn exactly_associative(op: BinaryOpAst) -> bool {
+    matches!(
+        op,
+        BinaryOpAst::Or
+            | BinaryOpAst::And
+            | BinaryOpAst::BitOr
+            | BinaryOpAst::BitAnd
+            | BinaryOpAst::BitXor
+    )
+}
+
+/// `run[0] op run[1] op …` as a balanced tree (operands stay in order).
+fn balanced<'a>(op: BinaryOpAst, mut run: Vec<Tall<'a>>, at: &'a str) -> Result<Tall<'a>, SyntaxError<'a>> {
+    while run.len() > 1 {
+        let mut next = Vec::with_capacity(run.len().div_ceil(2));
+        let mut items = run.into_iter();
+        while let Some((a, ha)) = items.next() {
+            match items.next() {
+                Some((b, hb)) => {
+                    let h = taller(ha, hb, at)?;
+                    let start = a.at;
+                    next.push((node(ExprKind::Binary(op, Box::new(a), Box::new(b)), start), h));
+                }
+                None => next.push((a, ha)),
+            }
+        }
+        run = next;
+    }
+    run.pop().ok_or_else(|| err(at, ErrorKind::Syntax { expected: "an operand".into(), found: String::new() }))
+}
+
 /// Whether `e` names something that can be assigned or measured into: a name, or a name with
 /// indices.
 pub(super) fn is_place(e: &Expr<'_>) -> bool {
@@ -112,6 +145,27 @@ impl Parser {
             // The right operand binds tighter: each recursion raises the precedence, so the
             // recursion is as deep as the table, not as long as the chain.
             let (r, (rhs, rh)) = self.binary(cut(j, len).1, prec + 1)?;
+            if exactly_associative(op) {
+                // A run of one such operator is a balanced tree: as deep as the logarithm of
+                // its length, so that `c[0] || c[1] || …` of any length stays shallow for
+                // every pass that walks it.
+                let mut run = vec![(lhs, h), (rhs, rh)];
+                let mut rest = r;
+                loop {
+                    let k = ws(rest);
+                    match binary_op(k) {
+                        Some((next, len, _)) if next == op => {
+                            let (r2, operand) = self.binary(cut(k, len).1, prec + 1)?;
+                            run.push(operand);
+                            rest = r2;
+                        }
+                        _ => break,
+                    }
+                }
+                (lhs, h) = balanced(op, run, j)?;
+                i = rest;
+                continue;
+            }
             h = taller(h, rh, j)?;
             let at = lhs.at;
             lhs = node(ExprKind::Binary(op, Box::new(lhs), Box::new(rhs)), at);

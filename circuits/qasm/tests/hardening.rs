@@ -308,7 +308,7 @@ fn empty_input_is_an_error_but_a_program_without_qubits_is_not() {
 fn a_condition_integer_is_bounded_before_its_quadratic_conversion() {
     let digits = eqisa_qasm::MAX_CONDITION_DIGITS;
     let ok = format!(
-        "OPENQASM 3.0;\nqubit q;\nbit[2] c;\nif (c == {}) U(0,0,0) q;\n",
+        "OPENQASM 2.0;\nqreg q[1];\ncreg c[2];\nif (c == {}) U(0,0,0) q[0];\n",
         "9".repeat(digits)
     );
     assert!(parse_str(&ok, "t.qasm").is_ok());
@@ -317,6 +317,10 @@ fn a_condition_integer_is_bounded_before_its_quadratic_conversion() {
         matches!(e.kind(), Some(ErrorKind::TooLarge { limit, .. }) if *limit == digits as u64),
         "{e}"
     );
+    assert!(e.to_string().starts_with("t.qasm:4:10:"), "{e}");
+    // OpenQASM 3 integers are 128-bit values at most: a wider literal says so.
+    let wide = "OPENQASM 3.0;\nqubit q;\nbit[2] c;\nif (c == 99999999999999999999999999999999999999999) U(0,0,0) q;\n";
+    let e = parse_str(wide, "t.qasm").unwrap_err();
     assert!(e.to_string().starts_with("t.qasm:4:10:"), "{e}");
 }
 

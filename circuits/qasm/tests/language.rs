@@ -624,17 +624,18 @@ fn qasm3_builtins_reset_barrier_delay() {
             _ => None,
         })
         .collect();
+    // Durations are held in ns (or in dt, which only a device converts).
     assert_eq!(
         delays,
         [
             (0, 100.0, TimeUnit::Ns),
             (0, 7.0, TimeUnit::Dt),
             (1, 7.0, TimeUnit::Dt),
-            (2, 1.5, TimeUnit::Us),
-            (1, 2.0, TimeUnit::Ms),
-            (0, 3.0, TimeUnit::S),
+            (2, 1500.0, TimeUnit::Ns),
+            (1, 2_000_000.0, TimeUnit::Ns),
+            (0, 3e9, TimeUnit::Ns),
             (2, 1000.0, TimeUnit::Ns),
-            (2, 4.0, TimeUnit::Us),
+            (2, 4000.0, TimeUnit::Ns),
         ]
     );
 }

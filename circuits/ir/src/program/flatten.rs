@@ -1083,6 +1083,24 @@ impl<'p> Flattener<'p> {
         if let (Some(e), None) = (init, var.creg) {
             return self.store_value(v, &ty, e, loc);
         }
+        if let (None, Some(r)) = (init, var.creg) {
+            // A register declared without a value holds what its clbits hold when the program
+            // runs: conditions on it are read at run time (as Qiskit reads them), not folded.
+            let reg = self
+                .p
+                .circuit
+                .cregs
+                .get(r as usize)
+                .cloned()
+                .ok_or_else(|| err(loc, invalid("a register out of range")))?;
+            self.journal_slot(v);
+            for k in 0..reg.size {
+                let clbit = reg.start + k;
+                let version = self.write_clbit(clbit);
+                self.put_bit(v, u64::from(k), Bit::Clbit { clbit, version }, loc)?;
+            }
+            return Ok(());
+        }
         let s = match init {
             Some(e) => self.sym(e, loc, "an initial value")?,
             None => Sym::Val(eval::zero(&ty).map_err(|x| self.eval_failure(x, loc, "a zero"))?),

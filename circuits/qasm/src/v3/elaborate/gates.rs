@@ -363,6 +363,29 @@ impl Elaborator {
                     if !k.is_finite() {
                         return Err(src.err(e.at, ErrorKind::NonFinite(k)));
                     }
+                    // The exponent is kept as a double: an integer it cannot hold would
+                    // silently become a neighbour of another parity (another gate).
+                    let exact = match v {
+                        Value::Int(i) => k as i128 == i,
+                        Value::Uint(u) => k as u128 == u,
+                        _ => true,
+                    };
+                    if !exact {
+                        return Err(invalid(
+                            src,
+                            e.at,
+                            format!(
+                                "the integer {} is beyond 2^53, where a double cannot hold every \
+                                 integer: it would be read as {k:.0} (an exponent of pow would \
+                                 silently change the gate)",
+                                match v {
+                                    Value::Int(i) => i.to_string(),
+                                    Value::Uint(u) => u.to_string(),
+                                    _ => String::new(),
+                                }
+                            ),
+                        ));
+                    }
                     modifiers.push(Modifier::Pow(k));
                 }
                 ModifierAst::Ctrl(n) | ModifierAst::Negctrl(n) => {

@@ -79,6 +79,10 @@ fn cond_op(op: BinaryOp) -> Option<CondOp> {
 fn is_boolean(c: &CondExpr) -> bool {
     match c {
         CondExpr::Bit(_) | CondExpr::Bool(_) | CondExpr::Not(_) => true,
+        // Bitwise operators of values that are 0 or 1 give 0 or 1 (`c[0] ^ c[1]`).
+        CondExpr::Binary(CondOp::BitAnd | CondOp::BitOr | CondOp::Xor, a, b) => {
+            is_boolean(a) && is_boolean(b)
+        }
         CondExpr::Binary(op, ..) => matches!(
             op,
             CondOp::Eq

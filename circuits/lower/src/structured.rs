@@ -14,9 +14,10 @@ use eqisa_ir::Circuit;
 use eqisa_ir::circuit::Op;
 use eqisa_ir::program::expr::ClassicalExpr;
 use eqisa_ir::program::flatten::{FlattenError, FlattenLimits, flatten};
-use eqisa_ir::program::stmt::{Iteration, Program, Stmt, VarId, VarKind};
-use eqisa_ir::program::visit::{visit_expr, visit_stmt};
+use eqisa_ir::program::ids::VarId;
+use eqisa_ir::program::stmt::{Iteration, Program, Stmt, VarKind};
 use eqisa_ir::program::value::Value;
+use eqisa_ir::program::visit::{visit_expr, visit_stmt};
 
 use crate::clifford_t::{Budget, error_for_fidelity, fidelity_for_error};
 use crate::lowering::{LowerError, LowerOptions, Lowered, lower};

@@ -21,7 +21,7 @@ pub enum Parsed {
 }
 
 /// The flat circuit of a parsed program, with `inputs` (name, value text) given to its `input`
-/// variables, within the IR budget ([`crate::ir_budget`]) and the default step limits.
+/// variables, within the IR budget ([`crate::builder::ir_budget`]) and the default step limits.
 ///
 /// ```
 /// let text = "OPENQASM 3.0;\ninclude \"stdgates.inc\";\ninput float theta;\nqubit q;\n\
@@ -38,7 +38,7 @@ pub enum Parsed {
 /// real-time control flow (a loop on a measured value), more operations than the budget.
 pub fn flatten(parsed: Parsed, inputs: &[(String, String)]) -> Result<Circuit, QasmError> {
     let limits = FlattenLimits {
-        max_ops: crate::ir_budget().min(u64::from(u32::MAX)),
+        max_ops: crate::builder::ir_budget().min(u64::from(u32::MAX)),
         ..FlattenLimits::default()
     };
     flatten_with(parsed, inputs, &limits)
@@ -77,7 +77,7 @@ pub fn bind(
     inputs: &[(String, String)],
 ) -> Result<
     Vec<(
-        eqisa_ir::program::stmt::VarId,
+        eqisa_ir::program::ids::VarId,
         eqisa_ir::program::value::Value,
     )>,
     QasmError,

@@ -39,14 +39,14 @@ fn declared_version(text: &str, default: Version) -> Version {
 
 /// The front end a program goes through.
 enum Front {
-    Qasm2(Builder),
+    Qasm2(Box<Builder>),
     Qasm3(Box<Elaborator>),
 }
 
 impl Front {
     fn new(version: Version, file: &Arc<str>, dir: &Path) -> Self {
         match version {
-            Version::Qasm2 => Front::Qasm2(Builder::new(Version::Qasm2)),
+            Version::Qasm2 => Front::Qasm2(Box::new(Builder::new(Version::Qasm2))),
             Version::Qasm3 => {
                 Front::Qasm3(Box::new(Elaborator::new(file.clone(), dir.to_path_buf())))
             }
@@ -75,7 +75,7 @@ impl Front {
 
     fn finish(self) -> Result<Parsed, QasmError> {
         match self {
-            Front::Qasm2(b) => Ok(Parsed::Flat(b.finish())),
+            Front::Qasm2(b) => Ok(Parsed::Flat((*b).finish())),
             Front::Qasm3(e) => Ok(Parsed::Structured(e.finish()?)),
         }
     }

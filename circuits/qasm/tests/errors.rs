@@ -564,7 +564,10 @@ fn long_operator_chains_are_bounded_too() {
     // `flat_sums_and_products_of_any_length_parse_and_evaluate`.
     let n = 100_000;
     let c = parse_str(
-        &h3(&format!("c = measure q;\nif ({}c[1]) x q[0];", "c[0] || ".repeat(n))),
+        &h3(&format!(
+            "c = measure q;\nif ({}c[1]) x q[0];",
+            "c[0] || ".repeat(n)
+        )),
         "t",
     )
     .unwrap();
@@ -587,7 +590,10 @@ fn long_operator_chains_are_bounded_too() {
         parse_str(H2, "t").unwrap().gates.len() + 1
     );
     let c = parse_str(
-        &h3(&format!("c = measure q;\nif ({}c[1]) x q[0];", "c[0] || ".repeat(990))),
+        &h3(&format!(
+            "c = measure q;\nif ({}c[1]) x q[0];",
+            "c[0] || ".repeat(990)
+        )),
         "t",
     )
     .unwrap();

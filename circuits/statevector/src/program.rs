@@ -11,7 +11,8 @@ use num_complex::Complex64;
 use eqisa_ir::circuit::{Circuit, GateId};
 use eqisa_ir::matrix::Matrix;
 use eqisa_ir::program::exec::{Event, Exec, ExecLimits};
-use eqisa_ir::program::stmt::{Program, VarId};
+use eqisa_ir::program::ids::VarId;
+use eqisa_ir::program::stmt::Program;
 use eqisa_ir::program::value::Value;
 
 use crate::circuit::{
@@ -238,9 +239,10 @@ mod tests {
     use eqisa_ir::circuit::{GateEntry, GateKind, Register, Version};
     use eqisa_ir::gates::StandardGate;
     use eqisa_ir::program::expr::{BinaryOp, CallArg, ClassicalExpr as E, Index};
+    use eqisa_ir::program::expr::{Operand, QubitBase};
+    use eqisa_ir::program::ids::{Loc, SubId};
     use eqisa_ir::program::stmt::{
-        Case, Iteration, LValue, Loc, Operand, QubitBase, Stmt, SubId, SubParam, Subroutine, Var,
-        VarKind,
+        Case, Iteration, LValue, Stmt, SubParam, Subroutine, Var, VarKind,
     };
     use eqisa_ir::program::types::Type;
 

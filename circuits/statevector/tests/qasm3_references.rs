@@ -26,11 +26,7 @@ fn expected() -> Json {
 fn inputs(entry: &Json) -> Vec<(String, String)> {
     entry["inputs"]
         .as_object()
-        .map(|m| {
-            m.iter()
-                .map(|(k, v)| (k.clone(), v.to_string()))
-                .collect()
-        })
+        .map(|m| m.iter().map(|(k, v)| (k.clone(), v.to_string())).collect())
         .unwrap_or_default()
 }
 
@@ -76,7 +72,10 @@ fn check_program(name: &str, entry: &Json) -> Result<(), String> {
             return Err(format!("{} amplitudes, expected {}", got.len(), amps.len()));
         }
         for (k, (a, e)) in got.iter().zip(amps).enumerate() {
-            let (re, im) = (e[0].as_f64().unwrap_or(f64::NAN), e[1].as_f64().unwrap_or(f64::NAN));
+            let (re, im) = (
+                e[0].as_f64().unwrap_or(f64::NAN),
+                e[1].as_f64().unwrap_or(f64::NAN),
+            );
             if (a.re - re).abs() > 1e-9 || (a.im - im).abs() > 1e-9 {
                 return Err(format!("amplitude {k}: {a}, expected {re}{im:+}i"));
             }
@@ -122,7 +121,11 @@ fn every_reference_program_matches_its_expectation() {
     assert!(programs.len() >= 30, "the suite shrank: {}", programs.len());
     let failures: Vec<String> = programs
         .iter()
-        .filter_map(|(name, entry)| check_program(name, entry).err().map(|e| format!("{name}: {e}")))
+        .filter_map(|(name, entry)| {
+            check_program(name, entry)
+                .err()
+                .map(|e| format!("{name}: {e}"))
+        })
         .collect();
     assert!(failures.is_empty(), "{}", failures.join("\n"));
 }

@@ -37,7 +37,7 @@ use super::convert::{bits_low_u128, pattern_bits};
 pub use super::eval_error::{EvalError, EvalErrorKind, kind_name};
 use super::eval_error::{domain, mismatch, too_large};
 use super::expr::{BinaryOp, Builtin, CallArg, ClassicalExpr, Index, UnaryOp};
-use super::stmt::{Loc, SubId, VarId};
+use super::ids::{Loc, SubId, VarId};
 use super::types::Type;
 use super::value::Value;
 

@@ -1,6 +1,6 @@
 //! The errors of classical evaluation, shared by evaluation, casts and the interpreter.
 
-use super::stmt::{Loc, VarId};
+use super::ids::{Loc, VarId};
 use super::value::Value;
 
 /// Why an expression has no value.

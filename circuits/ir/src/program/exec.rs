@@ -23,9 +23,9 @@ use super::eval::{
 };
 use super::eval_error::{EvalError, EvalErrorKind, loc_suffix};
 use super::expr::{CallArg, ClassicalExpr, Index};
-use super::stmt::{
-    Iteration, Loc, Operand, Program, QubitBase, Stmt, SubId, SubParam, VarId, VarKind,
-};
+use super::expr::{Operand, QubitBase};
+use super::ids::{Loc, SubId, VarId};
+use super::stmt::{Iteration, Program, Stmt, SubParam, VarKind};
 use super::types::Type;
 use super::value::Value;
 use crate::circuit::GateId;

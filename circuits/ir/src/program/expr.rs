@@ -1,7 +1,7 @@
 //! Classical expressions of a structured program, with names resolved to variables and
 //! subroutines.
 
-use super::stmt::{Loc, SubId, VarId};
+use super::ids::{Loc, SubId, VarId};
 use super::types::Type;
 use super::value::Value;
 
@@ -104,5 +104,36 @@ pub enum ClassicalExpr {
 #[derive(Clone, Debug, PartialEq)]
 pub enum CallArg {
     Classical(ClassicalExpr),
-    Qubits(super::stmt::Operand),
+    Qubits(Operand),
+}
+
+/// Where qubits come from: a global range (a register, a slice of one, `$n`), or a qubit
+/// parameter of the enclosing subroutine.
+#[derive(Clone, Debug, PartialEq)]
+pub enum QubitBase {
+    /// `len` consecutive global qubits from `start` (a single qubit has `len == 1`).
+    Global { start: u32, len: u32 },
+    /// The `k`-th qubit parameter of the enclosing subroutine (`qubit q` has length 1,
+    /// `qubit[n] r` length n).
+    Param(u32),
+}
+
+/// A qubit operand: a base, optionally indexed. Without an index the whole base is meant,
+/// which broadcasts when its length is above 1 (`h q;` on a register).
+#[derive(Clone, Debug, PartialEq)]
+pub struct Operand {
+    pub base: QubitBase,
+    pub index: Option<Index>,
+    pub loc: Loc,
+}
+
+impl Operand {
+    /// One global qubit, known at compile time.
+    pub fn qubit(q: u32, loc: Loc) -> Self {
+        Operand {
+            base: QubitBase::Global { start: q, len: 1 },
+            index: None,
+            loc,
+        }
+    }
 }

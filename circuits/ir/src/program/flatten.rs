@@ -20,7 +20,8 @@ use rustc_hash::FxHashMap;
 use super::eval::{self, EvalError, EvalErrorKind, Host};
 use super::expr::{CallArg, ClassicalExpr, Index};
 use super::flatten_env::{Bit, Slot, Sym, position, range, to_int};
-use super::stmt::{Block, LValue, Loc, Program, Stmt, SubId, VarId};
+use super::ids::{Loc, SubId, VarId};
+use super::stmt::{Block, LValue, Program, Stmt};
 use super::types::Type;
 use super::value::Value;
 use crate::circuit::{Circuit, Op, Register};
@@ -112,7 +113,11 @@ pub fn flatten(
     let mut f = Flattener::new(p, inputs, limits)?;
     // Inputs hold their values from the start: the front end writes no declaration for them.
     for (v, _) in inputs {
-        let loc = p.vars.get(v.0 as usize).map(|var| var.loc).unwrap_or_default();
+        let loc = p
+            .vars
+            .get(v.0 as usize)
+            .map(|var| var.loc)
+            .unwrap_or_default();
         match f.declare(*v, None, loc) {
             Ok(()) => {}
             Err(Halt::End) => return f.finish(),

@@ -11,7 +11,8 @@ use super::flatten::{
     invalid,
 };
 use super::flatten_env::{Bit, Slot, to_int};
-use super::stmt::{Block, Case, Loc, VarId};
+use super::ids::{Loc, VarId};
+use super::stmt::{Block, Case};
 use super::types::Type;
 use super::value::Value;
 use crate::circuit::{CondExpr, CondOp, IfBlock, Op, Wide};

@@ -2,7 +2,7 @@
 //! program is unrolled (a known value, or bits that only a measurement will decide), and the
 //! index arithmetic of qubit and bit operands.
 
-use super::stmt::Loc;
+use super::ids::Loc;
 use super::value::Value;
 use crate::circuit::CondExpr;
 

@@ -5,11 +5,13 @@
 use super::eval;
 use super::expr::CallArg;
 use super::expr::{ClassicalExpr, Index};
+use super::expr::{Operand, QubitBase};
 use super::flatten::{
     FlattenErrorKind, Flattener, Flow, Halt, MAX_NESTING, Qubits, R, contains_call, err, invalid,
 };
 use super::flatten_env::{Slot, Sym, range_count};
-use super::stmt::{Block, Iteration, Loc, Operand, QubitBase, Stmt, SubId, SubParam, VarId};
+use super::ids::{Loc, SubId, VarId};
+use super::stmt::{Block, Iteration, Stmt, SubParam};
 use super::types::Type;
 use super::value::Value;
 

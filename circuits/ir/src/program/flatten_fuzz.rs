@@ -6,10 +6,11 @@ use super::*;
 use crate::circuit::{GateEntry, GateId, GateKind, Version};
 use crate::gates::StandardGate;
 use crate::program::expr::{BinaryOp, CallArg, ClassicalExpr, Index, UnaryOp};
+use crate::program::expr::{Operand, QubitBase};
+use crate::program::ids::{Loc, VarId};
 use crate::program::stats::structure;
 use crate::program::stmt::{
-    Case, Iteration, LValue, Loc, Operand, Program, QubitBase, Stmt, SubParam, Subroutine, Var,
-    VarId, VarKind,
+    Case, Iteration, LValue, Program, Stmt, SubParam, Subroutine, Var, VarKind,
 };
 
 /// xorshift64*: enough randomness for shapes, and the same programs on every run.

@@ -4,9 +4,11 @@
 //! bits or pending until a register receives them.
 
 use super::expr::{ClassicalExpr, Index};
+use super::expr::{Operand, QubitBase};
 use super::flatten::{FlattenErrorKind, Flattener, Pending, Qubits, R, err, invalid};
 use super::flatten_env::{Bit, Slot, position, to_f64};
-use super::stmt::{LValue, Loc, Operand, QubitBase, VarId};
+use super::ids::{Loc, VarId};
+use super::stmt::LValue;
 use super::types::Type;
 use super::value::Value;
 use crate::circuit::{Duration, Op, TimeUnit};

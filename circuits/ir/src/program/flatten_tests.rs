@@ -8,9 +8,10 @@ use crate::circuit::{
 };
 use crate::gates::StandardGate;
 use crate::program::expr::{BinaryOp, CallArg, ClassicalExpr, Index};
+use crate::program::expr::{Operand, QubitBase};
+use crate::program::ids::{Loc, VarId};
 use crate::program::stmt::{
-    Case, Iteration, LValue, Loc, Operand, Program, QubitBase, Stmt, SubParam, Subroutine, Var,
-    VarId, VarKind,
+    Case, Iteration, LValue, Program, Stmt, SubParam, Subroutine, Var, VarKind,
 };
 
 const H: GateId = GateId(0);

@@ -10,7 +10,8 @@
 //! `{a, b, …}` in row-major order (inner braces ignored).
 
 use super::convert::cast;
-use super::stmt::{Program, VarId, VarKind};
+use super::ids::VarId;
+use super::stmt::{Program, VarKind};
 use super::types::Type;
 use super::value::Value;
 
@@ -308,7 +309,8 @@ fn parse_duration(text: &str) -> Result<Value, String> {
 mod tests {
     use super::*;
     use crate::circuit::{Circuit, Version};
-    use crate::program::stmt::{Loc, Var};
+    use crate::program::ids::Loc;
+    use crate::program::stmt::Var;
     use std::f64::consts::PI;
 
     fn program(inputs: &[(&str, Type)]) -> Program {

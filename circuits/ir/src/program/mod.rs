@@ -13,6 +13,7 @@ pub mod flatten_cond;
 pub mod flatten_env;
 pub mod flatten_flow;
 pub mod flatten_ops;
+pub mod ids;
 pub mod inputs;
 pub mod stats;
 pub mod stmt;

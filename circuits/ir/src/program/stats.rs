@@ -23,10 +23,10 @@ use rustc_hash::FxHashMap;
 
 use super::eval::{self, EvalError, Host};
 use super::expr::{CallArg, ClassicalExpr, Index};
+use super::expr::{Operand, QubitBase};
 use super::flatten_env::{range_count, to_int};
-use super::stmt::{
-    Block, Iteration, Loc, Operand, Program, QubitBase, Stmt, SubId, SubParam, VarId,
-};
+use super::ids::{Loc, SubId, VarId};
+use super::stmt::{Block, Iteration, Program, Stmt, SubParam};
 use super::value::Value;
 use crate::circuit::GateId;
 

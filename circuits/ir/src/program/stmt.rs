@@ -3,25 +3,10 @@
 
 use std::sync::Arc;
 
-use super::expr::{ClassicalExpr, Index};
+use super::expr::{ClassicalExpr, Index, Operand};
+use super::ids::{Loc, VarId};
 use super::types::Type;
 use crate::circuit::{Circuit, GateId};
-
-/// Index of a variable in [`Program::vars`].
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub struct VarId(pub u32);
-
-/// Index of a subroutine in [`Program::subroutines`].
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub struct SubId(pub u32);
-
-/// A place in the source: the file (index into [`Program::files`]), 1-based line and column.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Default)]
-pub struct Loc {
-    pub file: u32,
-    pub line: u32,
-    pub col: u32,
-}
 
 /// How a variable may be used.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -50,37 +35,6 @@ pub struct Var {
     /// index of its register in [`Circuit::cregs`].
     pub creg: Option<u32>,
     pub loc: Loc,
-}
-
-/// Where qubits come from: a global range (a register, a slice of one, `$n`), or a qubit
-/// parameter of the enclosing subroutine.
-#[derive(Clone, Debug, PartialEq)]
-pub enum QubitBase {
-    /// `len` consecutive global qubits from `start` (a single qubit has `len == 1`).
-    Global { start: u32, len: u32 },
-    /// The `k`-th qubit parameter of the enclosing subroutine (`qubit q` has length 1,
-    /// `qubit[n] r` length n).
-    Param(u32),
-}
-
-/// A qubit operand: a base, optionally indexed. Without an index the whole base is meant,
-/// which broadcasts when its length is above 1 (`h q;` on a register).
-#[derive(Clone, Debug, PartialEq)]
-pub struct Operand {
-    pub base: QubitBase,
-    pub index: Option<Index>,
-    pub loc: Loc,
-}
-
-impl Operand {
-    /// One global qubit, known at compile time.
-    pub fn qubit(q: u32, loc: Loc) -> Self {
-        Operand {
-            base: QubitBase::Global { start: q, len: 1 },
-            index: None,
-            loc,
-        }
-    }
 }
 
 /// Where an assignment or measurement stores: a variable, optionally indexed (`c[0]`,
@@ -217,7 +171,7 @@ pub enum Stmt {
 pub enum SubParam {
     /// A classical parameter, bound to this variable for the call.
     Classical(VarId),
-    /// `qubit` (`size: None`) or `qubit[n]`; inside the body, [`QubitBase::Param`] names it
+    /// `qubit` (`size: None`) or `qubit[n]`; inside the body, [`QubitBase::Param`](super::expr::QubitBase::Param) names it
     /// by its position among the qubit parameters.
     Qubits { name: String, size: Option<u32> },
 }

@@ -2,8 +2,9 @@
 //! expression of a statement. Passes that only look (structure checks, which variables a loop
 //! reads, which registers are measured into) share these instead of matching every variant.
 
+use super::expr::Operand;
 use super::expr::{CallArg, ClassicalExpr, Index};
-use super::stmt::{Iteration, Operand, Stmt};
+use super::stmt::{Iteration, Stmt};
 
 /// Calls `f` on every statement of `block` and of the blocks nested in it (bodies of `if`,
 /// loops, `switch` and `box`), outer statements first. Subroutine bodies are not entered.

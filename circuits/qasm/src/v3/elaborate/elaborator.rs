@@ -18,7 +18,7 @@ use crate::v3::ast;
 use eqisa_ir::circuit::{Circuit, Version};
 use eqisa_ir::gates::StandardGate;
 use eqisa_ir::program::Program;
-use eqisa_ir::program::stmt::{Loc, SubId, VarId};
+use eqisa_ir::program::ids::{Loc, SubId, VarId};
 use eqisa_ir::program::value::Value;
 
 /// Turns OpenQASM 3 syntax trees, one top-level statement at a time, into a structured

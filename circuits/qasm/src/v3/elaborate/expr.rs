@@ -11,7 +11,7 @@ use eqisa_ir::circuit::TimeUnit;
 use eqisa_ir::program::eval::{self, Host};
 use eqisa_ir::program::eval_error::{EvalError, EvalErrorKind};
 use eqisa_ir::program::expr::{BinaryOp, Builtin, CallArg, ClassicalExpr, Index, UnaryOp};
-use eqisa_ir::program::stmt::{Loc, SubId, VarId};
+use eqisa_ir::program::ids::{Loc, SubId, VarId};
 use eqisa_ir::program::types::Type;
 use eqisa_ir::program::value::Value;
 
@@ -360,7 +360,9 @@ impl Elaborator {
                 )),
             },
             ExprKind::Float(f) => konst(Value::Float(*f), Type::Float(None)),
-            ExprKind::Imaginary(f) => konst(Value::Complex { re: 0.0, im: *f }, Type::Complex(None)),
+            ExprKind::Imaginary(f) => {
+                konst(Value::Complex { re: 0.0, im: *f }, Type::Complex(None))
+            }
             ExprKind::Bool(b) => konst(Value::Bool(*b), Type::Bool),
             ExprKind::BitString(s) => match bit_string(s) {
                 Some(Value::Bits(b)) if !b.is_empty() => {
@@ -374,13 +376,17 @@ impl Elaborator {
                 )),
             },
             ExprKind::Duration(v, unit) => konst(duration_value(*v, *unit), Type::Duration),
-            ExprKind::Name(n) => self.name_value(n.text, e.at, src).map(|(x, t)| (x, Some(t))),
+            ExprKind::Name(n) => self
+                .name_value(n.text, e.at, src)
+                .map(|(x, t)| (x, Some(t))),
             ExprKind::Physical(n) => Err(invalid(
                 src,
                 e.at,
                 format!("the physical qubit ${n} is not a classical value"),
             )),
-            ExprKind::Index(base, ix) => self.index_value(base, ix, e.at, src).map(|(x, t)| (x, Some(t))),
+            ExprKind::Index(base, ix) => self
+                .index_value(base, ix, e.at, src)
+                .map(|(x, t)| (x, Some(t))),
             ExprKind::Unary(op, a) => self.unary(*op, a, e.at, src).map(|(x, t)| (x, Some(t))),
             ExprKind::Binary(op, a, b) => {
                 let (x, tx) = self.expr(a, src)?;
@@ -427,7 +433,8 @@ impl Elaborator {
             ExprKind::Measure(_) => Err(invalid(
                 src,
                 e.at,
-                "measure may only be a statement, or the value assigned to a bit or bit register".into(),
+                "measure may only be a statement, or the value assigned to a bit or bit register"
+                    .into(),
             )),
         }
     }

@@ -12,7 +12,7 @@ use crate::error::{ErrorKind, QasmError};
 use crate::v3::ast::{self, ExprKind};
 use eqisa_ir::circuit::Register;
 use eqisa_ir::program::expr::{ClassicalExpr, Index};
-use eqisa_ir::program::stmt::{Operand, QubitBase};
+use eqisa_ir::program::expr::{Operand, QubitBase};
 use eqisa_ir::program::value::Value;
 
 /// What is known at compile time of an operand's qubits.
@@ -188,7 +188,7 @@ impl Elaborator {
     fn list_operand(
         &mut self,
         list: Vec<u32>,
-        loc: eqisa_ir::program::stmt::Loc,
+        loc: eqisa_ir::program::ids::Loc,
         at: &str,
         src: &mut Source<'_>,
     ) -> Result<QOperand, QasmError> {

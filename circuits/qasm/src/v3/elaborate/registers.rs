@@ -7,7 +7,8 @@
 use eqisa_ir::circuit::Register;
 use eqisa_ir::program::Program;
 use eqisa_ir::program::expr::ClassicalExpr;
-use eqisa_ir::program::stmt::{Iteration, Stmt, VarId};
+use eqisa_ir::program::ids::VarId;
+use eqisa_ir::program::stmt::{Iteration, Stmt};
 use eqisa_ir::program::visit::visit_expr;
 
 /// Turn the registers of `p` that are given values but never hold measured ones into plain
@@ -32,12 +33,22 @@ pub fn drop_value_registers(p: &mut Program) {
         measured, valued, ..
     } = flow;
     let dropped = |k: usize| valued[k] && !measured[k];
-    if !p.vars.iter().enumerate().any(|(k, v)| v.creg.is_some() && dropped(k)) {
+    if !p
+        .vars
+        .iter()
+        .enumerate()
+        .any(|(k, v)| v.creg.is_some() && dropped(k))
+    {
         return;
     }
     // A register stays unless every variable that owns it is dropped; the ones that stay keep
     // their order and get new numbers and clbits.
-    let owners = |r: usize| p.vars.iter().enumerate().filter(move |(_, v)| v.creg == Some(r as u32));
+    let owners = |r: usize| {
+        p.vars
+            .iter()
+            .enumerate()
+            .filter(move |(_, v)| v.creg == Some(r as u32))
+    };
     let stays: Vec<bool> = (0..p.circuit.cregs.len())
         .map(|r| owners(r).count() == 0 || owners(r).any(|(k, _)| !dropped(k)))
         .collect();
@@ -58,7 +69,9 @@ pub fn drop_value_registers(p: &mut Program) {
     }
     p.circuit.num_clbits = start;
     for v in &mut p.vars {
-        v.creg = v.creg.and_then(|r| index.get(r as usize).copied().flatten());
+        v.creg = v
+            .creg
+            .and_then(|r| index.get(r as usize).copied().flatten());
     }
 }
 

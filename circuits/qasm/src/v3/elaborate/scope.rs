@@ -5,7 +5,7 @@
 
 use rustc_hash::FxHashMap;
 
-use eqisa_ir::program::stmt::{SubId, VarId};
+use eqisa_ir::program::ids::{SubId, VarId};
 
 /// What a name stands for.
 #[derive(Clone, Debug, PartialEq)]

@@ -11,7 +11,8 @@ use crate::error::{ErrorKind, QasmError};
 use crate::v3::ast::{self, DeclKind, ExprKind, ForIter, StmtKind, TypeAst};
 use eqisa_ir::circuit::Register;
 use eqisa_ir::program::expr::{BinaryOp, ClassicalExpr};
-use eqisa_ir::program::stmt::{Block, Case, Iteration, LValue, Loc, Stmt, Var, VarId, VarKind};
+use eqisa_ir::program::ids::{Loc, VarId};
+use eqisa_ir::program::stmt::{Block, Case, Iteration, LValue, Stmt, Var, VarKind};
 use eqisa_ir::program::types::Type;
 use eqisa_ir::program::value::Value;
 

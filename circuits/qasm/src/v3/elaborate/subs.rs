@@ -8,7 +8,8 @@ use crate::builder::Source;
 use crate::error::{ErrorKind, QasmError};
 use crate::v3::ast::{self, Name, ParamAst, TypeAst};
 use eqisa_ir::program::expr::{CallArg, ClassicalExpr};
-use eqisa_ir::program::stmt::{Extern, SubId, SubParam, Subroutine, VarKind};
+use eqisa_ir::program::ids::SubId;
+use eqisa_ir::program::stmt::{Extern, SubParam, Subroutine, VarKind};
 use eqisa_ir::program::types::Type;
 
 /// What a call needs to know of one parameter.
@@ -57,7 +58,7 @@ impl Elaborator {
         params: &[ParamAst<'_>],
         ret: Option<Type>,
         body: &[ast::Stmt<'_>],
-        loc: eqisa_ir::program::stmt::Loc,
+        loc: eqisa_ir::program::ids::Loc,
         src: &mut Source<'_>,
     ) -> Result<(), QasmError> {
         let mut sub_params = Vec::with_capacity(params.len());

@@ -11,7 +11,8 @@ use crate::v3::ast::*;
 use eqisa_ir::circuit::{GateKind, Modifier, Wide};
 use eqisa_ir::program::Program;
 use eqisa_ir::program::expr::{BinaryOp, ClassicalExpr};
-use eqisa_ir::program::stmt::{Iteration, Operand, QubitBase, Stmt as IrStmt, VarKind};
+use eqisa_ir::program::expr::{Operand, QubitBase};
+use eqisa_ir::program::stmt::{Iteration, Stmt as IrStmt, VarKind};
 use eqisa_ir::program::types::Type;
 use eqisa_ir::program::value::Value;
 

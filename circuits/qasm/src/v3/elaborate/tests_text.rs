@@ -10,8 +10,9 @@ use crate::error::QasmError;
 use crate::v3::parse::next_statement;
 use eqisa_ir::circuit::GateKind;
 use eqisa_ir::program::Program;
+use eqisa_ir::program::expr::QubitBase;
 use eqisa_ir::program::expr::{ClassicalExpr, Index};
-use eqisa_ir::program::stmt::{Iteration, QubitBase, Stmt, VarKind};
+use eqisa_ir::program::stmt::{Iteration, Stmt, VarKind};
 use eqisa_ir::program::types::Type;
 use eqisa_ir::program::value::Value;
 
@@ -619,7 +620,7 @@ fn run_to_end(p: &Program) -> Result<u64, eqisa_ir::program::exec::ExecError> {
         .filter_map(|(k, v)| {
             eqisa_ir::program::eval::zero(&v.ty)
                 .ok()
-                .map(|z| (eqisa_ir::program::stmt::VarId(k as u32), z))
+                .map(|z| (eqisa_ir::program::ids::VarId(k as u32), z))
         })
         .collect();
     let limits = ExecLimits {

@@ -3,7 +3,8 @@
 //! one does not have, so a block with gates is refused by the caller.
 
 use eqisa_ir::program::expr::ClassicalExpr;
-use eqisa_ir::program::stmt::{Operand, QubitBase, Stmt};
+use eqisa_ir::program::expr::{Operand, QubitBase};
+use eqisa_ir::program::stmt::Stmt;
 use eqisa_ir::program::value::Value;
 use rustc_hash::FxHashMap;
 
@@ -20,10 +21,12 @@ pub(super) fn block_duration(block: &[Stmt], num_qubits: u32) -> Result<Value, S
                 let ClassicalExpr::Const(Value::Duration { ns, dt }) = duration else {
                     return Err("a delay whose duration is not a constant".into());
                 };
-                let (value, in_dt) = match (*ns, *dt) {
-                    (ns, dt) if dt == 0.0 => (ns, false),
-                    (ns, dt) if ns == 0.0 => (dt, true),
-                    _ => return Err("a delay in both ns and dt".into()),
+                let (value, in_dt) = if *dt == 0.0 {
+                    (*ns, false)
+                } else if *ns == 0.0 {
+                    (*dt, true)
+                } else {
+                    return Err("a delay in both ns and dt".into());
                 };
                 if value != 0.0 && *unit.get_or_insert(in_dt) != in_dt {
                     return Err("delays in both ns and dt".into());

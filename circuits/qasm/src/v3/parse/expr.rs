@@ -85,7 +85,11 @@ fn exactly_associative(op: BinaryOpAst) -> bool {
 }
 
 /// `run[0] op run[1] op …` as a balanced tree (operands stay in order).
-fn balanced<'a>(op: BinaryOpAst, mut run: Vec<Tall<'a>>, at: &'a str) -> Result<Tall<'a>, SyntaxError<'a>> {
+fn balanced<'a>(
+    op: BinaryOpAst,
+    mut run: Vec<Tall<'a>>,
+    at: &'a str,
+) -> Result<Tall<'a>, SyntaxError<'a>> {
     while run.len() > 1 {
         let mut next = Vec::with_capacity(run.len().div_ceil(2));
         let mut items = run.into_iter();
@@ -94,14 +98,25 @@ fn balanced<'a>(op: BinaryOpAst, mut run: Vec<Tall<'a>>, at: &'a str) -> Result<
                 Some((b, hb)) => {
                     let h = taller(ha, hb, at)?;
                     let start = a.at;
-                    next.push((node(ExprKind::Binary(op, Box::new(a), Box::new(b)), start), h));
+                    next.push((
+                        node(ExprKind::Binary(op, Box::new(a), Box::new(b)), start),
+                        h,
+                    ));
                 }
                 None => next.push((a, ha)),
             }
         }
         run = next;
     }
-    run.pop().ok_or_else(|| err(at, ErrorKind::Syntax { expected: "an operand".into(), found: String::new() }))
+    run.pop().ok_or_else(|| {
+        err(
+            at,
+            ErrorKind::Syntax {
+                expected: "an operand".into(),
+                found: String::new(),
+            },
+        )
+    })
 }
 
 /// Whether `e` names something that can be assigned or measured into: a name, or a name with

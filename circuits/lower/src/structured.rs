@@ -432,6 +432,11 @@ fn is_quantum_only(p: &Program, s: &Stmt, locals: &[VarId]) -> bool {
             .chain(else_body)
             .all(|st| is_quantum_only(p, st, locals)),
         Stmt::Box { body, .. } => body.iter().all(|st| is_quantum_only(p, st, locals)),
+        Stmt::Switch { cases, default, .. } => cases
+            .iter()
+            .flat_map(|c| &c.body)
+            .chain(default.iter().flatten())
+            .all(|st| is_quantum_only(p, st, locals)),
         // A loop's variable and its body's declarations are its own.
         Stmt::For { var, body, .. } => {
             let mut inner = locals.to_vec();

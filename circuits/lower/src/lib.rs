@@ -2,7 +2,8 @@
 //! ([`decompose`]), then the target's forms ([`native`], or Clifford+T synthesis in
 //! [`clifford_t`]), then, on the native target, rz angles quantised to the precision the fidelity
 //! budget allows ([`native::quantise`]), then an ASAP schedule ([`program`]), with the fidelity
-//! cost of every approximation accounted for; [`route`] maps a program onto a device's coupling.
+//! cost of every approximation accounted for; [`route`] maps a program onto a device's coupling;
+//! [`structured`] lowers an OpenQASM 3 program keeping the loops whose iterations are alike.
 
 pub mod clifford_t;
 pub mod decompose;

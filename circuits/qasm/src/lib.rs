@@ -1,5 +1,8 @@
-//! `eqisa-qasm` owns the OpenQASM 2 and 3 front end: it loads programs into the circuit IR's
-//! [`Circuit`](eqisa_ir::Circuit), and its errors ([`QasmError`]) name the file, line and column of the problem.
+//! `eqisa-qasm` owns the OpenQASM 2 and 3 front end: it loads OpenQASM 2 programs into the circuit
+//! IR's [`Circuit`](eqisa_ir::Circuit) and OpenQASM 3 programs into the structured
+//! [`Program`](eqisa_ir::program::Program) ([`v3`]: parser and elaborator), which [`flatten`]
+//! unrolls with its inputs bound; its errors ([`QasmError`]) name the file, line and column of the
+//! problem.
 //!
 //! Files are read in chunks that end at a statement boundary, so a 10 MB program is never held
 //! in memory as text and as IR at once.

@@ -1,6 +1,6 @@
 //! The syntax tree of OpenQASM 3, as written: names unresolved, types unchecked. Every node
 //! keeps `at`, the slice of source text where it starts, from which errors compute the line and
-//! column ([`crate::builder::Source::pos`]).
+//! column (the builder's `Source::pos`).
 
 use eqisa_ir::circuit::{TimeUnit, Wide};
 

@@ -4,7 +4,7 @@
 use crate::output::outln;
 use std::path::PathBuf;
 
-use eqisa_pipeline::{AssembleOptions, assemble_circuit, load_circuit, load_codebook};
+use eqisa_pipeline::{AssembleOptions, assemble_circuit, load_circuit_with, load_codebook};
 
 use super::lowering::LowerArgs;
 use super::pulses::PulseArgs;
@@ -17,6 +17,8 @@ pub struct Args {
     pub file: PathBuf,
     #[command(flatten)]
     pub lowering: LowerArgs,
+    #[command(flatten)]
+    pub inputs: super::inputs::InputArgs,
     /// The codebook to encode with (default: the embedded one). Decoding needs the same one.
     #[arg(long, value_name = "CODEBOOK")]
     pub codebook: Option<PathBuf>,
@@ -53,7 +55,7 @@ pub struct Args {
 /// Run the command.
 pub fn run(args: &Args) -> CmdResult {
     let cb = load_codebook(args.codebook.as_deref())?;
-    let c = load_circuit(&args.file)?;
+    let c = load_circuit_with(&args.file, &args.inputs.inputs)?;
     let name = args.file.display().to_string();
     let pulses = args.pulses.then(|| args.pulse.config());
     if pulses.is_some() {

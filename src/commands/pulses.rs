@@ -6,7 +6,7 @@ use crate::output::outln;
 use std::path::PathBuf;
 
 use eqisa_assembler::pulses::DEFAULT_MAX_INFIDELITY;
-use eqisa_pipeline::{LoadedCodebook, PulseConfig, load_circuit, load_codebook, pulse_report};
+use eqisa_pipeline::{LoadedCodebook, PulseConfig, load_circuit_with, load_codebook, pulse_report};
 use eqisa_pulse::{PulseMode, PulseProgram};
 use ndarray::Array2;
 use num_complex::Complex64;
@@ -50,6 +50,8 @@ pub struct Args {
     pub file: PathBuf,
     #[command(flatten)]
     pub pulse: PulseArgs,
+    #[command(flatten)]
+    pub inputs: super::inputs::InputArgs,
     /// Codebook whose pulse atoms code the waveforms (default: the embedded one).
     #[arg(long, value_name = "CB")]
     pub codebook: Option<PathBuf>,
@@ -142,7 +144,7 @@ fn ratio(a: u64, b: u64) -> String {
 /// Run the command.
 pub fn run(args: &Args) -> CmdResult {
     let cb = load_codebook(args.codebook.as_deref())?;
-    let c = load_circuit(&args.file)?;
+    let c = load_circuit_with(&args.file, &args.inputs.inputs)?;
     let name = args.file.display().to_string();
     note_without_atoms(&cb);
     let (placed, report) = pulse_report(

@@ -7,7 +7,7 @@ use eqisa_assembler::pulses::{Physics, WaveformCoder};
 use eqisa_ir::Circuit;
 use eqisa_lower::lower;
 use eqisa_lower::program::NativeProgram;
-use eqisa_lower::route::{Coupling, route};
+use eqisa_lower::route::{Coupling, check_physical, route};
 use eqisa_lower::target::{TargetDesc, TargetKind, TwoQubit};
 use eqisa_pulse::{Device, PulseLimits, PulseProgram, lower_to_pulses_with};
 
@@ -80,6 +80,16 @@ pub fn place(
     })?;
     debug_assert_eq!(lowered.program.target, TargetKind::Native);
     let (program, swaps) = if pulse.no_route {
+        (lowered.program, 0)
+    } else if circuit.is_physical() {
+        // `$n` is the device's qubit n: nothing moves, and a gate on an uncoupled pair is an
+        // error rather than a SWAP the program did not ask for.
+        let coupling = Coupling::from_pairs(device.num_qubits(), device.coupled_pairs());
+        check_physical(&lowered.program, &coupling).map_err(|source| PipelineError::Route {
+            file: name.to_string(),
+            device: device.name.clone(),
+            source,
+        })?;
         (lowered.program, 0)
     } else {
         let coupling = Coupling::from_pairs(device.num_qubits(), device.coupled_pairs());

@@ -392,6 +392,10 @@ pub enum Op {
     },
 }
 
+/// Name of the quantum register that holds a program's physical qubits (`$0`, `$1`, …): not an
+/// identifier, so no program can declare it.
+pub const PHYSICAL_REGISTER: &str = "$";
+
 /// A parsed circuit.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Circuit {
@@ -441,6 +445,12 @@ impl Circuit {
             &self.qubits[a..a + g.num_qubits as usize],
             &self.params[p..p + g.num_params as usize],
         )
+    }
+
+    /// Whether the circuit's qubits are a device's physical qubits (`$n` in OpenQASM 3): its one
+    /// quantum register is then [`PHYSICAL_REGISTER`], and qubit n is the device's qubit n.
+    pub fn is_physical(&self) -> bool {
+        matches!(self.qregs.as_slice(), [r] if r.name == PHYSICAL_REGISTER)
     }
 
     /// Qubits a barrier spans.

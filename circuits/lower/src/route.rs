@@ -117,6 +117,44 @@ pub enum RouteError {
         "op {op} is a conditional two-qubit gate on uncoupled qubits: SWAPs cannot be made conditional"
     )]
     ConditionalSwap { op: usize },
+    #[error(
+        "op {op} ({name} on ${a} and ${b}): the program names physical qubits, and the device does \
+         not couple these two"
+    )]
+    NotCoupled {
+        op: usize,
+        name: &'static str,
+        a: u32,
+        b: u32,
+    },
+}
+
+/// Check that a program on physical qubits (program qubit n is device qubit n) runs on
+/// `coupling` as it stands: no more qubits than the device, every two-qubit gate on a coupled
+/// pair. Nothing is moved: a program that names `$n` chose its qubits.
+///
+/// # Errors
+/// [`RouteError::TooManyQubits`] or [`RouteError::NotCoupled`] for the first gate that is not.
+pub fn check_physical(p: &NativeProgram, coupling: &Coupling) -> Result<(), RouteError> {
+    if p.num_qubits > coupling.qubits() {
+        return Err(RouteError::TooManyQubits {
+            needed: p.num_qubits,
+            available: coupling.qubits(),
+        });
+    }
+    for (op, t) in p.ops.iter().enumerate() {
+        if let [a, b] = t.qubits[..]
+            && !coupling.coupled(a, b)
+        {
+            return Err(RouteError::NotCoupled {
+                op,
+                name: t.op.name(),
+                a,
+                b,
+            });
+        }
+    }
+    Ok(())
 }
 
 /// A routed program and where its qubits went.

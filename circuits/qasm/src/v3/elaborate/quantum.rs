@@ -169,7 +169,7 @@ impl Elaborator {
         let c = &mut self.prog.circuit;
         if c.qregs.is_empty() {
             c.qregs.push(Register {
-                name: "$".into(),
+                name: eqisa_ir::circuit::PHYSICAL_REGISTER.into(),
                 start: 0,
                 size: 0,
             });

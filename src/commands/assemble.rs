@@ -4,7 +4,7 @@
 use crate::output::outln;
 use std::path::PathBuf;
 
-use eqisa_pipeline::{AssembleOptions, assemble_circuit, load_circuit_with, load_codebook};
+use eqisa_pipeline::{AssembleOptions, assemble_circuit, load_codebook};
 
 use super::lowering::LowerArgs;
 use super::pulses::PulseArgs;
@@ -55,7 +55,7 @@ pub struct Args {
 /// Run the command.
 pub fn run(args: &Args) -> CmdResult {
     let cb = load_codebook(args.codebook.as_deref())?;
-    let c = load_circuit_with(&args.file, &args.inputs.inputs)?;
+    let c = super::program::load_flat(&args.file, &args.inputs.inputs)?;
     let name = args.file.display().to_string();
     let pulses = args.pulses.then(|| args.pulse.config());
     if pulses.is_some() {

@@ -67,7 +67,7 @@ pub fn run(args: &Args) -> CmdResult {
         file: file.clone(),
         source,
     };
-    let parsed = eqisa_pipeline::load_program(&args.file)?;
+    let parsed = super::program::load(&args.file)?;
     if let (Parsed::Structured(p), false) = (&parsed, args.flat) {
         let bound = eqisa_qasm::bind(p, &args.inputs.inputs)?;
         let limits = FlattenLimits {

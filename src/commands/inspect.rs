@@ -162,7 +162,7 @@ fn structured_report(file: String, p: &Program, flat: Option<&Circuit>) -> Repor
 /// Run the command.
 pub fn run(args: &Args) -> CmdResult {
     let file = args.file.display().to_string();
-    let parsed = eqisa_pipeline::load_program(&args.file)?;
+    let parsed = super::program::load(&args.file)?;
     let report = match parsed {
         Parsed::Structured(p) if !args.flat => {
             let bound = eqisa_qasm::bind(&p, &args.inputs.inputs)?;

@@ -7,6 +7,7 @@ pub mod firmware;
 pub mod inputs;
 pub mod inspect;
 pub mod lowering;
+pub mod program;
 pub mod pulses;
 pub mod report;
 pub mod statevector;

@@ -6,7 +6,7 @@ use crate::output::outln;
 use std::path::PathBuf;
 
 use eqisa_assembler::pulses::DEFAULT_MAX_INFIDELITY;
-use eqisa_pipeline::{LoadedCodebook, PulseConfig, load_circuit_with, load_codebook, pulse_report};
+use eqisa_pipeline::{LoadedCodebook, PulseConfig, load_codebook, pulse_report};
 use eqisa_pulse::{PulseMode, PulseProgram};
 use ndarray::Array2;
 use num_complex::Complex64;
@@ -144,7 +144,7 @@ fn ratio(a: u64, b: u64) -> String {
 /// Run the command.
 pub fn run(args: &Args) -> CmdResult {
     let cb = load_codebook(args.codebook.as_deref())?;
-    let c = load_circuit_with(&args.file, &args.inputs.inputs)?;
+    let c = super::program::load_flat(&args.file, &args.inputs.inputs)?;
     let name = args.file.display().to_string();
     note_without_atoms(&cb);
     let (placed, report) = pulse_report(

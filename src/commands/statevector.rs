@@ -69,7 +69,7 @@ enum Simulated {
 /// Load the program; a structured one that has no flat circuit because it branches or loops
 /// on measured values is run branch by branch with `--outcomes`.
 fn simulate(args: &Args, file: &str) -> Result<Simulated, Box<dyn std::error::Error>> {
-    let parsed = eqisa_pipeline::load_program(&args.file)?;
+    let parsed = super::program::load(&args.file)?;
     let Parsed::Structured(p) = parsed else {
         return Ok(Simulated::Circuit(eqisa_qasm::flatten(
             parsed,

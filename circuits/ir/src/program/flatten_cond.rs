@@ -612,11 +612,18 @@ impl Flattener<'_> {
         let (then_slots, then_written) = self.rewind(j1);
         let (else_ops, j2) = self.side(Container::Else(block), loc, else_side)?;
         let (else_slots, else_written) = self.rewind(j2);
-        if let Some(b) = self.circuit.ifs.get_mut(block as usize) {
-            b.then_ops = then_ops;
-            b.else_ops = else_ops;
+        if then_ops.is_empty() && else_ops.is_empty() && block as usize + 1 == self.circuit.ifs.len()
+        {
+            // Only classical work on either side (`switch (c) { case 0 { n += 1; } }`): the
+            // flat circuit has nothing to condition.
+            self.circuit.ifs.pop();
+        } else {
+            if let Some(b) = self.circuit.ifs.get_mut(block as usize) {
+                b.then_ops = then_ops;
+                b.else_ops = else_ops;
+            }
+            self.emit(Op::If { block });
         }
-        self.emit(Op::If { block });
         // A clbit written on either side holds that side's result afterwards: one new write.
         let mut written = then_written;
         written.extend(else_written);

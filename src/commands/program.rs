@@ -1,0 +1,31 @@
+//! Loading the program a command names, and saying what of it is not used: OpenPulse
+//! calibrations (`cal`, `defcal`) are read past, and a user who wrote them should know their
+//! pulses are not the ones played.
+
+use std::path::Path;
+
+use eqisa_ir::Circuit;
+use eqisa_qasm::{Parsed, QasmError};
+
+/// The program at `file`, with a note on standard error when it has calibrations that were
+/// skipped.
+pub fn load(file: &Path) -> Result<Parsed, QasmError> {
+    let parsed = eqisa_pipeline::load_program(file)?;
+    if let Parsed::Structured(p) = &parsed
+        && let Some(at) = p.skipped_calibration
+    {
+        eprintln!(
+            "note: {}:{}:{}: OpenPulse calibrations (defcalgrammar, cal, defcal) are not read yet: \
+             skipped; gates use the device's own calibrations",
+            file.display(),
+            at.line,
+            at.col
+        );
+    }
+    Ok(parsed)
+}
+
+/// The program at `file` flattened with `inputs` given to its `input` variables.
+pub fn load_flat(file: &Path, inputs: &[(String, String)]) -> Result<Circuit, QasmError> {
+    eqisa_qasm::flatten(load(file)?, inputs)
+}

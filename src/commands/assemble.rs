@@ -4,7 +4,7 @@
 use crate::output::outln;
 use std::path::PathBuf;
 
-use eqisa_pipeline::{AssembleOptions, assemble_circuit, load_circuit, load_codebook};
+use eqisa_pipeline::{AssembleOptions, assemble_circuit, load_circuit_with, load_codebook};
 
 use super::lowering::LowerArgs;
 use super::pulses::PulseArgs;
@@ -48,12 +48,14 @@ pub struct Args {
     /// (the whole file without the pulse section); pulses.pulse_bits.eqisa the pulse section.
     #[arg(long)]
     pub json: bool,
+    #[command(flatten)]
+    pub inputs: super::inputs::InputArgs,
 }
 
 /// Run the command.
 pub fn run(args: &Args) -> CmdResult {
     let cb = load_codebook(args.codebook.as_deref())?;
-    let c = load_circuit(&args.file)?;
+    let c = load_circuit_with(&args.file, &args.inputs.inputs)?;
     let name = args.file.display().to_string();
     let pulses = args.pulses.then(|| args.pulse.config());
     if pulses.is_some() {

@@ -108,7 +108,7 @@ pub fn run(args: &Args) -> CmdResult {
             return print_report(args, &report, &target);
         }
     }
-    let c = eqisa_qasm::flatten(parsed, &args.inputs.inputs)?;
+    let c = eqisa_pipeline::flatten_named(parsed, &args.file, &args.inputs.inputs)?;
     let lowered = lower(&c, &target, &options).map_err(lower_error)?;
     let p = &lowered.program;
     if let Some(out) = &args.output {

@@ -174,7 +174,10 @@ pub fn run(args: &Args) -> CmdResult {
             let flat = flatten(&p, &bound, &limits).ok();
             structured_report(file, &p, flat.as_ref())
         }
-        parsed => flat_report(file, &eqisa_qasm::flatten(parsed, &args.inputs.inputs)?),
+        parsed => flat_report(
+            file,
+            &eqisa_pipeline::flatten_named(parsed, &args.file, &args.inputs.inputs)?,
+        ),
     };
     if args.json {
         outln!("{}", serde_json::to_string_pretty(&report)?);

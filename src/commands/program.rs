@@ -27,5 +27,5 @@ pub fn load(file: &Path) -> Result<Parsed, QasmError> {
 
 /// The program at `file` flattened with `inputs` given to its `input` variables.
 pub fn load_flat(file: &Path, inputs: &[(String, String)]) -> Result<Circuit, QasmError> {
-    eqisa_qasm::flatten(load(file)?, inputs)
+    eqisa_pipeline::flatten_named(load(file)?, file, inputs)
 }

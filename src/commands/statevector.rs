@@ -71,8 +71,9 @@ enum Simulated {
 fn simulate(args: &Args, file: &str) -> Result<Simulated, Box<dyn std::error::Error>> {
     let parsed = super::program::load(&args.file)?;
     let Parsed::Structured(p) = parsed else {
-        return Ok(Simulated::Circuit(eqisa_qasm::flatten(
+        return Ok(Simulated::Circuit(eqisa_pipeline::flatten_named(
             parsed,
+            &args.file,
             &args.inputs.inputs,
         )?));
     };

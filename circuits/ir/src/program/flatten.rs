@@ -72,7 +72,9 @@ pub enum FlattenErrorKind {
          circuit cannot hold; `sim --outcomes` runs it"
     )]
     RealTime { what: String },
-    #[error("the program unrolls to more than {limit} operations (at least {ops})")]
+    #[error(
+        "the program unrolls to more than {limit} operations, operands and angles together (at least {ops})"
+    )]
     TooLarge { ops: u64, limit: u64 },
     #[error("the program runs more than {limit} statements and loop iterations")]
     StepLimit { limit: u64 },

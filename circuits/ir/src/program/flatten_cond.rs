@@ -612,7 +612,9 @@ impl Flattener<'_> {
         let (then_slots, then_written) = self.rewind(j1);
         let (else_ops, j2) = self.side(Container::Else(block), loc, else_side)?;
         let (else_slots, else_written) = self.rewind(j2);
-        if then_ops.is_empty() && else_ops.is_empty() && block as usize + 1 == self.circuit.ifs.len()
+        if then_ops.is_empty()
+            && else_ops.is_empty()
+            && block as usize + 1 == self.circuit.ifs.len()
         {
             // Only classical work on either side (`switch (c) { case 0 { n += 1; } }`): the
             // flat circuit has nothing to condition.

@@ -74,6 +74,26 @@ fn parse() {
 }
 
 #[test]
+fn structured() {
+    let mut seeds = qasm3_programs();
+    seeds.extend(files("fuzz/seeds", &["qasm3.qasm"]));
+    seeds.extend(files("circuits/examples", &[".qasm3"]));
+    let words = parse_dictionary();
+    let words: Vec<&[u8]> = words.iter().map(Vec::as_slice).collect();
+    run(
+        targets::structured::run,
+        &Run {
+            name: "structured",
+            seeds: &seeds,
+            dictionary: &words,
+            inputs: 10_000,
+            max_len: 8192,
+            seed: 6,
+        },
+    );
+}
+
+#[test]
 fn decoder() {
     let seeds = files("fuzz/seeds-eqb", &[".eqb"]);
     assert!(!seeds.is_empty(), "fuzz/seeds-eqb has no programs");

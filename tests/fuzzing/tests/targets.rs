@@ -40,10 +40,24 @@ fn parse_dictionary() -> Vec<Vec<u8>> {
         .collect()
 }
 
+/// The OpenQASM 3 programs that exercise the whole language: the reference suite
+/// (`tests/qasm3`) and the parser's tour of its syntax.
+fn qasm3_programs() -> Vec<Vec<u8>> {
+    let mut programs = files("tests/qasm3", &[".qasm"]);
+    assert!(
+        programs.len() >= 30,
+        "tests/qasm3 has {} programs",
+        programs.len()
+    );
+    programs.extend(files("circuits/qasm/tests/v3", &["tour.qasm"]));
+    programs
+}
+
 #[test]
 fn parse() {
     let mut seeds = files("fuzz/seeds", &[".qasm", ".qasm3"]);
     seeds.extend(files("circuits/examples", &[".qasm", ".qasm3"]));
+    seeds.extend(qasm3_programs());
     let words = parse_dictionary();
     let words: Vec<&[u8]> = words.iter().map(Vec::as_slice).collect();
     run(
@@ -55,6 +69,26 @@ fn parse() {
             inputs: 10_000,
             max_len: 8192,
             seed: 1,
+        },
+    );
+}
+
+#[test]
+fn structured() {
+    let mut seeds = qasm3_programs();
+    seeds.extend(files("fuzz/seeds", &["qasm3.qasm"]));
+    seeds.extend(files("circuits/examples", &[".qasm3"]));
+    let words = parse_dictionary();
+    let words: Vec<&[u8]> = words.iter().map(Vec::as_slice).collect();
+    run(
+        targets::structured::run,
+        &Run {
+            name: "structured",
+            seeds: &seeds,
+            dictionary: &words,
+            inputs: 10_000,
+            max_len: 8192,
+            seed: 6,
         },
     );
 }

@@ -5,3 +5,4 @@ pub mod decoder;
 pub mod decoder_mutated;
 pub mod parse;
 pub mod pulse;
+pub mod structured;

@@ -1,13 +1,17 @@
-//! Feeds arbitrary bytes to the OpenQASM front end, through `parse_reader` with a reader that
-//! hands out a few bytes at a time (chunked reading, the UTF-8 check) and through `parse_str`.
-//! Neither may panic, hang or overflow the stack; an error must name a line of the input; a
-//! parsed circuit must survive `stats`; on UTF-8 input both must give the same result.
+//! Feeds arbitrary bytes to the OpenQASM front end, through `parse_program_reader` with a reader
+//! that hands out a few bytes at a time (chunked reading, the UTF-8 check) and through
+//! `parse_program_str`, each followed by `flatten_with` without inputs: what `parse_reader` and
+//! `parse_str` do, within small flatten limits so that an OpenQASM 3 loop of 10^12 iterations is
+//! refused in milliseconds, not after the default 2^26 steps. Neither may panic, hang or
+//! overflow the stack; an error must name a line of the input; a parsed circuit must survive
+//! `stats`; on UTF-8 input both must give the same result.
 
 use std::path::PathBuf;
 use std::sync::Arc;
 
-use eqisa_ir::Circuit;
-use eqisa_qasm::QasmError;
+use eqisa_ir::circuit::Circuit;
+use eqisa_ir::program::flatten::FlattenLimits;
+use eqisa_qasm::{Parsed, QasmError};
 use eqisa_test_support::Trickle;
 
 fn check(data: &[u8], result: &Result<Circuit, QasmError>) {
@@ -27,9 +31,22 @@ fn check(data: &[u8], result: &Result<Circuit, QasmError>) {
     }
 }
 
+/// Bounds of the flatten pass here: enough for every seed, small enough that a run stays fast.
+const LIMITS: FlattenLimits = FlattenLimits {
+    max_ops: 1 << 18,
+    max_steps: 1 << 18,
+    max_call_depth: 64,
+};
+
+/// The flat circuit of a parse's result, as `parse_reader` and `parse_str` make it, within
+/// [`LIMITS`].
+fn flat(parsed: Result<Parsed, QasmError>) -> Result<Circuit, QasmError> {
+    eqisa_qasm::flatten_with(parsed?, &[], &LIMITS)
+}
+
 /// Whether the input includes a file other than the built-in libraries (which would read the
 /// file system: `include "/dev/zero";` never ends).
-fn includes_files(data: &[u8]) -> bool {
+pub fn includes_files(data: &[u8]) -> bool {
     if !data.windows(7).any(|w| w == b"include") {
         return false;
     }
@@ -54,10 +71,14 @@ pub fn run(data: &[u8]) {
         "f.qasm3"
     };
     let dir = PathBuf::from("/nonexistent-eqisa-fuzz-dir");
-    let chunked = eqisa_qasm::parse_reader(Trickle::new(data, step), Arc::from(name), dir);
+    let chunked = flat(eqisa_qasm::parse_program_reader(
+        Trickle::new(data, step),
+        Arc::from(name),
+        dir,
+    ));
     check(data, &chunked);
     let text = String::from_utf8_lossy(data);
-    let whole = eqisa_qasm::parse_str(&text, name);
+    let whole = flat(eqisa_qasm::parse_program_str(&text, name));
     check(text.as_bytes(), &whole);
     if std::str::from_utf8(data).is_ok() {
         match (&chunked, &whole) {

@@ -24,17 +24,75 @@ fn default_version(name: &str) -> Version {
 }
 
 /// The language of a program whose text starts with `text`: the version header's if there is
-/// one (an invalid header is left to the parser to report), else `default`.
+/// one (an invalid header is left to the parser to report); without one, OpenQASM 3 when the
+/// text reads as OpenQASM 3 (the specification's own examples omit the header), else `default`.
 fn declared_version(text: &str, default: Version) -> Version {
     let rest = crate::syntax::skip_ws_and_comments(text);
     let Some(after) = rest.strip_prefix("OPENQASM") else {
-        return default;
+        return if default == Version::Qasm2 && reads_as_qasm3(text) {
+            Version::Qasm3
+        } else {
+            default
+        };
     };
     match after.trim_start().as_bytes().first() {
         Some(b'2') => Version::Qasm2,
         Some(b'3') => Version::Qasm3,
         _ => default,
     }
+}
+
+/// Words that begin a statement in OpenQASM 3 and in no OpenQASM 2 program.
+const QASM3_ONLY: &[&str] = &[
+    "qubit",
+    "bit",
+    "def",
+    "defcal",
+    "defcalgrammar",
+    "cal",
+    "const",
+    "input",
+    "output",
+    "let",
+    "for",
+    "while",
+    "switch",
+    "box",
+    "int",
+    "uint",
+    "float",
+    "angle",
+    "bool",
+    "complex",
+    "duration",
+    "stretch",
+    "array",
+    "extern",
+    "return",
+    "break",
+    "continue",
+    "end",
+    "pragma",
+    "delay",
+];
+
+/// Whether text without a version header is OpenQASM 3: it includes `stdgates.inc` (and not
+/// `qelib1.inc`), or a statement starts with a word only OpenQASM 3 has.
+fn reads_as_qasm3(text: &str) -> bool {
+    if text.contains("qelib1.inc") {
+        return false;
+    }
+    if text.contains("stdgates.inc") {
+        return true;
+    }
+    text.split([';', '{', '}']).any(|statement| {
+        let s = crate::syntax::skip_ws_and_comments(statement);
+        let word = s
+            .split(|c: char| !(c.is_alphanumeric() || c == '_'))
+            .next()
+            .unwrap_or("");
+        QASM3_ONLY.contains(&word)
+    })
 }
 
 /// The front end a program goes through.

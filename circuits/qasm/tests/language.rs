@@ -694,3 +694,24 @@ fn long_program_through_a_reader() {
     let pos = e.pos().unwrap();
     assert_eq!((pos.line, pos.col), (4 + lines as u32 + 3, 4), "{e}");
 }
+
+/// A program without a version header is read as OpenQASM 3 when it reads as one (the
+/// specification's own examples omit the header), and as OpenQASM 2 otherwise.
+#[test]
+fn a_program_without_a_header_is_read_in_the_language_it_is_written_in() {
+    use eqisa_ir::circuit::Version;
+    let v3 = [
+        "include \"stdgates.inc\";\nqubit[2] q;\ncx q[0], q[1];\n",
+        "/* no include */\nqubit q;\nU(0, 0, 0) q;\n",
+        "// a loop\nqreg q[1];\nfor int i in [0:1] { U(0, 0, 0) q[0]; }\n",
+    ];
+    for text in v3 {
+        let c = parse_str(text, "t.qasm").unwrap_or_else(|e| panic!("{e}\n{text}"));
+        assert_eq!(c.version, Version::Qasm3, "{text}");
+    }
+    let v2 = "include \"qelib1.inc\";\nqreg q[2];\ncx q[0], q[1];\n";
+    assert_eq!(parse_str(v2, "t.qasm").unwrap().version, Version::Qasm2);
+    // A header always decides.
+    let text = "OPENQASM 2.0;\ninclude \"qelib1.inc\";\nqreg q[1];\nx q[0];\n";
+    assert_eq!(parse_str(text, "t.qasm3").unwrap().version, Version::Qasm2);
+}

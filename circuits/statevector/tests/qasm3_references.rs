@@ -197,3 +197,43 @@ fn every_reference_program_is_in_the_expectations() {
         }
     }
 }
+
+/// The outcome distribution of a program of `circuits/programs`, marginal on its own clbits.
+fn program_distribution(name: &str, inputs: &[(String, String)]) -> BTreeMap<String, f64> {
+    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("../programs")
+        .join(name);
+    let Parsed::Structured(p) = eqisa_qasm::parse_program_file(path).expect("parses") else {
+        panic!("{name} is OpenQASM 3");
+    };
+    let bound = eqisa_qasm::bind(&p, inputs).expect("inputs");
+    let dist = program_outcomes(&p, &bound, &OutcomeLimits::default()).expect("runs");
+    marginal(&dist, p.circuit.num_clbits as usize)
+}
+
+#[test]
+fn the_example_programs_give_their_documented_distributions() {
+    // A bit-flip code holds (cos 0.3)|000> + (sin 0.3)|111> through a thousand rounds of
+    // syndrome measurement and correction; the syndrome of the last round is 00.
+    let d = program_distribution("syndrome_rounds.qasm3", &[]);
+    let c2 = 0.3f64.cos().powi(2);
+    assert_eq!(d.len(), 2, "{d:?}");
+    assert!((d["00000"] - c2).abs() < 1e-9, "{d:?}");
+    assert!((d["11100"] - (1.0 - c2)).abs() < 1e-9, "{d:?}");
+    // Repeat until success: c is 1 unless ten tries failed (2^-10); then rx(theta) on |1>
+    // leaves 1 with probability cos^2(theta / 2).
+    let d = program_distribution(
+        "repeat_until_success.qasm3",
+        &[("theta".into(), "1.2".into())],
+    );
+    let (fail, one) = (2f64.powi(-10), 0.6f64.cos().powi(2));
+    let want = [
+        ("11", (1.0 - fail) * one),
+        ("01", (1.0 - fail) * (1.0 - one)),
+        ("10", fail * (1.0 - one)),
+        ("00", fail * one),
+    ];
+    for (k, p) in want {
+        assert!((d[k] - p).abs() < 1e-9, "{k}: {d:?}");
+    }
+}

@@ -381,29 +381,8 @@ impl Builder {
                     return Err(src.err(at, ErrorKind::IncludeDepth(MAX_INCLUDE_DEPTH)));
                 }
                 let full: PathBuf = src.dir.join(Path::new(path));
-                // A regular file, read whole within the limit on files read whole, then
-                // checked as the main file's stream is. A device or FIFO (`/dev/zero`) is no
-                // library: refused before a byte is read, not after the limit's worth.
-                let mut include_err = |reason: String| {
-                    src.err(
-                        at,
-                        ErrorKind::Include {
-                            path: path.to_string(),
-                            reason,
-                        },
-                    )
-                };
-                let bytes = match std::fs::metadata(&full).map(|m| m.is_file()) {
-                    Ok(false) => return Err(include_err("not a regular file".into())),
-                    _ => eqisa_files::read(&full).map_err(|e| include_err(e.to_string()))?,
-                };
-                let inner_name: Arc<str> = Arc::from(full.to_string_lossy().as_ref());
-                crate::chunker::check_text(&bytes).map_err(|e| e.at(&inner_name, 1))?;
-                // `check_text` passed: the bytes are UTF-8.
-                let text = std::str::from_utf8(&bytes).map_err(|e| include_err(e.to_string()))?;
-                let text = text.strip_prefix('\u{feff}').unwrap_or(text);
-                let dir = full.parent().map(Path::to_path_buf).unwrap_or_default();
-                let mut inner = Source::new(inner_name, dir, text, 1);
+                let file = crate::included::read_included(&full, path, at, src)?;
+                let mut inner = Source::new(file.name, file.dir, &file.text, 1);
                 self.include_depth += 1;
                 // The included file's statements count as the includer's: no header check.
                 let seen = self.seen_statement;
@@ -617,27 +596,7 @@ impl Builder {
         src: &mut Source<'_>,
     ) -> Result<(), QasmError> {
         let g = &self.circuit.gates[id.0 as usize];
-        if g.num_params as usize != n_params {
-            return Err(src.err(
-                name.at,
-                ErrorKind::WrongParamCount {
-                    gate: g.name.clone(),
-                    expected: g.num_params as usize,
-                    found: n_params,
-                },
-            ));
-        }
-        if g.num_qubits as usize != n_args {
-            return Err(src.err(
-                name.at,
-                ErrorKind::WrongArity {
-                    gate: g.name.clone(),
-                    expected: g.num_qubits as usize,
-                    found: n_args,
-                },
-            ));
-        }
-        Ok(())
+        crate::gate_table::check_signature(g, n_params, n_args).map_err(|k| src.err(name.at, k))
     }
 
     fn call(

@@ -151,6 +151,19 @@ pub struct Chunker<R> {
     eof: bool,
 }
 
+/// Whether the line that ends at `end` (a newline) is an OpenQASM 3 annotation: its first code
+/// is `@` (a gate modifier's `@` never starts a line's code, a name comes before it).
+fn annotation_line(bytes: &[u8], end: usize) -> bool {
+    let start = bytes[..end]
+        .iter()
+        .rposition(|&c| c == b'\n')
+        .map_or(0, |k| k + 1);
+    bytes[start..end]
+        .iter()
+        .find(|c| !c.is_ascii_whitespace())
+        .is_some_and(|&c| c == b'@')
+}
+
 fn is_word_byte(c: u8) -> bool {
     c.is_ascii_alphanumeric() || c == b'_' || !c.is_ascii()
 }
@@ -218,7 +231,10 @@ impl<R: Read> Chunker<R> {
                     }
                     if c == b'\n' {
                         if self.after_semi {
-                            self.pending = Some(k + 1);
+                            // An annotation (`@name text;`) belongs to the statement after it.
+                            if !annotation_line(bytes, k) {
+                                self.pending = Some(k + 1);
+                            }
                             self.after_semi = false;
                         }
                     } else if !c.is_ascii_whitespace() {
@@ -251,7 +267,9 @@ impl<R: Read> Chunker<R> {
                     if c == b'\n' {
                         self.lex = Lex::Code;
                         if self.after_semi {
-                            self.pending = Some(k + 1);
+                            if !annotation_line(bytes, k) {
+                                self.pending = Some(k + 1);
+                            }
                             self.after_semi = false;
                         }
                     }

@@ -6,7 +6,7 @@ use std::sync::Arc;
 
 use eqisa_ir::Circuit;
 use eqisa_ir::program::Program;
-use eqisa_ir::program::flatten::{FlattenError, FlattenLimits};
+use eqisa_ir::program::flatten::{FlattenError, FlattenErrorKind, FlattenLimits};
 use eqisa_ir::program::inputs::bind_inputs;
 
 use crate::error::{ErrorKind, QasmError, SourcePos};
@@ -100,7 +100,13 @@ pub fn located(p: &Program, e: FlattenError) -> QasmError {
             line: e.loc.line,
             col: e.loc.col,
         },
-        kind: ErrorKind::Flatten(e.kind),
+        kind: match e.kind {
+            // The IR budget, which `--max-file-mb` raises: said as the builder says it.
+            FlattenErrorKind::TooLarge { limit, .. } if limit == crate::builder::ir_budget() => {
+                ErrorKind::CircuitTooLarge { limit }
+            }
+            kind => ErrorKind::Flatten(kind),
+        },
     }
 }
 

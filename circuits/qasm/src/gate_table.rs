@@ -177,3 +177,28 @@ pub(crate) fn modifier_label(m: &Modifier, out: &mut String) {
         }
     }
 }
+
+/// Whether an application of `g` with `n_params` angles and `n_args` qubits fits its signature;
+/// the error says which count is wrong.
+pub(crate) fn check_signature(
+    g: &GateEntry,
+    n_params: usize,
+    n_args: usize,
+) -> Result<(), crate::error::ErrorKind> {
+    use crate::error::ErrorKind;
+    if g.num_params as usize != n_params {
+        return Err(ErrorKind::WrongParamCount {
+            gate: g.name.clone(),
+            expected: g.num_params as usize,
+            found: n_params,
+        });
+    }
+    if g.num_qubits as usize != n_args {
+        return Err(ErrorKind::WrongArity {
+            gate: g.name.clone(),
+            expected: g.num_qubits as usize,
+            found: n_args,
+        });
+    }
+    Ok(())
+}

@@ -12,6 +12,7 @@ mod chunker;
 pub mod error;
 mod flatten;
 mod gate_table;
+mod included;
 mod load;
 mod syntax;
 pub mod v3;

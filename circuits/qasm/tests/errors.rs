@@ -781,3 +781,18 @@ fn fuzz_chunked_and_whole_parses_agree_on_a_comment_after_a_statement() {
         );
     }
 }
+
+/// An annotation line ending in `;` belongs to the statement after it, when the file is read in
+/// chunks as when it is read whole (the fuzzer found them disagreeing).
+#[test]
+fn an_annotation_ending_in_a_semicolon_stays_with_its_statement() {
+    let text = "OPENQASM 3.0;\nqubit q;\n@a b;\nreset q;\n";
+    let whole = parse_str(text, "t.qasm").expect("whole");
+    let chunked = parse_reader(
+        OneByte(text.as_bytes()),
+        Arc::from("t.qasm"),
+        PathBuf::from("."),
+    )
+    .expect("chunked");
+    assert_eq!(whole, chunked);
+}

@@ -100,6 +100,8 @@ pub enum FlattenErrorKind {
     DuplicateQubit { qubit: u32 },
     #[error("a duration of {ns} ns plus {dt} dt: a flat delay is in one unit")]
     MixedDuration { ns: f64, dt: f64 },
+    #[error("{what} is not a finite number")]
+    NotFinite { what: String },
     /// The program breaks the structured IR's own rules (ids out of range, wrong arities):
     /// the front end checks these, so this names a bug there.
     #[error("invalid program: {what}")]

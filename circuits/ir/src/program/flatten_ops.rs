@@ -169,7 +169,13 @@ impl Flattener<'_> {
     pub fn delay(&mut self, duration: &ClassicalExpr, operands: &[Operand], loc: Loc) -> R<()> {
         let d = match self.value(duration, loc, "a delay's duration")? {
             Value::Duration { ns, dt } if !ns.is_finite() || !dt.is_finite() => {
-                return Err(err(loc, invalid("a duration that is not finite")).into());
+                return Err(err(
+                    loc,
+                    FlattenErrorKind::NotFinite {
+                        what: "the delay's duration in ns".into(),
+                    },
+                )
+                .into());
             }
             Value::Duration { ns, dt } if ns != 0.0 && dt != 0.0 => {
                 return Err(err(loc, FlattenErrorKind::MixedDuration { ns, dt }).into());

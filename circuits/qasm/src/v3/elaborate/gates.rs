@@ -433,27 +433,7 @@ impl Elaborator {
         let Some(g) = self.prog.circuit.gates.get(id.0 as usize) else {
             return Err(src.err(name.text, ErrorKind::UndefinedGate(name.text.to_string())));
         };
-        if g.num_params as usize != n_params {
-            return Err(src.err(
-                name.text,
-                ErrorKind::WrongParamCount {
-                    gate: g.name.clone(),
-                    expected: g.num_params as usize,
-                    found: n_params,
-                },
-            ));
-        }
-        if g.num_qubits as usize != n_args {
-            return Err(src.err(
-                name.text,
-                ErrorKind::WrongArity {
-                    gate: g.name.clone(),
-                    expected: g.num_qubits as usize,
-                    found: n_args,
-                },
-            ));
-        }
-        Ok(())
+        crate::gate_table::check_signature(g, n_params, n_args).map_err(|k| src.err(name.text, k))
     }
 
     /// A gate application in a program or subroutine body.

@@ -5,7 +5,6 @@
 //! [`Program::files`]: eqisa_ir::program::Program::files
 
 use std::path::{Path, PathBuf};
-use std::sync::Arc;
 
 use super::elaborator::Elaborator;
 use crate::builder::{MAX_INCLUDE_DEPTH, Source};
@@ -32,26 +31,9 @@ impl Elaborator {
             src.dir.clone()
         };
         let full: PathBuf = dir.join(Path::new(path));
-        let mut include_err = |reason: String| {
-            src.err(
-                at,
-                ErrorKind::Include {
-                    path: path.to_string(),
-                    reason,
-                },
-            )
-        };
-        // A device or FIFO (`/dev/zero`) is no library: refused before a byte is read.
-        let bytes = match std::fs::metadata(&full).map(|m| m.is_file()) {
-            Ok(false) => return Err(include_err("not a regular file".into())),
-            _ => eqisa_files::read(&full).map_err(|e| include_err(e.to_string()))?,
-        };
-        let inner_name: Arc<str> = Arc::from(full.to_string_lossy().as_ref());
-        crate::chunker::check_text(&bytes).map_err(|e| e.at(&inner_name, 1))?;
-        let text = std::str::from_utf8(&bytes).map_err(|e| include_err(e.to_string()))?;
-        let text = text.strip_prefix('\u{feff}').unwrap_or(text);
-        let inner_dir = full.parent().map(Path::to_path_buf).unwrap_or_default();
-        let mut inner = Source::new(inner_name.clone(), inner_dir, text, 1);
+        let file = crate::included::read_included(&full, path, at, src)?;
+        let inner_name = file.name.clone();
+        let mut inner = Source::new(file.name, file.dir, &file.text, 1);
         let outer_file = self.file;
         self.file = self.prog.files.len() as u32;
         self.prog.files.push(inner_name);

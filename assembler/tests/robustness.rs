@@ -641,7 +641,7 @@ fn a_delay_its_decoder_would_refuse_is_refused_at_assembly_naming_the_op() {
         .unwrap_err()
         .to_string();
     assert!(
-        e.starts_with("delay.qasm:4:") && e.contains("not finite"),
+        e.starts_with("delay.qasm:4:") && e.contains("not a finite number"),
         "{e}"
     );
     for (delay, ok) in [("1e10s", false), ("1e8s", true)] {

@@ -381,7 +381,19 @@ impl Builder {
                     return Err(src.err(at, ErrorKind::IncludeDepth(MAX_INCLUDE_DEPTH)));
                 }
                 let full: PathBuf = src.dir.join(Path::new(path));
-                let file = crate::included::read_included(&full, path, at, src)?;
+                let file = match crate::included::read_included(&full) {
+                    Ok(file) => file,
+                    Err(crate::included::IncludeFailure::Text(e)) => return Err(e),
+                    Err(crate::included::IncludeFailure::Unreadable(reason)) => {
+                        return Err(src.err(
+                            at,
+                            ErrorKind::Include {
+                                path: path.to_string(),
+                                reason,
+                            },
+                        ));
+                    }
+                };
                 let mut inner = Source::new(file.name, file.dir, &file.text, 1);
                 self.include_depth += 1;
                 // The included file's statements count as the includer's: no header check.

@@ -6,8 +6,7 @@
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
-use crate::builder::Source;
-use crate::error::{ErrorKind, QasmError};
+use crate::error::QasmError;
 
 /// An included file's text, with its name (for errors) and directory (for its own includes).
 pub(crate) struct Included {
@@ -16,30 +15,25 @@ pub(crate) struct Included {
     pub text: String,
 }
 
-/// Read the file `full`, named `path` by the `include` at `at` in `src`.
-pub(crate) fn read_included(
-    full: &Path,
-    path: &str,
-    at: &str,
-    src: &mut Source<'_>,
-) -> Result<Included, QasmError> {
-    let mut include_err = |reason: String| {
-        src.err(
-            at,
-            ErrorKind::Include {
-                path: path.to_string(),
-                reason,
-            },
-        )
-    };
+/// Why an included file could not be read.
+pub(crate) enum IncludeFailure {
+    /// Said at the `include` (the caller names the path and the place).
+    Unreadable(String),
+    /// Bytes in the file that cannot be OpenQASM, at their place in it.
+    Text(QasmError),
+}
+
+/// Read the file `full`.
+pub(crate) fn read_included(full: &Path) -> Result<Included, IncludeFailure> {
+    let unreadable = |e: String| IncludeFailure::Unreadable(e);
     let bytes = match std::fs::metadata(full).map(|m| m.is_file()) {
-        Ok(false) => return Err(include_err("not a regular file".into())),
-        _ => eqisa_files::read(full).map_err(|e| include_err(e.to_string()))?,
+        Ok(false) => return Err(unreadable("not a regular file".into())),
+        _ => eqisa_files::read(full).map_err(|e| unreadable(e.to_string()))?,
     };
     let name: Arc<str> = Arc::from(full.to_string_lossy().as_ref());
-    crate::chunker::check_text(&bytes).map_err(|e| e.at(&name, 1))?;
+    crate::chunker::check_text(&bytes).map_err(|e| IncludeFailure::Text(e.at(&name, 1)))?;
     // `check_text` passed: the bytes are UTF-8.
-    let text = String::from_utf8(bytes).map_err(|e| include_err(e.to_string()))?;
+    let text = String::from_utf8(bytes).map_err(|e| unreadable(e.to_string()))?;
     let text = match text.strip_prefix('\u{feff}') {
         Some(t) => t.to_string(),
         None => text,

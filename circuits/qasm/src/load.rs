@@ -76,23 +76,20 @@ const QASM3_ONLY: &[&str] = &[
     "delay",
 ];
 
-/// Whether text without a version header is OpenQASM 3: it includes `stdgates.inc` (and not
-/// `qelib1.inc`), or a statement starts with a word only OpenQASM 3 has.
+/// Whether text without a version header is OpenQASM 3, judged by its first statement (the same
+/// whether the file arrives whole or in chunks): an include of `stdgates.inc`, or a word only
+/// OpenQASM 3 has.
 fn reads_as_qasm3(text: &str) -> bool {
-    if text.contains("qelib1.inc") {
-        return false;
+    let start = crate::syntax::skip_ws_and_comments(text);
+    let first = start.split(';').next().unwrap_or("");
+    if first.starts_with("include") {
+        return first.contains("stdgates.inc");
     }
-    if text.contains("stdgates.inc") {
-        return true;
-    }
-    text.split([';', '{', '}']).any(|statement| {
-        let s = crate::syntax::skip_ws_and_comments(statement);
-        let word = s
-            .split(|c: char| !(c.is_alphanumeric() || c == '_'))
-            .next()
-            .unwrap_or("");
-        QASM3_ONLY.contains(&word)
-    })
+    let word = first
+        .split(|c: char| !(c.is_alphanumeric() || c == '_'))
+        .next()
+        .unwrap_or("");
+    QASM3_ONLY.contains(&word)
 }
 
 /// The front end a program goes through.

@@ -703,7 +703,7 @@ fn a_program_without_a_header_is_read_in_the_language_it_is_written_in() {
     let v3 = [
         "include \"stdgates.inc\";\nqubit[2] q;\ncx q[0], q[1];\n",
         "/* no include */\nqubit q;\nU(0, 0, 0) q;\n",
-        "// a loop\nqreg q[1];\nfor int i in [0:1] { U(0, 0, 0) q[0]; }\n",
+        "// a constant first\nconst int n = 2;\nqreg q[n];\nfor int i in [0:1] { U(0, 0, 0) q[0]; }\n",
     ];
     for text in v3 {
         let c = parse_str(text, "t.qasm").unwrap_or_else(|e| panic!("{e}\n{text}"));

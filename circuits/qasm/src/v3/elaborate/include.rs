@@ -31,7 +31,19 @@ impl Elaborator {
             src.dir.clone()
         };
         let full: PathBuf = dir.join(Path::new(path));
-        let file = crate::included::read_included(&full, path, at, src)?;
+        let file = match crate::included::read_included(&full) {
+            Ok(file) => file,
+            Err(crate::included::IncludeFailure::Text(e)) => return Err(e),
+            Err(crate::included::IncludeFailure::Unreadable(reason)) => {
+                return Err(src.err(
+                    at,
+                    ErrorKind::Include {
+                        path: path.to_string(),
+                        reason,
+                    },
+                ));
+            }
+        };
         let inner_name = file.name.clone();
         let mut inner = Source::new(file.name, file.dir, &file.text, 1);
         let outer_file = self.file;

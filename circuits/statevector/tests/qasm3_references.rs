@@ -237,3 +237,23 @@ fn the_example_programs_give_their_documented_distributions() {
         assert!((d[k] - p).abs() < 1e-9, "{k}: {d:?}");
     }
 }
+
+/// `pow(k) @ g` with an integer exponent known only by running is the gate repeated k times
+/// (`inv @ g` for negative k): S^-2 = Z after a Hadamard, X^3 = X.
+#[test]
+fn a_power_with_a_run_time_exponent_repeats_the_gate() {
+    let text = "OPENQASM 3.0;\ninclude \"stdgates.inc\";\nqubit q;\nint k = -2;\nh q;\n\
+                pow(k) @ s q;\nuint[2] n = 3;\nqubit r;\npow(n) @ x r;\n";
+    let c = eqisa_qasm::parse_str(text, "pow.qasm3").expect("parses");
+    let state = statevector(&c).expect("simulates");
+    let a = state.amplitudes();
+    let h = std::f64::consts::FRAC_1_SQRT_2;
+    let want = [(0b10, h), (0b11, -h)];
+    for (k, amp) in a.iter().enumerate() {
+        let w = want.iter().find(|(i, _)| *i == k).map_or(0.0, |(_, v)| *v);
+        assert!(
+            (amp.re - w).abs() < 1e-12 && amp.im.abs() < 1e-12,
+            "{k}: {amp}"
+        );
+    }
+}

@@ -456,6 +456,11 @@ impl Elaborator {
                 "a duration on a gate application (gate[d])".into(),
             ));
         }
+        if mods.iter().any(|m| matches!(m, ModifierAst::Pow(_)))
+            && self.repeated_gate_call(mods, name, params, operands, at, out, src)?
+        {
+            return Ok(());
+        }
         let gate = self.resolve_gate(mods, name, None, src)?;
         self.check_signature(gate, name, params.len(), operands.len(), src)?;
         let mut ps = Vec::with_capacity(params.len());

@@ -5,6 +5,7 @@ mod elaborator;
 mod expr;
 mod gates;
 mod include;
+mod power;
 mod quantum;
 mod registers;
 mod scope;

@@ -511,3 +511,40 @@ fn openpulse_calibration_blocks_are_skipped_and_lines_still_counted() {
     let err = run_err(&["inspect", g.arg()]);
     assert!(err.contains(&format!("{}:11:10:", g.arg())), "{err}");
 }
+
+/// A program on physical qubits runs on the device's qubits as named: nothing is routed (no
+/// SWAP), and a gate on a pair the device does not couple is an error naming both qubits.
+#[test]
+fn physical_qubits_are_the_devices_own() {
+    // The embedded device (ibmq_lima) couples 0-1, 1-2, 1-3 and 3-4.
+    let ok = TempFile::new(
+        "phys.qasm3",
+        "OPENQASM 3.0;\ninclude \"stdgates.inc\";\nh $1;\ncx $1, $3;\ncx $3, $4;\n",
+    );
+    let out = TempFile::output("phys.eqb");
+    let v = run_json(&["assemble", "--pulses", ok.arg(), "-o", out.arg(), "--json"]);
+    assert_eq!(v["pulses"]["swaps"], 0, "{v}");
+    let bad = TempFile::new(
+        "uncoupled.qasm3",
+        "OPENQASM 3.0;\ninclude \"stdgates.inc\";\nh $0;\ncx $0, $4;\n",
+    );
+    let err = run_err(&["assemble", "--pulses", bad.arg(), "-o", out.arg()]);
+    assert!(
+        err.contains("$0 and $4") && err.contains("does not couple"),
+        "{err}"
+    );
+}
+
+/// Skipped OpenPulse calibrations are said, at their place, while the program is still used.
+#[test]
+fn skipped_calibrations_are_noted() {
+    let f = TempFile::new(
+        "cal.qasm3",
+        "OPENQASM 3.0;\ninclude \"stdgates.inc\";\ndefcalgrammar \"openpulse\";\n\
+         cal { extern port d0; }\nqubit q;\nx q;\n",
+    );
+    let out = eqisa().args(["inspect", f.arg()]).output().expect("runs");
+    assert!(out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains(":3:1: OpenPulse calibrations"), "{err}");
+}

@@ -17,7 +17,7 @@ use eqisa_ir::program::flatten::{FlattenError, FlattenLimits, flatten};
 use eqisa_ir::program::ids::VarId;
 use eqisa_ir::program::stmt::{Iteration, Program, Stmt, VarKind};
 use eqisa_ir::program::value::Value;
-use eqisa_ir::program::visit::{visit_expr, visit_stmt};
+use eqisa_ir::program::visit::{calls, visit_expr, visit_stmt};
 
 use crate::clifford_t::{Budget, error_for_fidelity, fidelity_for_error};
 use crate::lowering::{LowerError, LowerOptions, Lowered, lower};
@@ -446,15 +446,6 @@ fn is_quantum_only(p: &Program, s: &Stmt, locals: &[VarId]) -> bool {
         }
         _ => false,
     }
-}
-
-/// Whether an expression calls a subroutine or an extern (which may act on qubits).
-fn calls(e: &ClassicalExpr) -> bool {
-    let mut found = false;
-    visit_expr(e, &mut |e| {
-        found |= matches!(e, ClassicalExpr::Call(..) | ClassicalExpr::Extern(..));
-    });
-    found
 }
 
 /// Whether `s` reads or writes `v` anywhere.

@@ -136,6 +136,16 @@ pub fn visit_index(i: &Index, f: &mut dyn FnMut(&ClassicalExpr)) {
     }
 }
 
+/// Whether evaluating `e` calls a subroutine or an extern (which may act on qubits, and must
+/// not run twice).
+pub fn calls(e: &ClassicalExpr) -> bool {
+    let mut found = false;
+    visit_expr(e, &mut |e| {
+        found |= matches!(e, ClassicalExpr::Call(..) | ClassicalExpr::Extern(..));
+    });
+    found
+}
+
 /// Calls `f` on `e` and every expression inside it.
 pub fn visit_expr(e: &ClassicalExpr, f: &mut dyn FnMut(&ClassicalExpr)) {
     f(e);

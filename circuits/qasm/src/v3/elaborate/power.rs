@@ -7,7 +7,7 @@ use eqisa_ir::program::expr::{BinaryOp, ClassicalExpr, UnaryOp};
 use eqisa_ir::program::stmt::{Block, Iteration, Stmt, VarKind};
 use eqisa_ir::program::types::Type;
 use eqisa_ir::program::value::Value;
-use eqisa_ir::program::visit::visit_expr;
+use eqisa_ir::program::visit::calls;
 
 use super::elaborator::Elaborator;
 use crate::builder::Source;
@@ -91,13 +91,4 @@ impl Elaborator {
         }
         Ok(false)
     }
-}
-
-/// Whether `e` calls a subroutine or an extern: evaluating it twice would run the call twice.
-fn calls(e: &ClassicalExpr) -> bool {
-    let mut found = false;
-    visit_expr(e, &mut |e| {
-        found |= matches!(e, ClassicalExpr::Call(..) | ClassicalExpr::Extern(..));
-    });
-    found
 }

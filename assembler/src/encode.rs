@@ -6,6 +6,7 @@ use eqisa_encode::StreamEncoder;
 use eqisa_isa::angle;
 use eqisa_isa::codebook::Codebook;
 use eqisa_isa::container::{Container, Header, Section, SectionKind, Target, codebook_id};
+use eqisa_isa::control::Control;
 use eqisa_isa::instr::{Arity, Instr, OPCODE_COUNT, Opcode};
 use eqisa_isa::model::{ProgramParams, allowed};
 use eqisa_isa::stream::{ProgramInfo, Scheduler};
@@ -162,7 +163,7 @@ pub fn program_info(
 
 /// Whether the decoder's ASAP scheduler rebuilds every start and duration bit for bit.
 fn asap_reproduces(program: &NativeProgram, info: &ProgramInfo) -> Result<bool, AssembleError> {
-    let mut sched = Scheduler::new(program.num_qubits, program.num_clbits);
+    let mut sched = Scheduler::new(program.num_qubits, &info.condition_bits);
     for (i, op) in program.ops.iter().enumerate() {
         let instr = instr_of(program, i, op)?;
         let Ok((start, dur)) = sched.place(&instr, info) else {
@@ -186,6 +187,8 @@ pub struct Assembled {
     pub metadata_bytes: usize,
     /// Bytes of the instruction section's payload.
     pub instruction_bytes: usize,
+    /// Bytes of the control section's payload (0 for a program that runs straight).
+    pub control_bytes: usize,
     /// Bytes of the pulse section's payload (0 without one).
     pub pulse_bytes: usize,
     /// Instruction blocks.
@@ -238,6 +241,19 @@ pub fn assemble_with_pulses(
     pulses: Option<Vec<u8>>,
 ) -> Result<Assembled, AssembleError> {
     let info = program_info(program, target)?;
+    write_program(program, &info, None, codebook, codebook_hash, pulses)
+}
+
+/// Encode `program`'s operations under `info` (and `control`, for a structured program whose
+/// operations are its text) into a whole `.eqb` file.
+pub(crate) fn write_program(
+    program: &NativeProgram,
+    info: &ProgramInfo,
+    control: Option<&Control>,
+    codebook: &Codebook,
+    codebook_hash: [u8; 32],
+    pulses: Option<Vec<u8>>,
+) -> Result<Assembled, AssembleError> {
     let mut enc = StreamEncoder::new(&codebook.priors, info.params)?;
     for (i, op) in program.ops.iter().enumerate() {
         let instr = instr_of(program, i, op)?;
@@ -245,13 +261,37 @@ pub fn assemble_with_pulses(
     }
     let (instructions, blocks) = enc.finish()?;
     let program_section = info.to_bytes();
+    let control_section = control.map(Control::to_bytes);
     let metadata = Layout {
         qregs: program.qregs.clone(),
         cregs: program.cregs.clone(),
         conditions: program.conditions.clone(),
     }
     .to_bytes();
-    let sizes = (program_section.len(), metadata.len(), instructions.len());
+    let sizes = (
+        program_section.len(),
+        metadata.len(),
+        instructions.len(),
+        control_section.as_ref().map_or(0, Vec::len),
+    );
+    let mut sections = vec![Section {
+        kind: SectionKind::Program,
+        payload: program_section,
+    }];
+    if let Some(payload) = control_section {
+        sections.push(Section {
+            kind: SectionKind::Control,
+            payload,
+        });
+    }
+    sections.push(Section {
+        kind: SectionKind::Metadata,
+        payload: metadata,
+    });
+    sections.push(Section {
+        kind: SectionKind::Instructions,
+        payload: instructions,
+    });
     let mut container = Container {
         header: Header {
             codebook_id: codebook_id(&codebook_hash),
@@ -259,20 +299,7 @@ pub fn assemble_with_pulses(
             clbit_count: program.num_clbits,
             target: target_of(program.target),
         },
-        sections: vec![
-            Section {
-                kind: SectionKind::Program,
-                payload: program_section,
-            },
-            Section {
-                kind: SectionKind::Metadata,
-                payload: metadata,
-            },
-            Section {
-                kind: SectionKind::Instructions,
-                payload: instructions,
-            },
-        ],
+        sections,
     };
     let pulse_bytes = pulses.as_ref().map_or(0, Vec::len);
     if let Some(payload) = pulses {
@@ -286,6 +313,7 @@ pub fn assemble_with_pulses(
         program_bytes: sizes.0,
         metadata_bytes: sizes.1,
         instruction_bytes: sizes.2,
+        control_bytes: sizes.3,
         pulse_bytes,
         blocks,
         explicit_timing: info.params.explicit_timing,

@@ -14,6 +14,9 @@ pub enum AssembleError {
     /// The container or coder refused.
     #[error(transparent)]
     Isa(#[from] eqisa_isa::IsaError),
+    /// A structured program's text and control tree do not fit together.
+    #[error("structured program: {0}")]
+    Structure(&'static str),
     /// The metadata section is malformed.
     #[error("metadata section: {0}")]
     Metadata(&'static str),

@@ -50,6 +50,7 @@ impl StreamDecoder for Decoder<'_> {
             match self.next_event()? {
                 Event::Instr(t) => on_item(&t)?,
                 Event::NeedInput => return Ok(false),
+                Event::Await { cond, .. } => return Err(IsaError::NoOutcomes { cond }.into()),
                 Event::End => return Ok(true),
             }
         }

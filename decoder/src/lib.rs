@@ -28,6 +28,7 @@ extern crate alloc;
 mod feed;
 mod owned;
 mod pulse;
+mod replay;
 mod stream;
 
 pub use feed::{ChunkSize, Fed, StreamDecoder, feed_chunks};
@@ -35,4 +36,4 @@ pub use owned::{
     DecodedInstr, DecodedProgram, MAX_ROW_SAMPLES, PulseRows, decode_all, decode_pulse_rows,
 };
 pub use pulse::{Play, PulseDecoder, PulseEvent};
-pub use stream::{DEFAULT_MAX_QUBITS, Decoder, Event, MAX_BUFFER};
+pub use stream::{ConditionSource, DEFAULT_MAX_QUBITS, Decoder, Event, MAX_BUFFER};

@@ -1,10 +1,14 @@
 //! The instruction decoder's state machine.
 
+use alloc::boxed::Box;
 use alloc::vec::Vec;
+use core::fmt;
 
+use crate::replay::{Action, Replay};
 use eqisa_isa::coder::{Coder, SymbolDecoder, SymbolDecoderState};
 use eqisa_isa::container::SectionLog;
 use eqisa_isa::container::{HEADER_LEN, SECTION_HEADER_LEN, TRAILER_LEN};
+use eqisa_isa::control::Control;
 use eqisa_isa::instr::{Instr, Opcode, TimedInstr};
 use eqisa_isa::model::{Model, Priors};
 use eqisa_isa::stream::{BlockHeader, MAX_BLOCK_BYTES, ProgramInfo, Scheduler};
@@ -16,8 +20,9 @@ use eqisa_isa::{
 /// sections must fit in it too.
 pub const MAX_BUFFER: usize = MAX_BLOCK_BYTES + 64;
 
-/// Most qubits (and classical bits) a [`Decoder::new`] accepts: its per-qubit state then stays
-/// under about 20 MiB. [`Decoder::with_max_qubits`] sets another limit.
+/// Most qubits a [`Decoder::new`] accepts: its per-qubit state then stays under about 20 MiB.
+/// [`Decoder::with_max_qubits`] sets another limit. (Classical bits cost no state: only the bits
+/// conditions read are tracked.)
 pub const DEFAULT_MAX_QUBITS: u32 = 1 << 20;
 
 /// What [`Decoder::next_event`] produced.
@@ -27,8 +32,29 @@ pub enum Event<'a> {
     Instr(TimedInstr<'a>),
     /// Feed more bytes.
     NeedInput,
+    /// A real-time `while` loop is about to iterate or not: tell the decoder whether condition
+    /// `cond` holds, its classical bits shifted by `bit_offset` ([`Decoder::answer`]). Only
+    /// without a condition source ([`Decoder::set_condition_source`]).
+    Await {
+        /// The condition (an index into the program's conditions).
+        cond: u32,
+        /// Shift of the bits it reads.
+        bit_offset: u64,
+    },
     /// The program is complete and every checksum matched.
     End,
+}
+
+/// Evaluates a real-time loop's condition for the decoder: `(cond, bit_offset) → holds`.
+pub type ConditionSource<'cb> = Box<dyn FnMut(u32, u64) -> bool + 'cb>;
+
+/// A condition source, for the decoder's `Debug`.
+struct Source<'cb>(ConditionSource<'cb>);
+
+impl fmt::Debug for Source<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("ConditionSource")
+    }
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -94,6 +120,14 @@ pub struct Decoder<'cb> {
     sections: SectionLog,
     /// Bytes of the file consumed so far: the offset errors name.
     consumed: u64,
+    /// How the text runs, in a program with a control section.
+    replay: Option<Replay>,
+    /// Most instructions a program's replay buffer may declare.
+    max_replay_ops: u64,
+    /// Answers real-time loops' conditions, when set.
+    conditions: Option<Source<'cb>>,
+    /// Release the text instead of running it.
+    text_only: bool,
 }
 
 impl<'cb> Decoder<'cb> {
@@ -123,7 +157,52 @@ impl<'cb> Decoder<'cb> {
             max_qubits: DEFAULT_MAX_QUBITS,
             sections: SectionLog::default(),
             consumed: 0,
+            replay: None,
+            max_replay_ops: eqisa_isa::control::MAX_REPLAY_OPS,
+            conditions: None,
+            text_only: false,
         }
+    }
+
+    /// Refuse programs whose replay buffer holds more than `max_ops` instructions (firmware with
+    /// less memory than [`eqisa_isa::control::MAX_REPLAY_OPS`] buffered instructions).
+    #[must_use]
+    pub fn with_max_replay(self, max_ops: u64) -> Self {
+        Decoder {
+            max_replay_ops: max_ops,
+            ..self
+        }
+    }
+
+    /// Evaluate real-time loops' conditions with `source(cond, bit_offset)` instead of returning
+    /// [`Event::Await`].
+    pub fn set_condition_source(&mut self, source: ConditionSource<'cb>) {
+        self.conditions = Some(Source(source));
+    }
+
+    /// Release the program's text instead of running it: every loop body once, in program
+    /// order, timed as its first iteration, without asking any condition (what printing a
+    /// program with its loops needs). Call before the control section is read.
+    #[must_use]
+    pub fn text_only(self) -> Self {
+        Decoder {
+            text_only: true,
+            ..self
+        }
+    }
+
+    /// Answer the pending [`Event::Await`]: whether its condition holds.
+    pub fn answer(&mut self, holds: bool) {
+        if let Some(r) = self.replay.as_mut() {
+            r.answer(holds);
+        }
+    }
+
+    /// The program's control tree, once its control section has been read (`None` for a
+    /// program that runs straight, or before).
+    #[must_use]
+    pub fn control(&self) -> Option<&Control> {
+        self.replay.as_ref().map(Replay::control)
     }
 
     /// As [`Decoder::new`], refusing programs with more than `max_qubits` qubits or classical
@@ -335,10 +414,10 @@ impl<'cb> Decoder<'cb> {
                     }
                     let (pre, used) = parse_header(self.available())?;
                     pre.header.verify_codebook(&self.codebook_hash)?;
-                    let widest = pre.header.qubit_count.max(pre.header.clbit_count);
+                    let widest = pre.header.qubit_count;
                     if widest > self.max_qubits {
                         return Err(IsaError::Limit {
-                            what: "qubit or classical bit count",
+                            what: "qubit count",
                             found: u64::from(widest),
                             max: u64::from(self.max_qubits),
                         });
@@ -374,16 +453,20 @@ impl<'cb> Decoder<'cb> {
                     self.sections.admit(kind, index, self.consumed)?;
                     let len = header.payload_len as usize;
                     match kind {
-                        SectionKind::Program | SectionKind::Metadata if len > MAX_BUFFER => {
+                        SectionKind::Program | SectionKind::Metadata | SectionKind::Control
+                            if len > MAX_BUFFER =>
+                        {
                             return Err(IsaError::Limit {
-                                what: "program or metadata section size",
+                                what: "program, metadata or control section size",
                                 found: len as u64,
                                 max: MAX_BUFFER as u64,
                             });
                         }
-                        SectionKind::Instructions if self.model.is_none() => {
+                        SectionKind::Instructions | SectionKind::Control
+                            if self.model.is_none() =>
+                        {
                             return Err(IsaError::MissingSection(
-                                "program (before the instructions)",
+                                "program (before the instructions and the control section)",
                             ));
                         }
                         _ => {}
@@ -423,14 +506,68 @@ impl<'cb> Decoder<'cb> {
                                 h.clbit_count,
                             )?;
                             self.model = Some(Model::new(self.priors, info.params)?);
-                            self.sched = Some(Scheduler::new(h.qubit_count, h.clbit_count));
+                            self.sched = Some(Scheduler::new(h.qubit_count, &info.condition_bits));
                             self.info = Some(info);
+                        }
+                        SectionKind::Control => {
+                            let info = self
+                                .info
+                                .as_ref()
+                                .ok_or(IsaError::MissingSection("program"))?;
+                            if info.params.explicit_timing {
+                                return Err(IsaError::Corrupt(
+                                    "a program with loops carries explicit timing",
+                                ));
+                            }
+                            let control = Control::parse(
+                                &payload,
+                                info.total_ops,
+                                info.params.num_conditions,
+                            )?;
+                            if control.replay_ops > self.max_replay_ops {
+                                return Err(IsaError::Limit {
+                                    what: "replay buffer (instructions of the largest loop)",
+                                    found: control.replay_ops,
+                                    max: self.max_replay_ops,
+                                });
+                            }
+                            let mut replay = Replay::new(control);
+                            if self.text_only {
+                                replay.set_text_only();
+                            }
+                            self.replay = Some(replay);
                         }
                         _ => self.metadata = Some(payload),
                     }
                 }
                 Phase::Blocks => {
-                    if self.block_ops_left > 0 {
+                    if self.replay.is_some() {
+                        match self.next_action()? {
+                            Action::Await { cond, bit_offset } => {
+                                if let Some(src) = self.conditions.as_mut() {
+                                    let holds = (src.0)(cond, bit_offset);
+                                    self.answer(holds);
+                                    continue;
+                                }
+                                return Ok(Event::Await { cond, bit_offset });
+                            }
+                            Action::Replay(i) => return self.replay_one(i),
+                            Action::Fill if self.block_ops_left > 0 => {
+                                self.fill_one()?;
+                                continue;
+                            }
+                            Action::Stream if self.block_ops_left > 0 => {
+                                return self.stream_one();
+                            }
+                            Action::Finished if self.block_ops_left > 0 => {
+                                return Err(IsaError::Corrupt(
+                                    "more instructions than the control section runs",
+                                ));
+                            }
+                            // Read the next block, or close the section once all has run.
+                            _ => {}
+                        }
+                    } else if self.block_ops_left > 0 {
                         return self.decode_one();
                     }
                     if let Some(model) = &self.model {
@@ -438,6 +575,18 @@ impl<'cb> Decoder<'cb> {
                     }
                     let remaining = self.open.as_ref().map_or(0, |o| o.remaining);
                     if remaining == 0 {
+                        if self
+                            .replay
+                            .as_mut()
+                            .zip(self.sched.as_mut())
+                            .map(|(r, s)| r.peek(s))
+                            .transpose()?
+                            .is_some_and(|a| a != Action::Finished)
+                        {
+                            return Err(IsaError::Corrupt(
+                                "the control section runs more instructions than the text holds",
+                            ));
+                        }
                         self.close_section()?;
                         let total = self.info.as_ref().map_or(0, |i| i.total_ops);
                         if self.ops_done != total {
@@ -542,7 +691,13 @@ impl<'cb> Decoder<'cb> {
         &mut self,
         mut f: impl FnMut(&TimedInstr<'_>) -> Result<(), E>,
     ) -> Result<u64, E> {
-        if self.phase != Phase::Blocks || self.block_ops_left == 0 {
+        if self.phase != Phase::Blocks {
+            return Ok(0);
+        }
+        if self.replay.is_some() {
+            return self.drain_replay(f);
+        }
+        if self.block_ops_left == 0 {
             return Ok(0);
         }
         let (Some(model), Some(sched), Some(info), Some(state)) = (
@@ -568,6 +723,87 @@ impl<'cb> Decoder<'cb> {
         handed?;
         check_block_end(model)?;
         Ok(n)
+    }
+
+    /// [`Decoder::try_drain_block`] for a program with a control section: every instruction
+    /// that needs no more input and no answer, replayed or read.
+    fn drain_replay<E: From<IsaError>>(
+        &mut self,
+        mut f: impl FnMut(&TimedInstr<'_>) -> Result<(), E>,
+    ) -> Result<u64, E> {
+        let mut handed = 0u64;
+        loop {
+            let (Some(replay), Some(sched), Some(info)) = (
+                self.replay.as_mut(),
+                self.sched.as_mut(),
+                self.info.as_ref(),
+            ) else {
+                return Err(IsaError::MissingSection("program").into());
+            };
+            match replay.peek(sched)? {
+                Action::Replay(i) => {
+                    replay.commit();
+                    let t = replayed(replay, sched, info, i)?;
+                    handed += 1;
+                    f(&t)?;
+                }
+                Action::Fill if self.block_ops_left > 0 => self.fill_one()?,
+                Action::Stream if self.block_ops_left > 0 => {
+                    if let Event::Instr(t) = self.stream_one()? {
+                        handed += 1;
+                        f(&t)?;
+                    }
+                }
+                _ => return Ok(handed),
+            }
+        }
+    }
+
+    /// The next action of a program with a control section.
+    fn next_action(&mut self) -> Result<Action, IsaError> {
+        match (self.replay.as_mut(), self.sched.as_mut()) {
+            (Some(r), Some(s)) => r.peek(s),
+            _ => Err(IsaError::MissingSection("program")),
+        }
+    }
+
+    /// Decode the next text instruction into the replay buffer.
+    fn fill_one(&mut self) -> Result<(), IsaError> {
+        let (Some(model), Some(replay), Some(state)) =
+            (self.model.as_mut(), self.replay.as_mut(), self.rd)
+        else {
+            return Err(IsaError::MissingSection("program"));
+        };
+        let mut rd = SymbolDecoder::resume(&self.block, state);
+        let instr = model.code(&mut rd, &IGNORED)?;
+        replay.store(&instr)?;
+        replay.commit();
+        self.rd = Some(rd.state());
+        self.block_ops_left -= 1;
+        self.ops_done += 1;
+        Ok(())
+    }
+
+    /// Decode the next text instruction and release it (outside every loop).
+    fn stream_one(&mut self) -> Result<Event<'_>, IsaError> {
+        if let Some(r) = self.replay.as_mut() {
+            r.commit();
+        }
+        self.decode_one()
+    }
+
+    /// Release buffered instruction `i`, its classical bits shifted for the iteration.
+    fn replay_one(&mut self, i: usize) -> Result<Event<'_>, IsaError> {
+        let (Some(replay), Some(sched), Some(info)) = (
+            self.replay.as_mut(),
+            self.sched.as_mut(),
+            self.info.as_ref(),
+        ) else {
+            return Err(IsaError::MissingSection("program"));
+        };
+        replay.commit();
+        let timed = replayed(replay, sched, info, i)?;
+        Ok(Event::Instr(timed))
     }
 
     fn decode_one(&mut self) -> Result<Event<'_>, IsaError> {
@@ -654,5 +890,48 @@ fn step<'m, const EXPLICIT: bool>(
         instr,
         start_ns,
         duration_ns,
+        bit_offset: 0,
+    })
+}
+
+/// Buffered instruction `i`, scheduled (on its text bits: earlier iterations have ended when an
+/// iteration starts) and released with its bits shifted by the iteration's offset.
+#[inline]
+fn replayed<'r>(
+    replay: &'r Replay,
+    sched: &mut Scheduler,
+    info: &ProgramInfo,
+    i: usize,
+) -> Result<TimedInstr<'r>, IsaError> {
+    let mut instr = replay.stored(i)?;
+    let (start_ns, duration_ns) = sched.place(&instr, info)?;
+    let offset = replay.offset();
+    if offset > 0 {
+        let limit = u64::from(info.params.num_clbits);
+        if instr.opcode == Opcode::Measure {
+            instr.arg =
+                instr
+                    .arg
+                    .checked_add(offset)
+                    .filter(|&b| b < limit)
+                    .ok_or(IsaError::Corrupt(
+                        "a measurement in a loop writes a bit past the program's",
+                    ))?;
+        }
+        if let Some(bits) = instr.cond.and_then(|c| info.condition_bits.get(c as usize))
+            && bits
+                .last()
+                .is_some_and(|&b| u64::from(b).saturating_add(offset) >= limit)
+        {
+            return Err(IsaError::Corrupt(
+                "a condition in a loop reads a bit past the program's",
+            ));
+        }
+    }
+    Ok(TimedInstr {
+        instr,
+        start_ns,
+        duration_ns,
+        bit_offset: offset,
     })
 }

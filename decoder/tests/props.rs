@@ -140,7 +140,7 @@ fn assemble(p: &Program, priors: &Priors, hash: [u8; 32]) -> (Vec<u8>, Vec<(f64,
         condition_bits: p.conditions.clone(),
         total_ops: p.ops.len() as u64,
     };
-    let mut sched = Scheduler::new(p.qubits, p.clbits);
+    let mut sched = Scheduler::new(p.qubits, &info.condition_bits);
     let mut enc = StreamEncoder::new(priors, info.params).expect("encoder");
     let mut times = Vec::new();
     for (i, op) in p.ops.iter().enumerate() {

@@ -194,6 +194,12 @@ pub enum IsaError {
     /// Pulse data handed to the encoder is inconsistent (plays out of time order or overlapping
     /// on a channel, a channel or memory slot that does not exist, a malformed atom set).
     InvalidPulse(&'static str),
+    /// A real-time loop's condition must be evaluated and the decoder's caller gave no
+    /// measurement results (see the decoder's condition source).
+    NoOutcomes {
+        /// The condition the loop waits on.
+        cond: u32,
+    },
 }
 
 /// Which input an [`IsaError`] met while decoding is the fault of, so that a message names that
@@ -325,6 +331,10 @@ impl fmt::Display for IsaError {
             Self::BitWidth(n) => write!(f, "cannot read {n} bits at once (at most 64)"),
             Self::InvalidCode { what } => write!(f, "invalid code: {what}"),
             Self::Corrupt(what) => write!(f, "corrupt program: {what}"),
+            Self::NoOutcomes { cond } => write!(
+                f,
+                "a real-time loop waits on condition {cond}, which needs measurement results, and none were given"
+            ),
             Self::CorruptCodebook(what) => write!(f, "corrupt codebook: {what}"),
             Self::Limit { what, found, max } => {
                 write!(f, "{what} is {found}, above this decoder's limit of {max}")

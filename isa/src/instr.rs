@@ -150,4 +150,8 @@ pub struct TimedInstr<'a> {
     pub start_ns: f64,
     /// Duration (ns).
     pub duration_ns: f64,
+    /// Shift of the classical bits this run of the instruction writes and reads: `instr.arg` of
+    /// a `Measure` is already shifted, the bits of its condition must be shifted by this much
+    /// (0 outside loops that move along a measurement record, see [`crate::control`]).
+    pub bit_offset: u64,
 }

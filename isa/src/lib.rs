@@ -12,6 +12,8 @@
 //! - [`instr`], [`model`], [`stream`]: the instruction set, its context model (with the format of
 //!   its [`copies`] of recent one-qubit gate runs) and the instruction section's blocks, read and
 //!   written ([`stream::BlockEncoder`]);
+//! - [`control`]: the control section, how the instruction text runs (counted loops with their
+//!   classical-bit strides, real-time `while` loops) and the replay buffer it declares;
 //! - [`container`]: the `.eqb` program container (header, checksummed sections, file CRC);
 //! - [`error`]: [`IsaError`], the single error type; every parser here returns it instead of
 //!   panicking, whatever the input bytes;
@@ -45,6 +47,7 @@ pub mod bits;
 pub mod codebook;
 pub mod coder;
 pub mod container;
+pub mod control;
 pub mod copies;
 pub mod crc;
 pub mod error;

@@ -26,7 +26,8 @@ pub const MAX_BLOCK_BYTES: usize = 1 << 20;
 pub const MAX_BLOCK_OPS: u64 = 1 << 16;
 /// The encoder closes a block once its payload reaches this size.
 pub const TARGET_BLOCK_BYTES: usize = 32 << 10;
-/// Most qubits (and classical bits) a program may declare: bounds the decoder's per-qubit state.
+/// Most qubits a program may declare: bounds the decoder's per-qubit state. Classical bits are
+/// bounded by their `u32` count alone: the decoder keeps state only for those conditions read.
 pub const MAX_QUBITS: u32 = 1 << 24;
 /// Most conditions a program may declare, and most bits one condition may read in total.
 pub const MAX_CONDITION_BITS: u64 = 1 << 24;
@@ -165,13 +166,6 @@ impl ProgramInfo {
             return Err(IsaError::Limit {
                 what: "qubit count",
                 found: u64::from(num_qubits),
-                max: u64::from(MAX_QUBITS),
-            });
-        }
-        if num_clbits > MAX_QUBITS {
-            return Err(IsaError::Limit {
-                what: "classical bit count",
-                found: u64::from(num_clbits),
                 max: u64::from(MAX_QUBITS),
             });
         }
@@ -366,23 +360,70 @@ fn later(a: f64, b: f64) -> f64 {
 }
 
 /// Rebuilds start times and durations exactly as the assembler's ASAP schedule made them.
+///
+/// Only the classical bits some condition reads are tracked (their measurements' ends), so its
+/// memory follows the qubits and the conditions, not the classical bits: a program may measure
+/// 10^8 bits in a loop.
 #[derive(Clone, Debug)]
 pub struct Scheduler {
     qubit_free: Vec<f64>,
-    bit_free: Vec<f64>,
+    /// The bits conditions read, sorted and without repeats.
+    watched: Vec<u32>,
+    /// When the last measurement of each watched bit ends.
+    watched_free: Vec<f64>,
+    /// Nothing starts before this (see [`Scheduler::align`]).
+    floor: f64,
     /// End of the last instruction so far.
     pub end_ns: f64,
 }
 
 impl Scheduler {
-    /// A scheduler for a program's qubits and bits.
+    /// A scheduler for a program's qubits and the bits its conditions read.
     #[must_use]
-    pub fn new(num_qubits: u32, num_clbits: u32) -> Scheduler {
+    pub fn new(num_qubits: u32, condition_bits: &[Vec<u32>]) -> Scheduler {
+        let mut watched: Vec<u32> = condition_bits.iter().flatten().copied().collect();
+        watched.sort_unstable();
+        watched.dedup();
         Scheduler {
             qubit_free: alloc::vec![0.0; num_qubits as usize],
-            bit_free: alloc::vec![0.0; num_clbits as usize],
+            watched_free: alloc::vec![0.0; watched.len()],
+            watched,
+            floor: 0.0,
             end_ns: 0.0,
         }
+    }
+
+    /// Align every qubit at the end of everything placed so far: what follows starts no
+    /// earlier (a loop iteration, or a piece of a structured program, begins).
+    pub fn align(&mut self) {
+        self.floor = self.end_ns;
+    }
+
+    /// When the instructions placed from now on may start at the earliest.
+    #[must_use]
+    pub fn floor(&self) -> f64 {
+        self.floor
+    }
+
+    #[inline]
+    fn measured(&mut self, bit: u64, end: f64) {
+        if self.watched.is_empty() {
+            return;
+        }
+        if let Ok(bit) = u32::try_from(bit)
+            && let Ok(i) = self.watched.binary_search(&bit)
+            && let Some(f) = self.watched_free.get_mut(i)
+        {
+            *f = end;
+        }
+    }
+
+    fn bit_free(&self, bit: u32) -> f64 {
+        self.watched
+            .binary_search(&bit)
+            .ok()
+            .and_then(|i| self.watched_free.get(i).copied())
+            .unwrap_or(0.0)
     }
 
     /// Place `instr` as soon as its qubits (and the bits its condition reads) are free.
@@ -407,16 +448,16 @@ impl Scheduler {
             let (start, end) = match *instr.qubits {
                 [a] => match self.qubit_free.get_mut(a as usize) {
                     Some(f) => {
-                        let start = later(0.0, *f);
+                        let start = later(self.floor, *f);
                         *f = start + dur;
                         (start, start + dur)
                     }
-                    None => (0.0, 0.0 + dur),
+                    None => (self.floor, self.floor + dur),
                 },
                 [a, b] => {
                     let fa = self.qubit_free.get(a as usize).copied().unwrap_or(0.0);
                     let fb = self.qubit_free.get(b as usize).copied().unwrap_or(0.0);
-                    let start = later(later(0.0, fa), fb);
+                    let start = later(later(self.floor, fa), fb);
                     let end = start + dur;
                     if let Some(f) = self.qubit_free.get_mut(a as usize) {
                         *f = end;
@@ -428,10 +469,8 @@ impl Scheduler {
                 }
                 _ => return self.place_general(instr, info),
             };
-            if instr.opcode == Opcode::Measure
-                && let Some(f) = self.bit_free.get_mut(instr.arg as usize)
-            {
-                *f = end;
+            if instr.opcode == Opcode::Measure {
+                self.measured(instr.arg, end);
             }
             self.end_ns = later(self.end_ns, end);
             return Ok((start, dur));
@@ -448,10 +487,10 @@ impl Scheduler {
             .qubits
             .iter()
             .map(|&q| self.qubit_free.get(q as usize).copied().unwrap_or(0.0))
-            .fold(0.0, f64::max);
+            .fold(self.floor, f64::max);
         if let Some(bits) = instr.cond.and_then(|c| info.condition_bits.get(c as usize)) {
             for &b in bits {
-                start = start.max(self.bit_free.get(b as usize).copied().unwrap_or(0.0));
+                start = start.max(self.bit_free(b));
             }
         }
         let dur = match instr.opcode {
@@ -470,10 +509,8 @@ impl Scheduler {
                 *f = start + dur;
             }
         }
-        if instr.opcode == Opcode::Measure
-            && let Some(f) = self.bit_free.get_mut(instr.arg as usize)
-        {
-            *f = start + dur;
+        if instr.opcode == Opcode::Measure {
+            self.measured(instr.arg, start + dur);
         }
         self.end_ns = self.end_ns.max(start + dur);
         Ok((start, dur))

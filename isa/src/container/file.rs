@@ -357,7 +357,7 @@ pub fn parse_section_header(bytes: &[u8]) -> Result<(SectionHeader, usize), IsaE
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct SectionLog {
     /// Index of the first section of each kind, by kind value.
-    first: [Option<u16>; 5],
+    first: [Option<u16>; 6],
 }
 
 impl SectionLog {
@@ -389,7 +389,11 @@ impl SectionLog {
             .copied()
             .flatten()
             .is_some_and(|i| i < index);
-        if matches!(kind, SectionKind::Metadata | SectionKind::Program) && after_instructions {
+        if matches!(
+            kind,
+            SectionKind::Metadata | SectionKind::Program | SectionKind::Control
+        ) && after_instructions
+        {
             return Err(IsaError::SectionOrder {
                 index,
                 offset,
@@ -953,10 +957,11 @@ mod tests {
             SectionKind::Pulses,
             SectionKind::Metadata,
             SectionKind::Program,
+            SectionKind::Control,
         ] {
             assert_eq!(SectionKind::try_from(k as u8), Ok(k));
         }
         assert_eq!(SectionKind::try_from(0), Err(0));
-        assert_eq!(SectionKind::try_from(5), Err(5));
+        assert_eq!(SectionKind::try_from(6), Err(6));
     }
 }

@@ -29,6 +29,9 @@ pub enum SectionKind {
     /// Program parameters the decoder needs before the first instruction: angle precision,
     /// durations, the bits each condition reads (the stream's `ProgramInfo`).
     Program = 4,
+    /// How the instruction text runs: counted and real-time loops (the stream's `Control`).
+    /// Absent in a program that runs straight.
+    Control = 5,
 }
 
 impl SectionKind {
@@ -40,6 +43,7 @@ impl SectionKind {
             Self::Pulses => "pulses",
             Self::Metadata => "metadata",
             Self::Program => "program",
+            Self::Control => "control",
         }
     }
 }
@@ -54,6 +58,7 @@ impl TryFrom<u8> for SectionKind {
             2 => Ok(Self::Pulses),
             3 => Ok(Self::Metadata),
             4 => Ok(Self::Program),
+            5 => Ok(Self::Control),
             other => Err(other),
         }
     }

@@ -75,7 +75,9 @@ impl StreamDecoder for OneByOne<'_> {
             match self.0.next_event()? {
                 Event::Instr(t) => on_item(&t)?,
                 Event::NeedInput => return Ok(false),
-                Event::Await { cond, .. } => return Err(IsaError::NoOutcomes { cond }.into()),
+                Event::Await { cond, bit_offset } => {
+                    return Err(IsaError::NoOutcomes { cond, bit_offset }.into());
+                }
                 Event::End => return Ok(true),
             }
         }

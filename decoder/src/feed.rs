@@ -50,7 +50,9 @@ impl StreamDecoder for Decoder<'_> {
             match self.next_event()? {
                 Event::Instr(t) => on_item(&t)?,
                 Event::NeedInput => return Ok(false),
-                Event::Await { cond, .. } => return Err(IsaError::NoOutcomes { cond }.into()),
+                Event::Await { cond, bit_offset } => {
+                    return Err(IsaError::NoOutcomes { cond, bit_offset }.into());
+                }
                 Event::End => return Ok(true),
             }
         }

@@ -222,7 +222,13 @@ fn a_while_loop_iterates_as_the_answers_say() {
     let fed = feed_chunks(&mut dec, &mut &asm.bytes[..], usize::MAX, |_| {
         Ok::<(), IsaError>(())
     });
-    assert_eq!(fed, Err(IsaError::NoOutcomes { cond: 0 }));
+    assert_eq!(
+        fed,
+        Err(IsaError::NoOutcomes {
+            cond: 0,
+            bit_offset: 0
+        })
+    );
     // With a condition source, nothing is asked.
     let mut dec = Decoder::new(&cb.priors, cb.hash());
     let mut left = 3;

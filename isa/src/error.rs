@@ -199,6 +199,8 @@ pub enum IsaError {
     NoOutcomes {
         /// The condition the loop waits on.
         cond: u32,
+        /// Shift of the bits it reads.
+        bit_offset: u64,
     },
 }
 
@@ -331,7 +333,7 @@ impl fmt::Display for IsaError {
             Self::BitWidth(n) => write!(f, "cannot read {n} bits at once (at most 64)"),
             Self::InvalidCode { what } => write!(f, "invalid code: {what}"),
             Self::Corrupt(what) => write!(f, "corrupt program: {what}"),
-            Self::NoOutcomes { cond } => write!(
+            Self::NoOutcomes { cond, .. } => write!(
                 f,
                 "a real-time loop waits on condition {cond}, which needs measurement results, and none were given"
             ),

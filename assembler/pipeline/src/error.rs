@@ -53,6 +53,15 @@ pub enum PipelineError {
         /// Why (boxed: it is large).
         source: Box<PulseEncodeError>,
     },
+    /// Measurement results for real-time control flow are unusable (a file that is not 0s and
+    /// 1s, too few results, a condition on a bit never measured).
+    #[error("{file}: {message}")]
+    Outcomes {
+        /// The file of results, or the program.
+        file: String,
+        /// What is wrong.
+        message: String,
+    },
     /// A device calibration cannot be loaded.
     #[error(transparent)]
     Device(#[from] DeviceError),

@@ -2,7 +2,8 @@
 //! (later) the Python package call, so that no step is written twice. It loads circuits and
 //! codebooks, turns a user's choices into lowering options ([`config`]), places circuits on
 //! devices ([`mod@place`]), assembles them and measures every baseline on the same stream
-//! ([`assemble`], [`measure`]), decodes programs ([`decode`]), runs them on the modelled
+//! ([`assemble`], [`measure`]), decodes programs ([`decode`]; real-time loops run on the
+//! measurement results of [`outcomes`]), runs them on the modelled
 //! controller ([`firmware`]), reports a circuit's pulses ([`pulses`]), measures many circuits
 //! under every encoding ([`report`]) and trains codebooks ([`train`]).
 //!
@@ -33,6 +34,7 @@ pub mod error;
 pub mod firmware;
 pub mod input;
 pub mod measure;
+pub mod outcomes;
 pub mod place;
 pub mod pulses;
 pub mod report;

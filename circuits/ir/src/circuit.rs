@@ -291,21 +291,24 @@ impl CondExpr {
     /// Evaluate against the classical bits. Values are unsigned integers of any width (a
     /// register may hold hundreds of bits); booleans are 0 or 1.
     pub fn eval(&self, circuit: &Circuit, bits: &[bool]) -> Wide {
+        self.eval_with(&circuit.cregs, &|b| {
+            bits.get(b as usize).copied().unwrap_or(false)
+        })
+    }
+
+    /// [`CondExpr::eval`] with the registers `cregs` and the value of each bit from `bit`: for
+    /// records too large or too sparse to hold as one slice.
+    pub fn eval_with(&self, cregs: &[Register], bit: &dyn Fn(u32) -> bool) -> Wide {
         match self {
-            CondExpr::Bit(b) => {
-                Wide::from_u64(u64::from(bits.get(*b as usize).copied().unwrap_or(false)))
-            }
-            CondExpr::Register(r) => circuit.cregs.get(*r as usize).map_or(Wide::zero(), |reg| {
-                Wide::from_bits(
-                    (0..reg.size)
-                        .map(|i| bits.get((reg.start + i) as usize).copied().unwrap_or(false)),
-                )
+            CondExpr::Bit(b) => Wide::from_u64(u64::from(bit(*b))),
+            CondExpr::Register(r) => cregs.get(*r as usize).map_or(Wide::zero(), |reg| {
+                Wide::from_bits((0..reg.size).map(|i| bit(reg.start + i)))
             }),
             CondExpr::Int(v) => v.clone(),
             CondExpr::Bool(b) => Wide::from_u64(u64::from(*b)),
-            CondExpr::Not(e) => Wide::from_u64(u64::from(e.eval(circuit, bits).is_zero())),
+            CondExpr::Not(e) => Wide::from_u64(u64::from(e.eval_with(cregs, bit).is_zero())),
             CondExpr::Binary(op, a, b) => {
-                let (a, b) = (a.eval(circuit, bits), b.eval(circuit, bits));
+                let (a, b) = (a.eval_with(cregs, bit), b.eval_with(cregs, bit));
                 let flag = |x: bool| Wide::from_u64(u64::from(x));
                 match op {
                     CondOp::Eq => flag(a == b),

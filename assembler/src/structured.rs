@@ -1,10 +1,16 @@
 //! Structured programs → `.eqb`: the text (every loop body once, in program order) in the
-//! instruction section and how it runs in the control section (see [`eqisa_isa::control`]).
+//! instruction section and how it runs in the control section (see [`eqisa_isa::control`]); and
+//! the way back to OpenQASM 3 with the loops written as loops.
 
+use std::fmt::Write as _;
+
+use eqisa_ir::circuit::{CondExpr, Register};
 use eqisa_isa::codebook::Codebook;
 use eqisa_isa::control::{Control, NodeKind};
 use eqisa_isa::stream::Scheduler;
-use eqisa_lower::program::NativeProgram;
+use eqisa_lower::program::{
+    NativeOp, NativeProgram, QasmWriter, bit_name, collect_bits, qasm3_condition,
+};
 use eqisa_lower::target::TargetDesc;
 
 use crate::encode::{Assembled, instr_of, program_info, write_program};
@@ -110,4 +116,221 @@ fn replay_words(s: &Structured) -> u64 {
         i = node.end as usize;
     }
     most
+}
+
+/// A loop open while the text is walked: its variable (for counted loops) and shift.
+struct Open {
+    end: usize,
+    /// `(name, stride, count)` of a counted loop.
+    var: Option<(String, u64, u64)>,
+}
+
+impl Structured {
+    /// Each text operation with how many times it runs (a `while` loop counted once).
+    pub fn executed_ops(&self) -> Vec<(&eqisa_lower::program::TimedOp, u64)> {
+        let mut out = Vec::with_capacity(self.text.ops.len());
+        // Multiplicities of the open loops, innermost last, with their ends.
+        let mut open: Vec<(usize, u64)> = Vec::new();
+        for (i, node) in self.control.nodes().iter().enumerate() {
+            while open.last().is_some_and(|&(end, _)| end <= i) {
+                open.pop();
+            }
+            let outer = open.last().map_or(1, |&(_, m)| m);
+            match node.kind {
+                NodeKind::Ops(n) => {
+                    let from = node.text_start as usize;
+                    for op in self.text.ops.iter().skip(from).take(n as usize) {
+                        out.push((op, outer));
+                    }
+                }
+                NodeKind::Repeat { count, .. } => {
+                    open.push((node.end as usize, outer.saturating_mul(count)));
+                }
+                NodeKind::While { .. } => open.push((node.end as usize, outer)),
+            }
+        }
+        out
+    }
+
+    /// How long the program runs (each `while` loop once): every node and iteration starts when
+    /// everything before it has ended.
+    #[must_use]
+    pub fn duration_ns(&self) -> f64 {
+        self.span_ns(0, self.control.nodes().len())
+    }
+
+    /// Duration of the nodes `from..to` (siblings, run one after another).
+    fn span_ns(&self, from: usize, to: usize) -> f64 {
+        let nodes = self.control.nodes();
+        let mut total = 0.0;
+        let mut i = from;
+        while i < to {
+            let Some(node) = nodes.get(i) else { break };
+            match node.kind {
+                NodeKind::Ops(n) => {
+                    let from = node.text_start as usize;
+                    let ops = self.text.ops.iter().skip(from).take(n as usize);
+                    let start = ops
+                        .clone()
+                        .map(|o| o.start_ns)
+                        .fold(f64::INFINITY, f64::min);
+                    let end = ops.map(|o| o.start_ns + o.duration_ns).fold(0.0, f64::max);
+                    total += (end - start).max(0.0);
+                    i += 1;
+                }
+                NodeKind::Repeat { count, .. } => {
+                    total += self.span_ns(i + 1, node.end as usize) * count as f64;
+                    i = node.end as usize;
+                }
+                NodeKind::While { .. } => {
+                    total += self.span_ns(i + 1, node.end as usize);
+                    i = node.end as usize;
+                }
+            }
+        }
+        total
+    }
+
+    /// The program as OpenQASM 3 with its loops: `for uint _r0 in [0:N-1] { ... }` for a counted
+    /// loop (a measurement in a loop that moves along the record written `rec[3 + 8*_r0]`),
+    /// `while (cond) { ... }` for a real-time loop.
+    ///
+    /// # Errors
+    /// When a loop that moves along the record would leave the register a bit is in, or one of
+    /// its conditions reads a whole register (which a shift cannot name).
+    pub fn to_qasm3(&self) -> Result<String, AssembleError> {
+        let p = &self.text;
+        let writer = QasmWriter::qasm3(&p.qregs, &p.cregs, &p.conditions);
+        let mut s = String::new();
+        let ecr = p.ops.iter().any(|o| o.op == NativeOp::Ecr);
+        writer.header(&mut s, ecr);
+        let mut open: Vec<Open> = Vec::new();
+        for (i, node) in self.control.nodes().iter().enumerate() {
+            while open.last().is_some_and(|o| o.end <= i) {
+                open.pop();
+                let _ = writeln!(s, "{}}}", "  ".repeat(open.len()));
+            }
+            let indent = "  ".repeat(open.len());
+            match node.kind {
+                NodeKind::Ops(n) => {
+                    let from = node.text_start as usize;
+                    let shifts: Vec<&(String, u64, u64)> = open
+                        .iter()
+                        .filter_map(|o| o.var.as_ref())
+                        .filter(|(_, stride, _)| *stride > 0)
+                        .collect();
+                    for op in p.ops.iter().skip(from).take(n as usize) {
+                        let mut line = String::new();
+                        if shifts.is_empty() {
+                            writer.op(&mut line, op);
+                        } else {
+                            check_shiftable(op, p, &shifts)?;
+                            writer.op_with_bits(&mut line, op, &|b| {
+                                strided_bit(&p.cregs, b, &shifts)
+                            });
+                        }
+                        let _ = write!(s, "{indent}{line}");
+                    }
+                }
+                NodeKind::Repeat { count, stride } => {
+                    let name = format!("_r{}", open.len());
+                    let _ = writeln!(s, "{indent}for uint {name} in [0:{}] {{", count - 1);
+                    open.push(Open {
+                        end: node.end as usize,
+                        var: Some((name, stride, count)),
+                    });
+                }
+                NodeKind::While { cond } => {
+                    let c = p
+                        .conditions
+                        .get(cond as usize)
+                        .ok_or(AssembleError::Structure(
+                            "a while loop's condition out of range",
+                        ))?;
+                    let shifts: Vec<&(String, u64, u64)> = open
+                        .iter()
+                        .filter_map(|o| o.var.as_ref())
+                        .filter(|(_, stride, _)| *stride > 0)
+                        .collect();
+                    let text = qasm3_condition(c, &p.cregs, &|b| strided_bit(&p.cregs, b, &shifts));
+                    let _ = writeln!(s, "{indent}while ({text}) {{");
+                    open.push(Open {
+                        end: node.end as usize,
+                        var: None,
+                    });
+                }
+            }
+        }
+        while open.pop().is_some() {
+            let _ = writeln!(s, "{}}}", "  ".repeat(open.len()));
+        }
+        Ok(s)
+    }
+}
+
+/// Bit `b` of iteration 0, written with the loop variables that shift it.
+fn strided_bit(cregs: &[Register], b: u32, shifts: &[&(String, u64, u64)]) -> String {
+    let base = bit_name(cregs, b);
+    if !base.ends_with(']') {
+        return base;
+    }
+    let mut s = base[..base.len() - 1].to_string();
+    for (name, stride, _) in shifts {
+        if *stride == 1 {
+            let _ = write!(s, " + {name}");
+        } else {
+            let _ = write!(s, " + {stride}*{name}");
+        }
+    }
+    s.push(']');
+    s
+}
+
+/// In a loop that moves along the record, every bit an operation writes or reads must stay in
+/// its register through the last iteration, and its condition must name bits, not registers.
+fn check_shiftable(
+    op: &eqisa_lower::program::TimedOp,
+    p: &NativeProgram,
+    shifts: &[&(String, u64, u64)],
+) -> Result<(), AssembleError> {
+    let reach: u64 = shifts
+        .iter()
+        .map(|(_, stride, count)| stride.saturating_mul(count.saturating_sub(1)))
+        .fold(0u64, u64::saturating_add);
+    let fits = |b: u32| {
+        p.cregs
+            .iter()
+            .any(|r| b >= r.start && u64::from(b) + reach < u64::from(r.start) + u64::from(r.size))
+    };
+    if let NativeOp::Measure { clbit } = op.op
+        && !fits(clbit)
+    {
+        return Err(AssembleError::Structure(
+            "a loop moves a measured bit past the end of its register",
+        ));
+    }
+    if let Some(c) = op.cond.and_then(|c| p.conditions.get(c as usize)) {
+        let mut bits = Vec::new();
+        if reads_register(c) {
+            return Err(AssembleError::Structure(
+                "a condition on a whole register in a loop that moves along the record",
+            ));
+        }
+        collect_bits(c, &p.cregs, &mut bits);
+        if !bits.iter().all(|&b| fits(b)) {
+            return Err(AssembleError::Structure(
+                "a loop moves a bit a condition reads past the end of its register",
+            ));
+        }
+    }
+    Ok(())
+}
+
+fn reads_register(c: &CondExpr) -> bool {
+    match c {
+        CondExpr::Register(_) => true,
+        CondExpr::Not(e) => reads_register(e),
+        CondExpr::Binary(_, a, b) => reads_register(a) || reads_register(b),
+        _ => false,
+    }
 }

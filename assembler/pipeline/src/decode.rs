@@ -8,16 +8,21 @@
 use std::collections::BTreeMap;
 use std::io::{ErrorKind, Read, Write};
 
+use eqisa_assembler::Structured;
 use eqisa_assembler::layout::Layout;
 use eqisa_assembler::rebuild::native_op;
 use eqisa_decoder::{Decoder, Fed, PulseRows, feed_chunks};
+use eqisa_ir::circuit::CondExpr;
 use eqisa_isa::instr::{OPCODE_COUNT, Opcode, TimedInstr};
+use eqisa_isa::stream::ProgramInfo;
 use eqisa_isa::{Blame, Header, IsaError};
-use eqisa_lower::program::{NativeOp, QasmWriter, TimedOp};
+use eqisa_lower::program::{NativeOp, NativeProgram, QasmWriter, TimedOp};
+use eqisa_lower::target::TargetKind;
 use smallvec::SmallVec;
 
 use crate::codebook::{LoadedCodebook, short_hash};
 use crate::error::PipelineError;
+use crate::outcomes::{Outcomes, Record};
 
 /// Bytes read from the input at a time.
 const CHUNK: usize = 1 << 16;
@@ -43,8 +48,21 @@ pub struct DecodeSummary {
     pub angle_bits: u8,
     /// Bytes read.
     pub bytes: u64,
-    /// Whether the text written was OpenQASM 3 (its conditions have no OpenQASM 2 form).
+    /// Whether the text written was OpenQASM 3 (its conditions or loops have no OpenQASM 2
+    /// form).
     pub qasm3: bool,
+    /// For a program with loops: its text and how it was released.
+    pub loops: Option<LoopSummary>,
+}
+
+/// What decoding a program with loops found.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct LoopSummary {
+    /// Instructions of the text (each loop body once).
+    pub text_ops: u64,
+    /// Whether it was released unrolled ([`DecodeOptions::flatten`]); otherwise the counts
+    /// are those of a run with every `while` loop iterating once.
+    pub flattened: bool,
 }
 
 /// Where [`decode_program`] writes the decoded program as OpenQASM.
@@ -90,8 +108,9 @@ enum Stop {
     Setup,
     /// The output could not be written.
     Write(std::io::Error),
-    /// The output cannot express what was decoded.
-    Output(&'static str),
+    /// The output cannot express what was decoded, or the run cannot go on (no results for a
+    /// real-time loop).
+    Output(String),
 }
 
 impl From<IsaError> for Stop {
@@ -172,6 +191,7 @@ fn pump<R: Read>(
     dec: &mut Decoder<'_>,
     input: &mut Input<R>,
     mut on_instr: impl FnMut(&TimedInstr<'_>) -> Result<(), Stop>,
+    on_await: &mut dyn FnMut(u32, u64) -> Result<bool, Stop>,
     fail: &dyn Fn(String) -> PipelineError,
     describe: &dyn Fn(IsaError) -> PipelineError,
     write_fail: &dyn Fn(std::io::Error) -> PipelineError,
@@ -192,13 +212,23 @@ fn pump<R: Read>(
                 }
             }
             Err(Stop::Setup) => return Ok(Pumped::Setup),
+            // A real-time loop asks whether its condition holds.
+            Err(Stop::Isa(IsaError::NoOutcomes { cond, bit_offset })) => {
+                match on_await(cond, bit_offset) {
+                    Ok(holds) => dec.answer(holds),
+                    Err(Stop::Setup) => return Ok(Pumped::Setup),
+                    Err(Stop::Output(what)) => return Err(fail(what)),
+                    Err(Stop::Write(e)) => return Err(write_fail(e)),
+                    Err(Stop::Isa(e)) => return Err(describe(e)),
+                }
+            }
             // The decoder counts the bytes after the end it holds; the input may have more.
             Err(Stop::Isa(IsaError::TrailingBytes(held))) => {
                 return Err(trailing_error(held as u64, input, fail));
             }
             Err(Stop::Isa(e)) => return Err(describe(e)),
             Err(Stop::Write(e)) => return Err(write_fail(e)),
-            Err(Stop::Output(what)) => return Err(fail(what.to_string())),
+            Err(Stop::Output(what)) => return Err(fail(what)),
         }
     }
 }
@@ -218,6 +248,15 @@ impl Tally {
         self.ops += 1;
         self.end_ns = self.end_ns.max(t.start_ns + t.duration_ns);
     }
+
+    fn add_op(&mut self, op: &TimedOp) {
+        let code = eqisa_assembler::encode::opcode_of(&op.op);
+        if let Some(n) = self.by_opcode.get_mut(code as usize) {
+            *n += 1;
+        }
+        self.ops += 1;
+        self.end_ns = self.end_ns.max(op.start_ns + op.duration_ns);
+    }
 }
 
 /// The operation a decoded instruction stands for.
@@ -236,13 +275,47 @@ fn timed_op(t: &TimedInstr<'_>, angle_bits: u8) -> TimedOp {
 struct Stashed {
     opcode: Opcode,
     arg: u64,
+    bit_offset: u64,
     op: TimedOp,
+}
+
+/// How to decode a program with loops.
+#[derive(Clone, Debug, Default)]
+pub struct DecodeOptions {
+    /// Release the program unrolled: every iteration of every loop, real-time `while` loops run
+    /// on the measurement results of `outcomes`. Without it a program with loops is written
+    /// with its loops (OpenQASM 3 `for` and `while`) and counted as it runs, each `while` once.
+    pub flatten: bool,
+    /// Measurement results for real-time loops when flattening.
+    pub outcomes: Outcomes,
+}
+
+/// Most iterations of real-time loops a flattened decode runs in all: a `while` whose
+/// condition never changes would run forever.
+pub const MAX_WHILE_ITERATIONS: u64 = 10_000_000;
+
+/// The condition of a conditional instruction released in a loop that moves along the
+/// measurement record: its bits shifted (`None` when it reads a whole register, which a shift
+/// cannot name).
+fn shifted_condition(c: &CondExpr, offset: u64) -> Option<CondExpr> {
+    Some(match c {
+        CondExpr::Bit(b) => CondExpr::Bit(u32::try_from(u64::from(*b) + offset).ok()?),
+        CondExpr::Register(_) => return None,
+        CondExpr::Int(_) | CondExpr::Bool(_) => c.clone(),
+        CondExpr::Not(e) => CondExpr::Not(Box::new(shifted_condition(e, offset)?)),
+        CondExpr::Binary(op, a, b) => CondExpr::Binary(
+            *op,
+            Box::new(shifted_condition(a, offset)?),
+            Box::new(shifted_condition(b, offset)?),
+        ),
+    })
 }
 
 /// Stream `input` (named `name` in errors) through the decoder with `cb`, counting its
 /// instructions and, with `qasm`, writing the program as OpenQASM 2 (OpenQASM 3 when its
-/// conditions need it) as the instructions are released. Memory does not grow with the number of
-/// instructions.
+/// conditions or loops need it) as the instructions are released. Memory does not grow with the
+/// number of instructions. A program with loops is written with them (see
+/// [`decode_program_with`] to unroll it).
 ///
 /// # Errors
 /// When the input cannot be read, is not a valid program for this codebook (the message says
@@ -254,12 +327,30 @@ pub fn decode_program(
     cb: &LoadedCodebook,
     qasm: Option<QasmSink<'_>>,
 ) -> Result<DecodeSummary, PipelineError> {
+    decode_program_with(input, name, cb, qasm, &DecodeOptions::default())
+}
+
+/// [`decode_program`] with the choices of `opts` for programs with loops.
+///
+/// # Errors
+/// As [`decode_program`]; when flattening, also an unusable file of measurement results, a
+/// condition on a bit no measurement wrote, or real-time loops past [`MAX_WHILE_ITERATIONS`].
+pub fn decode_program_with(
+    input: impl Read,
+    name: &str,
+    cb: &LoadedCodebook,
+    qasm: Option<QasmSink<'_>>,
+    opts: &DecodeOptions,
+) -> Result<DecodeSummary, PipelineError> {
     let fail = |message: String| PipelineError::Decode {
         file: name.to_string(),
         message,
     };
     let describe = |e: IsaError| decode_error(e, name, cb);
     let mut dec = Decoder::new(&cb.codebook.priors, cb.hash);
+    if !opts.flatten {
+        dec = dec.text_only();
+    }
     let mut input = Input {
         reader: input,
         chunk: vec![0u8; CHUNK],
@@ -277,25 +368,22 @@ pub fn decode_program(
         path: out_name.to_string(),
         source,
     };
-    let wants_text = qasm.is_some();
-    // Up to the first instruction: by then the program and metadata sections are read (the
-    // decoder refuses them after the instructions).
+    // Up to the first instruction (or real-time loop): by then the program, control and
+    // metadata sections are read (the decoder refuses them after the instructions).
     let mut first: Option<Stashed> = None;
     let pumped = pump(
         &mut dec,
         &mut input,
         |t| {
-            tally.add(t);
-            if wants_text {
-                first = Some(Stashed {
-                    opcode: t.instr.opcode,
-                    arg: t.instr.arg,
-                    op: timed_op(t, 0),
-                });
-                return Err(Stop::Setup);
-            }
-            Ok(())
+            first = Some(Stashed {
+                opcode: t.instr.opcode,
+                arg: t.instr.arg,
+                bit_offset: t.bit_offset,
+                op: timed_op(t, 0),
+            });
+            Err(Stop::Setup)
         },
+        &mut |_, _| Err(Stop::Setup),
         &fail,
         &describe,
         &write_fail,
@@ -304,7 +392,17 @@ pub fn decode_program(
         .info()
         .cloned()
         .ok_or_else(|| fail("no program section".into()))?;
-    let layout = Layout::parse(dec.metadata().unwrap_or(&[])).map_err(|e| fail(e.to_string()))?;
+    let control = dec.control().cloned();
+    // Without metadata a program can still be counted (the decoder refuses metadata that
+    // arrives after the instructions); writing it, or running its real-time loops, needs it.
+    let layout = match dec.metadata() {
+        None if qasm.is_none() && control.is_none() => Layout {
+            qregs: Vec::new(),
+            cregs: Vec::new(),
+            conditions: vec![CondExpr::Bool(true); info.condition_bits.len()],
+        },
+        m => Layout::parse(m.unwrap_or(&[])).map_err(|e| fail(e.to_string()))?,
+    };
     if layout.conditions.len() != info.condition_bits.len() {
         return Err(fail(
             "metadata and program sections disagree on the number of conditions".into(),
@@ -312,12 +410,75 @@ pub fn decode_program(
     }
     let angle_bits = info.params.angle_bits;
     let mut qasm3 = false;
-    if let (Pumped::Setup, Some(sink)) = (pumped, qasm) {
+    let mut sink = qasm;
+    if let (Some(control), false, Pumped::Setup) = (&control, opts.flatten, &pumped) {
+        // The text, each loop body once: written with its loops.
+        let mut text_ops: Vec<TimedOp> = Vec::new();
+        if let Some(mut stashed) = first.take() {
+            stashed.op.op = native_op(stashed.opcode, stashed.arg, angle_bits);
+            text_ops.push(stashed.op);
+        }
+        let pumped = pump(
+            &mut dec,
+            &mut input,
+            |t| {
+                text_ops.push(timed_op(t, angle_bits));
+                Ok(())
+            },
+            &mut |_, _| {
+                Err(Stop::Output(
+                    "a real-time loop asked for results while printing the program's text".into(),
+                ))
+            },
+            &fail,
+            &describe,
+            &write_fail,
+        )?;
+        if !matches!(pumped, Pumped::End) {
+            return Err(fail("decoder stalled".into()));
+        }
+        let header = dec
+            .preamble()
+            .map(|p| p.header.clone())
+            .ok_or_else(|| fail("no header".into()))?;
+        let text = rebuild_text(&header, &info, &layout, text_ops);
+        let structured = Structured {
+            text,
+            control: control.clone(),
+        };
+        for (op, times) in structured.executed_ops() {
+            if let Some(n) = tally
+                .by_opcode
+                .get_mut(eqisa_assembler::encode::opcode_of(&op.op) as usize)
+            {
+                *n += times;
+            }
+            tally.ops += times;
+        }
+        tally.end_ns = structured.duration_ns();
+        if let Some(sink) = sink.take() {
+            let text = structured.to_qasm3().map_err(|e| {
+                fail(format!(
+                    "{e}: decode it with --flatten to write it unrolled"
+                ))
+            })?;
+            sink.writer
+                .write_all(text.as_bytes())
+                .and_then(|()| sink.writer.flush())
+                .map_err(write_fail)?;
+            qasm3 = true;
+        }
+    } else if let Pumped::Setup = pumped {
+        // Shared by the instruction callback (results drawn) and the loop one (conditions).
+        let record = std::cell::RefCell::new(match (&control, opts.flatten) {
+            (Some(_), true) => Some(Record::new(&opts.outcomes, &info.condition_bits)?),
+            _ => None,
+        });
         let writer = match QasmWriter::qasm2(&layout.qregs, &layout.cregs, &layout.conditions) {
             Some(w) => w,
             None => QasmWriter::qasm3(&layout.qregs, &layout.cregs, &layout.conditions),
         };
-        qasm3 = writer.is_qasm3();
+        qasm3 = sink.is_some() && writer.is_qasm3();
         // The assembler lists the duration of every opcode a program uses, so this says whether
         // the header must define `ecr` before the first line that uses it.
         let ecr = info
@@ -325,14 +486,40 @@ pub fn decode_program(
             .get(Opcode::Ecr as usize)
             .is_some_and(Option::is_some);
         let mut text = String::with_capacity(WRITE_BUFFER + 256);
-        writer.header(&mut text, ecr);
-        let mut emit = |op: &TimedOp, text: &mut String| -> Result<(), Stop> {
+        if sink.is_some() {
+            writer.header(&mut text, ecr);
+        }
+        let mut emit = |op: &TimedOp, bit_offset: u64, text: &mut String| -> Result<(), Stop> {
             if op.op == NativeOp::Ecr && !ecr {
                 return Err(Stop::Output(
-                    "corrupt program: an ecr instruction the program section lists no duration for",
+                    "corrupt program: an ecr instruction the program section lists no duration for"
+                        .into(),
                 ));
             }
-            writer.op(text, op);
+            if let (Some(r), NativeOp::Measure { clbit }) = (record.borrow_mut().as_mut(), op.op) {
+                r.measured(u64::from(clbit), bit_offset);
+            }
+            let Some(sink) = sink.as_mut() else {
+                return Ok(());
+            };
+            match op.cond.and_then(|c| layout.conditions.get(c as usize)) {
+                Some(c) if bit_offset > 0 => {
+                    let shifted = shifted_condition(c, bit_offset).ok_or_else(|| {
+                        Stop::Output("a condition on a whole register in a loop that moves along the measurement record cannot be written unrolled".into())
+                    })?;
+                    if !writer.is_qasm3() {
+                        return Err(Stop::Output(
+                            "a shifted condition has no OpenQASM 2 form".into(),
+                        ));
+                    }
+                    let conds = [shifted];
+                    let w = QasmWriter::qasm3(&layout.qregs, &layout.cregs, &conds);
+                    let mut op = op.clone();
+                    op.cond = Some(0);
+                    w.op(text, &op);
+                }
+                _ => writer.op(text, op),
+            }
             if text.len() >= WRITE_BUFFER {
                 sink.writer
                     .write_all(text.as_bytes())
@@ -343,20 +530,45 @@ pub fn decode_program(
         };
         if let Some(mut stashed) = first.take() {
             stashed.op.op = native_op(stashed.opcode, stashed.arg, angle_bits);
-            match emit(&stashed.op, &mut text) {
+            tally.add_op(&stashed.op);
+            match emit(&stashed.op, stashed.bit_offset, &mut text) {
                 Ok(()) => {}
                 Err(Stop::Write(e)) => return Err(write_fail(e)),
-                Err(Stop::Output(what)) => return Err(fail(what.into())),
+                Err(Stop::Output(what)) => return Err(fail(what)),
                 Err(Stop::Isa(e)) => return Err(describe(e)),
                 Err(Stop::Setup) => return Err(fail("decoder stalled".into())),
             }
         }
+        let mut answered = 0u64;
         let pumped = pump(
             &mut dec,
             &mut input,
             |t| {
                 tally.add(t);
-                emit(&timed_op(t, angle_bits), &mut text)
+                emit(&timed_op(t, angle_bits), t.bit_offset, &mut text)
+            },
+            &mut |cond, offset| {
+                let mut r = record.borrow_mut();
+                let Some(r) = r.as_mut() else {
+                    return Err(Stop::Output(
+                        "a real-time loop without measurement results".into(),
+                    ));
+                };
+                let c = layout
+                    .conditions
+                    .get(cond as usize)
+                    .ok_or_else(|| Stop::Output("a while loop's condition out of range".into()))?;
+                let holds = r.holds(c, &layout.cregs, offset);
+                if let Some(f) = r.fault.take() {
+                    return Err(Stop::Output(f));
+                }
+                answered += u64::from(holds);
+                if answered > MAX_WHILE_ITERATIONS {
+                    return Err(Stop::Output(format!(
+                        "real-time loops ran more than {MAX_WHILE_ITERATIONS} iterations; a loop whose condition never changes is not unrolled"
+                    )));
+                }
+                Ok(holds)
             },
             &fail,
             &describe,
@@ -365,10 +577,18 @@ pub fn decode_program(
         if !matches!(pumped, Pumped::End) {
             return Err(fail("decoder stalled".into()));
         }
-        sink.writer
-            .write_all(text.as_bytes())
-            .and_then(|()| sink.writer.flush())
-            .map_err(write_fail)?;
+        if let Some(f) = record.borrow_mut().as_mut().and_then(|r| r.fault.take()) {
+            return Err(PipelineError::Outcomes {
+                file: name.to_string(),
+                message: f,
+            });
+        }
+        if let Some(sink) = sink.as_mut() {
+            sink.writer
+                .write_all(text.as_bytes())
+                .and_then(|()| sink.writer.flush())
+                .map_err(write_fail)?;
+        }
     }
     if input.to > input.from || input.read().map_err(|e| fail(e.to_string()))? > 0 {
         return Err(trailing_error(0, &mut input, &fail));
@@ -392,7 +612,38 @@ pub fn decode_program(
         angle_bits,
         bytes: input.total,
         qasm3,
+        loops: control.map(|c| LoopSummary {
+            text_ops: c.text_len(),
+            flattened: opts.flatten,
+        }),
     })
+}
+
+/// The decoded text as a program (its times those of the text's first run).
+fn rebuild_text(
+    header: &Header,
+    info: &ProgramInfo,
+    layout: &Layout,
+    ops: Vec<TimedOp>,
+) -> NativeProgram {
+    let duration_ns = ops
+        .iter()
+        .map(|o| o.start_ns + o.duration_ns)
+        .fold(0.0, f64::max);
+    NativeProgram {
+        target: match header.target {
+            eqisa_isa::Target::Native => TargetKind::Native,
+            eqisa_isa::Target::CliffordT => TargetKind::CliffordT,
+        },
+        num_qubits: header.qubit_count,
+        num_clbits: header.clbit_count,
+        qregs: layout.qregs.clone(),
+        cregs: layout.cregs.clone(),
+        ops,
+        conditions: layout.conditions.clone(),
+        duration_ns,
+        angle_bits: info.params.angle_bits,
+    }
 }
 
 /// The pulse section of `bytes` (a whole program) rebuilt into per-channel samples with `cb`'s

@@ -297,6 +297,12 @@ impl<'a> QasmWriter<'a> {
 
     /// Appends the line of one operation.
     pub fn op(&self, s: &mut String, op: &TimedOp) {
+        self.op_with_bits(s, op, &|b| bit_name(self.cregs, b));
+    }
+
+    /// [`QasmWriter::op`] with each classical bit (measured, or read by the condition) written
+    /// as `clbit` says: in a loop that moves along a register, `rec[3 + 8*_r0]`.
+    pub fn op_with_bits(&self, s: &mut String, op: &TimedOp, clbit: &dyn Fn(u32) -> String) {
         let qs: Vec<String> = op.qubits.iter().map(|&q| bit_name(self.qregs, q)).collect();
         match &self.qasm2 {
             Some(conds) => {
@@ -318,8 +324,8 @@ impl<'a> QasmWriter<'a> {
                 }
                 s.push(' ');
                 s.push_str(&qs.join(", "));
-                if let NativeOp::Measure { clbit } = op.op {
-                    let _ = write!(s, " -> {}", bit_name(self.cregs, clbit));
+                if let NativeOp::Measure { clbit: c } = op.op {
+                    let _ = write!(s, " -> {}", clbit(c));
                 }
                 s.push_str(";\n");
             }
@@ -331,13 +337,8 @@ impl<'a> QasmWriter<'a> {
                         let _ = write_number(&mut line, a);
                         let _ = write!(line, ") {};", qs.join(", "));
                     }
-                    NativeOp::Measure { clbit } => {
-                        let _ = write!(
-                            line,
-                            "{} = measure {};",
-                            bit_name(self.cregs, clbit),
-                            qs.join(", ")
-                        );
+                    NativeOp::Measure { clbit: c } => {
+                        let _ = write!(line, "{} = measure {};", clbit(c), qs.join(", "));
                     }
                     NativeOp::Delay { ns } => {
                         let _ = write!(line, "delay[{ns}ns] {};", qs.join(", "));
@@ -348,7 +349,11 @@ impl<'a> QasmWriter<'a> {
                 }
                 match op.cond.and_then(|c| self.conditions.get(c as usize)) {
                     Some(c) => {
-                        let _ = writeln!(s, "if ({}) {{ {line} }}", qasm3_condition(c, self.cregs));
+                        let _ = writeln!(
+                            s,
+                            "if ({}) {{ {line} }}",
+                            qasm3_condition(c, self.cregs, clbit)
+                        );
                     }
                     None => {
                         let _ = writeln!(s, "{line}");
@@ -359,16 +364,16 @@ impl<'a> QasmWriter<'a> {
     }
 }
 
-/// A condition in OpenQASM 3 syntax, fully parenthesised.
-fn qasm3_condition(c: &CondExpr, cregs: &[Register]) -> String {
+/// A condition in OpenQASM 3 syntax, fully parenthesised, its bits written by `clbit`.
+pub fn qasm3_condition(c: &CondExpr, cregs: &[Register], clbit: &dyn Fn(u32) -> String) -> String {
     match c {
-        CondExpr::Bit(b) => bit_name(cregs, *b),
+        CondExpr::Bit(b) => clbit(*b),
         CondExpr::Register(r) => cregs
             .get(*r as usize)
             .map_or_else(|| "0".into(), |r| r.name.clone()),
         CondExpr::Int(v) => v.to_string(),
         CondExpr::Bool(b) => b.to_string(),
-        CondExpr::Not(e) => format!("!({})", qasm3_condition(e, cregs)),
+        CondExpr::Not(e) => format!("!({})", qasm3_condition(e, cregs, clbit)),
         CondExpr::Binary(op, a, b) => {
             let sym = match op {
                 CondOp::Eq => "==",
@@ -385,8 +390,8 @@ fn qasm3_condition(c: &CondExpr, cregs: &[Register]) -> String {
             };
             format!(
                 "({}) {sym} ({})",
-                qasm3_condition(a, cregs),
-                qasm3_condition(b, cregs)
+                qasm3_condition(a, cregs, clbit),
+                qasm3_condition(b, cregs, clbit)
             )
         }
     }
@@ -398,7 +403,7 @@ const ECR_DEFINITION: &str = "gate ecr a, b { h b; cx a, b; rz(pi/4) b; cx a, b;
      h b; cx a, b; rz(-pi/4) b; cx a, b; h b; }\n";
 
 /// `reg[i]` for a global bit index.
-fn bit_name(regs: &[Register], b: u32) -> String {
+pub fn bit_name(regs: &[Register], b: u32) -> String {
     regs.iter()
         .find(|r| b >= r.start && b < r.start + r.size)
         .map_or_else(

@@ -249,7 +249,6 @@ impl Control {
         while ends.pop().is_some() {
             b.close()?;
         }
-        drop(next);
         if pos != bytes.len() {
             return Err(IsaError::Corrupt("trailing bytes in the control section"));
         }

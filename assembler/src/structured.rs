@@ -334,3 +334,107 @@ fn reads_register(c: &CondExpr) -> bool {
         _ => false,
     }
 }
+
+impl Structured {
+    /// The program unrolled, when it runs at most `max_ops` operations and has no `while` loop
+    /// (whose iterations depend on measurement results): every iteration's operations, their
+    /// classical bits shifted, each node starting when everything before it has ended.
+    #[must_use]
+    pub fn unrolled(&self, max_ops: u64) -> Option<NativeProgram> {
+        if self
+            .control
+            .nodes()
+            .iter()
+            .any(|n| matches!(n.kind, NodeKind::While { .. }))
+            || self.control.executed(1) > u128::from(max_ops)
+        {
+            return None;
+        }
+        let mut out = NativeProgram {
+            ops: Vec::new(),
+            conditions: self.text.conditions.clone(),
+            duration_ns: 0.0,
+            ..self.text.clone()
+        };
+        let mut shifted = std::collections::HashMap::new();
+        self.unroll_into(0, self.control.nodes().len(), 0, &mut out, &mut shifted)?;
+        Some(out)
+    }
+
+    fn unroll_into(
+        &self,
+        from: usize,
+        to: usize,
+        offset: u64,
+        out: &mut NativeProgram,
+        shifted: &mut std::collections::HashMap<(u32, u64), u32>,
+    ) -> Option<()> {
+        let nodes = self.control.nodes();
+        let mut i = from;
+        while i < to {
+            let node = nodes.get(i)?;
+            match node.kind {
+                NodeKind::Ops(n) => {
+                    let from = node.text_start as usize;
+                    let ops = self.text.ops.get(from..from + n as usize)?;
+                    let start = ops.iter().map(|o| o.start_ns).fold(f64::INFINITY, f64::min);
+                    let t0 = out.duration_ns;
+                    let mut end = t0;
+                    for op in ops {
+                        let mut op = op.clone();
+                        op.start_ns = t0 + (op.start_ns - start);
+                        end = end.max(op.start_ns + op.duration_ns);
+                        if offset > 0 {
+                            if let NativeOp::Measure { clbit } = &mut op.op {
+                                *clbit = u32::try_from(u64::from(*clbit) + offset).ok()?;
+                            }
+                            if let Some(c) = op.cond {
+                                op.cond = Some(match shifted.get(&(c, offset)) {
+                                    Some(&k) => k,
+                                    None => {
+                                        let expr = shift_condition(
+                                            self.text.conditions.get(c as usize)?,
+                                            offset,
+                                        )?;
+                                        let k = out.conditions.len() as u32;
+                                        out.conditions.push(expr);
+                                        shifted.insert((c, offset), k);
+                                        k
+                                    }
+                                });
+                            }
+                        }
+                        out.ops.push(op);
+                    }
+                    out.duration_ns = end;
+                    i += 1;
+                }
+                NodeKind::Repeat { count, stride } => {
+                    for k in 0..count {
+                        let off = offset.checked_add(k.checked_mul(stride)?)?;
+                        self.unroll_into(i + 1, node.end as usize, off, out, shifted)?;
+                    }
+                    i = node.end as usize;
+                }
+                NodeKind::While { .. } => return None,
+            }
+        }
+        Some(())
+    }
+}
+
+/// `c` reading bits shifted by `offset` (`None` when it reads a whole register).
+#[must_use]
+pub fn shift_condition(c: &CondExpr, offset: u64) -> Option<CondExpr> {
+    Some(match c {
+        CondExpr::Bit(b) => CondExpr::Bit(u32::try_from(u64::from(*b) + offset).ok()?),
+        CondExpr::Register(_) => return None,
+        CondExpr::Int(_) | CondExpr::Bool(_) => c.clone(),
+        CondExpr::Not(e) => CondExpr::Not(Box::new(shift_condition(e, offset)?)),
+        CondExpr::Binary(op, a, b) => CondExpr::Binary(
+            *op,
+            Box::new(shift_condition(a, offset)?),
+            Box::new(shift_condition(b, offset)?),
+        ),
+    })
+}

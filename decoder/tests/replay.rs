@@ -164,6 +164,45 @@ fn nested_counted_loops_with_a_stride_run_as_unrolled() {
         assert!((g.3 - w.3).abs() < 1e-6, "start {} vs {}", g.3, w.3);
     }
 
+    // The assembler's own unrolling agrees, and so does the OpenQASM 3 written with the loops,
+    // read back and flattened.
+    let unrolled = s.unrolled(1000).expect("small");
+    assert_eq!(unrolled.ops.len(), got.len());
+    for (u, g) in unrolled.ops.iter().zip(&got) {
+        let arg = match u.op {
+            NativeOp::Measure { clbit } => u64::from(clbit),
+            _ => 0,
+        };
+        assert_eq!(
+            (
+                eqisa_assembler::encode::opcode_of(&u.op),
+                &u.qubits.to_vec(),
+                arg
+            ),
+            (g.0, &g.1, g.2)
+        );
+        assert!((u.start_ns - g.3).abs() < 1e-6);
+    }
+    let qasm = s.to_qasm3().expect("writes");
+    assert!(qasm.contains("for uint _r0 in [0:4] {"), "{qasm}");
+    assert!(qasm.contains("rec[0 + 2*_r0] = measure q[0];"), "{qasm}");
+    let parsed = eqisa_qasm::parse_program_str(&qasm, "loops.qasm").expect("parses");
+    let circuit = eqisa_qasm::flatten(parsed, &[]).expect("flattens");
+    let measured: Vec<u32> = circuit
+        .ops
+        .iter()
+        .filter_map(|o| match o {
+            eqisa_ir::circuit::Op::Measure { clbit, .. } => Some(*clbit),
+            _ => None,
+        })
+        .collect();
+    let want_measured: Vec<u32> = got
+        .iter()
+        .filter(|g| g.0 == Opcode::Measure)
+        .map(|g| g.2 as u32)
+        .collect();
+    assert_eq!(measured, want_measured);
+
     // Text only: each body once, in program order.
     let text = decode(&asm.bytes, &cb, true, &[]);
     assert_eq!(text.len(), 7);

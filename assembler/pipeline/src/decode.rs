@@ -294,23 +294,6 @@ pub struct DecodeOptions {
 /// condition never changes would run forever.
 pub const MAX_WHILE_ITERATIONS: u64 = 10_000_000;
 
-/// The condition of a conditional instruction released in a loop that moves along the
-/// measurement record: its bits shifted (`None` when it reads a whole register, which a shift
-/// cannot name).
-fn shifted_condition(c: &CondExpr, offset: u64) -> Option<CondExpr> {
-    Some(match c {
-        CondExpr::Bit(b) => CondExpr::Bit(u32::try_from(u64::from(*b) + offset).ok()?),
-        CondExpr::Register(_) => return None,
-        CondExpr::Int(_) | CondExpr::Bool(_) => c.clone(),
-        CondExpr::Not(e) => CondExpr::Not(Box::new(shifted_condition(e, offset)?)),
-        CondExpr::Binary(op, a, b) => CondExpr::Binary(
-            *op,
-            Box::new(shifted_condition(a, offset)?),
-            Box::new(shifted_condition(b, offset)?),
-        ),
-    })
-}
-
 /// Stream `input` (named `name` in errors) through the decoder with `cb`, counting its
 /// instructions and, with `qasm`, writing the program as OpenQASM 2 (OpenQASM 3 when its
 /// conditions or loops need it) as the instructions are released. Memory does not grow with the
@@ -504,7 +487,7 @@ pub fn decode_program_with(
             };
             match op.cond.and_then(|c| layout.conditions.get(c as usize)) {
                 Some(c) if bit_offset > 0 => {
-                    let shifted = shifted_condition(c, bit_offset).ok_or_else(|| {
+                    let shifted = eqisa_assembler::structured::shift_condition(c, bit_offset).ok_or_else(|| {
                         Stop::Output("a condition on a whole register in a loop that moves along the measurement record cannot be written unrolled".into())
                     })?;
                     if !writer.is_qasm3() {

@@ -6,11 +6,12 @@ use std::fmt::Write as _;
 
 use eqisa_ir::circuit::{CondExpr, Register};
 use eqisa_isa::codebook::Codebook;
-use eqisa_isa::control::{Control, NodeKind};
+use eqisa_isa::control::{Control, ControlBuilder, NodeKind};
 use eqisa_isa::stream::Scheduler;
 use eqisa_lower::program::{
     NativeOp, NativeProgram, QasmWriter, bit_name, collect_bits, qasm3_condition,
 };
+use eqisa_lower::structured::{LoweredStructure, Piece};
 use eqisa_lower::target::TargetDesc;
 
 use crate::encode::{Assembled, instr_of, program_info, write_program};
@@ -437,4 +438,104 @@ pub fn shift_condition(c: &CondExpr, offset: u64) -> Option<CondExpr> {
             Box::new(shift_condition(b, offset)?),
         ),
     })
+}
+
+impl Structured {
+    /// The text and control tree of a program lowered with its loops kept: each straight
+    /// piece's operations once (scheduled from the piece's start, as the lowering did), each
+    /// piece's conditions appended to one table, each `while` loop's condition after them.
+    /// Loops whose bodies hold no operation are left out (they do nothing), except a `while`,
+    /// which is refused: whether it ends cannot be decided.
+    ///
+    /// # Errors
+    /// [`AssembleError::Structure`] for an empty `while` body or a program without operations
+    /// in any piece; [`AssembleError::Isa`] for loops nested deeper than
+    /// [`eqisa_isa::control::MAX_DEPTH`] or a loop body past the replay buffer
+    /// ([`eqisa_isa::control::MAX_REPLAY_OPS`]).
+    pub fn from_lowered(l: &LoweredStructure) -> Result<Structured, AssembleError> {
+        let first = first_program(&l.pieces)
+            .ok_or(AssembleError::Structure("a program without a lowered piece"))?;
+        let mut text = NativeProgram {
+            ops: Vec::new(),
+            conditions: Vec::new(),
+            duration_ns: 0.0,
+            angle_bits: l.angle_bits(),
+            ..first.clone()
+        };
+        let mut tree = ControlBuilder::new();
+        add_pieces(&l.pieces, &mut text, &mut tree)?;
+        let control = tree.finish()?;
+        let mut s = Structured { text, control };
+        s.text.duration_ns = s.duration_ns();
+        Ok(s)
+    }
+}
+
+fn first_program(pieces: &[Piece]) -> Option<&NativeProgram> {
+    pieces.iter().find_map(|p| match p {
+        Piece::Straight(l) => Some(&l.program),
+        Piece::Repeat { body, .. } | Piece::While { body, .. } => first_program(body),
+    })
+}
+
+/// Whether any straight piece under `pieces` has an operation.
+fn has_ops(pieces: &[Piece]) -> bool {
+    pieces.iter().any(|p| match p {
+        Piece::Straight(l) => !l.program.ops.is_empty(),
+        Piece::Repeat { body, .. } | Piece::While { body, .. } => has_ops(body),
+    })
+}
+
+fn add_pieces(
+    pieces: &[Piece],
+    text: &mut NativeProgram,
+    tree: &mut ControlBuilder,
+) -> Result<(), AssembleError> {
+    for piece in pieces {
+        match piece {
+            Piece::Straight(l) => {
+                let p = &l.program;
+                if p.ops.is_empty() {
+                    continue;
+                }
+                let offset = text.conditions.len() as u32;
+                text.conditions.extend(p.conditions.iter().cloned());
+                text.ops.extend(p.ops.iter().map(|op| {
+                    let mut op = op.clone();
+                    op.cond = op.cond.map(|c| c + offset);
+                    op
+                }));
+                tree.ops(p.ops.len() as u64)?;
+            }
+            Piece::Repeat {
+                count,
+                clbit_stride,
+                body,
+                ..
+            } => {
+                if *count == 0 || !has_ops(body) {
+                    continue;
+                }
+                tree.open(NodeKind::Repeat {
+                    count: *count,
+                    stride: *clbit_stride,
+                })?;
+                add_pieces(body, text, tree)?;
+                tree.close()?;
+            }
+            Piece::While { cond, body } => {
+                if !has_ops(body) {
+                    return Err(AssembleError::Structure(
+                        "a while loop whose body holds no operation",
+                    ));
+                }
+                let index = text.conditions.len() as u32;
+                text.conditions.push(cond.clone());
+                tree.open(NodeKind::While { cond: index })?;
+                add_pieces(body, text, tree)?;
+                tree.close()?;
+            }
+        }
+    }
+    Ok(())
 }

@@ -108,12 +108,15 @@ pub fn run(args: &Args) -> CmdResult {
         Ok(())
     };
     row("eqisa", Some(b.eqisa as f64))?;
-    row("binary (opcodes only)", Some(b.binary_opcodes as f64))?;
-    row("binary", Some(b.binary as f64))?;
-    row("bzip2 -9 of binary", Some(b.bzip2 as f64))?;
-    row("xz -9 of binary", Some(b.xz as f64))?;
-    row("zstd -19 of binary", Some(b.zstd as f64))?;
-    row("order-0 entropy", Some(b.entropy_order0))?;
+    row("binary (opcodes only)", b.binary_opcodes.map(|v| v as f64))?;
+    row("binary", b.binary.map(|v| v as f64))?;
+    row("bzip2 -9 of binary", b.bzip2.map(|v| v as f64))?;
+    row("xz -9 of binary", b.xz.map(|v| v as f64))?;
+    row("zstd -19 of binary", b.zstd.map(|v| v as f64))?;
+    row("order-0 entropy", b.entropy_order0)?;
+    if let Some(v) = b.stim_text_xz {
+        row("xz -9 of Stim text", Some(v as f64))?;
+    }
     row("paper Huffman", b.paper_huffman.map(|v| v as f64))?;
     row(
         "paper Huffman+bzip2",

@@ -17,23 +17,30 @@ use crate::error::PipelineError;
 /// requested depth and recursion.
 const PAPER_HAAR: usize = 1000;
 
-/// Bits per encoding (the JSON `bits` object of `assemble`).
+/// Bits per encoding (the JSON `bits` object of `assemble`). The baselines over the binary
+/// stream need the program unrolled: for a program with loops that runs more than
+/// [`crate::assemble::BASELINE_MAX_OPS`] operations they are not measured (null).
 #[derive(Clone, Debug, Serialize)]
 pub struct Bits {
     /// Every bit of the `.eqb` file (header, sections, checksums; the codebook excluded).
     pub eqisa: u64,
     /// The paper's count: ⌈log2 |gate set|⌉ bits per native operation, opcodes only.
-    pub binary_opcodes: u64,
+    pub binary_opcodes: Option<u64>,
     /// Fixed-width opcode + operands + quantised angles + timing.
-    pub binary: u64,
+    pub binary: Option<u64>,
     /// bzip2 -9 of the binary stream.
-    pub bzip2: u64,
+    pub bzip2: Option<u64>,
     /// xz -9 of the binary stream.
-    pub xz: u64,
+    pub xz: Option<u64>,
     /// zstd -19 of the binary stream.
-    pub zstd: u64,
+    pub zstd: Option<u64>,
     /// Empirical order-0 entropy of the operation stream, in bits.
-    pub entropy_order0: f64,
+    pub entropy_order0: Option<f64>,
+    /// xz -9 of the source text, for a Stim circuit: its lines without annotations (detectors,
+    /// observables, coordinates) and noise channels, the loop-aware text a user would otherwise
+    /// store or send (absent for other inputs).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub stim_text_xz: Option<u64>,
     /// The paper's Huffman bits for this circuit (SK words, Haar-selected dictionary; null when
     /// skipped or when the circuit has classical control, which the paper's ISA lacks).
     pub paper_huffman: Option<u64>,
@@ -116,12 +123,13 @@ pub fn measure(
                     0
                 }) as u64
                 * 8,
-            binary_opcodes: binary::binary_opcode_bits(program),
-            binary: binary.bits,
-            bzip2: gp.bzip2,
-            xz: gp.xz,
-            zstd: gp.zstd,
-            entropy_order0: binary::entropy_order0(program, program.angle_bits),
+            binary_opcodes: Some(binary::binary_opcode_bits(program)),
+            binary: Some(binary.bits),
+            bzip2: Some(gp.bzip2),
+            xz: Some(gp.xz),
+            zstd: Some(gp.zstd),
+            entropy_order0: Some(binary::entropy_order0(program, program.angle_bits)),
+            stim_text_xz: None,
             paper_huffman,
             paper_huffman_bzip2,
         },

@@ -366,9 +366,9 @@ pub fn bits_of(a: &Analysed, enc: Encoding) -> Option<u64> {
         Encoding::Binary => Some(b.binary),
         // The paper's whole pipeline: Huffman, then bzip2; see `eqisa_baselines::paper`.
         Encoding::Paper => a.paper.as_ref().map(|s| s.huffman_bzip2_bits),
-        Encoding::Bzip2 => Some(b.bzip2),
-        Encoding::Xz => Some(b.xz),
-        Encoding::Zstd => Some(b.zstd),
+        Encoding::Bzip2 => b.bzip2,
+        Encoding::Xz => b.xz,
+        Encoding::Zstd => b.zstd,
         Encoding::Eqisa => Some(b.eqisa),
         Encoding::RawSamples => Some(p.raw),
         Encoding::Dct => Some(p.dct),

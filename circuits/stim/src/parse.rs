@@ -535,7 +535,9 @@ impl Parser<'_> {
                     return Err(self.err(t.col, "sweep bits are not control operations"));
                 }
                 _ => {
-                    return Err(self.err(t.col, format!("{name} takes Pauli targets like X1*Y2*Z3")));
+                    return Err(
+                        self.err(t.col, format!("{name} takes Pauli targets like X1*Y2*Z3"))
+                    );
                 }
             }
         }

@@ -7,7 +7,7 @@ use eqisa_ir::Circuit;
 use eqisa_ir::circuit::{GateKind, Op};
 use eqisa_ir::program::flatten::{FlattenLimits, flatten};
 use eqisa_ir::unroll::unroll;
-use eqisa_stim::parse_stim_file;
+use eqisa_stim::{parse_stim, parse_stim_file};
 use eqisa_test_support::paths::corpus_path;
 
 fn stim_files(dir: &Path) -> Vec<PathBuf> {
@@ -74,4 +74,100 @@ fn corpus_stim_files_parse_and_match_stims_export() {
         compared += 1;
     }
     assert!(compared >= 5, "compared {compared} files");
+}
+
+/// The skipped counts are the instructions as written: what `grep -c '^\s*NAME\b'` finds.
+#[test]
+fn skipped_counts_are_grep_counts() {
+    let Some(dir) = corpus_path("qec") else {
+        return;
+    };
+    for path in stim_files(&dir) {
+        let text = std::fs::read_to_string(&path).expect("read");
+        let p = parse_stim_file(&path).unwrap_or_else(|e| panic!("{e}"));
+        for (name, count) in &p.skipped {
+            let grep = text
+                .lines()
+                .filter(|l| {
+                    let l = l.trim_start();
+                    l.strip_prefix(name.as_str())
+                        .is_some_and(|r| r.starts_with(['(', ' ', '[']) || r.is_empty())
+                })
+                .count() as u64;
+            assert_eq!(*count, grep, "{}: {name}", path.display());
+        }
+        let names: Vec<&str> = p.skipped.iter().map(|(n, _)| n.as_str()).collect();
+        let mut sorted = names.clone();
+        sorted.sort();
+        assert_eq!(names, sorted);
+        assert!(names.contains(&"DETECTOR"), "{}", path.display());
+    }
+    let z3 = corpus_path("qec/surface_code_rotated_memory_z_d3_r10.stim");
+    if let Some(z3) = z3 {
+        let p = parse_stim_file(z3).unwrap();
+        let want = [
+            ("DETECTOR", 16),
+            ("OBSERVABLE_INCLUDE", 1),
+            ("QUBIT_COORDS", 17),
+            ("SHIFT_COORDS", 1),
+        ];
+        let got: Vec<(&str, u64)> = p.skipped.iter().map(|(n, c)| (n.as_str(), *c)).collect();
+        assert_eq!(got, want);
+    }
+}
+
+/// Random byte and line mutations of a corpus file never panic (errors are fine).
+#[test]
+fn mutated_corpus_files_never_panic() {
+    let Some(path) = corpus_path("qec/surface_code_rotated_memory_z_d3_r10.stim") else {
+        return;
+    };
+    let text = std::fs::read(path).expect("read");
+    let lines: Vec<&[u8]> = text.split(|&b| b == b'\n').collect();
+    let mut rng = eqisa_test_support::rng::Rng::new(0x5715);
+    const ALPHABET: &[u8] = b" \t\n{}[]()!*#-+.,0123456789XYZrecsweepREPEATMPCX_";
+    for round in 0..600 {
+        let mut bytes = text.clone();
+        match round % 3 {
+            0 => {
+                for _ in 0..1 + rng.below(8) {
+                    let i = rng.index(bytes.len());
+                    bytes[i] = if rng.below(2) == 0 {
+                        ALPHABET[rng.index(ALPHABET.len())]
+                    } else {
+                        rng.below(256) as u8
+                    };
+                }
+            }
+            1 => {
+                // Lines shuffled, dropped or repeated.
+                let mut out = Vec::new();
+                for _ in 0..lines.len() {
+                    out.extend_from_slice(lines[rng.index(lines.len())]);
+                    out.push(b'\n');
+                }
+                bytes = out;
+            }
+            _ => {
+                let at = rng.index(bytes.len());
+                let len = rng.index(64).min(bytes.len() - at);
+                let piece: Vec<u8> = bytes[at..at + len].to_vec();
+                let to = rng.index(bytes.len());
+                bytes.splice(to..to, piece);
+            }
+        }
+        let s = String::from_utf8_lossy(&bytes);
+        if let Ok(p) = parse_stim(&s, "m.stim") {
+            // What parses also flattens or refuses cleanly.
+            let _ = flatten(
+                &p.program,
+                &[],
+                &FlattenLimits {
+                    max_ops: 1 << 20,
+                    max_steps: 1 << 20,
+                    max_call_depth: 8,
+                },
+            );
+        }
+    }
 }

@@ -324,9 +324,18 @@ impl Builder<'_> {
                         let q = num(&group[1 - r]);
                         let mut then_body = Vec::new();
                         self.gate(pauli, &[], &[q], loc, &mut then_body);
+                        // The parser checked that the lookback stays inside the record.
+                        let at = self.pos.checked_sub(k).ok_or_else(|| {
+                            StimError::at(
+                                self.file,
+                                loc.line,
+                                group[r].col,
+                                "internal: record lookback out of range",
+                            )
+                        })?;
                         let bit = ClassicalExpr::Index(
                             Box::new(ClassicalExpr::Var(self.rec)),
-                            vec![Index::Single(self.index(self.pos - k))],
+                            vec![Index::Single(self.index(at))],
                         );
                         out.push(Stmt::If {
                             cond: bit,

@@ -119,10 +119,8 @@ fn comment(i: &str) -> IResult<&str, &str> {
 pub fn line(text: &str) -> Result<Line<'_>, LexError> {
     let col = |rest: &str| (text.len() - rest.len() + 1) as u32;
     let (mut i, _) = spaces(text).map_err(|_| (1, "unreadable line".to_string()))?;
-    if let Ok((rest, _)) = opt(comment)(i) {
-        if rest.is_empty() {
-            return Ok(Line::Empty);
-        }
+    if let Ok(("", _)) = opt(comment)(i) {
+        return Ok(Line::Empty);
     }
     if let Ok((rest, _)) = char::<_, nom::error::Error<&str>>('}')(i) {
         let at = col(i);
@@ -176,9 +174,9 @@ pub fn line(text: &str) -> Result<Line<'_>, LexError> {
         if i.is_empty() || i.starts_with('#') {
             break;
         }
-        if i.starts_with('{') {
+        if let Some(after) = i.strip_prefix('{') {
             open = Some(col(i));
-            let (rest, _) = spaces(&i[1..]).unwrap_or((&i[1..], ""));
+            let (rest, _) = spaces(after).unwrap_or((after, ""));
             let (rest, _) = opt(comment)(rest).unwrap_or((rest, None));
             if !rest.is_empty() {
                 return Err((

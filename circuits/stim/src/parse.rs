@@ -301,12 +301,10 @@ impl Parser<'_> {
         match gate.kind {
             Kind::Annotation | Kind::Noise => {
                 for t in &targets {
+                    // Every qubit named counts towards the register, as in Stim; the number
+                    // of OBSERVABLE_INCLUDE(k) is its argument, never a target.
                     if let TargetKind::Number(q) | TargetKind::Pauli(_, q) = t.kind {
-                        if gate.name != "OBSERVABLE_INCLUDE"
-                            || matches!(t.kind, TargetKind::Pauli(..))
-                        {
-                            self.qubit(q, t.col)?;
-                        }
+                        self.qubit(q, t.col)?;
                     }
                 }
                 self.skip(gate.name.to_string());

@@ -186,18 +186,29 @@ fn int(v: i128) -> ClassicalExpr {
 
 impl Builder<'_> {
     /// The record index `at` (a position in the first iteration of every enclosing loop), as an
-    /// expression in the loop variables.
+    /// expression in the loop variables: `at + Σ stride·var`, summed as a balanced tree so that
+    /// its depth grows with the logarithm of the nesting (the evaluator bounds depth).
     fn index(&self, at: u64) -> ClassicalExpr {
-        let mut e = int(i128::from(at));
+        let mut terms: Vec<ClassicalExpr> = vec![int(i128::from(at))];
         for &(v, stride) in &self.terms {
-            let term = ClassicalExpr::Binary(
+            terms.push(ClassicalExpr::Binary(
                 BinaryOp::Mul,
                 Box::new(int(i128::from(stride))),
                 Box::new(ClassicalExpr::Var(v)),
-            );
-            e = ClassicalExpr::Binary(BinaryOp::Add, Box::new(e), Box::new(term));
+            ));
         }
-        e
+        while terms.len() > 1 {
+            let mut next = Vec::with_capacity(terms.len().div_ceil(2));
+            let mut it = terms.into_iter();
+            while let Some(a) = it.next() {
+                next.push(match it.next() {
+                    Some(b) => ClassicalExpr::Binary(BinaryOp::Add, Box::new(a), Box::new(b)),
+                    None => a,
+                });
+            }
+            terms = next;
+        }
+        terms.pop().unwrap_or_else(|| int(0))
     }
 
     fn rec_bit(&self, at: u64) -> LValue {

@@ -10,8 +10,11 @@ use crate::error::StimError;
 use crate::gates::{Feedback, GateFact, Kind, lookup, measures};
 use crate::lex::{Line, Target, TargetKind, line};
 
-/// Deepest `REPEAT` nesting accepted.
-pub const MAX_DEPTH: usize = 1000;
+/// Deepest `REPEAT` nesting accepted: as deep as the IR's flatten pass and interpreter follow
+/// ([`eqisa_ir::program::flatten::MAX_NESTING`], less the levels of the innermost block's
+/// statements, of a feedback `if` among them and of its body), so that every program read
+/// here can be run.
+pub const MAX_DEPTH: usize = eqisa_ir::program::flatten::MAX_NESTING as usize - 3;
 /// Largest `REPEAT` count accepted.
 pub const MAX_REPEAT: u64 = 1_000_000_000_000;
 /// Qubit indices must be below this (Stim's own limit).

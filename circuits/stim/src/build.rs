@@ -166,10 +166,10 @@ pub fn build(parsed: &Parsed, file: &str) -> Result<Program, StimError> {
             }
         }
     }
-    let mut circuit = b.circuit;
-    circuit.ops.clear();
+    // The circuit carries registers and the gate table; its `ops` stay empty (the body is
+    // the program's).
     Ok(Program {
-        circuit,
+        circuit: b.circuit,
         files: vec![Arc::from(file)],
         vars: b.vars,
         subroutines: Vec::new(),

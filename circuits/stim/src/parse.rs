@@ -555,3 +555,29 @@ impl Parser<'_> {
         Ok(count + 1)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn strides_and_totals_multiply_out() {
+        let p = parse(
+            "M 0\nREPEAT 3 {\n MR 0 1\n REPEAT 4 {\n  MPP X0*Z1 Y2\n }\n}\nMPAD 1",
+            "t",
+        )
+        .unwrap();
+        let strides: Vec<(u64, u64)> = p
+            .items
+            .iter()
+            .filter_map(|i| match i {
+                Item::Repeat { count, stride, .. } => Some((*count, *stride)),
+                _ => None,
+            })
+            .collect();
+        assert_eq!(strides, [(3, 10), (4, 2)]);
+        assert_eq!(p.num_measurements, 1 + 30 + 1);
+        assert_eq!(p.num_qubits, 3);
+        assert_eq!(p.skipped.get("MPAD"), Some(&1));
+    }
+}

@@ -19,6 +19,9 @@ pub enum PipelineError {
     /// A circuit does not parse (the error names file, line and column).
     #[error(transparent)]
     Qasm(#[from] QasmError),
+    /// A Stim circuit does not parse (the error names file, line and column).
+    #[error(transparent)]
+    Stim(#[from] eqisa_stim::StimError),
     /// A circuit does not lower to the target (`file:line: ...` where the error has a line).
     #[error("{}", source.located(file))]
     Lower {

@@ -1,17 +1,53 @@
-//! Loading the circuit a step names: a path, or `-` for standard input.
+//! Loading the circuit a step names: a path, or `-` for standard input. OpenQASM 2 and 3 go
+//! through `eqisa-qasm`, Stim circuits (`.stim`) through `eqisa-stim`.
 
 use std::path::{Path, PathBuf};
 
 use eqisa_ir::Circuit;
 use eqisa_qasm::{Parsed, QasmError};
 
-/// Parse the program at `file` (`-` reads standard input; its includes then resolve against
-/// the current directory), keeping an OpenQASM 3 program's structure.
+use crate::error::PipelineError;
+
+/// A program as read, with what its reader set aside.
+#[derive(Clone, Debug)]
+pub struct Source {
+    /// The program: flat (OpenQASM 2) or structured (OpenQASM 3, Stim).
+    pub parsed: Parsed,
+    /// For a Stim circuit: the annotations and noise channels skipped, by name, with how often
+    /// each is written.
+    pub skipped: Vec<(String, u64)>,
+    /// For a Stim circuit: its control operations as Stim text ([`eqisa_stim::control_text`]),
+    /// the loop-aware source a compressed stream is measured against.
+    pub stim_text: Option<String>,
+}
+
+/// Whether `file` is read as a Stim circuit: by its extension, `.stim`.
+#[must_use]
+pub fn is_stim(file: &Path) -> bool {
+    file.extension()
+        .is_some_and(|e| e.eq_ignore_ascii_case("stim"))
+}
+
+/// Read the program at `file` (`-` reads OpenQASM from standard input; its includes then
+/// resolve against the current directory), keeping its structure.
 ///
 /// # Errors
 /// When the file cannot be read or does not parse; the error names file, line and column.
-pub fn load_program(file: &Path) -> Result<Parsed, QasmError> {
-    if file.as_os_str() == "-" {
+pub fn load_source(file: &Path) -> Result<Source, PipelineError> {
+    if is_stim(file) {
+        let name = file.display().to_string();
+        let text = eqisa_files::read_to_string(file).map_err(|source| PipelineError::Io {
+            path: name.clone(),
+            source,
+        })?;
+        let stim = eqisa_stim::parse_stim(&text, &name)?;
+        return Ok(Source {
+            parsed: Parsed::Structured(stim.program),
+            skipped: stim.skipped,
+            stim_text: Some(eqisa_stim::control_text(&text)),
+        });
+    }
+    let parsed = if file.as_os_str() == "-" {
         eqisa_qasm::parse_program_reader(
             std::io::stdin().lock(),
             "<stdin>".into(),
@@ -19,7 +55,20 @@ pub fn load_program(file: &Path) -> Result<Parsed, QasmError> {
         )
     } else {
         eqisa_qasm::parse_program_file(file)
-    }
+    }?;
+    Ok(Source {
+        parsed,
+        skipped: Vec::new(),
+        stim_text: None,
+    })
+}
+
+/// Parse the program at `file` (see [`load_source`]), keeping its structure.
+///
+/// # Errors
+/// As [`load_source`].
+pub fn load_program(file: &Path) -> Result<Parsed, PipelineError> {
+    Ok(load_source(file)?.parsed)
 }
 
 /// Parse the circuit at `file` and flatten it, its `input` variables given `inputs` (name,
@@ -28,8 +77,11 @@ pub fn load_program(file: &Path) -> Result<Parsed, QasmError> {
 /// # Errors
 /// As [`load_program`], and when the inputs do not fit the program or it has no flat circuit
 /// (real-time control flow, too many operations once unrolled).
-pub fn load_circuit_with(file: &Path, inputs: &[(String, String)]) -> Result<Circuit, QasmError> {
-    flatten_named(load_program(file)?, file, inputs)
+pub fn load_circuit_with(
+    file: &Path,
+    inputs: &[(String, String)],
+) -> Result<Circuit, PipelineError> {
+    Ok(flatten_named(load_program(file)?, file, inputs)?)
 }
 
 /// [`eqisa_qasm::flatten`] of the program read from `file`: inputs given to an OpenQASM 2
@@ -61,6 +113,6 @@ pub fn flatten_named(
 ///
 /// # Errors
 /// When the file cannot be read or does not parse; the error names file, line and column.
-pub fn load_circuit(file: &Path) -> Result<Circuit, QasmError> {
+pub fn load_circuit(file: &Path) -> Result<Circuit, PipelineError> {
     load_circuit_with(file, &[])
 }

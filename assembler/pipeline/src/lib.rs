@@ -44,6 +44,8 @@ pub use assemble::{AssembleOptions, Assembly, AssemblyReport, assemble_circuit};
 pub use codebook::{DEFAULT_CODEBOOK, LoadedCodebook, load_codebook, short_hash};
 pub use config::{LowerConfig, PulseConfig, SynthMethod};
 pub use error::PipelineError;
-pub use input::{flatten_named, load_circuit, load_circuit_with, load_program};
+pub use input::{
+    Source, flatten_named, is_stim, load_circuit, load_circuit_with, load_program, load_source,
+};
 pub use place::{Placed, coder_for, load_device, place};
 pub use pulses::{PulsesReport, pulse_report};

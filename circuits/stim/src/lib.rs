@@ -10,4 +10,4 @@ pub mod load;
 pub mod parse;
 
 pub use error::StimError;
-pub use load::{StimProgram, parse_stim, parse_stim_file};
+pub use load::{StimProgram, control_text, parse_stim, parse_stim_file};

@@ -39,3 +39,39 @@ pub fn parse_stim_file(path: impl AsRef<Path>) -> Result<StimProgram, StimError>
         .map_err(|e| StimError::at(&name, 0, 0, format!("cannot read: {e}")))?;
     parse_stim(&text, &name)
 }
+
+/// The control operations of Stim circuit `text`, as Stim text: every line but annotations
+/// (detectors, observables, coordinates), noise channels, comments and blank lines, each trimmed.
+/// What a user who kept the circuit's loops would store or send: the loop-aware source
+/// baseline a compressed control stream is measured against. Lines that do not read are kept.
+#[must_use]
+pub fn control_text(text: &str) -> String {
+    let mut out = String::new();
+    for raw in text.lines() {
+        let keep = match crate::lex::line(raw) {
+            Ok(crate::lex::Line::Empty) => false,
+            Ok(crate::lex::Line::Instr(i)) => !matches!(
+                crate::gates::lookup(i.name).map(|g| g.kind),
+                Some(crate::gates::Kind::Annotation | crate::gates::Kind::Noise)
+            ),
+            Ok(crate::lex::Line::Close(_)) | Err(_) => true,
+        };
+        if keep {
+            let line = raw.split('#').next().unwrap_or("").trim();
+            out.push_str(line);
+            out.push('\n');
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn control_text_drops_annotations_noise_and_comments() {
+        let text = "QUBIT_COORDS(0, 0) 0\nH 0  # a comment\nDEPOLARIZE1(0.01) 0\nREPEAT 3 {\n  CX 0 1\n  M 1\n  DETECTOR rec[-1]\n}\n\n";
+        assert_eq!(control_text(text), "H 0\nREPEAT 3 {\nCX 0 1\nM 1\n}\n");
+    }
+}

@@ -50,9 +50,7 @@ fn native_keys(p: &NativeProgram) -> Vec<Key> {
                     NativeOp::Measure { clbit } => Some(clbit),
                     _ => None,
                 },
-                op.cond
-                    .and_then(|c| p.conditions.get(c as usize))
-                    .cloned(),
+                op.cond.and_then(|c| p.conditions.get(c as usize)).cloned(),
                 match op.op {
                     NativeOp::Rz(a) => Some((a * 1e9).round() as i64),
                     _ => None,
@@ -67,12 +65,7 @@ fn native_keys(p: &NativeProgram) -> Vec<Key> {
 fn wires(p: &NativeProgram) -> Vec<Vec<Key>> {
     let keys = native_keys(p);
     (0..p.num_qubits)
-        .map(|q| {
-            keys.iter()
-                .filter(|k| k.1.contains(&q))
-                .cloned()
-                .collect()
-        })
+        .map(|q| keys.iter().filter(|k| k.1.contains(&q)).cloned().collect())
         .collect()
 }
 
@@ -90,7 +83,13 @@ fn circuit_keys(c: &Circuit, ops: &[Op], cond: Option<&CondExpr>, out: &mut Vec<
                 ));
             }
             Op::Measure { qubit, clbit } => {
-                out.push(("measure".into(), vec![qubit], Some(clbit), cond.cloned(), None));
+                out.push((
+                    "measure".into(),
+                    vec![qubit],
+                    Some(clbit),
+                    cond.cloned(),
+                    None,
+                ));
             }
             Op::Reset { qubit } => {
                 out.push(("reset".into(), vec![qubit], None, cond.cloned(), None));
@@ -346,7 +345,13 @@ fn a_million_rounds_over_a_huge_register_lower_in_one_round() {
     rec.ty = Type::Bits(n);
     let r = rec.creg.expect("register") as usize;
     p.circuit.cregs[r].size = n;
-    p.circuit.num_clbits = p.circuit.cregs.iter().map(|c| c.start + c.size).max().unwrap_or(0);
+    p.circuit.num_clbits = p
+        .circuit
+        .cregs
+        .iter()
+        .map(|c| c.start + c.size)
+        .max()
+        .unwrap_or(0);
     let ls = structured(&p).expect("kept");
     assert_eq!(repeats(&ls.pieces), vec![(1_000_000, 200, 1)]);
     assert_eq!(ls.counts().get("measure"), Some(&1_000_000));

@@ -309,10 +309,7 @@ impl Flattener<'_> {
         cond.clbits(&self.circuit, &mut bits);
         bits.sort_unstable();
         bits.dedup();
-        let reads = bits
-            .into_iter()
-            .map(|b| (b, self.version_of(b)))
-            .collect();
+        let reads = bits.into_iter().map(|b| (b, self.version_of(b))).collect();
         Slot::Cond { cond, reads }
     }
 
@@ -688,7 +685,11 @@ impl Flattener<'_> {
                             return *a;
                         }
                         let clbit = reg.start + i as u32;
-                        match fresh.get(&clbit).copied().or_else(|| self.version_of(clbit)) {
+                        match fresh
+                            .get(&clbit)
+                            .copied()
+                            .or_else(|| self.version_of(clbit))
+                        {
                             Some(version) => Bit::Clbit { clbit, version },
                             None => *a,
                         }
@@ -705,7 +706,11 @@ impl Flattener<'_> {
                     let (a, b) = (tb.get(u64::from(*k)), eb.get(u64::from(*k)));
                     if let (Some(a), true) = (a, a != b) {
                         let clbit = reg.start + *k;
-                        let merged = match fresh.get(&clbit).copied().or_else(|| self.version_of(clbit)) {
+                        let merged = match fresh
+                            .get(&clbit)
+                            .copied()
+                            .or_else(|| self.version_of(clbit))
+                        {
                             Some(version) => Bit::Clbit { clbit, version },
                             None => a,
                         };

@@ -64,14 +64,20 @@ pub fn lower_structured(
 
 /// A piece flattened, not yet lowered.
 enum Plan {
-    Leaf { circuit: Circuit, times: f64 },
+    Leaf {
+        circuit: Circuit,
+        times: f64,
+    },
     Repeat {
         var: String,
         count: u64,
         clbit_stride: u64,
         body: Vec<Plan>,
     },
-    While { cond: CondExpr, body: Vec<Plan> },
+    While {
+        cond: CondExpr,
+        body: Vec<Plan>,
+    },
 }
 
 /// Where a straight run sits: the classical statements replayed before it, and the kept loops

@@ -122,12 +122,7 @@ impl<'p> Splitter<'p> {
     /// A `for` over a range or set known at compile time whose body acts on qubits only
     /// (writing nothing but measured bits), never leaves early, and reads its variable only in
     /// the indices of classical bits, all of which move by one amount per iteration.
-    fn keepable_for(
-        &self,
-        s: &'p Stmt,
-        env: &[(VarId, i128)],
-        depth: u32,
-    ) -> Option<Segment<'p>> {
+    fn keepable_for(&self, s: &'p Stmt, env: &[(VarId, i128)], depth: u32) -> Option<Segment<'p>> {
         let Stmt::For {
             var, iter, body, ..
         } = s
@@ -279,10 +274,8 @@ fn is_quantum_only(p: &Program, s: &Stmt, locals: &[VarId], depth: u32) -> bool 
                 .get(v.0 as usize)
                 .is_some_and(|var| var.creg.is_some() && var.kind == VarKind::Mutable)
     };
-    let all = |b: &[Stmt], locals: &[VarId]| {
-        b.iter()
-            .all(|st| is_quantum_only(p, st, locals, depth + 1))
-    };
+    let all =
+        |b: &[Stmt], locals: &[VarId]| b.iter().all(|st| is_quantum_only(p, st, locals, depth + 1));
     match s {
         Stmt::Gate { .. } | Stmt::Reset { .. } | Stmt::Barrier { .. } | Stmt::Delay { .. } => true,
         Stmt::Measure { target, .. } => target.as_ref().is_none_or(|t| writable(t.var)),
@@ -364,7 +357,9 @@ fn is_bit_type(p: &Program, x: VarId) -> bool {
 }
 
 fn is_register(p: &Program, x: VarId) -> bool {
-    p.vars.get(x.0 as usize).is_some_and(|var| var.creg.is_some())
+    p.vars
+        .get(x.0 as usize)
+        .is_some_and(|var| var.creg.is_some())
 }
 
 /// The coefficient of `v` in every classical-bit reference of `s` (measurement targets, bits
@@ -379,9 +374,7 @@ fn stmt_refs(p: &Program, s: &Stmt, v: VarId, out: &mut Vec<i128>, depth: u32) -
             .try_for_each(|st| stmt_refs(p, st, v, out, depth + 1))
     };
     match s {
-        Stmt::Measure {
-            qubits, target, ..
-        } => {
+        Stmt::Measure { qubits, target, .. } => {
             if operand_mentions(qubits, v) {
                 return None;
             }
@@ -461,7 +454,10 @@ fn stmt_refs(p: &Program, s: &Stmt, v: VarId, out: &mut Vec<i128>, depth: u32) -
             }
         }
         Stmt::Declare { init, .. } => {
-            if init.as_ref().is_some_and(|e| matches!(e, ClassicalExpr::Call(..))) {
+            if init
+                .as_ref()
+                .is_some_and(|e| matches!(e, ClassicalExpr::Call(..)))
+            {
                 out.push(0);
             }
             (!stmt_mentions(s, v)).then_some(())
@@ -498,7 +494,13 @@ fn target_ref(p: &Program, target: Option<&LValue>, v: VarId, out: &mut Vec<i128
 
 /// The bit references of a condition: `rec[a + s*v]` moves by `s`; a bit variable read whole
 /// does not move; `v` read anywhere else refuses.
-fn cond_refs(p: &Program, e: &ClassicalExpr, v: VarId, out: &mut Vec<i128>, depth: u32) -> Option<()> {
+fn cond_refs(
+    p: &Program,
+    e: &ClassicalExpr,
+    v: VarId,
+    out: &mut Vec<i128>,
+    depth: u32,
+) -> Option<()> {
     if depth > MAX_WALK_DEPTH {
         return None;
     }
@@ -534,9 +536,7 @@ fn cond_refs(p: &Program, e: &ClassicalExpr, v: VarId, out: &mut Vec<i128>, dept
         ClassicalExpr::Builtin(_, args) | ClassicalExpr::Extern(_, args, _) => {
             args.iter().try_for_each(|a| go(a, out))
         }
-        ClassicalExpr::Call(_, args, _) => {
-            (!args.iter().any(|a| arg_mentions(a, v))).then_some(())
-        }
+        ClassicalExpr::Call(_, args, _) => (!args.iter().any(|a| arg_mentions(a, v))).then_some(()),
     }
 }
 
@@ -697,9 +697,7 @@ pub fn cond_expr(
                 ),
             }
         }
-        ClassicalExpr::Cast(Type::Int(_) | Type::Uint(_) | Type::Bit | Type::Bits(_), a) => {
-            go(a)?
-        }
+        ClassicalExpr::Cast(Type::Int(_) | Type::Uint(_) | Type::Bit | Type::Bits(_), a) => go(a)?,
         ClassicalExpr::Binary(op, a, b) => {
             let op = match op {
                 BinaryOp::Eq => CondOp::Eq,

@@ -88,9 +88,11 @@ pub fn shifted(c: &CondExpr, shift: u64) -> CondExpr {
     match c {
         CondExpr::Bit(b) => CondExpr::Bit(shift_bit(*b, shift)),
         CondExpr::Not(e) => CondExpr::Not(Box::new(shifted(e, shift))),
-        CondExpr::Binary(op, a, b) => {
-            CondExpr::Binary(*op, Box::new(shifted(a, shift)), Box::new(shifted(b, shift)))
-        }
+        CondExpr::Binary(op, a, b) => CondExpr::Binary(
+            *op,
+            Box::new(shifted(a, shift)),
+            Box::new(shifted(b, shift)),
+        ),
         other => other.clone(),
     }
 }

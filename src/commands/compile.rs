@@ -102,7 +102,7 @@ pub fn run(args: &Args) -> CmdResult {
                 loops_kept: ls
                     .pieces
                     .iter()
-                    .filter(|p| matches!(p, Piece::Repeat { .. }))
+                    .filter(|p| matches!(p, Piece::Repeat { .. } | Piece::While { .. }))
                     .count(),
             };
             return print_report(args, &report, &target);

@@ -105,7 +105,10 @@ impl NativeProgram {
     /// qubits.
     pub fn schedule(&mut self, target: &TargetDesc) {
         let mut qubit_free = vec![0.0f64; self.num_qubits as usize];
-        let mut bit_free = vec![0.0f64; self.num_clbits as usize];
+        // Only bits some condition reads need a time (a register may have millions of bits):
+        // `read` sorted, `bit_free` beside it.
+        let read = self.read_bits();
+        let mut bit_free = vec![0.0f64; read.len()];
         let mut bits = Vec::new();
         let mut end = 0.0f64;
         for op in &mut self.ops {
@@ -118,7 +121,9 @@ impl NativeProgram {
                 bits.clear();
                 collect_bits(c, &self.cregs, &mut bits);
                 for &b in &bits {
-                    start = start.max(bit_free.get(b as usize).copied().unwrap_or(0.0));
+                    if let Ok(k) = read.binary_search(&b) {
+                        start = start.max(bit_free.get(k).copied().unwrap_or(0.0));
+                    }
                 }
             }
             let dur = match op.op {
@@ -133,13 +138,25 @@ impl NativeProgram {
                 }
             }
             if let NativeOp::Measure { clbit } = op.op
-                && let Some(f) = bit_free.get_mut(clbit as usize)
+                && let Ok(k) = read.binary_search(&clbit)
+                && let Some(f) = bit_free.get_mut(k)
             {
                 *f = start + dur;
             }
             end = end.max(start + dur);
         }
         self.duration_ns = end;
+    }
+
+    /// The classical bits some condition reads, sorted, without repeats.
+    fn read_bits(&self) -> Vec<u32> {
+        let mut read = Vec::new();
+        for c in &self.conditions {
+            collect_bits(c, &self.cregs, &mut read);
+        }
+        read.sort_unstable();
+        read.dedup();
+        read
     }
 
     /// Operation counts by name.
@@ -155,7 +172,17 @@ impl NativeProgram {
     /// its qubits without adding a step.
     pub fn depth(&self) -> u64 {
         let nq = self.num_qubits as usize;
-        let mut level = vec![0u64; nq + self.num_clbits as usize];
+        // Wires of classical bits only for the bits some operation touches (a register may
+        // have millions of bits).
+        let mut touched = self.read_bits();
+        touched.extend(self.ops.iter().filter_map(|op| match op.op {
+            NativeOp::Measure { clbit } => Some(clbit),
+            _ => None,
+        }));
+        touched.sort_unstable();
+        touched.dedup();
+        let wire = |b: u32| touched.binary_search(&b).ok().map(|k| nq + k);
+        let mut level = vec![0u64; nq + touched.len()];
         let mut wires: Vec<usize> = Vec::new();
         let mut bits = Vec::new();
         let mut best = 0;
@@ -163,12 +190,12 @@ impl NativeProgram {
             wires.clear();
             wires.extend(op.qubits.iter().map(|&q| q as usize));
             if let NativeOp::Measure { clbit } = op.op {
-                wires.push(nq + clbit as usize);
+                wires.extend(wire(clbit));
             }
             if let Some(c) = op.cond.and_then(|c| self.conditions.get(c as usize)) {
                 bits.clear();
                 collect_bits(c, &self.cregs, &mut bits);
-                wires.extend(bits.iter().map(|&b| nq + b as usize));
+                wires.extend(bits.iter().filter_map(|&b| wire(b)));
             }
             wires.sort_unstable();
             wires.dedup();

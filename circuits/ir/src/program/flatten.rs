@@ -19,7 +19,7 @@ use rustc_hash::FxHashMap;
 
 use super::eval::{self, EvalError, EvalErrorKind, Host};
 use super::expr::{CallArg, ClassicalExpr, Index};
-use super::flatten_env::{Bit, Slot, Sym, position, range, to_int};
+use super::flatten_env::{Bit, RegBits, Slot, Sym, position, range, to_int};
 use super::ids::{Loc, SubId, VarId};
 use super::stmt::{Block, LValue, Program, Stmt};
 use super::types::Type;
@@ -198,6 +198,16 @@ pub(super) struct Pending {
     pub bound: Option<(u32, u64)>,
 }
 
+/// A register's declaration without a value: every clbit of `start..start + len` written at
+/// once, with write number `version` and sequence number `seq`.
+#[derive(Clone, Copy, Debug)]
+pub(super) struct Declared {
+    pub start: u32,
+    pub len: u32,
+    pub version: u64,
+    pub seq: u64,
+}
+
 /// One change to undo when a branch on a measurement result is merged.
 #[derive(Clone, Debug)]
 pub(super) enum Undo {
@@ -243,8 +253,11 @@ pub(super) struct Flattener<'p> {
     pub qframes: Vec<Vec<Vec<u32>>>,
     /// Undo logs of the branches on measurement results being walked, innermost last.
     pub journals: Vec<Vec<Undo>>,
-    /// Write number of each clbit's last write.
+    /// Write number of each clbit's last write (see also `declared`).
     pub versions: FxHashMap<u32, u64>,
+    /// Registers declared without a value outside branches, which wrote all their clbits at
+    /// once: [`Self::version_of`] and [`Self::touched_of`] read them.
+    pub declared: Vec<Declared>,
     /// The next write number (unique over the walk, so that stale copies show).
     pub next_version: u64,
     /// Sequence number of the last op that read or wrote each clbit.
@@ -305,7 +318,6 @@ impl<'p> Flattener<'p> {
         if u32::try_from(p.vars.len()).is_err() {
             return Err(err(Loc::default(), invalid("too many variables")));
         }
-        let mut register_bits = 0u64;
         for v in &p.vars {
             let slot = match v.creg {
                 Some(r) => {
@@ -315,25 +327,6 @@ impl<'p> Flattener<'p> {
                             invalid("a variable names a register that does not exist"),
                         )
                     })?;
-                    // The variable holds one entry per bit: bounded like any bit value.
-                    if u64::from(reg.size) > eval::MAX_BITS {
-                        return Err(err(
-                            v.loc,
-                            invalid(&format!(
-                                "register `{}` of {} bits, more than {}",
-                                reg.name,
-                                reg.size,
-                                eval::MAX_BITS
-                            )),
-                        ));
-                    }
-                    register_bits = register_bits.saturating_add(u64::from(reg.size));
-                    if register_bits > eval::MAX_BITS {
-                        return Err(err(
-                            v.loc,
-                            invalid("registers of more bits than a program may have"),
-                        ));
-                    }
                     let single = matches!(v.ty, Type::Bit);
                     let width = match v.ty {
                         Type::Bit => Some(1),
@@ -346,9 +339,10 @@ impl<'p> Flattener<'p> {
                             invalid("a register variable's type does not match its register"),
                         ));
                     }
-                    // A register's clbits start at 0: its variable holds known zeros.
-                    Slot::Bits {
-                        bits: vec![Bit::Known(false); reg.size as usize],
+                    // A register's clbits start at 0: its variable holds known zeros, stored
+                    // sparsely (the bits a program touches, not one entry per bit).
+                    Slot::Reg {
+                        bits: RegBits::zeros(reg.start, reg.size),
                         single,
                     }
                 }
@@ -366,6 +360,7 @@ impl<'p> Flattener<'p> {
             qframes: Vec::new(),
             journals: Vec::new(),
             versions: FxHashMap::default(),
+            declared: Vec::new(),
             next_version: 1,
             touched: FxHashMap::default(),
             seq: 0,
@@ -545,6 +540,32 @@ impl<'p> Flattener<'p> {
         v
     }
 
+    /// The write number of `clbit`'s last write: one of its own, or its register's
+    /// declaration.
+    pub fn version_of(&self, clbit: u32) -> Option<u64> {
+        let own = self.versions.get(&clbit).copied();
+        let declared = self
+            .declared
+            .iter()
+            .filter(|d| clbit >= d.start && clbit - d.start < d.len)
+            .map(|d| d.version)
+            .max();
+        own.max(declared)
+    }
+
+    /// Sequence number of the last op that read or wrote `clbit` (a register's declaration
+    /// writes all its clbits).
+    pub fn touched_of(&self, clbit: u32) -> Option<u64> {
+        let own = self.touched.get(&clbit).copied();
+        let declared = self
+            .declared
+            .iter()
+            .filter(|d| clbit >= d.start && clbit - d.start < d.len)
+            .map(|d| d.seq)
+            .max();
+        own.max(declared)
+    }
+
     /// The register variable's clbit for bit `pos`.
     pub fn creg_clbit(&self, v: VarId, pos: u64, loc: Loc) -> R<Option<u32>> {
         let Some(r) = self.p.vars.get(v.0 as usize).and_then(|x| x.creg) else {
@@ -587,6 +608,7 @@ impl<'p> Flattener<'p> {
     fn bit_at(&self, v: VarId, pos: u64, loc: Loc) -> R<Bit> {
         match self.slot(v, loc)? {
             Slot::Bits { bits, .. } => bits.get(pos as usize).copied(),
+            Slot::Reg { bits, .. } => bits.get(pos),
             _ => None,
         }
         .ok_or_else(|| err(loc, invalid("a bit position out of range")).into())
@@ -603,6 +625,13 @@ impl<'p> Flattener<'p> {
                 }
                 None => Err(err(loc, invalid("a bit position out of range")).into()),
             },
+            Some(Slot::Reg { bits, .. }) => {
+                if bits.put(pos, b) {
+                    Ok(())
+                } else {
+                    Err(err(loc, invalid("a bit position out of range")).into())
+                }
+            }
             _ => Err(err(loc, invalid("a bit store into a non-bit variable")).into()),
         }
     }
@@ -627,7 +656,7 @@ impl<'p> Flattener<'p> {
                 }
             )),
             Bit::Clbit { clbit: c, version } => {
-                if c == clbit && self.versions.get(&c) == Some(&version) {
+                if c == clbit && self.version_of(c) == Some(version) {
                     return Ok(new);
                 }
                 refuse(format!("copying a measured bit into {}", name()))
@@ -654,7 +683,7 @@ impl<'p> Flattener<'p> {
                     )
                     .into());
                 }
-                if self.touched.get(&clbit).is_some_and(|&t| t > pd.seq) {
+                if self.touched_of(clbit).is_some_and(|t| t > pd.seq) {
                     return refuse(format!(
                         "storing a measurement into {} after its clbit was used since the \
                          measurement",
@@ -710,7 +739,7 @@ impl<'p> Flattener<'p> {
                     },
                 )
                 .into(),
-                Some(Slot::Bits { .. } | Slot::Cond { .. }) => err(
+                Some(Slot::Bits { .. } | Slot::Reg { .. } | Slot::Cond { .. }) => err(
                     at,
                     FlattenErrorKind::RealTime {
                         what: format!("{what} (through `{name}`)"),
@@ -759,16 +788,29 @@ impl<'p> Flattener<'p> {
             }
             ClassicalExpr::Var(v) => match self.slot(*v, loc)? {
                 Slot::Bits { bits, single } => Ok(Sym::from_bits(bits.clone(), *single)),
+                Slot::Reg { bits, single } => {
+                    if u64::from(bits.len) > eval::MAX_BITS {
+                        return Err(err(
+                            loc,
+                            FlattenErrorKind::Unrepresentable {
+                                what: format!(
+                                    "reading all {} bits of `{}` at once",
+                                    bits.len,
+                                    self.var_name(*v)
+                                ),
+                            },
+                        )
+                        .into());
+                    }
+                    Ok(Sym::from_bits(bits.to_vec(), *single))
+                }
                 _ => Ok(Sym::Val(self.value(e, loc, what)?)),
             },
             ClassicalExpr::Index(base, idx) => match (base.as_ref(), idx.as_slice()) {
                 (ClassicalExpr::Var(v), [one])
-                    if matches!(self.slot(*v, loc)?, Slot::Bits { .. }) =>
+                    if matches!(self.slot(*v, loc)?, Slot::Bits { .. } | Slot::Reg { .. }) =>
                 {
-                    let len = match self.slot(*v, loc)? {
-                        Slot::Bits { bits, .. } => bits.len() as u64,
-                        _ => 0,
-                    };
+                    let len = self.slot(*v, loc)?.bit_len();
                     let (positions, single) = self.positions(one, len, loc)?;
                     let mut picked = Vec::with_capacity(positions.len());
                     for p in positions {
@@ -1102,6 +1144,22 @@ impl<'p> Flattener<'p> {
                 .get(r as usize)
                 .cloned()
                 .ok_or_else(|| err(loc, invalid("a register out of range")))?;
+            if self.journals.is_empty()
+                && let Some(Slot::Reg { bits, .. }) = self.slots.get_mut(v.0 as usize)
+            {
+                // All its clbits written at once, whatever its size.
+                let version = self.next_version;
+                self.next_version += 1;
+                bits.declared = Some(version);
+                bits.set.clear();
+                self.declared.push(Declared {
+                    start: reg.start,
+                    len: reg.size,
+                    version,
+                    seq: self.seq,
+                });
+                return Ok(());
+            }
             self.journal_slot(v);
             for k in 0..reg.size {
                 let clbit = reg.start + k;
@@ -1115,10 +1173,7 @@ impl<'p> Flattener<'p> {
             None => Sym::Val(eval::zero(&ty).map_err(|x| self.eval_failure(x, loc, "a zero"))?),
         };
         if var.creg.is_some() {
-            let n = match self.slot(v, loc)? {
-                Slot::Bits { bits, .. } => bits.len(),
-                _ => 0,
-            };
+            let n = self.slot(v, loc)?.bit_len() as usize;
             let bits = self.bits_of(s, n, loc)?;
             let pos: Vec<u64> = (0..n as u64).collect();
             return self.store_bits(v, &pos, &bits, loc);
@@ -1180,7 +1235,7 @@ impl<'p> Flattener<'p> {
         };
         if self.is_bits(v) {
             let len = match self.slot(v, loc)? {
-                Slot::Bits { bits, .. } => bits.len() as u64,
+                Slot::Bits { .. } | Slot::Reg { .. } => self.slot(v, loc)?.bit_len(),
                 Slot::RealTime(_) => return self.stays_real_time(v, value, loc),
                 _ => {
                     return Err(

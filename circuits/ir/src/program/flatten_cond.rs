@@ -10,7 +10,7 @@ use super::flatten::{
     Container, FlattenErrorKind, Flattener, Flow, Halt, MAX_NESTING, R, Undo, contains_call, err,
     invalid,
 };
-use super::flatten_env::{Bit, Slot, to_int};
+use super::flatten_env::{Bit, RegBits, Slot, to_int};
 use super::ids::{Loc, VarId};
 use super::stmt::{Block, Case};
 use super::types::Type;
@@ -197,7 +197,7 @@ impl Flattener<'_> {
         match self.settle(b) {
             Bit::Known(x) => Ok(CondExpr::Bool(x)),
             Bit::Clbit { clbit, version } => {
-                if self.versions.get(&clbit) != Some(&version) {
+                if self.version_of(clbit) != Some(version) {
                     return Err(self.unrepresentable(
                         loc,
                         "reading a copy of a measured bit after its clbit was measured again",
@@ -309,10 +309,7 @@ impl Flattener<'_> {
         cond.clbits(&self.circuit, &mut bits);
         bits.sort_unstable();
         bits.dedup();
-        let reads = bits
-            .into_iter()
-            .map(|b| (b, self.versions.get(&b).copied()))
-            .collect();
+        let reads = bits.into_iter().map(|b| (b, self.version_of(b))).collect();
         Slot::Cond { cond, reads }
     }
 
@@ -347,7 +344,7 @@ impl Flattener<'_> {
         {
             if reads
                 .iter()
-                .any(|(b, version)| self.versions.get(b) != version.as_ref())
+                .any(|(b, version)| self.version_of(*b) != *version)
             {
                 return Err(self.unrepresentable(
                     loc,
@@ -688,13 +685,48 @@ impl Flattener<'_> {
                             return *a;
                         }
                         let clbit = reg.start + i as u32;
-                        match fresh.get(&clbit).or_else(|| self.versions.get(&clbit)) {
-                            Some(&version) => Bit::Clbit { clbit, version },
+                        match fresh
+                            .get(&clbit)
+                            .copied()
+                            .or_else(|| self.version_of(clbit))
+                        {
+                            Some(version) => Bit::Clbit { clbit, version },
                             None => *a,
                         }
                     })
                     .collect();
                 Slot::Bits { bits, single }
+            }
+            (Some(reg), Slot::Reg { bits: tb, single }, Slot::Reg { bits: eb, .. })
+                if tb.len == eb.len && tb.declared == eb.declared =>
+            {
+                // Only the bits either side set can differ.
+                let mut bits = tb.clone();
+                for k in tb.set.keys().chain(eb.set.keys()) {
+                    let (a, b) = (tb.get(u64::from(*k)), eb.get(u64::from(*k)));
+                    if let (Some(a), true) = (a, a != b) {
+                        let clbit = reg.start + *k;
+                        let merged = match fresh
+                            .get(&clbit)
+                            .copied()
+                            .or_else(|| self.version_of(clbit))
+                        {
+                            Some(version) => Bit::Clbit { clbit, version },
+                            None => a,
+                        };
+                        bits.set.insert(*k, merged);
+                    }
+                }
+                Slot::Reg { bits, single }
+            }
+            (Some(_), Slot::Reg { bits: tb, single }, Slot::Reg { bits: eb, .. })
+                if u64::from(tb.len) <= super::eval::MAX_BITS =>
+            {
+                let dense = |b: RegBits| Slot::Bits {
+                    bits: b.to_vec(),
+                    single,
+                };
+                self.merge(v, dense(tb), dense(eb), fresh, loc)
             }
             _ => Slot::RealTime(loc),
         }

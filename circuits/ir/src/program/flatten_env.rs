@@ -2,6 +2,8 @@
 //! program is unrolled (a known value, or bits that only a measurement will decide), and the
 //! index arithmetic of qubit and bit operands.
 
+use std::collections::BTreeMap;
+
 use super::ids::Loc;
 use super::value::Value;
 use crate::circuit::CondExpr;
@@ -29,6 +31,9 @@ pub enum Slot {
     Val(Value),
     /// A `bit` (`single`) or `bit[n]`, bit 0 first.
     Bits { bits: Vec<Bit>, single: bool },
+    /// A register's variable, held sparsely (a register may have hundreds of millions of
+    /// bits, of which a program piece touches a few).
+    Reg { bits: RegBits, single: bool },
     /// A value only known at run time: assigned from a measurement result, or changed by a
     /// branch on one (the branch's place).
     RealTime(Loc),
@@ -38,6 +43,66 @@ pub enum Slot {
         cond: CondExpr,
         reads: Vec<(u32, Option<u64>)>,
     },
+}
+
+/// A register's bits: those in `set`, and the rest as the register started (known zeros) or
+/// as its declaration left them (its own clbits, at the write number `declared`).
+#[derive(Clone, Debug, PartialEq)]
+pub struct RegBits {
+    pub len: u32,
+    /// The register's first clbit.
+    pub start: u32,
+    pub declared: Option<u64>,
+    pub set: BTreeMap<u32, Bit>,
+}
+
+impl RegBits {
+    /// A register of known zeros.
+    pub fn zeros(start: u32, len: u32) -> Self {
+        RegBits {
+            len,
+            start,
+            declared: None,
+            set: BTreeMap::new(),
+        }
+    }
+
+    /// Bit `k`, if in range.
+    pub fn get(&self, k: u64) -> Option<Bit> {
+        let k = u32::try_from(k).ok().filter(|k| *k < self.len)?;
+        Some(match (self.set.get(&k), self.declared) {
+            (Some(b), _) => *b,
+            (None, None) => Bit::Known(false),
+            (None, Some(version)) => Bit::Clbit {
+                clbit: self.start + k,
+                version,
+            },
+        })
+    }
+
+    /// Set bit `k`; false when out of range.
+    pub fn put(&mut self, k: u64, b: Bit) -> bool {
+        match u32::try_from(k).ok().filter(|k| *k < self.len) {
+            Some(k) => {
+                self.set.insert(k, b);
+                true
+            }
+            None => false,
+        }
+    }
+
+    /// Every bit, in order (as long as the register).
+    pub fn to_vec(&self) -> Vec<Bit> {
+        (0..u64::from(self.len))
+            .filter_map(|k| self.get(k))
+            .collect()
+    }
+
+    /// Whether every bit is known at compile time.
+    pub fn all_known(&self) -> bool {
+        (self.declared.is_none() || self.set.len() as u64 == u64::from(self.len))
+            && self.set.values().all(|b| matches!(b, Bit::Known(_)))
+    }
 }
 
 /// A value produced by an expression: known, or bits that may depend on measurements.
@@ -78,7 +143,26 @@ impl Slot {
                 Sym::Val(v) => Some(v),
                 Sym::Bits { .. } => None,
             },
+            // A register read whole is as wide as a bit value may be at most.
+            Slot::Reg { bits, single }
+                if bits.all_known() && u64::from(bits.len) <= super::convert::MAX_BITS =>
+            {
+                match Sym::from_bits(bits.to_vec(), *single) {
+                    Sym::Val(v) => Some(v),
+                    Sym::Bits { .. } => None,
+                }
+            }
+            Slot::Reg { .. } => None,
             Slot::Unset | Slot::RealTime(_) | Slot::Cond { .. } => None,
+        }
+    }
+
+    /// How many bits a bit variable holds (0 for other slots).
+    pub fn bit_len(&self) -> u64 {
+        match self {
+            Slot::Bits { bits, .. } => bits.len() as u64,
+            Slot::Reg { bits, .. } => u64::from(bits.len),
+            _ => 0,
         }
     }
 
@@ -86,6 +170,7 @@ impl Slot {
     pub fn is_symbolic(&self) -> bool {
         match self {
             Slot::Bits { bits, .. } => bits.iter().any(|b| !matches!(b, Bit::Known(_))),
+            Slot::Reg { bits, .. } => !bits.all_known(),
             Slot::RealTime(_) | Slot::Cond { .. } => true,
             Slot::Unset | Slot::Val(_) => false,
         }

@@ -229,10 +229,11 @@ impl Flattener<'_> {
                         loc,
                     )?;
                 }
-                let Slot::Bits { bits, .. } = self.slot(lv.var, loc)? else {
+                let slot = self.slot(lv.var, loc)?;
+                if !matches!(slot, Slot::Bits { .. } | Slot::Reg { .. }) {
                     return Err(err(loc, invalid("a measurement into a non-bit variable")).into());
-                };
-                let len = bits.len() as u64;
+                }
+                let len = slot.bit_len();
                 let (pos, single) = match lv.index.as_slice() {
                     [] => ((0..len).collect(), len == 1),
                     [one] => self.positions(one, len, loc)?,

@@ -5,11 +5,12 @@
 use std::fmt::Write as _;
 
 use eqisa_ir::circuit::{CondExpr, Register};
+use eqisa_isa::angle;
 use eqisa_isa::codebook::Codebook;
 use eqisa_isa::control::{Control, ControlBuilder, NodeKind};
 use eqisa_isa::stream::Scheduler;
 use eqisa_lower::program::{
-    NativeOp, NativeProgram, QasmWriter, bit_name, collect_bits, qasm3_condition,
+    NativeOp, NativeProgram, QasmWriter, TimedOp, bit_name, collect_bits, qasm3_condition,
 };
 use eqisa_lower::structured::{LoweredStructure, Piece};
 use eqisa_lower::target::TargetDesc;
@@ -453,8 +454,9 @@ impl Structured {
     /// [`eqisa_isa::control::MAX_DEPTH`] or a loop body past the replay buffer
     /// ([`eqisa_isa::control::MAX_REPLAY_OPS`]).
     pub fn from_lowered(l: &LoweredStructure) -> Result<Structured, AssembleError> {
-        let first = first_program(&l.pieces)
-            .ok_or(AssembleError::Structure("a program without a lowered piece"))?;
+        let first = first_program(&l.pieces).ok_or(AssembleError::Structure(
+            "a program without a lowered piece",
+        ))?;
         let mut text = NativeProgram {
             ops: Vec::new(),
             conditions: Vec::new(),
@@ -464,11 +466,31 @@ impl Structured {
         };
         let mut tree = ControlBuilder::new();
         add_pieces(&l.pieces, &mut text, &mut tree)?;
+        text.angle_bits = finest_grid(&text);
         let control = tree.finish()?;
         let mut s = Structured { text, control };
         s.text.duration_ns = s.duration_ns();
         Ok(s)
     }
+}
+
+/// The coarsest angle grid every `rz` of `p` lies on exactly (pieces lowered with different
+/// budgets may say `RAW` for angles, such as multiples of π/2, that a small grid holds).
+fn finest_grid(p: &NativeProgram) -> u8 {
+    let mut bits = 1u8;
+    for op in &p.ops {
+        if let NativeOp::Rz(a) = op.op {
+            let on = |b: u8| angle::dequantize(angle::quantize(a, b), b).to_bits() == a.to_bits();
+            if on(bits) {
+                continue;
+            }
+            match (bits + 1..=angle::MAX_BITS).find(|&b| on(b)) {
+                Some(b) => bits = b,
+                None => return angle::RAW,
+            }
+        }
+    }
+    bits
 }
 
 fn first_program(pieces: &[Piece]) -> Option<&NativeProgram> {
@@ -491,6 +513,9 @@ fn add_pieces(
     text: &mut NativeProgram,
     tree: &mut ControlBuilder,
 ) -> Result<(), AssembleError> {
+    // Operations of the last straight piece, appended to the text but not yet to the tree: a
+    // loop right after it may take their tail as its first iteration.
+    let mut pending = 0u64;
     for piece in pieces {
         match piece {
             Piece::Straight(l) => {
@@ -498,6 +523,7 @@ fn add_pieces(
                 if p.ops.is_empty() {
                     continue;
                 }
+                flush(tree, &mut pending)?;
                 let offset = text.conditions.len() as u32;
                 text.conditions.extend(p.conditions.iter().cloned());
                 text.ops.extend(p.ops.iter().map(|op| {
@@ -505,7 +531,7 @@ fn add_pieces(
                     op.cond = op.cond.map(|c| c + offset);
                     op
                 }));
-                tree.ops(p.ops.len() as u64)?;
+                pending = p.ops.len() as u64;
             }
             Piece::Repeat {
                 count,
@@ -516,11 +542,17 @@ fn add_pieces(
                 if *count == 0 || !has_ops(body) {
                     continue;
                 }
+                let folded = fold_preceding(text, &mut pending, body, *clbit_stride);
+                flush(tree, &mut pending)?;
                 tree.open(NodeKind::Repeat {
-                    count: *count,
+                    count: count.saturating_add(folded.copies),
                     stride: *clbit_stride,
                 })?;
-                add_pieces(body, text, tree)?;
+                if folded.copies > 0 {
+                    tree.ops(folded.ops)?;
+                } else {
+                    add_pieces(body, text, tree)?;
+                }
                 tree.close()?;
             }
             Piece::While { cond, body } => {
@@ -529,6 +561,7 @@ fn add_pieces(
                         "a while loop whose body holds no operation",
                     ));
                 }
+                flush(tree, &mut pending)?;
                 let index = text.conditions.len() as u32;
                 text.conditions.push(cond.clone());
                 tree.open(NodeKind::While { cond: index })?;
@@ -537,5 +570,93 @@ fn add_pieces(
             }
         }
     }
+    flush(tree, &mut pending)
+}
+
+fn flush(tree: &mut ControlBuilder, pending: &mut u64) -> Result<(), AssembleError> {
+    if *pending > 0 {
+        tree.ops(*pending)?;
+        *pending = 0;
+    }
     Ok(())
+}
+
+/// Iterations of a loop found written out just before it.
+struct Folded {
+    /// How many.
+    copies: u64,
+    /// Operations of one (the loop's text: the earliest copy, left in place).
+    ops: u64,
+}
+
+/// Take the copies of a counted loop's body that the source wrote out right before the loop
+/// (Stim circuits write a QEC round once before `REPEAT` for its detectors, which are not
+/// control operations) as iterations of the loop: the earliest copy stays in the text as the
+/// loop's body, retimed as the body is; the body itself is then not added. Only a body that is
+/// one straight piece is compared.
+fn fold_preceding(
+    text: &mut NativeProgram,
+    pending: &mut u64,
+    body: &[Piece],
+    stride: u64,
+) -> Folded {
+    let none = Folded { copies: 0, ops: 0 };
+    let [Piece::Straight(b)] = body else {
+        return none;
+    };
+    let b = &b.program;
+    let k = b.ops.len();
+    let mut copies = 0u64;
+    // Each earlier copy reads and writes bits one stride lower.
+    while (*pending as usize) >= k * (copies as usize + 1) && k > 0 {
+        let shift = stride.saturating_mul(copies + 1);
+        let end = text.ops.len() - k * copies as usize;
+        let tail = &text.ops[end - k..end];
+        if !is_iteration(tail, &text.conditions, b, shift) {
+            break;
+        }
+        copies += 1;
+    }
+    if copies == 0 {
+        return none;
+    }
+    // The earliest copy is the loop's text; the later ones go.
+    let keep = text.ops.len() - k * copies as usize;
+    text.ops.truncate(keep + k);
+    for (op, model) in text.ops[keep..].iter_mut().zip(&b.ops) {
+        op.start_ns = model.start_ns;
+        op.duration_ns = model.duration_ns;
+    }
+    *pending -= k as u64 * copies;
+    Folded {
+        copies,
+        ops: k as u64,
+    }
+}
+
+/// Whether `ops` (conditions in `conditions`) are the body `b` with every classical bit lower
+/// by `shift`.
+fn is_iteration(ops: &[TimedOp], conditions: &[CondExpr], b: &NativeProgram, shift: u64) -> bool {
+    ops.iter().zip(&b.ops).all(|(t, m)| {
+        let op_matches = match (t.op, m.op) {
+            (NativeOp::Measure { clbit: x }, NativeOp::Measure { clbit: y }) => {
+                u64::from(x) + shift == u64::from(y)
+            }
+            (x, y) => x == y,
+        };
+        let cond_matches = match (t.cond, m.cond) {
+            (None, None) => true,
+            (Some(x), Some(y)) => {
+                match (conditions.get(x as usize), b.conditions.get(y as usize)) {
+                    (Some(x), Some(y)) => shift_condition(x, shift).as_ref() == Some(y),
+                    _ => false,
+                }
+            }
+            _ => false,
+        };
+        op_matches
+            && cond_matches
+            && t.qubits == m.qubits
+            && t.duration_ns.to_bits() == m.duration_ns.to_bits()
+    })
 }

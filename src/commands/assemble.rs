@@ -4,7 +4,10 @@
 use crate::output::outln;
 use std::path::PathBuf;
 
-use eqisa_pipeline::{AssembleOptions, assemble_circuit, load_codebook};
+use eqisa_pipeline::{
+    AssembleOptions, assemble_circuit, assemble_structured_program, load_codebook,
+};
+use eqisa_qasm::Parsed;
 
 use super::lowering::LowerArgs;
 use super::pulses::PulseArgs;
@@ -13,8 +16,17 @@ use super::{CmdResult, write_output};
 /// Arguments of `eqisa assemble`.
 #[derive(clap::Args)]
 pub struct Args {
-    /// OpenQASM 2 or 3 file (`-` for standard input).
+    /// OpenQASM 2 or 3 file (`-` for standard input), or Stim circuit (`.stim`).
+    ///
+    /// Counted loops (OpenQASM 3 `for` over a known range whose iterations differ at most by
+    /// where they measure, Stim's `REPEAT`) and real-time `while` loops on measured bits are
+    /// kept: each body is coded once and the decoder replays it from a buffer the program
+    /// declares. A loop body of more than 1,048,576 instructions (the largest replay buffer) is
+    /// refused with an error, not split; --flat assembles the unrolled program instead.
     pub file: PathBuf,
+    /// Assemble the program unrolled, without loops in the instruction stream.
+    #[arg(long)]
+    pub flat: bool,
     #[command(flatten)]
     pub lowering: LowerArgs,
     #[command(flatten)]
@@ -42,9 +54,12 @@ pub struct Args {
     /// The paper pipeline's Solovay–Kitaev recursion.
     #[arg(long, default_value_t = 3, value_parser = super::lowering::parse_sk_recursion)]
     pub paper_recursion: usize,
-    /// Print JSON: native_ops, fidelity_bound, angle_bits, codebook_bytes, bits {eqisa,
-    /// binary_opcodes, binary, bzip2, xz, zstd, entropy_order0, paper_huffman,
-    /// paper_huffman_bzip2}, paper_fidelity_bound, sections; with --pulses also pulses {device,
+    /// Print JSON: native_ops (run, loops multiplied out, each `while` once), fidelity_bound,
+    /// angle_bits, codebook_bytes, bits {eqisa, binary_opcodes, binary, bzip2, xz, zstd,
+    /// entropy_order0, paper_huffman, paper_huffman_bzip2; stim_text_xz for a Stim circuit;
+    /// the baselines null when a program with loops runs more than 16,777,216 operations},
+    /// paper_fidelity_bound, sections; with loops kept also loops {text_ops, counted_loops,
+    /// while_loops, replay_buffer_ops, baselines_unrolled}; with --pulses also pulses {device,
     /// mode, channels, plays, samples, swaps, pulse_bits {eqisa, raw, dct, zstd},
     /// max_added_infidelity, lossless_fallbacks}. bits.eqisa counts the instruction stream
     /// (the whole file without the pulse section); pulses.pulse_bits.eqisa the pulse section.
@@ -55,7 +70,7 @@ pub struct Args {
 /// Run the command.
 pub fn run(args: &Args) -> CmdResult {
     let cb = load_codebook(args.codebook.as_deref())?;
-    let c = super::program::load_flat(&args.file, &args.inputs.inputs)?;
+    let source = super::program::load_source(&args.file)?;
     let name = args.file.display().to_string();
     let pulses = args.pulses.then(|| args.pulse.config());
     if pulses.is_some() {
@@ -66,7 +81,23 @@ pub fn run(args: &Args) -> CmdResult {
         pulses,
         paper: (!args.no_paper).then_some((args.paper_depth, args.paper_recursion)),
     };
-    let asm = assemble_circuit(&c, &name, &cb, &opts)?;
+    let structured = match &source.parsed {
+        Parsed::Structured(p) if !args.flat => {
+            assemble_structured_program(p, &args.inputs.inputs, &name, &cb, &opts)?
+        }
+        _ => None,
+    };
+    let mut asm = match structured {
+        Some(asm) => asm,
+        None => {
+            let c = eqisa_pipeline::flatten_named(source.parsed, &args.file, &args.inputs.inputs)?;
+            assemble_circuit(&c, &name, &cb, &opts)?
+        }
+    };
+    if let Some(text) = &source.stim_text {
+        let xz = eqisa_baselines::compress::compress_xz(text.as_bytes())?;
+        asm.report.bits.stim_text_xz = Some(xz.len() as u64 * 8);
+    }
     if let Some(out) = &args.output {
         write_output(out, &asm.bytes)?;
     }
@@ -79,6 +110,20 @@ pub fn run(args: &Args) -> CmdResult {
     outln!("file              {}", report.file);
     outln!("target            {}", report.target);
     outln!("native ops        {}", report.native_ops);
+    if let Some(l) = &report.loops {
+        outln!(
+            "loops             {} counted, {} while; {} ops coded once, replay buffer {} ops{}",
+            l.counted_loops,
+            l.while_loops,
+            l.text_ops,
+            l.replay_buffer_ops,
+            if l.baselines_unrolled {
+                ""
+            } else {
+                "; baselines not measured (too large to unroll, or a while loop)"
+            }
+        );
+    }
     outln!("fidelity bound    {}", report.fidelity_bound);
     match (asm.target.kind, report.angle_bits) {
         (eqisa_lower::target::TargetKind::CliffordT, _) => {

@@ -5,13 +5,14 @@
 use std::path::Path;
 
 use eqisa_ir::Circuit;
-use eqisa_qasm::{Parsed, QasmError};
+use eqisa_pipeline::{PipelineError, Source};
+use eqisa_qasm::Parsed;
 
-/// The program at `file`, with a note on standard error when it has calibrations that were
-/// skipped.
-pub fn load(file: &Path) -> Result<Parsed, QasmError> {
-    let parsed = eqisa_pipeline::load_program(file)?;
-    if let Parsed::Structured(p) = &parsed
+/// The program at `file` with what its reader set aside, with a note on standard error when
+/// it has calibrations that were skipped.
+pub fn load_source(file: &Path) -> Result<Source, PipelineError> {
+    let source = eqisa_pipeline::load_source(file)?;
+    if let Parsed::Structured(p) = &source.parsed
         && let Some(at) = p.skipped_calibration
     {
         eprintln!(
@@ -22,10 +23,15 @@ pub fn load(file: &Path) -> Result<Parsed, QasmError> {
             at.col
         );
     }
-    Ok(parsed)
+    Ok(source)
+}
+
+/// The program at `file` (see [`load_source`]).
+pub fn load(file: &Path) -> Result<Parsed, PipelineError> {
+    Ok(load_source(file)?.parsed)
 }
 
 /// The program at `file` flattened with `inputs` given to its `input` variables.
-pub fn load_flat(file: &Path, inputs: &[(String, String)]) -> Result<Circuit, QasmError> {
-    eqisa_pipeline::flatten_named(load(file)?, file, inputs)
+pub fn load_flat(file: &Path, inputs: &[(String, String)]) -> Result<Circuit, PipelineError> {
+    Ok(eqisa_pipeline::flatten_named(load(file)?, file, inputs)?)
 }

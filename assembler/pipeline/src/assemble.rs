@@ -1,10 +1,14 @@
 //! Assembling one circuit: lowered (or placed on a device, with its pulses coded), encoded with
 //! a codebook into an `.eqb` program, and measured against the baselines on the same stream.
 
-use eqisa_assembler::assemble_with_pulses;
 use eqisa_assembler::pulses::{PulseBits, encode_program};
+use eqisa_assembler::{Structured, assemble_structured, assemble_with_pulses};
 use eqisa_ir::Circuit;
+use eqisa_ir::program::flatten::FlattenLimits;
+use eqisa_ir::program::stmt::Program;
+use eqisa_isa::control::NodeKind;
 use eqisa_lower::lower;
+use eqisa_lower::structured::{StructuredError, lower_structured};
 use eqisa_lower::target::TargetDesc;
 use serde::Serialize;
 
@@ -61,6 +65,25 @@ pub struct AssemblyReport {
     /// The pulse section's figures, when pulses were asked for.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub pulses: Option<PulseReport>,
+    /// For a program assembled with its loops: its text and replay buffer.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub loops: Option<LoopReport>,
+}
+
+/// The figures of a program assembled with its loops.
+#[derive(Clone, Debug, Serialize)]
+pub struct LoopReport {
+    /// Operations coded in the instruction section (each loop body once).
+    pub text_ops: u64,
+    /// Counted loops (nested ones included).
+    pub counted_loops: usize,
+    /// Real-time `while` loops: `native_ops` counts each of their bodies once.
+    pub while_loops: usize,
+    /// Instructions the decoder's replay buffer holds (the largest outermost loop's body).
+    pub replay_buffer_ops: u64,
+    /// Whether the baselines over the binary stream were measured on the unrolled program (not
+    /// for programs that run more than `BASELINE_MAX_OPS` operations or hold a `while`).
+    pub baselines_unrolled: bool,
 }
 
 /// Bytes per part of an `.eqb` file.
@@ -74,6 +97,8 @@ pub struct Sections {
     pub metadata: usize,
     /// The instruction section.
     pub instructions: usize,
+    /// The control section (loops; 0 without).
+    pub control: usize,
     /// The pulse section.
     pub pulses: usize,
     /// Instruction blocks.
@@ -130,15 +155,11 @@ impl From<PulseBits> for PulseBitsReport {
 }
 
 /// Refuses a program that the decoder's own limits would refuse, so that the assembler never
-/// writes what its decoder then calls corrupt: more qubits or classical bits than
+/// writes what its decoder then calls corrupt: more qubits than
 /// [`eqisa_decoder::DEFAULT_MAX_QUBITS`], or a section other than the instructions larger than
-/// the decoder's buffer ([`eqisa_decoder::MAX_BUFFER`]; a 10 MB register name, say).
-fn check_decodable(
-    name: &str,
-    qubits: u32,
-    clbits: u32,
-    bytes: &[u8],
-) -> Result<(), PipelineError> {
+/// the decoder's buffer ([`eqisa_decoder::MAX_BUFFER`]; a 10 MB register name, say). Classical
+/// bits cost the decoder nothing (it tracks only those conditions read).
+fn check_decodable(name: &str, qubits: u32, bytes: &[u8]) -> Result<(), PipelineError> {
     let refuse = |what, found: u64, max: u64| PipelineError::Undecodable {
         file: name.to_string(),
         what,
@@ -148,9 +169,6 @@ fn check_decodable(
     let max = u64::from(eqisa_decoder::DEFAULT_MAX_QUBITS);
     if u64::from(qubits) > max {
         return Err(refuse("the qubit count", qubits.into(), max));
-    }
-    if u64::from(clbits) > max {
-        return Err(refuse("the classical bit count", clbits.into(), max));
     }
     let container = eqisa_isa::Container::parse(bytes).map_err(|e| PipelineError::Decode {
         file: name.to_string(),
@@ -163,7 +181,11 @@ fn check_decodable(
             && section.kind != eqisa_isa::SectionKind::Pulses
             && len > buffer
         {
-            return Err(refuse("a metadata or program section's size", len, buffer));
+            return Err(refuse(
+                "a metadata, program or control section's size",
+                len,
+                buffer,
+            ));
         }
     }
     Ok(())
@@ -223,7 +245,7 @@ pub fn assemble_circuit(
             file: name.to_string(),
             source,
         })?;
-    check_decodable(name, program.num_qubits, program.num_clbits, &asm.bytes)?;
+    check_decodable(name, program.num_qubits, &asm.bytes)?;
     let m = measure(circuit, &program, &target, &asm, cb, opts.paper)?;
     let report = AssemblyReport {
         file: name.to_string(),
@@ -236,15 +258,18 @@ pub fn assemble_circuit(
         bits: m.bits,
         paper_fidelity_bound: m.paper_fidelity_bound,
         pulses: pulse_report,
+        loops: None,
         sections: Sections {
             header_and_framing: asm.bytes.len()
                 - asm.program_bytes
                 - asm.metadata_bytes
                 - asm.instruction_bytes
+                - asm.control_bytes
                 - asm.pulse_bytes,
             program: asm.program_bytes,
             metadata: asm.metadata_bytes,
             instructions: asm.instruction_bytes,
+            control: asm.control_bytes,
             pulses: asm.pulse_bytes,
             blocks: asm.blocks,
             explicit_timing: asm.explicit_timing,
@@ -255,4 +280,104 @@ pub fn assemble_circuit(
         target,
         report,
     })
+}
+
+/// Most operations a program with loops may run for the baselines over its unrolled binary
+/// stream (bzip2, xz, zstd, the paper's pipeline) to be measured: beyond, they are null.
+pub const BASELINE_MAX_OPS: u64 = 1 << 24;
+
+/// Assemble structured program `p` (named `name`) keeping its loops: each loop body is lowered
+/// and coded once, the loops go into the control section (see [`eqisa_isa::control`]).
+/// `Ok(None)` when it has no loop the lowering can keep, or pulses are asked for (pulses are
+/// played from the flat program): the caller then flattens it.
+///
+/// # Errors
+/// When inputs do not fit the program, a piece does not flatten or lower, a loop body is
+/// larger than the decoder's replay buffer (refused, not split: see
+/// [`eqisa_isa::control::MAX_REPLAY_OPS`]) or nests deeper than
+/// [`eqisa_isa::control::MAX_DEPTH`], or a baseline fails.
+pub fn assemble_structured_program(
+    p: &Program,
+    inputs: &[(String, String)],
+    name: &str,
+    cb: &LoadedCodebook,
+    opts: &AssembleOptions,
+) -> Result<Option<Assembly>, PipelineError> {
+    if opts.pulses.is_some() {
+        return Ok(None);
+    }
+    let bound = eqisa_qasm::bind(p, inputs)?;
+    let (target, options) = opts.lowering.resolve()?;
+    let limits = FlattenLimits::default();
+    let lowered = match lower_structured(p, &bound, &target, &options, &limits) {
+        Ok(Some(l)) => l,
+        Ok(None) => return Ok(None),
+        Err(StructuredError::Flatten(e)) => return Err(eqisa_qasm::located(p, e).into()),
+        Err(StructuredError::Lower(source)) => {
+            return Err(PipelineError::Lower {
+                file: name.to_string(),
+                source,
+            });
+        }
+    };
+    let assemble_fail = |source| PipelineError::Assemble {
+        file: name.to_string(),
+        source,
+    };
+    let s = Structured::from_lowered(&lowered).map_err(assemble_fail)?;
+    let asm = assemble_structured(&s, &target, &cb.codebook, cb.hash).map_err(assemble_fail)?;
+    check_decodable(name, s.text.num_qubits, &asm.bytes)?;
+    let unrolled = s.unrolled(BASELINE_MAX_OPS);
+    let m = match &unrolled {
+        Some(u) => {
+            let circuit = eqisa_ir::program::flatten::flatten(p, &bound, &limits)
+                .map_err(|e| eqisa_qasm::located(p, e))?;
+            Some(measure(&circuit, u, &target, &asm, cb, opts.paper)?)
+        }
+        None => None,
+    };
+    let executed = s.control.executed(1);
+    let nodes = s.control.nodes();
+    let count = |f: fn(&NodeKind) -> bool| nodes.iter().filter(|n| f(&n.kind)).count();
+    let report = AssemblyReport {
+        file: name.to_string(),
+        target: target.kind.name(),
+        native_ops: u64::try_from(executed).unwrap_or(u64::MAX),
+        fidelity_bound: lowered.fidelity_bound,
+        angle_bits: s.text.angle_bits,
+        codebook_bytes: cb.bytes,
+        codebook_hash: short_hash(&cb.hash),
+        bits: match &m {
+            Some(m) => m.bits.clone(),
+            None => Bits::eqisa_only(&asm),
+        },
+        paper_fidelity_bound: m.as_ref().and_then(|m| m.paper_fidelity_bound),
+        pulses: None,
+        loops: Some(LoopReport {
+            text_ops: s.text.ops.len() as u64,
+            counted_loops: count(|k| matches!(k, NodeKind::Repeat { .. })),
+            while_loops: count(|k| matches!(k, NodeKind::While { .. })),
+            replay_buffer_ops: s.control.replay_ops,
+            baselines_unrolled: unrolled.is_some(),
+        }),
+        sections: Sections {
+            header_and_framing: asm.bytes.len()
+                - asm.program_bytes
+                - asm.metadata_bytes
+                - asm.instruction_bytes
+                - asm.control_bytes,
+            program: asm.program_bytes,
+            metadata: asm.metadata_bytes,
+            instructions: asm.instruction_bytes,
+            control: asm.control_bytes,
+            pulses: 0,
+            blocks: asm.blocks,
+            explicit_timing: false,
+        },
+    };
+    Ok(Some(Assembly {
+        bytes: asm.bytes,
+        target,
+        report,
+    }))
 }

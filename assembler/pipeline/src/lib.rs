@@ -40,7 +40,9 @@ pub mod pulses;
 pub mod report;
 pub mod train;
 
-pub use assemble::{AssembleOptions, Assembly, AssemblyReport, assemble_circuit};
+pub use assemble::{
+    AssembleOptions, Assembly, AssemblyReport, assemble_circuit, assemble_structured_program,
+};
 pub use codebook::{DEFAULT_CODEBOOK, LoadedCodebook, load_codebook, short_hash};
 pub use config::{LowerConfig, PulseConfig, SynthMethod};
 pub use error::PipelineError;

@@ -48,6 +48,25 @@ pub struct Bits {
     pub paper_huffman_bzip2: Option<u64>,
 }
 
+impl Bits {
+    /// The bits of `asm` alone, every baseline unmeasured (a program too large to unroll).
+    #[must_use]
+    pub fn eqisa_only(asm: &Assembled) -> Bits {
+        Bits {
+            eqisa: asm.bytes.len() as u64 * 8,
+            binary_opcodes: None,
+            binary: None,
+            bzip2: None,
+            xz: None,
+            zstd: None,
+            entropy_order0: None,
+            stim_text_xz: None,
+            paper_huffman: None,
+            paper_huffman_bzip2: None,
+        }
+    }
+}
+
 /// The measurements of one circuit.
 pub struct Measured {
     /// Bits per encoding.

@@ -212,7 +212,8 @@ pub fn analyse(file: &Path, setup: &Setup<'_>) -> Result<Outcome, PipelineError>
         dac_samples: prog.channels.len() as u64 * super::events::last_play_end(prog),
         eqisa_decisions: decoder_steps(&placed, setup.cb)
             .map_err(|e| PipelineError::Report(format!("{name}: {e}")))?,
-        binary_bits: measured.bits.binary,
+        // The report measures flat circuits, whose baselines are always measured.
+        binary_bits: measured.bits.binary.unwrap_or(0),
         paper_words: paper.as_ref().map(|s| s.words),
         paper_huffman_bits: paper.as_ref().map(|s| s.huffman_bits),
         pulse_section_bits: pulses.bits.eqisa,
@@ -363,7 +364,7 @@ pub fn bits_of(a: &Analysed, enc: Encoding) -> Option<u64> {
     let b = &a.bits;
     let p = &a.pulses.bits;
     match enc {
-        Encoding::Binary => Some(b.binary),
+        Encoding::Binary => b.binary,
         // The paper's whole pipeline: Huffman, then bzip2; see `eqisa_baselines::paper`.
         Encoding::Paper => a.paper.as_ref().map(|s| s.huffman_bzip2_bits),
         Encoding::Bzip2 => b.bzip2,

@@ -5,7 +5,8 @@ use std::io::Read;
 use std::path::PathBuf;
 
 use eqisa_decoder::PulseRows;
-use eqisa_pipeline::decode::{QasmSink, decode_program, decode_samples};
+use eqisa_pipeline::decode::{DecodeOptions, QasmSink, decode_program_with, decode_samples};
+use eqisa_pipeline::outcomes::Outcomes;
 use eqisa_pipeline::{load_codebook, short_hash};
 use serde::Serialize;
 
@@ -20,10 +21,25 @@ pub struct Args {
     #[arg(long, value_name = "CODEBOOK")]
     pub codebook: Option<PathBuf>,
     /// Write the decoded program as OpenQASM 2 (OpenQASM 3 when its conditions need it),
-    /// line by line as it is decoded: memory does not grow with the program's length. The file
-    /// appears complete or not at all (a device or FIFO is written in place).
+    /// line by line as it is decoded: memory does not grow with the program's length. A program
+    /// with loops is written as OpenQASM 3 with them (`for`, `while`; a measurement of a loop
+    /// that moves along the record as `rec[3 + 8*_r0]`), unless --flatten. The file appears
+    /// complete or not at all (a device or FIFO is written in place).
     #[arg(short, long, value_name = "OUT.qasm")]
     pub output: Option<PathBuf>,
+    /// Run the program's loops and write (and count) every operation of every iteration:
+    /// counted loops replayed by the decoder, real-time `while` loops iterated as the
+    /// measurement results of --seed or --outcomes decide.
+    #[arg(long)]
+    pub flatten: bool,
+    /// With --flatten: draw measurement results from a generator with this seed (the default,
+    /// seed 0; the same seed gives the same run on every machine).
+    #[arg(long, value_name = "N", conflicts_with = "outcomes")]
+    pub seed: Option<u64>,
+    /// With --flatten: read measurement results from this file, `0` and `1` in the order the
+    /// measurements run (whitespace and `#` comments ignored).
+    #[arg(long, value_name = "FILE")]
+    pub outcomes: Option<PathBuf>,
     /// Rebuild the pulse section's samples (bit for bit what the assembler coded) and write them
     /// as an int16 `.npy` array of shape (channels, samples, 2): the DAC's I and Q codes, one
     /// row per channel in the order JSON `pulses.channels` lists them, zero where a channel
@@ -32,7 +48,9 @@ pub struct Args {
     #[arg(long, value_name = "OUT.npy")]
     pub samples: Option<PathBuf>,
     /// Print JSON: target, qubits, clbits, ops (by name), native_ops, duration_ns, angle_bits,
-    /// bytes, codebook_hash; with --samples also pulses {channels, duration_dt, samples}.
+    /// bytes, codebook_hash; for a program with loops also loops {text_ops, flattened} (without
+    /// --flatten, ops and native_ops count each `while` loop's body once); with --samples also
+    /// pulses {channels, duration_dt, samples}.
     #[arg(long)]
     pub json: bool,
 }
@@ -50,7 +68,18 @@ struct Report {
     bytes: u64,
     codebook_hash: String,
     #[serde(skip_serializing_if = "Option::is_none")]
+    loops: Option<LoopsJson>,
+    #[serde(skip_serializing_if = "Option::is_none")]
     pulses: Option<PulseSummary>,
+}
+
+/// A program with loops.
+#[derive(Serialize)]
+struct LoopsJson {
+    /// Operations of its text (each loop body once).
+    text_ops: u64,
+    /// Whether every iteration was released.
+    flattened: bool,
 }
 
 /// What `--samples` rebuilt.
@@ -82,6 +111,16 @@ pub fn run(args: &Args) -> CmdResult {
         None if stdin => Box::new(std::io::stdin().lock()),
         None => Box::new(std::fs::File::open(&args.file).map_err(|e| format!("{name}: {e}"))?),
     };
+    if !args.flatten && (args.seed.is_some() || args.outcomes.is_some()) {
+        return Err("--seed and --outcomes choose the measurement results of --flatten: add --flatten".into());
+    }
+    let opts = DecodeOptions {
+        flatten: args.flatten,
+        outcomes: match (&args.outcomes, args.seed) {
+            (Some(file), _) => Outcomes::File(file.clone()),
+            (None, seed) => Outcomes::Seeded(seed.unwrap_or(0)),
+        },
+    };
     let decoded = match &args.output {
         Some(out) => {
             let out_name = out.display().to_string();
@@ -90,16 +129,16 @@ pub fn run(args: &Args) -> CmdResult {
                     writer: w,
                     name: &out_name,
                 };
-                Ok(decode_program(input, &name, &cb, Some(sink))?)
+                Ok(decode_program_with(input, &name, &cb, Some(sink), &opts)?)
             })?;
             if decoded.qasm3 {
                 eprintln!(
-                    "note: {out_name}: written as OpenQASM 3: its conditions have no OpenQASM 2 form (only 'if (creg == n)' has)"
+                    "note: {out_name}: written as OpenQASM 3: its conditions or loops have no OpenQASM 2 form (only 'if (creg == n)' has)"
                 );
             }
             decoded
         }
-        None => decode_program(input, &name, &cb, None)?,
+        None => decode_program_with(input, &name, &cb, None, &opts)?,
     };
     let header = &decoded.header;
     let pulses = match (&args.samples, &whole) {
@@ -118,6 +157,10 @@ pub fn run(args: &Args) -> CmdResult {
         ops: decoded.counts.clone(),
         duration_ns: decoded.duration_ns,
         angle_bits: decoded.angle_bits,
+        loops: decoded.loops.map(|l| LoopsJson {
+            text_ops: l.text_ops,
+            flattened: l.flattened,
+        }),
         bytes: decoded.bytes,
         codebook_hash: short_hash(&cb.hash),
         pulses,
@@ -131,6 +174,17 @@ pub fn run(args: &Args) -> CmdResult {
     outln!("qubits          {}", report.qubits);
     outln!("clbits          {}", report.clbits);
     outln!("ops             {}", report.native_ops);
+    if let Some(l) = &report.loops {
+        outln!(
+            "loops           {} ops coded once; {}",
+            l.text_ops,
+            if l.flattened {
+                "every iteration released"
+            } else {
+                "counted as they run, each while loop once"
+            }
+        );
+    }
     for (n, c) in &report.ops {
         outln!("  {n:<14} {c}");
     }

@@ -27,5 +27,5 @@ fn repetition_code_corrects_by_feedback() {
 
 #[test]
 fn pauli_products_are_certain() {
-    assert_eq!(certain("pauli_products.stim"), "001010");
+    assert_eq!(certain("pauli_products.stim"), "00100");
 }

@@ -55,6 +55,10 @@ struct Report {
     depth: Option<u64>,
     #[serde(skip_serializing_if = "Option::is_none")]
     structure: Option<StructureReport>,
+    /// For a Stim circuit: annotations and noise channels skipped, by name, with how often
+    /// each is written (a line inside `REPEAT` once).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    skipped: Option<BTreeMap<String, u64>>,
 }
 
 #[derive(Serialize)]
@@ -114,6 +118,7 @@ fn flat_report(file: String, c: &Circuit) -> Report {
         conditional: Some(s.conditional),
         depth: Some(s.depth),
         structure: None,
+        skipped: None,
     }
 }
 
@@ -156,14 +161,17 @@ fn structured_report(file: String, p: &Program, flat: Option<&Circuit>) -> Repor
                 })
                 .collect(),
         }),
+        skipped: None,
     }
 }
 
 /// Run the command.
 pub fn run(args: &Args) -> CmdResult {
     let file = args.file.display().to_string();
-    let parsed = super::program::load(&args.file)?;
-    let report = match parsed {
+    let source = super::program::load_source(&args.file)?;
+    let stim = eqisa_pipeline::is_stim(&args.file);
+    let skipped = stim.then(|| source.skipped.iter().cloned().collect::<BTreeMap<_, _>>());
+    let mut report = match source.parsed {
         Parsed::Structured(p) if !args.flat => {
             let bound = eqisa_qasm::bind(&p, &args.inputs.inputs)?;
             let limits = FlattenLimits {
@@ -179,6 +187,10 @@ pub fn run(args: &Args) -> CmdResult {
             &eqisa_pipeline::flatten_named(parsed, &args.file, &args.inputs.inputs)?,
         ),
     };
+    if stim {
+        report.language = "Stim";
+        report.skipped = skipped;
+    }
     if args.json {
         outln!("{}", serde_json::to_string_pretty(&report)?);
         return Ok(());
@@ -211,6 +223,15 @@ fn print_text(report: &Report) -> CmdResult {
         .values()
         .try_fold(0u128, |acc, n| n.map(|n| acc.saturating_add(n)));
     outln!("ops          {}", count(total));
+    if let Some(skipped) = &report.skipped {
+        let total: u64 = skipped.values().sum();
+        let list = skipped
+            .iter()
+            .map(|(name, n)| format!("{name} {n}"))
+            .collect::<Vec<_>>()
+            .join(", ");
+        outln!("skipped      {total} annotations and noise channels (not control operations): {list}");
+    }
     let mut by_count: Vec<_> = report.ops.iter().collect();
     by_count.sort_by(|a, b| b.1.cmp(a.1).then(a.0.cmp(b.0)));
     for (name, n) in by_count {

@@ -112,7 +112,10 @@ pub fn run(args: &Args) -> CmdResult {
         None => Box::new(std::fs::File::open(&args.file).map_err(|e| format!("{name}: {e}"))?),
     };
     if !args.flatten && (args.seed.is_some() || args.outcomes.is_some()) {
-        return Err("--seed and --outcomes choose the measurement results of --flatten: add --flatten".into());
+        return Err(
+            "--seed and --outcomes choose the measurement results of --flatten: add --flatten"
+                .into(),
+        );
     }
     let opts = DecodeOptions {
         flatten: args.flatten,

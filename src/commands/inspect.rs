@@ -230,7 +230,9 @@ fn print_text(report: &Report) -> CmdResult {
             .map(|(name, n)| format!("{name} {n}"))
             .collect::<Vec<_>>()
             .join(", ");
-        outln!("skipped      {total} annotations and noise channels (not control operations): {list}");
+        outln!(
+            "skipped      {total} annotations and noise channels (not control operations): {list}"
+        );
     }
     let mut by_count: Vec<_> = report.ops.iter().collect();
     by_count.sort_by(|a, b| b.1.cmp(a.1).then(a.0.cmp(b.0)));

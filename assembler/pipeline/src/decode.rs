@@ -472,6 +472,8 @@ pub fn decode_program_with(
         if sink.is_some() {
             writer.header(&mut text, ecr);
         }
+        let writes = sink.is_some();
+        let records = record.borrow().is_some();
         let mut emit = |op: &TimedOp, bit_offset: u64, text: &mut String| -> Result<(), Stop> {
             if op.op == NativeOp::Ecr && !ecr {
                 return Err(Stop::Output(
@@ -528,6 +530,10 @@ pub fn decode_program_with(
             &mut input,
             |t| {
                 tally.add(t);
+                // Counting alone needs no operation built.
+                if !writes && (!records || t.instr.opcode != Opcode::Measure) {
+                    return Ok(());
+                }
                 emit(&timed_op(t, angle_bits), t.bit_offset, &mut text)
             },
             &mut |cond, offset| {

@@ -6,8 +6,10 @@
 //!
 //! [`Decoder`] takes bytes as they arrive ([`Decoder::feed`]) and releases timed native
 //! instructions ([`Decoder::next_event`]); memory is bounded by the codebook's model tables, one
-//! instruction block ([`eqisa_isa::stream::MAX_BLOCK_BYTES`]) and a few words per qubit, however
-//! long the program. Every byte is checked before anything decoded from it is released: the
+//! instruction block ([`eqisa_isa::stream::MAX_BLOCK_BYTES`]), a few words per qubit and, for a
+//! program with loops, the replay buffer its control section declares, however long the program
+//! runs. Loop iterations replay from that buffer without input; a real-time `while` asks the
+//! caller whether it goes on ([`Event::Await`]). Every byte is checked before anything decoded from it is released: the
 //! header CRC before the first section, each section's CRC before its contents are used (the
 //! instruction section's blocks each carry their own CRC, checked before the block's first
 //! instruction), and the file CRC at the end.

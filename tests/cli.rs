@@ -557,13 +557,29 @@ fn output_through_a_symlink_writes_its_target_and_a_directory_is_refused() {
 fn assemble_refuses_programs_its_decoder_would_refuse() {
     let wide = TempFile::new(
         "wide.qasm",
-        "OPENQASM 2.0;\ninclude \"qelib1.inc\";\nqreg q[1];\ncreg c[2000000];\nx q[0];\n",
+        "OPENQASM 2.0;\ninclude \"qelib1.inc\";\nqreg q[2000000];\nx q[0];\n",
     );
     let err = run_err(&["assemble", "--no-paper", wide.arg()]);
     assert!(
-        err.contains(wide.arg()) && err.contains("classical bit count is 2000000"),
+        err.contains(wide.arg()) && err.contains("qubit count is 2000000"),
         "{err}"
     );
+    // Classical bits cost the decoder nothing (it tracks those conditions read): a wide
+    // register assembles and decodes.
+    let bits = TempFile::new(
+        "bits.qasm",
+        "OPENQASM 2.0;\ninclude \"qelib1.inc\";\nqreg q[1];\ncreg c[2000000];\nx q[0];\nmeasure q[0] -> c[1999999];\n",
+    );
+    let eqb = std::env::temp_dir().join(format!("eqisa-bits-{}.eqb", std::process::id()));
+    let eqb = eqb.to_str().expect("utf-8 path");
+    let out = eqisa()
+        .args(["assemble", "--no-paper", bits.arg(), "-o", eqb])
+        .output()
+        .expect("runs");
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let out = eqisa().args(["decode", eqb]).output().expect("runs");
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    std::fs::remove_file(eqb).ok();
     let name = "a".repeat(2 << 20);
     let long = TempFile::new(
         "longname.qasm",

@@ -294,6 +294,11 @@ pub struct DecodeOptions {
 /// condition never changes would run forever.
 pub const MAX_WHILE_ITERATIONS: u64 = 10_000_000;
 
+/// Most operations a flattened decode releases (each `while` counted once): about five minutes
+/// of counting, and far more text than anyone reads; a `for` of 10^15 iterations is refused
+/// before it starts rather than left to run for years.
+pub const MAX_FLATTENED_OPS: u128 = 1 << 34;
+
 /// Stream `input` (named `name` in errors) through the decoder with `cb`, counting its
 /// instructions and, with `qasm`, writing the program as OpenQASM 2 (OpenQASM 3 when its
 /// conditions or loops need it) as the instructions are released. Memory does not grow with the
@@ -452,6 +457,15 @@ pub fn decode_program_with(
             qasm3 = true;
         }
     } else if let Pumped::Setup = pumped {
+        if let Some(c) = &control
+            && opts.flatten
+            && c.executed(1) > MAX_FLATTENED_OPS
+        {
+            return Err(fail(format!(
+                "runs {} operations unrolled, more than the {MAX_FLATTENED_OPS} --flatten releases: decode it with its loops",
+                c.executed(1)
+            )));
+        }
         // Shared by the instruction callback (results drawn) and the loop one (conditions).
         let record = std::cell::RefCell::new(match (&control, opts.flatten) {
             (Some(_), true) => Some(Record::new(&opts.outcomes, &info.condition_bits)?),

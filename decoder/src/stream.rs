@@ -128,6 +128,8 @@ pub struct Decoder<'cb> {
     conditions: Option<Source<'cb>>,
     /// Release the text instead of running it.
     text_only: bool,
+    /// Instructions released from the replay buffer so far.
+    replayed: u64,
 }
 
 impl<'cb> Decoder<'cb> {
@@ -161,6 +163,7 @@ impl<'cb> Decoder<'cb> {
             max_replay_ops: eqisa_isa::control::MAX_REPLAY_OPS,
             conditions: None,
             text_only: false,
+            replayed: 0,
         }
     }
 
@@ -268,6 +271,14 @@ impl<'cb> Decoder<'cb> {
     #[must_use]
     pub fn ops_done(&self) -> u64 {
         self.ops_done
+    }
+
+    /// Instructions released from the replay buffer so far (every iteration of an outermost
+    /// loop, the first included: its text is decoded into the buffer, then released from it).
+    /// The other released instructions were decoded from the stream and released at once.
+    #[must_use]
+    pub fn replayed_ops(&self) -> u64 {
+        self.replayed
     }
 
     /// Call at the end of input: an error unless the whole program was read. A truncated
@@ -745,6 +756,7 @@ impl<'cb> Decoder<'cb> {
                     replay.commit();
                     let t = replayed(replay, sched, info, i)?;
                     handed += 1;
+                    self.replayed += 1;
                     f(&t)?;
                 }
                 Action::Fill if self.block_ops_left > 0 => self.fill_one()?,
@@ -803,6 +815,7 @@ impl<'cb> Decoder<'cb> {
         };
         replay.commit();
         let timed = replayed(replay, sched, info, i)?;
+        self.replayed += 1;
         Ok(Event::Instr(timed))
     }
 

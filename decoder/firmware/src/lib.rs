@@ -73,6 +73,7 @@
 
 mod error;
 mod framing;
+mod outcomes;
 mod params;
 mod pulse_side;
 mod report;
@@ -86,8 +87,10 @@ pub mod synthetic;
 
 pub use error::FirmwareError;
 pub use params::{
-    DEFAULT_CLOCK_MHZ, DEFAULT_CYCLES_PER_INSTR, DEFAULT_CYCLES_PER_PULSE_ITEM, DEFAULT_DT_NS,
-    DEFAULT_LINK_GBPS, DEFAULT_SAMPLES_PER_CYCLE, DEFAULT_STARTUP_NS, FirmwareParams,
+    DEFAULT_CLOCK_MHZ, DEFAULT_CYCLES_PER_INSTR, DEFAULT_CYCLES_PER_PULSE_ITEM,
+    DEFAULT_CYCLES_PER_REPLAYED_INSTR, DEFAULT_DT_NS, DEFAULT_LINK_GBPS,
+    DEFAULT_MAX_WHILE_ITERATIONS, DEFAULT_SAMPLES_PER_CYCLE, DEFAULT_STARTUP_NS, FirmwareParams,
+    Outcomes,
 };
 pub use report::{ChannelReport, FirmwareReport};
-pub use simulate::{min_link_gbps, simulate};
+pub use simulate::{REPLAY_ENTRY_BYTES, REPLAY_WORD_BYTES, min_link_gbps, simulate};

@@ -752,12 +752,35 @@ impl<'cb> Decoder<'cb> {
                 return Err(IsaError::MissingSection("program").into());
             };
             match replay.peek(sched)? {
-                Action::Replay(i) => {
-                    replay.commit();
-                    let t = replayed(replay, sched, info, i)?;
-                    handed += 1;
-                    self.replayed += 1;
-                    f(&t)?;
+                Action::Replay(_) => {
+                    // The rest of the `Ops` node in one loop, without deciding per instruction.
+                    let (from, to) = replay
+                        .take_run()
+                        .ok_or(IsaError::Corrupt("a replay without its run"))?;
+                    let mut next = from;
+                    let mut stop = Ok(());
+                    for i in from..to {
+                        match replayed(replay, sched, info, i) {
+                            Ok(t) => {
+                                next = i + 1;
+                                if let Err(e) = f(&t) {
+                                    stop = Err(e);
+                                    break;
+                                }
+                            }
+                            Err(e) => {
+                                stop = Err(e.into());
+                                break;
+                            }
+                        }
+                    }
+                    let released = (next - from) as u64;
+                    handed += released;
+                    self.replayed += released;
+                    if next < to {
+                        replay.give_back(next, to);
+                    }
+                    stop?;
                 }
                 Action::Fill if self.block_ops_left > 0 => self.fill_one()?,
                 Action::Stream if self.block_ops_left > 0 => {

@@ -322,6 +322,30 @@ impl Replay {
         })
     }
 
+    /// Buffered instructions `from..to`, in order.
+    pub(crate) fn run(
+        &self,
+        from: usize,
+        to: usize,
+    ) -> Result<impl Iterator<Item = Result<Instr<'_>, IsaError>> + '_, IsaError> {
+        let run = self
+            .buf
+            .get(from..to)
+            .ok_or(IsaError::Corrupt("a replay past the buffered text"))?;
+        Ok(run.iter().map(|s| {
+            let qubits = self
+                .pool
+                .get(s.at as usize..(s.at as usize + s.len as usize))
+                .ok_or(IsaError::Corrupt("a replay past the buffered operands"))?;
+            Ok(Instr {
+                opcode: s.opcode,
+                qubits,
+                cond: s.cond,
+                arg: s.arg,
+            })
+        }))
+    }
+
     /// The condition of the innermost loop, a `while`.
     fn innermost_while(&self) -> Result<u32, IsaError> {
         match self

@@ -759,10 +759,11 @@ impl<'cb> Decoder<'cb> {
                         .ok_or(IsaError::Corrupt("a replay without its run"))?;
                     let mut next = from;
                     let mut stop = Ok(());
-                    for i in from..to {
-                        match replayed(replay, sched, info, i) {
+                    let offset = replay.offset();
+                    for instr in replay.run(from, to)? {
+                        match instr.and_then(|i| release(i, sched, info, offset)) {
                             Ok(t) => {
-                                next = i + 1;
+                                next += 1;
                                 if let Err(e) = f(&t) {
                                     stop = Err(e);
                                     break;
@@ -939,9 +940,18 @@ fn replayed<'r>(
     info: &ProgramInfo,
     i: usize,
 ) -> Result<TimedInstr<'r>, IsaError> {
-    let mut instr = replay.stored(i)?;
+    release(replay.stored(i)?, sched, info, replay.offset())
+}
+
+/// A buffered instruction, scheduled and released with its bits shifted by `offset`.
+#[inline(always)]
+fn release<'r>(
+    mut instr: Instr<'r>,
+    sched: &mut Scheduler,
+    info: &ProgramInfo,
+    offset: u64,
+) -> Result<TimedInstr<'r>, IsaError> {
     let (start_ns, duration_ns) = sched.place(&instr, info)?;
-    let offset = replay.offset();
     if offset > 0 {
         let limit = u64::from(info.params.num_clbits);
         if instr.opcode == Opcode::Measure {

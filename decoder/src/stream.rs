@@ -403,6 +403,8 @@ impl<'cb> Decoder<'cb> {
     ///             let n = dec.feed(pending);
     ///             pending = &pending[n..];
     ///         }
+    ///         // Only programs with real-time `while` loops ask (see `Decoder::answer`).
+    ///         Event::Await { .. } => unreachable!("this program has no while loop"),
     ///         Event::End => break,
     ///     }
     /// }

@@ -29,6 +29,13 @@
 //! - **DACs.** One DAC per pulse channel, clocked at `1 / dt`, the sample period the program
 //!   records in its program section (the device's; [`FirmwareParams::dt_ns`] may only confirm
 //!   it). A play's samples must all be ready when the DAC needs its first one.
+//! - **Loops.** A program with a control section decodes an outermost loop's text once into the
+//!   replay buffer ([`FirmwareParams::cycles_per_instr`] per instruction, work without a deadline)
+//!   and releases every iteration from it at [`FirmwareParams::cycles_per_replayed_instr`] per
+//!   instruction, without input: replayed iterations take no link bytes. Real-time `while`
+//!   conditions are answered by [`FirmwareParams::outcomes`] ([`Outcomes`]: seeded random or
+//!   given), at most [`FirmwareParams::max_while_iterations`] iterations per loop (waiting for the
+//!   measurement itself is not modelled).
 //! - **Start-up buffer.** The schedule's time 0 is [`FirmwareParams::startup_ns`] after the first
 //!   bit enters the link: the decoder has that head start. A fixed delay (rather than "after the
 //!   first N bits") keeps the deadlines independent of the link rate, so a faster link can only

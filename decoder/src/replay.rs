@@ -135,6 +135,28 @@ impl Replay {
         }
     }
 
+    /// After [`Replay::peek`] gave [`Action::Replay`]: the buffered run `from..to` that releases
+    /// the rest of the current `Ops` node, committed whole (the caller releases it in one loop;
+    /// [`Replay::give_back`] returns what it did not release).
+    pub(crate) fn take_run(&mut self) -> Option<(usize, usize)> {
+        let Some(Action::Replay(from)) = self.pending else {
+            return None;
+        };
+        let to = usize::try_from(self.ops_left)
+            .ok()
+            .and_then(|n| self.next_buf.checked_add(n))?;
+        self.pending = None;
+        self.ops_left = 0;
+        self.next_buf = to;
+        Some((from, to))
+    }
+
+    /// Of a run taken with [`Replay::take_run`], `next..to` was not released: release it next.
+    pub(crate) fn give_back(&mut self, next: usize, to: usize) {
+        self.next_buf = next;
+        self.ops_left = to.saturating_sub(next) as u64;
+    }
+
     /// The answer to a pending [`Action::Await`].
     pub(crate) fn answer(&mut self, holds: bool) {
         if matches!(self.pending, Some(Action::Await { .. })) {
@@ -298,6 +320,30 @@ impl Replay {
             cond: s.cond,
             arg: s.arg,
         })
+    }
+
+    /// Buffered instructions `from..to`, in order.
+    pub(crate) fn run(
+        &self,
+        from: usize,
+        to: usize,
+    ) -> Result<impl Iterator<Item = Result<Instr<'_>, IsaError>> + '_, IsaError> {
+        let run = self
+            .buf
+            .get(from..to)
+            .ok_or(IsaError::Corrupt("a replay past the buffered text"))?;
+        Ok(run.iter().map(|s| {
+            let qubits = self
+                .pool
+                .get(s.at as usize..(s.at as usize + s.len as usize))
+                .ok_or(IsaError::Corrupt("a replay past the buffered operands"))?;
+            Ok(Instr {
+                opcode: s.opcode,
+                qubits,
+                cond: s.cond,
+                arg: s.arg,
+            })
+        }))
     }
 
     /// The condition of the innermost loop, a `while`.

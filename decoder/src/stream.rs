@@ -128,6 +128,8 @@ pub struct Decoder<'cb> {
     conditions: Option<Source<'cb>>,
     /// Release the text instead of running it.
     text_only: bool,
+    /// Instructions released from the replay buffer so far.
+    replayed: u64,
 }
 
 impl<'cb> Decoder<'cb> {
@@ -161,6 +163,7 @@ impl<'cb> Decoder<'cb> {
             max_replay_ops: eqisa_isa::control::MAX_REPLAY_OPS,
             conditions: None,
             text_only: false,
+            replayed: 0,
         }
     }
 
@@ -268,6 +271,14 @@ impl<'cb> Decoder<'cb> {
     #[must_use]
     pub fn ops_done(&self) -> u64 {
         self.ops_done
+    }
+
+    /// Instructions released from the replay buffer so far (every iteration of an outermost
+    /// loop, the first included: its text is decoded into the buffer, then released from it).
+    /// The other released instructions were decoded from the stream and released at once.
+    #[must_use]
+    pub fn replayed_ops(&self) -> u64 {
+        self.replayed
     }
 
     /// Call at the end of input: an error unless the whole program was read. A truncated
@@ -392,6 +403,8 @@ impl<'cb> Decoder<'cb> {
     ///             let n = dec.feed(pending);
     ///             pending = &pending[n..];
     ///         }
+    ///         // Only programs with real-time `while` loops ask (see `Decoder::answer`).
+    ///         Event::Await { .. } => unreachable!("this program has no while loop"),
     ///         Event::End => break,
     ///     }
     /// }
@@ -741,11 +754,36 @@ impl<'cb> Decoder<'cb> {
                 return Err(IsaError::MissingSection("program").into());
             };
             match replay.peek(sched)? {
-                Action::Replay(i) => {
-                    replay.commit();
-                    let t = replayed(replay, sched, info, i)?;
-                    handed += 1;
-                    f(&t)?;
+                Action::Replay(_) => {
+                    // The rest of the `Ops` node in one loop, without deciding per instruction.
+                    let (from, to) = replay
+                        .take_run()
+                        .ok_or(IsaError::Corrupt("a replay without its run"))?;
+                    let mut next = from;
+                    let mut stop = Ok(());
+                    let offset = replay.offset();
+                    for instr in replay.run(from, to)? {
+                        match instr.and_then(|i| release(i, sched, info, offset)) {
+                            Ok(t) => {
+                                next += 1;
+                                if let Err(e) = f(&t) {
+                                    stop = Err(e);
+                                    break;
+                                }
+                            }
+                            Err(e) => {
+                                stop = Err(e.into());
+                                break;
+                            }
+                        }
+                    }
+                    let released = (next - from) as u64;
+                    handed += released;
+                    self.replayed += released;
+                    if next < to {
+                        replay.give_back(next, to);
+                    }
+                    stop?;
                 }
                 Action::Fill if self.block_ops_left > 0 => self.fill_one()?,
                 Action::Stream if self.block_ops_left > 0 => {
@@ -803,6 +841,7 @@ impl<'cb> Decoder<'cb> {
         };
         replay.commit();
         let timed = replayed(replay, sched, info, i)?;
+        self.replayed += 1;
         Ok(Event::Instr(timed))
     }
 
@@ -903,9 +942,18 @@ fn replayed<'r>(
     info: &ProgramInfo,
     i: usize,
 ) -> Result<TimedInstr<'r>, IsaError> {
-    let mut instr = replay.stored(i)?;
+    release(replay.stored(i)?, sched, info, replay.offset())
+}
+
+/// A buffered instruction, scheduled and released with its bits shifted by `offset`.
+#[inline(always)]
+fn release<'r>(
+    mut instr: Instr<'r>,
+    sched: &mut Scheduler,
+    info: &ProgramInfo,
+    offset: u64,
+) -> Result<TimedInstr<'r>, IsaError> {
     let (start_ns, duration_ns) = sched.place(&instr, info)?;
-    let offset = replay.offset();
     if offset > 0 {
         let limit = u64::from(info.params.num_clbits);
         if instr.opcode == Opcode::Measure {

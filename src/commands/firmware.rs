@@ -77,6 +77,7 @@ pub fn run(args: &Args) -> CmdResult {
         cycles_per_instr: args.cycles_per_instr,
         cycles_per_pulse_item: args.cycles_per_pulse_item,
         samples_per_cycle: args.samples_per_cycle,
+        ..FirmwareParams::default()
     };
     let run = run_firmware(&bytes, &name, &cb, &params, &model)?;
     let (sim, events, energy) = (&run.sim, run.events, run.energy);

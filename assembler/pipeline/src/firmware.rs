@@ -3,7 +3,7 @@
 
 use std::path::Path;
 
-use eqisa_firmware::energy::{EnergyModel, EnergyReport, Events};
+use eqisa_firmware::energy::{EnergyModel, EnergyReport, Events, ReplayEvents};
 use eqisa_firmware::{FirmwareError, FirmwareParams, FirmwareReport, simulate};
 
 use crate::codebook::LoadedCodebook;
@@ -22,16 +22,28 @@ pub fn load_energy_model(path: Option<&Path>) -> Result<EnergyModel, PipelineErr
 }
 
 /// The energy model's events for a simulated run: one link lane, the decoder's counted work
-/// and the DAC samples. Range-coder symbols are not counted by the simulation (0).
+/// and the DAC samples. Range-coder symbols are not counted by the simulation (0). Only the
+/// instructions decoded from the stream count as decoded; a loop's replayed iterations are
+/// [`replay_events_of`].
 pub fn events_of(sim: &FirmwareReport) -> Events {
     Events {
         link_bits: sim.link_bits,
         link_lanes: 1,
-        instructions_decoded: sim.instructions_decoded,
+        instructions_decoded: sim.decoded_ops,
         symbols_decoded: 0,
         waveform_memory_read_bits: sim.waveform_memory_read_bits,
         multiply_adds: sim.multiply_adds,
         dac_samples: sim.dac_samples,
+    }
+}
+
+/// The replay buffer's events of a simulated run (all zero for a program that runs straight).
+pub fn replay_events_of(sim: &FirmwareReport) -> ReplayEvents {
+    ReplayEvents {
+        buffer_writes: sim.replay_buffer_writes,
+        buffer_reads: sim.replay_buffer_reads,
+        replayed_instructions: sim.replayed_ops,
+        buffer_bytes: sim.replay_buffer_bytes,
     }
 }
 
@@ -77,7 +89,7 @@ pub fn run_firmware(
     // A program with nothing scheduled still takes its decode time on the link.
     let duration_s = (sim.schedule_ns.max(sim.decode_end_ns) * 1e-9).max(1e-12);
     let energy = model
-        .evaluate(&events, duration_s)
+        .evaluate_with_replay(&events, &replay_events_of(&sim), duration_s)
         .map_err(|e| fail(e.to_string()))?;
     Ok(FirmwareRun {
         sim,

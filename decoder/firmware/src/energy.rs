@@ -129,6 +129,48 @@ pub struct StageParams {
     pub link_static_heat_w_per_lane: Param,
 }
 
+/// The replay buffer's parameters (`[replay_buffer]` in the file): a buffered instruction is
+/// written once when a loop's text is decoded and read at every iteration; each write or read is
+/// `accesses_per_instruction` 64-bit accesses of `energy_j_per_access_8_kib`, scaled by
+/// `(max(buffer bytes, 1 KiB) / 8 KiB)^size_exponent` (below 1 KiB the array's periphery is
+/// taken to dominate); every replayed instruction
+/// (released without being decoded) also costs `schedule_energy_j_per_instruction`.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct ReplayBufferParams {
+    /// `replay_buffer.energy_j_per_access_8_kib` (J per 64-bit access of an 8 KiB SRAM).
+    pub energy_j_per_access_8_kib: Param,
+    /// `replay_buffer.size_exponent`: how the access energy grows with the buffer's size.
+    pub size_exponent: Param,
+    /// `replay_buffer.accesses_per_instruction` (64-bit accesses per buffered instruction).
+    pub accesses_per_instruction: Param,
+    /// `replay_buffer.schedule_energy_j_per_instruction` (J per replayed instruction).
+    pub schedule_energy_j_per_instruction: Param,
+}
+
+impl ReplayBufferParams {
+    /// Energy of one 64-bit access of a buffer of `bytes` bytes (J).
+    pub fn access_energy_j(&self, bytes: u64) -> f64 {
+        let scale = (bytes as f64).max(1024.0) / 8192.0;
+        self.energy_j_per_access_8_kib.value * scale.powf(self.size_exponent.value)
+    }
+}
+
+/// What a program with loops adds to [`Events`]: the replay buffer's traffic and size (all zero
+/// for a program that runs straight).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct ReplayEvents {
+    /// Instructions written into the replay buffer (an outermost loop's text, once).
+    pub buffer_writes: u64,
+    /// Instructions read from the replay buffer (every iteration of an outermost loop).
+    pub buffer_reads: u64,
+    /// Instructions released without being decoded (scheduled only): the iterations after the
+    /// first.
+    pub replayed_instructions: u64,
+    /// The buffer's declared size, bytes.
+    pub buffer_bytes: u64,
+}
+
 /// Every parameter of the model. Field names follow the file's dotted paths
 /// (`link_room_energy_j_per_bit` is `[link.room_energy_j_per_bit]`).
 #[derive(Clone, Debug, PartialEq, Serialize)]
@@ -150,6 +192,8 @@ pub struct EnergyModel {
     pub reconstruction_energy_j_per_multiply_add: Param,
     /// `dac.energy_j_per_sample` (J per sample on one line).
     pub dac_energy_j_per_sample: Param,
+    /// `replay_buffer.*`: what a loop's replay buffer costs ([`ReplayBufferParams`]).
+    pub replay_buffer: ReplayBufferParams,
     /// `stages.<key>`, in [`Stage::ALL`] order.
     pub stages: [StageParams; 6],
 }
@@ -213,6 +257,18 @@ pub struct KindEnergies {
     pub multiply_add_j: f64,
     /// `dac_samples × dac.energy_j_per_sample`.
     pub dac_j: f64,
+    /// `(buffer_writes + buffer_reads) × replay_buffer.accesses_per_instruction × the access
+    /// energy at the buffer's size` (left out of JSON when 0).
+    #[serde(skip_serializing_if = "is_zero")]
+    pub replay_buffer_j: f64,
+    /// `replayed_instructions × replay_buffer.schedule_energy_j_per_instruction` (left out of
+    /// JSON when 0).
+    #[serde(skip_serializing_if = "is_zero")]
+    pub replay_schedule_j: f64,
+}
+
+fn is_zero(x: &f64) -> bool {
+    *x == 0.0
 }
 
 impl KindEnergies {
@@ -225,6 +281,8 @@ impl KindEnergies {
             + self.waveform_memory_j
             + self.multiply_add_j
             + self.dac_j
+            + self.replay_buffer_j
+            + self.replay_schedule_j
     }
 }
 
@@ -412,6 +470,8 @@ enum Rule {
     Positive,
     /// > 0, infinity allowed (an unbounded cooling capacity).
     PositiveOrInfinite,
+    /// In [0, 2]: a growth exponent (so that no scaled energy overflows).
+    Exponent,
 }
 
 const TOP_KEYS: &[&str] = &[
@@ -421,7 +481,14 @@ const TOP_KEYS: &[&str] = &[
     "waveform_memory",
     "reconstruction",
     "dac",
+    "replay_buffer",
     "stages",
+];
+const REPLAY_KEYS: &[&str] = &[
+    "energy_j_per_access_8_kib",
+    "size_exponent",
+    "accesses_per_instruction",
+    "schedule_energy_j_per_instruction",
 ];
 const STAGE_KEYS: &[&str] = &[
     "temperature_k",
@@ -469,7 +536,21 @@ impl EnergyModel {
         &self.stages[stage.index()]
     }
 
-    /// Every parameter with its dotted path, value and source, in file order.
+    /// The replay buffer's parameters (`replay_buffer.*`), with path, value and source, in file
+    /// order. ([`EnergyModel::parameters`] lists the others.)
+    pub fn replay_parameters(&self) -> Vec<ParameterEntry> {
+        self.replay_numeric_params()
+            .into_iter()
+            .map(|(path, p, _)| ParameterEntry {
+                path,
+                value: ParamValue::Number(p.value),
+                source: p.source.clone(),
+            })
+            .collect()
+    }
+
+    /// Every parameter but the replay buffer's ([`EnergyModel::replay_parameters`]) with its
+    /// dotted path, value and source, in file order.
     pub fn parameters(&self) -> Vec<ParameterEntry> {
         let mut out = vec![
             ParameterEntry {
@@ -504,6 +585,17 @@ impl EnergyModel {
     ///
     /// Counts are converted to `f64`, exact up to 2^53 events of a kind.
     pub fn evaluate(&self, events: &Events, duration_s: f64) -> Result<EnergyReport, EnergyError> {
+        self.evaluate_with_replay(events, &ReplayEvents::default(), duration_s)
+    }
+
+    /// [`EnergyModel::evaluate`] for a program with loops: `replay`'s buffer traffic and
+    /// replayed instructions are charged at the decoder's stage too.
+    pub fn evaluate_with_replay(
+        &self,
+        events: &Events,
+        replay: &ReplayEvents,
+        duration_s: f64,
+    ) -> Result<EnergyReport, EnergyError> {
         if !(duration_s.is_finite() && duration_s > 0.0) {
             return Err(EnergyError::InvalidDuration(duration_s));
         }
@@ -537,10 +629,18 @@ impl EnergyModel {
         kinds.multiply_add_j =
             count(events.multiply_adds) * self.reconstruction_energy_j_per_multiply_add.value;
         kinds.dac_j = count(events.dac_samples) * self.dac_energy_j_per_sample.value;
+        let rb = &self.replay_buffer;
+        kinds.replay_buffer_j = (count(replay.buffer_writes) + count(replay.buffer_reads))
+            * rb.accesses_per_instruction.value
+            * rb.access_energy_j(replay.buffer_bytes);
+        kinds.replay_schedule_j =
+            count(replay.replayed_instructions) * rb.schedule_energy_j_per_instruction.value;
         heat[decoder] += kinds.decoder_instructions_j
             + kinds.decoder_symbols_j
             + kinds.waveform_memory_j
-            + kinds.multiply_add_j;
+            + kinds.multiply_add_j
+            + kinds.replay_buffer_j
+            + kinds.replay_schedule_j;
         heat[dac] += kinds.dac_j;
 
         let stages: Vec<StageReport> = Stage::ALL
@@ -684,6 +784,33 @@ impl EnergyModel {
         out
     }
 
+    /// The replay buffer's numeric parameters with path and rule, in file order.
+    fn replay_numeric_params(&self) -> Vec<(String, &Param, Rule)> {
+        let rb = &self.replay_buffer;
+        vec![
+            (
+                "replay_buffer.energy_j_per_access_8_kib".to_string(),
+                &rb.energy_j_per_access_8_kib,
+                Rule::NonNegative,
+            ),
+            (
+                "replay_buffer.size_exponent".to_string(),
+                &rb.size_exponent,
+                Rule::Exponent,
+            ),
+            (
+                "replay_buffer.accesses_per_instruction".to_string(),
+                &rb.accesses_per_instruction,
+                Rule::NonNegative,
+            ),
+            (
+                "replay_buffer.schedule_energy_j_per_instruction".to_string(),
+                &rb.schedule_energy_j_per_instruction,
+                Rule::NonNegative,
+            ),
+        ]
+    }
+
     /// Checks every value against its rule and every source for text.
     fn validate(&self, origin: &str) -> Result<(), EnergyError> {
         for (field, source) in [
@@ -697,7 +824,9 @@ impl EnergyModel {
                 });
             }
         }
-        for (field, p, rule) in self.numeric_params() {
+        let mut numeric = self.numeric_params();
+        numeric.extend(self.replay_numeric_params());
+        for (field, p, rule) in numeric {
             let v = p.value;
             let reason = match rule {
                 Rule::NonNegative if !(v.is_finite() && v >= 0.0) => {
@@ -709,6 +838,7 @@ impl EnergyModel {
                 Rule::PositiveOrInfinite if v.is_nan() || v <= 0.0 => {
                     Some("must be positive (inf allowed)")
                 }
+                Rule::Exponent if !(0.0..=2.0).contains(&v) => Some("must be between 0 and 2"),
                 _ if v.is_finite() && v > MAX_PARAM => {
                     Some("must be at most 1e12 (MAX_PARAM), so that no energy overflows")
                 }
@@ -747,6 +877,14 @@ impl EnergyModel {
         let memory = r.section(t, "", "waveform_memory", &["energy_j_per_bit"])?;
         let recon = r.section(t, "", "reconstruction", &["energy_j_per_multiply_add"])?;
         let dac = r.section(t, "", "dac", &["energy_j_per_sample"])?;
+        let replay = r.section(t, "", "replay_buffer", REPLAY_KEYS)?;
+        let rp = |key: &str| r.number(replay, "replay_buffer", key);
+        let replay_buffer = ReplayBufferParams {
+            energy_j_per_access_8_kib: rp("energy_j_per_access_8_kib")?,
+            size_exponent: rp("size_exponent")?,
+            accesses_per_instruction: rp("accesses_per_instruction")?,
+            schedule_energy_j_per_instruction: rp("schedule_energy_j_per_instruction")?,
+        };
         let stage_keys: Vec<&str> = Stage::ALL.iter().map(|s| s.key()).collect();
         let stages_t = r.section(t, "", "stages", &stage_keys)?;
         let mut stages = Vec::with_capacity(Stage::ALL.len());
@@ -789,6 +927,7 @@ impl EnergyModel {
                 "energy_j_per_multiply_add",
             )?,
             dac_energy_j_per_sample: r.number(dac, "dac", "energy_j_per_sample")?,
+            replay_buffer,
             stages,
         };
         model.validate(origin)?;

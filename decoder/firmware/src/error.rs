@@ -39,6 +39,25 @@ pub enum FirmwareError {
     /// The pulse decoder and the section's own items disagree (a bug, not bad input).
     #[error("pulse decoding is inconsistent: {0}")]
     Inconsistent(&'static str),
+    /// A real-time `while` loop ran more iterations than
+    /// [`FirmwareParams::max_while_iterations`](crate::FirmwareParams::max_while_iterations).
+    #[error(
+        "a while loop (condition {cond}, bit offset {bit_offset}) ran more than {cap} iterations: raise max_while_iterations, or lower the outcomes' p_true"
+    )]
+    WhileCap {
+        /// The loop's condition.
+        cond: u32,
+        /// The shift of the bits it reads.
+        bit_offset: u64,
+        /// The cap.
+        cap: u64,
+    },
+    /// [`Outcomes::Given`](crate::Outcomes::Given) ran out of answers.
+    #[error("the program asked for more than the {given} while-loop outcomes given")]
+    OutOfOutcomes {
+        /// How many were given.
+        given: usize,
+    },
     /// Building a synthetic program failed (`synthetic_program`).
     #[error("synthetic program: {0}")]
     Synthetic(&'static str),

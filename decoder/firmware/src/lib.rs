@@ -29,6 +29,13 @@
 //! - **DACs.** One DAC per pulse channel, clocked at `1 / dt`, the sample period the program
 //!   records in its program section (the device's; [`FirmwareParams::dt_ns`] may only confirm
 //!   it). A play's samples must all be ready when the DAC needs its first one.
+//! - **Loops.** A program with a control section decodes an outermost loop's text once into the
+//!   replay buffer ([`FirmwareParams::cycles_per_instr`] per instruction, work without a deadline)
+//!   and releases every iteration from it at [`FirmwareParams::cycles_per_replayed_instr`] per
+//!   instruction, without input: replayed iterations take no link bytes. Real-time `while`
+//!   conditions are answered by [`FirmwareParams::outcomes`] ([`Outcomes`]: seeded random or
+//!   given), at most [`FirmwareParams::max_while_iterations`] iterations per loop (waiting for the
+//!   measurement itself is not modelled).
 //! - **Start-up buffer.** The schedule's time 0 is [`FirmwareParams::startup_ns`] after the first
 //!   bit enters the link: the decoder has that head start. A fixed delay (rather than "after the
 //!   first N bits") keeps the deadlines independent of the link rate, so a faster link can only
@@ -73,6 +80,7 @@
 
 mod error;
 mod framing;
+mod outcomes;
 mod params;
 mod pulse_side;
 mod report;
@@ -86,8 +94,10 @@ pub mod synthetic;
 
 pub use error::FirmwareError;
 pub use params::{
-    DEFAULT_CLOCK_MHZ, DEFAULT_CYCLES_PER_INSTR, DEFAULT_CYCLES_PER_PULSE_ITEM, DEFAULT_DT_NS,
-    DEFAULT_LINK_GBPS, DEFAULT_SAMPLES_PER_CYCLE, DEFAULT_STARTUP_NS, FirmwareParams,
+    DEFAULT_CLOCK_MHZ, DEFAULT_CYCLES_PER_INSTR, DEFAULT_CYCLES_PER_PULSE_ITEM,
+    DEFAULT_CYCLES_PER_REPLAYED_INSTR, DEFAULT_DT_NS, DEFAULT_LINK_GBPS,
+    DEFAULT_MAX_WHILE_ITERATIONS, DEFAULT_SAMPLES_PER_CYCLE, DEFAULT_STARTUP_NS, FirmwareParams,
+    Outcomes,
 };
 pub use report::{ChannelReport, FirmwareReport};
-pub use simulate::{min_link_gbps, simulate};
+pub use simulate::{REPLAY_ENTRY_BYTES, REPLAY_WORD_BYTES, min_link_gbps, simulate};

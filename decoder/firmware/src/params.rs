@@ -16,6 +16,13 @@ pub const DEFAULT_STARTUP_NS: f64 = 100_000.0;
 pub const DEFAULT_CYCLES_PER_INSTR: f64 = 16.0;
 /// Default cycles per pulse-section item, as per instruction (channel, gap, slot, rotation).
 pub const DEFAULT_CYCLES_PER_PULSE_ITEM: f64 = 16.0;
+/// Default cycles per instruction replayed from the replay buffer: no range decoding, one read
+/// of the buffered entry (a 16-byte entry and its operand words over a 128-bit port) and one
+/// step of the ASAP scheduler (the latest of its qubits' clocks plus its duration).
+pub const DEFAULT_CYCLES_PER_REPLAYED_INSTR: f64 = 2.0;
+/// Default cap on the iterations of one real-time `while` loop: a million, far above what any
+/// repeat-until-success loop needs with a reasonable success probability.
+pub const DEFAULT_MAX_WHILE_ITERATIONS: u64 = 1_000_000;
 /// Default reconstructed samples per cycle: an 8-lane fixed-point datapath (8 complex samples
 /// of 2–3 atom terms each is about 100 DSP multipliers, within a controller FPGA).
 pub const DEFAULT_SAMPLES_PER_CYCLE: f64 = 8.0;
@@ -42,6 +49,44 @@ pub struct FirmwareParams {
     pub cycles_per_pulse_item: f64,
     /// Samples the decoder reconstructs per cycle ([`DEFAULT_SAMPLES_PER_CYCLE`]).
     pub samples_per_cycle: f64,
+    /// Decoder cycles per instruction released from the replay buffer
+    /// ([`DEFAULT_CYCLES_PER_REPLAYED_INSTR`]); decoding a loop's text into the buffer costs
+    /// [`FirmwareParams::cycles_per_instr`] per instruction, as any decoded instruction.
+    pub cycles_per_replayed_instr: f64,
+    /// Where real-time `while` loops' conditions come from ([`Outcomes`]; the default is a fair
+    /// coin with seed 0).
+    pub outcomes: Outcomes,
+    /// Most iterations one real-time `while` loop may run before the simulation stops with
+    /// [`FirmwareError::WhileCap`](crate::FirmwareError::WhileCap)
+    /// ([`DEFAULT_MAX_WHILE_ITERATIONS`]).
+    pub max_while_iterations: u64,
+}
+
+/// Where the simulation takes the answers to real-time `while` conditions (the measurement
+/// outcomes a controller would have). Each answer says whether the loop runs another iteration.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case", deny_unknown_fields)]
+pub enum Outcomes {
+    /// Each answer `true` with probability `p_true` (in `[0, 1]`), independently, from a
+    /// SplitMix64 generator seeded with `seed`: the same seed gives the same run.
+    Random {
+        /// The generator's seed.
+        seed: u64,
+        /// Probability that a condition holds (the loop iterates again).
+        p_true: f64,
+    },
+    /// These answers, in the order the decoder asks; asking for more is
+    /// [`FirmwareError::OutOfOutcomes`](crate::FirmwareError::OutOfOutcomes).
+    Given(Vec<bool>),
+}
+
+impl Default for Outcomes {
+    fn default() -> Self {
+        Outcomes::Random {
+            seed: 0,
+            p_true: 0.5,
+        }
+    }
 }
 
 impl Default for FirmwareParams {
@@ -54,6 +99,9 @@ impl Default for FirmwareParams {
             cycles_per_instr: DEFAULT_CYCLES_PER_INSTR,
             cycles_per_pulse_item: DEFAULT_CYCLES_PER_PULSE_ITEM,
             samples_per_cycle: DEFAULT_SAMPLES_PER_CYCLE,
+            cycles_per_replayed_instr: DEFAULT_CYCLES_PER_REPLAYED_INSTR,
+            outcomes: Outcomes::default(),
+            max_while_iterations: DEFAULT_MAX_WHILE_ITERATIONS,
         }
     }
 }

@@ -66,8 +66,24 @@ pub struct FirmwareReport {
     pub channels: Vec<ChannelReport>,
     /// Counted: bits over the link (the whole file).
     pub link_bits: u64,
-    /// Counted: instructions decoded.
+    /// Counted: instructions released (and scheduled): `decoded_ops + replayed_ops`. In a
+    /// program that runs straight, every one was decoded from the stream.
     pub instructions_decoded: u64,
+    /// Counted: instructions the range decoder decoded from the stream: the program's text,
+    /// each once (released at once, or written into the replay buffer).
+    pub decoded_ops: u64,
+    /// Counted: instructions released beyond the decoded ones, the iterations a loop replays from
+    /// the buffer without input: `(count − 1) × body` for a counted loop.
+    pub replayed_ops: u64,
+    /// Counted: instructions written into the replay buffer (outermost loops' text).
+    pub replay_buffer_writes: u64,
+    /// Counted: instructions read from the replay buffer (every iteration of an outermost loop,
+    /// the first included).
+    pub replay_buffer_reads: u64,
+    /// The replay buffer the control section declares, bytes: `replay_ops` entries of
+    /// [`REPLAY_ENTRY_BYTES`](crate::REPLAY_ENTRY_BYTES) and `replay_words` qubit operands of
+    /// [`REPLAY_WORD_BYTES`](crate::REPLAY_WORD_BYTES) (0 for a program that runs straight).
+    pub replay_buffer_bytes: u64,
     /// Counted: pulse-section items decoded (memory waveforms and plays).
     pub pulse_items_decoded: u64,
     /// Counted: plays.
@@ -99,7 +115,13 @@ pub struct FirmwareReport {
 }
 
 /// The report of a finished run.
-pub(crate) fn report(st: State, params: &FirmwareParams, file_bytes: usize) -> FirmwareReport {
+pub(crate) fn report(
+    st: State,
+    params: &FirmwareParams,
+    file_bytes: usize,
+    replay_buffer_bytes: u64,
+) -> FirmwareReport {
+    let decoded_ops = st.streamed + st.buffer_writes;
     let u = st.u;
     let line = |name: String, l: &Line| ChannelReport {
         name,
@@ -145,6 +167,11 @@ pub(crate) fn report(st: State, params: &FirmwareParams, file_bytes: usize) -> F
         channels,
         link_bits,
         instructions_decoded: st.instructions,
+        decoded_ops,
+        replayed_ops: st.instructions.saturating_sub(decoded_ops),
+        replay_buffer_writes: st.buffer_writes,
+        replay_buffer_reads: st.buffer_reads,
+        replay_buffer_bytes,
         pulse_items_decoded: st.pulse_items,
         plays: st.plays,
         memory_plays: st.memory_plays,

@@ -36,6 +36,14 @@ pub(crate) struct State {
     /// End of the last play (samples).
     pub(crate) play_end: u64,
     pub(crate) instructions: u64,
+    /// Instructions decoded into the replay buffer (outermost loops' text).
+    pub(crate) buffer_writes: u64,
+    /// Instructions released from the replay buffer.
+    pub(crate) buffer_reads: u64,
+    /// Instructions decoded from the stream and released at once.
+    pub(crate) streamed: u64,
+    /// Qubits of the instruction being released by the event loop.
+    pub(crate) scratch: Vec<u32>,
     pub(crate) pulse_items: u64,
     pub(crate) plays: u64,
     pub(crate) memory_plays: u64,
@@ -61,6 +69,10 @@ impl State {
             instr_end_fs: 0,
             play_end: 0,
             instructions: 0,
+            buffer_writes: 0,
+            buffer_reads: 0,
+            streamed: 0,
+            scratch: Vec::new(),
             pulse_items: 0,
             plays: 0,
             memory_plays: 0,
@@ -74,16 +86,44 @@ impl State {
         }
     }
 
+    /// An instruction decoded from the stream and released at once.
     pub(crate) fn instr(&mut self, t: &TimedInstr<'_>) {
-        self.tl.work(self.u.instr_fs);
-        let (late, done) = self.tl.due(self.u.startup_fs + ns_to_fs(t.start_ns));
+        self.streamed += 1;
+        self.release(self.u.instr_fs, t.start_ns, t.duration_ns, t.instr.qubits);
+    }
+
+    /// `n` instructions decoded into the replay buffer: work without a deadline.
+    pub(crate) fn fill(&mut self, n: u64) {
+        if n > 0 {
+            self.tl.work(i128::from(n) * self.u.instr_fs);
+            self.buffer_writes += n;
+        }
+    }
+
+    /// The instruction in [`State::scratch`], released from the replay buffer (`replayed`) or
+    /// decoded from the stream.
+    pub(crate) fn scratch_instr(&mut self, start_ns: f64, duration_ns: f64, replayed: bool) {
+        let qubits = std::mem::take(&mut self.scratch);
+        if replayed {
+            self.buffer_reads += 1;
+            self.release(self.u.replay_fs, start_ns, duration_ns, &qubits);
+        } else {
+            self.streamed += 1;
+            self.release(self.u.instr_fs, start_ns, duration_ns, &qubits);
+        }
+        self.scratch = qubits;
+    }
+
+    fn release(&mut self, work: i128, start_ns: f64, duration_ns: f64, qubits: &[u32]) {
+        self.tl.work(work);
+        let (late, done) = self.tl.due(self.u.startup_fs + ns_to_fs(start_ns));
         self.first_instr_done.get_or_insert(done);
-        for &q in t.instr.qubits {
+        for &q in qubits {
             if let Some(line) = self.qubits.get_mut(q as usize) {
                 line.record(late);
             }
         }
-        self.instr_end_fs = self.instr_end_fs.max(ns_to_fs(t.start_ns + t.duration_ns));
+        self.instr_end_fs = self.instr_end_fs.max(ns_to_fs(start_ns + duration_ns));
         self.instructions += 1;
     }
 

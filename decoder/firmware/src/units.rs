@@ -16,6 +16,8 @@ pub(crate) struct Units {
     /// The sample period, ns, as recorded (0 until known).
     pub(crate) dt_ns: f64,
     pub(crate) instr_fs: i128,
+    /// Work of an instruction released from the replay buffer.
+    pub(crate) replay_fs: i128,
     pub(crate) item_fs: i128,
     pub(crate) samples_per_cycle: f64,
 }
@@ -64,6 +66,7 @@ impl Units {
         for (name, v) in [
             ("cycles_per_instr", p.cycles_per_instr),
             ("cycles_per_pulse_item", p.cycles_per_pulse_item),
+            ("cycles_per_replayed_instr", p.cycles_per_replayed_instr),
         ] {
             check(
                 name,
@@ -86,6 +89,7 @@ impl Units {
             dt_fs: ns_to_fs(p.dt_ns.unwrap_or(0.0)).max(1),
             dt_ns: p.dt_ns.unwrap_or(0.0),
             instr_fs: (p.cycles_per_instr * period_fs as f64).round() as i128,
+            replay_fs: (p.cycles_per_replayed_instr * period_fs as f64).round() as i128,
             item_fs: (p.cycles_per_pulse_item * period_fs as f64).round() as i128,
             samples_per_cycle: p.samples_per_cycle,
         })

@@ -576,9 +576,17 @@ fn assemble_refuses_programs_its_decoder_would_refuse() {
         .args(["assemble", "--no-paper", bits.arg(), "-o", eqb])
         .output()
         .expect("runs");
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let out = eqisa().args(["decode", eqb]).output().expect("runs");
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     std::fs::remove_file(eqb).ok();
     let name = "a".repeat(2 << 20);
     let long = TempFile::new(

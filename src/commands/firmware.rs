@@ -6,7 +6,7 @@ use crate::output::outln;
 use std::path::PathBuf;
 
 use eqisa_firmware::energy::{Events, Stage};
-use eqisa_firmware::{FirmwareParams, FirmwareReport};
+use eqisa_firmware::{FirmwareParams, FirmwareReport, Outcomes};
 use eqisa_pipeline::firmware::{load_energy_model, run_firmware};
 use eqisa_pipeline::load_codebook;
 use serde::Serialize;
@@ -47,6 +47,25 @@ pub struct Args {
     /// Energy parameters (TOML; any subset overrides the defaults, see decoder/energy-model.toml).
     #[arg(long, value_name = "FILE")]
     pub energy_model: Option<PathBuf>,
+    /// Real-time `while` loops: answer each of their conditions from a generator with this seed
+    /// (each holds with probability --p-true; default seed 0).
+    #[arg(long, value_name = "N", conflicts_with = "answers")]
+    pub seed: Option<u64>,
+    /// With --seed: the probability that a `while` condition holds (the loop iterates again).
+    #[arg(
+        long,
+        default_value_t = 0.5,
+        value_name = "P",
+        conflicts_with = "answers"
+    )]
+    pub p_true: f64,
+    /// Real-time `while` loops: answer their conditions from this file, `0` and `1` in the order
+    /// the decoder asks (whitespace and `#` comments ignored); running out is an error.
+    #[arg(long, value_name = "FILE")]
+    pub answers: Option<PathBuf>,
+    /// Most iterations of one `while` loop before the run stops with an error.
+    #[arg(long, default_value_t = FirmwareParams::default().max_while_iterations, value_name = "N")]
+    pub max_while_iterations: u64,
     /// Print JSON: underruns, peak_fifo_bits, min_link_gbps, latency_ns, the rest of the
     /// simulation's report (per channel, counted events) and energy (per event kind, per stage,
     /// wall-plug).
@@ -77,6 +96,14 @@ pub fn run(args: &Args) -> CmdResult {
         cycles_per_instr: args.cycles_per_instr,
         cycles_per_pulse_item: args.cycles_per_pulse_item,
         samples_per_cycle: args.samples_per_cycle,
+        outcomes: match &args.answers {
+            Some(file) => Outcomes::Given(eqisa_pipeline::outcomes::read_listed(file)?),
+            None => Outcomes::Random {
+                seed: args.seed.unwrap_or(0),
+                p_true: args.p_true,
+            },
+        },
+        max_while_iterations: args.max_while_iterations,
         ..FirmwareParams::default()
     };
     let run = run_firmware(&bytes, &name, &cb, &params, &model)?;

@@ -40,8 +40,12 @@ fn mix(z: u64) -> u64 {
     z ^ (z >> 31)
 }
 
-/// Reads a file of results.
-fn read_listed(path: &Path) -> Result<Vec<bool>, PipelineError> {
+/// Reads a file of results: `0` and `1`, whitespace, commas and `#` comments to the end of a
+/// line ignored; anything else is an error naming its line and column.
+///
+/// # Errors
+/// When the file cannot be read or holds anything but results.
+pub fn read_listed(path: &Path) -> Result<Vec<bool>, PipelineError> {
     let name = path.display().to_string();
     let bytes = eqisa_files::read(path).map_err(|source| PipelineError::Io {
         path: name.clone(),

@@ -310,16 +310,7 @@ impl Replay {
             .buf
             .get(i)
             .ok_or(IsaError::Corrupt("a replay past the buffered text"))?;
-        let qubits = self
-            .pool
-            .get(s.at as usize..(s.at as usize + s.len as usize))
-            .ok_or(IsaError::Corrupt("a replay past the buffered operands"))?;
-        Ok(Instr {
-            opcode: s.opcode,
-            qubits,
-            cond: s.cond,
-            arg: s.arg,
-        })
+        self.instr(s)
     }
 
     /// Buffered instructions `from..to`, in order.
@@ -332,18 +323,22 @@ impl Replay {
             .buf
             .get(from..to)
             .ok_or(IsaError::Corrupt("a replay past the buffered text"))?;
-        Ok(run.iter().map(|s| {
-            let qubits = self
-                .pool
-                .get(s.at as usize..(s.at as usize + s.len as usize))
-                .ok_or(IsaError::Corrupt("a replay past the buffered operands"))?;
-            Ok(Instr {
-                opcode: s.opcode,
-                qubits,
-                cond: s.cond,
-                arg: s.arg,
-            })
-        }))
+        Ok(run.iter().map(|s| self.instr(s)))
+    }
+
+    /// A buffered instruction with its qubits from the pool.
+    #[inline]
+    fn instr<'s>(&'s self, s: &Stored) -> Result<Instr<'s>, IsaError> {
+        let qubits = self
+            .pool
+            .get(s.at as usize..(s.at as usize + s.len as usize))
+            .ok_or(IsaError::Corrupt("a replay past the buffered operands"))?;
+        Ok(Instr {
+            opcode: s.opcode,
+            qubits,
+            cond: s.cond,
+            arg: s.arg,
+        })
     }
 
     /// The condition of the innermost loop, a `while`.

@@ -160,7 +160,7 @@ fn a_strided_loop_is_kept_and_unrolls_to_the_flat_program() {
     assert!(!ls.realtime_loops);
     let text = ls.to_qasm3();
     assert!(text.contains("for uint r in [0:9] {"), "{text}");
-    assert!(text.contains("-> rec[1 + 2*r];"), "{text}");
+    assert!(text.contains("rec[1 + 2*r] = measure q[1];"), "{text}");
     assert_eq!(ls.counts().get("measure"), Some(&21));
     check_against_flat(&p, &ls);
 }

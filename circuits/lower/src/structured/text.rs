@@ -4,11 +4,10 @@
 
 use std::fmt::Write;
 
-use eqisa_ir::circuit::{CondExpr, CondOp, Register};
-use eqisa_ir::expr::write_number;
+use eqisa_ir::circuit::{CondExpr, Register};
 
 use super::pieces::{LoweredStructure, Piece};
-use crate::program::{NativeOp, QasmWriter, TimedOp};
+use crate::program::{NativeOp, QasmWriter, TimedOp, qasm3_condition};
 
 impl LoweredStructure {
     /// The program as OpenQASM 3, loops written as loops. Loading it with `eqisa-qasm` and
@@ -138,73 +137,14 @@ impl Text<'_> {
         s
     }
 
-    fn qubit(&self, q: u32) -> String {
-        self.qregs
-            .iter()
-            .find(|r| q >= r.start && q - r.start < r.size)
-            .map_or_else(
-                || format!("q[{q}]"),
-                |r| format!("{}[{}]", r.name, q - r.start),
-            )
-    }
-
-    /// One operation that measures or is conditional.
+    /// One operation that measures or is conditional, its bits moved with the loops.
     fn op(&self, s: &mut String, op: &TimedOp, conditions: &[CondExpr]) {
-        let qs: Vec<String> = op.qubits.iter().map(|&q| self.qubit(q)).collect();
-        let mut line = String::new();
-        match op.op {
-            NativeOp::Rz(a) => {
-                line.push_str("rz(");
-                let _ = write_number(&mut line, a);
-                let _ = write!(line, ") {};", qs.join(", "));
-            }
-            NativeOp::Measure { clbit } => {
-                let _ = write!(line, "measure {} -> {};", qs.join(", "), self.clbit(clbit));
-            }
-            NativeOp::Delay { ns } => {
-                let _ = write!(line, "delay[{ns}ns] {};", qs.join(", "));
-            }
-            other => {
-                let _ = write!(line, "{} {};", other.name(), qs.join(", "));
-            }
-        }
-        match op.cond.and_then(|c| conditions.get(c as usize)) {
-            Some(c) => {
-                let _ = writeln!(s, "if ({}) {{ {line} }}", self.cond(c));
-            }
-            None => {
-                let _ = writeln!(s, "{line}");
-            }
-        }
+        QasmWriter::qasm3(self.qregs, self.cregs, conditions)
+            .op_with_bits(s, op, &|b| self.clbit(b));
     }
 
     /// A condition, fully parenthesised, its bits moved with the loops.
     fn cond(&self, c: &CondExpr) -> String {
-        match c {
-            CondExpr::Bit(b) => self.clbit(*b),
-            CondExpr::Register(r) => self
-                .cregs
-                .get(*r as usize)
-                .map_or_else(|| "0".into(), |r| r.name.clone()),
-            CondExpr::Int(v) => v.to_string(),
-            CondExpr::Bool(b) => b.to_string(),
-            CondExpr::Not(e) => format!("!({})", self.cond(e)),
-            CondExpr::Binary(op, a, b) => {
-                let sym = match op {
-                    CondOp::Eq => "==",
-                    CondOp::Ne => "!=",
-                    CondOp::Lt => "<",
-                    CondOp::Le => "<=",
-                    CondOp::Gt => ">",
-                    CondOp::Ge => ">=",
-                    CondOp::And => "&&",
-                    CondOp::Or => "||",
-                    CondOp::BitAnd => "&",
-                    CondOp::BitOr => "|",
-                    CondOp::Xor => "^",
-                };
-                format!("({}) {sym} ({})", self.cond(a), self.cond(b))
-            }
-        }
+        qasm3_condition(c, self.cregs, &|b| self.clbit(b))
     }
 }

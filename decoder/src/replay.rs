@@ -65,6 +65,10 @@ pub(crate) struct Replay {
     base_text: u64,
     buf: Vec<Stored>,
     pool: Vec<u32>,
+    /// Per buffered instruction: its start relative to its node's start and its duration, once
+    /// it has run (`NaN` before). Every run of a node starts with all qubits aligned, so its
+    /// schedule relative to that start is the same each time: later runs add it to the start.
+    times: Vec<(f64, f64)>,
     /// The action decided but not yet carried out (input may be missing for it).
     pending: Option<Action>,
     /// A `while` waits for its condition: the answer, once given.
@@ -88,6 +92,7 @@ impl Replay {
             base_text: 0,
             buf: Vec::new(),
             pool: Vec::new(),
+            times: Vec::new(),
             pending: None,
             answer: None,
             ask_first: false,
@@ -244,6 +249,7 @@ impl Replay {
                         self.fill_left = node.text_len;
                         self.buf.clear();
                         self.pool.clear();
+                        self.times.clear();
                     }
                     self.frames.push(Frame {
                         node: self.cursor,
@@ -294,6 +300,7 @@ impl Replay {
             ));
         }
         self.pool.extend_from_slice(instr.qubits);
+        self.times.push((f64::NAN, 0.0));
         self.buf.push(Stored {
             opcode: instr.opcode,
             cond: instr.cond,
@@ -304,41 +311,30 @@ impl Replay {
         Ok(())
     }
 
-    /// Buffered instruction `i`.
-    pub(crate) fn stored(&self, i: usize) -> Result<Instr<'_>, IsaError> {
-        let s = self
-            .buf
+    /// Buffered instruction `i` and its cached timing (see [`Replay::times`]).
+    #[inline]
+    pub(crate) fn entry(&mut self, i: usize) -> Result<(Instr<'_>, &mut (f64, f64)), IsaError> {
+        let Replay {
+            buf, pool, times, ..
+        } = self;
+        let s = buf
             .get(i)
             .ok_or(IsaError::Corrupt("a replay past the buffered text"))?;
-        self.instr(s)
-    }
-
-    /// Buffered instructions `from..to`, in order.
-    pub(crate) fn run(
-        &self,
-        from: usize,
-        to: usize,
-    ) -> Result<impl Iterator<Item = Result<Instr<'_>, IsaError>> + '_, IsaError> {
-        let run = self
-            .buf
-            .get(from..to)
+        let t = times
+            .get_mut(i)
             .ok_or(IsaError::Corrupt("a replay past the buffered text"))?;
-        Ok(run.iter().map(|s| self.instr(s)))
-    }
-
-    /// A buffered instruction with its qubits from the pool.
-    #[inline]
-    fn instr<'s>(&'s self, s: &Stored) -> Result<Instr<'s>, IsaError> {
-        let qubits = self
-            .pool
+        let qubits = pool
             .get(s.at as usize..(s.at as usize + s.len as usize))
             .ok_or(IsaError::Corrupt("a replay past the buffered operands"))?;
-        Ok(Instr {
-            opcode: s.opcode,
-            qubits,
-            cond: s.cond,
-            arg: s.arg,
-        })
+        Ok((
+            Instr {
+                opcode: s.opcode,
+                qubits,
+                cond: s.cond,
+                arg: s.arg,
+            },
+            t,
+        ))
     }
 
     /// The condition of the innermost loop, a `while`.

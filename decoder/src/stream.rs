@@ -762,8 +762,9 @@ impl<'cb> Decoder<'cb> {
                     let mut next = from;
                     let mut stop = Ok(());
                     let offset = replay.offset();
-                    for instr in replay.run(from, to)? {
-                        match instr.and_then(|i| release(i, sched, info, offset)) {
+                    let floor = sched.floor();
+                    while next < to {
+                        match replayed_at(replay, sched, info, next, offset, floor) {
                             Ok(t) => {
                                 next += 1;
                                 if let Err(e) = f(&t) {
@@ -937,23 +938,49 @@ fn step<'m, const EXPLICIT: bool>(
 /// iteration starts) and released with its bits shifted by the iteration's offset.
 #[inline]
 fn replayed<'r>(
-    replay: &'r Replay,
+    replay: &'r mut Replay,
     sched: &mut Scheduler,
     info: &ProgramInfo,
     i: usize,
 ) -> Result<TimedInstr<'r>, IsaError> {
-    release(replay.stored(i)?, sched, info, replay.offset())
+    let (offset, floor) = (replay.offset(), sched.floor());
+    replayed_at(replay, sched, info, i, offset, floor)
 }
 
-/// A buffered instruction, scheduled and released with its bits shifted by `offset`.
+/// [`replayed`] in a node that started at `floor`: its first run is placed by the scheduler and
+/// its time relative to `floor` kept; later runs add that to their own start (the same
+/// schedule, without the scheduler).
+#[inline(always)]
+fn replayed_at<'r>(
+    replay: &'r mut Replay,
+    sched: &mut Scheduler,
+    info: &ProgramInfo,
+    i: usize,
+    offset: u64,
+    floor: f64,
+) -> Result<TimedInstr<'r>, IsaError> {
+    let (instr, time) = replay.entry(i)?;
+    let (start, duration) = if time.0.is_nan() {
+        let (start, duration) = sched.place(&instr, info)?;
+        *time = (start - floor, duration);
+        (start, duration)
+    } else {
+        let start = floor + time.0;
+        sched.note_end(start + time.1);
+        (start, time.1)
+    };
+    release(instr, start, duration, info, offset)
+}
+
+/// A buffered instruction, timed, released with its bits shifted by `offset`.
 #[inline(always)]
 fn release<'r>(
     mut instr: Instr<'r>,
-    sched: &mut Scheduler,
+    start_ns: f64,
+    duration_ns: f64,
     info: &ProgramInfo,
     offset: u64,
 ) -> Result<TimedInstr<'r>, IsaError> {
-    let (start_ns, duration_ns) = sched.place(&instr, info)?;
     if offset > 0 {
         let limit = u64::from(info.params.num_clbits);
         if instr.opcode == Opcode::Measure {

@@ -32,7 +32,9 @@
 //! Each node's instructions are scheduled as soon as possible from the moment the node starts,
 //! and every node and every iteration starts when everything before it has ended (all qubits
 //! aligned): an iteration of a loop body lasts the same whatever came before, and iteration `k`
-//! of a counted loop starts `k` body durations after the loop did.
+//! of a counted loop starts `k` body durations after the loop did. A node run again (a loop
+//! body replayed) therefore has the same schedule relative to its start: its instructions start
+//! at the new start plus their offsets in its first run, which is how the decoder times them.
 //!
 //! # Replay
 //!

@@ -405,6 +405,14 @@ impl Scheduler {
         self.floor
     }
 
+    /// An instruction ending at `end` was placed without the scheduler (a replayed loop body,
+    /// whose times relative to its node's start are those of its first run): only the end of
+    /// everything moves. The qubits' own times fall below the next node's aligned start anyway.
+    #[inline]
+    pub fn note_end(&mut self, end: f64) {
+        self.end_ns = later(self.end_ns, end);
+    }
+
     #[inline]
     fn measured(&mut self, bit: u64, end: f64) {
         if self.watched.is_empty() {

@@ -130,7 +130,8 @@ pub fn fix_crcs(b: &mut [u8]) {
                 let Some(to) = from.checked_add(bh.len).filter(|&t| t <= end) else {
                     break;
                 };
-                let c = crc32c(&b[from..to]);
+                // Over the block's length and count as well as its payload.
+                let c = BlockHeader::checksum(bh.len, bh.ops, &b[from..to]);
                 b[from - 4..from].copy_from_slice(&c.to_le_bytes());
                 q = to;
             }

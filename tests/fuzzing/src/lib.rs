@@ -8,6 +8,7 @@
 //! inputs on every machine.
 
 pub mod chunks;
+pub mod circuit;
 pub mod edits;
 pub mod eqb;
 pub mod mutation;

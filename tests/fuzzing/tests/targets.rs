@@ -6,6 +6,8 @@ use std::path::{Path, PathBuf};
 use eqisa_fuzzing::mutation::{Run, run};
 use eqisa_fuzzing::targets;
 
+mod seeds;
+
 fn repo() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
 }
@@ -29,13 +31,27 @@ fn files(dir: &str, exts: &[&str]) -> Vec<Vec<u8>> {
 
 /// The words of `fuzz/parse.dict` (one `"word"` per line; `\"` unescaped, other escapes kept).
 fn parse_dictionary() -> Vec<Vec<u8>> {
-    let text = std::fs::read_to_string(repo().join("fuzz/parse.dict")).expect("parse.dict");
+    dictionary("fuzz/parse.dict")
+}
+
+/// The words of the libFuzzer dictionary `file` (one `"word"` per line, `#` comments; `\"`
+/// unescaped, `\x0a` a newline, other escapes kept).
+fn dictionary(file: &str) -> Vec<Vec<u8>> {
+    let text = std::fs::read_to_string(repo().join(file)).unwrap_or_else(|e| panic!("{file}: {e}"));
     text.lines()
         .filter_map(|l| {
             let l = l.trim();
+            if l.starts_with('#') {
+                return None;
+            }
             let start = l.find('"')?;
             let end = l.rfind('"')?;
-            (end > start + 1).then(|| l[start + 1..end].replace("\\\"", "\"").into_bytes())
+            (end > start + 1).then(|| {
+                l[start + 1..end]
+                    .replace("\\\"", "\"")
+                    .replace("\\x0a", "\n")
+                    .into_bytes()
+            })
         })
         .collect()
 }
@@ -152,6 +168,54 @@ fn pulse() {
             inputs: 10_000,
             max_len: 512,
             seed: 5,
+        },
+    );
+}
+
+#[test]
+fn stim() {
+    // The repository's Stim programs always; the QEC corpus's small circuits when it is present.
+    let mut seeds = files("circuits/programs", &[".stim"]);
+    assert!(!seeds.is_empty(), "circuits/programs has no Stim circuits");
+    if let Some(dir) = eqisa_test_support::corpus_path("qec") {
+        let mut paths: Vec<PathBuf> = std::fs::read_dir(&dir)
+            .expect("lists the corpus")
+            .map(|e| e.expect("directory entry").path())
+            .filter(|p| p.extension().is_some_and(|x| x == "stim"))
+            .filter(|p| std::fs::metadata(p).is_ok_and(|m| m.len() <= 8192))
+            .collect();
+        paths.sort();
+        seeds.extend(paths.iter().map(|p| std::fs::read(p).expect("reads")));
+    }
+    let words = dictionary("fuzz/stim.dict");
+    let words: Vec<&[u8]> = words.iter().map(Vec::as_slice).collect();
+    run(
+        targets::stim::run,
+        &Run {
+            name: "stim",
+            seeds: &seeds,
+            dictionary: &words,
+            inputs: 10_000,
+            max_len: 8192,
+            seed: 7,
+        },
+    );
+}
+
+#[test]
+fn looped() {
+    // Built now (always current), and the committed copies libFuzzer starts from.
+    let mut seeds: Vec<Vec<u8>> = seeds::looped().into_iter().map(|(_, b)| b).collect();
+    seeds.extend(files("fuzz/seeds-eqb", &[".eqb"]));
+    run(
+        targets::looped::run,
+        &Run {
+            name: "looped",
+            seeds: &seeds,
+            dictionary: &[],
+            inputs: 10_000,
+            max_len: 4096,
+            seed: 8,
         },
     );
 }

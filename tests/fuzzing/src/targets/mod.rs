@@ -3,6 +3,8 @@
 pub mod codebook;
 pub mod decoder;
 pub mod decoder_mutated;
+pub mod looped;
 pub mod parse;
 pub mod pulse;
+pub mod stim;
 pub mod structured;

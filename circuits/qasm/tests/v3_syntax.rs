@@ -442,25 +442,62 @@ fn print(t: &T) -> String {
     }
 }
 
-/// `t` as an S-expression.
+/// The operators whose runs the parser builds as balanced trees (`a | b | c | d` as
+/// `(a | b) | (c | d)`): associative, so any grouping of a run means the same.
+fn associative(op: BinaryOpAst) -> bool {
+    use BinaryOpAst::*;
+    matches!(op, BitOr | BitAnd | BitXor | And | Or)
+}
+
+/// `t` as an S-expression, a run of one associative operator as one node of all its operands.
 fn shape(t: &T) -> String {
     match t {
         T::Leaf(s) => s.to_string(),
         T::Unary(op, x) => format!("({} {})", unary_symbol(*op), shape(x)),
+        T::Binary(op, _, _) if associative(*op) => {
+            let mut parts = Vec::new();
+            run_of(t, *op, &mut parts);
+            format!("({} {})", symbol(*op), parts.join(" "))
+        }
         T::Binary(op, a, b) => format!("({} {} {})", symbol(*op), shape(a), shape(b)),
     }
 }
 
-/// A parsed expression as an S-expression (only the node kinds [`T`] produces).
+fn run_of(t: &T, op: BinaryOpAst, out: &mut Vec<String>) {
+    match t {
+        T::Binary(o, a, b) if *o == op => {
+            run_of(a, op, out);
+            run_of(b, op, out);
+        }
+        other => out.push(shape(other)),
+    }
+}
+
+/// A parsed expression as [`shape`] writes it (only the node kinds [`T`] produces).
 fn parsed_shape(e: &Expr<'_>) -> String {
     match &e.kind {
         ExprKind::Name(n) => n.text.to_string(),
         ExprKind::Int(w) => w.to_u64().map_or("big".into(), |v| v.to_string()),
         ExprKind::Unary(op, x) => format!("({} {})", unary_symbol(*op), parsed_shape(x)),
+        ExprKind::Binary(op, _, _) if associative(*op) => {
+            let mut parts = Vec::new();
+            parsed_run_of(e, *op, &mut parts);
+            format!("({} {})", symbol(*op), parts.join(" "))
+        }
         ExprKind::Binary(op, a, b) => {
             format!("({} {} {})", symbol(*op), parsed_shape(a), parsed_shape(b))
         }
         other => format!("{other:?}"),
+    }
+}
+
+fn parsed_run_of(e: &Expr<'_>, op: BinaryOpAst, out: &mut Vec<String>) {
+    match &e.kind {
+        ExprKind::Binary(o, a, b) if *o == op => {
+            parsed_run_of(a, op, out);
+            parsed_run_of(b, op, out);
+        }
+        _ => out.push(parsed_shape(e)),
     }
 }
 

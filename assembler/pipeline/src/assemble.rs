@@ -2,10 +2,11 @@
 //! a codebook into an `.eqb` program, and measured against the baselines on the same stream.
 
 use eqisa_assembler::pulses::{PulseBits, encode_program};
-use eqisa_assembler::{Structured, assemble_structured, assemble_with_pulses};
+use eqisa_assembler::{AssembleError, Structured, assemble_structured, assemble_with_pulses};
 use eqisa_ir::Circuit;
 use eqisa_ir::program::flatten::FlattenLimits;
 use eqisa_ir::program::stmt::Program;
+use eqisa_isa::IsaError;
 use eqisa_isa::control::NodeKind;
 use eqisa_lower::lower;
 use eqisa_lower::structured::{StructuredError, lower_structured};
@@ -320,9 +321,20 @@ pub fn assemble_structured_program(
             });
         }
     };
-    let assemble_fail = |source| PipelineError::Assemble {
-        file: name.to_string(),
-        source,
+    let assemble_fail = |source| match source {
+        AssembleError::Isa(IsaError::Limit { what, found, max })
+            if what.contains("replay buffer") =>
+        {
+            PipelineError::LoopTooLarge {
+                file: name.to_string(),
+                found,
+                max,
+            }
+        }
+        source => PipelineError::Assemble {
+            file: name.to_string(),
+            source,
+        },
     };
     let s = Structured::from_lowered(&lowered).map_err(assemble_fail)?;
     let asm = assemble_structured(&s, &target, &cb.codebook, cb.hash).map_err(assemble_fail)?;

@@ -98,6 +98,18 @@ pub enum PipelineError {
         /// Why.
         source: AssembleError,
     },
+    /// A loop's body is larger than the replay buffer a decoder may be asked for.
+    #[error(
+        "{file}: a loop body of {found} instructions is larger than the decoder's replay buffer ({max}): assemble it unrolled with --flat"
+    )]
+    LoopTooLarge {
+        /// The circuit's name.
+        file: String,
+        /// Instructions in the body.
+        found: u64,
+        /// The largest replay buffer ([`eqisa_isa::control::MAX_REPLAY_OPS`]).
+        max: u64,
+    },
     /// The assembled program would be refused by the decoder's own limits, so it is not written.
     #[error(
         "{file}: {what} is {found}, above what a decoder accepts ({max}): the program could not be decoded"

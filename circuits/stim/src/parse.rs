@@ -378,6 +378,24 @@ impl Parser<'_> {
         Ok(())
     }
 
+    /// A two-qubit instruction's targets come in pairs: an odd last one is named.
+    fn check_pairs(
+        &self,
+        name: &str,
+        targets: &[Target],
+        arity: u8,
+        col: u32,
+    ) -> Result<(), StimError> {
+        if arity == 2 && targets.len() % 2 == 1 {
+            let at = targets.last().map_or(col, |t| t.col);
+            return Err(self.err(
+                at,
+                format!("{name} takes targets in pairs; this one has none"),
+            ));
+        }
+        Ok(())
+    }
+
     fn unitary(
         &mut self,
         gate: &GateFact,
@@ -387,13 +405,7 @@ impl Parser<'_> {
         col: u32,
     ) -> Result<(), StimError> {
         let name = gate.name;
-        if arity == 2 && targets.len() % 2 == 1 {
-            let at = targets.last().map_or(col, |t| t.col);
-            return Err(self.err(
-                at,
-                format!("{name} takes targets in pairs; this one has none"),
-            ));
-        }
+        self.check_pairs(name, targets, arity, col)?;
         for pair in targets.chunks(arity as usize) {
             let mut recs = 0;
             for (j, t) in pair.iter().enumerate() {
@@ -464,13 +476,7 @@ impl Parser<'_> {
         col: u32,
     ) -> Result<(), StimError> {
         let name = gate.name;
-        if arity == 2 && targets.len() % 2 == 1 {
-            let at = targets.last().map_or(col, |t| t.col);
-            return Err(self.err(
-                at,
-                format!("{name} takes targets in pairs; this one has none"),
-            ));
-        }
+        self.check_pairs(name, targets, arity, col)?;
         for t in targets {
             if t.inverted && !measuring {
                 return Err(self.err(t.col, format!("{name} takes no inverted ('!') targets")));

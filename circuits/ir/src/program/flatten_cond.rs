@@ -59,7 +59,9 @@ fn wide(v: &Value) -> Option<Wide> {
     }
 }
 
-fn cond_op(op: BinaryOp) -> Option<CondOp> {
+/// The condition operator of a classical binary operator (`None` for arithmetic, which a
+/// condition cannot hold).
+pub fn cond_op(op: BinaryOp) -> Option<CondOp> {
     Some(match op {
         BinaryOp::Eq => CondOp::Eq,
         BinaryOp::Ne => CondOp::Ne,
@@ -109,7 +111,7 @@ fn not(c: CondExpr) -> CondExpr {
 }
 
 /// `c` as 0 or 1: a register or number is true when non-zero.
-fn boolish(c: CondExpr) -> CondExpr {
+pub fn boolish(c: CondExpr) -> CondExpr {
     if is_boolean(&c) {
         c
     } else {

@@ -3,8 +3,9 @@
 //! `clbit_stride`), and `while` loops on measured register bits. A kept loop's body is cut the
 //! same way, to [`MAX_KEPT_DEPTH`] levels; deeper loops are flattened.
 
-use eqisa_ir::circuit::{CondExpr, CondOp, Wide};
+use eqisa_ir::circuit::{CondExpr, Wide};
 use eqisa_ir::program::expr::{BinaryOp, ClassicalExpr, Index, Operand, UnaryOp};
+use eqisa_ir::program::flatten_cond::{boolish, cond_op};
 use eqisa_ir::program::ids::VarId;
 use eqisa_ir::program::stmt::{Iteration, LValue, Program, Stmt, VarKind};
 use eqisa_ir::program::types::Type;
@@ -672,47 +673,10 @@ pub fn cond_expr(
             _ => return None,
         },
         ClassicalExpr::Unary(UnaryOp::Not, a) => CondExpr::Not(Box::new(go(a)?)),
-        ClassicalExpr::Cast(Type::Bool, a) => {
-            let inner = go(a)?;
-            match inner {
-                CondExpr::Bit(_)
-                | CondExpr::Bool(_)
-                | CondExpr::Not(_)
-                | CondExpr::Binary(
-                    CondOp::Eq
-                    | CondOp::Ne
-                    | CondOp::Lt
-                    | CondOp::Le
-                    | CondOp::Gt
-                    | CondOp::Ge
-                    | CondOp::And
-                    | CondOp::Or,
-                    _,
-                    _,
-                ) => inner,
-                other => CondExpr::Binary(
-                    CondOp::Ne,
-                    Box::new(other),
-                    Box::new(CondExpr::Int(Wide::zero())),
-                ),
-            }
-        }
+        ClassicalExpr::Cast(Type::Bool, a) => boolish(go(a)?),
         ClassicalExpr::Cast(Type::Int(_) | Type::Uint(_) | Type::Bit | Type::Bits(_), a) => go(a)?,
         ClassicalExpr::Binary(op, a, b) => {
-            let op = match op {
-                BinaryOp::Eq => CondOp::Eq,
-                BinaryOp::Ne => CondOp::Ne,
-                BinaryOp::Lt => CondOp::Lt,
-                BinaryOp::Le => CondOp::Le,
-                BinaryOp::Gt => CondOp::Gt,
-                BinaryOp::Ge => CondOp::Ge,
-                BinaryOp::And => CondOp::And,
-                BinaryOp::Or => CondOp::Or,
-                BinaryOp::BitAnd => CondOp::BitAnd,
-                BinaryOp::BitOr => CondOp::BitOr,
-                BinaryOp::BitXor => CondOp::Xor,
-                _ => return None,
-            };
+            let op = cond_op(*op)?;
             CondExpr::Binary(op, Box::new(go(a)?), Box::new(go(b)?))
         }
         _ => return None,

@@ -24,9 +24,17 @@ pub struct Args {
     /// declares. A loop body of more than 1,048,576 instructions (the largest replay buffer) is
     /// refused with an error, not split; --flat assembles the unrolled program instead.
     pub file: PathBuf,
-    /// Assemble the program unrolled, without loops in the instruction stream.
+    /// Assemble the program unrolled, without loops in the instruction stream (and without
+    /// looking for repeats in it).
     #[arg(long)]
     pub flat: bool,
+    /// Window, in operations, within which a flat program's repeats are looked for: a run of
+    /// operations repeated back to back between points where every qubit is free (a QEC round
+    /// written out a thousand times) is coded once as a counted loop, when that is smaller. A
+    /// loop body holds at most half the window; the decoder's replay buffer is declared in the
+    /// program. From 64 to 2,097,152.
+    #[arg(long, value_name = "OPS", default_value_t = eqisa_assembler::periods::DEFAULT_WINDOW_OPS, value_parser = parse_window)]
+    pub repeat_window: usize,
     #[command(flatten)]
     pub lowering: LowerArgs,
     #[command(flatten)]
@@ -67,6 +75,21 @@ pub struct Args {
     pub json: bool,
 }
 
+/// `--repeat-window`: a count of operations within the replay buffer's reach.
+fn parse_window(s: &str) -> Result<usize, String> {
+    let n: u64 = s
+        .parse()
+        .map_err(|_| format!("`{s}` is not a whole number of operations"))?;
+    let max = 2 * eqisa_isa::control::MAX_REPLAY_OPS;
+    if !(64..=max).contains(&n) {
+        return Err(format!(
+            "{n} operations: the window must be from 64 to {max} (a loop body holds at most half of it, and the decoder's replay buffer at most {} operations)",
+            eqisa_isa::control::MAX_REPLAY_OPS
+        ));
+    }
+    usize::try_from(n).map_err(|_| format!("{n} operations do not fit this machine"))
+}
+
 /// Run the command.
 pub fn run(args: &Args) -> CmdResult {
     let cb = load_codebook(args.codebook.as_deref())?;
@@ -80,6 +103,7 @@ pub fn run(args: &Args) -> CmdResult {
         lowering: args.lowering.config(),
         pulses,
         paper: (!args.no_paper).then_some((args.paper_depth, args.paper_recursion)),
+        repeat_window: (!args.flat).then_some(args.repeat_window),
     };
     let structured = match &source.parsed {
         Parsed::Structured(p) if !args.flat => {
@@ -112,8 +136,13 @@ pub fn run(args: &Args) -> CmdResult {
     outln!("native ops        {}", report.native_ops);
     if let Some(l) = &report.loops {
         outln!(
-            "loops             {} counted, {} while; {} ops coded once, replay buffer {} ops{}",
+            "loops             {} counted{}, {} while; {} ops coded once, replay buffer {} ops{}",
             l.counted_loops,
+            if l.found_in_flat {
+                " (repeats found)"
+            } else {
+                ""
+            },
             l.while_loops,
             l.text_ops,
             l.replay_buffer_ops,

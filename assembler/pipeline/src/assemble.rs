@@ -1,6 +1,7 @@
 //! Assembling one circuit: lowered (or placed on a device, with its pulses coded), encoded with
 //! a codebook into an `.eqb` program, and measured against the baselines on the same stream.
 
+use eqisa_assembler::periods::find_loops;
 use eqisa_assembler::pulses::{PulseBits, encode_program};
 use eqisa_assembler::{AssembleError, Structured, assemble_structured, assemble_with_pulses};
 use eqisa_ir::Circuit;
@@ -9,6 +10,7 @@ use eqisa_ir::program::stmt::Program;
 use eqisa_isa::IsaError;
 use eqisa_isa::control::NodeKind;
 use eqisa_lower::lower;
+use eqisa_lower::program::NativeProgram;
 use eqisa_lower::structured::{StructuredError, lower_structured};
 use eqisa_lower::target::TargetDesc;
 use serde::Serialize;
@@ -28,6 +30,9 @@ pub struct AssembleOptions {
     pub pulses: Option<PulseConfig>,
     /// Measure the paper's pipeline at this (Solovay–Kitaev depth, recursion); `None` skips it.
     pub paper: Option<(usize, usize)>,
+    /// Look for repeats in a flat program within a window of this many operations and code them
+    /// as loops ([`eqisa_assembler::periods`]) when that is smaller; `None`: flat stays flat.
+    pub repeat_window: Option<usize>,
 }
 
 /// An assembled program and its figures.
@@ -85,6 +90,8 @@ pub struct LoopReport {
     /// Whether the baselines over the binary stream were measured on the unrolled program (not
     /// for programs that run more than `BASELINE_MAX_OPS` operations or hold a `while`).
     pub baselines_unrolled: bool,
+    /// Whether the loops were found in a flat program (repeats), rather than written as loops.
+    pub found_in_flat: bool,
 }
 
 /// Bytes per part of an `.eqb` file.
@@ -241,11 +248,20 @@ pub fn assemble_circuit(
             (l.program, l.fidelity_bound, target, None, None)
         }
     };
-    let asm = assemble_with_pulses(&program, &target, &cb.codebook, cb.hash, pulse_payload)
-        .map_err(|source| PipelineError::Assemble {
-            file: name.to_string(),
-            source,
-        })?;
+    let fail = |source| PipelineError::Assemble {
+        file: name.to_string(),
+        source,
+    };
+    let looped = match (opts.repeat_window, &pulse_payload) {
+        (Some(window), None) => with_repeats(&program, window, &target, cb).map_err(fail)?,
+        _ => None,
+    };
+    let flat = assemble_with_pulses(&program, &target, &cb.codebook, cb.hash, pulse_payload)
+        .map_err(fail)?;
+    let (asm, loops) = match looped {
+        Some((asm, loops)) if asm.bytes.len() < flat.bytes.len() => (asm, Some(loops)),
+        _ => (flat, None),
+    };
     check_decodable(name, program.num_qubits, &asm.bytes)?;
     let m = measure(circuit, &program, &target, &asm, cb, opts.paper)?;
     let report = AssemblyReport {
@@ -259,7 +275,7 @@ pub fn assemble_circuit(
         bits: m.bits,
         paper_fidelity_bound: m.paper_fidelity_bound,
         pulses: pulse_report,
-        loops: None,
+        loops,
         sections: Sections {
             header_and_framing: asm.bytes.len()
                 - asm.program_bytes
@@ -281,6 +297,33 @@ pub fn assemble_circuit(
         target,
         report,
     })
+}
+
+/// `program` assembled with the repeats found in it as loops, when there are any.
+fn with_repeats(
+    program: &NativeProgram,
+    window: usize,
+    target: &TargetDesc,
+    cb: &LoadedCodebook,
+) -> Result<Option<(eqisa_assembler::Assembled, LoopReport)>, AssembleError> {
+    let Some(s) = find_loops(program, window)? else {
+        return Ok(None);
+    };
+    let asm = assemble_structured(&s, target, &cb.codebook, cb.hash)?;
+    let loops = LoopReport {
+        text_ops: s.text.ops.len() as u64,
+        counted_loops: s
+            .control
+            .nodes()
+            .iter()
+            .filter(|n| matches!(n.kind, NodeKind::Repeat { .. }))
+            .count(),
+        while_loops: 0,
+        replay_buffer_ops: s.control.replay_ops,
+        baselines_unrolled: true,
+        found_in_flat: true,
+    };
+    Ok(Some((asm, loops)))
 }
 
 /// Most operations a program with loops may run for the baselines over its unrolled binary
@@ -371,6 +414,7 @@ pub fn assemble_structured_program(
             while_loops: count(|k| matches!(k, NodeKind::While { .. })),
             replay_buffer_ops: s.control.replay_ops,
             baselines_unrolled: unrolled.is_some(),
+            found_in_flat: false,
         }),
         sections: Sections {
             header_and_framing: asm.bytes.len()

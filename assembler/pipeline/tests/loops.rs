@@ -26,6 +26,7 @@ fn options(target: TargetKind) -> AssembleOptions {
         },
         pulses: None,
         paper: None,
+        repeat_window: None,
     }
 }
 

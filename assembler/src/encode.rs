@@ -259,7 +259,21 @@ pub(crate) fn write_program(
         let instr = instr_of(program, i, op)?;
         enc.push(&instr, (op.start_ns, op.duration_ns))?;
     }
-    let (instructions, blocks) = enc.finish()?;
+    let coded = enc.finish()?;
+    write_container(program, info, control, coded, codebook_hash, pulses)
+}
+
+/// The `.eqb` file of a program whose instructions are coded (`coded`: the instruction
+/// section's payload and its block count); `program` gives registers, conditions and counts.
+pub(crate) fn write_container(
+    program: &NativeProgram,
+    info: &ProgramInfo,
+    control: Option<&Control>,
+    coded: (Vec<u8>, u64),
+    codebook_hash: [u8; 32],
+    pulses: Option<Vec<u8>>,
+) -> Result<Assembled, AssembleError> {
+    let (instructions, blocks) = coded;
     let program_section = info.to_bytes();
     let control_section = control.map(Control::to_bytes);
     let metadata = Layout {

@@ -20,4 +20,13 @@ pub enum AssembleError {
     /// The metadata section is malformed.
     #[error("metadata section: {0}")]
     Metadata(&'static str),
+    /// The temporary file that holds a streamed program's text failed.
+    #[error("temporary file for the program's text: {0}")]
+    Io(String),
+}
+
+impl From<std::io::Error> for AssembleError {
+    fn from(e: std::io::Error) -> Self {
+        AssembleError::Io(e.to_string())
+    }
 }

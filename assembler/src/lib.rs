@@ -1,7 +1,8 @@
 //! `eqisa-assembler`: NativeProgram + codebook → `.eqb` ([`encode`]), the way back from decoded
 //! instructions ([`rebuild`]) and the metadata section ([`layout`]); [`pulses`] codes waveforms
 //! into the pulse section; [`structured`] writes programs with loops (text and control section); [`periods`] finds
-//! loops again in flattened programs. What EQISA is measured against lives in `eqisa-baselines`.
+//! loops again in flattened programs; [`stream`] assembles a program as it is lowered, in
+//! bounded memory. What EQISA is measured against lives in `eqisa-baselines`.
 
 pub mod encode;
 pub mod error;
@@ -9,6 +10,8 @@ pub mod layout;
 pub mod periods;
 pub mod pulses;
 pub mod rebuild;
+mod spill;
+pub mod stream;
 pub mod structured;
 
 pub use encode::{Assembled, assemble, assemble_with_pulses};

@@ -158,6 +158,23 @@ impl LoopFinder {
         }
     }
 
+    /// The program now has `num_qubits` qubits (a register declared after the first
+    /// operations): the new ones have been free since time 0.
+    pub fn grow(&mut self, num_qubits: u32) {
+        let n = num_qubits as usize;
+        if n > self.free.len() {
+            if self.max_end == 0.0 {
+                self.at_max += n - self.free.len();
+            }
+            self.free.resize(n, 0.0);
+        }
+    }
+
+    /// No loop from here on: the repeat under way ends, and times are no longer trusted.
+    pub fn stop(&mut self) {
+        self.exact_times = false;
+    }
+
     /// The next operation of the flat program, with its ASAP start and duration and its
     /// condition.
     pub fn push(&mut self, op: TimedOp, cond: Option<CondExpr>) {
@@ -558,6 +575,8 @@ pub fn find_loops(
 pub struct TextBuilder {
     text: NativeProgram,
     tree: ControlBuilder,
+    /// Each distinct condition once, in order of first use (as the lowering numbers them).
+    cond_index: FxHashMap<CondExpr, u32>,
 }
 
 impl TextBuilder {
@@ -572,6 +591,7 @@ impl TextBuilder {
                 ..model.clone()
             },
             tree: ControlBuilder::new(),
+            cond_index: FxHashMap::default(),
         }
     }
 
@@ -612,8 +632,11 @@ impl TextBuilder {
         for (mut op, cond) in ops {
             op.start_ns -= origin;
             op.cond = cond.map(|c| {
-                self.text.conditions.push(c);
-                (self.text.conditions.len() - 1) as u32
+                let next = self.text.conditions.len() as u32;
+                *self.cond_index.entry(c.clone()).or_insert_with(|| {
+                    self.text.conditions.push(c);
+                    next
+                })
             });
             self.text.ops.push(op);
         }

@@ -167,7 +167,7 @@ impl From<PulseBits> for PulseBitsReport {
 /// [`eqisa_decoder::DEFAULT_MAX_QUBITS`], or a section other than the instructions larger than
 /// the decoder's buffer ([`eqisa_decoder::MAX_BUFFER`]; a 10 MB register name, say). Classical
 /// bits cost the decoder nothing (it tracks only those conditions read).
-fn check_decodable(name: &str, qubits: u32, bytes: &[u8]) -> Result<(), PipelineError> {
+pub(crate) fn check_decodable(name: &str, qubits: u32, bytes: &[u8]) -> Result<(), PipelineError> {
     let refuse = |what, found: u64, max: u64| PipelineError::Undecodable {
         file: name.to_string(),
         what,

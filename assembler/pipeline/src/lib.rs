@@ -38,6 +38,7 @@ pub mod outcomes;
 pub mod place;
 pub mod pulses;
 pub mod report;
+pub mod streaming;
 pub mod train;
 
 pub use assemble::{

@@ -117,3 +117,70 @@ fn flattened_qec_rounds_come_back_as_a_loop_and_cost_a_fraction_of_xz() {
         assert!(eqisa * 4 <= xz, "{target:?}: {eqisa} bits, xz -9 {xz}");
     }
 }
+
+/// Streams `file` through the bounded-memory path; checks that it decodes to the program
+/// compiled flat, and returns its bits and the whole path's.
+fn check_streamed(file: &Path, target: TargetKind, cb: &LoadedCodebook) -> (u64, u64) {
+    let name = file.display().to_string();
+    let opts = options(target, Some(DEFAULT_WINDOW_OPS));
+    let reader = std::fs::File::open(file).expect("opens");
+    let dir = file.parent().expect("dir").to_path_buf();
+    let streamed = eqisa_pipeline::streaming::assemble_stream(reader, &name, dir, cb, &opts)
+        .expect("assembles")
+        .expect("OpenQASM 2");
+    let source = load_source(file).expect("reads");
+    let c = flatten_named(source.parsed, file, &[]).expect("flattens");
+    let (t, o) = opts.lowering.resolve().expect("target");
+    let lowered = lower(&c, &t, &o).expect("lowers");
+    let p = lowered.program;
+    let want = p.to_qasm2().unwrap_or_else(|| p.to_qasm3());
+    assert_eq!(
+        lines(&decode_flat(&streamed.bytes, cb)),
+        lines(&want),
+        "{name} ({target:?}) streamed"
+    );
+    assert_eq!(streamed.report.native_ops, p.ops.len() as u64, "{name}");
+    assert_eq!(streamed.report.angle_bits, p.angle_bits, "{name}");
+    assert!(streamed.report.fidelity_bound >= lowered.fidelity_bound.min(0.999));
+    let whole = assemble_circuit(&c, &name, cb, &opts).expect("assembles");
+    (streamed.report.bits.eqisa, whole.report.bits.eqisa)
+}
+
+#[test]
+fn a_streamed_program_decodes_to_the_program_compiled_whole() {
+    let cb = load_codebook(None).expect("embedded codebook");
+    let mut files = flat_qec_corpus();
+    files.push(repo_dir().join("circuits/programs/repetition_d3_flat.qasm"));
+    for name in ["bell.qasm", "adder4.qasm", "qft4.qasm"] {
+        files.push(repo_dir().join("circuits/examples").join(name));
+    }
+    for file in &files {
+        for target in [TargetKind::Native, TargetKind::CliffordT] {
+            if target == TargetKind::CliffordT && file.ends_with("qft4.qasm") {
+                // Its π/8 rotations need approximations: a whole-program budget cannot be
+                // shared before the program is read, and the error says what to do.
+                let reader = std::fs::File::open(file).expect("opens");
+                let opts = options(target, Some(DEFAULT_WINDOW_OPS));
+                let e = eqisa_pipeline::streaming::assemble_stream(
+                    reader,
+                    "qft4.qasm",
+                    ".".into(),
+                    &cb,
+                    &opts,
+                )
+                .err()
+                .expect("refused");
+                assert!(e.to_string().contains("--eps"), "{e}");
+                continue;
+            }
+            let (streamed, whole) = check_streamed(file, target, &cb);
+            // The same program; its bits within a few per cent of the whole path's (which may
+            // find a repeat on snapped angles, and keeps the smaller of flat and looped).
+            assert!(
+                streamed <= whole + whole / 16 + 64,
+                "{} ({target:?}): streamed {streamed} bits, whole {whole}",
+                file.display()
+            );
+        }
+    }
+}

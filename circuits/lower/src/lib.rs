@@ -11,6 +11,7 @@ pub mod native;
 pub mod program;
 pub mod route;
 pub mod state;
+pub mod stream;
 pub mod structured;
 pub mod target;
 pub mod walk;

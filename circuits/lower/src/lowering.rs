@@ -443,49 +443,120 @@ fn hadamard() -> Matrix {
     fixed_gate(eqisa_ir::gates::StandardGate::H)
 }
 
+/// What a lowering carries from one part of a circuit to the next: emitted operations not yet
+/// taken, pending unitaries and rz angles per qubit, the conditions, the synthesiser.
+pub(crate) struct Carry {
+    out: Emitter,
+    pending: Pending,
+    synth: Option<crate::clifford_t::Synthesizer>,
+    pending_gate: Vec<Option<GateId>>,
+    scratch: Vec<NativeOp>,
+}
+
+impl Carry {
+    pub(crate) fn new(num_qubits: u32, synth: Option<crate::clifford_t::Synthesizer>) -> Carry {
+        Carry {
+            out: Emitter {
+                ops: Vec::new(),
+                pending_rz: vec![0.0; num_qubits as usize],
+                conditions: Vec::new(),
+                condition_index: rustc_hash::FxHashMap::default(),
+            },
+            pending: Pending::new(num_qubits),
+            synth,
+            pending_gate: vec![None; num_qubits as usize],
+            scratch: Vec::new(),
+        }
+    }
+
+    /// Room for `num_qubits` qubits.
+    fn grow(&mut self, num_qubits: u32) {
+        let n = num_qubits as usize;
+        if self.out.pending_rz.len() < n {
+            self.out.pending_rz.resize(n, 0.0);
+            self.pending_gate.resize(n, None);
+            self.pending.grow(num_qubits);
+        }
+    }
+
+    /// Operations emitted so far, in order (those still pending on a qubit are not).
+    pub(crate) fn take_ops(&mut self) -> Vec<TimedOp> {
+        std::mem::take(&mut self.out.ops)
+    }
+
+    /// The conditions of the operations emitted so far.
+    pub(crate) fn conditions(&self) -> &[CondExpr] {
+        &self.out.conditions
+    }
+
+    pub(crate) fn synth(&self) -> Option<&crate::clifford_t::Synthesizer> {
+        self.synth.as_ref()
+    }
+
+    /// Lowers `c`'s operations (a whole circuit, or one part of it whose registers and gates
+    /// are the whole circuit's so far); with `last`, emits everything still pending.
+    pub(crate) fn lower_part(
+        &mut self,
+        c: &Circuit,
+        target: &TargetDesc,
+        last: bool,
+    ) -> Result<(), LowerError> {
+        self.grow(c.num_qubits);
+        let carry = std::mem::replace(self, Carry::new(0, None));
+        let mut l = Lowering {
+            circuit: c,
+            target,
+            out: carry.out,
+            pending: carry.pending,
+            synth: carry.synth,
+            failure: None,
+            current: None,
+            pending_gate: carry.pending_gate,
+            scratch: carry.scratch,
+        };
+        let result = l.ops(&c.ops, None);
+        if result.is_ok() && last {
+            l.current = None;
+            for q in 0..c.num_qubits {
+                l.flush(q);
+            }
+        }
+        let failure = l.take_failure();
+        if last {
+            l.out.flush_all();
+        }
+        *self = Carry {
+            out: l.out,
+            pending: l.pending,
+            synth: l.synth,
+            pending_gate: l.pending_gate,
+            scratch: l.scratch,
+        };
+        result?;
+        failure.map_or(Ok(()), Err)
+    }
+}
+
 /// One lowering pass with the given synthesiser (none on the native target).
 fn run(
     c: &Circuit,
     target: &TargetDesc,
     synth: Option<crate::clifford_t::Synthesizer>,
 ) -> Result<(NativeProgram, Option<crate::clifford_t::Synthesizer>), LowerError> {
-    let mut l = Lowering {
-        circuit: c,
-        target,
-        out: Emitter {
-            ops: Vec::new(),
-            pending_rz: vec![0.0; c.num_qubits as usize],
-            conditions: Vec::new(),
-            condition_index: rustc_hash::FxHashMap::default(),
-        },
-        pending: Pending::new(c.num_qubits),
-        synth,
-        failure: None,
-        current: None,
-        pending_gate: vec![None; c.num_qubits as usize],
-        scratch: Vec::new(),
-    };
-    l.ops(&c.ops, None)?;
-    l.current = None;
-    for q in 0..c.num_qubits {
-        l.flush(q);
-    }
-    if let Some(e) = l.take_failure() {
-        return Err(e);
-    }
-    l.out.flush_all();
+    let mut carry = Carry::new(c.num_qubits, synth);
+    carry.lower_part(c, target, true)?;
     let program = NativeProgram {
         target: target.kind,
         num_qubits: c.num_qubits,
         num_clbits: c.num_clbits,
         qregs: c.qregs.clone(),
         cregs: c.cregs.clone(),
-        ops: l.out.ops,
-        conditions: l.out.conditions,
+        ops: carry.out.ops,
+        conditions: carry.out.conditions,
         duration_ns: 0.0,
         angle_bits: eqisa_isa::angle::RAW,
     };
-    Ok((program, l.synth))
+    Ok((program, carry.synth))
 }
 
 /// [`lower`] on Clifford+T with a fidelity budget of 1: exact words only, and a rotation without

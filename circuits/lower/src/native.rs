@@ -84,34 +84,50 @@ pub struct Quantised {
     pub moved: u64,
 }
 
-/// The cost of snapping every rz of `ops` to `bits`: (sum of distances, largest distance,
+/// The cost of snapping every rz of `p` to `bits`: (sum of distances, largest distance,
 /// rotations that move).
 fn snapping_cost(p: &NativeProgram, bits: u8) -> (f64, f64, u64) {
-    let (mut total, mut worst, mut moved) = (0.0, 0.0f64, 0);
+    let mut cost = SnapCost::default();
     for op in &p.ops {
         if let NativeOp::Rz(a) = op.op {
-            let s = angle::snap(a, bits);
-            if s != a {
-                let d = rz_distance(a, s);
-                total += d;
-                worst = worst.max(d);
-                moved += 1;
-            }
+            cost.add(a, bits, 1);
         }
     }
-    (total, worst, moved)
+    (cost.total, cost.worst, cost.moved)
 }
 
-/// Snap every rz angle of a native program (merged and wrapped already; conditional ones too) to
-/// the coarsest grid whose actual total error meets a fidelity budget (or, for an `Eps` budget,
-/// the precision [`angle_bits_for`] gives), dropping those that snap to 0, and set [`NativeProgram::angle_bits`]. Should rounding leave the actual error over
-/// the budget, the precision is raised (to exact f64 at worst), so the budget always holds.
-pub fn quantise(p: &mut NativeProgram, budget: Budget) -> Quantised {
-    let rotations = p
-        .ops
-        .iter()
-        .filter(|o| matches!(o.op, NativeOp::Rz(_)))
-        .count() as u64;
+/// What snapping rotations to one grid costs, summed over rotations.
+#[derive(Clone, Copy, Debug, Default, PartialEq)]
+pub struct SnapCost {
+    /// Sum of the distances to the snapped rotations.
+    pub total: f64,
+    /// The largest.
+    pub worst: f64,
+    /// Rotations that move.
+    pub moved: u64,
+}
+
+impl SnapCost {
+    /// Adds `times` rotations by angle `a` snapped to `bits`.
+    pub fn add(&mut self, a: f64, bits: u8, times: u64) {
+        let s = angle::snap(a, bits);
+        if s != a {
+            let d = rz_distance(a, s);
+            self.total += d * times as f64;
+            self.worst = self.worst.max(d);
+            self.moved += times;
+        }
+    }
+}
+
+/// The coarsest grid whose snapping cost (`cost(bits)`, over `rotations` rotations) meets
+/// `budget`, as [`quantise`] chooses it: for a fidelity budget the sum of the actual errors
+/// counts, for an `Eps` budget the largest; [`RAW`] when no grid does.
+pub fn choose_grid(
+    budget: Budget,
+    rotations: u64,
+    mut cost: impl FnMut(u8) -> SnapCost,
+) -> Quantised {
     // A fidelity budget is met by the sum of the actual errors, which is far below N times the
     // worst case (most angles are Clifford angles, which sit on every grid of 3 bits or more):
     // take the coarsest grid whose actual total fits, starting from the worst-case rule's
@@ -121,20 +137,19 @@ pub fn quantise(p: &mut NativeProgram, budget: Budget) -> Quantised {
         Budget::Fidelity(_) if upper != RAW => 1,
         _ => upper,
     };
-    let mut cost = (0.0, 0.0, 0);
+    let mut c = SnapCost::default();
     while bits != RAW {
-        cost = snapping_cost(p, bits);
+        c = cost(bits);
         let met = match budget {
             Budget::Exact => false,
-            Budget::Eps(e) => cost.1 <= e,
-            Budget::Fidelity(f) => fidelity_for_error(cost.0) >= f,
+            Budget::Eps(e) => c.worst <= e,
+            Budget::Fidelity(f) => fidelity_for_error(c.total) >= f,
         };
         if met {
             break;
         }
         bits = if bits < MAX_BITS { bits + 1 } else { RAW };
     }
-    p.angle_bits = bits;
     if bits == RAW {
         return Quantised {
             bits,
@@ -142,18 +157,43 @@ pub fn quantise(p: &mut NativeProgram, budget: Budget) -> Quantised {
             moved: 0,
         };
     }
-    p.ops.retain_mut(|op| match &mut op.op {
-        NativeOp::Rz(a) => {
-            *a = angle::snap(*a, bits);
-            *a != 0.0
-        }
-        _ => true,
-    });
     Quantised {
         bits,
-        total_error: cost.0,
-        moved: cost.2,
+        total_error: c.total,
+        moved: c.moved,
     }
+}
+
+/// Snap every rz angle of a native program (merged and wrapped already; conditional ones too) to
+/// the coarsest grid whose actual total error meets a fidelity budget (or, for an `Eps` budget,
+/// the precision [`angle_bits_for`] gives), dropping those that snap to 0, and set
+/// [`NativeProgram::angle_bits`]. Should rounding leave the actual error over the budget, the
+/// precision is raised (to exact f64 at worst), so the budget always holds.
+pub fn quantise(p: &mut NativeProgram, budget: Budget) -> Quantised {
+    let rotations = p
+        .ops
+        .iter()
+        .filter(|o| matches!(o.op, NativeOp::Rz(_)))
+        .count() as u64;
+    let q = choose_grid(budget, rotations, |bits| {
+        let (total, worst, moved) = snapping_cost(p, bits);
+        SnapCost {
+            total,
+            worst,
+            moved,
+        }
+    });
+    p.angle_bits = q.bits;
+    if q.bits != RAW {
+        p.ops.retain_mut(|op| match &mut op.op {
+            NativeOp::Rz(a) => {
+                *a = angle::snap(*a, q.bits);
+                *a != 0.0
+            }
+            _ => true,
+        });
+    }
+    q
 }
 
 #[cfg(test)]

@@ -63,6 +63,13 @@ impl Pending {
         }
     }
 
+    /// Room for `num_qubits` qubits (a register declared after the first operations).
+    pub fn grow(&mut self, num_qubits: u32) {
+        if self.slots.len() < num_qubits as usize {
+            self.slots.resize(num_qubits as usize, None);
+        }
+    }
+
     /// Apply `u` after whatever is pending on `q`.
     pub fn apply(&mut self, q: u32, u: Matrix) {
         if let Some(slot) = self.slots.get_mut(q as usize) {

@@ -14,6 +14,7 @@ mod flatten;
 mod gate_table;
 mod included;
 mod load;
+mod stream;
 mod syntax;
 pub mod v3;
 pub use builder::{MAX_BITS, MAX_INCLUDE_DEPTH, ir_budget};
@@ -23,4 +24,5 @@ pub use load::{
     parse_file, parse_program_file, parse_program_reader, parse_program_str, parse_reader,
     parse_str,
 };
+pub use stream::{Streamed, stream_qasm2};
 pub use syntax::{MAX_CONDITION_DIGITS, MAX_NESTING};

@@ -15,7 +15,7 @@ use crate::v3::parse::{SyntaxError, next_statement};
 use eqisa_ir::circuit::{Circuit, Version};
 
 /// The language assumed for a file without a version header: OpenQASM 3 for `.qasm3` files.
-fn default_version(name: &str) -> Version {
+pub(crate) fn default_version(name: &str) -> Version {
     if name.ends_with(".qasm3") {
         Version::Qasm3
     } else {
@@ -26,7 +26,7 @@ fn default_version(name: &str) -> Version {
 /// The language of a program whose text starts with `text`: the version header's if there is
 /// one (an invalid header is left to the parser to report); without one, OpenQASM 3 when the
 /// text reads as OpenQASM 3 (the specification's own examples omit the header), else `default`.
-fn declared_version(text: &str, default: Version) -> Version {
+pub(crate) fn declared_version(text: &str, default: Version) -> Version {
     let rest = crate::syntax::skip_ws_and_comments(text);
     let Some(after) = rest.strip_prefix("OPENQASM") else {
         return if default == Version::Qasm2 && reads_as_qasm3(text) {

@@ -3,7 +3,8 @@
 //! [`clifford_t`]), then, on the native target, rz angles quantised to the precision the fidelity
 //! budget allows ([`native::quantise`]), then an ASAP schedule ([`program`]), with the fidelity
 //! cost of every approximation accounted for; [`route`] maps a program onto a device's coupling;
-//! [`structured`] lowers an OpenQASM 3 program keeping the loops whose iterations are alike.
+//! [`structured`] lowers an OpenQASM 3 program keeping the loops whose iterations are alike;
+//! [`stream`] lowers a circuit part by part as it is read.
 
 pub mod clifford_t;
 pub mod decompose;

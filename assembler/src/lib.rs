@@ -1,10 +1,11 @@
 //! `eqisa-assembler`: NativeProgram + codebook → `.eqb` ([`encode`]), the way back from decoded
 //! instructions ([`rebuild`]) and the metadata section ([`layout`]); [`pulses`] codes waveforms
-//! into the pulse section; [`structured`] writes programs with loops (text and control section). What EQISA is measured against lives in `eqisa-baselines`.
+//! into the pulse section; [`structured`] writes programs with loops (text and control section); [`partition`] cuts a program into one stream per controller. What EQISA is measured against lives in `eqisa-baselines`.
 
 pub mod encode;
 pub mod error;
 pub mod layout;
+pub mod partition;
 pub mod pulses;
 pub mod rebuild;
 pub mod structured;

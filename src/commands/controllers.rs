@@ -218,3 +218,72 @@ pub fn firmware(
     }
     Ok(())
 }
+
+/// How many controllers of the report's clock one circuit needs.
+#[derive(serde::Serialize)]
+pub struct NeededRow {
+    /// The circuit.
+    pub file: String,
+    /// Its qubits.
+    pub qubits: u32,
+    /// Whether its loops were kept.
+    pub loops: bool,
+    /// The largest K (qubits per controller, halved from all qubits) with zero underruns.
+    pub qubits_per_controller: Option<u64>,
+    /// The controllers that K takes.
+    pub controllers: Option<usize>,
+    /// The link rate each of them needs then, Gb/s (the largest of their minima).
+    pub min_link_gbps_each: Option<f64>,
+}
+
+/// For each of `files`: the fewest controllers of `params`' clock (the largest K, halving from
+/// all qubits) that play it with zero underruns, each link as fast as it needs.
+pub fn needed(
+    files: &[PathBuf],
+    opts: &AssembleOptions,
+    cb: &LoadedCodebook,
+    params: &FirmwareParams,
+    model: &EnergyModel,
+) -> Result<Vec<NeededRow>, Box<dyn std::error::Error>> {
+    let mut rows = Vec::new();
+    for file in files {
+        let source = super::program::load_source(file)?;
+        let name = file.display().to_string();
+        let (s, target, loops) = lower_program(source.parsed, file, &[], opts, false)?;
+        let found = eqisa_pipeline::controllers::controllers_needed(
+            &s, loops, &target, &name, cb, params, model,
+        )?;
+        rows.push(NeededRow {
+            file: name,
+            qubits: s.text.num_qubits,
+            loops,
+            qubits_per_controller: found.as_ref().map(|f| f.0),
+            controllers: found.as_ref().map(|f| f.1),
+            min_link_gbps_each: found.and_then(|f| f.2.system.min_link_gbps_each),
+        });
+    }
+    Ok(rows)
+}
+
+/// Print [`needed`]'s rows.
+pub fn print_needed(rows: &[NeededRow], clock_mhz: f64) -> Result<(), String> {
+    outln!("controllers at {clock_mhz} MHz (fewest with zero underruns; contiguous qubit ranges):");
+    for r in rows {
+        match (r.qubits_per_controller, r.controllers) {
+            (Some(k), Some(n)) => outln!(
+                "  {}: {} qubits: {n} controller{} of <= {k} qubits, each link >= {}",
+                r.file,
+                r.qubits,
+                if n == 1 { "" } else { "s" },
+                r.min_link_gbps_each
+                    .map_or("any".to_string(), |v| format!("{v:.4} Gb/s"))
+            ),
+            _ => outln!(
+                "  {}: {} qubits: underruns even at one qubit per controller",
+                r.file,
+                r.qubits
+            ),
+        }
+    }
+    Ok(())
+}

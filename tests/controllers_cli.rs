@@ -18,7 +18,13 @@ fn assemble_decode_and_simulate_per_controller() {
     let qft = eqisa_test_support::paths::example("qft4.qasm");
     let out = tmp("qft4.eqb");
     let o = eqisa()
-        .args(["assemble", qft.to_str().unwrap(), "--controllers", "2", "-o"])
+        .args([
+            "assemble",
+            qft.to_str().unwrap(),
+            "--controllers",
+            "2",
+            "-o",
+        ])
         .arg(&out)
         .output()
         .unwrap();
@@ -29,7 +35,12 @@ fn assemble_decode_and_simulate_per_controller() {
         .output()
         .unwrap();
     let single: serde_json::Value = serde_json::from_slice(&single.stdout).unwrap();
-    let o = eqisa().arg("decode").arg(&out).arg("--json").output().unwrap();
+    let o = eqisa()
+        .arg("decode")
+        .arg(&out)
+        .arg("--json")
+        .output()
+        .unwrap();
     assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
     let merged: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
     assert_eq!(merged["controllers"], 2);
@@ -53,7 +64,12 @@ fn assemble_decode_and_simulate_per_controller() {
     assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
     let o = eqisa().arg("decode").arg(&one).output().unwrap();
     assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
-    let o = eqisa().arg("firmware").arg(&out).arg("--json").output().unwrap();
+    let o = eqisa()
+        .arg("firmware")
+        .arg(&out)
+        .arg("--json")
+        .output()
+        .unwrap();
     assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
     let run: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
     assert_eq!(run["system"]["controllers"], 2);
@@ -65,7 +81,10 @@ fn assemble_decode_and_simulate_per_controller() {
 fn bad_splits_name_the_option_and_write_nothing() {
     let qft = eqisa_test_support::paths::example("qft4.qasm");
     for (args, option) in [
-        (&["--qubits-per-controller", "0"][..], "--qubits-per-controller"),
+        (
+            &["--qubits-per-controller", "0"][..],
+            "--qubits-per-controller",
+        ),
         (&["--controllers", "0"][..], "--controllers"),
         (&["--controllers", "1099511627776"][..], "--controllers"),
         (&["--controllers", "9"][..], "--controllers"),
@@ -86,7 +105,13 @@ fn bad_splits_name_the_option_and_write_nothing() {
     // A corrupt multi-stream file: a typed error, no output.
     let good = tmp("good.eqb");
     let o = eqisa()
-        .args(["assemble", qft.to_str().unwrap(), "--controllers", "2", "-o"])
+        .args([
+            "assemble",
+            qft.to_str().unwrap(),
+            "--controllers",
+            "2",
+            "-o",
+        ])
         .arg(&good)
         .output()
         .unwrap();
@@ -97,7 +122,13 @@ fn bad_splits_name_the_option_and_write_nothing() {
     let bad = tmp("corrupt.eqb");
     std::fs::write(&bad, &bytes).unwrap();
     let out = tmp("corrupt.qasm");
-    let o = eqisa().arg("decode").arg(&bad).arg("-o").arg(&out).output().unwrap();
+    let o = eqisa()
+        .arg("decode")
+        .arg(&bad)
+        .arg("-o")
+        .arg(&out)
+        .output()
+        .unwrap();
     assert!(!o.status.success());
     assert!(String::from_utf8_lossy(&o.stderr).contains("multi-stream"));
     assert!(!out.exists());

@@ -25,8 +25,8 @@
 use std::ops::Range;
 
 use eqisa_ir::circuit::Register;
-use eqisa_isa::control::{Control, ControlBuilder, NodeKind};
 use eqisa_isa::container::streams::StreamEntry;
+use eqisa_isa::control::{Control, ControlBuilder, NodeKind};
 use eqisa_lower::program::{NativeOp, NativeProgram, TimedOp, collect_bits};
 use smallvec::SmallVec;
 
@@ -56,7 +56,9 @@ pub enum PartitionError {
         max: u64,
     },
     /// A controller would drive no qubit.
-    #[error("{option} {found}: the program has only {qubits} qubits, so a controller would drive none")]
+    #[error(
+        "{option} {found}: the program has only {qubits} qubits, so a controller would drive none"
+    )]
     NoQubits {
         /// The option.
         option: &'static str,
@@ -261,7 +263,9 @@ pub fn partition(
     split: Split,
 ) -> Result<Vec<ControllerProgram>, PartitionError> {
     if s.control.text_len() != s.text.ops.len() as u64 {
-        return Err(AssembleError::Structure("the control tree and the text differ in length").into());
+        return Err(
+            AssembleError::Structure("the control tree and the text differ in length").into(),
+        );
     }
     let nq = s.text.num_qubits;
     let mut owner = vec![u32::MAX; nq as usize];
@@ -335,7 +339,10 @@ pub fn partition(
                 NodeKind::Ops(k) => k,
                 kind => {
                     if let NodeKind::While { cond } = kind {
-                        import(cond_bits.get(cond as usize).map_or(&[], Vec::as_slice), &mut entry);
+                        import(
+                            cond_bits.get(cond as usize).map_or(&[], Vec::as_slice),
+                            &mut entry,
+                        );
                     }
                     b.open(kind).map_err(AssembleError::from)?;
                     open.push(node.end as usize);
@@ -373,10 +380,7 @@ pub fn partition(
                 if let Some(bits) = bits {
                     import(bits, &mut entry);
                 }
-                let mut start = lq
-                    .iter()
-                    .map(|&q| free[q as usize])
-                    .fold(0.0, f64::max);
+                let mut start = lq.iter().map(|&q| free[q as usize]).fold(0.0, f64::max);
                 for &bit in bits.map_or(&[][..], Vec::as_slice) {
                     if let Ok(j) = watched.binary_search(&bit) {
                         start = start.max(bit_free[j]);
@@ -385,11 +389,7 @@ pub fn partition(
                 let t = op.start_ns;
                 if start < t {
                     // Wait on the first of its own qubits.
-                    let q = lq
-                        .iter()
-                        .copied()
-                        .find(|&q| q < own)
-                        .unwrap_or(lq[0]);
+                    let q = lq.iter().copied().find(|&q| q < own).unwrap_or(lq[0]);
                     let a = free[q as usize];
                     let d = exact_gap(a, t);
                     ops.push(TimedOp {
@@ -435,14 +435,12 @@ pub fn partition(
                 if free.is_empty() {
                     free.push(0.0);
                 }
-                let (q, a) = free
-                    .iter()
-                    .copied()
-                    .enumerate()
-                    .take(own as usize)
-                    .fold((0usize, f64::NEG_INFINITY), |best, (q, f)| {
+                let (q, a) = free.iter().copied().enumerate().take(own as usize).fold(
+                    (0usize, f64::NEG_INFINITY),
+                    |best, (q, f)| {
                         if f > best.1 { (q, f) } else { best }
-                    });
+                    },
+                );
                 let a = a.max(0.0);
                 let d = exact_gap(a, node_end);
                 ops.push(TimedOp {

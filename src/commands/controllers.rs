@@ -87,7 +87,11 @@ pub fn print_assembly(report: &ControllersReport, out: Option<&PathBuf>, json: b
         );
     }
     if let Some(out) = out {
-        outln!("wrote             {} ({} bytes)", out.display(), report.file_bytes);
+        outln!(
+            "wrote             {} ({} bytes)",
+            out.display(),
+            report.file_bytes
+        );
     }
     Ok(())
 }
@@ -120,7 +124,8 @@ pub fn decode(
                 file.controllers.len() - 1
             )
         })?;
-        let out = output.ok_or("--controller writes that controller's stream (.eqb): name it with -o")?;
+        let out =
+            output.ok_or("--controller writes that controller's stream (.eqb): name it with -o")?;
         super::write_output(out, stream)?;
         outln!(
             "controller {i}: qubits {}..={}, {} ports; wrote {} ({} bytes)",
@@ -150,7 +155,10 @@ pub fn decode(
         return Ok(());
     }
     outln!("file            {name}");
-    outln!("controllers     {} (each stream decoded alone, merged)", file.controllers.len());
+    outln!(
+        "controllers     {} (each stream decoded alone, merged)",
+        file.controllers.len()
+    );
     outln!("qubits          {}", file.qubit_count);
     outln!("ops             {}", merged.len());
     outln!("duration        {:.1} ns", program.duration_ns);
@@ -186,7 +194,10 @@ pub fn firmware(
     );
     outln!("schedule          {:.1} ns", s.schedule_ns);
     outln!("underruns         {}", s.underruns);
-    outln!("peak FIFO         {} bits (largest controller)", s.peak_fifo_bits_max);
+    outln!(
+        "peak FIFO         {} bits (largest controller)",
+        s.peak_fifo_bits_max
+    );
     outln!(
         "min link          {} per controller; {} in all at equal shares, {} sized per controller",
         opt(s.min_link_gbps_each, 4, "Gb/s"),

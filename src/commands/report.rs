@@ -346,7 +346,11 @@ pub fn run(args: &Args) -> CmdResult {
     let needed = if args.no_controllers {
         Vec::new()
     } else {
-        let files: Vec<PathBuf> = report.circuits.iter().map(|(a, _)| PathBuf::from(&a.file)).collect();
+        let files: Vec<PathBuf> = report
+            .circuits
+            .iter()
+            .map(|(a, _)| PathBuf::from(&a.file))
+            .collect();
         super::controllers::needed(
             &files,
             &eqisa_pipeline::AssembleOptions {

@@ -4,7 +4,9 @@
 //! back (each stream decoded by its own decoder, merged into the global program); and the
 //! firmware simulation of N controllers, each with its share of the link.
 
-use eqisa_assembler::partition::{ControllerProgram, PartitionError, Split, as_structured, partition};
+use eqisa_assembler::partition::{
+    ControllerProgram, PartitionError, Split, as_structured, partition,
+};
 use eqisa_assembler::rebuild::{Decoded, rebuild};
 use eqisa_assembler::{Structured, assemble, assemble_structured};
 use eqisa_decoder::{DecodedInstr, decode_all};
@@ -160,10 +162,11 @@ pub fn assemble_controllers(
             } else {
                 assemble(&cp.program.text, target, &cb.codebook, cb.hash)
             };
-            asm.map(|a| a.bytes).map_err(|source| PipelineError::Assemble {
-                file: name.to_string(),
-                source,
-            })
+            asm.map(|a| a.bytes)
+                .map_err(|source| PipelineError::Assemble {
+                    file: name.to_string(),
+                    source,
+                })
         })
         .collect::<Result<_, _>>()?;
     let reports = parts
@@ -374,8 +377,13 @@ pub fn merged_program(
     name: &str,
     cb: &LoadedCodebook,
 ) -> Result<NativeProgram, PipelineError> {
-    let first = file.controllers.first().map(|(_, b)| b.as_slice()).unwrap_or(&[]);
-    let d = decode_all(first, &cb.codebook.priors, cb.hash).map_err(|e| decode_error(e, name, cb))?;
+    let first = file
+        .controllers
+        .first()
+        .map(|(_, b)| b.as_slice())
+        .unwrap_or(&[]);
+    let d =
+        decode_all(first, &cb.codebook.priors, cb.hash).map_err(|e| decode_error(e, name, cb))?;
     let mut p = rebuild(
         d.header.target,
         file.qubit_count,
@@ -501,10 +509,7 @@ pub fn simulate_controllers(
         min_link_gbps_each: max_min,
         min_link_gbps_total: max_min.map(|m| m * n as f64),
         min_link_gbps_sum: mins.map(|m| m.iter().sum()),
-        latency_ns: per
-            .iter()
-            .filter_map(|r| r.sim.latency_ns)
-            .reduce(f64::max),
+        latency_ns: per.iter().filter_map(|r| r.sim.latency_ns).reduce(f64::max),
         schedule_ns: per.iter().map(|r| r.sim.schedule_ns).fold(0.0, f64::max),
         energy_j: per.iter().map(|r| r.energy_j).sum(),
         wall_plug_j: per.iter().map(|r| r.wall_plug_j).sum(),
@@ -534,15 +539,16 @@ pub fn controllers_needed(
 ) -> Result<Option<(u64, usize, ControllersRun)>, PipelineError> {
     let mut k = u64::from(s.text.num_qubits.max(1));
     loop {
-        let asm = match assemble_controllers(s, loops, target, name, Split::QubitsPerController(k), cb) {
-            Ok(a) => a,
-            // A cut that leaves a controller idle: try the next size.
-            Err(PipelineError::Controllers { .. }) if k > 1 => {
-                k = k.div_ceil(2);
-                continue;
-            }
-            Err(e) => return Err(e),
-        };
+        let asm =
+            match assemble_controllers(s, loops, target, name, Split::QubitsPerController(k), cb) {
+                Ok(a) => a,
+                // A cut that leaves a controller idle: try the next size.
+                Err(PipelineError::Controllers { .. }) if k > 1 => {
+                    k = k.div_ceil(2);
+                    continue;
+                }
+                Err(e) => return Err(e),
+            };
         let file = parse_streams(&asm.bytes, name)?;
         let fast = FirmwareParams {
             link_gbps: 1000.0 * file.controllers.len() as f64,

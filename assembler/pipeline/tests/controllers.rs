@@ -20,8 +20,16 @@ fn canonical(instrs: Vec<DecodedInstr>) -> Vec<DecodedInstr> {
     let mut v = instrs;
     v.sort_by(|a, b| a.start_ns.total_cmp(&b.start_ns));
     let mut v = join_barriers(v);
-    let key = |d: &DecodedInstr| ((d.start_ns * 1e3).round() as i64, d.qubits.clone(), d.opcode as u8, d.arg, d.cond);
-    v.sort_by(|a, b| key(a).cmp(&key(b)));
+    let key = |d: &DecodedInstr| {
+        (
+            (d.start_ns * 1e3).round() as i64,
+            d.qubits.clone(),
+            d.opcode as u8,
+            d.arg,
+            d.cond,
+        )
+    };
+    v.sort_by_key(key);
     v
 }
 
@@ -56,7 +64,11 @@ fn check(file: &Path, split: Split, cb: &LoadedCodebook) {
             "{name}: op {i}: {x:?} vs {y:?}"
         );
         if !loops {
-            assert_eq!(x.start_ns.to_bits(), y.start_ns.to_bits(), "{name}: flat times exact");
+            assert_eq!(
+                x.start_ns.to_bits(),
+                y.start_ns.to_bits(),
+                "{name}: flat times exact"
+            );
         }
     }
     // Every controller plays without underruns on a fast enough link.
@@ -95,7 +107,10 @@ fn merged_streams_equal_the_program_on_corpus_qec() {
         .filter(|p| p.extension().is_some_and(|e| e == "stim"))
         .collect();
     files.sort();
-    for f in files.iter().filter(|f| f.to_string_lossy().contains("_r100.")) {
+    for f in files
+        .iter()
+        .filter(|f| f.to_string_lossy().contains("_r100."))
+    {
         check(f, Split::QubitsPerController(8), &cb);
         n += 1;
     }
@@ -113,7 +128,10 @@ fn bad_splits_name_the_option() {
         (Split::QubitsPerController(0), "--qubits-per-controller"),
         (Split::Controllers(0), "--controllers"),
         (Split::Controllers(1 << 40), "--controllers"),
-        (Split::QubitsPerController(1 << 40), "--qubits-per-controller"),
+        (
+            Split::QubitsPerController(1 << 40),
+            "--qubits-per-controller",
+        ),
         (Split::Controllers(5), "--controllers"),
     ] {
         let e = assemble_controllers(&s, loops, &target, "qft4", split, &cb)
@@ -129,12 +147,29 @@ fn bad_splits_name_the_option() {
     let idle = dir.join("idle.qasm");
     std::fs::write(&idle, text).unwrap();
     let source = eqisa_pipeline::load_source(&idle).unwrap();
-    let (s, target, loops) =
-        lower_program(source.parsed, &idle, &[], &AssembleOptions::default(), false).unwrap();
-    let e = assemble_controllers(&s, loops, &target, "idle", Split::QubitsPerController(2), &cb)
-        .err()
-        .unwrap();
-    assert!(e.to_string().contains("--qubits-per-controller 2: controller 1"), "{e}");
+    let (s, target, loops) = lower_program(
+        source.parsed,
+        &idle,
+        &[],
+        &AssembleOptions::default(),
+        false,
+    )
+    .unwrap();
+    let e = assemble_controllers(
+        &s,
+        loops,
+        &target,
+        "idle",
+        Split::QubitsPerController(2),
+        &cb,
+    )
+    .err()
+    .unwrap();
+    assert!(
+        e.to_string()
+            .contains("--qubits-per-controller 2: controller 1"),
+        "{e}"
+    );
     std::fs::remove_dir_all(&dir).unwrap();
 }
 

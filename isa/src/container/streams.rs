@@ -139,14 +139,14 @@ impl Reader<'_> {
     }
 
     fn fixed4(&mut self, what: &'static str) -> Result<[u8; 4], IsaError> {
-        let s = self
-            .bytes
-            .get(self.pos..self.pos.saturating_add(4))
-            .ok_or(IsaError::Truncated {
-                what,
-                needed: 4,
-                available: self.bytes.len().saturating_sub(self.pos) as u64,
-            })?;
+        let s =
+            self.bytes
+                .get(self.pos..self.pos.saturating_add(4))
+                .ok_or(IsaError::Truncated {
+                    what,
+                    needed: 4,
+                    available: self.bytes.len().saturating_sub(self.pos) as u64,
+                })?;
         let mut b = [0u8; 4];
         b.copy_from_slice(s);
         self.pos += 4;
@@ -386,7 +386,9 @@ impl Streams {
             entries.push((e, len, crc));
         }
         if r.pos != table.len() {
-            return Err(IsaError::Corrupt("trailing bytes in the multi-stream table"));
+            return Err(IsaError::Corrupt(
+                "trailing bytes in the multi-stream table",
+            ));
         }
         if covered != u64::from(qubit_count) {
             return Err(IsaError::Corrupt(
@@ -417,7 +419,9 @@ impl Streams {
             }
             for &p in &e.ports {
                 if e.qubits.binary_search(&p).is_ok() {
-                    return Err(IsaError::Corrupt("a port stands for the controller's own qubit"));
+                    return Err(IsaError::Corrupt(
+                        "a port stands for the controller's own qubit",
+                    ));
                 }
             }
             controllers.push((e, s.to_vec()));
@@ -513,13 +517,19 @@ mod tests {
         ));
         let mut s = sample();
         s.controllers[1].0.qubits = alloc::vec![3];
-        assert!(Streams::parse(&s.to_bytes().unwrap()).is_err(), "qubit 4 undriven");
+        assert!(
+            Streams::parse(&s.to_bytes().unwrap()).is_err(),
+            "qubit 4 undriven"
+        );
         let mut s = sample();
         s.controllers[0].0.ports = alloc::vec![1];
         assert!(Streams::parse(&s.to_bytes().unwrap()).is_err(), "own port");
         let mut s = sample();
         s.controllers[1].0.imports = alloc::vec![(1, 1)];
-        assert!(Streams::parse(&s.to_bytes().unwrap()).is_err(), "self import");
+        assert!(
+            Streams::parse(&s.to_bytes().unwrap()).is_err(),
+            "self import"
+        );
         let s = Streams {
             qubit_count: 0,
             clbit_count: 0,

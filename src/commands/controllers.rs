@@ -239,7 +239,7 @@ pub struct NeededRow {
     pub qubits: u32,
     /// Whether its loops were kept.
     pub loops: bool,
-    /// The largest K (qubits per controller, halved from all qubits) with zero underruns.
+    /// The largest K (qubits per controller) with zero underruns: ⌈qubits / N⌉.
     pub qubits_per_controller: Option<u64>,
     /// The controllers that K takes.
     pub controllers: Option<usize>,
@@ -247,8 +247,8 @@ pub struct NeededRow {
     pub min_link_gbps_each: Option<f64>,
 }
 
-/// For each of `files`: the fewest controllers of `params`' clock (the largest K, halving from
-/// all qubits) that play it with zero underruns, each link as fast as it needs.
+/// For each of `files`: the fewest controllers of `params`' clock (balanced contiguous qubit
+/// ranges) that play it with zero underruns, each link as fast as it needs.
 pub fn needed(
     files: &[PathBuf],
     opts: &AssembleOptions,

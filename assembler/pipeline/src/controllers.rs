@@ -521,10 +521,12 @@ pub fn simulate_controllers(
     })
 }
 
-/// The largest number of qubits per controller (and so the fewest controllers) at which `s`
-/// plays with zero underruns on controllers of `params` (their clock; each controller's link is
-/// taken as fast as it needs, so only the decoder core can fall behind): tries K = all qubits,
-/// then halves it. `None` when even one qubit per controller underruns.
+/// The fewest controllers (and so the largest K = ⌈qubits / N⌉ qubits each, in balanced
+/// contiguous ranges) at which `s` plays with zero underruns on controllers of `params` (their
+/// clock; each controller's link taken as fast as it needs, so only the decoder core can fall
+/// behind): N doubles from 1 until none underruns, then a bisection finds the smallest N (taking
+/// underruns to grow with K). Returns `(K, N, run)`; `None` when even one qubit per controller
+/// underruns.
 ///
 /// # Errors
 /// As [`assemble_controllers`] and [`simulate_controllers`].
@@ -537,32 +539,43 @@ pub fn controllers_needed(
     params: &FirmwareParams,
     model: &EnergyModel,
 ) -> Result<Option<(u64, usize, ControllersRun)>, PipelineError> {
-    let mut k = u64::from(s.text.num_qubits.max(1));
-    loop {
-        let asm =
-            match assemble_controllers(s, loops, target, name, Split::QubitsPerController(k), cb) {
-                Ok(a) => a,
-                // A cut that leaves a controller idle: try the next size.
-                Err(PipelineError::Controllers { .. }) if k > 1 => {
-                    k = k.div_ceil(2);
-                    continue;
-                }
-                Err(e) => return Err(e),
-            };
+    let qubits = u64::from(s.text.num_qubits.max(1));
+    // Zero underruns at N controllers: `Some(run)`; underruns, or a controller left idle: `None`.
+    let try_n = |n: u64| -> Result<Option<ControllersRun>, PipelineError> {
+        let asm = match assemble_controllers(s, loops, target, name, Split::Controllers(n), cb) {
+            Ok(a) => a,
+            Err(PipelineError::Controllers { .. }) => return Ok(None),
+            Err(e) => return Err(e),
+        };
         let file = parse_streams(&asm.bytes, name)?;
         let fast = FirmwareParams {
             link_gbps: 1000.0 * file.controllers.len() as f64,
             ..params.clone()
         };
         let run = simulate_controllers(&file, name, cb, &fast, model)?;
-        if run.system.underruns == 0 {
-            return Ok(Some((k, file.controllers.len(), run)));
+        Ok((run.system.underruns == 0).then_some(run))
+    };
+    let mut bad = 0u64;
+    let mut n = 1u64;
+    let mut best = loop {
+        if let Some(run) = try_n(n)? {
+            break (n, run);
         }
-        if k == 1 {
+        if n >= qubits {
             return Ok(None);
         }
-        k = k.div_ceil(2);
+        bad = n;
+        n = (n * 2).min(qubits);
+    };
+    while best.0 - bad > 1 {
+        let mid = bad + (best.0 - bad) / 2;
+        match try_n(mid)? {
+            Some(run) => best = (mid, run),
+            None => bad = mid,
+        }
     }
+    let (n, run) = best;
+    Ok(Some((qubits.div_ceil(n), n as usize, run)))
 }
 
 /// [`PartitionError`] as the pipeline reports it.

@@ -259,12 +259,31 @@ fn text_order(c: &Control, from: usize, to: usize, f: &mut dyn FnMut(u64)) {
 /// barrier cut across controllers is joined again (the parts that start at the same time).
 ///
 /// # Errors
-/// A stream its decoder refuses (named `name` and `controller I`).
+/// A stream its decoder refuses (named `name` and `controller I`), or a program that runs more
+/// than [`MAX_MERGED_OPS`] instructions in all (the merge holds them: decode such a program
+/// per controller).
 pub fn decode_merged(
     file: &Streams,
     name: &str,
     cb: &LoadedCodebook,
 ) -> Result<Vec<DecodedInstr>, PipelineError> {
+    let mut runs = 0u128;
+    for (c, (_, bytes)) in file.controllers.iter().enumerate() {
+        let ops = match control_of(bytes) {
+            Ok(Some(ctl)) => ctl.executed(1),
+            Ok(None) => 0,
+            Err(e) => return Err(decode_error(e, &format!("{name} (controller {c})"), cb)),
+        };
+        runs = runs.saturating_add(ops);
+    }
+    if runs > u128::from(MAX_MERGED_OPS) {
+        return Err(PipelineError::Controllers {
+            file: name.to_string(),
+            message: format!(
+                "its streams run {runs} instructions in all, more than the {MAX_MERGED_OPS} a merge holds in memory: decode one controller at a time with --controller I -o OUT.eqb"
+            ),
+        });
+    }
     let decoded: Vec<Vec<(DecodedInstr, usize)>> = file
         .controllers
         .par_iter()
@@ -313,6 +332,9 @@ pub fn decode_merged(
     all.sort_by(|a, b| a.0.start_ns.total_cmp(&b.0.start_ns).then(a.1.cmp(&b.1)));
     Ok(join_barriers(all.into_iter().map(|(d, _)| d).collect()))
 }
+
+/// Most instructions (waits included, loops unrolled) [`decode_merged`] holds in memory.
+pub const MAX_MERGED_OPS: u64 = 1 << 25;
 
 /// Barriers that start at the same time are one barrier on the union of their qubits (sorted).
 #[must_use]

@@ -535,3 +535,51 @@ pub fn as_structured(p: &NativeProgram) -> Result<Structured, AssembleError> {
         control: b.finish()?,
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ranges_are_contiguous_and_balanced() {
+        let r = Split::Controllers(3).ranges(10).unwrap();
+        assert_eq!(r, vec![0..4, 4..7, 7..10]);
+        let r = Split::QubitsPerController(4).ranges(10).unwrap();
+        assert_eq!(r, vec![0..4, 4..8, 8..10]);
+        assert_eq!(Split::Controllers(1).ranges(7).unwrap(), vec![0..7]);
+        assert_eq!(
+            Split::QubitsPerController(100).ranges(7).unwrap(),
+            vec![0..7]
+        );
+    }
+
+    #[test]
+    fn bad_counts_name_the_option() {
+        for (split, option) in [
+            (Split::Controllers(0), "--controllers"),
+            (Split::QubitsPerController(0), "--qubits-per-controller"),
+            (Split::Controllers(1 << 40), "--controllers"),
+            (
+                Split::QubitsPerController(1 << 40),
+                "--qubits-per-controller",
+            ),
+            (Split::Controllers(11), "--controllers"),
+        ] {
+            let e = split.ranges(10).unwrap_err();
+            assert!(e.to_string().starts_with(option), "{e}");
+        }
+    }
+
+    #[test]
+    fn exact_gap_lands_on_the_target() {
+        for (a, t) in [
+            (0.0, 35.55),
+            (0.1, 0.3),
+            (1234.5678, 98765.4321),
+            (3.0, 3.0),
+        ] {
+            let d = exact_gap(a, t);
+            assert_eq!((a + d).to_bits(), f64::to_bits(t), "{a} {t}");
+        }
+    }
+}

@@ -40,7 +40,7 @@ def main():
     print("|---|---|---|---|---|---|---|---|---|")
     for fam in FAMILIES:
         d = pathlib.Path(a.corpus) / fam
-        files = sorted(p for p in d.glob("*.qasm") if p.stat().st_size <= a.max_mb * 1e6)
+        files = sorted(p for p in d.rglob("*.qasm") if p.stat().st_size <= a.max_mb * 1e6)
         for target in ["native", "clifford+t"]:
             n = looped = 0
             new = old = xz = 0

@@ -52,6 +52,8 @@ pub struct Args {
     pub pulses: bool,
     #[command(flatten)]
     pub pulse: PulseArgs,
+    #[command(flatten)]
+    pub split: super::controllers::SplitArgs,
     /// Skip the paper's pipeline (Solovay–Kitaev at --paper-depth/--paper-recursion, which is
     /// slow on large circuits); its keys are then null.
     #[arg(long)]
@@ -105,6 +107,24 @@ pub fn run(args: &Args) -> CmdResult {
         paper: (!args.no_paper).then_some((args.paper_depth, args.paper_recursion)),
         repeat_window: (!args.flat).then_some(args.repeat_window),
     };
+    if let Some(split) = args.split.split() {
+        if opts.pulses.is_some() {
+            return Err("--pulses plays the whole program: it does not combine with --qubits-per-controller or --controllers".into());
+        }
+        drop(source);
+        let (bytes, report) = super::controllers::assemble_file(
+            &args.file,
+            &args.inputs.inputs,
+            &opts,
+            args.flat,
+            split,
+            &cb,
+        )?;
+        if let Some(out) = &args.output {
+            write_output(out, &bytes)?;
+        }
+        return super::controllers::print_assembly(&report, args.output.as_ref(), args.json);
+    }
     let structured = match &source.parsed {
         Parsed::Structured(p) if !args.flat => {
             assemble_structured_program(p, &args.inputs.inputs, &name, &cb, &opts)?

@@ -27,6 +27,10 @@ pub struct Args {
     /// complete or not at all (a device or FIFO is written in place).
     #[arg(short, long, value_name = "OUT.qasm")]
     pub output: Option<PathBuf>,
+    /// For a multi-stream file (`assemble --controllers`): write controller I's stream (an
+    /// `.eqb` its own decoder reads) to -o instead of merging every stream into the program.
+    #[arg(long, value_name = "I")]
+    pub controller: Option<usize>,
     /// Run the program's loops and write (and count) every operation of every iteration:
     /// counted loops replayed by the decoder, real-time `while` loops iterated as the
     /// measurement results of --seed or --outcomes decide.
@@ -96,6 +100,20 @@ pub fn run(args: &Args) -> CmdResult {
     let name = args.file.display().to_string();
     let cb = load_codebook(args.codebook.as_deref())?;
     let stdin = args.file.as_os_str() == "-";
+    if !stdin && super::controllers::is_streams_file(&args.file) {
+        let bytes = eqisa_files::read(&args.file).map_err(|e| format!("{name}: {e}"))?;
+        return super::controllers::decode(
+            &bytes,
+            &name,
+            &cb,
+            args.controller,
+            args.output.as_ref(),
+            args.json,
+        );
+    }
+    if args.controller.is_some() {
+        return Err(format!("--controller: {name} is not a multi-stream file (assemble with --controllers or --qubits-per-controller)").into());
+    }
     // The pulse section is rebuilt from the whole file after the instructions are streamed, so
     // with --samples the file is read whole (within --max-file-mb); otherwise it is streamed and
     // never held.

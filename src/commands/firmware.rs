@@ -66,6 +66,11 @@ pub struct Args {
     /// Most iterations of one `while` loop before the run stops with an error.
     #[arg(long, default_value_t = FirmwareParams::default().max_while_iterations, value_name = "N")]
     pub max_while_iterations: u64,
+    /// With a circuit (OpenQASM or Stim) instead of an `.eqb`: assemble it as one stream per
+    /// controller of at most K qubits (or N controllers) and simulate every controller, each with
+    /// its share of the link. A multi-stream `.eqb` is simulated per controller without these.
+    #[command(flatten)]
+    pub split: super::controllers::SplitArgs,
     /// Print JSON: underruns, peak_fifo_bits, min_link_gbps, latency_ns, the rest of the
     /// simulation's report (per channel, counted events) and energy (per event kind, per stage,
     /// wall-plug).
@@ -87,7 +92,20 @@ pub fn run(args: &Args) -> CmdResult {
     let name = args.file.display().to_string();
     let cb = load_codebook(args.codebook.as_deref())?;
     let model = load_energy_model(args.energy_model.as_deref())?;
-    let bytes = eqisa_files::read(&args.file).map_err(|e| format!("{name}: {e}"))?;
+    let bytes = match args.split.split() {
+        Some(split) if !bytes_are_program(&args.file) => {
+            super::controllers::assemble_file(
+                &args.file,
+                &[],
+                &eqisa_pipeline::AssembleOptions::default(),
+                false,
+                split,
+                &cb,
+            )?
+            .0
+        }
+        _ => eqisa_files::read(&args.file).map_err(|e| format!("{name}: {e}"))?,
+    };
     let params = FirmwareParams {
         link_gbps: args.link_gbps,
         clock_mhz: args.clock_mhz,
@@ -106,6 +124,27 @@ pub fn run(args: &Args) -> CmdResult {
         max_while_iterations: args.max_while_iterations,
         ..FirmwareParams::default()
     };
+    if eqisa_isa::container::streams::is_streams(&bytes) {
+        let file = eqisa_pipeline::controllers::parse_streams(&bytes, &name)?;
+        if let Some(split) = args.split.split() {
+            let ranges = split
+                .ranges(file.qubit_count)
+                .map_err(|e| format!("{name}: {e}"))?;
+            if ranges.len() != file.controllers.len() {
+                return Err(format!(
+                    "{}: {name} holds {} controllers, not the {} it asks for",
+                    split.option(),
+                    file.controllers.len(),
+                    ranges.len()
+                )
+                .into());
+            }
+        }
+        return super::controllers::firmware(&file, &name, &cb, &params, &model, args.json);
+    }
+    if args.split.split().is_some() {
+        return Err(format!("--controllers / --qubits-per-controller: {name} is a single-stream program; give the circuit, or assemble it with --controllers").into());
+    }
     let run = run_firmware(&bytes, &name, &cb, &params, &model)?;
     let (sim, events, energy) = (&run.sim, run.events, run.energy);
     let report = Report {
@@ -168,4 +207,13 @@ pub fn run(args: &Args) -> CmdResult {
         e.wall_plug_w
     );
     Ok(())
+}
+
+/// Whether `path` holds an `.eqb` (single or multi-stream) rather than a circuit.
+fn bytes_are_program(path: &std::path::Path) -> bool {
+    use std::io::Read as _;
+    let mut head = [0u8; 4];
+    std::fs::File::open(path)
+        .and_then(|mut f| f.read_exact(&mut head))
+        .is_ok_and(|()| &head == b"EQB\0" || eqisa_isa::container::streams::is_streams(&head))
 }

@@ -2,6 +2,7 @@
 
 pub mod assemble;
 pub mod compile;
+pub mod controllers;
 pub mod decode;
 pub mod firmware;
 pub mod inputs;

@@ -103,6 +103,14 @@ pub struct Args {
     /// Do not compute the rate–infidelity curve (its plot panel is then empty).
     #[arg(long)]
     pub no_rate_curve: bool,
+    /// Report only how many controllers of --clock-mhz each circuit needs (one stream per
+    /// controller, zero underruns; no device placement, so circuits larger than the device
+    /// are measured too).
+    #[arg(long)]
+    pub controllers_only: bool,
+    /// Skip the controllers-needed figures (each is a search over controller sizes).
+    #[arg(long, conflicts_with = "controllers_only")]
+    pub no_controllers: bool,
     /// Do not code the device's whole waveform memory (device_memory), which the
     /// instruction-level rows assume is loaded once.
     #[arg(long)]
@@ -169,6 +177,7 @@ struct ReportJson<'a> {
     firmware_params: &'a FirmwareParams,
     device_memory: Option<&'a DeviceMemory>,
     rate_curve: Option<&'a [RatePoint]>,
+    controllers: &'a [super::controllers::NeededRow],
 }
 
 /// A progress bar on stderr, hidden when stderr is not a terminal or the output is JSON.
@@ -260,6 +269,29 @@ impl ReportProgress for Bar {
 pub fn run(args: &Args) -> CmdResult {
     check_args(args)?;
     let cb = eqisa_pipeline::load_codebook(args.codebook.as_deref())?;
+    if args.controllers_only {
+        let model = eqisa_pipeline::firmware::load_energy_model(args.energy_model.as_deref())?;
+        let rows = super::controllers::needed(
+            &args.files,
+            &eqisa_pipeline::AssembleOptions {
+                lowering: args.lowering.config(),
+                ..Default::default()
+            },
+            &cb,
+            &FirmwareParams {
+                clock_mhz: args.clock_mhz,
+                startup_ns: args.startup_ns,
+                ..FirmwareParams::default()
+            },
+            &model,
+        )?;
+        if args.json {
+            outln!("{}", serde_json::to_string_pretty(&rows)?);
+        } else {
+            super::controllers::print_needed(&rows, args.clock_mhz)?;
+        }
+        return Ok(());
+    }
     let setup = Setup::load(
         &cb,
         SetupOptions {
@@ -311,16 +343,44 @@ pub fn run(args: &Args) -> CmdResult {
         };
         plot::write(out, &data)?;
     }
+    let needed = if args.no_controllers {
+        Vec::new()
+    } else {
+        let files: Vec<PathBuf> = report
+            .circuits
+            .iter()
+            .map(|(a, _)| PathBuf::from(&a.file))
+            .collect();
+        super::controllers::needed(
+            &files,
+            &eqisa_pipeline::AssembleOptions {
+                lowering: args.lowering.config(),
+                ..Default::default()
+            },
+            &cb,
+            &setup.sim,
+            &setup.model,
+        )?
+    };
     if args.json {
-        print_json(args, &setup, &report)?;
+        print_json(args, &setup, &report, &needed)?;
     } else {
         print_text(args, &setup, &report)?;
+        if !needed.is_empty() {
+            outln!();
+            super::controllers::print_needed(&needed, args.clock_mhz)?;
+        }
     }
     Ok(())
 }
 
 /// The report as JSON on stdout.
-fn print_json(args: &Args, setup: &Setup<'_>, report: &Report) -> CmdResult {
+fn print_json(
+    args: &Args,
+    setup: &Setup<'_>,
+    report: &Report,
+    needed: &[super::controllers::NeededRow],
+) -> CmdResult {
     let json = ReportJson {
         device: &setup.device.name,
         mode: args.pulse.mode().name(),
@@ -371,6 +431,7 @@ fn print_json(args: &Args, setup: &Setup<'_>, report: &Report) -> CmdResult {
         firmware_params: &setup.sim,
         device_memory: report.memory.as_ref(),
         rate_curve: report.rate_curve.as_deref(),
+        controllers: needed,
     };
     outln!("{}", serde_json::to_string_pretty(&json)?);
     Ok(())

@@ -98,6 +98,14 @@ pub enum PipelineError {
         /// Why.
         source: AssembleError,
     },
+    /// A program cannot be cut into per-controller streams (the message names the option).
+    #[error("{file}: {message}")]
+    Controllers {
+        /// The circuit's name.
+        file: String,
+        /// Why.
+        message: String,
+    },
     /// A loop's body is larger than the replay buffer a decoder may be asked for.
     #[error(
         "{file}: a loop body of {found} instructions is larger than the decoder's replay buffer ({max}): assemble it unrolled with --flat"

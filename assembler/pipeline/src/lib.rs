@@ -4,7 +4,8 @@
 //! devices ([`mod@place`]), assembles them and measures every baseline on the same stream
 //! ([`assemble`], [`measure`]), decodes programs ([`decode`]; real-time loops run on the
 //! measurement results of [`outcomes`]), runs them on the modelled
-//! controller ([`firmware`]), reports a circuit's pulses ([`pulses`]), measures many circuits
+//! controller ([`firmware`]), reports a circuit's pulses ([`pulses`]), cuts programs into one stream per controller
+//! ([`controllers`]), measures many circuits
 //! under every encoding ([`report`]) and trains codebooks ([`train`]).
 //!
 //! ```
@@ -29,6 +30,7 @@
 pub mod assemble;
 pub mod codebook;
 pub mod config;
+pub mod controllers;
 pub mod decode;
 pub mod error;
 pub mod firmware;

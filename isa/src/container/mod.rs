@@ -57,6 +57,7 @@
 
 mod file;
 pub(crate) mod ids;
+pub mod streams;
 
 pub use file::{
     Container, FORMAT_VERSION, HEADER_LEN, Header, HeaderReader, MAGIC, Preamble,

@@ -34,7 +34,8 @@ pub struct Args {
     /// The codebook to encode with (default: the embedded one). Decoding needs the same one.
     #[arg(long, value_name = "CODEBOOK")]
     pub codebook: Option<PathBuf>,
-    /// Where to write the program.
+    /// Where to write the program (`-`: standard output, the summary then going to standard
+    /// error).
     #[arg(short, long, value_name = "OUT.eqb")]
     pub output: Option<PathBuf>,
     /// Also lower to the device's control pulses and add them as the program's pulse section:
@@ -48,6 +49,13 @@ pub struct Args {
     /// slow on large circuits); its keys are then null.
     #[arg(long)]
     pub no_paper: bool,
+    /// Skip every baseline: the binary stream, bzip2/xz/zstd over it, its entropy, the paper's
+    /// pipeline and, for a Stim circuit, xz of its text. Their JSON keys are null
+    /// (`stim_text_xz` is left out). For large programs, where the baselines take most of the
+    /// time and memory. The pulse section's baselines (raw, DCT, zstd) are computed by the
+    /// waveform coder itself: not with --pulses.
+    #[arg(long, conflicts_with = "pulses")]
+    pub no_baselines: bool,
     /// The paper pipeline's Solovay–Kitaev depth.
     #[arg(long, default_value_t = 3, value_parser = super::lowering::parse_sk_depth)]
     pub paper_depth: usize,
@@ -57,7 +65,8 @@ pub struct Args {
     /// Print JSON: native_ops (run, loops multiplied out, each `while` once), fidelity_bound,
     /// angle_bits, codebook_bytes, bits {eqisa, binary_opcodes, binary, bzip2, xz, zstd,
     /// entropy_order0, paper_huffman, paper_huffman_bzip2; stim_text_xz for a Stim circuit;
-    /// the baselines null when a program with loops runs more than 16,777,216 operations},
+    /// the baselines null when a program with loops runs more than 16,777,216 operations, and
+    /// with --no-baselines},
     /// paper_fidelity_bound, sections; with loops kept also loops {text_ops, counted_loops,
     /// while_loops, replay_buffer_ops, baselines_unrolled}; with --pulses also pulses {device,
     /// mode, channels, plays, samples, swaps, pulse_bits {eqisa, raw, dct, zstd},
@@ -69,6 +78,9 @@ pub struct Args {
 
 /// Run the command.
 pub fn run(args: &Args) -> CmdResult {
+    if args.output.as_ref().is_some_and(|o| o.as_os_str() == "-") {
+        crate::output::summary_to_stderr();
+    }
     let cb = load_codebook(args.codebook.as_deref())?;
     let source = super::program::load_source(&args.file)?;
     let name = args.file.display().to_string();
@@ -79,7 +91,9 @@ pub fn run(args: &Args) -> CmdResult {
     let opts = AssembleOptions {
         lowering: args.lowering.config(),
         pulses,
-        paper: (!args.no_paper).then_some((args.paper_depth, args.paper_recursion)),
+        paper: (!args.no_paper && !args.no_baselines)
+            .then_some((args.paper_depth, args.paper_recursion)),
+        no_baselines: args.no_baselines,
     };
     let structured = match &source.parsed {
         Parsed::Structured(p) if !args.flat => {
@@ -94,7 +108,7 @@ pub fn run(args: &Args) -> CmdResult {
             assemble_circuit(&c, &name, &cb, &opts)?
         }
     };
-    if let Some(text) = &source.stim_text {
+    if let Some(text) = source.stim_text.as_ref().filter(|_| !args.no_baselines) {
         let xz = eqisa_baselines::compress::compress_xz(text.as_bytes())?;
         asm.report.bits.stim_text_xz = Some(xz.len() as u64 * 8);
     }
@@ -117,7 +131,7 @@ pub fn run(args: &Args) -> CmdResult {
             l.while_loops,
             l.text_ops,
             l.replay_buffer_ops,
-            if l.baselines_unrolled {
+            if l.baselines_unrolled || args.no_baselines {
                 ""
             } else {
                 "; baselines not measured (too large to unroll, or a while loop)"
@@ -153,22 +167,10 @@ pub fn run(args: &Args) -> CmdResult {
         Ok(())
     };
     row("eqisa", Some(b.eqisa as f64))?;
-    row("binary (opcodes only)", b.binary_opcodes.map(|v| v as f64))?;
-    row("binary", b.binary.map(|v| v as f64))?;
-    row("bzip2 -9 of binary", b.bzip2.map(|v| v as f64))?;
-    row("xz -9 of binary", b.xz.map(|v| v as f64))?;
-    row("zstd -19 of binary", b.zstd.map(|v| v as f64))?;
-    row("order-0 entropy", b.entropy_order0)?;
-    if let Some(v) = b.stim_text_xz {
-        row("xz -9 of Stim text", Some(v as f64))?;
-    }
-    row("paper Huffman", b.paper_huffman.map(|v| v as f64))?;
-    row(
-        "paper Huffman+bzip2",
-        b.paper_huffman_bzip2.map(|v| v as f64),
-    )?;
-    if let Some(f) = report.paper_fidelity_bound {
-        outln!("paper fidelity bound {f}");
+    if args.no_baselines {
+        outln!("  baselines              skipped (--no-baselines)");
+    } else {
+        print_baselines(b, report.paper_fidelity_bound)?;
     }
     if let Some(pr) = &report.pulses {
         let pb = &pr.pulse_bits;
@@ -194,6 +196,38 @@ pub fn run(args: &Args) -> CmdResult {
             args.pulse.infidelity,
             pr.lossless_fallbacks
         );
+    }
+    Ok(())
+}
+
+/// The baselines' rows of the text report, with their ratio to eqisa's bits.
+fn print_baselines(
+    b: &eqisa_pipeline::measure::Bits,
+    paper_fidelity_bound: Option<f64>,
+) -> Result<(), String> {
+    let row = |name: &str, v: Option<f64>| -> Result<(), String> {
+        match v {
+            Some(v) => outln!("  {name:<22} {v:>14.0}  {:>8.2}×", v / b.eqisa as f64),
+            None => outln!("  {name:<22} {:>14}", "—"),
+        }
+        Ok(())
+    };
+    row("binary (opcodes only)", b.binary_opcodes.map(|v| v as f64))?;
+    row("binary", b.binary.map(|v| v as f64))?;
+    row("bzip2 -9 of binary", b.bzip2.map(|v| v as f64))?;
+    row("xz -9 of binary", b.xz.map(|v| v as f64))?;
+    row("zstd -19 of binary", b.zstd.map(|v| v as f64))?;
+    row("order-0 entropy", b.entropy_order0)?;
+    if let Some(v) = b.stim_text_xz {
+        row("xz -9 of Stim text", Some(v as f64))?;
+    }
+    row("paper Huffman", b.paper_huffman.map(|v| v as f64))?;
+    row(
+        "paper Huffman+bzip2",
+        b.paper_huffman_bzip2.map(|v| v as f64),
+    )?;
+    if let Some(f) = paper_fidelity_bound {
+        outln!("paper fidelity bound {f}");
     }
     Ok(())
 }

@@ -23,8 +23,9 @@ pub struct Args {
     /// Write the decoded program as OpenQASM 2 (OpenQASM 3 when its conditions need it),
     /// line by line as it is decoded: memory does not grow with the program's length. A program
     /// with loops is written as OpenQASM 3 with them (`for`, `while`; a measurement of a loop
-    /// that moves along the record as `rec[3 + 8*_r0]`), unless --flatten. The file appears
-    /// complete or not at all (a device or FIFO is written in place).
+    /// that moves along the record as `rec[3 + 8*_r0]`), unless --flatten (which streams too).
+    /// The file appears complete or not at all (a device or FIFO is written in place). `-`
+    /// writes it to standard output, and the summary to standard error.
     #[arg(short, long, value_name = "OUT.qasm")]
     pub output: Option<PathBuf>,
     /// Run the program's loops and write (and count) every operation of every iteration:
@@ -50,7 +51,8 @@ pub struct Args {
     /// Print JSON: target, qubits, clbits, ops (by name), native_ops, duration_ns, angle_bits,
     /// bytes, codebook_hash; for a program with loops also loops {text_ops, flattened} (without
     /// --flatten, ops and native_ops count each `while` loop's body once); with --samples also
-    /// pulses {channels, duration_dt, samples}.
+    /// pulses {channels, duration_dt, samples}. The counts come from the same streaming pass:
+    /// the program is never held whole (except with --samples).
     #[arg(long)]
     pub json: bool,
 }
@@ -94,6 +96,9 @@ struct PulseSummary {
 /// Run the command.
 pub fn run(args: &Args) -> CmdResult {
     let name = args.file.display().to_string();
+    if args.output.as_ref().is_some_and(|o| o.as_os_str() == "-") {
+        crate::output::summary_to_stderr();
+    }
     let cb = load_codebook(args.codebook.as_deref())?;
     let stdin = args.file.as_os_str() == "-";
     // The pulse section is rebuilt from the whole file after the instructions are streamed, so

@@ -51,6 +51,7 @@ pub fn looped() -> Vec<(String, Vec<u8>)> {
                 },
                 pulses: None,
                 paper: None,
+                no_baselines: false,
             };
             let asm = assemble_structured_program(p, &[], name, &cb, &opts)
                 .expect("assembles")

@@ -207,9 +207,17 @@ fn pump<R: Read>(
             Ok(Fed::Stalled) => return Err(fail("decoder stalled".into())),
             Ok(Fed::NeedInput) => {
                 if input.read().map_err(|e| fail(e.to_string()))? == 0 {
-                    // The decoder's "truncated" error names what is missing.
-                    dec.finish().map_err(describe)?;
-                    return Err(fail("decoder stalled".into()));
+                    // The decoder's "truncated" error names what is missing; where the input
+                    // ended says how far the program got.
+                    return Err(match dec.finish() {
+                        Err(e @ IsaError::Truncated { .. }) => fail(format!(
+                            "the input ended at byte {}, after {} instructions: {e}",
+                            input.total,
+                            dec.ops_done()
+                        )),
+                        Err(e) => describe(e),
+                        Ok(()) => fail("decoder stalled".into()),
+                    });
                 }
             }
             Err(Stop::Setup) => return Ok(Pumped::Setup),

@@ -6,6 +6,7 @@ a pipe into `eqisa assemble -`, its program piped through `eqisa decode -`.
 
   scripts/scale-bench.py qec  [--rounds 1200] [--distance 11] [--target native] [--bin B] [--work DIR]
   scripts/scale-bench.py pipe [--ops 1000000000] [--qubits 64] [--max-rss-mb 8192] [--bin B]
+  scripts/scale-bench.py loops [--rounds 700000] [--distance 7] [--bin B]
   scripts/scale-bench.py gen OPS [--qubits 64]       # the synthetic program, to standard output
 
 `qec` needs Stim in the running Python (`python3 -m venv /work/venv-dec &&
@@ -13,7 +14,10 @@ a pipe into `eqisa assemble -`, its program piped through `eqisa decode -`.
 figure comes from `../shared/tools/peer-bench/peer-bench parse` (median of 5 loads). Every eqisa
 run is measured with `/usr/bin/time -v`. `pipe` caps each stage's address space at --max-rss-mb
 (a stage that holds the whole program then fails instead of exhausting the machine; the report
-says so). Prints one JSON object; progress goes to standard error.
+says so). `loops` reaches 10^9 operations without a flat source: Stim's surface code with
+`--rounds` rounds (a REPEAT), assembled with its loop kept, `-o -` piped into `eqisa decode -
+--flatten -o -`, which writes every operation of every round as OpenQASM into a pipe. Prints one
+JSON object; progress goes to standard error.
 """
 
 import argparse
@@ -216,6 +220,53 @@ def cmd_pipe(args):
     print(json.dumps(result, indent=2))
 
 
+# --- loops: 10^9 operations released from a loop --------------------------------------------
+
+def cmd_loops(args):
+    import stim
+
+    os.makedirs(args.work, exist_ok=True)
+    src = os.path.join(args.work, f"surface_d{args.distance}_r{args.rounds}.stim")
+    c = stim.Circuit.generated("surface_code:rotated_memory_z", distance=args.distance,
+                               rounds=args.rounds)
+    with open(src, "w") as f:
+        f.write(str(c))
+    rep_a = os.path.join(args.work, "loops-assemble.time")
+    rep_d = os.path.join(args.work, "loops-decode.time")
+    err_a = open(os.path.join(args.work, "loops-assemble.err"), "w+")
+    err_d = open(os.path.join(args.work, "loops-decode.err"), "w+")
+    log(f"eqisa assemble {src} --no-baselines -o - | eqisa decode - --flatten -o - | (count)")
+    t0 = time.monotonic()
+    asm = subprocess.Popen(timed([args.bin, "assemble", src, "--target", args.target,
+                                  "--no-baselines", "--json", "-o", "-"], rep_a),
+                           stdout=subprocess.PIPE, stderr=err_a)
+    dec = subprocess.Popen(timed([args.bin, "decode", "-", "--flatten", "--json", "-o", "-"], rep_d),
+                           stdin=asm.stdout, stdout=subprocess.PIPE, stderr=err_d)
+    asm.stdout.close()
+    written = 0
+    while True:
+        chunk = dec.stdout.read(1 << 20)
+        if not chunk:
+            break
+        written += len(chunk)
+    codes = (dec.wait(), asm.wait())
+    wall = time.monotonic() - t0
+    result = {"file": src, "target": args.target, "wall_s": round(wall, 2),
+              "assemble": parse_time_v(rep_a), "decode": parse_time_v(rep_d),
+              "decoded_qasm_bytes": written,
+              "exit_codes": {"assemble": codes[1], "decode": codes[0]}}
+    err_d.seek(0)
+    text = err_d.read()
+    try:
+        j = json.loads(text[text.find("{"):text.rfind("}") + 1])
+        result["native_ops"] = j["native_ops"]
+        result["bytes"] = j["bytes"]
+        result["native_ops_per_s"] = round(j["native_ops"] / wall)
+    except (ValueError, KeyError):
+        result["decode"]["stderr"] = text.strip()[-400:]
+    print(json.dumps(result, indent=2))
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     sub = ap.add_subparsers(dest="cmd", required=True)
@@ -230,7 +281,10 @@ def main():
     p.add_argument("--ops", type=int, default=10**9)
     p.add_argument("--qubits", type=int, default=64)
     p.add_argument("--max-rss-mb", type=int, default=8192)
-    for s in (q, p):
+    lp = sub.add_parser("loops", help="10^9 operations from a loop, decoded --flatten into a pipe")
+    lp.add_argument("--rounds", type=int, default=700000)
+    lp.add_argument("--distance", type=int, default=7)
+    for s in (q, p, lp):
         s.add_argument("--bin", default=default_bin())
         s.add_argument("--target", default="native")
         s.add_argument("--work", default=os.path.join("/tmp", f"eqisa-scale-{os.getpid()}"))
@@ -247,7 +301,7 @@ def main():
         sys.exit("needs /usr/bin/time (GNU time)")
     if not os.path.exists(args.bin):
         sys.exit(f"{args.bin}: no eqisa binary (cargo build --release)")
-    {"qec": cmd_qec, "pipe": cmd_pipe}[args.cmd](args)
+    {"qec": cmd_qec, "pipe": cmd_pipe, "loops": cmd_loops}[args.cmd](args)
 
 
 if __name__ == "__main__":

@@ -2,6 +2,7 @@
 //! against the baselines on the same stream.
 
 use crate::output::outln;
+use std::io::Write as _;
 use std::path::PathBuf;
 
 use eqisa_pipeline::{
@@ -9,9 +10,9 @@ use eqisa_pipeline::{
 };
 use eqisa_qasm::Parsed;
 
+use super::CmdResult;
 use super::lowering::LowerArgs;
 use super::pulses::PulseArgs;
-use super::{CmdResult, write_output};
 
 /// Arguments of `eqisa assemble`.
 #[derive(clap::Args)]
@@ -113,7 +114,10 @@ pub fn run(args: &Args) -> CmdResult {
         asm.report.bits.stim_text_xz = Some(xz.len() as u64 * 8);
     }
     if let Some(out) = &args.output {
-        write_output(out, &asm.bytes)?;
+        super::write_stream_with(out, |w| {
+            w.write_all(&asm.bytes)
+                .map_err(|e| format!("{}: {e}", out.display()).into())
+        })?;
     }
     let report = &asm.report;
     if args.json {

@@ -132,7 +132,7 @@ pub fn run(args: &Args) -> CmdResult {
     let decoded = match &args.output {
         Some(out) => {
             let out_name = out.display().to_string();
-            let decoded = super::write_output_with(out, |w| {
+            let decoded = super::write_stream_with(out, |w| {
                 let sink = QasmSink {
                     writer: w,
                     name: &out_name,

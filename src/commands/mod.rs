@@ -49,22 +49,13 @@ pub fn write_output(out: &std::path::Path, bytes: &[u8]) -> Result<(), String> {
 /// As [`write_output`], for output written as it is produced: `write` gets a buffered writer on a
 /// temporary file beside `out`, which is renamed over `out` once `write` succeeded and the file
 /// is flushed, and removed otherwise. An `out` that exists and is not a regular file (a device
-/// or a FIFO) is written in place: renaming a file over it would replace the device. `-` is
-/// standard output, written as produced (a failure there is reported, but what was written
-/// stays written).
+/// or a FIFO) is written in place: renaming a file over it would replace the device.
 pub fn write_output_with<T>(
     out: &std::path::Path,
     write: impl FnOnce(&mut dyn std::io::Write) -> Result<T, Box<dyn std::error::Error>>,
 ) -> Result<T, Box<dyn std::error::Error>> {
     use std::io::Write as _;
     let named = |e: std::io::Error| format!("{}: {e}", out.display());
-    if out.as_os_str() == "-" {
-        let mut w = std::io::BufWriter::with_capacity(1 << 16, std::io::stdout().lock());
-        let value = write(&mut w)?;
-        w.flush()
-            .map_err(|e| format!("writing to standard output: {e}"))?;
-        return Ok(value);
-    }
     if std::fs::metadata(out).is_ok_and(|m| m.is_dir()) {
         return Err(format!("{}: is a directory; name the file to write", out.display()).into());
     }
@@ -108,4 +99,21 @@ pub fn write_output_with<T>(
         let _ = std::fs::remove_file(&tmp);
     }
     done
+}
+
+/// As [`write_output_with`], with `-` for standard output, written as produced (a failure is
+/// reported, but what was written stays written). For commands whose summary then goes to
+/// standard error ([`crate::output::summary_to_stderr`]).
+pub fn write_stream_with<T>(
+    out: &std::path::Path,
+    write: impl FnOnce(&mut dyn std::io::Write) -> Result<T, Box<dyn std::error::Error>>,
+) -> Result<T, Box<dyn std::error::Error>> {
+    use std::io::Write as _;
+    if out.as_os_str() != "-" {
+        return write_output_with(out, write);
+    }
+    let mut w = std::io::BufWriter::with_capacity(1 << 16, std::io::stdout().lock());
+    let value = write(&mut w)?;
+    w.flush().map_err(|e| crate::output::failed(&e))?;
+    Ok(value)
 }

@@ -2,7 +2,6 @@
 //! against the baselines on the same stream.
 
 use crate::output::outln;
-use std::io::Write as _;
 use std::path::PathBuf;
 
 use eqisa_pipeline::{

@@ -1,7 +1,7 @@
 //! `decode` streams: the heap it uses to write a program as OpenQASM does not grow with the
 //! number of instructions (the decoded instructions are never collected), for flat programs and
 //! for programs written with their loops. Alone in its test binary, because it counts every
-//! allocation of the process.
+//! allocation of the process; its tests take turns ([`SERIAL`]).
 
 use std::alloc::{GlobalAlloc, Layout as AllocLayout, System};
 use std::io::Write;
@@ -60,6 +60,9 @@ unsafe impl GlobalAlloc for Counting {
 
 #[global_allocator]
 static ALLOCATOR: Counting = Counting;
+
+/// Held by each test while it measures: another test's allocations would count in its peak.
+static SERIAL: std::sync::Mutex<()> = std::sync::Mutex::new(());
 
 /// Counts the bytes written and keeps none.
 struct CountingWriter(u64);
@@ -164,6 +167,7 @@ fn peak_while_decoding(bytes: &[u8], cb: &LoadedCodebook) -> (usize, u64) {
 
 #[test]
 fn decoding_to_text_uses_the_same_heap_for_eight_times_the_instructions() {
+    let _turn = SERIAL.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
     let (codebook, hash) = flat_codebook();
     let cb = LoadedCodebook {
         codebook,
@@ -207,6 +211,7 @@ fn looped_program(n: usize, cb: &LoadedCodebook) -> Vec<u8> {
 
 #[test]
 fn writing_a_program_with_its_loops_uses_the_same_heap_for_eight_times_the_text() {
+    let _turn = SERIAL.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
     let cb = load_codebook(None).expect("embedded codebook");
     let small = looped_program(2_000, &cb);
     let large = looped_program(16_000, &cb);

@@ -167,7 +167,9 @@ fn peak_while_decoding(bytes: &[u8], cb: &LoadedCodebook) -> (usize, u64) {
 
 #[test]
 fn decoding_to_text_uses_the_same_heap_for_eight_times_the_instructions() {
-    let _turn = SERIAL.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+    let _turn = SERIAL
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner);
     let (codebook, hash) = flat_codebook();
     let cb = LoadedCodebook {
         codebook,
@@ -211,7 +213,9 @@ fn looped_program(n: usize, cb: &LoadedCodebook) -> Vec<u8> {
 
 #[test]
 fn writing_a_program_with_its_loops_uses_the_same_heap_for_eight_times_the_text() {
-    let _turn = SERIAL.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+    let _turn = SERIAL
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner);
     let cb = load_codebook(None).expect("embedded codebook");
     let small = looped_program(2_000, &cb);
     let large = looped_program(16_000, &cb);

@@ -25,7 +25,8 @@ pub struct Args {
     /// with loops is written as OpenQASM 3 with them (`for`, `while`; a measurement of a loop
     /// that moves along the record as `rec[3 + 8*_r0]`), unless --flatten (which streams too).
     /// The file appears complete or not at all (a device or FIFO is written in place). `-`
-    /// writes it to standard output, and the summary to standard error.
+    /// writes it to standard output as it is decoded (a failure midway leaves what was
+    /// written, and the exit status says so), and the summary to standard error.
     #[arg(short, long, value_name = "OUT.qasm")]
     pub output: Option<PathBuf>,
     /// Run the program's loops and write (and count) every operation of every iteration:
@@ -131,7 +132,11 @@ pub fn run(args: &Args) -> CmdResult {
     };
     let decoded = match &args.output {
         Some(out) => {
-            let out_name = out.display().to_string();
+            let out_name = if out.as_os_str() == "-" {
+                "standard output".to_string()
+            } else {
+                out.display().to_string()
+            };
             let decoded = super::write_stream_with(out, |w| {
                 let sink = QasmSink {
                     writer: w,

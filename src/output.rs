@@ -3,6 +3,17 @@
 //! command reports, so the process ends with a message and a non-zero status instead.
 
 use std::io::Write;
+use std::sync::atomic::{AtomicBool, Ordering};
+
+/// Whether [`outln!`] writes to standard error: a command whose output file is standard output
+/// (`-o -`) keeps its summary out of that stream.
+static TO_STDERR: AtomicBool = AtomicBool::new(false);
+
+/// Send every later [`outln!`] line to standard error (standard output carries the command's
+/// output file).
+pub fn summary_to_stderr() {
+    TO_STDERR.store(true, Ordering::Relaxed);
+}
 
 /// The message of a failed write to standard output.
 pub fn failed(e: &std::io::Error) -> String {
@@ -14,6 +25,13 @@ pub fn failed(e: &std::io::Error) -> String {
 /// # Errors
 /// The write's failure, naming standard output.
 pub fn line(args: std::fmt::Arguments<'_>) -> Result<(), String> {
+    if TO_STDERR.load(Ordering::Relaxed) {
+        let mut err = std::io::stderr().lock();
+        return err
+            .write_fmt(args)
+            .and_then(|()| err.write_all(b"\n"))
+            .map_err(|e| format!("writing to standard error: {e}"));
+    }
     let mut out = std::io::stdout().lock();
     out.write_fmt(args)
         .and_then(|()| out.write_all(b"\n"))

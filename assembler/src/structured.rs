@@ -271,7 +271,7 @@ impl Structured {
 }
 
 /// Bit `b` of iteration 0, written with the loop variables that shift it.
-fn strided_bit(cregs: &[Register], b: u32, shifts: &[&(String, u64, u64)]) -> String {
+pub(crate) fn strided_bit(cregs: &[Register], b: u32, shifts: &[&(String, u64, u64)]) -> String {
     let base = bit_name(cregs, b);
     if !base.ends_with(']') {
         return base;
@@ -290,7 +290,7 @@ fn strided_bit(cregs: &[Register], b: u32, shifts: &[&(String, u64, u64)]) -> St
 
 /// In a loop that moves along the record, every bit an operation writes or reads must stay in
 /// its register through the last iteration, and its condition must name bits, not registers.
-fn check_shiftable(
+pub(crate) fn check_shiftable(
     op: &eqisa_lower::program::TimedOp,
     p: &NativeProgram,
     shifts: &[&(String, u64, u64)],

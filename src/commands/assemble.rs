@@ -9,9 +9,9 @@ use eqisa_pipeline::{
 };
 use eqisa_qasm::Parsed;
 
+use super::CmdResult;
 use super::lowering::LowerArgs;
 use super::pulses::PulseArgs;
-use super::{CmdResult, write_output};
 
 /// Arguments of `eqisa assemble`.
 #[derive(clap::Args)]
@@ -42,7 +42,8 @@ pub struct Args {
     /// The codebook to encode with (default: the embedded one). Decoding needs the same one.
     #[arg(long, value_name = "CODEBOOK")]
     pub codebook: Option<PathBuf>,
-    /// Where to write the program.
+    /// Where to write the program (`-`: standard output, the summary then going to standard
+    /// error).
     #[arg(short, long, value_name = "OUT.eqb")]
     pub output: Option<PathBuf>,
     /// Also lower to the device's control pulses and add them as the program's pulse section:
@@ -58,6 +59,13 @@ pub struct Args {
     /// slow on large circuits); its keys are then null.
     #[arg(long)]
     pub no_paper: bool,
+    /// Skip every baseline: the binary stream, bzip2/xz/zstd over it, its entropy, the paper's
+    /// pipeline and, for a Stim circuit, xz of its text. Their JSON keys are null
+    /// (`stim_text_xz` is left out). For large programs, where the baselines take most of the
+    /// time and memory. The pulse section's baselines (raw, DCT, zstd) are computed by the
+    /// waveform coder itself: not with --pulses.
+    #[arg(long, conflicts_with = "pulses")]
+    pub no_baselines: bool,
     /// The paper pipeline's Solovay–Kitaev depth.
     #[arg(long, default_value_t = 3, value_parser = super::lowering::parse_sk_depth)]
     pub paper_depth: usize,
@@ -67,7 +75,8 @@ pub struct Args {
     /// Print JSON: native_ops (run, loops multiplied out, each `while` once), fidelity_bound,
     /// angle_bits, codebook_bytes, bits {eqisa, binary_opcodes, binary, bzip2, xz, zstd,
     /// entropy_order0, paper_huffman, paper_huffman_bzip2; stim_text_xz for a Stim circuit;
-    /// the baselines null when a program with loops runs more than 16,777,216 operations},
+    /// the baselines null when a program with loops runs more than 16,777,216 operations, and
+    /// with --no-baselines},
     /// paper_fidelity_bound, sections; with loops kept also loops {text_ops, counted_loops,
     /// while_loops, replay_buffer_ops, baselines_unrolled}; with --pulses also pulses {device,
     /// mode, channels, plays, samples, swaps, pulse_bits {eqisa, raw, dct, zstd},
@@ -94,9 +103,22 @@ fn parse_window(s: &str) -> Result<usize, String> {
 
 /// Run the command.
 pub fn run(args: &Args) -> CmdResult {
+    if args.output.as_ref().is_some_and(|o| o.as_os_str() == "-") {
+        crate::output::summary_to_stderr();
+    }
     let cb = load_codebook(args.codebook.as_deref())?;
-    let source = super::program::load_source(&args.file)?;
     let name = args.file.display().to_string();
+    let streamable = args.no_baselines
+        && !args.pulses
+        && args.split.split().is_none()
+        && !eqisa_pipeline::is_stim(&args.file);
+    if streamable && let Some(asm) = assemble_streamed(args, &name, &cb)? {
+        if let Some(out) = &args.output {
+            write_bytes(out, &asm.bytes)?;
+        }
+        return print_report(args, &cb, &asm);
+    }
+    let source = super::program::load_source(&args.file)?;
     let pulses = args.pulses.then(|| args.pulse.config());
     if pulses.is_some() {
         super::pulses::note_without_atoms(&cb);
@@ -104,7 +126,9 @@ pub fn run(args: &Args) -> CmdResult {
     let opts = AssembleOptions {
         lowering: args.lowering.config(),
         pulses,
-        paper: (!args.no_paper).then_some((args.paper_depth, args.paper_recursion)),
+        paper: (!args.no_paper && !args.no_baselines)
+            .then_some((args.paper_depth, args.paper_recursion)),
+        no_baselines: args.no_baselines,
         repeat_window: (!args.flat).then_some(args.repeat_window),
     };
     if let Some(split) = args.split.split() {
@@ -121,7 +145,7 @@ pub fn run(args: &Args) -> CmdResult {
             &cb,
         )?;
         if let Some(out) = &args.output {
-            write_output(out, &bytes)?;
+            write_bytes(out, &bytes)?;
         }
         return super::controllers::print_assembly(&report, args.output.as_ref(), args.json);
     }
@@ -138,13 +162,62 @@ pub fn run(args: &Args) -> CmdResult {
             assemble_circuit(&c, &name, &cb, &opts)?
         }
     };
-    if let Some(text) = &source.stim_text {
+    if let Some(text) = source.stim_text.as_ref().filter(|_| !args.no_baselines) {
         let xz = eqisa_baselines::compress::compress_xz(text.as_bytes())?;
         asm.report.bits.stim_text_xz = Some(xz.len() as u64 * 8);
     }
     if let Some(out) = &args.output {
-        write_output(out, &asm.bytes)?;
+        write_bytes(out, &asm.bytes)?;
     }
+    print_report(args, &cb, &asm)
+}
+
+/// Writes the program to `out` (`-`: standard output), whole or not at all.
+fn write_bytes(out: &std::path::Path, bytes: &[u8]) -> Result<(), Box<dyn std::error::Error>> {
+    super::write_stream_with(out, |w| {
+        w.write_all(bytes)
+            .map_err(|e| format!("{}: {e}", out.display()).into())
+    })
+}
+
+/// The OpenQASM 2 program of `args.file` assembled as it is read (`--no-baselines`): memory is
+/// bounded by windows, not by the program. `None` for an OpenQASM 3 file, which is read whole.
+fn assemble_streamed(
+    args: &Args,
+    name: &str,
+    cb: &eqisa_pipeline::LoadedCodebook,
+) -> Result<Option<eqisa_pipeline::Assembly>, Box<dyn std::error::Error>> {
+    let opts = AssembleOptions {
+        lowering: args.lowering.config(),
+        pulses: None,
+        paper: None,
+        no_baselines: true,
+        repeat_window: (!args.flat).then_some(args.repeat_window),
+    };
+    let stdin = args.file.as_os_str() == "-";
+    let reader: Box<dyn std::io::Read> = if stdin {
+        Box::new(std::io::stdin().lock())
+    } else {
+        Box::new(std::fs::File::open(&args.file).map_err(|e| format!("{name}: {e}"))?)
+    };
+    let dir = match args.file.parent() {
+        Some(d) if !stdin && !d.as_os_str().is_empty() => d.to_path_buf(),
+        _ => PathBuf::from("."),
+    };
+    let name = if stdin { "<stdin>" } else { name };
+    match eqisa_pipeline::streaming::assemble_stream(reader, name, dir, cb, &opts)? {
+        Some(asm) => Ok(Some(asm)),
+        None if stdin => Err("<stdin>: an OpenQASM 3 program: --no-baselines streams OpenQASM 2 from standard input; give OpenQASM 3 as a file".into()),
+        None => Ok(None),
+    }
+}
+
+/// Prints what `assemble` measured, as text or JSON.
+fn print_report(
+    args: &Args,
+    cb: &eqisa_pipeline::LoadedCodebook,
+    asm: &eqisa_pipeline::Assembly,
+) -> CmdResult {
     let report = &asm.report;
     if args.json {
         outln!("{}", serde_json::to_string_pretty(report)?);
@@ -166,7 +239,7 @@ pub fn run(args: &Args) -> CmdResult {
             l.while_loops,
             l.text_ops,
             l.replay_buffer_ops,
-            if l.baselines_unrolled {
+            if l.baselines_unrolled || args.no_baselines {
                 ""
             } else {
                 "; baselines not measured (too large to unroll, or a while loop)"
@@ -202,22 +275,10 @@ pub fn run(args: &Args) -> CmdResult {
         Ok(())
     };
     row("eqisa", Some(b.eqisa as f64))?;
-    row("binary (opcodes only)", b.binary_opcodes.map(|v| v as f64))?;
-    row("binary", b.binary.map(|v| v as f64))?;
-    row("bzip2 -9 of binary", b.bzip2.map(|v| v as f64))?;
-    row("xz -9 of binary", b.xz.map(|v| v as f64))?;
-    row("zstd -19 of binary", b.zstd.map(|v| v as f64))?;
-    row("order-0 entropy", b.entropy_order0)?;
-    if let Some(v) = b.stim_text_xz {
-        row("xz -9 of Stim text", Some(v as f64))?;
-    }
-    row("paper Huffman", b.paper_huffman.map(|v| v as f64))?;
-    row(
-        "paper Huffman+bzip2",
-        b.paper_huffman_bzip2.map(|v| v as f64),
-    )?;
-    if let Some(f) = report.paper_fidelity_bound {
-        outln!("paper fidelity bound {f}");
+    if args.no_baselines {
+        outln!("  baselines              skipped (--no-baselines)");
+    } else {
+        print_baselines(b, report.paper_fidelity_bound)?;
     }
     if let Some(pr) = &report.pulses {
         let pb = &pr.pulse_bits;
@@ -243,6 +304,38 @@ pub fn run(args: &Args) -> CmdResult {
             args.pulse.infidelity,
             pr.lossless_fallbacks
         );
+    }
+    Ok(())
+}
+
+/// The baselines' rows of the text report, with their ratio to eqisa's bits.
+fn print_baselines(
+    b: &eqisa_pipeline::measure::Bits,
+    paper_fidelity_bound: Option<f64>,
+) -> Result<(), String> {
+    let row = |name: &str, v: Option<f64>| -> Result<(), String> {
+        match v {
+            Some(v) => outln!("  {name:<22} {v:>14.0}  {:>8.2}×", v / b.eqisa as f64),
+            None => outln!("  {name:<22} {:>14}", "—"),
+        }
+        Ok(())
+    };
+    row("binary (opcodes only)", b.binary_opcodes.map(|v| v as f64))?;
+    row("binary", b.binary.map(|v| v as f64))?;
+    row("bzip2 -9 of binary", b.bzip2.map(|v| v as f64))?;
+    row("xz -9 of binary", b.xz.map(|v| v as f64))?;
+    row("zstd -19 of binary", b.zstd.map(|v| v as f64))?;
+    row("order-0 entropy", b.entropy_order0)?;
+    if let Some(v) = b.stim_text_xz {
+        row("xz -9 of Stim text", Some(v as f64))?;
+    }
+    row("paper Huffman", b.paper_huffman.map(|v| v as f64))?;
+    row(
+        "paper Huffman+bzip2",
+        b.paper_huffman_bzip2.map(|v| v as f64),
+    )?;
+    if let Some(f) = paper_fidelity_bound {
+        outln!("paper fidelity bound {f}");
     }
     Ok(())
 }

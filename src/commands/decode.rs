@@ -23,8 +23,10 @@ pub struct Args {
     /// Write the decoded program as OpenQASM 2 (OpenQASM 3 when its conditions need it),
     /// line by line as it is decoded: memory does not grow with the program's length. A program
     /// with loops is written as OpenQASM 3 with them (`for`, `while`; a measurement of a loop
-    /// that moves along the record as `rec[3 + 8*_r0]`), unless --flatten. The file appears
-    /// complete or not at all (a device or FIFO is written in place).
+    /// that moves along the record as `rec[3 + 8*_r0]`), unless --flatten (which streams too).
+    /// The file appears complete or not at all (a device or FIFO is written in place). `-`
+    /// writes it to standard output as it is decoded (a failure midway leaves what was
+    /// written, and the exit status says so), and the summary to standard error.
     #[arg(short, long, value_name = "OUT.qasm")]
     pub output: Option<PathBuf>,
     /// For a multi-stream file (`assemble --controllers`): write controller I's stream (an
@@ -54,7 +56,8 @@ pub struct Args {
     /// Print JSON: target, qubits, clbits, ops (by name), native_ops, duration_ns, angle_bits,
     /// bytes, codebook_hash; for a program with loops also loops {text_ops, flattened} (without
     /// --flatten, ops and native_ops count each `while` loop's body once); with --samples also
-    /// pulses {channels, duration_dt, samples}.
+    /// pulses {channels, duration_dt, samples}. The counts come from the same streaming pass:
+    /// the program is never held whole (except with --samples).
     #[arg(long)]
     pub json: bool,
 }
@@ -98,6 +101,9 @@ struct PulseSummary {
 /// Run the command.
 pub fn run(args: &Args) -> CmdResult {
     let name = args.file.display().to_string();
+    if args.output.as_ref().is_some_and(|o| o.as_os_str() == "-") {
+        crate::output::summary_to_stderr();
+    }
     let cb = load_codebook(args.codebook.as_deref())?;
     let stdin = args.file.as_os_str() == "-";
     if !stdin && super::controllers::is_streams_file(&args.file) {
@@ -144,8 +150,12 @@ pub fn run(args: &Args) -> CmdResult {
     };
     let decoded = match &args.output {
         Some(out) => {
-            let out_name = out.display().to_string();
-            let decoded = super::write_output_with(out, |w| {
+            let out_name = if out.as_os_str() == "-" {
+                "standard output".to_string()
+            } else {
+                out.display().to_string()
+            };
+            let decoded = super::write_stream_with(out, |w| {
                 let sink = QasmSink {
                     writer: w,
                     name: &out_name,

@@ -101,3 +101,20 @@ pub fn write_output_with<T>(
     }
     done
 }
+
+/// As [`write_output_with`], with `-` for standard output, written as produced (a failure is
+/// reported, but what was written stays written). For commands whose summary then goes to
+/// standard error ([`crate::output::summary_to_stderr`]).
+pub fn write_stream_with<T>(
+    out: &std::path::Path,
+    write: impl FnOnce(&mut dyn std::io::Write) -> Result<T, Box<dyn std::error::Error>>,
+) -> Result<T, Box<dyn std::error::Error>> {
+    use std::io::Write as _;
+    if out.as_os_str() != "-" {
+        return write_output_with(out, write);
+    }
+    let mut w = std::io::BufWriter::with_capacity(1 << 16, std::io::stdout().lock());
+    let value = write(&mut w)?;
+    w.flush().map_err(|e| crate::output::failed(&e))?;
+    Ok(value)
+}

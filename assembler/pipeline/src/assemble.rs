@@ -18,7 +18,7 @@ use serde::Serialize;
 use crate::codebook::{LoadedCodebook, short_hash};
 use crate::config::{LowerConfig, PulseConfig};
 use crate::error::PipelineError;
-use crate::measure::{Bits, measure};
+use crate::measure::{Bits, Measured, measure};
 use crate::place::{coder_for, place};
 
 /// What to do besides encoding the instruction stream.
@@ -33,6 +33,10 @@ pub struct AssembleOptions {
     /// Look for repeats in a flat program within a window of this many operations and code them
     /// as loops ([`eqisa_assembler::periods`]) when that is smaller; `None`: flat stays flat.
     pub repeat_window: Option<usize>,
+    /// Skip every baseline over the instruction stream (binary stream, bzip2/xz/zstd, entropy,
+    /// the paper's pipeline): their figures are `None`. For large programs, where they cost
+    /// most of the time and memory.
+    pub no_baselines: bool,
 }
 
 /// An assembled program and its figures.
@@ -263,7 +267,11 @@ pub fn assemble_circuit(
         _ => (flat, None),
     };
     check_decodable(name, program.num_qubits, &asm.bytes)?;
-    let m = measure(circuit, &program, &target, &asm, cb, opts.paper)?;
+    let m = if opts.no_baselines {
+        Measured::skipped(&asm)
+    } else {
+        measure(circuit, &program, &target, &asm, cb, opts.paper)?
+    };
     let report = AssemblyReport {
         file: name.to_string(),
         target: target.kind.name(),
@@ -382,7 +390,11 @@ pub fn assemble_structured_program(
     let s = Structured::from_lowered(&lowered).map_err(assemble_fail)?;
     let asm = assemble_structured(&s, &target, &cb.codebook, cb.hash).map_err(assemble_fail)?;
     check_decodable(name, s.text.num_qubits, &asm.bytes)?;
-    let unrolled = s.unrolled(BASELINE_MAX_OPS);
+    let unrolled = if opts.no_baselines {
+        None
+    } else {
+        s.unrolled(BASELINE_MAX_OPS)
+    };
     let m = match &unrolled {
         Some(u) => {
             let circuit = eqisa_ir::program::flatten::flatten(p, &bound, &limits)

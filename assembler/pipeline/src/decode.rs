@@ -8,8 +8,9 @@
 use std::collections::BTreeMap;
 use std::io::{ErrorKind, Read, Write};
 
-use eqisa_assembler::Structured;
+use eqisa_assembler::AssembleError;
 use eqisa_assembler::layout::Layout;
+use eqisa_assembler::loop_text::LoopTextWriter;
 use eqisa_assembler::rebuild::native_op;
 use eqisa_decoder::{Decoder, Fed, PulseRows, feed_chunks};
 use eqisa_ir::circuit::CondExpr;
@@ -206,9 +207,17 @@ fn pump<R: Read>(
             Ok(Fed::Stalled) => return Err(fail("decoder stalled".into())),
             Ok(Fed::NeedInput) => {
                 if input.read().map_err(|e| fail(e.to_string()))? == 0 {
-                    // The decoder's "truncated" error names what is missing.
-                    dec.finish().map_err(describe)?;
-                    return Err(fail("decoder stalled".into()));
+                    // The decoder's "truncated" error names what is missing; where the input
+                    // ended says how far the program got.
+                    return Err(match dec.finish() {
+                        Err(e @ IsaError::Truncated { .. }) => fail(format!(
+                            "the input ended at byte {}, after {} instructions: {e}",
+                            input.total,
+                            dec.ops_done()
+                        )),
+                        Err(e) => describe(e),
+                        Ok(()) => fail("decoder stalled".into()),
+                    });
                 }
             }
             Err(Stop::Setup) => return Ok(Pumped::Setup),
@@ -400,19 +409,61 @@ pub fn decode_program_with(
     let mut qasm3 = false;
     let mut sink = qasm;
     if let (Some(control), false, Pumped::Setup) = (&control, opts.flatten, &pumped) {
-        // The text, each loop body once: written with its loops.
-        let mut text_ops: Vec<TimedOp> = Vec::new();
+        // The text, each loop body once: written with its loops as it is decoded.
+        let header = dec
+            .preamble()
+            .map(|p| p.header.clone())
+            .ok_or_else(|| fail("no header".into()))?;
+        let shell = rebuild_text(&header, &info, &layout, Vec::new());
+        let mut loops = LoopTextWriter::new(&shell, control);
+        let ecr = info
+            .durations
+            .get(Opcode::Ecr as usize)
+            .is_some_and(Option::is_some);
+        let mut text = String::with_capacity(WRITE_BUFFER + 256);
+        if sink.is_some() {
+            loops.header(&mut text, ecr);
+        }
+        let unwritable =
+            |e: AssembleError| format!("{e}: decode it with --flatten to write it unrolled");
+        let mut emit = |op: &TimedOp, text: &mut String| -> Result<(), Stop> {
+            if op.op == NativeOp::Ecr && !ecr {
+                return Err(Stop::Output(
+                    "corrupt program: an ecr instruction the program section lists no duration for"
+                        .into(),
+                ));
+            }
+            let out = sink.as_ref().map(|_| &mut *text);
+            let times = loops.op(op, out).map_err(|e| Stop::Output(unwritable(e)))?;
+            let code = eqisa_assembler::encode::opcode_of(&op.op);
+            if let Some(n) = tally.by_opcode.get_mut(code as usize) {
+                *n = n.saturating_add(times);
+            }
+            tally.ops = tally.ops.saturating_add(times);
+            if let Some(sink) = sink.as_mut()
+                && text.len() >= WRITE_BUFFER
+            {
+                sink.writer
+                    .write_all(text.as_bytes())
+                    .map_err(Stop::Write)?;
+                text.clear();
+            }
+            Ok(())
+        };
         if let Some(mut stashed) = first.take() {
             stashed.op.op = native_op(stashed.opcode, stashed.arg, angle_bits);
-            text_ops.push(stashed.op);
+            match emit(&stashed.op, &mut text) {
+                Ok(()) => {}
+                Err(Stop::Write(e)) => return Err(write_fail(e)),
+                Err(Stop::Output(what)) => return Err(fail(what)),
+                Err(Stop::Isa(e)) => return Err(describe(e)),
+                Err(Stop::Setup) => return Err(fail("decoder stalled".into())),
+            }
         }
         let pumped = pump(
             &mut dec,
             &mut input,
-            |t| {
-                text_ops.push(timed_op(t, angle_bits));
-                Ok(())
-            },
+            |t| emit(&timed_op(t, angle_bits), &mut text),
             &mut |_, _| {
                 Err(Stop::Output(
                     "a real-time loop asked for results while printing the program's text".into(),
@@ -425,31 +476,9 @@ pub fn decode_program_with(
         if !matches!(pumped, Pumped::End) {
             return Err(fail("decoder stalled".into()));
         }
-        let header = dec
-            .preamble()
-            .map(|p| p.header.clone())
-            .ok_or_else(|| fail("no header".into()))?;
-        let text = rebuild_text(&header, &info, &layout, text_ops);
-        let structured = Structured {
-            text,
-            control: control.clone(),
-        };
-        for (op, times) in structured.executed_ops() {
-            if let Some(n) = tally
-                .by_opcode
-                .get_mut(eqisa_assembler::encode::opcode_of(&op.op) as usize)
-            {
-                *n += times;
-            }
-            tally.ops += times;
-        }
-        tally.end_ns = structured.duration_ns();
+        let out = sink.as_ref().map(|_| &mut text);
+        tally.end_ns = loops.finish(out).map_err(|e| fail(unwritable(e)))?;
         if let Some(sink) = sink.take() {
-            let text = structured.to_qasm3().map_err(|e| {
-                fail(format!(
-                    "{e}: decode it with --flatten to write it unrolled"
-                ))
-            })?;
             sink.writer
                 .write_all(text.as_bytes())
                 .and_then(|()| sink.writer.flush())
@@ -622,7 +651,8 @@ pub fn decode_program_with(
     })
 }
 
-/// The decoded text as a program (its times those of the text's first run).
+/// The decoded text as a program (its times those of the text's first run); without
+/// operations, the registers and conditions a writer needs.
 fn rebuild_text(
     header: &Header,
     info: &ProgramInfo,

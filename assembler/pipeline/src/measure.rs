@@ -75,6 +75,32 @@ pub struct Measured {
     pub paper_fidelity_bound: Option<f64>,
 }
 
+impl Measured {
+    /// The figures of `asm` with every baseline skipped (`None`): only its own bits.
+    #[must_use]
+    pub fn skipped(asm: &Assembled) -> Measured {
+        Measured {
+            bits: Bits {
+                eqisa: instruction_bits(asm),
+                ..Bits::eqisa_only(asm)
+            },
+            paper_fidelity_bound: None,
+        }
+    }
+}
+
+/// Bits of the instruction stream of `asm`: the whole file without the pulse section (and its
+/// framing), which is counted apart.
+fn instruction_bits(asm: &Assembled) -> u64 {
+    (asm.bytes.len()
+        - if asm.pulse_bytes > 0 {
+            asm.pulse_bytes + eqisa_isa::container::SECTION_HEADER_LEN
+        } else {
+            0
+        }) as u64
+        * 8
+}
+
 /// The paper's dictionary at (`depth`, `recursion`): the codebook's if it matches, else one
 /// selected now from 1,000 Haar-random unitaries.
 ///
@@ -135,13 +161,7 @@ pub fn measure(
     Ok(Measured {
         bits: Bits {
             // The instruction stream: the pulse section (and its framing) is counted apart.
-            eqisa: (asm.bytes.len()
-                - if asm.pulse_bytes > 0 {
-                    asm.pulse_bytes + eqisa_isa::container::SECTION_HEADER_LEN
-                } else {
-                    0
-                }) as u64
-                * 8,
+            eqisa: instruction_bits(asm),
             binary_opcodes: Some(binary::binary_opcode_bits(program)),
             binary: Some(binary.bits),
             bzip2: Some(gp.bzip2),

@@ -1,6 +1,7 @@
 //! `decode` streams: the heap it uses to write a program as OpenQASM does not grow with the
-//! number of instructions (the decoded instructions are never collected). Alone in its test
-//! binary, because it counts every allocation of the process.
+//! number of instructions (the decoded instructions are never collected), for flat programs and
+//! for programs written with their loops. Alone in its test binary, because it counts every
+//! allocation of the process; its tests take turns ([`SERIAL`]).
 
 use std::alloc::{GlobalAlloc, Layout as AllocLayout, System};
 use std::io::Write;
@@ -14,8 +15,8 @@ use eqisa_isa::instr::{Instr, OPCODE_COUNT, Opcode};
 use eqisa_isa::model::ProgramParams;
 use eqisa_isa::stream::ProgramInfo;
 use eqisa_isa::{Container, Header, Section, SectionKind, Target};
-use eqisa_pipeline::LoadedCodebook;
 use eqisa_pipeline::decode::{QasmSink, decode_program};
+use eqisa_pipeline::{AssembleOptions, LoadedCodebook, assemble_structured_program, load_codebook};
 use eqisa_test_support::flat_codebook;
 
 /// The system allocator, keeping the bytes live now and the most live since the last reset.
@@ -59,6 +60,9 @@ unsafe impl GlobalAlloc for Counting {
 
 #[global_allocator]
 static ALLOCATOR: Counting = Counting;
+
+/// Held by each test while it measures: another test's allocations would count in its peak.
+static SERIAL: std::sync::Mutex<()> = std::sync::Mutex::new(());
 
 /// Counts the bytes written and keeps none.
 struct CountingWriter(u64);
@@ -163,6 +167,9 @@ fn peak_while_decoding(bytes: &[u8], cb: &LoadedCodebook) -> (usize, u64) {
 
 #[test]
 fn decoding_to_text_uses_the_same_heap_for_eight_times_the_instructions() {
+    let _turn = SERIAL
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner);
     let (codebook, hash) = flat_codebook();
     let cb = LoadedCodebook {
         codebook,
@@ -182,5 +189,42 @@ fn decoding_to_text_uses_the_same_heap_for_eight_times_the_instructions() {
     assert!(
         peak_large <= peak_small + (64 << 10),
         "peak heap {peak_small} B for 20,000 instructions, {peak_large} B for 160,000"
+    );
+}
+
+/// A Stim circuit of `n` straight rounds (`H 0`, `CX 0 1`) and then a counted loop, assembled
+/// with its loop kept: the text the decoder releases grows with `n`.
+fn looped_program(n: usize, cb: &LoadedCodebook) -> Vec<u8> {
+    let mut text = String::new();
+    for _ in 0..n {
+        text.push_str("H 0\nCX 0 1\n");
+    }
+    text.push_str("REPEAT 100 {\n    H 0\n    M 1\n}\n");
+    let stim = eqisa_stim::parse_stim(&text, "rounds.stim").expect("parses");
+    let opts = AssembleOptions {
+        no_baselines: true,
+        ..AssembleOptions::default()
+    };
+    assemble_structured_program(&stim.program, &[], "rounds.stim", cb, &opts)
+        .expect("assembles")
+        .expect("loop kept")
+        .bytes
+}
+
+#[test]
+fn writing_a_program_with_its_loops_uses_the_same_heap_for_eight_times_the_text() {
+    let _turn = SERIAL
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner);
+    let cb = load_codebook(None).expect("embedded codebook");
+    let small = looped_program(2_000, &cb);
+    let large = looped_program(16_000, &cb);
+    let (peak_small, text_small) = peak_while_decoding(&small, &cb);
+    let (peak_large, text_large) = peak_while_decoding(&large, &cb);
+    assert!(text_large > 6 * text_small, "{text_small} {text_large}");
+    // Collecting the 14,000 more rounds' operations would take megabytes.
+    assert!(
+        peak_large <= peak_small + (64 << 10),
+        "peak heap {peak_small} B for 2,000 rounds, {peak_large} B for 16,000"
     );
 }

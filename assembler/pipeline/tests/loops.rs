@@ -7,6 +7,12 @@
 
 use std::path::{Path, PathBuf};
 
+use eqisa_assembler::Structured;
+use eqisa_assembler::rebuild::{Decoded, rebuild};
+use eqisa_decoder::{Decoder, StreamDecoder};
+use eqisa_isa::IsaError;
+use eqisa_isa::instr::{Opcode, TimedInstr};
+
 use eqisa_lower::lower;
 use eqisa_lower::target::TargetKind;
 use eqisa_pipeline::decode::{DecodeOptions, QasmSink, decode_program_with};
@@ -27,6 +33,7 @@ fn options(target: TargetKind) -> AssembleOptions {
         pulses: None,
         paper: None,
         repeat_window: None,
+        no_baselines: false,
     }
 }
 
@@ -54,6 +61,65 @@ fn decode(bytes: &[u8], cb: &LoadedCodebook, flatten: bool) -> String {
     )
     .expect("decodes");
     String::from_utf8(out).expect("utf-8")
+}
+
+/// The program with its loops as `decode` wrote it before it streamed: the text decoded whole,
+/// rebuilt into a program and written by [`Structured::to_qasm3`]; with what it runs (each
+/// operation times its loops) and its duration.
+fn looped_whole(bytes: &[u8], cb: &LoadedCodebook) -> (String, u64, f64) {
+    type Op = (Opcode, Vec<u32>, Option<u32>, u64, f64, f64);
+    let mut dec = Decoder::new(&cb.codebook.priors, cb.hash).text_only();
+    let mut ops: Vec<Op> = Vec::new();
+    let mut rest = bytes;
+    loop {
+        let n = dec.feed(rest);
+        rest = &rest[n..];
+        let done = StreamDecoder::drain(
+            &mut dec,
+            &mut |t: &TimedInstr<'_>| -> Result<(), IsaError> {
+                let i = &t.instr;
+                ops.push((
+                    i.opcode,
+                    i.qubits.to_vec(),
+                    i.cond,
+                    i.arg,
+                    t.start_ns,
+                    t.duration_ns,
+                ));
+                Ok(())
+            },
+        )
+        .expect("decodes");
+        if done {
+            break;
+        }
+        assert!(!rest.is_empty(), "the program ended early");
+    }
+    let header = &dec.preamble().expect("header").header;
+    let text = rebuild(
+        header.target,
+        header.qubit_count,
+        header.clbit_count,
+        dec.info().expect("program section"),
+        dec.metadata().unwrap_or(&[]),
+        ops.iter().map(
+            |(opcode, qubits, cond, arg, start_ns, duration_ns)| Decoded {
+                opcode: *opcode,
+                qubits,
+                cond: *cond,
+                arg: *arg,
+                start_ns: *start_ns,
+                duration_ns: *duration_ns,
+            },
+        ),
+    )
+    .expect("rebuilds");
+    let s = Structured {
+        text,
+        control: dec.control().expect("loops").clone(),
+    };
+    let runs = s.executed_ops().iter().map(|(_, times)| times).sum();
+    (s.to_qasm3().expect("writes"), runs, s.duration_ns())
 }
 
 /// The program at `file` compiled flat for `target`, as OpenQASM.
@@ -92,6 +158,32 @@ fn check(file: &Path, cb: &LoadedCodebook, exact: bool) -> bool {
             return false;
         };
         kept = true;
+        // Written with its loops as the text is decoded: byte for byte what writing the whole
+        // decoded text gave, with the same counts.
+        let mut streamed = Vec::new();
+        let summary = decode_program_with(
+            &asm.bytes[..],
+            "prog.eqb",
+            cb,
+            Some(QasmSink {
+                writer: &mut streamed,
+                name: "out.qasm",
+            }),
+            &DecodeOptions::default(),
+        )
+        .expect("decodes");
+        let (whole, runs, duration_ns) = looped_whole(&asm.bytes, cb);
+        assert_eq!(
+            String::from_utf8(streamed).expect("utf-8"),
+            whole,
+            "{name} ({target:?}) with loops"
+        );
+        assert_eq!(summary.native_ops, runs, "{name} ({target:?})");
+        assert_eq!(
+            summary.duration_ns.to_bits(),
+            duration_ns.to_bits(),
+            "{name} ({target:?})"
+        );
         let flat = decode(&asm.bytes, cb, true);
         assert_eq!(
             lines(&flat),

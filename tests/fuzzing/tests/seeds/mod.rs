@@ -52,6 +52,7 @@ pub fn looped() -> Vec<(String, Vec<u8>)> {
                 pulses: None,
                 paper: None,
                 repeat_window: None,
+                no_baselines: false,
             };
             let asm = assemble_structured_program(p, &[], name, &cb, &opts)
                 .expect("assembles")

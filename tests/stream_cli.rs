@@ -223,3 +223,124 @@ fn a_program_cut_short_in_a_pipe_leaves_no_output() {
     }
     std::fs::remove_dir_all(&dir).ok();
 }
+
+#[test]
+fn a_streamed_assembly_writes_the_bytes_of_the_whole_program_path() {
+    let dir = scratch("streamed");
+    let flat = repo("circuits/programs/repetition_d3_flat.qasm");
+    let text = std::fs::read(&flat).expect("reads");
+    for target in ["native", "clifford+t"] {
+        let (whole, streamed) = (dir.join("whole.eqb"), dir.join("streamed.eqb"));
+        let w = ok(
+            &[
+                "assemble",
+                s(&flat),
+                "--target",
+                target,
+                "--no-paper",
+                "--json",
+                "-o",
+                s(&whole),
+            ],
+            b"",
+        );
+        // Through a pipe, with the repeats found as a loop on the way.
+        let st = ok(
+            &[
+                "assemble",
+                "-",
+                "--target",
+                target,
+                "--no-baselines",
+                "--json",
+                "-o",
+                s(&streamed),
+            ],
+            &text,
+        );
+        assert_eq!(
+            std::fs::read(&whole).expect("whole"),
+            std::fs::read(&streamed).expect("streamed"),
+            "{target}"
+        );
+        for out in [&w, &st] {
+            let j: serde_json::Value = serde_json::from_slice(&out.stdout).expect("json");
+            assert_eq!(j["loops"]["found_in_flat"], true, "{target}");
+        }
+    }
+    // OpenQASM 3 from standard input is read whole: the same bytes as from its file.
+    let ghz = repo("circuits/examples/ghz4.qasm3");
+    let (a, b) = (dir.join("a.eqb"), dir.join("b.eqb"));
+    ok(&["assemble", s(&ghz), "--no-baselines", "-o", s(&a)], b"");
+    let ghz_text = std::fs::read(&ghz).expect("reads");
+    ok(&["assemble", "-", "--no-baselines", "-o", s(&b)], &ghz_text);
+    assert_eq!(std::fs::read(&a).expect("a"), std::fs::read(&b).expect("b"));
+    std::fs::remove_dir_all(&dir).ok();
+}
+
+#[test]
+fn bad_windows_and_unshareable_budgets_are_errors_that_say_what_to_do() {
+    let dir = scratch("badwindow");
+    let flat = repo("circuits/programs/repetition_d3_flat.qasm");
+    let out = dir.join("x.eqb");
+    for w in ["0", "63", "1099511627776", "many"] {
+        let r = run_with(
+            &["assemble", s(&flat), "--repeat-window", w, "-o", s(&out)],
+            b"",
+        );
+        assert!(!r.status.success(), "--repeat-window {w}");
+        let err = String::from_utf8_lossy(&r.stderr);
+        assert!(err.contains("--repeat-window"), "{w}: {err}");
+        assert!(!out.exists());
+    }
+    // qft4's pi/8 rotations need approximating on Clifford+T: from a pipe the whole-program
+    // budget cannot be shared; the error names the line and suggests --eps.
+    let qft = std::fs::read(repo("circuits/examples/qft4.qasm")).expect("reads");
+    let r = run_with(
+        &[
+            "assemble",
+            "-",
+            "--target",
+            "clifford+t",
+            "--no-baselines",
+            "-o",
+            s(&out),
+        ],
+        &qft,
+    );
+    assert!(!r.status.success());
+    let err = String::from_utf8_lossy(&r.stderr);
+    assert!(
+        err.contains("<stdin>:14:") && err.contains("--eps"),
+        "{err}"
+    );
+    assert!(!out.exists());
+    // From a file the program is read whole instead.
+    ok(
+        &[
+            "assemble",
+            s(&repo("circuits/examples/qft4.qasm")),
+            "--target",
+            "clifford+t",
+            "--no-baselines",
+            "--eps",
+            "1e-3",
+            "-o",
+            s(&out),
+        ],
+        b"",
+    );
+    ok(
+        &[
+            "assemble",
+            s(&repo("circuits/examples/qft4.qasm")),
+            "--target",
+            "clifford+t",
+            "--no-baselines",
+            "-o",
+            s(&out),
+        ],
+        b"",
+    );
+    std::fs::remove_dir_all(&dir).ok();
+}

@@ -112,13 +112,26 @@ pub fn run(args: &Args) -> CmdResult {
         && !args.pulses
         && args.split.split().is_none()
         && !eqisa_pipeline::is_stim(&args.file);
-    if streamable && let Some(asm) = assemble_streamed(args, &name, &cb)? {
-        if let Some(out) = &args.output {
-            write_bytes(out, &asm.bytes)?;
+    let mut read_whole = None;
+    if streamable {
+        match assemble_streamed(args, &name, &cb)? {
+            Streamed::Assembled(asm) => {
+                if let Some(out) = &args.output {
+                    write_bytes(out, &asm.bytes)?;
+                }
+                return print_report(args, &cb, &asm);
+            }
+            Streamed::ReadWhole(parsed) => read_whole = parsed,
         }
-        return print_report(args, &cb, &asm);
     }
-    let source = super::program::load_source(&args.file)?;
+    let source = match read_whole {
+        Some(parsed) => eqisa_pipeline::Source {
+            parsed: *parsed,
+            skipped: Vec::new(),
+            stim_text: None,
+        },
+        None => super::program::load_source(&args.file)?,
+    };
     let pulses = args.pulses.then(|| args.pulse.config());
     if pulses.is_some() {
         super::pulses::note_without_atoms(&cb);
@@ -180,13 +193,44 @@ fn write_bytes(out: &std::path::Path, bytes: &[u8]) -> Result<(), Box<dyn std::e
     })
 }
 
+/// What the streaming path did.
+enum Streamed {
+    /// The program, assembled as it was read.
+    Assembled(Box<eqisa_pipeline::Assembly>),
+    /// The program must be read whole: OpenQASM 3 (from standard input, already parsed here,
+    /// since what was read cannot be read again), or Clifford+T rotations to approximate under
+    /// a whole-program budget (from a file, read again).
+    ReadWhole(Option<Box<eqisa_qasm::Parsed>>),
+}
+
+/// Standard input, keeping what it hands out until the program's language is known (the first
+/// statement), so that an OpenQASM 3 program can be parsed whole from the start.
+struct Recorded<R> {
+    inner: R,
+    kept: std::rc::Rc<std::cell::RefCell<Vec<u8>>>,
+}
+
+/// Bytes kept at most while the language is not yet known.
+const RECORD_LIMIT: usize = 16 << 20;
+
+impl<R: std::io::Read> std::io::Read for Recorded<R> {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        let n = self.inner.read(buf)?;
+        let mut kept = self.kept.borrow_mut();
+        if kept.len() < RECORD_LIMIT {
+            kept.extend_from_slice(buf.get(..n).unwrap_or(&[]));
+        }
+        Ok(n)
+    }
+}
+
 /// The OpenQASM 2 program of `args.file` assembled as it is read (`--no-baselines`): memory is
-/// bounded by windows, not by the program. `None` for an OpenQASM 3 file, which is read whole.
+/// bounded by windows, not by the program.
 fn assemble_streamed(
     args: &Args,
     name: &str,
     cb: &eqisa_pipeline::LoadedCodebook,
-) -> Result<Option<eqisa_pipeline::Assembly>, Box<dyn std::error::Error>> {
+) -> Result<Streamed, Box<dyn std::error::Error>> {
     let opts = AssembleOptions {
         lowering: args.lowering.config(),
         pulses: None,
@@ -195,8 +239,12 @@ fn assemble_streamed(
         repeat_window: (!args.flat).then_some(args.repeat_window),
     };
     let stdin = args.file.as_os_str() == "-";
+    let kept = std::rc::Rc::new(std::cell::RefCell::new(Vec::new()));
     let reader: Box<dyn std::io::Read> = if stdin {
-        Box::new(std::io::stdin().lock())
+        Box::new(Recorded {
+            inner: std::io::stdin().lock(),
+            kept: kept.clone(),
+        })
     } else {
         Box::new(std::fs::File::open(&args.file).map_err(|e| format!("{name}: {e}"))?)
     };
@@ -205,10 +253,24 @@ fn assemble_streamed(
         _ => PathBuf::from("."),
     };
     let name = if stdin { "<stdin>" } else { name };
-    match eqisa_pipeline::streaming::assemble_stream(reader, name, dir, cb, &opts)? {
-        Some(asm) => Ok(Some(asm)),
-        None if stdin => Err("<stdin>: an OpenQASM 3 program: --no-baselines streams OpenQASM 2 from standard input; give OpenQASM 3 as a file".into()),
-        None => Ok(None),
+    match eqisa_pipeline::streaming::assemble_stream(reader, name, dir, cb, &opts) {
+        Ok(Some(asm)) => Ok(Streamed::Assembled(Box::new(asm))),
+        Ok(None) if stdin => {
+            let head = std::mem::take(&mut *kept.borrow_mut());
+            if head.len() >= RECORD_LIMIT {
+                return Err(
+                    "<stdin>: the first statement is too long to tell OpenQASM 2 from 3".into(),
+                );
+            }
+            let rest = std::io::Read::chain(std::io::Cursor::new(head), std::io::stdin().lock());
+            let parsed = eqisa_qasm::parse_program_reader(rest, "<stdin>".into(), ".".into())?;
+            Ok(Streamed::ReadWhole(Some(Box::new(parsed))))
+        }
+        Ok(None) => Ok(Streamed::ReadWhole(None)),
+        Err(eqisa_pipeline::PipelineError::StreamBudget { .. }) if !stdin => {
+            Ok(Streamed::ReadWhole(None))
+        }
+        Err(e) => Err(e.into()),
     }
 }
 

@@ -71,6 +71,21 @@ pub enum PipelineError {
     /// A target description cannot be loaded.
     #[error(transparent)]
     Target(#[from] TargetError),
+    /// A streamed program (read as it arrives) needs a rotation approximated on Clifford+T under
+    /// a whole-program fidelity budget, which cannot be shared before the program has been read.
+    #[error(
+        "{file}:{line}: gate '{gate}' needs {rotation} approximated on Clifford+T; a program streamed from standard input with --no-baselines cannot share a whole-program --fidelity budget between rotations not read yet: give a per-rotation --eps, or pass the program as a file"
+    )]
+    StreamBudget {
+        /// The program.
+        file: String,
+        /// Line of the gate.
+        line: u32,
+        /// The gate.
+        gate: String,
+        /// The rotation.
+        rotation: String,
+    },
     /// Options that contradict each other or lie outside their range; the message names them.
     #[error("{0}")]
     Options(String),

@@ -25,9 +25,9 @@ use crate::measure::Bits;
 /// whole: the caller loads it the usual way, if it can read it again). Pulses are not streamed.
 ///
 /// # Errors
-/// As [`crate::assemble_circuit`]; on Clifford+T a rotation that is not exact under a
-/// whole-program fidelity budget (which cannot be shared before the program has been read: give
-/// a per-rotation error).
+/// As [`crate::assemble_circuit`]; on Clifford+T, [`PipelineError::StreamBudget`] for a
+/// rotation that is not exact under a whole-program fidelity budget (which cannot be shared
+/// before the program has been read: a file can be read whole instead).
 pub fn assemble_stream(
     reader: impl Read,
     name: &str,
@@ -42,9 +42,12 @@ pub fn assemble_stream(
             gate,
             line,
             rotation,
-        } if whole_budget => PipelineError::Options(format!(
-            "{name}:{line}: gate '{gate}' needs {rotation} approximated on Clifford+T; a streamed program (--no-baselines) cannot share a whole-program --fidelity budget between rotations it has not read yet: give a per-rotation --eps, or assemble with baselines (the whole program is then read first)"
-        )),
+        } if whole_budget => PipelineError::StreamBudget {
+            file: name.to_string(),
+            line,
+            gate,
+            rotation,
+        },
         source => PipelineError::Lower {
             file: name.to_string(),
             source,

@@ -20,7 +20,7 @@ use crate::load::declared_version;
 pub enum Streamed {
     /// The whole program went through the callback; the circuit holds its registers and gates,
     /// and no operation.
-    Done(Circuit),
+    Done(Box<Circuit>),
     /// The program is OpenQASM 3, which is not read this way (nothing was handed on).
     Qasm3,
 }
@@ -90,7 +90,7 @@ pub fn stream_qasm2<E: From<QasmError>>(
         c.ifs.clear();
     }
     match builder {
-        Some(b) if chunks.any() => Ok(Streamed::Done(b.finish())),
+        Some(b) if chunks.any() => Ok(Streamed::Done(Box::new(b.finish()))),
         _ => Err(QasmError::Empty { file: name }.into()),
     }
 }

@@ -193,21 +193,25 @@ fn a_streamed_program_decodes_to_the_program_compiled_whole() {
 }
 
 /// A program with nothing to repeat and more text than the spill keeps in memory (65,536
-/// operations): the text goes through the temporary file and comes back in order.
+/// operations), read in several chunks (more than 2 MiB) with a gate defined in the first and
+/// used in all: the text goes through the temporary file and comes back in order.
 #[test]
 fn a_streamed_program_larger_than_memory_comes_back_from_its_spill() {
     let cb = load_codebook(None).expect("embedded codebook");
     let mut rng = eqisa_test_support::Rng::new(16);
-    let mut text = String::from("OPENQASM 2.0;\ninclude \"qelib1.inc\";\nqreg q[6];\ncreg c[6];\n");
-    for _ in 0..60_000 {
+    let mut text = String::from(
+        "OPENQASM 2.0;\ninclude \"qelib1.inc\";\ngate mine(a) x, y { cx x, y; rz(a) y; h x; }\nqreg q[6];\ncreg c[6];\n",
+    );
+    while text.len() < 5 << 19 {
         let (a, b) = (rng.below(6), rng.below(6));
-        match rng.below(5) {
+        match rng.below(6) {
             0 => text.push_str(&format!("h q[{a}];\n")),
             1 if a != b => text.push_str(&format!("cx q[{a}], q[{b}];\n")),
             2 => text.push_str(&format!("rz({:.6}) q[{a}];\nsx q[{a}];\n", rng.f64() * 6.0)),
             3 => text.push_str(&format!(
                 "measure q[{a}] -> c[{a}];\nif (c == {b}) x q[{b}];\n"
             )),
+            4 if a != b => text.push_str(&format!("mine({:.3}) q[{a}], q[{b}];\n", rng.f64())),
             _ => text.push_str(&format!("t q[{a}];\n")),
         }
     }

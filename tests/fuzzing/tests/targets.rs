@@ -219,3 +219,23 @@ fn looped() {
         },
     );
 }
+
+#[test]
+fn streams() {
+    let seeds = seeds::streams();
+    for s in &seeds {
+        let parsed = eqisa_isa::container::streams::Streams::parse(s).expect("a seed parses");
+        assert!(parsed.controllers.len() >= 2);
+    }
+    run(
+        targets::streams::run,
+        &Run {
+            name: "streams",
+            seeds: &seeds,
+            dictionary: &[b"EQMS", b"EQB\0"],
+            inputs: 3_000,
+            max_len: 8192,
+            seed: 9,
+        },
+    );
+}

@@ -7,4 +7,5 @@ pub mod looped;
 pub mod parse;
 pub mod pulse;
 pub mod stim;
+pub mod streams;
 pub mod structured;

@@ -222,7 +222,7 @@ fn looped() {
 
 #[test]
 fn streams() {
-    let seeds = seeds::streams();
+    let seeds = stream_seeds();
     for s in &seeds {
         let parsed = eqisa_isa::container::streams::Streams::parse(s).expect("a seed parses");
         assert!(parsed.controllers.len() >= 2);
@@ -238,4 +238,37 @@ fn streams() {
             seed: 9,
         },
     );
+}
+
+/// The `streams` target's seeds: multi-stream files of the example programs split over two and
+/// three controllers (one with loops and feedback, one flat with cross-controller gates).
+fn stream_seeds() -> Vec<Vec<u8>> {
+    use eqisa_assembler::partition::Split;
+    use eqisa_pipeline::{AssembleOptions, load_codebook};
+    use eqisa_test_support::repo_dir;
+    let cb = load_codebook(None).expect("the embedded codebook");
+    let mut seeds = Vec::new();
+    for (file, split) in [
+        (
+            "circuits/programs/repetition_d3_feedback.stim",
+            Split::Controllers(2),
+        ),
+        (
+            "circuits/programs/syndrome_rounds.qasm3",
+            Split::Controllers(3),
+        ),
+        ("circuits/examples/qft4.qasm", Split::QubitsPerController(2)),
+    ] {
+        let path = repo_dir().join(file);
+        let parsed = eqisa_pipeline::load_source(&path).expect("reads").parsed;
+        let opts = AssembleOptions::default();
+        let (s, target, loops) =
+            eqisa_pipeline::controllers::lower_program(parsed, &path, &[], &opts, false)
+                .expect("lowers");
+        let asm =
+            eqisa_pipeline::controllers::assemble_controllers(&s, loops, &target, file, split, &cb)
+                .expect("splits");
+        seeds.push(asm.bytes);
+    }
+    seeds
 }

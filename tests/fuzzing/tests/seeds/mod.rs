@@ -69,34 +69,3 @@ fn structured(text: &str, name: &str) -> eqisa_ir::program::stmt::Program {
         Parsed::Flat(_) => panic!("{name} is a structured program"),
     }
 }
-
-/// The `streams` target's seeds: multi-stream files of the example programs split over two and
-/// three controllers (one with loops and feedback, one flat with cross-controller gates).
-pub fn streams() -> Vec<Vec<u8>> {
-    use eqisa_assembler::partition::Split;
-    let cb = load_codebook(None).expect("the embedded codebook");
-    let mut seeds = Vec::new();
-    for (file, split) in [
-        (
-            "circuits/programs/repetition_d3_feedback.stim",
-            Split::Controllers(2),
-        ),
-        (
-            "circuits/programs/syndrome_rounds.qasm3",
-            Split::Controllers(3),
-        ),
-        ("circuits/examples/qft4.qasm", Split::QubitsPerController(2)),
-    ] {
-        let path = repo_dir().join(file);
-        let parsed = eqisa_pipeline::load_source(&path).expect("reads").parsed;
-        let opts = AssembleOptions::default();
-        let (s, target, loops) =
-            eqisa_pipeline::controllers::lower_program(parsed, &path, &[], &opts, false)
-                .expect("lowers");
-        let asm =
-            eqisa_pipeline::controllers::assemble_controllers(&s, loops, &target, file, split, &cb)
-                .expect("splits");
-        seeds.push(asm.bytes);
-    }
-    seeds
-}

@@ -185,7 +185,7 @@ impl LoopFinder {
                 continue;
             };
             if f.to_bits() == self.max_end.to_bits() {
-                self.at_max -= 1;
+                self.at_max = self.at_max.saturating_sub(1);
             }
             *f = end;
             if end > self.max_end {

@@ -177,6 +177,13 @@ impl Streams {
                 max: u64::from(MAX_CONTROLLERS),
             });
         }
+        if u64::from(self.qubit_count) > u64::from(crate::stream::MAX_QUBITS) {
+            return Err(IsaError::Limit {
+                what: "qubits in a multi-stream file",
+                found: u64::from(self.qubit_count),
+                max: u64::from(crate::stream::MAX_QUBITS),
+            });
+        }
         let mut table = Vec::new();
         for (e, bytes) in &self.controllers {
             let runs = runs_of(&e.qubits);
@@ -276,6 +283,14 @@ impl Streams {
             });
         }
         let qubit_count = le_u32(bytes, 10);
+        // Every qubit gets an owner in memory: a hostile header must not declare 2^32 of them.
+        if u64::from(qubit_count) > u64::from(crate::stream::MAX_QUBITS) {
+            return Err(IsaError::Limit {
+                what: "qubits in a multi-stream file",
+                found: u64::from(qubit_count),
+                max: u64::from(crate::stream::MAX_QUBITS),
+            });
+        }
         let clbit_count = le_u32(bytes, 14);
         let table_len = le_u32(bytes, 18) as usize;
         // The file CRC first: then no field below can be a flipped bit.
@@ -487,6 +502,27 @@ mod tests {
         assert_eq!(Streams::parse(&bytes).unwrap(), s);
         assert_eq!(s.controller_of(3), Some(1));
         assert_eq!(s.controller_of(5), None);
+    }
+
+    /// A header declaring more qubits than a program may hold is refused before any qubit is
+    /// given an owner in memory (found by the `streams` fuzz target: 2^32 qubits in one run
+    /// asked for 16 GB), even with every checksum right.
+    #[test]
+    fn a_header_with_billions_of_qubits_is_refused_without_allocating() {
+        let mut s = sample();
+        s.qubit_count = crate::stream::MAX_QUBITS + 1;
+        assert!(matches!(s.to_bytes(), Err(IsaError::Limit { .. })));
+        let mut bytes = sample().to_bytes().unwrap();
+        bytes[10..14].copy_from_slice(&u32::MAX.to_le_bytes());
+        let head = crc32c(&bytes[..22]);
+        bytes[22..26].copy_from_slice(&head.to_le_bytes());
+        let end = bytes.len() - 4;
+        let file = crc32c(&bytes[..end]);
+        bytes[end..].copy_from_slice(&file.to_le_bytes());
+        assert!(matches!(
+            Streams::parse(&bytes),
+            Err(IsaError::Limit { found, .. }) if found == u64::from(u32::MAX)
+        ));
     }
 
     #[test]

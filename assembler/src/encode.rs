@@ -131,18 +131,7 @@ pub fn program_info(
             Some(_) => {}
         }
     }
-    let mut bits = Vec::new();
-    let condition_bits = program
-        .conditions
-        .iter()
-        .map(|c| {
-            bits.clear();
-            collect_bits(c, &program.cregs, &mut bits);
-            bits.sort_unstable();
-            bits.dedup();
-            bits.clone()
-        })
-        .collect();
+    let condition_bits = condition_bits(program);
     let mut info = ProgramInfo {
         params: ProgramParams {
             target: target_of(program.target),
@@ -159,6 +148,23 @@ pub fn program_info(
     };
     info.params.explicit_timing = !consistent || !asap_reproduces(program, &info)?;
     Ok(info)
+}
+
+/// The classical bits each of `program`'s conditions reads, sorted and without repeats (what
+/// the program section lists for the scheduler).
+pub(crate) fn condition_bits(program: &NativeProgram) -> Vec<Vec<u32>> {
+    let mut bits = Vec::new();
+    program
+        .conditions
+        .iter()
+        .map(|c| {
+            bits.clear();
+            collect_bits(c, &program.cregs, &mut bits);
+            bits.sort_unstable();
+            bits.dedup();
+            bits.clone()
+        })
+        .collect()
 }
 
 /// Whether the decoder's ASAP scheduler rebuilds every start and duration bit for bit.

@@ -16,11 +16,11 @@ use eqisa_isa::model::ProgramParams;
 use eqisa_isa::stream::ProgramInfo;
 use eqisa_lower::clifford_t::Budget;
 use eqisa_lower::native::{Quantised, SnapCost, choose_grid};
-use eqisa_lower::program::{NativeOp, NativeProgram, TimedOp, collect_bits};
+use eqisa_lower::program::{NativeOp, NativeProgram, TimedOp};
 use eqisa_lower::target::TargetDesc;
 use rustc_hash::FxHashMap;
 
-use crate::encode::{Assembled, instr_of, opcode_of, target_of, write_container};
+use crate::encode::{Assembled, condition_bits, instr_of, opcode_of, target_of, write_container};
 use crate::error::AssembleError;
 use crate::periods::{LoopFinder, Segment};
 use crate::spill::Spill;
@@ -285,18 +285,7 @@ impl StreamAssembler {
         })?;
         let coded = enc.finish()?;
         let (control, report) = self.control(&kept, &words, q)?;
-        let mut bits = Vec::new();
-        let condition_bits = program
-            .conditions
-            .iter()
-            .map(|c| {
-                bits.clear();
-                collect_bits(c, &program.cregs, &mut bits);
-                bits.sort_unstable();
-                bits.dedup();
-                bits.clone()
-            })
-            .collect();
+        let condition_bits = condition_bits(&program);
         let info = ProgramInfo {
             params,
             durations,

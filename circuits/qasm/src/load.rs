@@ -222,6 +222,22 @@ pub fn parse_program_reader(
 }
 
 /// [`parse_program_reader`] with the expected size of the text, to size the IR up front.
+/// A chunk's text (the chunker checked its bytes: they are UTF-8), starting at `line` of `name`.
+pub(crate) fn chunk_text<'a>(
+    bytes: &'a [u8],
+    name: &Arc<str>,
+    line: u32,
+) -> Result<&'a str, QasmError> {
+    std::str::from_utf8(bytes).map_err(|_| QasmError::At {
+        pos: SourcePos {
+            file: name.clone(),
+            line,
+            col: 1,
+        },
+        kind: ErrorKind::Invalid("the file is not valid UTF-8 text".into()),
+    })
+}
+
 fn parse_reader_sized(
     reader: impl Read,
     name: Arc<str>,
@@ -237,15 +253,7 @@ fn parse_reader_sized(
             Ok(None) => break,
             Err(e) => return Err(e.at(&name, line)),
         };
-        // The chunker checked the bytes: they are UTF-8.
-        let mut text = std::str::from_utf8(bytes).map_err(|_| QasmError::At {
-            pos: SourcePos {
-                file: name.clone(),
-                line,
-                col: 1,
-            },
-            kind: ErrorKind::Invalid("the file is not valid UTF-8 text".into()),
-        })?;
+        let mut text = chunk_text(bytes, &name, line)?;
         let front = match &mut front {
             Some(f) => f,
             None => {

@@ -12,8 +12,8 @@ use eqisa_ir::circuit::{Circuit, Version};
 
 use crate::builder::{Builder, Source, run_statements};
 use crate::chunker::Chunker;
-use crate::error::{ErrorKind, QasmError, SourcePos};
-use crate::load::declared_version;
+use crate::error::QasmError;
+use crate::load::{chunk_text, declared_version};
 
 /// How a stream ended.
 #[derive(Debug)]
@@ -59,14 +59,7 @@ pub fn stream_qasm2<E: From<QasmError>>(
             Ok(None) => break,
             Err(e) => return Err(e.at(&name, line).into()),
         };
-        let mut text = std::str::from_utf8(bytes).map_err(|_| QasmError::At {
-            pos: SourcePos {
-                file: name.clone(),
-                line,
-                col: 1,
-            },
-            kind: ErrorKind::Invalid("the file is not valid UTF-8 text".into()),
-        })?;
+        let mut text = chunk_text(bytes, &name, line)?;
         let b = match &mut builder {
             Some(b) => b,
             None => {

@@ -20,6 +20,14 @@ pub enum AssembleError {
     /// The metadata section is malformed.
     #[error("metadata section: {0}")]
     Metadata(&'static str),
+    /// A job's circuits do not go together.
+    #[error("job circuit '{circuit}': {what}")]
+    Job {
+        /// The circuit's name.
+        circuit: String,
+        /// What is wrong.
+        what: String,
+    },
     /// The temporary file that holds a streamed program's text failed.
     #[error("temporary file for the program's text: {0}")]
     Io(String),

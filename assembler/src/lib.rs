@@ -3,11 +3,12 @@
 //! into the pulse section; [`structured`] writes programs with loops (text and control section),
 //! [`loop_text`] writes them back as OpenQASM 3 as their text is decoded; [`periods`] finds loops
 //! again in flattened programs; [`stream`] assembles a program as it is lowered, in bounded
-//! memory; [`partition`] cuts a program into one stream per controller. What EQISA is measured
+//! memory; [`job`] codes many circuits as one program; [`partition`] cuts a program into one stream per controller. What EQISA is measured
 //! against lives in `eqisa-baselines`.
 
 pub mod encode;
 pub mod error;
+pub mod job;
 pub mod layout;
 pub mod loop_text;
 pub mod partition;

@@ -64,7 +64,7 @@ pub fn assemble_structured(
 
 /// Every node's operations must be where a scheduler started afresh at the node would place
 /// them, bit for bit: that is what the decoder rebuilds (offset by the node's start).
-fn check_schedule(
+pub(crate) fn check_schedule(
     s: &Structured,
     info: &eqisa_isa::stream::ProgramInfo,
 ) -> Result<(), AssembleError> {
@@ -95,7 +95,7 @@ fn check_schedule(
 }
 
 /// Qubit operands of the largest outermost loop's text.
-fn replay_words(s: &Structured) -> u64 {
+pub(crate) fn replay_words(s: &Structured) -> u64 {
     let nodes = s.control.nodes();
     let mut most = 0u64;
     let mut i = 0usize;
@@ -476,7 +476,7 @@ impl Structured {
 
 /// The coarsest angle grid every `rz` of `p` lies on exactly (pieces lowered with different
 /// budgets may say `RAW` for angles, such as multiples of π/2, that a small grid holds).
-fn finest_grid(p: &NativeProgram) -> u8 {
+pub(crate) fn finest_grid(p: &NativeProgram) -> u8 {
     let mut bits = 1u8;
     for op in &p.ops {
         if let NativeOp::Rz(a) = op.op {

@@ -10,6 +10,7 @@ use eqisa_isa::container::SectionLog;
 use eqisa_isa::container::{HEADER_LEN, SECTION_HEADER_LEN, TRAILER_LEN};
 use eqisa_isa::control::Control;
 use eqisa_isa::instr::{Instr, Opcode, TimedInstr};
+use eqisa_isa::job::JobTable;
 use eqisa_isa::model::{Model, Priors};
 use eqisa_isa::stream::{BlockHeader, MAX_BLOCK_BYTES, ProgramInfo, Scheduler};
 use eqisa_isa::{
@@ -130,6 +131,8 @@ pub struct Decoder<'cb> {
     text_only: bool,
     /// Instructions released from the replay buffer so far.
     replayed: u64,
+    /// The circuits of a job (its job section), which make its control tree.
+    job: Option<JobTable>,
 }
 
 impl<'cb> Decoder<'cb> {
@@ -164,6 +167,7 @@ impl<'cb> Decoder<'cb> {
             conditions: None,
             text_only: false,
             replayed: 0,
+            job: None,
         }
     }
 
@@ -300,6 +304,36 @@ impl<'cb> Decoder<'cb> {
 
     /// The bytes the current phase needs before it can go on: a whole header, section header or
     /// trailer, or the rest of the open section.
+    /// Run the program's text under `control`: its replay buffer checked against this
+    /// decoder's limit, and its text against the instruction count.
+    fn install_control(&mut self, control: Control) -> Result<(), IsaError> {
+        let total = self.info.as_ref().map_or(0, |i| i.total_ops);
+        if control.text_len() != total {
+            return Err(IsaError::Corrupt(
+                "the job's circuits differ in length from the instruction count",
+            ));
+        }
+        if control.replay_ops > self.max_replay_ops {
+            return Err(IsaError::Limit {
+                what: "replay buffer (instructions of the largest loop)",
+                found: control.replay_ops,
+                max: self.max_replay_ops,
+            });
+        }
+        let mut replay = Replay::new(control);
+        if self.text_only {
+            replay.set_text_only();
+        }
+        self.replay = Some(replay);
+        Ok(())
+    }
+
+    /// The job's table, for a program of many circuits (read from its job section).
+    #[must_use]
+    pub fn job(&self) -> Option<&JobTable> {
+        self.job.as_ref()
+    }
+
     fn wanted(&self) -> usize {
         let section_left = self.open.as_ref().map_or(0, |o| o.remaining);
         match self.phase {
@@ -466,21 +500,36 @@ impl<'cb> Decoder<'cb> {
                     self.sections.admit(kind, index, self.consumed)?;
                     let len = header.payload_len as usize;
                     match kind {
-                        SectionKind::Program | SectionKind::Metadata | SectionKind::Control
+                        SectionKind::Program
+                        | SectionKind::Metadata
+                        | SectionKind::Control
+                        | SectionKind::Job
                             if len > MAX_BUFFER =>
                         {
                             return Err(IsaError::Limit {
-                                what: "program, metadata or control section size",
+                                what: "program, metadata, control or job section size",
                                 found: len as u64,
                                 max: MAX_BUFFER as u64,
                             });
                         }
-                        SectionKind::Instructions | SectionKind::Control
+                        SectionKind::Instructions | SectionKind::Control | SectionKind::Job
                             if self.model.is_none() =>
                         {
                             return Err(IsaError::MissingSection(
-                                "program (before the instructions and the control section)",
+                                "program (before the instructions, the control and the job sections)",
                             ));
+                        }
+                        SectionKind::Job if self.replay.is_some() => {
+                            return Err(IsaError::Corrupt(
+                                "a job section after the control section",
+                            ));
+                        }
+                        // A job's control tree is made from its table, before any instruction.
+                        SectionKind::Instructions if self.replay.is_none() => {
+                            if let Some(job) = &self.job {
+                                let control = job.control(None)?;
+                                self.install_control(control)?;
+                            }
                         }
                         _ => {}
                     }
@@ -532,23 +581,29 @@ impl<'cb> Decoder<'cb> {
                                     "a program with loops carries explicit timing",
                                 ));
                             }
-                            let control = Control::parse(
-                                &payload,
-                                info.total_ops,
-                                info.params.num_conditions,
-                            )?;
-                            if control.replay_ops > self.max_replay_ops {
-                                return Err(IsaError::Limit {
-                                    what: "replay buffer (instructions of the largest loop)",
-                                    found: control.replay_ops,
-                                    max: self.max_replay_ops,
-                                });
+                            // In a job, the control section holds the looped circuits' nodes
+                            // only: the flat circuits' text is the job table's.
+                            let flat = self.job.as_ref().map_or(0, JobTable::flat_ops);
+                            let own = info.total_ops.checked_sub(flat).ok_or(IsaError::Corrupt(
+                                "a job's flat circuits hold more instructions than the program",
+                            ))?;
+                            let control =
+                                Control::parse(&payload, own, info.params.num_conditions)?;
+                            let control = match &self.job {
+                                Some(job) => job.control(Some(&control))?,
+                                None => control,
+                            };
+                            self.install_control(control)?;
+                        }
+                        SectionKind::Job => {
+                            let info = self
+                                .info
+                                .as_ref()
+                                .ok_or(IsaError::MissingSection("program"))?;
+                            if info.params.explicit_timing {
+                                return Err(IsaError::Corrupt("a job carries explicit timing"));
                             }
-                            let mut replay = Replay::new(control);
-                            if self.text_only {
-                                replay.set_text_only();
-                            }
-                            self.replay = Some(replay);
+                            self.job = Some(JobTable::parse(&payload)?);
                         }
                         _ => self.metadata = Some(payload),
                     }

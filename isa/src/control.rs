@@ -388,6 +388,44 @@ impl ControlBuilder {
         Ok(())
     }
 
+    /// Append the subtree of `nodes` (a tree's nodes in preorder) that starts at `at`: the node
+    /// and its descendants. Returns the index one past the subtree.
+    ///
+    /// # Errors
+    /// When `at` is past `nodes`, a node's `end` does not nest, or the tree's limits are hit.
+    pub fn subtree(&mut self, nodes: &[Node], at: usize) -> Result<usize, IsaError> {
+        let end = nodes
+            .get(at)
+            .map(|n| n.end as usize)
+            .filter(|&e| e > at && e <= nodes.len())
+            .ok_or(IsaError::Corrupt("a subtree past the tree's nodes"))?;
+        // Ends of the loops opened here, innermost last.
+        let mut open: Vec<usize> = Vec::new();
+        for i in at..end {
+            while open.last() == Some(&i) {
+                open.pop();
+                self.close()?;
+            }
+            let node = nodes
+                .get(i)
+                .ok_or(IsaError::Corrupt("a subtree past the tree's nodes"))?;
+            match node.kind {
+                NodeKind::Ops(n) => self.ops(n)?,
+                kind => {
+                    if node.end as usize > end || (node.end as usize) <= i {
+                        return Err(IsaError::Corrupt("a loop's nodes run past its parent's"));
+                    }
+                    self.open(kind)?;
+                    open.push(node.end as usize);
+                }
+            }
+        }
+        while open.pop().is_some() {
+            self.close()?;
+        }
+        Ok(end)
+    }
+
     /// The tree, every loop closed; `replay_words` is left 0 for the encoder to set.
     ///
     /// # Errors

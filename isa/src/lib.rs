@@ -14,6 +14,7 @@
 //!   written ([`stream::BlockEncoder`]);
 //! - [`control`]: the control section, how the instruction text runs (counted loops with their
 //!   classical-bit strides, real-time `while` loops) and the replay buffer it declares;
+//! - [`job`]: the job section, many circuits run one after another in one program;
 //! - [`container`]: the `.eqb` program container (header, checksummed sections, file CRC);
 //! - [`error`]: [`IsaError`], the single error type; every parser here returns it instead of
 //!   panicking, whatever the input bytes;
@@ -52,6 +53,7 @@ pub mod copies;
 pub mod crc;
 pub mod error;
 pub mod instr;
+pub mod job;
 pub mod model;
 pub mod pulse;
 pub mod stream;

@@ -4,10 +4,7 @@
 use crate::output::outln;
 use std::path::PathBuf;
 
-use eqisa_pipeline::{
-    AssembleOptions, assemble_circuit, assemble_structured_program, load_codebook,
-};
-use eqisa_qasm::Parsed;
+use eqisa_pipeline::{AssembleOptions, load_codebook};
 
 use super::CmdResult;
 use super::lowering::LowerArgs;
@@ -23,7 +20,14 @@ pub struct Args {
     /// kept: each body is coded once and the decoder replays it from a buffer the program
     /// declares. A loop body of more than 1,048,576 instructions (the largest replay buffer) is
     /// refused with an error, not split; --flat assembles the unrolled program instead.
-    pub file: PathBuf,
+    ///
+    /// Several files, or a directory (its `.qasm`, `.qasm3` and `.stim` files, in name order),
+    /// make a job: one program whose circuits run one after another, coded in one stream (one
+    /// header; a few bits of framing per circuit; the model's adaptation and its copies carried
+    /// across circuits). `eqisa decode JOB.eqb --output-dir DIR` writes one file per circuit,
+    /// named after its source's stem, so stems must differ.
+    #[arg(required = true, num_args = 1.., value_name = "FILE")]
+    pub files: Vec<PathBuf>,
     /// Assemble the program unrolled, without loops in the instruction stream (and without
     /// looking for repeats in it).
     #[arg(long)]
@@ -103,18 +107,26 @@ fn parse_window(s: &str) -> Result<usize, String> {
 
 /// Run the command.
 pub fn run(args: &Args) -> CmdResult {
+    let files = super::job::expand_files(&args.files)?;
+    if files.len() > 1 || args.files.iter().any(|f| f.is_dir()) {
+        return super::job::assemble(args, &files);
+    }
+    run_one(args, &files[0])
+}
+
+fn run_one(args: &Args, file: &std::path::Path) -> CmdResult {
     if args.output.as_ref().is_some_and(|o| o.as_os_str() == "-") {
         crate::output::summary_to_stderr();
     }
     let cb = load_codebook(args.codebook.as_deref())?;
-    let name = args.file.display().to_string();
+    let name = file.display().to_string();
     let streamable = args.no_baselines
         && !args.pulses
         && args.split.split().is_none()
-        && !eqisa_pipeline::is_stim(&args.file);
+        && !eqisa_pipeline::is_stim(&file);
     let mut read_whole = None;
     if streamable {
-        match assemble_streamed(args, &name, &cb)? {
+        match assemble_streamed(args, file, &name, &cb)? {
             Streamed::Assembled(asm) => {
                 if let Some(out) = &args.output {
                     write_bytes(out, &asm.bytes)?;
@@ -130,7 +142,7 @@ pub fn run(args: &Args) -> CmdResult {
             skipped: Vec::new(),
             stim_text: None,
         },
-        None => super::program::load_source(&args.file)?,
+        None => super::program::load_source(&file)?,
     };
     let pulses = args.pulses.then(|| args.pulse.config());
     if pulses.is_some() {
@@ -150,7 +162,7 @@ pub fn run(args: &Args) -> CmdResult {
         }
         drop(source);
         let (bytes, report) = super::controllers::assemble_file(
-            &args.file,
+            &file,
             &args.inputs.inputs,
             &opts,
             args.flat,
@@ -162,23 +174,14 @@ pub fn run(args: &Args) -> CmdResult {
         }
         return super::controllers::print_assembly(&report, args.output.as_ref(), args.json);
     }
-    let structured = match &source.parsed {
-        Parsed::Structured(p) if !args.flat => {
-            assemble_structured_program(p, &args.inputs.inputs, &name, &cb, &opts)?
-        }
-        _ => None,
-    };
-    let mut asm = match structured {
-        Some(asm) => asm,
-        None => {
-            let c = eqisa_pipeline::flatten_named(source.parsed, &args.file, &args.inputs.inputs)?;
-            assemble_circuit(&c, &name, &cb, &opts)?
-        }
-    };
-    if let Some(text) = source.stim_text.as_ref().filter(|_| !args.no_baselines) {
-        let xz = eqisa_baselines::compress::compress_xz(text.as_bytes())?;
-        asm.report.bits.stim_text_xz = Some(xz.len() as u64 * 8);
-    }
+    let asm = eqisa_pipeline::assemble::assemble_source(
+        source,
+        &file,
+        &args.inputs.inputs,
+        &cb,
+        &opts,
+        args.flat,
+    )?;
     if let Some(out) = &args.output {
         write_bytes(out, &asm.bytes)?;
     }
@@ -186,7 +189,10 @@ pub fn run(args: &Args) -> CmdResult {
 }
 
 /// Writes the program to `out` (`-`: standard output), whole or not at all.
-fn write_bytes(out: &std::path::Path, bytes: &[u8]) -> Result<(), Box<dyn std::error::Error>> {
+pub(super) fn write_bytes(
+    out: &std::path::Path,
+    bytes: &[u8],
+) -> Result<(), Box<dyn std::error::Error>> {
     super::write_stream_with(out, |w| {
         w.write_all(bytes)
             .map_err(|e| format!("{}: {e}", out.display()).into())
@@ -224,10 +230,11 @@ impl<R: std::io::Read> std::io::Read for Recorded<R> {
     }
 }
 
-/// The OpenQASM 2 program of `args.file` assembled as it is read (`--no-baselines`): memory is
+/// The OpenQASM 2 program of `file` assembled as it is read (`--no-baselines`): memory is
 /// bounded by windows, not by the program.
 fn assemble_streamed(
     args: &Args,
+    file: &std::path::Path,
     name: &str,
     cb: &eqisa_pipeline::LoadedCodebook,
 ) -> Result<Streamed, Box<dyn std::error::Error>> {
@@ -238,7 +245,7 @@ fn assemble_streamed(
         no_baselines: true,
         repeat_window: (!args.flat).then_some(args.repeat_window),
     };
-    let stdin = args.file.as_os_str() == "-";
+    let stdin = file.as_os_str() == "-";
     let kept = std::rc::Rc::new(std::cell::RefCell::new(Vec::new()));
     let reader: Box<dyn std::io::Read> = if stdin {
         Box::new(Recorded {
@@ -246,9 +253,9 @@ fn assemble_streamed(
             kept: kept.clone(),
         })
     } else {
-        Box::new(std::fs::File::open(&args.file).map_err(|e| format!("{name}: {e}"))?)
+        Box::new(std::fs::File::open(&file).map_err(|e| format!("{name}: {e}"))?)
     };
-    let dir = match args.file.parent() {
+    let dir = match file.parent() {
         Some(d) if !stdin && !d.as_os_str().is_empty() => d.to_path_buf(),
         _ => PathBuf::from("."),
     };
@@ -371,7 +378,7 @@ fn print_report(
 }
 
 /// The baselines' rows of the text report, with their ratio to eqisa's bits.
-fn print_baselines(
+pub(super) fn print_baselines(
     b: &eqisa_pipeline::measure::Bits,
     paper_fidelity_bound: Option<f64>,
 ) -> Result<(), String> {

@@ -29,6 +29,12 @@ pub struct Args {
     /// written, and the exit status says so), and the summary to standard error.
     #[arg(short, long, value_name = "OUT.qasm")]
     pub output: Option<PathBuf>,
+    /// For a job (`assemble A B ...`): write each circuit to DIR (created if missing) as
+    /// NAME.qasm (NAME.qasm3 when it needs OpenQASM 3), named after its source's stem, each
+    /// timed from its own start. A program of one circuit is written as DIR/STEM.qasm, its stem
+    /// the input's. The job is decoded whole before any file is written.
+    #[arg(long, value_name = "DIR", conflicts_with_all = ["output", "samples", "flatten", "controller"])]
+    pub output_dir: Option<PathBuf>,
     /// For a multi-stream file (`assemble --controllers`): write controller I's stream (an
     /// `.eqb` its own decoder reads) to -o instead of merging every stream into the program.
     #[arg(long, value_name = "I")]
@@ -104,8 +110,32 @@ pub fn run(args: &Args) -> CmdResult {
     if args.output.as_ref().is_some_and(|o| o.as_os_str() == "-") {
         crate::output::summary_to_stderr();
     }
-    let cb = load_codebook(args.codebook.as_deref())?;
     let stdin = args.file.as_os_str() == "-";
+    let job_circuits = if stdin {
+        None
+    } else {
+        eqisa_pipeline::job::job_circuits_in_file(&args.file).map_err(|e| format!("{name}: {e}"))?
+    };
+    match (&args.output_dir, job_circuits) {
+        (Some(dir), Some(_)) => {
+            return super::job::decode(&args.file, args.codebook.as_deref(), dir, args.json);
+        }
+        (Some(dir), None) if stdin => {
+            return super::job::decode(&args.file, args.codebook.as_deref(), dir, args.json);
+        }
+        (None, Some(n)) if n != 1 => {
+            return Err(format!(
+                "{name}: a job of {n} circuits: decode it with --output-dir DIR (one file per circuit)"
+            )
+            .into());
+        }
+        (None, Some(_)) if args.flatten || args.samples.is_some() => {
+            return Err(format!("{name}: --flatten and --samples are not built for jobs").into());
+        }
+        (None, Some(_)) => return super::job::decode_one(args, &name),
+        _ => {}
+    }
+    let cb = load_codebook(args.codebook.as_deref())?;
     if !stdin && super::controllers::is_streams_file(&args.file) {
         let bytes = eqisa_files::read(&args.file).map_err(|e| format!("{name}: {e}"))?;
         return super::controllers::decode(

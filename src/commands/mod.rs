@@ -7,6 +7,7 @@ pub mod decode;
 pub mod firmware;
 pub mod inputs;
 pub mod inspect;
+pub mod job;
 pub mod lowering;
 pub mod program;
 pub mod pulses;

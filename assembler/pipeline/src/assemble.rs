@@ -47,6 +47,18 @@ pub struct Assembly {
     pub target: TargetDesc,
     /// The figures (what `eqisa assemble --json` prints).
     pub report: AssemblyReport,
+    /// The program as lowered, before it was coded (`None` on the streaming path, which never
+    /// holds it whole): what a job ([`crate::job`]) codes again with its other circuits.
+    pub lowered: Option<Lowered>,
+}
+
+/// A circuit lowered to the target, before coding.
+#[derive(Clone, Debug)]
+pub enum Lowered {
+    /// Runs straight.
+    Flat(NativeProgram),
+    /// Keeps its loops.
+    Looped(Structured),
 }
 
 /// The figures of an assembled program.
@@ -304,6 +316,7 @@ pub fn assemble_circuit(
         bytes: asm.bytes,
         target,
         report,
+        lowered: Some(Lowered::Flat(program)),
     })
 }
 
@@ -447,5 +460,41 @@ pub fn assemble_structured_program(
         bytes: asm.bytes,
         target,
         report,
+        lowered: Some(Lowered::Looped(s)),
     }))
+}
+
+/// Assemble the program read from `file` (as [`crate::load_source`] gave it): with its loops
+/// when it has some the lowering keeps and `flat` is not asked for, else flattened with
+/// `inputs`; a Stim circuit's figures add xz of its own text.
+///
+/// # Errors
+/// As [`assemble_structured_program`] and [`assemble_circuit`], and when its inputs do not fit.
+pub fn assemble_source(
+    source: crate::input::Source,
+    file: &std::path::Path,
+    inputs: &[(String, String)],
+    cb: &LoadedCodebook,
+    opts: &AssembleOptions,
+    flat: bool,
+) -> Result<Assembly, PipelineError> {
+    let name = file.display().to_string();
+    let structured = match &source.parsed {
+        eqisa_qasm::Parsed::Structured(p) if !flat => {
+            assemble_structured_program(p, inputs, &name, cb, opts)?
+        }
+        _ => None,
+    };
+    let mut asm = match structured {
+        Some(asm) => asm,
+        None => {
+            let c = crate::input::flatten_named(source.parsed, file, inputs)?;
+            assemble_circuit(&c, &name, cb, opts)?
+        }
+    };
+    if let Some(text) = source.stim_text.as_ref().filter(|_| !opts.no_baselines) {
+        let xz = eqisa_baselines::compress::compress_xz(text.as_bytes())?;
+        asm.report.bits.stim_text_xz = Some(xz.len() as u64 * 8);
+    }
+    Ok(asm)
 }

@@ -179,6 +179,14 @@ pub enum PipelineError {
     /// A step of a report failed; the message names the circuit and the step.
     #[error("{0}")]
     Report(String),
+    /// A job's circuits do not make a job (none, duplicate stems, mixed targets).
+    #[error("{}{message}", if file.is_empty() { String::new() } else { format!("{file}: ") })]
+    Job {
+        /// The circuit's file (empty when the job as a whole is at fault).
+        file: String,
+        /// What is wrong.
+        message: String,
+    },
     /// A file cannot be read or written.
     #[error("{path}: {source}")]
     Io {

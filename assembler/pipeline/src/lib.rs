@@ -6,7 +6,7 @@
 //! measurement results of [`outcomes`]), runs them on the modelled
 //! controller ([`firmware`]), reports a circuit's pulses ([`pulses`]), cuts programs into one stream per controller
 //! ([`controllers`]), measures many circuits
-//! under every encoding ([`report`]) and trains codebooks ([`train`]).
+//! under every encoding ([`report`]), codes many circuits as one job ([`job`]) and trains codebooks ([`train`]).
 //!
 //! ```
 //! use eqisa_pipeline::{AssembleOptions, assemble_circuit, load_codebook};
@@ -35,6 +35,7 @@ pub mod decode;
 pub mod error;
 pub mod firmware;
 pub mod input;
+pub mod job;
 pub mod measure;
 pub mod outcomes;
 pub mod place;

@@ -141,5 +141,6 @@ pub fn assemble_stream(
         bytes: assembled.bytes,
         target,
         report,
+        lowered: None,
     }))
 }

@@ -357,7 +357,7 @@ pub fn parse_section_header(bytes: &[u8]) -> Result<(SectionHeader, usize), IsaE
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct SectionLog {
     /// Index of the first section of each kind, by kind value.
-    first: [Option<u16>; 6],
+    first: [Option<u16>; 7],
 }
 
 impl SectionLog {
@@ -391,7 +391,7 @@ impl SectionLog {
             .is_some_and(|i| i < index);
         if matches!(
             kind,
-            SectionKind::Metadata | SectionKind::Program | SectionKind::Control
+            SectionKind::Metadata | SectionKind::Program | SectionKind::Control | SectionKind::Job
         ) && after_instructions
         {
             return Err(IsaError::SectionOrder {

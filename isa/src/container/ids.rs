@@ -32,6 +32,9 @@ pub enum SectionKind {
     /// How the instruction text runs: counted and real-time loops (the stream's `Control`).
     /// Absent in a program that runs straight.
     Control = 5,
+    /// The circuits of a job: each one's length and register layout ([`crate::job`]). Absent
+    /// in a program of one circuit.
+    Job = 6,
 }
 
 impl SectionKind {
@@ -44,6 +47,7 @@ impl SectionKind {
             Self::Metadata => "metadata",
             Self::Program => "program",
             Self::Control => "control",
+            Self::Job => "job",
         }
     }
 }
@@ -59,6 +63,7 @@ impl TryFrom<u8> for SectionKind {
             3 => Ok(Self::Metadata),
             4 => Ok(Self::Program),
             5 => Ok(Self::Control),
+            6 => Ok(Self::Job),
             other => Err(other),
         }
     }

@@ -110,7 +110,7 @@ pub fn assemble(args: &super::assemble::Args, files: &[PathBuf]) -> CmdResult {
         paper: (!args.no_paper && !args.no_baselines)
             .then_some((args.paper_depth, args.paper_recursion)),
         no_baselines: args.no_baselines,
-        repeat_window: None,
+        repeat_window: (!args.flat).then_some(args.repeat_window),
     };
     let bar = ProgressBar::new(files.len() as u64);
     bar.set_style(

@@ -274,9 +274,9 @@ pub fn assemble_circuit(
     };
     let flat = assemble_with_pulses(&program, &target, &cb.codebook, cb.hash, pulse_payload)
         .map_err(fail)?;
-    let (asm, loops) = match looped {
-        Some((asm, loops)) if asm.bytes.len() < flat.bytes.len() => (asm, Some(loops)),
-        _ => (flat, None),
+    let (asm, loops, found) = match looped {
+        Some((asm, loops, s)) if asm.bytes.len() < flat.bytes.len() => (asm, Some(loops), Some(s)),
+        _ => (flat, None, None),
     };
     check_decodable(name, program.num_qubits, &asm.bytes)?;
     let m = if opts.no_baselines {
@@ -316,7 +316,10 @@ pub fn assemble_circuit(
         bytes: asm.bytes,
         target,
         report,
-        lowered: Some(Lowered::Flat(program)),
+        lowered: Some(match found {
+            Some(s) => Lowered::Looped(s),
+            None => Lowered::Flat(program),
+        }),
     })
 }
 
@@ -326,7 +329,7 @@ fn with_repeats(
     window: usize,
     target: &TargetDesc,
     cb: &LoadedCodebook,
-) -> Result<Option<(eqisa_assembler::Assembled, LoopReport)>, AssembleError> {
+) -> Result<Option<(eqisa_assembler::Assembled, LoopReport, Structured)>, AssembleError> {
     let Some(s) = find_loops(program, window)? else {
         return Ok(None);
     };
@@ -344,7 +347,7 @@ fn with_repeats(
         baselines_unrolled: true,
         found_in_flat: true,
     };
-    Ok(Some((asm, loops)))
+    Ok(Some((asm, loops, s)))
 }
 
 /// Most operations a program with loops may run for the baselines over its unrolled binary

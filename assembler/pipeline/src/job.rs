@@ -162,10 +162,28 @@ pub fn assemble_files(
         });
     }
     let mut alone = Vec::with_capacity(files.len());
+    let mut used = vec![false; inputs.len()];
     for (i, f) in files.iter().enumerate() {
         let source = crate::input::load_source(f)?;
-        alone.push(assemble_source(source, f, inputs, cb, opts, flat)?);
+        // Each circuit takes the inputs it declares; every input must be someone's.
+        let declared = declared_inputs(&source.parsed);
+        let mine: Vec<(String, String)> = inputs
+            .iter()
+            .zip(&mut used)
+            .filter(|((n, _), _)| declared.contains(n))
+            .map(|(given, used)| {
+                *used = true;
+                given.clone()
+            })
+            .collect();
+        alone.push(assemble_source(source, f, &mine, cb, opts, flat)?);
         progress(i + 1);
+    }
+    if let Some(((n, _), _)) = inputs.iter().zip(&used).find(|(_, u)| !**u) {
+        return Err(PipelineError::Job {
+            file: String::new(),
+            message: format!("--input {n}: no circuit of the job declares an input '{n}'"),
+        });
     }
     let target = alone[0].target.clone();
     for (a, f) in alone.iter().zip(files) {
@@ -270,6 +288,19 @@ fn eqisa_only(bytes: usize) -> Bits {
         stim_text_xz: None,
         paper_huffman: None,
         paper_huffman_bzip2: None,
+    }
+}
+
+/// Names of the `input` variables `parsed` declares (none for OpenQASM 2).
+fn declared_inputs(parsed: &eqisa_qasm::Parsed) -> Vec<String> {
+    match parsed {
+        eqisa_qasm::Parsed::Structured(p) => p
+            .vars
+            .iter()
+            .filter(|v| v.kind == eqisa_ir::program::stmt::VarKind::Input)
+            .map(|v| v.name.clone())
+            .collect(),
+        eqisa_qasm::Parsed::Flat(_) => Vec::new(),
     }
 }
 

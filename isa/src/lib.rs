@@ -55,6 +55,7 @@ pub mod instr;
 pub mod model;
 pub mod pulse;
 pub mod stream;
+pub mod sweep;
 pub mod varint;
 
 #[cfg(test)]

@@ -17,9 +17,10 @@
 //! version                  1         = 1
 //! angle bits               1         the grid of every slot angle, 1..=angle::MAX_BITS
 //! points                   uvarint   1..=MAX_POINTS
-//! shift width              1         w in {0, 1, 2, 4, 8}: bits per point's grid shift
-//! grid shifts              ⌈points·w/8⌉ per point s < angle bits, packed low bits first: the
-//!                                    point's own grid is (angle bits − s) bits (w = 0: all 0)
+//! grid shifts length      uvarint   n bytes follow (0: every point is on the table's grid)
+//! grid shifts              n         per point its shift s < angle bits in unary (s one bits,
+//!                                    then a zero bit), low bits of each byte first, zero
+//!                                    padding; the point's own grid is (angle bits − s) bits
 //! column count             uvarint   ..=MAX_COLUMNS
 //! per column:
 //!   kind                   1         0 = float progression, 1 = decimal progression, 2 = raw
@@ -398,25 +399,25 @@ impl SweepTable {
         out.push(VERSION);
         out.push(self.angle_bits);
         write_uvarint(&mut out, self.points.into());
-        let top = self.shifts.iter().copied().max().unwrap_or(0);
-        let w: u8 = match top {
-            0 => 0,
-            1 => 1,
-            2..=3 => 2,
-            4..=15 => 4,
-            _ => 8,
-        };
-        out.push(w);
-        if w > 0 {
-            let mut packed = alloc::vec![0u8; (self.points as usize * usize::from(w)).div_ceil(8)];
-            for i in 0..self.points as usize {
-                let bit = i * usize::from(w);
-                if let Some(b) = packed.get_mut(bit / 8) {
-                    *b |= self.shifts.get(i).copied().unwrap_or(0) << (bit % 8);
+        // Unary: the lowering's grids cluster at the finest one or two (a shift of 0 or 1 costs
+        // one or two bits), where a fixed width would pay for the rare coarse point everywhere.
+        let mut packed: Vec<u8> = Vec::new();
+        if self.shifts.iter().any(|&x| x != 0) {
+            let mut bit = 0usize;
+            for &shift in &self.shifts {
+                for one in (0..=shift).map(|j| j < shift) {
+                    if bit % 8 == 0 {
+                        packed.push(0);
+                    }
+                    if let Some(b) = packed.last_mut() {
+                        *b |= u8::from(one) << (bit % 8);
+                    }
+                    bit += 1;
                 }
             }
-            out.extend_from_slice(&packed);
         }
+        write_uvarint(&mut out, packed.len() as u64);
+        out.extend_from_slice(&packed);
         write_uvarint(&mut out, self.columns.len() as u64);
         for c in &self.columns {
             match c {
@@ -524,42 +525,48 @@ impl SweepTable {
         let points = u32::try_from(points).map_err(|_| IsaError::LengthOverflow {
             what: "sweep points",
         })?;
-        let w = r.byte("sweep grid shift width")?;
-        if !matches!(w, 0 | 1 | 2 | 4 | 8) {
-            return Err(IsaError::Corrupt("sweep table: unknown grid shift width"));
-        }
+        // At most `MAX_BITS` bits per point (a shift below the grid, then its zero).
+        let most = (u64::from(MAX_POINTS) * u64::from(MAX_BITS)).div_ceil(8);
+        let n = r.bounded_count("sweep grid shifts", most, 1)?;
+        let packed = r.take("sweep grid shifts", n)?;
         let mut shifts = Vec::new();
-        if w > 0 {
-            let n = (points as usize).saturating_mul(usize::from(w)).div_ceil(8);
-            let packed = r.take("sweep grid shifts", n)?;
-            let field = (1u16 << w) - 1;
-            shifts.reserve(points as usize);
-            for i in 0..points as usize {
-                let bit = i * usize::from(w);
-                let byte = packed.get(bit / 8).copied().unwrap_or(0);
-                let s = (u16::from(byte) >> (bit % 8)) & field;
-                if s >= u16::from(angle_bits) {
-                    return Err(IsaError::Corrupt(
-                        "sweep table: a point's grid is coarser than 1 bit",
-                    ));
-                }
-                shifts.push(s as u8);
+        if n > 0 {
+            // Every point takes at least one bit, so the bytes bound the points they can hold.
+            if (points as usize).div_ceil(8) > n {
+                return Err(IsaError::Truncated {
+                    what: "sweep grid shifts",
+                    needed: (points as u64).div_ceil(8),
+                    available: n as u64,
+                });
             }
-            // One encoding per table: the width is the narrowest that holds the largest shift.
-            let top = shifts.iter().copied().max().unwrap_or(0);
-            let narrowest = match top {
-                0 => 0,
-                1 => 1,
-                2..=3 => 2,
-                4..=15 => 4,
-                _ => 8,
-            };
-            if narrowest != w
-                || packed.last().is_some_and(|b| {
-                    let used = (points as usize * usize::from(w)) % 8;
-                    used != 0 && b >> used != 0
-                })
-            {
+            shifts.reserve(points as usize);
+            let mut bit = 0usize;
+            let bit_at = |bit: usize| packed.get(bit / 8).map(|b| (b >> (bit % 8)) & 1);
+            for _ in 0..points {
+                let mut shift = 0u8;
+                loop {
+                    let b = bit_at(bit).ok_or(IsaError::Truncated {
+                        what: "sweep grid shifts",
+                        needed: n as u64 + 1,
+                        available: n as u64,
+                    })?;
+                    bit += 1;
+                    if b == 0 {
+                        break;
+                    }
+                    shift += 1;
+                    if shift >= angle_bits {
+                        return Err(IsaError::Corrupt(
+                            "sweep table: a point's grid is coarser than 1 bit",
+                        ));
+                    }
+                }
+                shifts.push(shift);
+            }
+            // One encoding per table: no byte beyond the last code, zero padding, and no list of
+            // zeros (written as none).
+            let padding_zero = (bit..n * 8).all(|b| bit_at(b) == Some(0));
+            if bit.div_ceil(8) != n || !padding_zero || shifts.iter().all(|&x| x == 0) {
                 return Err(IsaError::Corrupt(
                     "sweep table: grid shifts are not canonical",
                 ));

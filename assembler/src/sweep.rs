@@ -419,29 +419,35 @@ fn slopes(
     // Both ends are snapped, so the slope is known to within a (coarsest) grid step over dx.
     let coarse_step = tau / (1u64 << coarse) as f64;
     let tol = 1.5 * coarse_step / dx.abs();
-    // The widest pair, unwrapped by each estimate, pins the slope a grid step over the whole
-    // range instead of over the closest pair.
-    let wide = if only {
-        None
-    } else {
-        order.first().zip(order.last()).map(|(&i, &j)| (i, j))
-    };
+    // Pairs ever wider (from the point with the smallest value), each unwrapped by the estimate
+    // the narrower one gave, pin the slope to a grid step over the whole range instead of over
+    // the closest pair; each step widens about 8-fold, so the unwrapping stays unambiguous
+    // (the estimate's error over the wider pair stays far below a turn).
     let mut estimates = Vec::new();
     for m in [0.0, 1.0, -1.0, 2.0, -2.0] {
         let a = (dtheta + m * tau) / dx;
-        if let Some((i, j)) = wide {
-            let wdx = x(j) - x(i);
-            let wk = ks
-                .get(j)
-                .copied()
-                .unwrap_or(0)
-                .wrapping_sub(ks.get(i).copied().unwrap_or(0))
-                & (turn - 1);
-            let wtheta = wk as f64 * tau / turn as f64;
-            let turns = ((a * wdx - wtheta) / tau).round();
-            let refined = (wtheta + turns * tau) / wdx;
-            if wdx != 0.0 && refined.is_finite() {
-                estimates.push((refined, 1.5 * coarse_step / wdx.abs()));
+        if !only && let Some(&i0) = order.first() {
+            let mut est = a;
+            let mut span = dx.abs();
+            let last = order.len().saturating_sub(1);
+            for (n, &j) in order.iter().enumerate() {
+                let d = x(j) - x(i0);
+                if d <= span || (d < 8.0 * span && n != last) {
+                    continue;
+                }
+                let wk = ks
+                    .get(j)
+                    .copied()
+                    .unwrap_or(0)
+                    .wrapping_sub(ks.get(i0).copied().unwrap_or(0))
+                    & (turn - 1);
+                let wtheta = wk as f64 * tau / turn as f64;
+                let turns = ((est * d - wtheta) / tau).round();
+                est = (wtheta + turns * tau) / d;
+                span = d;
+            }
+            if est.is_finite() && span > dx.abs() {
+                estimates.push((est, 1.5 * coarse_step / span));
             }
         }
         estimates.push((a, tol));

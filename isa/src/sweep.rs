@@ -406,7 +406,7 @@ impl SweepTable {
             let mut bit = 0usize;
             for &shift in &self.shifts {
                 for one in (0..=shift).map(|j| j < shift) {
-                    if bit % 8 == 0 {
+                    if bit.is_multiple_of(8) {
                         packed.push(0);
                     }
                     if let Some(b) = packed.last_mut() {
@@ -645,9 +645,9 @@ impl SweepTable {
                 2 => Rule::Listed(r.indices(points as usize, width, mask)?),
                 3 => {
                     let column = r.uvarint("sweep stepped column")?;
-                    if !columns
+                    if columns
                         .get(column as usize)
-                        .is_some_and(|c: &Column| c.step(0).is_some())
+                        .is_none_or(|c: &Column| c.step(0).is_none())
                     {
                         return Err(IsaError::Corrupt(
                             "sweep table: a stepped rule names no progression column",

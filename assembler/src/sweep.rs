@@ -132,7 +132,7 @@ pub fn plan_sweep(
         let earlier = slot_ks.get(..pos).unwrap_or(&[]);
         let rule = offset_rule(ks, earlier, grid)
             .or_else(|| linear_rule(ks, &decoded, grid, &shifts))
-            .or_else(|| stepped_rule(ks, &columns))
+            .or_else(|| stepped_rule(ks, &columns, grid, &shifts))
             .unwrap_or_else(|| Rule::Listed(ks.clone()));
         slots.push(Slot { op: *op, rule });
     }
@@ -313,40 +313,46 @@ fn linear_rule(ks: &[u64], values: &[Vec<f64>], bits: u8, shifts: &[u8]) -> Opti
 
 /// The grid index as a function of one progression column's step (the fewest steps wins):
 /// for angles that are no affine function of an input, one index per distinct value.
-fn stepped_rule(ks: &[u64], columns: &[Column]) -> Option<Rule> {
+fn stepped_rule(ks: &[u64], columns: &[Column], bits: u8, shifts: &[u8]) -> Option<Rule> {
+    let shift = |i: usize| shifts.get(i).copied().unwrap_or(0);
     let mut best: Option<Rule> = None;
     for (c, col) in columns.iter().enumerate() {
-        let mut table: Vec<Option<u64>> = Vec::new();
-        let consistent = ks.iter().enumerate().all(|(i, &k)| {
+        // Per step, the index of the point on the finest grid that takes it.
+        let mut table: Vec<Option<(u8, u64)>> = Vec::new();
+        let mut progression = true;
+        for (i, &k) in ks.iter().enumerate() {
             let Some(m) = col.step(i as u32) else {
-                return false;
+                progression = false;
+                break;
             };
             let m = m as usize;
             if table.len() <= m {
                 table.resize(m + 1, None);
             }
-            match table.get_mut(m) {
-                Some(Some(x)) => *x == k,
-                Some(slot) => {
-                    *slot = Some(k);
-                    true
-                }
-                None => false,
+            if let Some(entry) = table.get_mut(m)
+                && entry.is_none_or(|(s, _)| shift(i) < s)
+            {
+                *entry = Some((shift(i), k));
             }
-        });
-        if !consistent || table.len() >= ks.len() {
+        }
+        if !progression || table.len() >= ks.len() {
             continue;
         }
+        let rule = Rule::Stepped {
+            column: c as u32,
+            // A step no point takes (a period longer than the points) is never read.
+            ks: table.iter().map(|e| e.map_or(0, |(_, k)| k)).collect(),
+        };
+        let exact = ks
+            .iter()
+            .enumerate()
+            .all(|(i, &k)| slot_index(&rule, bits, shift(i), i as u32, columns, &[], &[]) == Ok(k));
         let shorter = match &best {
             Some(Rule::Stepped { ks: b, .. }) => table.len() < b.len(),
             _ => true,
         };
-        if shorter {
-            best = Some(Rule::Stepped {
-                column: c as u32,
-                // A step no point takes (a period longer than the points) is never read.
-                ks: table.into_iter().map(|k| k.unwrap_or(0)).collect(),
-            });
+        if exact && shorter {
+            best = Some(rule);
         }
     }
     best

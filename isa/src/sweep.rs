@@ -47,7 +47,9 @@
 //!                                    < 2^angle bits
 //!   kind 3: column         uvarint   a progression column c (kind 0 or 1)
 //!           count          uvarint   1..=points
-//!           k per step     w×count   k = values[m_c(i)], m_c the column's step at point i
+//!           k per step     w×count   k = values[m_c(i)], m_c the column's step at point i,
+//!                                    snapped to the point's grid: quantize(dequantize(k),
+//!                                    angle bits − s) << s
 //! ```
 //!
 //! Every grid index is in units of the table's grid (`angle bits`); grids are nested powers of
@@ -171,7 +173,8 @@ pub enum Rule {
     },
     /// The grid index at every point.
     Listed(Vec<u64>),
-    /// `k = ks[m]`, `m` the step column `column` takes at the point: any function of one
+    /// `k = ks[m]` (snapped to the point's own grid when that is coarser), `m` the step column
+    /// `column` takes at the point: any function of one
     /// progression input (a fused rotation whose Euler angles are not affine in it), at one
     /// index per distinct value rather than per point.
     Stepped {
@@ -307,14 +310,22 @@ pub fn slot_index(
             .get(point as usize)
             .map(|k| k & mask)
             .ok_or(IsaError::Corrupt("sweep table: a listed slot is too short")),
-        Rule::Stepped { column, ks } => columns
-            .get(*column as usize)
-            .and_then(|c| c.step(point))
-            .and_then(|m| ks.get(m as usize))
-            .map(|k| k & mask)
-            .ok_or(IsaError::Corrupt(
-                "sweep table: a stepped slot has no index for the point",
-            )),
+        Rule::Stepped { column, ks } => {
+            let k = columns
+                .get(*column as usize)
+                .and_then(|c| c.step(point))
+                .and_then(|m| ks.get(m as usize))
+                .ok_or(IsaError::Corrupt(
+                    "sweep table: a stepped slot has no index for the point",
+                ))?;
+            // On a coarser point, the stored angle snapped to the point's own grid.
+            let own = bits.saturating_sub(shift).max(1);
+            if own >= bits {
+                return Ok(k & mask);
+            }
+            let k = quantize(dequantize(k & mask, bits), own) << (bits - own);
+            Ok(k & mask)
+        }
     }
 }
 

@@ -132,6 +132,18 @@ fn a_line_through_parameter_space_round_trips_in_declaration_order() {
     let l = lowered(&sweep);
     assert_eq!(l.names, ["gamma", "beta"]);
     assert_eq!(l.values[1], [sweep.rows[1][1], sweep.rows[1][0]]);
+    // Point 1 is the circuit `--input` gives with the table's text: its values bound exactly.
+    let text = |v: f64| format!("{v:?}");
+    let path = programs().join("qaoa20.qasm3");
+    let inputs = [
+        ("gamma".to_string(), text(l.values[1][0])),
+        ("beta".to_string(), text(l.values[1][1])),
+    ];
+    assert_eq!(inputs[0].1, "0.052500000000000005");
+    let circuit = flatten_named(load_program(&path).unwrap(), &path, &inputs).unwrap();
+    let (target, options) = LowerConfig::default().resolve().unwrap();
+    let single = eqisa_lower::lower(&circuit, &target, &options).unwrap();
+    assert_eq!(single.program, l.points[1]);
     let plan = plan_sweep(&l.points, &l.values)
         .expect("plans")
         .expect("one shape");

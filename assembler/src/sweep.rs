@@ -3,13 +3,15 @@
 //!
 //! The points of a sweep (one program, a row of input values per point) usually lower to the
 //! same operations on the same qubits at the same times, differing only in some rz angles.
-//! [`plan_sweep`] checks that they do, puts them on one angle grid, and finds for each varying
+//! [`plan_sweep`] checks that they do, expresses their angles on one grid (the finest among
+//! them; each point keeps its own, coarser or not, as a shift), and finds for each varying
 //! angle (a *slot*) the cheapest exact rule: the same angle as an earlier slot shifted by a
-//! constant, an affine function of the inputs snapped to the grid, or, failing both, its grid
-//! index listed per point. Input columns are coded as the progression they are (a product grid
-//! or `linspace` column is a few bytes) or raw. Every rule is verified with the very function
-//! the decoder evaluates ([`eqisa_isa::sweep::slot_index`]), so [`expand`] rebuilds every point
-//! bit for bit.
+//! constant, an affine function of the inputs snapped to the point's grid, any function of one
+//! progression input (an index per distinct value), or, failing all, its grid index listed per
+//! point. Input columns are coded as the progression they are (a product grid or `linspace`
+//! column is a few bytes) or raw. Every rule is verified with the very function the decoder
+//! evaluates ([`eqisa_isa::sweep::slot_index`]), so [`expand`] rebuilds every point bit for
+//! bit, its `angle_bits` included.
 
 use eqisa_isa::angle::{self, RAW, quantize};
 use eqisa_isa::sweep::{

@@ -17,7 +17,7 @@
 //! version                  1         = 1
 //! angle bits               1         the grid of every slot angle, 1..=angle::MAX_BITS
 //! points                   uvarint   1..=MAX_POINTS
-//! grid shifts length      uvarint   n bytes follow (0: every point is on the table's grid)
+//! grid shifts length       uvarint   n bytes follow (0: every point is on the table's grid)
 //! grid shifts              n         per point its shift s < angle bits in unary (s one bits,
 //!                                    then a zero bit), low bits of each byte first, zero
 //!                                    padding; the point's own grid is (angle bits − s) bits
@@ -44,7 +44,7 @@
 //!   kind 1: back           uvarint   1..=slot's position: k = (k of slot (position − back)
 //!           add            uvarint     + add) mod 2^angle bits; add < 2^angle bits
 //!   kind 2: k per point    w×points  w = ceil(angle bits / 8) bytes, little-endian, each
-//!                                    < 2^angle bits
+//!                                    < 2^angle bits (k as listed, at every point)
 //!   kind 3: column         uvarint   a progression column c (kind 0 or 1)
 //!           count          uvarint   1..=points
 //!           k per step     w×count   k = values[m_c(i)], m_c the column's step at point i,
@@ -55,7 +55,7 @@
 //! Every grid index is in units of the table's grid (`angle bits`); grids are nested powers of
 //! two, so a point lowered on a coarser grid (the lowering picks the coarsest grid its budget
 //! allows, point by point) has its angles on the table's grid exactly, and its shift says which
-//! grid a linear rule snaps to there. All floats are finite. Nothing follows the last slot.
+//! grid a linear or stepped rule snaps to there (and the point's `angle_bits` when rebuilt). All floats are finite. Nothing follows the last slot.
 //!
 //! # Robustness
 //!

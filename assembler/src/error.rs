@@ -31,6 +31,9 @@ pub enum AssembleError {
     /// The temporary file that holds a streamed program's text failed.
     #[error("temporary file for the program's text: {0}")]
     Io(String),
+    /// A parameter sweep's points, values or table do not fit together.
+    #[error("parameter sweep: {0}")]
+    Sweep(&'static str),
 }
 
 impl From<std::io::Error> for AssembleError {

@@ -18,6 +18,7 @@ pub mod rebuild;
 mod spill;
 pub mod stream;
 pub mod structured;
+pub mod sweep;
 
 pub use encode::{Assembled, assemble, assemble_with_pulses};
 pub use error::AssembleError;

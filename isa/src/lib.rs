@@ -57,6 +57,7 @@ pub mod job;
 pub mod model;
 pub mod pulse;
 pub mod stream;
+pub mod sweep;
 pub mod varint;
 
 #[cfg(test)]

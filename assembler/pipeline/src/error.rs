@@ -195,6 +195,54 @@ pub enum PipelineError {
         /// Why.
         source: std::io::Error,
     },
+    /// A sweep table (`--inputs`) that cannot be read: its file, the 1-based line and column
+    /// (field) of the fault, and what is wrong.
+    #[error("{file}:{line}:{column}: {message}")]
+    SweepTable {
+        /// The table's file.
+        file: String,
+        /// The 1-based line.
+        line: usize,
+        /// The 1-based column (field) of the line.
+        column: usize,
+        /// What is wrong.
+        message: String,
+    },
+    /// A sweep table's column that is not an input of the program.
+    #[error("{file}: column '{column}' is not an input of {program} (its inputs: {})", if inputs.is_empty() { "none".to_string() } else { inputs.join(", ") })]
+    SweepUnknownColumn {
+        /// The table's file.
+        file: String,
+        /// The program's file.
+        program: String,
+        /// The column's name.
+        column: String,
+        /// The program's inputs.
+        inputs: Vec<String>,
+    },
+    /// An input of the program that the sweep table gives no column.
+    #[error("{file}: input '{input}' of {program} has no column (the columns: {})", columns.join(", "))]
+    SweepMissingInput {
+        /// The table's file.
+        file: String,
+        /// The program's file.
+        program: String,
+        /// The input's name.
+        input: String,
+        /// The table's columns.
+        columns: Vec<String>,
+    },
+    /// A point of a sweep that does not bind, flatten or lower: the table's file, the point's
+    /// 1-based line in it, and why.
+    #[error("{file}:{line}: {source}")]
+    SweepPoint {
+        /// The table's file.
+        file: String,
+        /// The point's 1-based line in the table.
+        line: usize,
+        /// Why.
+        source: Box<PipelineError>,
+    },
 }
 
 impl PipelineError {

@@ -42,6 +42,7 @@ pub mod place;
 pub mod pulses;
 pub mod report;
 pub mod streaming;
+pub mod sweep;
 pub mod train;
 
 pub use assemble::{

@@ -64,7 +64,7 @@ enum Phase {
     SectionHeader,
     Body(SectionKind),
     Blocks,
-    /// A pulse section: its bytes pass through the file and section CRCs, nothing is decoded
+    /// A pulse or sweep section: its bytes pass through the file and section CRCs, nothing is decoded
     /// (that is the pulse decoder's job).
     Skip,
     Trailer,
@@ -78,7 +78,7 @@ impl Phase {
             Phase::SectionHeader => "section header",
             Phase::Body(_) => "section",
             Phase::Blocks => "instruction block",
-            Phase::Skip => "pulse section",
+            Phase::Skip => "pulse or sweep section",
             Phase::Trailer => "file checksum",
             Phase::Done => "end",
         }
@@ -542,7 +542,7 @@ impl<'cb> Decoder<'cb> {
                     });
                     self.phase = match kind {
                         SectionKind::Instructions => Phase::Blocks,
-                        SectionKind::Pulses => Phase::Skip,
+                        SectionKind::Pulses | SectionKind::Sweep => Phase::Skip,
                         _ => Phase::Body(kind),
                     };
                 }

@@ -43,6 +43,15 @@ pub struct Args {
     pub lowering: LowerArgs,
     #[command(flatten)]
     pub inputs: super::inputs::InputArgs,
+    /// Assemble an OpenQASM 3 program as a parameter sweep: a CSV table whose header row names
+    /// the program's `input` variables (every one, in any order) and whose rows are the points.
+    /// Each point is lowered; when all have the first one's shape (only rz angles differ), the
+    /// first is coded once and the others as a sweep table (each input's values, compactly when
+    /// they form a grid, and the rule giving each varying angle from them); otherwise each
+    /// point is a circuit of the job. `decode --output-dir` writes one circuit per point,
+    /// STEM_0, STEM_1, ...
+    #[arg(long = "inputs", value_name = "SWEEP.csv", conflicts_with = "inputs")]
+    pub sweep: Option<PathBuf>,
     /// The codebook to encode with (default: the embedded one). Decoding needs the same one.
     #[arg(long, value_name = "CODEBOOK")]
     pub codebook: Option<PathBuf>,
@@ -108,6 +117,12 @@ fn parse_window(s: &str) -> Result<usize, String> {
 /// Run the command.
 pub fn run(args: &Args) -> CmdResult {
     let files = super::job::expand_files(&args.files)?;
+    if let Some(table) = &args.sweep {
+        let [file] = files.as_slice() else {
+            return Err("--inputs sweeps one program: give one file".into());
+        };
+        return super::job::sweep(args, file, table);
+    }
     if files.len() > 1 || args.files.iter().any(|f| f.is_dir()) {
         return super::job::assemble(args, &files);
     }

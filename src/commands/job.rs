@@ -104,14 +104,7 @@ pub fn assemble(args: &super::assemble::Args, files: &[PathBuf]) -> CmdResult {
         crate::output::summary_to_stderr();
     }
     let cb = load_codebook(args.codebook.as_deref())?;
-    let opts = AssembleOptions {
-        lowering: args.lowering.config(),
-        pulses: args.pulses.then(|| args.pulse.config()),
-        paper: (!args.no_paper && !args.no_baselines)
-            .then_some((args.paper_depth, args.paper_recursion)),
-        no_baselines: args.no_baselines,
-        repeat_window: (!args.flat).then_some(args.repeat_window),
-    };
+    let opts = job_options(args);
     let bar = ProgressBar::new(files.len() as u64);
     bar.set_style(
         ProgressStyle::with_template("{prefix:>9} [{bar:30}] {pos}/{len} circuits")
@@ -132,6 +125,61 @@ pub fn assemble(args: &super::assemble::Args, files: &[PathBuf]) -> CmdResult {
         return Ok(());
     }
     print_job(&job.report, &cb, args.output.as_deref(), job.bytes.len())
+}
+
+/// `eqisa assemble PROGRAM --inputs SWEEP.csv`: a parameter sweep.
+pub fn sweep(args: &super::assemble::Args, file: &Path, table: &Path) -> CmdResult {
+    if args.split.split().is_some() {
+        return Err(
+            "--qubits-per-controller and --controllers do not combine with --inputs".into(),
+        );
+    }
+    if args.output.as_ref().is_some_and(|o| o.as_os_str() == "-") {
+        crate::output::summary_to_stderr();
+    }
+    let cb = load_codebook(args.codebook.as_deref())?;
+    let job = eqisa_pipeline::job::assemble_sweep(file, table, &cb, &job_options(args))?;
+    if let Some(out) = &args.output {
+        super::assemble::write_bytes(out, &job.bytes)?;
+    }
+    if args.json {
+        outln!("{}", serde_json::to_string_pretty(&job.report)?);
+        return Ok(());
+    }
+    print_job(&job.report, &cb, args.output.as_deref(), job.bytes.len())?;
+    if let Some(s) = &job.report.sweep {
+        outln!(
+            "sweep             {} points over {} from {}; {}",
+            s.points,
+            s.inputs.join(", "),
+            s.inputs_file,
+            if s.template {
+                format!(
+                    "one template and a {}-byte table ({} varying angles)",
+                    s.table_bytes, s.varying_angles
+                )
+            } else {
+                "the points differ in shape: each is a circuit".to_string()
+            }
+        );
+        outln!(
+            "one point         {} bits alone; the sweep costs {:.2}× that",
+            s.one_point_bits,
+            s.ratio_to_one_point
+        );
+    }
+    Ok(())
+}
+
+fn job_options(args: &super::assemble::Args) -> AssembleOptions {
+    AssembleOptions {
+        lowering: args.lowering.config(),
+        pulses: args.pulses.then(|| args.pulse.config()),
+        paper: (!args.no_paper && !args.no_baselines)
+            .then_some((args.paper_depth, args.paper_recursion)),
+        no_baselines: args.no_baselines,
+        repeat_window: (!args.flat).then_some(args.repeat_window),
+    }
 }
 
 fn print_job(r: &JobReport, cb: &LoadedCodebook, output: Option<&Path>, bytes: usize) -> CmdResult {

@@ -65,8 +65,33 @@ pub struct JobReport {
     pub framing_bits_per_circuit: f64,
     /// The names' bits per circuit (metadata, for `decode --output-dir`).
     pub name_bits_per_circuit: f64,
-    /// Each circuit, as assembled alone.
+    /// Each circuit, as assembled alone (empty for a sweep, whose points are all alike).
     pub per_circuit: Vec<JobCircuitReport>,
+    /// For a parameter sweep (`--inputs`): how its points were coded.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub sweep: Option<SweepReport>,
+}
+
+/// How a parameter sweep was coded.
+#[derive(Clone, Debug, Serialize)]
+pub struct SweepReport {
+    /// The table of values.
+    pub inputs_file: String,
+    /// The inputs swept, in the program's declaration order.
+    pub inputs: Vec<String>,
+    /// Points (rows of the table).
+    pub points: usize,
+    /// Whether the points were coded as one template and a sweep table (else each point is a
+    /// circuit of the job: their shapes differ, or their angles are exact).
+    pub template: bool,
+    /// Bytes of the sweep section's payload (0 without a template).
+    pub table_bytes: usize,
+    /// Rz angles that vary across points.
+    pub varying_angles: usize,
+    /// Bits of the first point assembled alone.
+    pub one_point_bits: u64,
+    /// The job's bits over one point's.
+    pub ratio_to_one_point: f64,
 }
 
 /// Bytes per part of a job's file.
@@ -267,6 +292,7 @@ pub fn assemble_files(
             .zip(reports)
             .map(|(name, alone)| JobCircuitReport { name, alone })
             .collect(),
+        sweep: None,
     };
     Ok(JobAssembly {
         bytes: job.bytes,
@@ -331,34 +357,204 @@ fn job_baselines(
             },
         }
     }
+    let sum = |f: fn(&Bits) -> Option<u64>| -> Option<u64> {
+        alone.iter().map(|a| f(&a.report.bits)).sum()
+    };
+    Ok(Bits {
+        paper_huffman: sum(|b| b.paper_huffman),
+        paper_huffman_bzip2: sum(|b| b.paper_huffman_bzip2),
+        ..concatenated_baselines(&programs, target, angle_bits, job_bytes)?
+    })
+}
+
+/// The baselines over the concatenation of `programs`' binary streams; the paper's pipeline
+/// unmeasured.
+fn concatenated_baselines(
+    programs: &[std::borrow::Cow<'_, NativeProgram>],
+    target: &TargetDesc,
+    angle_bits: u8,
+    job_bytes: usize,
+) -> Result<Bits, PipelineError> {
     let mut packed = Vec::new();
     let mut aligned = Vec::new();
-    for p in &programs {
-        packed.extend(binary::binary_stream(p, p.angle_bits, target.dt_ns).bytes);
+    let (mut bits, mut opcodes) = (0u64, 0u64);
+    for p in programs {
+        let b = binary::binary_stream(p, p.angle_bits, target.dt_ns);
+        bits += b.bits;
+        packed.extend(b.bytes);
         aligned.extend(binary::binary_stream_aligned(p, p.angle_bits, target.dt_ns).bytes);
+        opcodes += binary::binary_opcode_bits(p);
     }
     let a = compress::general_purpose(&packed)?;
     let b = compress::general_purpose(&aligned)?;
-    let mut all = programs[0].clone().into_owned();
+    let mut all = programs
+        .first()
+        .map(|p| p.clone().into_owned())
+        .ok_or_else(|| PipelineError::Job {
+            file: String::new(),
+            message: "a job needs at least one circuit".into(),
+        })?;
     all.ops = programs
         .iter()
         .flat_map(|p| p.ops.iter().cloned())
         .collect();
     all.angle_bits = angle_bits;
-    let sum = |f: fn(&Bits) -> Option<u64>| -> Option<u64> {
-        alone.iter().map(|a| f(&a.report.bits)).sum()
-    };
     Ok(Bits {
         eqisa: job_bytes as u64 * 8,
-        binary_opcodes: sum(|b| b.binary_opcodes),
-        binary: sum(|b| b.binary),
+        binary_opcodes: Some(opcodes),
+        binary: Some(bits),
         bzip2: Some(a.bzip2.min(b.bzip2)),
         xz: Some(a.xz.min(b.xz)),
         zstd: Some(a.zstd.min(b.zstd)),
         entropy_order0: Some(binary::entropy_order0(&all, angle_bits)),
         stim_text_xz: None,
-        paper_huffman: sum(|b| b.paper_huffman),
-        paper_huffman_bzip2: sum(|b| b.paper_huffman_bzip2),
+        paper_huffman: None,
+        paper_huffman_bzip2: None,
+    })
+}
+
+/// Assemble OpenQASM 3 program `file` swept over the rows of `inputs_file` (one point per row,
+/// a column per `input`): when every point has the first one's shape, the first point is coded
+/// as the job's one circuit and the others as the values of a sweep table
+/// ([`eqisa_assembler::sweep`]); otherwise each point is a circuit. Points are named
+/// `STEM_0`, `STEM_1`, ... (zero-padded to the widest index).
+///
+/// # Errors
+/// When the program is not OpenQASM 3 with inputs, the table does not fit it (naming the row
+/// and column), a point does not lower, or `--pulses` is asked for.
+pub fn assemble_sweep(
+    file: &Path,
+    inputs_file: &Path,
+    cb: &LoadedCodebook,
+    opts: &AssembleOptions,
+) -> Result<JobAssembly, PipelineError> {
+    let name = file.display().to_string();
+    if opts.pulses.is_some() {
+        return Err(PipelineError::Job {
+            file: name,
+            message: "--pulses is not built for sweeps: a job carries no pulse section".into(),
+        });
+    }
+    let stem = job_names(&[file.to_path_buf()])?.remove(0);
+    let source = crate::input::load_source(file)?;
+    let eqisa_qasm::Parsed::Structured(program) = &source.parsed else {
+        return Err(PipelineError::Job {
+            file: name,
+            message: "--inputs sweeps an OpenQASM 3 program's `input` variables; this program declares none".into(),
+        });
+    };
+    let table = crate::sweep::read_sweep(inputs_file)?;
+    let lowered = crate::sweep::lower_sweep(program, &name, &table, &opts.lowering)?;
+    let target = lowered.target.clone();
+    let width = (lowered.points.len() - 1).to_string().len();
+    let point_name = |i: usize| format!("{stem}_{i:0width$}");
+    let fail = |source| PipelineError::Assemble {
+        file: name.clone(),
+        source,
+    };
+    let plan =
+        eqisa_assembler::sweep::plan_sweep(&lowered.points, &lowered.values).map_err(fail)?;
+    let one = eqisa_assembler::assemble(&lowered.points[0], &target, &cb.codebook, cb.hash)
+        .map_err(fail)?;
+    let (bytes, job, table_bytes, varying) = match &plan {
+        Some(plan) => {
+            let parts = [JobPart {
+                name: stem.clone(),
+                program: JobProgram::Flat(&plan.template),
+            }];
+            let job = assemble_job(&parts, &target, &cb.codebook, cb.hash).map_err(fail)?;
+            let payload = plan.table.to_bytes();
+            let n = payload.len();
+            let mut container = eqisa_isa::Container::parse(&job.bytes)
+                .map_err(|e| fail(eqisa_assembler::AssembleError::Isa(e)))?;
+            container.sections.push(eqisa_isa::container::Section {
+                kind: eqisa_isa::SectionKind::Sweep,
+                payload,
+            });
+            let bytes = container
+                .to_bytes()
+                .map_err(|e| fail(eqisa_assembler::AssembleError::Isa(e)))?;
+            (bytes, job, n, plan.table.slots.len())
+        }
+        None => {
+            let parts: Vec<JobPart<'_>> = lowered
+                .points
+                .iter()
+                .enumerate()
+                .map(|(i, p)| JobPart {
+                    name: point_name(i),
+                    program: JobProgram::Flat(p),
+                })
+                .collect();
+            let job = assemble_job(&parts, &target, &cb.codebook, cb.hash).map_err(fail)?;
+            (job.bytes.clone(), job, 0, 0)
+        }
+    };
+    crate::assemble::check_decodable(&name, lowered.points[0].num_qubits, &bytes)?;
+    let programs: Vec<std::borrow::Cow<'_, NativeProgram>> = lowered
+        .points
+        .iter()
+        .map(std::borrow::Cow::Borrowed)
+        .collect();
+    let bits = if opts.no_baselines {
+        eqisa_only(bytes.len())
+    } else {
+        concatenated_baselines(&programs, &target, job.angle_bits, bytes.len())?
+    };
+    let mut alone_bits = 0u64;
+    for p in &lowered.points {
+        alone_bits += eqisa_assembler::assemble(p, &target, &cb.codebook, cb.hash)
+            .map_err(fail)?
+            .bytes
+            .len() as u64
+            * 8;
+    }
+    let n = lowered.points.len();
+    let report = JobReport {
+        circuits: n,
+        target: target.kind.name(),
+        native_ops: lowered.points.iter().map(|p| p.ops.len() as u64).sum(),
+        fidelity_bound: lowered.fidelity_bounds.iter().copied().fold(1.0, f64::min),
+        angle_bits: job.angle_bits,
+        codebook_bytes: cb.bytes,
+        codebook_hash: short_hash(&cb.hash),
+        alone_bits,
+        sections: JobSections {
+            header_and_framing: bytes.len()
+                - job.program_bytes
+                - job.job_bytes
+                - job.metadata_bytes
+                - job.control_bytes
+                - job.instruction_bytes
+                - table_bytes,
+            program: job.program_bytes,
+            job: job.job_bytes,
+            metadata: job.metadata_bytes,
+            names: job.names_bytes,
+            layouts: job.layouts,
+            control: job.control_bytes,
+            instructions: job.instruction_bytes,
+            blocks: job.blocks,
+        },
+        framing_bits_per_circuit: (job.job_bytes + table_bytes) as f64 * 8.0 / n as f64,
+        name_bits_per_circuit: job.names_bytes as f64 * 8.0 / n as f64,
+        per_circuit: Vec::new(),
+        sweep: Some(SweepReport {
+            inputs_file: inputs_file.display().to_string(),
+            inputs: lowered.names.clone(),
+            points: n,
+            template: plan.is_some(),
+            table_bytes,
+            varying_angles: varying,
+            one_point_bits: one.bytes.len() as u64 * 8,
+            ratio_to_one_point: bits.eqisa as f64 / (one.bytes.len() as f64 * 8.0),
+        }),
+        bits,
+    };
+    Ok(JobAssembly {
+        bytes,
+        target,
+        report,
     })
 }
 
@@ -611,7 +807,44 @@ fn decode_circuits(
             program,
         });
     }
-    Ok(out)
+    let container = eqisa_isa::Container::parse(bytes).map_err(|e| decode_error(e, name, cb))?;
+    match container.section(eqisa_isa::SectionKind::Sweep) {
+        Some(section) => expand_sweep(out, &section.payload, name, cb),
+        None => Ok(out),
+    }
+}
+
+/// The points of a sweep: its job's one circuit, the template, with each point's angles.
+fn expand_sweep(
+    circuits: Vec<DecodedCircuit>,
+    payload: &[u8],
+    name: &str,
+    cb: &LoadedCodebook,
+) -> Result<Vec<DecodedCircuit>, PipelineError> {
+    let fail = |message: String| PipelineError::Decode {
+        file: name.to_string(),
+        message,
+    };
+    let table =
+        eqisa_isa::sweep::SweepTable::parse(payload).map_err(|e| decode_error(e, name, cb))?;
+    let [template] = <[DecodedCircuit; 1]>::try_from(circuits)
+        .map_err(|_| fail("a sweep over a job of more than one circuit".into()))?;
+    let Lowered::Flat(mut program) = template.program else {
+        return Err(fail("a sweep over a circuit with loops".into()));
+    };
+    // The template's angles lie on the table's grid, the finest of the points'.
+    program.angle_bits = table.angle_bits;
+    let points = eqisa_assembler::sweep::expand(&program, &table)
+        .map_err(|e| fail(format!("sweep section: {e}")))?;
+    let width = (points.len().max(1) - 1).to_string().len();
+    Ok(points
+        .into_iter()
+        .enumerate()
+        .map(|(i, p)| DecodedCircuit {
+            name: format!("{}_{i:0width$}", template.name),
+            program: Lowered::Flat(p),
+        })
+        .collect())
 }
 
 /// A decoded circuit as OpenQASM: flat ones as OpenQASM 2 (3 when their conditions need it),

@@ -357,7 +357,7 @@ pub fn parse_section_header(bytes: &[u8]) -> Result<(SectionHeader, usize), IsaE
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct SectionLog {
     /// Index of the first section of each kind, by kind value.
-    first: [Option<u16>; 7],
+    first: [Option<u16>; 8],
 }
 
 impl SectionLog {

@@ -35,6 +35,9 @@ pub enum SectionKind {
     /// The circuits of a job: each one's length and register layout ([`crate::job`]). Absent
     /// in a program of one circuit.
     Job = 6,
+    /// A parameter sweep over the job's one circuit: the inputs' values per point and the rules
+    /// that give each varying angle ([`crate::sweep`]). Host-side: a decoder passes it through.
+    Sweep = 7,
 }
 
 impl SectionKind {
@@ -48,6 +51,7 @@ impl SectionKind {
             Self::Program => "program",
             Self::Control => "control",
             Self::Job => "job",
+            Self::Sweep => "sweep",
         }
     }
 }
@@ -64,6 +68,7 @@ impl TryFrom<u8> for SectionKind {
             4 => Ok(Self::Program),
             5 => Ok(Self::Control),
             6 => Ok(Self::Job),
+            7 => Ok(Self::Sweep),
             other => Err(other),
         }
     }

@@ -17,7 +17,8 @@
 //!     25    4 header CRC-32C over bytes 0..25
 //! then `section count` times (SECTION_HEADER_LEN = 9 bytes + payload)
 //!     +0    1 kind (u8): 1 = instructions, 2 = pulses, 3 = metadata, 4 = program,
-//!                     5 = control, 6 = job
+//!                     5 = control, 6 = job,
+//!                     7 = sweep
 //!     +1    4 payload length in bytes (u32)
 //!     +5    4 section CRC-32C over kind ‖ length ‖ payload (the 5 header bytes, then the payload)
 //!     +9    n payload

@@ -81,7 +81,12 @@ fn adder4_runs_on_a_grid_built_from_lima_and_bell_on_lima() {
             .is_some_and(|n| n.contains("ibmq_lima for circuits of up to 5 qubits"))
     );
     // `pulses` places it on the same grid.
-    let pulses = run_json(&["pulses", "--json", "--no-memory", &arg(&example("adder4.qasm"))]);
+    let pulses = run_json(&[
+        "pulses",
+        "--json",
+        "--no-memory",
+        &arg(&example("adder4.qasm")),
+    ]);
     assert_eq!(pulses["device"], "ibmq_lima-grid-2x3");
     assert_eq!(
         pulses["pulse_bits"]["eqisa"],
@@ -91,7 +96,12 @@ fn adder4_runs_on_a_grid_built_from_lima_and_bell_on_lima() {
 
 #[test]
 fn eight_qubit_mqt_circuits_run_on_a_3x3_grid() {
-    let names = ["dj_indep_n8.qasm", "ghz_indep_n8.qasm", "qft_indep_n8.qasm", "wstate_indep_n8.qasm"];
+    let names = [
+        "dj_indep_n8.qasm",
+        "ghz_indep_n8.qasm",
+        "qft_indep_n8.qasm",
+        "wstate_indep_n8.qasm",
+    ];
     let mut files = Vec::new();
     for n in names {
         let Some(p) = corpus_path(&format!("mqt/indep/{n}")) else {
@@ -99,7 +109,13 @@ fn eight_qubit_mqt_circuits_run_on_a_3x3_grid() {
         };
         files.push(arg(&p));
     }
-    let mut args = vec!["report", "--json", "--no-memory", "--no-paper", "--no-controllers"];
+    let mut args = vec![
+        "report",
+        "--json",
+        "--no-memory",
+        "--no-paper",
+        "--no-controllers",
+    ];
     args.extend(files.iter().map(String::as_str));
     let report = run_json(&args);
     assert_eq!(report["skipped"].as_array().map(Vec::len), Some(0));
@@ -110,7 +126,11 @@ fn eight_qubit_mqt_circuits_run_on_a_3x3_grid() {
         assert_eq!(c["device"], "ibmq_lima-grid-3x3", "{}", c["file"]);
         assert_pulse_rows(c);
     }
-    assert!(report["total"]["encodings"]["eqisa_pulses"]["bits"].as_u64().is_some());
+    assert!(
+        report["total"]["encodings"]["eqisa_pulses"]["bits"]
+            .as_u64()
+            .is_some()
+    );
 }
 
 #[test]
@@ -132,14 +152,18 @@ fn an_explicit_device_too_small_skips_pulses_and_keeps_instruction_rows() {
     let skipped = &report["skipped"][0];
     assert_eq!(skipped["file"], adder.as_str());
     assert!(
-        skipped["reason"].as_str().is_some_and(|r| r.contains("6 qubits")),
+        skipped["reason"]
+            .as_str()
+            .is_some_and(|r| r.contains("6 qubits")),
         "{}",
         skipped["reason"]
     );
     assert_eq!(skipped["qubits"], 6);
     for row in INSTRUCTION_ROWS {
         assert!(
-            skipped["encodings"][row]["bits"].as_u64().is_some_and(|b| b > 0),
+            skipped["encodings"][row]["bits"]
+                .as_u64()
+                .is_some_and(|b| b > 0),
             "{row}"
         );
     }

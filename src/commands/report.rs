@@ -485,11 +485,7 @@ fn print_text(args: &Args, setup: &Setup<'_>, report: &Report) -> Result<(), Str
             a.duration_ns(),
             a.placed.swaps
         );
-        outln!(
-            "  on {} ({})",
-            a.placed.device.name,
-            a.placed.device_note
-        );
+        outln!("  on {} ({})", a.placed.device.name, a.placed.device_note);
         table(r)?;
         firmware_lines(r, args.link_gbps)?;
     }

@@ -5,10 +5,10 @@ use std::path::Path;
 
 use eqisa_assembler::pulses::{Physics, WaveformCoder};
 use eqisa_ir::Circuit;
-use eqisa_lower::{LowerOptions, lower};
 use eqisa_lower::program::NativeProgram;
 use eqisa_lower::route::{Coupling, check_physical, route};
 use eqisa_lower::target::{TargetDesc, TargetKind, TwoQubit};
+use eqisa_lower::{LowerOptions, lower};
 use eqisa_pulse::{Device, PulseLimits, PulseProgram, lower_to_pulses_with};
 
 use crate::codebook::LoadedCodebook;

@@ -9,8 +9,8 @@ use std::sync::atomic::{AtomicU64, Ordering};
 
 use eqisa_firmware::FirmwareParams;
 use eqisa_pipeline::report::events::Encoding;
-use eqisa_pipeline::report::{ReportProgress, ReportScope, Setup, SetupOptions, report};
 use eqisa_pipeline::report::events::Level;
+use eqisa_pipeline::report::{ReportProgress, ReportScope, Setup, SetupOptions, report};
 use eqisa_pipeline::{LowerConfig, PulseConfig, load_codebook};
 use eqisa_test_support::{example, repo_dir};
 
@@ -63,7 +63,10 @@ fn circuits_in_order_skips_and_totals() {
     // The skipped circuit keeps its instruction-level rows.
     assert_eq!(r.instruction_only.len(), 1);
     let only = &r.instruction_only[0];
-    assert_eq!((only.file.as_str(), only.qubits), (r.skipped[0].0.as_str(), 6));
+    assert_eq!(
+        (only.file.as_str(), only.qubits),
+        (r.skipped[0].0.as_str(), 6)
+    );
     for (enc, row) in &only.encodings.0 {
         match enc.level() {
             Level::Instruction if *enc != Encoding::Paper => {
@@ -102,7 +105,12 @@ fn nothing_placed_still_reports_every_file_at_the_instruction_level() {
     let eqisa = r.instruction_only[0].encodings.get(Encoding::Eqisa);
     assert!(eqisa.and_then(|row| row.bits).is_some_and(|b| b > 0));
     // No circuit placed: the totals have no figures (not NaN rates).
-    assert!(r.total.0.iter().all(|(_, row)| row.bits.is_none() && row.link_gbps.is_none()));
+    assert!(
+        r.total
+            .0
+            .iter()
+            .all(|(_, row)| row.bits.is_none() && row.link_gbps.is_none())
+    );
 }
 
 #[test]
@@ -115,7 +123,10 @@ fn without_a_device_a_circuit_larger_than_lima_runs_on_a_grid_built_from_it() {
     let (adder, bell) = (&r.circuits[0].0, &r.circuits[1].0);
     assert_eq!(adder.placed.device.name, "ibmq_lima-grid-2x3");
     assert!(
-        adder.placed.device_note.contains("6 qubits on a 2x3 grid built from ibmq_lima"),
+        adder
+            .placed
+            .device_note
+            .contains("6 qubits on a 2x3 grid built from ibmq_lima"),
         "{}",
         adder.placed.device_note
     );

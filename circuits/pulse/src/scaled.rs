@@ -133,9 +133,9 @@ impl ScaledDevice {
         }
         for &((a, b), (p, q)) in &pair_source {
             let sigma = BTreeMap::from([(p, a), (q, b)]);
-            for g in source.gates.iter().filter(|g| {
-                matches!(g.qubits.as_slice(), &[x, y] if (x, y) == (p, q) || (x, y) == (q, p))
-            }) {
+            for g in source.gates.iter().filter(
+                |g| matches!(g.qubits.as_slice(), &[x, y] if (x, y) == (p, q) || (x, y) == (q, p)),
+            ) {
                 gates.push(grid.copy(source, g, &sigma, &file)?);
             }
         }
@@ -164,16 +164,14 @@ impl ScaledDevice {
     }
 
     /// What was built, for reports: `7 qubits on a 3x3 grid built from ibmq_lima's
-    /// calibrations (qubit i ← ibmq_lima qubit i mod 5; each coupled pair ← a coupled pair of
-    /// ibmq_lima)`.
+    /// calibrations (qubit i ← ibmq_lima qubit i mod 5; each pair ← a coupled ibmq_lima pair)`.
     pub fn describe(&self) -> String {
         let n = self.qubit_source.len();
         let m = self.qubit_source.iter().max().map_or(0, |s| s + 1);
         let src = &self.source;
         format!(
             "{n} qubits on a {}x{} grid built from {src}'s calibrations (qubit i ← {src} qubit \
-             i mod {m}; each coupled pair ← a coupled pair of {src}, the same qubits' pair where \
-             {src} couples them)",
+             i mod {m}; each pair ← a coupled {src} pair)",
             self.rows, self.cols
         )
     }
@@ -255,7 +253,10 @@ impl Grid {
                 } => {
                     let c = control(*u)?;
                     let f = qubit(c.freq_qubit).ok_or_else(|| {
-                        foreign(format!("it shifts u{u}, at qubit {}'s frequency", c.freq_qubit))
+                        foreign(format!(
+                            "it shifts u{u}, at qubit {}'s frequency",
+                            c.freq_qubit
+                        ))
                     })?;
                     if shifted.contains(&(*t0, f, *phase)) {
                         continue;
@@ -368,7 +369,11 @@ mod tests {
                 // Frame changes on control channels are re-spread over the grid's channels at
                 // the same frequency: compare each (time, phase) once.
                 ScheduleItem::ShiftPhase { t0, phase, .. } => {
-                    let key = (*t0, format!("{phase:?}"), matches!(it.channel(), Some(Channel::Control(_))));
+                    let key = (
+                        *t0,
+                        format!("{phase:?}"),
+                        matches!(it.channel(), Some(Channel::Control(_))),
+                    );
                     (!(key.2 && seen.contains(&key))).then(|| {
                         seen.push(key);
                         ScheduleItem::ShiftPhase {
@@ -408,9 +413,9 @@ mod tests {
                     for c in channels(g) {
                         let ok = c == format!("d{i}")
                             || c == format!("m{i}")
-                            || d.control_channels.iter().any(|u| {
-                                format!("u{}", u.index) == c && u.freq_qubit == i
-                            });
+                            || d.control_channels
+                                .iter()
+                                .any(|u| format!("u{}", u.index) == c && u.freq_qubit == i);
                         assert!(ok, "{name} on {i} acts on {c}");
                     }
                 }
@@ -463,7 +468,15 @@ mod tests {
             .collect();
         assert_eq!(
             plays,
-            ["d5", "d5", "d6", "d6", "d6", &format!("u{}", tone.index), &format!("u{}", tone.index)]
+            [
+                "d5",
+                "d5",
+                "d6",
+                "d6",
+                "d6",
+                &format!("u{}", tone.index),
+                &format!("u{}", tone.index)
+            ]
         );
     }
 
@@ -475,7 +488,10 @@ mod tests {
         let (d, note) = Device::default_for(7).expect("grid");
         assert_eq!(d.name, "ibmq_lima-grid-3x3");
         assert_eq!(d.num_qubits(), 7);
-        assert!(note.starts_with("default: 7 qubits on a 3x3 grid built from ibmq_lima"), "{note}");
+        assert!(
+            note.starts_with("default: 7 qubits on a 3x3 grid built from ibmq_lima"),
+            "{note}"
+        );
         // Deterministic: built twice, the same device.
         assert_eq!(Device::default_for(7).expect("grid").0, d);
         assert!(matches!(

@@ -96,7 +96,11 @@ pub struct Report {
 impl Report {
     /// The circuits' schedules, end to end, ns.
     pub fn duration_ns(&self) -> f64 {
-        self.circuits.iter().map(|(a, _)| a.duration_ns()).sum()
+        // A fold from +0.0: `sum` of no circuits is -0.0, which prints as such.
+        self.circuits
+            .iter()
+            .map(|(a, _)| a.duration_ns())
+            .fold(0.0, |acc, d| acc + d)
     }
 
     /// Qubits times schedule, summed over the circuits, qubit·ns.
@@ -104,7 +108,7 @@ impl Report {
         self.circuits
             .iter()
             .map(|(a, _)| f64::from(a.qubits) * a.duration_ns())
-            .sum()
+            .fold(0.0, |acc, d| acc + d)
     }
 }
 
@@ -272,14 +276,8 @@ fn instruction_only(
         source,
     })?;
     let program = &lowered.program;
-    let asm = assemble_with_pulses(
-        program,
-        &target,
-        &setup.cb.codebook,
-        setup.cb.hash,
-        None,
-    )
-    .map_err(|e| PipelineError::Report(format!("{file}: {e}")))?;
+    let asm = assemble_with_pulses(program, &target, &setup.cb.codebook, setup.cb.hash, None)
+        .map_err(|e| PipelineError::Report(format!("{file}: {e}")))?;
     let bits = measure(&circuit, program, &target, &asm, setup.cb, None)
         .map_err(|e| PipelineError::Report(format!("{file}: {e}")))?
         .bits;

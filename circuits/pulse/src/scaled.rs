@@ -328,7 +328,10 @@ impl Device {
     pub fn default_for(num_qubits: u32) -> Result<(Device, String), DeviceError> {
         let lima = Device::default_device();
         if num_qubits <= lima.num_qubits() {
-            let note = format!("default: {} (the embedded calibration)", lima.name);
+            let note = format!(
+                "default: the embedded calibration; the circuit fits its {} qubits",
+                lima.num_qubits()
+            );
             return Ok((lima, note));
         }
         let scaled = ScaledDevice::grid(&lima, num_qubits)?;
@@ -484,7 +487,7 @@ mod tests {
     fn the_default_is_lima_up_to_five_qubits_and_a_grid_beyond() {
         let (d, note) = Device::default_for(5).expect("lima");
         assert_eq!(d, Device::default_device());
-        assert!(note.contains("ibmq_lima"), "{note}");
+        assert!(note.contains("embedded calibration"), "{note}");
         let (d, note) = Device::default_for(7).expect("grid");
         assert_eq!(d.name, "ibmq_lima-grid-3x3");
         assert_eq!(d.num_qubits(), 7);

@@ -19,7 +19,10 @@ use super::lowering::LowerArgs;
 #[derive(clap::Args, Clone, Debug)]
 pub struct PulseArgs {
     /// Device calibration: our TOML format, or IBM pulse defaults `defs_X.json` (with
-    /// `conf_X.json` and `props_X.json` beside it). Default: the embedded device (ibmq_lima).
+    /// `conf_X.json` and `props_X.json` beside it). Default: the embedded device for the
+    /// circuit's size: IBM's 5-qubit ibmq_lima up to 5 qubits; beyond, a square grid of exactly
+    /// the circuit's qubits built from lima's calibrations (qubit i takes lima qubit i mod 5's,
+    /// each grid pair a coupled lima pair's cx).
     #[arg(long, value_name = "DEVICE")]
     pub device: Option<PathBuf>,
     /// Direct-rotation mode: each run of single-qubit gates becomes one scaled, rotated x pulse
@@ -65,9 +68,9 @@ pub struct Args {
     /// channel in the order `channels` lists them, zero where a channel idles.
     #[arg(short, long, value_name = "OUT.npy")]
     pub output: Option<PathBuf>,
-    /// Print JSON: device, mode, dt_ns, channels, plays, waveforms, duration_dt, samples, swaps,
-    /// pulse_bits and memory_bits ({eqisa, raw, dct, zstd}), max_added_infidelity,
-    /// lossless_fallbacks.
+    /// Print JSON: device, device_note, mode, dt_ns, channels, plays, waveforms, duration_dt,
+    /// samples, swaps, pulse_bits and memory_bits ({eqisa, raw, dct, zstd}),
+    /// max_added_infidelity, lossless_fallbacks.
     #[arg(long)]
     pub json: bool,
 }
@@ -164,6 +167,7 @@ pub fn run(args: &Args) -> CmdResult {
     }
     outln!("file            {}", report.file);
     outln!("device          {} (dt {} ns)", report.device, report.dt_ns);
+    outln!("                {}", report.device_note);
     outln!("mode            {}", report.mode);
     outln!("swaps           {}", report.swaps);
     outln!(

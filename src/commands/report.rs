@@ -41,18 +41,22 @@ fn event_models_help() -> String {
 #[derive(clap::Args)]
 #[command(after_long_help = event_models_help())]
 pub struct Args {
-    /// OpenQASM 2 or 3 files. A circuit the device cannot run (more qubits than it has, no
-    /// route) is reported as skipped; an unreadable or invalid file is an error.
+    /// OpenQASM 2 or 3 files. Without --device each runs on the embedded default for its size
+    /// (ibmq_lima up to 5 qubits, else a square grid of its size built from lima's
+    /// calibrations). A circuit an explicit --device cannot run (more qubits than it has, no
+    /// route) is skipped for pulses, with the reason, and keeps its instruction-level rows; an
+    /// unreadable or invalid file is an error.
     #[arg(required = true)]
     pub files: Vec<PathBuf>,
-    /// Print JSON: device, mode, link_gbps, pulse_budget, energy_model, codebook, encodings
-    /// [{name, level, event_model}], rules {instruction_level, common}, circuits [{file, qubits,
-    /// duration_ns, native_ops, plays, played_samples, lines, swaps, counts, encodings {NAME:
+    /// Print JSON: device, device_note, mode, link_gbps, pulse_budget, energy_model, codebook, encodings
+    /// [{name, level, event_model}], rules {instruction_level, common}, circuits [{file, device,
+    /// device_note, qubits, duration_ns, native_ops, plays, played_samples, lines, swaps, counts, encodings {NAME:
     /// {level, bits, link_gbps, link_lanes, energy_j, heat_4k_j, heat_4k_w, wall_plug_j,
     /// fidelity_bound, pulse_added_infidelity, pulse_infidelity_kind, link_gbps_per_qubit,
     /// qubits_per_link, events, firmware {simulated, file_bits, min_link_gbps, underruns,
     /// peak_fifo_bits, latency_ns} (eqisa rows; else null)}},
-    /// paper_huffman_bits}], skipped [{file, reason}], total {circuits, duration_ns, qubit_ns,
+    /// paper_huffman_bits}], skipped [{file, reason, qubits, native_ops,
+    /// duration_ns, encodings (instruction-level rows only)}], total {circuits, duration_ns, qubit_ns,
     /// encodings}, firmware_params, device_memory, rate_curve. NAME is binary, paper, bzip2, xz, zstd, eqisa,
     /// raw_samples, dct, zstd_samples or eqisa_pulses.
     #[arg(long)]
@@ -121,6 +125,9 @@ pub struct Args {
 #[derive(Serialize)]
 struct CircuitJson<'a> {
     file: &'a str,
+    /// The device the circuit ran on, and which device that is.
+    device: &'a str,
+    device_note: &'a str,
     qubits: u32,
     duration_ns: f64,
     native_ops: u64,
@@ -138,6 +145,9 @@ struct CircuitJson<'a> {
 struct SkippedJson<'a> {
     file: &'a str,
     reason: &'a str,
+    /// The instruction-level measurement of the skipped circuit.
+    #[serde(flatten)]
+    instructions: Option<&'a eqisa_pipeline::report::batch::InstructionOnly>,
 }
 
 #[derive(Serialize)]
@@ -164,6 +174,7 @@ struct TotalJson<'a> {
 #[derive(Serialize)]
 struct ReportJson<'a> {
     device: &'a str,
+    device_note: String,
     mode: &'static str,
     link_gbps: f64,
     pulse_budget: f64,
@@ -383,6 +394,7 @@ fn print_json(
 ) -> CmdResult {
     let json = ReportJson {
         device: &setup.device.name,
+        device_note: setup.device_note(),
         mode: args.pulse.mode().name(),
         link_gbps: args.link_gbps,
         pulse_budget: args.pulse.infidelity,
@@ -405,6 +417,8 @@ fn print_json(
             .iter()
             .map(|(a, r)| CircuitJson {
                 file: &a.file,
+                device: &a.placed.device.name,
+                device_note: &a.placed.device_note,
                 qubits: a.qubits,
                 duration_ns: a.duration_ns(),
                 native_ops: a.counts.native_ops,
@@ -420,7 +434,11 @@ fn print_json(
         skipped: report
             .skipped
             .iter()
-            .map(|(file, reason)| SkippedJson { file, reason })
+            .map(|(file, reason)| SkippedJson {
+                file,
+                reason,
+                instructions: report.instruction_only.iter().find(|i| &i.file == file),
+            })
             .collect(),
         total: TotalJson {
             circuits: report.circuits.len(),
@@ -446,6 +464,7 @@ fn print_text(args: &Args, setup: &Setup<'_>, report: &Report) -> Result<(), Str
         setup.device.dt_ns,
         args.pulse.infidelity
     );
+    outln!("devices       {}", setup.device_note());
     outln!("link          {} Gb/s per link", args.link_gbps);
     outln!(
         "firmware      decoder at {} MHz, {} ns head start (eqisa rows: the real decoders simulated)",
@@ -466,12 +485,22 @@ fn print_text(args: &Args, setup: &Setup<'_>, report: &Report) -> Result<(), Str
             a.duration_ns(),
             a.placed.swaps
         );
+        outln!("  on {} ({})", a.placed.device.name, a.placed.device_note);
         table(r)?;
         firmware_lines(r, args.link_gbps)?;
     }
     for (file, reason) in &report.skipped {
         outln!();
-        outln!("{file}: skipped: {reason}");
+        outln!("{file}: pulses skipped: {reason}");
+        if let Some(i) = report.instruction_only.iter().find(|i| &i.file == file) {
+            outln!(
+                "  instruction level only: {} qubits, {} native ops (lowered, not routed), {:.1} ns",
+                i.qubits,
+                i.native_ops,
+                i.duration_ns
+            );
+            table(&i.encodings)?;
+        }
     }
     outln!();
     outln!(

@@ -18,6 +18,9 @@ pub struct PulsesReport {
     pub file: String,
     /// The device's name.
     pub device: String,
+    /// Which device it is and why: `--device FILE`, or the embedded default for the circuit's
+    /// size (ibmq_lima, or a grid built from its calibrations).
+    pub device_note: String,
     /// `calibrated` or `direct-rotation`.
     pub mode: &'static str,
     /// The device's sample period.
@@ -85,6 +88,7 @@ pub fn pulse_report(
     let report = PulsesReport {
         file: name.to_string(),
         device: placed.device.name.clone(),
+        device_note: placed.device_note.clone(),
         mode: pulse.mode().name(),
         dt_ns: prog.dt_ns,
         channels: prog.channels.iter().map(|c| c.to_string()).collect(),

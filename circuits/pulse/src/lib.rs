@@ -1,7 +1,7 @@
 //! `eqisa-pulse` owns the pulse layer: device calibrations ([`device`], our TOML format, and [`ibm`], the importer
 //! for IBM pulse defaults), pulse shapes by their published definitions ([`shape`]), and the
 //! lowering of a [`NativeProgram`](eqisa_lower::program::NativeProgram) to per-channel waveform
-//! plays ([`lower`]).
+//! plays ([`lower`]), and devices of any size built from a real calibration ([`scaled`]).
 //!
 //! Times inside a calibration and a pulse program are integer sample periods (`dt`), as the
 //! hardware counts them; samples are complex baseband amplitudes (I + iQ) with |s| ≤ 1.
@@ -11,6 +11,7 @@ pub mod device;
 pub mod ibm;
 mod load;
 pub mod lower;
+pub mod scaled;
 pub mod shape;
 pub mod transmon;
 pub use calibration::{Channel, ControlChannel, GateCal, Phase, QubitParams, ScheduleItem};
@@ -22,4 +23,5 @@ pub use lower::{
     DEFAULT_MAX_SCHEDULE_DT, Play, PlayOrigin, PulseLimits, PulseLowerError, PulseMode,
     PulseProgram, Waveform, lower_to_pulses, lower_to_pulses_with,
 };
+pub use scaled::ScaledDevice;
 pub use shape::{Samples, Shape, ShapeError};

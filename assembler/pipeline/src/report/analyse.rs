@@ -144,7 +144,9 @@ pub fn analyse(file: &Path, setup: &Setup<'_>) -> Result<Outcome, PipelineError>
             reason: "nothing to play: the schedule has no pulses".into(),
         });
     }
-    let pulses = encode_program(&placed.pulses, &placed.device, &setup.physics, &setup.coder)
+    // A circuit larger than the default device runs on a grid with its own transmons.
+    let physics = setup.physics_for(&placed.device)?;
+    let pulses = encode_program(&placed.pulses, &placed.device, &physics, &setup.coder)
         .map_err(|e| PipelineError::Report(format!("{name}: {e}")))?;
     let asm = assemble_with_pulses(
         &placed.program,
@@ -569,7 +571,8 @@ pub fn rate_at(a: &Analysed, setup: &Setup<'_>, budget: f64) -> Result<RatePoint
     } else {
         let coder = WaveformCoder::new(setup.cb.pulse_atoms.as_ref(), budget)
             .map_err(|e| PipelineError::Report(e.to_string()))?;
-        enc = encode_program(&a.placed.pulses, &a.placed.device, &setup.physics, &coder)
+        let physics = setup.physics_for(&a.placed.device)?;
+        enc = encode_program(&a.placed.pulses, &a.placed.device, &physics, &coder)
             .map_err(|e| PipelineError::Report(format!("{}: {e}", a.file)))?;
         &enc
     };

@@ -1,18 +1,25 @@
 //! [`report`]: many circuits measured side by side under one [`Setup`], with their totals, the
 //! device's waveform memory and, on request, the rate–infidelity curve.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
+use eqisa_assembler::assemble_with_pulses;
 use eqisa_assembler::pulses::encode_memory;
+use eqisa_baselines::paper::{PaperError, paper_baseline};
+use eqisa_lower::lower;
 use rayon::prelude::*;
 use serde::Serialize;
 
 use super::analyse::{
-    Analysed, Outcome, RatePoint, Rows, analyse, rate_at, rows, sum_rate, totals,
+    Analysed, Outcome, PulseInfidelity, RatePoint, Row, Rows, analyse, rate_at, rows, sum_rate,
+    totals,
 };
+use super::events::Encoding;
 use super::setup::Setup;
 use crate::assemble::PulseBitsReport;
 use crate::error::PipelineError;
+use crate::measure::measure;
+use crate::place::target_for;
 
 /// Hooks a long report calls as it goes (a progress bar, say); every method defaults to nothing,
 /// and `()` is the silent implementation. Called from worker threads.
@@ -50,12 +57,34 @@ pub struct DeviceMemory {
     pub lossless_fallbacks: usize,
 }
 
+/// A circuit the device cannot run, measured at the instruction level alone: lowered for the
+/// device's sample period and entangling gate but not routed or played, so its rows carry
+/// bits, the link rate over the lowered schedule and the fidelity bound, and no pulse rows,
+/// energies or firmware figures (those need the device's pulses).
+#[derive(Clone, Debug, Serialize)]
+pub struct InstructionOnly {
+    /// The file, as given.
+    pub file: String,
+    /// Why it has no pulse rows.
+    pub reason: String,
+    /// The circuit's qubits.
+    pub qubits: u32,
+    /// Native operations of the lowered (unrouted) program.
+    pub native_ops: u64,
+    /// The lowered program's schedule, ns (the target's gate times; no SWAPs).
+    pub duration_ns: f64,
+    /// Every encoding's row; the pulse-level ones have no bits.
+    pub encodings: Rows,
+}
+
 /// A report: the circuits measured (in the order given), the ones skipped, and the totals.
 pub struct Report {
     /// Each circuit placed and coded, with its rows.
     pub circuits: Vec<(Analysed, Rows)>,
     /// Files the device cannot run, with the reason.
     pub skipped: Vec<(String, String)>,
+    /// The skipped files measured at the instruction level, in the order of `skipped`.
+    pub instruction_only: Vec<InstructionOnly>,
     /// Every encoding summed over the circuits.
     pub total: Rows,
     /// The device's waveform memory, when asked for.
@@ -67,7 +96,11 @@ pub struct Report {
 impl Report {
     /// The circuits' schedules, end to end, ns.
     pub fn duration_ns(&self) -> f64 {
-        self.circuits.iter().map(|(a, _)| a.duration_ns()).sum()
+        // A fold from +0.0: `sum` of no circuits is -0.0, which prints as such.
+        self.circuits
+            .iter()
+            .map(|(a, _)| a.duration_ns())
+            .fold(0.0, |acc, d| acc + d)
     }
 
     /// Qubits times schedule, summed over the circuits, qubit·ns.
@@ -75,14 +108,16 @@ impl Report {
         self.circuits
             .iter()
             .map(|(a, _)| f64::from(a.qubits) * a.duration_ns())
-            .sum()
+            .fold(0.0, |acc, d| acc + d)
     }
 }
 
 /// Measure `files` under `setup`: each circuit in parallel (its result in the order given),
 /// beside the device's memory; then the totals and the rate curve. A file that cannot be read
-/// or coded is an error; one the device cannot run is skipped, and when every file is skipped
-/// the error [`PipelineError::NothingPlaced`] lists them.
+/// or coded is an error; one the device cannot run is skipped and measured at the instruction
+/// level alone ([`InstructionOnly`]), even when every file is skipped (then the totals have no
+/// bits). Without `--device`, each circuit runs on the embedded default for its size, so none
+/// is too large.
 pub fn report(
     files: &[PathBuf],
     setup: &Setup<'_>,
@@ -114,15 +149,20 @@ pub fn report(
         }
     }
     progress.finish();
-    if done.is_empty() {
-        return Err(PipelineError::NothingPlaced { skipped });
-    }
+    let instruction_only = skipped
+        .par_iter()
+        .map(|(file, reason)| instruction_only(file, reason, setup))
+        .collect::<Result<Vec<_>, _>>()?;
     let per_circuit: Vec<Rows> = done
         .iter()
         .map(|a| rows(a, setup))
         .collect::<Result<_, _>>()?;
     let pairs: Vec<(&Analysed, &Rows)> = done.iter().zip(&per_circuit).collect();
-    let total = totals(&pairs, setup.sim.link_gbps)?;
+    let total = if pairs.is_empty() {
+        no_totals()
+    } else {
+        totals(&pairs, setup.sim.link_gbps)?
+    };
     let rate_curve = scope
         .rate_budgets
         .as_deref()
@@ -131,10 +171,41 @@ pub fn report(
     Ok(Report {
         circuits: done.into_iter().zip(per_circuit).collect(),
         skipped,
+        instruction_only,
         total,
         memory,
         rate_curve,
     })
+}
+
+/// The totals when no circuit was placed: every encoding's row without figures (a sum over no
+/// schedule has no rate).
+fn no_totals() -> Rows {
+    Rows(
+        Encoding::ALL
+            .into_iter()
+            .map(|enc| {
+                let row = Row {
+                    level: enc.level(),
+                    bits: None,
+                    link_gbps: None,
+                    link_lanes: None,
+                    energy_j: None,
+                    heat_4k_j: None,
+                    heat_4k_w: None,
+                    wall_plug_j: None,
+                    fidelity_bound: None,
+                    pulse_added_infidelity: None,
+                    pulse_infidelity_kind: PulseInfidelity::None,
+                    link_gbps_per_qubit: None,
+                    qubits_per_link: None,
+                    events: None,
+                    firmware: None,
+                };
+                (enc, row)
+            })
+            .collect(),
+    )
 }
 
 /// The device's whole waveform memory under the report's coder.
@@ -188,4 +259,100 @@ fn rate_curve(
             sum_rate(&of)
         })
         .collect())
+}
+
+/// `file`, which the device cannot run (`reason`), measured at the instruction level: lowered
+/// as `place` lowers it for `setup`'s device, assembled without pulses and measured by the same
+/// baselines as a placed circuit.
+fn instruction_only(
+    file: &str,
+    reason: &str,
+    setup: &Setup<'_>,
+) -> Result<InstructionOnly, PipelineError> {
+    let circuit = crate::load_circuit(Path::new(file))?;
+    let (target, options) = target_for(&setup.lowering, &setup.device)?;
+    let lowered = lower(&circuit, &target, &options).map_err(|source| PipelineError::Lower {
+        file: file.to_string(),
+        source,
+    })?;
+    let program = &lowered.program;
+    let asm = assemble_with_pulses(program, &target, &setup.cb.codebook, setup.cb.hash, None)
+        .map_err(|e| PipelineError::Report(format!("{file}: {e}")))?;
+    let bits = measure(&circuit, program, &target, &asm, setup.cb, None)
+        .map_err(|e| PipelineError::Report(format!("{file}: {e}")))?
+        .bits;
+    let paper = match &setup.paper {
+        Some(dict) => match paper_baseline(dict, &circuit) {
+            Ok(s) => Some(s),
+            // The paper's instruction set has no classical control: nothing to compare.
+            Err(PaperError::Conditional { .. }) => None,
+            Err(e) => {
+                return Err(PipelineError::Report(format!(
+                    "{file}: the paper's pipeline: {e}"
+                )));
+            }
+        },
+        None => None,
+    };
+    let duration_ns = program
+        .ops
+        .iter()
+        .map(|op| op.start_ns + op.duration_ns)
+        .fold(0.0, f64::max);
+    let qubits = circuit.num_qubits;
+    let link = setup.sim.link_gbps;
+    let encodings = Encoding::ALL
+        .into_iter()
+        .map(|enc| {
+            let b = match enc {
+                Encoding::Binary => bits.binary,
+                // The paper's whole pipeline: Huffman, then bzip2, as for a placed circuit.
+                Encoding::Paper => paper.as_ref().map(|s| s.huffman_bzip2_bits),
+                Encoding::Bzip2 => bits.bzip2,
+                Encoding::Xz => bits.xz,
+                Encoding::Zstd => bits.zstd,
+                Encoding::Eqisa => Some(bits.eqisa),
+                Encoding::RawSamples
+                | Encoding::Dct
+                | Encoding::ZstdSamples
+                | Encoding::EqisaPulses => None,
+            };
+            // A schedule of zero length (no operations) has no rate.
+            let rate = |b: u64, per: f64| (per > 0.0).then(|| b as f64 / per);
+            let gbps = b.and_then(|b| rate(b, duration_ns));
+            let fidelity = match enc {
+                Encoding::Paper => paper.as_ref().map(|s| s.fidelity_bound),
+                _ => Some(lowered.fidelity_bound),
+            };
+            let row = Row {
+                level: enc.level(),
+                bits: b,
+                link_gbps: gbps,
+                link_lanes: gbps.map(|g| ((g / link).ceil() as u64).max(1)),
+                energy_j: None,
+                heat_4k_j: None,
+                heat_4k_w: None,
+                wall_plug_j: None,
+                fidelity_bound: b.and(fidelity),
+                pulse_added_infidelity: b.map(|_| 0.0),
+                pulse_infidelity_kind: PulseInfidelity::None,
+                link_gbps_per_qubit: b.and_then(|b| rate(b, f64::from(qubits) * duration_ns)),
+                qubits_per_link: b.filter(|&b| b > 0).and_then(|b| {
+                    (duration_ns > 0.0)
+                        .then(|| (link * f64::from(qubits) * duration_ns / b as f64).floor() as u64)
+                }),
+                events: None,
+                firmware: None,
+            };
+            (enc, row)
+        })
+        .collect();
+    Ok(InstructionOnly {
+        file: file.to_string(),
+        reason: reason.to_string(),
+        qubits,
+        native_ops: program.ops.len() as u64,
+        duration_ns,
+        encodings: Rows(encodings),
+    })
 }

@@ -1,6 +1,9 @@
 //! [`Setup`]: what every circuit of a report shares, loaded once from [`SetupOptions`].
 
+use std::collections::BTreeMap;
+use std::ops::Deref;
 use std::path::PathBuf;
+use std::sync::{Arc, Mutex};
 
 use eqisa_assembler::pulses::{Physics, WaveformCoder};
 use eqisa_baselines::paper::PaperDictionary;
@@ -17,10 +20,16 @@ use crate::{LoadedCodebook as Loaded, LowerConfig, PulseConfig, load_device};
 pub struct Setup<'a> {
     /// The codebook programs are assembled and pulses coded with.
     pub cb: &'a Loaded,
-    /// The device (loaded once; `place` reads the same file for each circuit).
+    /// The device (loaded once; `place` reads the same file for each circuit): the file
+    /// `--device` names, or the embedded ibmq_lima. Without `--device`, a circuit larger than
+    /// lima runs on a grid built from lima's calibrations ([`crate::place::device_for`]),
+    /// whose transmon models [`Setup::physics_for`] builds.
     pub device: Device,
     /// Its transmon models, which judge every coded waveform.
     pub physics: Physics,
+    /// The transmon models of the other devices circuits ran on (the default's grids), by
+    /// device name, each built once.
+    grids: Mutex<BTreeMap<String, Arc<Physics>>>,
     /// The waveform coder at the report's per-pulse budget.
     pub coder: WaveformCoder<'a>,
     /// The energy model.
@@ -79,6 +88,7 @@ impl<'a> Setup<'a> {
             cb,
             device,
             physics,
+            grids: Mutex::new(BTreeMap::new()),
             coder,
             model,
             model_origin,
@@ -87,5 +97,73 @@ impl<'a> Setup<'a> {
             paper,
             sim: options.sim,
         })
+    }
+
+    /// Which devices circuits run on, for the report's header: the `--device` file, or the
+    /// embedded default and the grids built from it for larger circuits.
+    pub fn device_note(&self) -> String {
+        match &self.pulse.device {
+            Some(p) => format!("--device {}", p.display()),
+            None => format!(
+                "default: {0} for circuits of up to {1} qubits; beyond, a square grid of the \
+                 circuit's size built from {0}'s calibrations (qubit i ← {0} qubit i mod {1})",
+                self.device.name,
+                self.device.num_qubits()
+            ),
+        }
+    }
+
+    /// The transmon models that judge the waveforms of a circuit placed on `device`: the
+    /// setup's own when it is the setup's device, else built once per device and kept.
+    ///
+    /// # Errors
+    /// When the device's qubits give no valid transmon.
+    pub fn physics_for(&self, device: &Device) -> Result<DevicePhysics<'_>, PipelineError> {
+        if device.name == self.device.name && device.qubits == self.device.qubits {
+            return Ok(DevicePhysics::Shared(&self.physics));
+        }
+        // A poisoned lock only means another circuit panicked; the map is still whole.
+        let cached = self
+            .grids
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .get(&device.name)
+            .cloned();
+        if let Some(p) = cached {
+            return Ok(DevicePhysics::Built(p));
+        }
+        // Built outside the lock: two circuits on one new device may both build it, and the
+        // models are the same either way.
+        let built = Arc::new(Physics::new(device, self.pulse.levels).map_err(|source| {
+            PipelineError::PulseEncode {
+                file: format!("device {}", device.name),
+                source: Box::new(source),
+            }
+        })?);
+        self.grids
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .entry(device.name.clone())
+            .or_insert_with(|| built.clone());
+        Ok(DevicePhysics::Built(built))
+    }
+}
+
+/// The transmon models of one device: the setup's own, or one built for a circuit's device.
+pub enum DevicePhysics<'a> {
+    /// The setup's device.
+    Shared(&'a Physics),
+    /// Another device's (a grid built for a larger circuit).
+    Built(Arc<Physics>),
+}
+
+impl Deref for DevicePhysics<'_> {
+    type Target = Physics;
+
+    fn deref(&self) -> &Physics {
+        match self {
+            DevicePhysics::Shared(p) => p,
+            DevicePhysics::Built(p) => p,
+        }
     }
 }

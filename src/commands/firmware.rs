@@ -85,6 +85,9 @@ struct Report<'a> {
     sim: &'a FirmwareReport,
     events: Events,
     energy: eqisa_firmware::energy::EnergyReport,
+    /// For a job: its circuits, back to back, each with its share of the schedule.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    circuits: Option<Vec<super::job::CircuitSpan>>,
 }
 
 /// Run the command.
@@ -147,11 +150,13 @@ pub fn run(args: &Args) -> CmdResult {
     }
     let run = run_firmware(&bytes, &name, &cb, &params, &model)?;
     let (sim, events, energy) = (&run.sim, run.events, run.energy);
+    let circuits = super::job::spans(&bytes, &name, &cb)?;
     let report = Report {
         file: name,
         sim,
         events,
         energy,
+        circuits,
     };
     if args.json {
         outln!("{}", serde_json::to_string_pretty(&report)?);
@@ -206,6 +211,9 @@ pub fn run(args: &Args) -> CmdResult {
         e.wall_plug_j,
         e.wall_plug_w
     );
+    if let Some(circuits) = &report.circuits {
+        super::job::print_spans(circuits, sim.schedule_ns)?;
+    }
     Ok(())
 }
 

@@ -319,6 +319,65 @@ pub fn decode_one(args: &super::decode::Args, name: &str) -> CmdResult {
     Ok(())
 }
 
+/// One circuit of a job on the modelled controller: where it runs in the job's schedule.
+#[derive(serde::Serialize)]
+pub struct CircuitSpan {
+    name: String,
+    native_ops: u64,
+    start_ns: f64,
+    duration_ns: f64,
+}
+
+/// The circuits of the job in `bytes`, back to back (`None` for a program that is not a job,
+/// and for a sweep, whose points the decoder does not expand: see [`print_spans`]).
+pub fn spans(
+    bytes: &[u8],
+    name: &str,
+    cb: &LoadedCodebook,
+) -> Result<Option<Vec<CircuitSpan>>, Box<dyn std::error::Error>> {
+    if !eqisa_pipeline::job::is_job(bytes) {
+        return Ok(None);
+    }
+    if eqisa_pipeline::job::is_sweep(bytes) {
+        return Ok(Some(Vec::new()));
+    }
+    let mut start = 0.0;
+    let mut out = Vec::new();
+    for c in decode_job(bytes, name, cb)? {
+        let r = row(&c, Path::new(""));
+        out.push(CircuitSpan {
+            name: r.name,
+            native_ops: r.native_ops,
+            start_ns: start,
+            duration_ns: r.duration_ns,
+        });
+        start += r.duration_ns;
+    }
+    Ok(Some(out))
+}
+
+/// Print a job's circuits on the controller; an empty list is a sweep's.
+pub fn print_spans(spans: &[CircuitSpan], schedule_ns: f64) -> Result<(), String> {
+    if spans.is_empty() {
+        outln!(
+            "sweep             the decoder plays the sweep's template once: expanding its points in the decoder is not built, so these figures are one point's"
+        );
+        return Ok(());
+    }
+    outln!("circuits          {} back to back", spans.len());
+    for s in spans {
+        outln!(
+            "  {:<24} {:>8} ops  {:>12.1} ns from {:>12.1} ns ({:.1} % of the schedule)",
+            s.name,
+            s.native_ops,
+            s.duration_ns,
+            s.start_ns,
+            100.0 * s.duration_ns / schedule_ns.max(f64::MIN_POSITIVE)
+        );
+    }
+    Ok(())
+}
+
 #[derive(serde::Serialize)]
 struct Row {
     name: String,

@@ -575,6 +575,13 @@ pub fn is_job(bytes: &[u8]) -> bool {
         .is_ok_and(|c| c.section(eqisa_isa::SectionKind::Job).is_some())
 }
 
+/// Whether `bytes` hold a parameter sweep (a job with a sweep section).
+#[must_use]
+pub fn is_sweep(bytes: &[u8]) -> bool {
+    eqisa_isa::Container::parse(bytes)
+        .is_ok_and(|c| c.section(eqisa_isa::SectionKind::Sweep).is_some())
+}
+
 /// Decode the job in `bytes` (named `name` in errors) with `cb` into its circuits, each timed
 /// from its own start as when it was assembled alone.
 ///

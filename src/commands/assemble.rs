@@ -138,7 +138,7 @@ fn run_one(args: &Args, file: &std::path::Path) -> CmdResult {
     let streamable = args.no_baselines
         && !args.pulses
         && args.split.split().is_none()
-        && !eqisa_pipeline::is_stim(&file);
+        && !eqisa_pipeline::is_stim(file);
     let mut read_whole = None;
     if streamable {
         match assemble_streamed(args, file, &name, &cb)? {
@@ -157,7 +157,7 @@ fn run_one(args: &Args, file: &std::path::Path) -> CmdResult {
             skipped: Vec::new(),
             stim_text: None,
         },
-        None => super::program::load_source(&file)?,
+        None => super::program::load_source(file)?,
     };
     let pulses = args.pulses.then(|| args.pulse.config());
     if pulses.is_some() {
@@ -177,7 +177,7 @@ fn run_one(args: &Args, file: &std::path::Path) -> CmdResult {
         }
         drop(source);
         let (bytes, report) = super::controllers::assemble_file(
-            &file,
+            file,
             &args.inputs.inputs,
             &opts,
             args.flat,
@@ -191,7 +191,7 @@ fn run_one(args: &Args, file: &std::path::Path) -> CmdResult {
     }
     let asm = eqisa_pipeline::assemble::assemble_source(
         source,
-        &file,
+        file,
         &args.inputs.inputs,
         &cb,
         &opts,
@@ -268,7 +268,7 @@ fn assemble_streamed(
             kept: kept.clone(),
         })
     } else {
-        Box::new(std::fs::File::open(&file).map_err(|e| format!("{name}: {e}"))?)
+        Box::new(std::fs::File::open(file).map_err(|e| format!("{name}: {e}"))?)
     };
     let dir = match file.parent() {
         Some(d) if !stdin && !d.as_os_str().is_empty() => d.to_path_buf(),

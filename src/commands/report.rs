@@ -691,13 +691,13 @@ pub fn paper_line(p: &PaperRow) -> String {
         ("own_fidelity", true) => format!("{at} (fixed; meets the budget {})", p.budget),
         ("own_fidelity", false) => format!("{at} (fixed; BELOW the budget {})", p.budget),
         (_, true) => format!(
-            "{at}: the cheapest of {} settings meeting the budget {}",
-            PAPER_GRID.len(),
-            p.budget
+            "{at}: the cheapest that meets the budget {} ({} of the grid's {} settings lowered)",
+            p.budget,
+            p.tried.len(),
+            PAPER_GRID.len()
         ),
         (_, false) => format!(
-            "none of {} settings meets the budget {} (closest: {at}); no bits",
-            PAPER_GRID.len(),
+            "no setting of the grid meets the budget {} (closest: {at}); no bits",
             p.budget
         ),
     }

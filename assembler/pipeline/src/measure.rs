@@ -426,3 +426,122 @@ pub fn measure(
         paper,
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn circuit(body: &str) -> Circuit {
+        let text = format!("OPENQASM 2.0;\ninclude \"qelib1.inc\";\nqreg q[2];\ncreg c[2];\n{body}");
+        eqisa_qasm::parse_str(&text, "test.qasm").expect("parses")
+    }
+
+    #[test]
+    fn the_grid_is_depth_major_with_recursion_zero_to_four() {
+        assert_eq!(PAPER_GRID[0], (3, 0));
+        assert_eq!(PAPER_GRID[4], (3, 4));
+        assert_eq!(PAPER_GRID[5], (6, 0));
+        assert_eq!(PAPER_GRID[24], (15, 4));
+        assert!(PAPER_GRID.windows(2).all(|w| w[0] < w[1]));
+    }
+
+    #[test]
+    fn at_the_budget_the_cheapest_meeting_setting_is_chosen() {
+        let cb = crate::load_codebook(None).expect("embedded codebook");
+        let c = circuit("rz(0.3) q[0];\ncx q[0],q[1];\nrx(1.1) q[1];\n");
+        let budget = 0.99;
+        let row = paper_row(
+            &c,
+            &cb,
+            PaperRequest {
+                setting: PaperSetting::AtBudget,
+                budget,
+            },
+        )
+        .expect("runs")
+        .expect("comparable");
+        assert_eq!(row.chosen, "at_budget");
+        assert!(row.meets_budget && row.fidelity_bound >= budget);
+        let coded: Vec<u64> = row.tried.iter().filter_map(|t| t.huffman_bits).collect();
+        assert_eq!(row.huffman_bits, coded.iter().copied().min());
+        // Coded exactly when the bound meets the budget; a depth stops at its first such recursion.
+        for (i, t) in row.tried.iter().enumerate() {
+            assert_eq!(t.huffman_bits.is_some(), t.fidelity_bound >= budget);
+            if t.huffman_bits.is_some() {
+                assert!(row.tried[i + 1..].iter().all(|u| u.sk_depth != t.sk_depth));
+            }
+        }
+        // The same answer from the cached tables and dictionaries.
+        let again = paper_row(
+            &c,
+            &cb,
+            PaperRequest {
+                setting: PaperSetting::AtBudget,
+                budget,
+            },
+        )
+        .expect("runs");
+        assert_eq!(again.as_ref(), Some(&row));
+    }
+
+    #[test]
+    fn a_budget_no_setting_meets_leaves_the_paper_without_bits() {
+        let cb = crate::load_codebook(None).expect("embedded codebook");
+        let c = circuit("rz(0.3) q[0];\n");
+        // Exactness is out of Solovay-Kitaev's reach for a generic angle.
+        let row = paper_row(
+            &c,
+            &cb,
+            PaperRequest {
+                setting: PaperSetting::AtBudget,
+                budget: 1.0,
+            },
+        )
+        .expect("runs")
+        .expect("comparable");
+        assert!(!row.meets_budget);
+        assert_eq!(row.huffman_bits, None);
+        assert_eq!(row.tried.len(), PAPER_GRID.len());
+        let best = row.tried.iter().map(|t| t.fidelity_bound).fold(0.0, f64::max);
+        assert_eq!(row.fidelity_bound, best);
+    }
+
+    #[test]
+    fn at_its_own_fidelity_the_fixed_setting_is_coded_and_judged() {
+        let cb = crate::load_codebook(None).expect("embedded codebook");
+        let c = circuit("rz(0.3) q[0];\n");
+        let row = paper_row(
+            &c,
+            &cb,
+            PaperRequest {
+                setting: PaperSetting::OwnFidelity {
+                    depth: 3,
+                    recursion: 1,
+                },
+                budget: 0.999,
+            },
+        )
+        .expect("runs")
+        .expect("comparable");
+        assert_eq!((row.sk_depth, row.sk_recursion), (3, 1));
+        assert!(row.huffman_bits.is_some());
+        assert_eq!(row.meets_budget, row.fidelity_bound >= 0.999);
+        assert!(!row.meets_budget);
+    }
+
+    #[test]
+    fn classical_control_is_not_comparable() {
+        let cb = crate::load_codebook(None).expect("embedded codebook");
+        let c = circuit("measure q[0] -> c[0];\nif (c==1) x q[1];\n");
+        let row = paper_row(
+            &c,
+            &cb,
+            PaperRequest {
+                setting: PaperSetting::AtBudget,
+                budget: 0.999,
+            },
+        )
+        .expect("runs");
+        assert_eq!(row, None);
+    }
+}

@@ -113,9 +113,10 @@ fn draw<DB: DrawingBackend>(
     Ok(())
 }
 
-/// A log axis range covering `values` with a little room, widened to whole decades when it would
-/// hold fewer than two powers of ten (plotters labels only those on a log axis, so a narrower
-/// range would have one label or none).
+/// A log axis range covering `values` with a little room, its low end on a power of ten (so the
+/// axis's baseline is labelled) and at least two decades wide: plotters labels only powers of ten
+/// on a log axis that spans two decades or more, but crowds a narrower one with overlapping labels
+/// between them (or, below one decade, labels one power of ten or none).
 fn log_range(values: impl Iterator<Item = f64>) -> (f64, f64) {
     let (lo, hi) = values
         .filter(|v| *v > 0.0 && v.is_finite())
@@ -123,15 +124,10 @@ fn log_range(values: impl Iterator<Item = f64>) -> (f64, f64) {
             (lo.min(v), hi.max(v))
         });
     if hi <= 0.0 {
-        return (1.0, 10.0);
+        return (1.0, 100.0);
     }
-    let (lo, hi) = (lo / 2.0, hi * 2.0);
-    if hi.log10().floor() - lo.log10().ceil() >= 1.0 {
-        return (lo, hi);
-    }
-    let lo = 10f64.powf(lo.log10().floor());
-    let hi = 10f64.powf(hi.log10().ceil()).max(lo * 100.0);
-    (lo, hi)
+    let lo = 10f64.powf((lo / 2.0).log10().floor());
+    (lo, (hi * 2.0).max(lo * 100.0))
 }
 
 /// A log axis's tick label: 1, 10, 100, 1k, 10k, 100k, 1M, ... (two significant digits at most,
@@ -233,13 +229,18 @@ fn bits_panel<DB: DrawingBackend>(
     let width = 0.84 / k;
     let base = area.get_base_pixel();
     let mut below = Vec::new();
+    // Slots of encodings with nothing for a circuit: marked, so that a gap is not misread.
+    let mut missing: Vec<(f64, Encoding)> = Vec::new();
     for (j, enc) in Encoding::ALL.iter().enumerate() {
         let c = colour(*enc);
         let mut bars = Vec::new();
         for (i, (_, rows)) in data.circuits.iter().enumerate() {
-            let Some(row) = rows.get(*enc) else { continue };
-            let Some(bits) = row.bits else { continue };
             let x0 = i as f64 + 0.08 + j as f64 * width;
+            let Some(bits) = rows.get(*enc).and_then(|r| r.bits) else {
+                missing.push((x0 + width * 0.45, *enc));
+                continue;
+            };
+            let Some(row) = rows.get(*enc) else { continue };
             let corners = [(x0, lo), (x0 + width * 0.9, bits as f64)];
             if row.meets_budget == Some(false) {
                 // Paler, and hatched below: the eye should not weigh it like a comparable bar.
@@ -258,6 +259,20 @@ fn bits_panel<DB: DrawingBackend>(
             (pa.0 - base.0, pa.1 - base.1),
             (pb.0 - base.0, pb.1 - base.1),
         )?;
+    }
+    let na = (FAMILY, 12)
+        .into_font()
+        .transform(FontTransform::Rotate270)
+        .color(&RGBColor(90, 90, 90))
+        .pos(Pos::new(HPos::Left, VPos::Center));
+    for (x, enc) in missing {
+        let (px, py) = chart.backend_coord(&(x, lo));
+        area.draw(&Text::new(
+            format!("{} n/a", enc.label()),
+            (px - base.0, py - base.1 - 4),
+            na.clone(),
+        ))
+        .map_err(err)?;
     }
     let style = (FAMILY, 14)
         .into_font()
@@ -486,13 +501,17 @@ mod tests {
 
     #[test]
     fn tick_labels_are_short() {
-        let got: Vec<String> = [1.0, 10.0, 100.0, 1e3, 1e4, 1e5, 1e6, 2e7, 1.5e9, 0.5, 0.01, 1e-5]
-            .iter()
-            .map(|&v| tick_label(v))
-            .collect();
+        let got: Vec<String> = [
+            1.0, 10.0, 100.0, 1e3, 1e4, 1e5, 1e6, 2e7, 1.5e9, 0.5, 0.01, 1e-5,
+        ]
+        .iter()
+        .map(|&v| tick_label(v))
+        .collect();
         assert_eq!(
             got,
-            ["1", "10", "100", "1k", "10k", "100k", "1M", "20M", "1.5G", "0.5", "0.01", "1e-5"]
+            [
+                "1", "10", "100", "1k", "10k", "100k", "1M", "20M", "1.5G", "0.5", "0.01", "1e-5"
+            ]
         );
         // Powers of ten as plotters computes them (repeated products) still read cleanly.
         let mut v = 1.0f64;
@@ -505,12 +524,18 @@ mod tests {
 
     #[test]
     fn log_ranges_hold_two_powers_of_ten() {
-        for values in [vec![300.0, 310.0], vec![1200.0], vec![5.0, 9.0], vec![2e3, 9e7]] {
+        for values in [
+            vec![300.0, 310.0],
+            vec![1200.0],
+            vec![5.0, 9.0],
+            vec![2e3, 9e7],
+        ] {
             let (lo, hi) = log_range(values.iter().copied());
             assert!(values.iter().all(|v| lo <= *v && *v <= hi));
             let inside = (hi.log10().floor() - lo.log10().ceil()) as i32 + 1;
-            assert!(inside >= 2, "{values:?}: {lo}..{hi}");
+            assert!(inside >= 3, "{values:?}: {lo}..{hi}");
+            assert_eq!(lo, 10f64.powf(lo.log10().round()), "{values:?}: {lo}");
         }
-        assert_eq!(log_range(std::iter::empty()), (1.0, 10.0));
+        assert_eq!(log_range(std::iter::empty()), (1.0, 100.0));
     }
 }

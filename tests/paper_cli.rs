@@ -91,13 +91,19 @@ fn check_at_budget(file: &str, p: &Value, bits: &Value, budget: f64) {
             "{file}: {t}"
         );
     }
-    let cheapest = tried.iter().filter_map(|t| t["huffman_bits"].as_u64()).min();
+    let cheapest = tried
+        .iter()
+        .filter_map(|t| t["huffman_bits"].as_u64())
+        .min();
     if p["meets_budget"] == true {
         assert!(f(&p["fidelity_bound"]) >= budget, "{file}: {p}");
         assert_eq!(p["huffman_bits"].as_u64(), cheapest, "{file}");
         assert!(p["huffman_bzip2_bits"].is_number(), "{file}");
         assert_eq!(bits["paper_huffman"], p["huffman_bits"], "{file}");
-        assert_eq!(bits["paper_huffman_bzip2"], p["huffman_bzip2_bits"], "{file}");
+        assert_eq!(
+            bits["paper_huffman_bzip2"], p["huffman_bzip2_bits"],
+            "{file}"
+        );
     } else {
         assert_eq!(p["meets_budget"], false, "{file}");
         assert_eq!(cheapest, None, "{file}");
@@ -138,7 +144,8 @@ fn by_default_the_paper_meets_our_budget_or_has_no_bits() {
         assert_eq!(v["paper_fidelity_bound"], p["fidelity_bound"], "{name}");
         // Never below the budget with bits: the comparison is at equal or better fidelity.
         assert!(
-            p["huffman_bits"].is_null() || f(&p["fidelity_bound"]) >= f(&v["fidelity_bound"]).min(budget),
+            p["huffman_bits"].is_null()
+                || f(&p["fidelity_bound"]) >= f(&v["fidelity_bound"]).min(budget),
             "{name}: {p}"
         );
     }
@@ -161,7 +168,10 @@ fn at_its_own_fidelity_the_paper_keeps_the_fixed_setting_and_its_numbers() {
     let v = run_json(&["assemble", "--json", "--paper-at-own-fidelity", &qft4]);
     let p = &v["paper"];
     assert_eq!(p["chosen"], "own_fidelity");
-    assert_eq!((p["sk_depth"].as_u64(), p["sk_recursion"].as_u64()), (Some(3), Some(3)));
+    assert_eq!(
+        (p["sk_depth"].as_u64(), p["sk_recursion"].as_u64()),
+        (Some(3), Some(3))
+    );
     // The numbers the README printed before the default changed (depth 3, recursion 3).
     assert_eq!(v["bits"]["paper_huffman"], 1057);
     assert_eq!(v["bits"]["paper_huffman_bzip2"], 1608);
@@ -169,7 +179,14 @@ fn at_its_own_fidelity_the_paper_keeps_the_fixed_setting_and_its_numbers() {
     assert_eq!(p["meets_budget"], false);
     assert_eq!(p["tried"].as_array().map(Vec::len), Some(1));
     let text = String::from_utf8_lossy(
-        &run_ok(&["assemble", "--paper-at-own-fidelity", "--paper-depth", "3", &qft4]).stdout,
+        &run_ok(&[
+            "assemble",
+            "--paper-at-own-fidelity",
+            "--paper-depth",
+            "3",
+            &qft4,
+        ])
+        .stdout,
     )
     .into_owned();
     assert!(text.contains("BELOW the budget 0.999"), "{text}");
@@ -178,11 +195,21 @@ fn at_its_own_fidelity_the_paper_keeps_the_fixed_setting_and_its_numbers() {
 #[test]
 fn the_report_total_names_what_it_leaves_out() {
     let (bell, teleport) = (example("bell.qasm"), example("teleport.qasm3"));
-    let v = run_json(&["report", "--json", "--no-memory", "--no-controllers", &bell, &teleport]);
+    let v = run_json(&[
+        "report",
+        "--json",
+        "--no-memory",
+        "--no-controllers",
+        &bell,
+        &teleport,
+    ]);
     let circuits = v["circuits"].as_array().expect("circuits");
     let total = &v["total"]["encodings"];
     // The paper has no bits for teleport (classical control): its total is bell's alone.
-    assert_eq!(total["paper"]["bits"], circuits[0]["encodings"]["paper"]["bits"]);
+    assert_eq!(
+        total["paper"]["bits"],
+        circuits[0]["encodings"]["paper"]["bits"]
+    );
     assert!(total["paper"]["bits"].is_number());
     assert_eq!(total["paper"]["excludes"], serde_json::json!([teleport]));
     assert_eq!(total["eqisa"]["excludes"], serde_json::json!([]));
@@ -202,7 +229,9 @@ fn svg_texts(svg: &str) -> Vec<String> {
     let mut rest = svg;
     while let Some(start) = rest.find("<text") {
         rest = &rest[start..];
-        let Some(open_end) = rest.find('>') else { break };
+        let Some(open_end) = rest.find('>') else {
+            break;
+        };
         let Some(close) = rest.find("</text>") else {
             break;
         };
@@ -246,10 +275,7 @@ fn below_budget_rows_are_marked_and_the_plot_has_readable_ticks() {
         .lines()
         .filter(|l| l.trim_start().starts_with("paper "))
         .collect();
-    assert!(
-        paper_rows.iter().any(|l| l.contains("0.621656*")),
-        "{text}"
-    );
+    assert!(paper_rows.iter().any(|l| l.contains("0.621656*")), "{text}");
     assert!(text.contains("below the fidelity budget (0.999)"), "{text}");
     assert!(text.contains("excludes: teleport.qasm3"), "{text}");
     // The eqisa rows meet the budget: no star.
@@ -272,7 +298,9 @@ fn below_budget_rows_are_marked_and_the_plot_has_readable_ticks() {
     }
     // No raw long floats: every number drawn is short.
     for t in &texts {
-        let numeric = t.chars().all(|c| c.is_ascii_digit() || c == '.' || c == 'e' || c == '-');
+        let numeric = t
+            .chars()
+            .all(|c| c.is_ascii_digit() || c == '.' || c == 'e' || c == '-');
         assert!(!numeric || t.len() <= 6, "a long number label: {t}");
     }
     std::fs::remove_dir_all(&dir).ok();

@@ -229,7 +229,10 @@ fn energy_is_the_model_evaluated_on_the_listed_events() {
             .sum();
         assert!(close(f(&total[row]["energy_j"]), energy), "{row}");
     }
-    assert_eq!(total["paper"]["bits"], circuits[0]["encodings"]["paper"]["bits"]);
+    assert_eq!(
+        total["paper"]["bits"],
+        circuits[0]["encodings"]["paper"]["bits"]
+    );
     assert_eq!(total["paper"]["excludes"], serde_json::json!([files[1]]));
     // The documentation of every row travels with the numbers.
     let docs = report["encodings"].as_array().expect("encodings");

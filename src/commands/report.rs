@@ -487,7 +487,7 @@ fn print_text(args: &Args, setup: &Setup<'_>, report: &Report) -> Result<(), Str
             a.duration_ns(),
             a.placed.swaps
         );
-        table(r)?;
+        table(r, |enc| r.get(enc.ours()).and_then(|o| o.bits))?;
         if let Some(p) = &a.paper {
             outln!("  paper setting: {}", paper_line(p));
         }
@@ -504,7 +504,7 @@ fn print_text(args: &Args, setup: &Setup<'_>, report: &Report) -> Result<(), Str
         report.duration_ns(),
         report.qubit_ns() * 1e-3
     );
-    table(&report.total)?;
+    table(&report.total, |enc| ours_over_same_circuits(report, enc))?;
     excludes_lines(&report.total)?;
     firmware_lines(&report.total, args.link_gbps)?;
     outln!();
@@ -576,10 +576,22 @@ fn sci(v: Option<f64>) -> String {
     v.map_or_else(|| "—".into(), |v| format!("{v:.3e}"))
 }
 
-/// Prints one table of rows.
-fn table(rows: &Rows) -> Result<(), String> {
+/// Our bits over the circuits the total of `enc` sums (its `excludes` left out), so that a
+/// partial total is compared with ours on the same circuits.
+fn ours_over_same_circuits(report: &Report, enc: Encoding) -> Option<u64> {
+    let excludes = report.total.get(enc).and_then(|r| r.excludes.as_ref());
+    report
+        .circuits
+        .iter()
+        .filter(|(a, _)| excludes.is_none_or(|ex| !ex.contains(&a.file)))
+        .map(|(_, rows)| rows.get(enc.ours()).and_then(|o| o.bits))
+        .sum()
+}
+
+/// Prints one table of rows; `ours` gives the bits each row's "× ours" divides by.
+fn table(rows: &Rows, ours: impl Fn(Encoding) -> Option<u64>) -> Result<(), String> {
     outln!(
-        "  {:<13} {:>11} {:>7} {:>10} {:>5} {:>10} {:>10} {:>10} {:>9} {:>9} {:>12}",
+        "  {:<13} {:>11} {:>7} {:>10} {:>5} {:>10} {:>10} {:>10} {:>10} {:>9} {:>12}",
         "encoding",
         "bits",
         "× ours",
@@ -593,13 +605,13 @@ fn table(rows: &Rows) -> Result<(), String> {
         "qubits/link"
     );
     for (enc, r) in &rows.0 {
-        let ours = rows.get(enc.ours()).and_then(|o| o.bits);
+        let ours = ours(*enc);
         let ratio = match (r.bits, ours) {
             (Some(b), Some(o)) if o > 0 => format!("{:.2}", b as f64 / o as f64),
             _ => "—".into(),
         };
         outln!(
-            "  {:<13} {:>11} {:>7} {:>10} {:>5} {:>10} {:>10} {:>10} {:>9} {:>9} {:>12}",
+            "  {:<13} {:>11} {:>7} {:>10} {:>5} {:>10} {:>10} {:>10} {:>10} {:>9} {:>12}",
             enc.label(),
             r.bits.map_or_else(|| "—".into(), |b| b.to_string()),
             ratio,
@@ -652,15 +664,11 @@ fn excludes_lines(rows: &Rows) -> Result<(), String> {
         };
         let names: Vec<String> = ex.iter().map(|f| short(f)).collect();
         let what = if r.bits.is_some() {
-            "total over the other circuits"
+            "total over the other circuits (× ours over the same)"
         } else {
             "no total"
         };
-        outln!(
-            "  {}: {what}; excludes: {}",
-            enc.label(),
-            names.join(", ")
-        );
+        outln!("  {}: {what}; excludes: {}", enc.label(), names.join(", "));
     }
     Ok(())
 }

@@ -7,9 +7,7 @@ use std::collections::HashMap;
 use std::sync::{Arc, Mutex, OnceLock, PoisonError};
 
 use eqisa_assembler::Assembled;
-use eqisa_baselines::paper::{
-    PaperDictionary, PaperError, PaperStats, PaperSynth, encode_program,
-};
+use eqisa_baselines::paper::{PaperDictionary, PaperError, PaperStats, PaperSynth, encode_program};
 use eqisa_baselines::{binary, compress};
 use eqisa_ir::Circuit;
 use eqisa_lower::program::NativeProgram;
@@ -113,7 +111,6 @@ fn instruction_bits(asm: &Assembled) -> u64 {
         }) as u64
         * 8
 }
-
 
 /// The Solovay–Kitaev settings (depth, recursion) the paper's pipeline is tried at when it must
 /// meet a fidelity budget, in the order tried: depths 3 (the paper's own) to 15 in steps of
@@ -432,7 +429,8 @@ mod tests {
     use super::*;
 
     fn circuit(body: &str) -> Circuit {
-        let text = format!("OPENQASM 2.0;\ninclude \"qelib1.inc\";\nqreg q[2];\ncreg c[2];\n{body}");
+        let text =
+            format!("OPENQASM 2.0;\ninclude \"qelib1.inc\";\nqreg q[2];\ncreg c[2];\n{body}");
         eqisa_qasm::parse_str(&text, "test.qasm").expect("parses")
     }
 
@@ -502,7 +500,11 @@ mod tests {
         assert!(!row.meets_budget);
         assert_eq!(row.huffman_bits, None);
         assert_eq!(row.tried.len(), PAPER_GRID.len());
-        let best = row.tried.iter().map(|t| t.fidelity_bound).fold(0.0, f64::max);
+        let best = row
+            .tried
+            .iter()
+            .map(|t| t.fidelity_bound)
+            .fold(0.0, f64::max);
         assert_eq!(row.fidelity_bound, best);
     }
 

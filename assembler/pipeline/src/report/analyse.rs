@@ -490,7 +490,11 @@ fn total_row(
         .iter()
         .map(|(a, _)| f64::from(a.qubits) * a.duration_ns())
         .sum();
-    let bits = if any { sum_all(&rows, |r| r.bits) } else { None };
+    let bits = if any {
+        sum_all(&rows, |r| r.bits)
+    } else {
+        None
+    };
     let events = if any {
         let mut acc = Events::default();
         for r in &rows {

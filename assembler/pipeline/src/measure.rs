@@ -278,8 +278,9 @@ pub fn paper_dictionary(
     depth: usize,
     recursion: usize,
 ) -> Result<Arc<PaperDictionary>, PipelineError> {
-    static DICTIONARIES: OnceLock<Cache<([u8; 32], usize, usize), PaperDictionary>> =
-        OnceLock::new();
+    /// A codebook's hash and a (depth, recursion).
+    type Key = ([u8; 32], usize, usize);
+    static DICTIONARIES: OnceLock<Cache<Key, PaperDictionary>> = OnceLock::new();
     DICTIONARIES
         .get_or_init(Cache::new)
         .get((cb.hash, depth, recursion), || {

@@ -273,7 +273,7 @@ pub fn assemble_circuit(
     let m = if opts.no_baselines {
         Measured::skipped(&asm)
     } else {
-        let paper = paper_request(opts, fidelity_bound);
+        let paper = paper_request(opts.paper, &opts.lowering, fidelity_bound);
         measure(circuit, &program, &target, &asm, cb, paper)?
     };
     let report = AssemblyReport {
@@ -404,7 +404,7 @@ pub fn assemble_structured_program(
         Some(u) => {
             let circuit = eqisa_ir::program::flatten::flatten(p, &bound, &limits)
                 .map_err(|e| eqisa_qasm::located(p, e))?;
-            let paper = paper_request(opts, lowered.fidelity_bound);
+            let paper = paper_request(opts.paper, &opts.lowering, lowered.fidelity_bound);
             Some(measure(&circuit, u, &target, &asm, cb, paper)?)
         }
         None => None,

@@ -14,7 +14,6 @@ use eqisa_lower::program::NativeProgram;
 use eqisa_lower::target::TargetDesc;
 use serde::Serialize;
 
-use crate::assemble::AssembleOptions;
 use crate::codebook::LoadedCodebook;
 use crate::config::LowerConfig;
 use crate::error::PipelineError;
@@ -169,13 +168,17 @@ pub fn paper_budget(lowering: &LowerConfig, ours: f64) -> f64 {
     }
 }
 
-/// The paper's request for a circuit assembled with `opts` whose lowering reached fidelity bound
-/// `ours`; `None` when the paper's pipeline is skipped.
+/// The paper's request for a circuit lowered with `lowering` to fidelity bound `ours`, as
+/// `setting` asks (`None`: the paper's pipeline is skipped).
 #[must_use]
-pub fn paper_request(opts: &AssembleOptions, ours: f64) -> Option<PaperRequest> {
-    opts.paper.map(|setting| PaperRequest {
+pub fn paper_request(
+    setting: Option<PaperSetting>,
+    lowering: &LowerConfig,
+    ours: f64,
+) -> Option<PaperRequest> {
+    setting.map(|setting| PaperRequest {
         setting,
-        budget: paper_budget(&opts.lowering, ours),
+        budget: paper_budget(lowering, ours),
     })
 }
 

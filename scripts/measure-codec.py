@@ -37,7 +37,8 @@ def run(path, target, fidelity, paper):
     if paper is None:
         cmd.append("--no-paper")
     else:
-        cmd += ["--paper-depth", str(paper[0]), "--paper-recursion", str(paper[1])]
+        # A fixed setting, as the paper ran it: at its own fidelity, not at ours.
+        cmd += ["--paper-at-own-fidelity", "--paper-depth", str(paper[0]), "--paper-recursion", str(paper[1])]
     p = subprocess.run(cmd, capture_output=True, text=True)
     if p.returncode != 0:
         return path, target, None, p.stderr.strip().splitlines()[-1] if p.stderr else "failed"

@@ -1,6 +1,9 @@
 //! The report's plot: bits per encoding per circuit (log scale), qubits one link serves under
 //! each encoding, and pulse bits against the per-pulse infidelity budget. SVG or PNG by the
 //! file's extension; text is laid out with a font embedded in the binary (no system fonts).
+//! A bar whose fidelity bound is below the budget is hatched (legend: "below fidelity budget"),
+//! a total that leaves circuits out says how many, and log axes span at least two powers of ten,
+//! labelled 10, 100, 1k, 10k, ... so that every axis reads without counting digits.
 
 use std::path::Path;
 use std::sync::OnceLock;
@@ -110,7 +113,10 @@ fn draw<DB: DrawingBackend>(
     Ok(())
 }
 
-/// A log axis range covering `values` with a little room.
+/// A log axis range covering `values` with a little room, its low end on a power of ten (so the
+/// axis's baseline is labelled) and at least two decades wide: plotters labels only powers of ten
+/// on a log axis that spans two decades or more, but crowds a narrower one with overlapping labels
+/// between them (or, below one decade, labels one power of ten or none).
 fn log_range(values: impl Iterator<Item = f64>) -> (f64, f64) {
     let (lo, hi) = values
         .filter(|v| *v > 0.0 && v.is_finite())
@@ -118,10 +124,72 @@ fn log_range(values: impl Iterator<Item = f64>) -> (f64, f64) {
             (lo.min(v), hi.max(v))
         });
     if hi <= 0.0 {
-        (1.0, 10.0)
-    } else {
-        (lo / 2.0, hi * 2.0)
+        return (1.0, 100.0);
     }
+    let lo = 10f64.powf((lo / 2.0).log10().floor());
+    (lo, (hi * 2.0).max(lo * 100.0))
+}
+
+/// A log axis's tick label: 1, 10, 100, 1k, 10k, 100k, 1M, ... (two significant digits at most,
+/// so a light tick between decades reads 20k or 1.5M); below 1, 0.5, 0.01, and 1e-4 style from
+/// a thousandth down.
+pub fn tick_label(v: f64) -> String {
+    if !(v.is_finite() && v > 0.0) {
+        return format!("{v}");
+    }
+    if v < 1e-3 {
+        return format!("{v:.0e}");
+    }
+    const UNITS: [(f64, &str); 5] = [(1e12, "T"), (1e9, "G"), (1e6, "M"), (1e3, "k"), (1.0, "")];
+    let (scale, unit) = UNITS
+        .iter()
+        .find(|(scale, _)| v >= *scale * 0.9995)
+        .copied()
+        .unwrap_or((1.0, ""));
+    // Two significant digits, without trailing zeros: 1.5k, 20k, 0.25.
+    let x = v / scale;
+    let digits = if x >= 10.0 {
+        0
+    } else if x >= 1.0 {
+        1
+    } else {
+        2 - x.log10().floor() as i32 - 1
+    };
+    let text = format!("{:.*}", digits.max(0) as usize, x);
+    let text = if text.contains('.') {
+        text.trim_end_matches('0').trim_end_matches('.').to_string()
+    } else {
+        text
+    };
+    format!("{text}{unit}")
+}
+
+/// Hatches the pixel rectangle `(x0, y0)`–`(x1, y1)` of `area` with 45° lines: the mark of a
+/// fidelity below the budget, legible in colour and in grey print alike.
+fn hatch<DB: DrawingBackend>(
+    area: &DrawingArea<DB, Shift>,
+    (x0, y0): (i32, i32),
+    (x1, y1): (i32, i32),
+) -> Result<(), String> {
+    let (x0, x1) = (x0.min(x1), x0.max(x1));
+    let (y0, y1) = (y0.min(y1), y0.max(y1));
+    let (w, h) = (x1 - x0, y1 - y0);
+    let style = BLACK.mix(0.7).stroke_width(1);
+    // Each line runs up and right from the bottom edge at x0 + t; clip it to the rectangle.
+    let mut t = -h;
+    while t < w {
+        let s0 = (-t).max(0);
+        let s1 = h.min(w - t);
+        if s0 < s1 {
+            area.draw(&PathElement::new(
+                vec![(x0 + t + s0, y1 - s0), (x0 + t + s1, y1 - s1)],
+                style,
+            ))
+            .map_err(err)?;
+        }
+        t += 6;
+    }
+    Ok(())
 }
 
 /// Bits per encoding per circuit: groups of bars, one group per circuit.
@@ -137,7 +205,10 @@ fn bits_panel<DB: DrawingBackend>(
             .map(|b| b as f64),
     );
     let mut chart = ChartBuilder::on(area)
-        .caption("Control bits per circuit and encoding", (FAMILY, 22))
+        .caption(
+            "Control bits per circuit and encoding (hatched: fidelity below the budget)",
+            (FAMILY, 22),
+        )
         .margin(12)
         .x_label_area_size(36)
         .y_label_area_size(80)
@@ -148,30 +219,61 @@ fn bits_panel<DB: DrawingBackend>(
         .configure_mesh()
         .disable_x_mesh()
         .x_labels(0)
-        .y_label_formatter(&|v| format!("{v:.0e}"))
+        .y_labels(12)
+        .y_label_formatter(&|v| tick_label(*v))
         .y_desc("bits (log scale)")
         .label_style((FAMILY, 14))
         .draw()
         .map_err(err)?;
     let k = Encoding::ALL.len() as f64;
     let width = 0.84 / k;
+    let base = area.get_base_pixel();
+    let mut below = Vec::new();
+    // Slots of encodings with nothing for a circuit: marked, so that a gap is not misread.
+    let mut missing: Vec<(f64, Encoding)> = Vec::new();
     for (j, enc) in Encoding::ALL.iter().enumerate() {
         let c = colour(*enc);
-        let bars = data
-            .circuits
-            .iter()
-            .enumerate()
-            .filter_map(|(i, (_, rows))| {
-                let bits = rows.get(*enc)?.bits? as f64;
-                let x0 = i as f64 + 0.08 + j as f64 * width;
-                Some(Rectangle::new(
-                    [(x0, lo), (x0 + width * 0.9, bits)],
-                    c.filled(),
-                ))
-            });
+        let mut bars = Vec::new();
+        for (i, (_, rows)) in data.circuits.iter().enumerate() {
+            let x0 = i as f64 + 0.08 + j as f64 * width;
+            let Some(bits) = rows.get(*enc).and_then(|r| r.bits) else {
+                missing.push((x0 + width * 0.45, *enc));
+                continue;
+            };
+            let Some(row) = rows.get(*enc) else { continue };
+            let corners = [(x0, lo), (x0 + width * 0.9, bits as f64)];
+            if row.meets_budget == Some(false) {
+                // Paler, and hatched below: the eye should not weigh it like a comparable bar.
+                bars.push(Rectangle::new(corners, c.mix(0.35).filled()));
+                below.push(corners);
+            } else {
+                bars.push(Rectangle::new(corners, c.filled()));
+            }
+        }
         chart.draw_series(bars).map_err(err)?;
     }
-    let base = area.get_base_pixel();
+    for [a, b] in below {
+        let (pa, pb) = (chart.backend_coord(&a), chart.backend_coord(&b));
+        hatch(
+            area,
+            (pa.0 - base.0, pa.1 - base.1),
+            (pb.0 - base.0, pb.1 - base.1),
+        )?;
+    }
+    let na = (FAMILY, 12)
+        .into_font()
+        .transform(FontTransform::Rotate270)
+        .color(&RGBColor(90, 90, 90))
+        .pos(Pos::new(HPos::Left, VPos::Center));
+    for (x, enc) in missing {
+        let (px, py) = chart.backend_coord(&(x, lo));
+        area.draw(&Text::new(
+            format!("{} n/a", enc.label()),
+            (px - base.0, py - base.1 - 4),
+            na.clone(),
+        ))
+        .map_err(err)?;
+    }
     let style = (FAMILY, 14)
         .into_font()
         .color(&BLACK)
@@ -203,6 +305,18 @@ fn legend<DB: DrawingBackend>(area: &DrawingArea<DB, Shift>) -> Result<(), Strin
         area.draw(&Text::new(enc.label(), (36, y + 1), style.clone()))
             .map_err(err)?;
     }
+    // The mark of a fidelity below the budget, as the bars carry it.
+    let y = 70 + 26 * Encoding::ALL.len() as i32 + 14;
+    area.draw(&Rectangle::new(
+        [(10, y), (28, y + 16)],
+        RGBColor(120, 120, 120).mix(0.35).filled(),
+    ))
+    .map_err(err)?;
+    hatch(area, (10, y), (28, y + 16))?;
+    area.draw(&Text::new("below fidelity", (36, y + 1), style.clone()))
+        .map_err(err)?;
+    area.draw(&Text::new("budget", (36, y + 18), style))
+        .map_err(err)?;
     Ok(())
 }
 
@@ -215,6 +329,14 @@ fn qubits_panel<DB: DrawingBackend>(
         .iter()
         .map(|&e| (e, data.total.get(e).and_then(|r| r.qubits_per_link)))
         .collect();
+    // Per encoding: circuits its total leaves out, and whether it is below the budget.
+    let left_out = |e: Encoding| {
+        data.total
+            .get(e)
+            .and_then(|r| r.excludes.as_ref())
+            .map_or(0, Vec::len)
+    };
+    let below = |e: Encoding| data.total.get(e).and_then(|r| r.meets_budget) == Some(false);
     let (lo, hi) = log_range(values.iter().filter_map(|(_, v)| v.map(|v| v as f64)));
     let lo = lo.max(0.5);
     // Room at the right for the counts.
@@ -230,30 +352,47 @@ fn qubits_panel<DB: DrawingBackend>(
         )
         .margin(12)
         .x_label_area_size(40)
-        .y_label_area_size(110)
+        .y_label_area_size(170)
         .build_cartesian_2d((lo..hi).log_scale(), 0f64..n as f64)
         .map_err(err)?;
     chart
         .configure_mesh()
         .disable_y_mesh()
         .y_labels(0)
-        .x_label_formatter(&|v| format!("{v:.0}"))
+        .x_label_formatter(&|v| tick_label(*v))
         .x_desc("qubits per link (log scale)")
         .label_style((FAMILY, 14))
         .draw()
         .map_err(err)?;
     // Row 0 at the top: the first encoding is drawn highest.
     let row_y = |i: usize| n.saturating_sub(1 + i) as f64;
-    let bars = values.iter().enumerate().filter_map(|(i, (e, v))| {
-        let v = (*v)? as f64;
-        let y = row_y(i);
-        Some(Rectangle::new(
-            [(lo, y + 0.15), (v.max(lo), y + 0.85)],
-            colour(*e).filled(),
-        ))
-    });
-    chart.draw_series(bars).map_err(err)?;
     let base = area.get_base_pixel();
+    let mut hatched = Vec::new();
+    let bars: Vec<_> = values
+        .iter()
+        .enumerate()
+        .filter_map(|(i, (e, v))| {
+            let v = (*v)? as f64;
+            let y = row_y(i);
+            let corners = [(lo, y + 0.15), (v.max(lo), y + 0.85)];
+            let fill = if below(*e) {
+                hatched.push(corners);
+                colour(*e).mix(0.35).filled()
+            } else {
+                colour(*e).filled()
+            };
+            Some(Rectangle::new(corners, fill))
+        })
+        .collect();
+    chart.draw_series(bars).map_err(err)?;
+    for [a, b] in hatched {
+        let (pa, pb) = (chart.backend_coord(&a), chart.backend_coord(&b));
+        hatch(
+            area,
+            (pa.0 - base.0, pa.1 - base.1),
+            (pb.0 - base.0, pb.1 - base.1),
+        )?;
+    }
     let style = (FAMILY, 14)
         .into_font()
         .color(&BLACK)
@@ -264,9 +403,10 @@ fn qubits_panel<DB: DrawingBackend>(
         .pos(Pos::new(HPos::Left, VPos::Center));
     for (i, (e, v)) in values.iter().enumerate() {
         let (x, y) = chart.backend_coord(&(lo, row_y(i) + 0.5));
-        let text = match v {
-            Some(_) => e.label().to_string(),
-            None => format!("{} (n/a)", e.label()),
+        let text = match (v, left_out(*e)) {
+            (None, _) => format!("{} (n/a)", e.label()),
+            (Some(_), 0) => e.label().to_string(),
+            (Some(_), n) => format!("{} (excl. {n})", e.label()),
         };
         area.draw(&Text::new(
             text,
@@ -323,8 +463,8 @@ fn rate_panel<DB: DrawingBackend>(
         .configure_mesh()
         .x_desc("added infidelity budget per pulse")
         .y_desc("bits")
-        .x_label_formatter(&|x| format!("{x:.0e}"))
-        .y_label_formatter(&|v| format!("{v:.1e}"))
+        .x_label_formatter(&|x| tick_label(*x))
+        .y_label_formatter(&|v| tick_label(*v))
         .label_style((FAMILY, 14))
         .draw()
         .map_err(err)?;
@@ -353,4 +493,49 @@ fn rate_panel<DB: DrawingBackend>(
         .draw()
         .map_err(err)?;
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn tick_labels_are_short() {
+        let got: Vec<String> = [
+            1.0, 10.0, 100.0, 1e3, 1e4, 1e5, 1e6, 2e7, 1.5e9, 0.5, 0.01, 1e-5,
+        ]
+        .iter()
+        .map(|&v| tick_label(v))
+        .collect();
+        assert_eq!(
+            got,
+            [
+                "1", "10", "100", "1k", "10k", "100k", "1M", "20M", "1.5G", "0.5", "0.01", "1e-5"
+            ]
+        );
+        // Powers of ten as plotters computes them (repeated products) still read cleanly.
+        let mut v = 1.0f64;
+        for _ in 0..9 {
+            v *= 10.0;
+            assert!(tick_label(v).len() <= 4, "{v}: {}", tick_label(v));
+        }
+        assert_eq!(tick_label(999.9999999), "1k");
+    }
+
+    #[test]
+    fn log_ranges_hold_two_powers_of_ten() {
+        for values in [
+            vec![300.0, 310.0],
+            vec![1200.0],
+            vec![5.0, 9.0],
+            vec![2e3, 9e7],
+        ] {
+            let (lo, hi) = log_range(values.iter().copied());
+            assert!(values.iter().all(|v| lo <= *v && *v <= hi));
+            let inside = (hi.log10().floor() - lo.log10().ceil()) as i32 + 1;
+            assert!(inside >= 3, "{values:?}: {lo}..{hi}");
+            assert_eq!(lo, 10f64.powf(lo.log10().round()), "{values:?}: {lo}");
+        }
+        assert_eq!(log_range(std::iter::empty()), (1.0, 100.0));
+    }
 }

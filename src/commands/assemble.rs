@@ -68,10 +68,16 @@ pub struct Args {
     pub pulse: PulseArgs,
     #[command(flatten)]
     pub split: super::controllers::SplitArgs,
-    /// Skip the paper's pipeline (Solovay–Kitaev at --paper-depth/--paper-recursion, which is
-    /// slow on large circuits); its keys are then null.
+    /// Skip the paper's pipeline (Solovay–Kitaev, slow on large circuits); its keys are then
+    /// null.
     #[arg(long)]
     pub no_paper: bool,
+    /// Measure the paper's pipeline at --paper-depth/--paper-recursion, at whatever fidelity that
+    /// reaches (its own), instead of at the cheapest Solovay–Kitaev setting of a small grid
+    /// (depth 3, 6, 9, 12, 15 × recursion 0..=4) whose fidelity bound meets the budget ours got
+    /// (--fidelity; with --eps, the bound ours reached).
+    #[arg(long)]
+    pub paper_at_own_fidelity: bool,
     /// Skip every baseline: the binary stream, bzip2/xz/zstd over it, its entropy, the paper's
     /// pipeline and, for a Stim circuit, xz of its text. Their JSON keys are null
     /// (`stim_text_xz` is left out). For large programs, where the baselines take most of the
@@ -79,10 +85,10 @@ pub struct Args {
     /// waveform coder itself: not with --pulses.
     #[arg(long, conflicts_with = "pulses")]
     pub no_baselines: bool,
-    /// The paper pipeline's Solovay–Kitaev depth.
+    /// The paper pipeline's Solovay–Kitaev depth, with --paper-at-own-fidelity.
     #[arg(long, default_value_t = 3, value_parser = super::lowering::parse_sk_depth)]
     pub paper_depth: usize,
-    /// The paper pipeline's Solovay–Kitaev recursion.
+    /// The paper pipeline's Solovay–Kitaev recursion, with --paper-at-own-fidelity.
     #[arg(long, default_value_t = 3, value_parser = super::lowering::parse_sk_recursion)]
     pub paper_recursion: usize,
     /// Print JSON: native_ops (run, loops multiplied out, each `while` once), fidelity_bound,
@@ -90,7 +96,10 @@ pub struct Args {
     /// entropy_order0, paper_huffman, paper_huffman_bzip2; stim_text_xz for a Stim circuit;
     /// the baselines null when a program with loops runs more than 16,777,216 operations, and
     /// with --no-baselines},
-    /// paper_fidelity_bound, sections; with loops kept also loops {text_ops, counted_loops,
+    /// paper_fidelity_bound, paper {chosen, budget, meets_budget, sk_depth, sk_recursion,
+    /// fidelity_bound, huffman_bits, huffman_bzip2_bits, words, tried [{sk_depth, sk_recursion,
+    /// fidelity_bound, huffman_bits}]} (null when skipped or for classical control; bits null
+    /// when no setting meets the budget), sections; with loops kept also loops {text_ops, counted_loops,
     /// while_loops, replay_buffer_ops, baselines_unrolled}; with --pulses also pulses {device,
     /// mode, channels, plays, samples, swaps, pulse_bits {eqisa, raw, dct, zstd},
     /// max_added_infidelity, lossless_fallbacks}. bits.eqisa counts the instruction stream
@@ -166,8 +175,12 @@ fn run_one(args: &Args, file: &std::path::Path) -> CmdResult {
     let opts = AssembleOptions {
         lowering: args.lowering.config(),
         pulses,
-        paper: (!args.no_paper && !args.no_baselines)
-            .then_some((args.paper_depth, args.paper_recursion)),
+        paper: super::report::paper_setting(
+            args.no_paper || args.no_baselines,
+            args.paper_at_own_fidelity,
+            args.paper_depth,
+            args.paper_recursion,
+        ),
         no_baselines: args.no_baselines,
         repeat_window: (!args.flat).then_some(args.repeat_window),
     };
@@ -362,7 +375,7 @@ fn print_report(
     if args.no_baselines {
         outln!("  baselines              skipped (--no-baselines)");
     } else {
-        print_baselines(b, report.paper_fidelity_bound)?;
+        print_baselines(b, report.paper.as_ref())?;
     }
     if let Some(pr) = &report.pulses {
         let pb = &pr.pulse_bits;
@@ -395,7 +408,7 @@ fn print_report(
 /// The baselines' rows of the text report, with their ratio to eqisa's bits.
 pub(super) fn print_baselines(
     b: &eqisa_pipeline::measure::Bits,
-    paper_fidelity_bound: Option<f64>,
+    paper: Option<&eqisa_pipeline::measure::PaperRow>,
 ) -> Result<(), String> {
     let row = |name: &str, v: Option<f64>| -> Result<(), String> {
         match v {
@@ -418,8 +431,8 @@ pub(super) fn print_baselines(
         "paper Huffman+bzip2",
         b.paper_huffman_bzip2.map(|v| v as f64),
     )?;
-    if let Some(f) = paper_fidelity_bound {
-        outln!("paper fidelity bound {f}");
+    if let Some(p) = paper {
+        outln!("paper setting     {}", super::report::paper_line(p));
     }
     Ok(())
 }

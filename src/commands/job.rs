@@ -175,8 +175,12 @@ fn job_options(args: &super::assemble::Args) -> AssembleOptions {
     AssembleOptions {
         lowering: args.lowering.config(),
         pulses: args.pulses.then(|| args.pulse.config()),
-        paper: (!args.no_paper && !args.no_baselines)
-            .then_some((args.paper_depth, args.paper_recursion)),
+        paper: super::report::paper_setting(
+            args.no_paper || args.no_baselines,
+            args.paper_at_own_fidelity,
+            args.paper_depth,
+            args.paper_recursion,
+        ),
         no_baselines: args.no_baselines,
         repeat_window: (!args.flat).then_some(args.repeat_window),
     }

@@ -8,6 +8,7 @@ use std::path::{Path, PathBuf};
 
 use eqisa_firmware::FirmwareParams;
 use eqisa_pipeline::PipelineError;
+use eqisa_pipeline::measure::{PAPER_GRID, PaperRow, PaperSetting};
 use eqisa_pipeline::report::analyse::{PulseInfidelity, RatePoint, Row, Rows};
 use eqisa_pipeline::report::events::{self, Encoding, Level};
 use eqisa_pipeline::report::{
@@ -53,12 +54,15 @@ pub struct Args {
     /// device_note, qubits, duration_ns, native_ops, plays, played_samples, lines, swaps, counts, encodings {NAME:
     /// {level, bits, link_gbps, link_lanes, energy_j, heat_4k_j, heat_4k_w, wall_plug_j,
     /// fidelity_bound, pulse_added_infidelity, pulse_infidelity_kind, link_gbps_per_qubit,
-    /// qubits_per_link, events, firmware {simulated, file_bits, min_link_gbps, underruns,
-    /// peak_fifo_bits, latency_ns} (eqisa rows; else null)}},
-    /// paper_huffman_bits}], skipped [{file, reason, qubits, native_ops,
-    /// duration_ns, encodings (instruction-level rows only)}], total {circuits, duration_ns, qubit_ns,
-    /// encodings}, firmware_params, device_memory, rate_curve. NAME is binary, paper, bzip2, xz, zstd, eqisa,
-    /// raw_samples, dct, zstd_samples or eqisa_pulses.
+    /// meets_budget, qubits_per_link, events, firmware {simulated, file_bits, min_link_gbps,
+    /// underruns, peak_fifo_bits, latency_ns} (eqisa rows; else null)}}, fidelity_budget,
+    /// paper_huffman_bits, paper {chosen, budget, meets_budget, sk_depth, sk_recursion,
+    /// fidelity_bound, huffman_bits, huffman_bzip2_bits, words, tried} (as `assemble`'s)}],
+    /// skipped [{file, reason, qubits, native_ops, duration_ns, encodings (instruction-level
+    /// rows only)}], total {circuits, duration_ns, qubit_ns, encodings (each with excludes
+    /// [file]: the circuits it has no bits for, which its total leaves out)}, firmware_params,
+    /// device_memory, rate_curve. NAME is binary, paper, bzip2, xz, zstd, eqisa, raw_samples,
+    /// dct, zstd_samples or eqisa_pulses.
     #[arg(long)]
     pub json: bool,
     /// Draw the report (bits per encoding per circuit, qubits per link, pulse bits against the
@@ -89,10 +93,16 @@ pub struct Args {
     /// Skip the paper's pipeline (Solovay–Kitaev, slow on large circuits); its row is then null.
     #[arg(long)]
     pub no_paper: bool,
-    /// The paper pipeline's Solovay–Kitaev depth.
+    /// Run the paper's pipeline at --paper-depth/--paper-recursion, at whatever fidelity that
+    /// reaches (its own; its row is marked where that is below the budget), instead of at the
+    /// cheapest Solovay–Kitaev setting of a small grid (depth 3, 6, 9, 12, 15 × recursion 0..=4) whose
+    /// fidelity bound meets the budget ours got (--fidelity; with --eps, the bound ours reached).
+    #[arg(long)]
+    pub paper_at_own_fidelity: bool,
+    /// The paper pipeline's Solovay–Kitaev depth, with --paper-at-own-fidelity.
     #[arg(long, default_value_t = 3, value_parser = super::lowering::parse_sk_depth)]
     pub paper_depth: usize,
-    /// The paper pipeline's Solovay–Kitaev recursion.
+    /// The paper pipeline's Solovay–Kitaev recursion, with --paper-at-own-fidelity.
     #[arg(long, default_value_t = 3, value_parser = super::lowering::parse_sk_recursion)]
     pub paper_recursion: usize,
     /// Per-pulse budgets of the rate–infidelity curve (computed with --plot): every circuit's
@@ -137,8 +147,12 @@ struct CircuitJson<'a> {
     swaps: u64,
     counts: &'a events::Counts,
     encodings: &'a Rows,
+    /// The whole-circuit fidelity every row is judged against (`meets_budget`).
+    fidelity_budget: f64,
     /// The paper's Huffman stage alone (before bzip2), for reference.
     paper_huffman_bits: Option<u64>,
+    /// The paper's setting, its fidelity against the budget, and the settings tried.
+    paper: Option<&'a PaperRow>,
 }
 
 #[derive(Serialize)]
@@ -309,7 +323,12 @@ pub fn run(args: &Args) -> CmdResult {
             energy_model: args.energy_model.clone(),
             lowering: args.lowering.config(),
             pulse: args.pulse.config(),
-            paper: (!args.no_paper).then_some((args.paper_depth, args.paper_recursion)),
+            paper: paper_setting(
+                args.no_paper,
+                args.paper_at_own_fidelity,
+                args.paper_depth,
+                args.paper_recursion,
+            ),
             sim: FirmwareParams {
                 link_gbps: args.link_gbps,
                 clock_mhz: args.clock_mhz,
@@ -428,7 +447,9 @@ fn print_json(
                 swaps: a.placed.swaps,
                 counts: &a.counts,
                 encodings: r,
-                paper_huffman_bits: a.paper.as_ref().map(|s| s.huffman_bits),
+                fidelity_budget: a.budget,
+                paper_huffman_bits: a.paper.as_ref().and_then(|s| s.huffman_bits),
+                paper: a.paper.as_ref(),
             })
             .collect(),
         skipped: report
@@ -486,7 +507,10 @@ fn print_text(args: &Args, setup: &Setup<'_>, report: &Report) -> Result<(), Str
             a.placed.swaps
         );
         outln!("  on {} ({})", a.placed.device.name, a.placed.device_note);
-        table(r)?;
+        table(r, |enc| r.get(enc.ours()).and_then(|o| o.bits))?;
+        if let Some(p) = &a.paper {
+            outln!("  paper setting: {}", paper_line(p));
+        }
         firmware_lines(r, args.link_gbps)?;
     }
     for (file, reason) in &report.skipped {
@@ -499,7 +523,9 @@ fn print_text(args: &Args, setup: &Setup<'_>, report: &Report) -> Result<(), Str
                 i.native_ops,
                 i.duration_ns
             );
-            table(&i.encodings)?;
+            table(&i.encodings, |enc| {
+                i.encodings.get(enc.ours()).and_then(|o| o.bits)
+            })?;
         }
     }
     outln!();
@@ -509,12 +535,15 @@ fn print_text(args: &Args, setup: &Setup<'_>, report: &Report) -> Result<(), Str
         report.duration_ns(),
         report.qubit_ns() * 1e-3
     );
-    table(&report.total)?;
+    table(&report.total, |enc| ours_over_same_circuits(report, enc))?;
+    excludes_lines(&report.total)?;
     firmware_lines(&report.total, args.link_gbps)?;
     outln!();
     outln!(
-        "fidelity: gate-level bound (paper: its own lowering's; total: the worst circuit's); \
-         pulse infid.: largest added infidelity per pulse (<=: only the budget is known)"
+        "fidelity: gate-level bound (paper: its own lowering's at the setting chosen; total: the \
+         worst circuit's); * below the fidelity budget ({}); \
+         pulse infid.: largest added infidelity per pulse (<=: only the budget is known)",
+        budget_text(report)
     );
     if let Some(m) = &report.memory {
         outln!(
@@ -578,10 +607,22 @@ fn sci(v: Option<f64>) -> String {
     v.map_or_else(|| "—".into(), |v| format!("{v:.3e}"))
 }
 
-/// Prints one table of rows.
-fn table(rows: &Rows) -> Result<(), String> {
+/// Our bits over the circuits the total of `enc` sums (its `excludes` left out), so that a
+/// partial total is compared with ours on the same circuits.
+fn ours_over_same_circuits(report: &Report, enc: Encoding) -> Option<u64> {
+    let excludes = report.total.get(enc).and_then(|r| r.excludes.as_ref());
+    report
+        .circuits
+        .iter()
+        .filter(|(a, _)| excludes.is_none_or(|ex| !ex.contains(&a.file)))
+        .map(|(_, rows)| rows.get(enc.ours()).and_then(|o| o.bits))
+        .sum()
+}
+
+/// Prints one table of rows; `ours` gives the bits each row's "× ours" divides by.
+fn table(rows: &Rows, ours: impl Fn(Encoding) -> Option<u64>) -> Result<(), String> {
     outln!(
-        "  {:<13} {:>11} {:>7} {:>10} {:>5} {:>10} {:>10} {:>10} {:>9} {:>9} {:>12}",
+        "  {:<13} {:>11} {:>7} {:>10} {:>5} {:>10} {:>10} {:>10} {:>10} {:>9} {:>12}",
         "encoding",
         "bits",
         "× ours",
@@ -595,13 +636,13 @@ fn table(rows: &Rows) -> Result<(), String> {
         "qubits/link"
     );
     for (enc, r) in &rows.0 {
-        let ours = rows.get(enc.ours()).and_then(|o| o.bits);
+        let ours = ours(*enc);
         let ratio = match (r.bits, ours) {
             (Some(b), Some(o)) if o > 0 => format!("{:.2}", b as f64 / o as f64),
             _ => "—".into(),
         };
         outln!(
-            "  {:<13} {:>11} {:>7} {:>10} {:>5} {:>10} {:>10} {:>10} {:>9} {:>9} {:>12}",
+            "  {:<13} {:>11} {:>7} {:>10} {:>5} {:>10} {:>10} {:>10} {:>10} {:>9} {:>12}",
             enc.label(),
             r.bits.map_or_else(|| "—".into(), |b| b.to_string()),
             ratio,
@@ -611,14 +652,94 @@ fn table(rows: &Rows) -> Result<(), String> {
             sci(r.energy_j),
             sci(r.heat_4k_j),
             sci(r.wall_plug_j),
-            r.fidelity_bound
-                .map_or_else(|| "—".into(), |f| format!("{f:.6}")),
+            fidelity(r),
             pulse_infidelity(r),
             r.qubits_per_link
                 .map_or_else(|| "—".into(), |q| q.to_string()),
         );
     }
     Ok(())
+}
+
+/// A row's fidelity bound, with `*` when it is below the budget.
+fn fidelity(r: &Row) -> String {
+    match (r.fidelity_bound, r.meets_budget) {
+        (None, _) => "—".into(),
+        (Some(f), Some(false)) => format!("{f:.6}*"),
+        (Some(f), _) => format!("{f:.6}"),
+    }
+}
+
+/// The budgets of the report's circuits: one value, or their range (`--eps` gives each circuit
+/// its own).
+fn budget_text(report: &Report) -> String {
+    let (lo, hi) = report
+        .circuits
+        .iter()
+        .map(|(a, _)| a.budget)
+        .fold((f64::INFINITY, f64::NEG_INFINITY), |(lo, hi), b| {
+            (lo.min(b), hi.max(b))
+        });
+    if lo == hi {
+        format!("{lo}")
+    } else {
+        format!("{lo} to {hi}")
+    }
+}
+
+/// Under the total table, the circuits each partial total leaves out.
+fn excludes_lines(rows: &Rows) -> Result<(), String> {
+    for (enc, r) in &rows.0 {
+        let Some(ex) = r.excludes.as_ref().filter(|e| !e.is_empty()) else {
+            continue;
+        };
+        let names: Vec<String> = ex.iter().map(|f| short(f)).collect();
+        let what = if r.bits.is_some() {
+            "total over the other circuits (× ours over the same)"
+        } else {
+            "no total"
+        };
+        outln!("  {}: {what}; excludes: {}", enc.label(), names.join(", "));
+    }
+    Ok(())
+}
+
+/// The paper's setting for a circuit's run: `None` when skipped (`no_paper`), else at the budget
+/// or, with `at_own_fidelity`, at the fixed `depth` and `recursion`.
+pub fn paper_setting(
+    no_paper: bool,
+    at_own_fidelity: bool,
+    depth: usize,
+    recursion: usize,
+) -> Option<PaperSetting> {
+    match (no_paper, at_own_fidelity) {
+        (true, _) => None,
+        (false, true) => Some(PaperSetting::OwnFidelity { depth, recursion }),
+        (false, false) => Some(PaperSetting::AtBudget),
+    }
+}
+
+/// One line on the paper's setting: what was chosen and how its fidelity compares with the
+/// budget.
+pub fn paper_line(p: &PaperRow) -> String {
+    let at = format!(
+        "SK depth {}, recursion {}, fidelity bound {:.6}",
+        p.sk_depth, p.sk_recursion, p.fidelity_bound
+    );
+    match (p.chosen, p.meets_budget) {
+        ("own_fidelity", true) => format!("{at} (fixed; meets the budget {})", p.budget),
+        ("own_fidelity", false) => format!("{at} (fixed; BELOW the budget {})", p.budget),
+        (_, true) => format!(
+            "{at}: the cheapest that meets the budget {} ({} of the grid's {} settings lowered)",
+            p.budget,
+            p.tried.len(),
+            PAPER_GRID.len()
+        ),
+        (_, false) => format!(
+            "no setting of the grid meets the budget {} (closest: {at}); no bits",
+            p.budget
+        ),
+    }
 }
 
 fn pulse_infidelity(r: &Row) -> String {

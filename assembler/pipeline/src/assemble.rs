@@ -18,7 +18,7 @@ use serde::Serialize;
 use crate::codebook::{LoadedCodebook, short_hash};
 use crate::config::{LowerConfig, PulseConfig};
 use crate::error::PipelineError;
-use crate::measure::{Bits, Measured, measure};
+use crate::measure::{Bits, Measured, PaperRow, PaperSetting, measure, paper_request};
 use crate::place::{coder_for, place};
 
 /// What to do besides encoding the instruction stream.
@@ -28,8 +28,9 @@ pub struct AssembleOptions {
     pub lowering: LowerConfig,
     /// Place the circuit on a device and add its pulses as the program's pulse section.
     pub pulses: Option<PulseConfig>,
-    /// Measure the paper's pipeline at this (Solovay–Kitaev depth, recursion); `None` skips it.
-    pub paper: Option<(usize, usize)>,
+    /// Measure the paper's pipeline, at the same fidelity budget or at a fixed setting; `None`
+    /// skips it.
+    pub paper: Option<PaperSetting>,
     /// Look for repeats in a flat program within a window of this many operations and code them
     /// as loops ([`eqisa_assembler::periods`]) when that is smaller; `None`: flat stays flat.
     pub repeat_window: Option<usize>,
@@ -82,6 +83,8 @@ pub struct AssemblyReport {
     pub bits: Bits,
     /// The paper pipeline's fidelity bound, when measured.
     pub paper_fidelity_bound: Option<f64>,
+    /// The paper pipeline's setting, fidelity against the budget and bits, when measured.
+    pub paper: Option<PaperRow>,
     /// Bytes per part of the file.
     pub sections: Sections,
     /// The pulse section's figures, when pulses were asked for.
@@ -282,7 +285,8 @@ pub fn assemble_circuit(
     let m = if opts.no_baselines {
         Measured::skipped(&asm)
     } else {
-        measure(circuit, &program, &target, &asm, cb, opts.paper)?
+        let paper = paper_request(opts.paper, &opts.lowering, fidelity_bound);
+        measure(circuit, &program, &target, &asm, cb, paper)?
     };
     let report = AssemblyReport {
         file: name.to_string(),
@@ -294,6 +298,7 @@ pub fn assemble_circuit(
         codebook_hash: short_hash(&cb.hash),
         bits: m.bits,
         paper_fidelity_bound: m.paper_fidelity_bound,
+        paper: m.paper,
         pulses: pulse_report,
         loops,
         sections: Sections {
@@ -415,7 +420,8 @@ pub fn assemble_structured_program(
         Some(u) => {
             let circuit = eqisa_ir::program::flatten::flatten(p, &bound, &limits)
                 .map_err(|e| eqisa_qasm::located(p, e))?;
-            Some(measure(&circuit, u, &target, &asm, cb, opts.paper)?)
+            let paper = paper_request(opts.paper, &opts.lowering, lowered.fidelity_bound);
+            Some(measure(&circuit, u, &target, &asm, cb, paper)?)
         }
         None => None,
     };
@@ -435,6 +441,7 @@ pub fn assemble_structured_program(
             None => Bits::eqisa_only(&asm),
         },
         paper_fidelity_bound: m.as_ref().and_then(|m| m.paper_fidelity_bound),
+        paper: m.and_then(|m| m.paper),
         pulses: None,
         loops: Some(LoopReport {
             text_ops: s.text.ops.len() as u64,

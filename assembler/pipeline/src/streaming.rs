@@ -113,6 +113,7 @@ pub fn assemble_stream(
         codebook_hash: short_hash(&cb.hash),
         bits: Bits::eqisa_only(&assembled),
         paper_fidelity_bound: None,
+        paper: None,
         pulses: None,
         loops: (found.counted_loops > 0).then_some(LoopReport {
             text_ops: found.text_ops,

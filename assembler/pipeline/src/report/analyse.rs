@@ -8,7 +8,6 @@ use std::path::Path;
 use eqisa_assembler::assemble_with_pulses;
 use eqisa_assembler::encode::{instr_of, program_info};
 use eqisa_assembler::pulses::{EncodedPulses, WaveformCoder, encode_program};
-use eqisa_baselines::paper::{PaperError, PaperStats, paper_baseline};
 use eqisa_encode::code_all;
 use eqisa_firmware::energy::{Events, Stage};
 use eqisa_firmware::{FirmwareParams, FirmwareReport, simulate};
@@ -20,7 +19,7 @@ use serde::ser::SerializeMap;
 use super::events::{Counts, Encoding, Level, section_counts};
 use super::setup::Setup;
 use crate::error::PipelineError;
-use crate::measure::{Bits, measure};
+use crate::measure::{Bits, PaperRequest, PaperRow, measure, paper_budget, paper_row};
 use crate::{LoadedCodebook as Loaded, Placed, place};
 
 /// A circuit placed and coded under every encoding.
@@ -31,12 +30,15 @@ pub struct Analysed {
     pub qubits: u32,
     /// The lowering's whole-circuit fidelity bound.
     pub fidelity_bound: f64,
+    /// The whole-circuit fidelity every encoding is held to: the lowering's budget (see
+    /// [`paper_budget`]).
+    pub budget: f64,
     /// The routed program and its pulses.
     pub placed: Placed,
     /// Instruction-level bits, as `assemble --pulses` measures them.
     pub bits: Bits,
     /// The paper's pipeline on the circuit (`None`: skipped, or classical control).
-    pub paper: Option<PaperStats>,
+    pub paper: Option<PaperRow>,
     /// Our pulse section and the pulse baselines.
     pub pulses: EncodedPulses,
     /// The counts the event models use.
@@ -192,17 +194,10 @@ pub fn analyse(file: &Path, setup: &Setup<'_>) -> Result<Outcome, PipelineError>
         None,
     )
     .map_err(|e| PipelineError::Report(format!("{name}: {e}")))?;
-    let paper = match &setup.paper {
-        Some(dict) => match paper_baseline(dict, &circuit) {
-            Ok(s) => Some(s),
-            // The paper's instruction set has no classical control: nothing to compare.
-            Err(PaperError::Conditional { .. }) => None,
-            Err(e) => {
-                return Err(PipelineError::Report(format!(
-                    "{name}: the paper's pipeline: {e}"
-                )));
-            }
-        },
+    let budget = paper_budget(&setup.lowering, placed.fidelity_bound);
+    let paper = match setup.paper {
+        Some(setting) => paper_row(&circuit, setup.cb, PaperRequest { setting, budget })
+            .map_err(|e| PipelineError::Report(format!("{name}: the paper's pipeline: {e}")))?,
         None => None,
     };
     let window = setup.cb.pulse_atoms.as_ref().map_or(0, |a| a.window);
@@ -216,8 +211,8 @@ pub fn analyse(file: &Path, setup: &Setup<'_>) -> Result<Outcome, PipelineError>
             .map_err(|e| PipelineError::Report(format!("{name}: {e}")))?,
         // The report measures flat circuits, whose baselines are always measured.
         binary_bits: measured.bits.binary.unwrap_or(0),
-        paper_words: paper.as_ref().map(|s| s.words),
-        paper_huffman_bits: paper.as_ref().map(|s| s.huffman_bits),
+        paper_words: paper.as_ref().and_then(|s| s.words),
+        paper_huffman_bits: paper.as_ref().and_then(|s| s.huffman_bits),
         pulse_section_bits: pulses.bits.eqisa,
         dct_bits: pulses.bits.dct,
         section: section_counts(&pulses.section, window),
@@ -226,6 +221,7 @@ pub fn analyse(file: &Path, setup: &Setup<'_>) -> Result<Outcome, PipelineError>
         file: name,
         qubits: circuit.num_qubits,
         fidelity_bound: placed.fidelity_bound,
+        budget,
         placed,
         bits: measured.bits,
         paper,
@@ -267,9 +263,13 @@ pub struct Row {
     pub heat_4k_w: Option<f64>,
     /// Wall-plug energy: electronics plus cooling every stage's heat, J.
     pub wall_plug_j: Option<f64>,
-    /// Gate-level fidelity bound of the lowered program (the paper: its own lowering's; the
-    /// total: the smallest over the circuits).
+    /// Gate-level fidelity bound of the lowered program (the paper: its own lowering's at the
+    /// setting chosen, or, when no setting meets the budget, the closest one's, with `bits`
+    /// null; the total: the smallest over the circuits it sums).
     pub fidelity_bound: Option<f64>,
+    /// Whether `fidelity_bound` reaches the circuit's fidelity budget (the total: whether every
+    /// circuit it sums does); `null` without a bound.
+    pub meets_budget: Option<bool>,
     /// Largest added gate infidelity of any played pulse (see `pulse_infidelity_kind`).
     pub pulse_added_infidelity: Option<f64>,
     /// `none`, `measured` or `budget`.
@@ -284,6 +284,10 @@ pub struct Row {
     pub events: Option<Events>,
     /// The firmware simulation (`eqisa` and `eqisa_pulses` rows only; see [`FirmwareRow`]).
     pub firmware: Option<FirmwareRow>,
+    /// Total rows only: the circuits this encoding has no bits for, which its total leaves out
+    /// (every other figure of the row is over the circuits it sums). Absent on a circuit's row.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub excludes: Option<Vec<String>>,
 }
 
 /// What the firmware simulation (the real decoders against the modelled controller) found for
@@ -368,7 +372,7 @@ pub fn bits_of(a: &Analysed, enc: Encoding) -> Option<u64> {
     match enc {
         Encoding::Binary => b.binary,
         // The paper's whole pipeline: Huffman, then bzip2; see `eqisa_baselines::paper`.
-        Encoding::Paper => a.paper.as_ref().map(|s| s.huffman_bzip2_bits),
+        Encoding::Paper => a.paper.as_ref().and_then(|s| s.huffman_bzip2_bits),
         Encoding::Bzip2 => b.bzip2,
         Encoding::Xz => b.xz,
         Encoding::Zstd => b.zstd,
@@ -404,9 +408,10 @@ pub fn rows(a: &Analysed, setup: &Setup<'_>) -> Result<Rows, PipelineError> {
             None => None,
         };
         let at_4k = energy.as_ref().and_then(|r| r.stage(Stage::Stage4K));
+        // The paper's bound is shown even without bits: how far the closest setting fell short.
         let fidelity_bound = match enc {
             Encoding::Paper => a.paper.as_ref().map(|s| s.fidelity_bound),
-            _ => Some(a.fidelity_bound),
+            _ => bits.and(Some(a.fidelity_bound)),
         };
         let (pulse_added_infidelity, kind) = match enc {
             Encoding::EqisaPulses => (
@@ -425,7 +430,8 @@ pub fn rows(a: &Analysed, setup: &Setup<'_>) -> Result<Rows, PipelineError> {
             heat_4k_j: at_4k.map(|s| s.heat_j),
             heat_4k_w: at_4k.map(|s| s.heat_w),
             wall_plug_j: energy.as_ref().map(|r| r.wall_plug_j),
-            fidelity_bound: bits.and(fidelity_bound),
+            fidelity_bound,
+            meets_budget: fidelity_bound.map(|f| f >= a.budget),
             pulse_added_infidelity: bits.and(pulse_added_infidelity),
             pulse_infidelity_kind: kind,
             link_gbps_per_qubit: bits.map(|b| b as f64 / (f64::from(a.qubits) * duration_ns)),
@@ -438,6 +444,7 @@ pub fn rows(a: &Analysed, setup: &Setup<'_>) -> Result<Rows, PipelineError> {
                 Encoding::EqisaPulses => Some(FirmwareRow::of("whole file", &a.sim_whole)),
                 _ => None,
             },
+            excludes: None,
         };
         out.push((enc, row));
     }
@@ -451,97 +458,90 @@ fn sum_all<T: Copy + std::iter::Sum<T>>(rows: &[&Row], f: impl Fn(&Row) -> Optio
 
 /// Totals over circuits: bits, energies and events are sums; the link rate is total bits over
 /// total duration (the circuits back to back); qubits per link use total bits over total
-/// qubit-time; fidelity is the worst circuit's, pulse infidelity the largest. An encoding
-/// missing on any circuit has no total (`null`).
+/// qubit-time; fidelity is the worst circuit's, pulse infidelity the largest. An encoding with
+/// no bits for some circuits is totalled over the others, and its row's `excludes` names the
+/// circuits left out (all of them: no total, `null`); so that its rate and qubits per link stay
+/// comparable, they use the duration and qubit-time of the circuits it sums.
 pub fn totals(per_circuit: &[(&Analysed, &Rows)], link_gbps: f64) -> Result<Rows, PipelineError> {
-    let duration_ns: f64 = per_circuit.iter().map(|(a, _)| a.duration_ns()).sum();
-    let qubit_ns: f64 = per_circuit
+    let mut out = Vec::with_capacity(Encoding::ALL.len());
+    for enc in Encoding::ALL {
+        let mut included: Vec<(&Analysed, &Row)> = Vec::with_capacity(per_circuit.len());
+        let mut excludes = Vec::new();
+        for (a, rows) in per_circuit {
+            match rows.get(enc) {
+                Some(r) if r.bits.is_some() => included.push((a, r)),
+                _ => excludes.push(a.file.clone()),
+            }
+        }
+        out.push((enc, total_row(enc, &included, excludes, link_gbps)?));
+    }
+    Ok(Rows(out))
+}
+
+/// The total of `enc` over the circuits `included` (each with bits), leaving out `excludes`.
+fn total_row(
+    enc: Encoding,
+    included: &[(&Analysed, &Row)],
+    excludes: Vec<String>,
+    link_gbps: f64,
+) -> Result<Row, PipelineError> {
+    let rows: Vec<&Row> = included.iter().map(|(_, r)| *r).collect();
+    let any = !rows.is_empty();
+    let duration_ns: f64 = included.iter().map(|(a, _)| a.duration_ns()).sum();
+    let qubit_ns: f64 = included
         .iter()
         .map(|(a, _)| f64::from(a.qubits) * a.duration_ns())
         .sum();
-    let mut out = Vec::with_capacity(Encoding::ALL.len());
-    for enc in Encoding::ALL {
-        let rows: Vec<&Row> = per_circuit.iter().filter_map(|(_, r)| r.get(enc)).collect();
-        let complete = rows.len() == per_circuit.len() && rows.iter().all(|r| r.bits.is_some());
-        let bits = if complete {
-            sum_all(&rows, |r| r.bits)
+    let bits = if any {
+        sum_all(&rows, |r| r.bits)
+    } else {
+        None
+    };
+    let events = if any {
+        let mut acc = Events::default();
+        for r in &rows {
+            if let Some(e) = &r.events {
+                acc = acc.checked_add(e).ok_or_else(|| {
+                    PipelineError::Report(format!("{}: event counts overflow", enc.key()))
+                })?;
+            }
+        }
+        Some(acc)
+    } else {
+        None
+    };
+    let sum = |f: fn(&Row) -> Option<f64>| if any { sum_all(&rows, f) } else { None };
+    let reduce = |f: fn(&Row) -> Option<f64>, pick: fn(f64, f64) -> f64| {
+        rows.iter().filter_map(|r| f(r)).reduce(pick)
+    };
+    let kind = rows
+        .first()
+        .map_or(PulseInfidelity::None, |r| r.pulse_infidelity_kind);
+    let firmware: Vec<&FirmwareRow> = rows.iter().filter_map(|r| r.firmware.as_ref()).collect();
+    let meets: Vec<bool> = rows.iter().filter_map(|r| r.meets_budget).collect();
+    Ok(Row {
+        level: enc.level(),
+        bits,
+        link_gbps: bits.map(|b| b as f64 / duration_ns),
+        link_lanes: rows.iter().filter_map(|r| r.link_lanes).max(),
+        energy_j: sum(|r| r.energy_j),
+        heat_4k_j: sum(|r| r.heat_4k_j),
+        heat_4k_w: sum(|r| r.heat_4k_j).map(|j| j / (duration_ns * 1e-9)),
+        wall_plug_j: sum(|r| r.wall_plug_j),
+        fidelity_bound: reduce(|r| r.fidelity_bound, f64::min),
+        meets_budget: (!meets.is_empty()).then(|| meets.iter().all(|m| *m)),
+        pulse_added_infidelity: reduce(|r| r.pulse_added_infidelity, f64::max),
+        pulse_infidelity_kind: kind,
+        link_gbps_per_qubit: bits.map(|b| b as f64 / qubit_ns),
+        qubits_per_link: bits.and_then(|b| qubits_per_link(link_gbps, qubit_ns, b)),
+        events,
+        firmware: if any && firmware.len() == rows.len() {
+            FirmwareRow::total(&firmware)
         } else {
             None
-        };
-        let events = if complete {
-            let mut acc = Events::default();
-            for r in &rows {
-                if let Some(e) = &r.events {
-                    acc = acc.checked_add(e).ok_or_else(|| {
-                        PipelineError::Report(format!("{}: event counts overflow", enc.key()))
-                    })?;
-                }
-            }
-            Some(acc)
-        } else {
-            None
-        };
-        let reduce = |f: fn(&Row) -> Option<f64>, pick: fn(f64, f64) -> f64| {
-            if complete {
-                rows.iter().filter_map(|r| f(r)).reduce(pick)
-            } else {
-                None
-            }
-        };
-        let level = enc.level();
-        let kind = rows
-            .first()
-            .map_or(PulseInfidelity::None, |r| r.pulse_infidelity_kind);
-        out.push((
-            enc,
-            Row {
-                level,
-                bits,
-                link_gbps: bits.map(|b| b as f64 / duration_ns),
-                link_lanes: if complete {
-                    rows.iter().filter_map(|r| r.link_lanes).max()
-                } else {
-                    None
-                },
-                energy_j: if complete {
-                    sum_all(&rows, |r| r.energy_j)
-                } else {
-                    None
-                },
-                heat_4k_j: if complete {
-                    sum_all(&rows, |r| r.heat_4k_j)
-                } else {
-                    None
-                },
-                heat_4k_w: if complete {
-                    sum_all(&rows, |r| r.heat_4k_j).map(|j| j / (duration_ns * 1e-9))
-                } else {
-                    None
-                },
-                wall_plug_j: if complete {
-                    sum_all(&rows, |r| r.wall_plug_j)
-                } else {
-                    None
-                },
-                fidelity_bound: reduce(|r| r.fidelity_bound, f64::min),
-                pulse_added_infidelity: reduce(|r| r.pulse_added_infidelity, f64::max),
-                pulse_infidelity_kind: kind,
-                link_gbps_per_qubit: bits.map(|b| b as f64 / qubit_ns),
-                qubits_per_link: bits.and_then(|b| qubits_per_link(link_gbps, qubit_ns, b)),
-                events,
-                firmware: {
-                    let f: Vec<&FirmwareRow> =
-                        rows.iter().filter_map(|r| r.firmware.as_ref()).collect();
-                    if f.len() == per_circuit.len() {
-                        FirmwareRow::total(&f)
-                    } else {
-                        None
-                    }
-                },
-            },
-        ));
-    }
-    Ok(Rows(out))
+        },
+        excludes: Some(excludes),
+    })
 }
 
 /// Bits of our pulse section and the DCT baseline at one per-pulse budget, summed over the

@@ -5,7 +5,6 @@ use std::path::{Path, PathBuf};
 
 use eqisa_assembler::assemble_with_pulses;
 use eqisa_assembler::pulses::encode_memory;
-use eqisa_baselines::paper::{PaperError, paper_baseline};
 use eqisa_lower::lower;
 use rayon::prelude::*;
 use serde::Serialize;
@@ -195,12 +194,14 @@ fn no_totals() -> Rows {
                     heat_4k_w: None,
                     wall_plug_j: None,
                     fidelity_bound: None,
+                    meets_budget: None,
                     pulse_added_infidelity: None,
                     pulse_infidelity_kind: PulseInfidelity::None,
                     link_gbps_per_qubit: None,
                     qubits_per_link: None,
                     events: None,
                     firmware: None,
+                    excludes: None,
                 };
                 (enc, row)
             })
@@ -281,17 +282,14 @@ fn instruction_only(
     let bits = measure(&circuit, program, &target, &asm, setup.cb, None)
         .map_err(|e| PipelineError::Report(format!("{file}: {e}")))?
         .bits;
-    let paper = match &setup.paper {
-        Some(dict) => match paper_baseline(dict, &circuit) {
-            Ok(s) => Some(s),
-            // The paper's instruction set has no classical control: nothing to compare.
-            Err(PaperError::Conditional { .. }) => None,
-            Err(e) => {
-                return Err(PipelineError::Report(format!(
-                    "{file}: the paper's pipeline: {e}"
-                )));
-            }
-        },
+    let budget = crate::measure::paper_budget(&setup.lowering, lowered.fidelity_bound);
+    let paper = match setup.paper {
+        Some(setting) => crate::measure::paper_row(
+            &circuit,
+            setup.cb,
+            crate::measure::PaperRequest { setting, budget },
+        )
+        .map_err(|e| PipelineError::Report(format!("{file}: the paper's pipeline: {e}")))?,
         None => None,
     };
     let duration_ns = program
@@ -307,7 +305,7 @@ fn instruction_only(
             let b = match enc {
                 Encoding::Binary => bits.binary,
                 // The paper's whole pipeline: Huffman, then bzip2, as for a placed circuit.
-                Encoding::Paper => paper.as_ref().map(|s| s.huffman_bzip2_bits),
+                Encoding::Paper => paper.as_ref().and_then(|s| s.huffman_bzip2_bits),
                 Encoding::Bzip2 => bits.bzip2,
                 Encoding::Xz => bits.xz,
                 Encoding::Zstd => bits.zstd,
@@ -334,6 +332,7 @@ fn instruction_only(
                 heat_4k_w: None,
                 wall_plug_j: None,
                 fidelity_bound: b.and(fidelity),
+                meets_budget: b.and(fidelity).map(|f| f >= budget),
                 pulse_added_infidelity: b.map(|_| 0.0),
                 pulse_infidelity_kind: PulseInfidelity::None,
                 link_gbps_per_qubit: b.and_then(|b| rate(b, f64::from(qubits) * duration_ns)),
@@ -343,6 +342,7 @@ fn instruction_only(
                 }),
                 events: None,
                 firmware: None,
+                excludes: None,
             };
             (enc, row)
         })

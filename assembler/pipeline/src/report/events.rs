@@ -151,7 +151,8 @@ impl Encoding {
             }
             Encoding::Paper => {
                 "bits: the paper's whole pipeline, Solovay-Kitaev words Huffman-coded then bzip2 -9 (assemble's bits.paper_huffman_bzip2; bits.paper_huffman is given beside it). \
-                 It codes a Clifford+T program at the paper's own fidelity bound, without operands or timing, and nothing for circuits with classical control (null). \
+                 It codes a Clifford+T program without operands or timing, at the cheapest Solovay-Kitaev setting (fewest Huffman bits) of a small grid (depth 3, 6, 9, 12, 15 x recursion 0..=4; at each depth the lowest recursion that meets it) whose fidelity bound meets the budget ours got, so that it is compared at equal or better fidelity; null where no setting of the grid meets it, and for circuits with classical control (not comparable). \
+                 With --paper-at-own-fidelity it runs at --paper-depth/--paper-recursion whatever fidelity that reaches, and the row is marked where that is below the budget. \
                  Events: instructions = its words; symbols = its words (one Huffman codeword each) + the bytes its bzip2 stage decompresses (one entropy-decoder step per byte, a lower bound for bzip2); \
                  memory reads, multiply-adds and DAC samples as the native schedule (its own longer program is not played here, which flatters it)."
             }

@@ -6,13 +6,12 @@ use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
 
 use eqisa_assembler::pulses::{Physics, WaveformCoder};
-use eqisa_baselines::paper::PaperDictionary;
 use eqisa_firmware::FirmwareParams;
 use eqisa_firmware::energy::{DEFAULT_ORIGIN, EnergyModel};
 use eqisa_pulse::Device;
 
 use crate::error::PipelineError;
-use crate::measure::paper_dictionary;
+use crate::measure::{PaperSetting, paper_dictionary};
 use crate::{LoadedCodebook as Loaded, LowerConfig, PulseConfig, load_device};
 
 /// What every circuit of a report shares: the codebook, the device and its pulse coder, the
@@ -40,8 +39,8 @@ pub struct Setup<'a> {
     pub lowering: LowerConfig,
     /// How circuits are placed on the device; its `infidelity` is the per-pulse budget.
     pub pulse: PulseConfig,
-    /// The paper's dictionary, unless its pipeline is skipped.
-    pub paper: Option<PaperDictionary>,
+    /// How the paper's pipeline is set, unless it is skipped.
+    pub paper: Option<PaperSetting>,
     /// The modelled controller of the firmware simulation (its `dt_ns` is set per circuit from
     /// the device); its `link_gbps` is the report's link.
     pub sim: FirmwareParams,
@@ -56,15 +55,18 @@ pub struct SetupOptions {
     pub lowering: LowerConfig,
     /// The device, the placement and the per-pulse budget.
     pub pulse: PulseConfig,
-    /// The paper pipeline's Solovay–Kitaev depth and recursion; `None` skips the pipeline.
-    pub paper: Option<(usize, usize)>,
+    /// How the paper's pipeline is set (at the lowering's budget, or a fixed Solovay–Kitaev
+    /// setting); `None` skips the pipeline.
+    pub paper: Option<PaperSetting>,
     /// The modelled controller of the firmware simulation; its link rate is the report's link.
     pub sim: FirmwareParams,
 }
 
 impl<'a> Setup<'a> {
     /// Load the energy model and the device, build the device's transmon models and the
-    /// waveform coder, and take the paper's dictionary from `cb` (or build it).
+    /// waveform coder, and for a fixed paper setting take its dictionary from `cb` (or build it)
+    /// now, so that a bad one fails before any circuit (at the budget, the settings a circuit
+    /// needs are built as it needs them, once each).
     pub fn load(cb: &'a Loaded, options: SetupOptions) -> Result<Self, PipelineError> {
         // Options out of range are the user's to fix once, not a reason to skip every circuit.
         options.lowering.resolve()?;
@@ -80,10 +82,9 @@ impl<'a> Setup<'a> {
         let physics = Physics::new(&device, options.pulse.levels).map_err(encode)?;
         let coder = WaveformCoder::new(cb.pulse_atoms.as_ref(), options.pulse.infidelity)
             .map_err(encode)?;
-        let paper = options
-            .paper
-            .map(|(depth, recursion)| paper_dictionary(cb, depth, recursion))
-            .transpose()?;
+        if let Some(PaperSetting::OwnFidelity { depth, recursion }) = options.paper {
+            paper_dictionary(cb, depth, recursion)?;
+        }
         Ok(Setup {
             cb,
             device,
@@ -94,7 +95,7 @@ impl<'a> Setup<'a> {
             model_origin,
             lowering: options.lowering,
             pulse: options.pulse,
-            paper,
+            paper: options.paper,
             sim: options.sim,
         })
     }

@@ -227,6 +227,65 @@ fn print_job(r: &JobReport, cb: &LoadedCodebook, output: Option<&Path>, bytes: u
     Ok(())
 }
 
+/// A report's circuits coded as one job: its instruction stream against the circuits' own files
+/// and the compressors over their concatenated binary streams.
+#[derive(serde::Serialize)]
+pub struct JobLine {
+    circuits: usize,
+    eqisa_bits: u64,
+    alone_bits: u64,
+    xz_bits: Option<u64>,
+    zstd_bits: Option<u64>,
+    bzip2_bits: Option<u64>,
+    framing_bits_per_circuit: f64,
+}
+
+/// `report`'s circuits as one job (no pulses: a job carries no pulse section).
+pub fn job_line(
+    files: &[PathBuf],
+    cb: &LoadedCodebook,
+    lowering: eqisa_pipeline::LowerConfig,
+) -> Result<JobLine, Box<dyn std::error::Error>> {
+    let opts = AssembleOptions {
+        lowering,
+        pulses: None,
+        paper: None,
+        no_baselines: false,
+        repeat_window: Some(eqisa_assembler::periods::DEFAULT_WINDOW_OPS),
+    };
+    let job = assemble_files(files, &[], cb, &opts, false, |_| {})?.report;
+    Ok(JobLine {
+        circuits: job.circuits,
+        eqisa_bits: job.bits.eqisa,
+        alone_bits: job.alone_bits,
+        xz_bits: job.bits.xz,
+        zstd_bits: job.bits.zstd,
+        bzip2_bits: job.bits.bzip2,
+        framing_bits_per_circuit: job.framing_bits_per_circuit,
+    })
+}
+
+/// The job line of `report`.
+pub fn print_job_line(j: &JobLine) -> Result<(), String> {
+    let ratio = |v: Option<u64>| {
+        v.map_or("—".to_string(), |v| {
+            format!("{v} ({:.2}×)", v as f64 / j.eqisa_bits as f64)
+        })
+    };
+    outln!();
+    outln!(
+        "as one job: {} circuits back to back in one program: eqisa {} bits ({:.1} bits of framing per circuit); each circuit its own file {}; over the concatenated binary streams xz -9 {}, zstd -19 {}, bzip2 -9 {}",
+        j.circuits,
+        j.eqisa_bits,
+        j.framing_bits_per_circuit,
+        ratio(Some(j.alone_bits)),
+        ratio(j.xz_bits),
+        ratio(j.zstd_bits),
+        ratio(j.bzip2_bits)
+    );
+    Ok(())
+}
+
 /// `eqisa decode JOB.eqb --output-dir DIR`: one OpenQASM file per circuit. Every circuit is
 /// decoded before any file is written, and a failed write removes the files written before it.
 pub fn decode(file: &Path, codebook: Option<&Path>, dir: &Path, json: bool) -> CmdResult {

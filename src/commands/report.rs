@@ -203,6 +203,9 @@ struct ReportJson<'a> {
     device_memory: Option<&'a DeviceMemory>,
     rate_curve: Option<&'a [RatePoint]>,
     controllers: &'a [super::controllers::NeededRow],
+    /// The circuits coded as one job (more than one circuit): instruction-level bits.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    job: Option<&'a super::job::JobLine>,
 }
 
 /// A progress bar on stderr, hidden when stderr is not a terminal or the output is JSON.
@@ -293,11 +296,12 @@ impl ReportProgress for Bar {
 /// Run the command.
 pub fn run(args: &Args) -> CmdResult {
     check_args(args)?;
+    let files = super::job::expand_files(&args.files)?;
     let cb = eqisa_pipeline::load_codebook(args.codebook.as_deref())?;
     if args.controllers_only {
         let model = eqisa_pipeline::firmware::load_energy_model(args.energy_model.as_deref())?;
         let rows = super::controllers::needed(
-            &args.files,
+            &files,
             &eqisa_pipeline::AssembleOptions {
                 lowering: args.lowering.config(),
                 ..Default::default()
@@ -347,7 +351,7 @@ pub fn run(args: &Args) -> CmdResult {
         json: args.json,
         bar: std::sync::Mutex::new(None),
     };
-    let report = match report(&args.files, &setup, &scope, &bar) {
+    let report = match report(&files, &setup, &scope, &bar) {
         Ok(r) => r,
         Err(PipelineError::NothingPlaced { skipped }) => {
             for (file, reason) in &skipped {
@@ -392,10 +396,18 @@ pub fn run(args: &Args) -> CmdResult {
             &setup.model,
         )?
     };
+    let job = if files.len() > 1 {
+        Some(super::job::job_line(&files, &cb, args.lowering.config())?)
+    } else {
+        None
+    };
     if args.json {
-        print_json(args, &setup, &report, &needed)?;
+        print_json(args, &setup, &report, &needed, job.as_ref())?;
     } else {
         print_text(args, &setup, &report)?;
+        if let Some(job) = &job {
+            super::job::print_job_line(job)?;
+        }
         if !needed.is_empty() {
             outln!();
             super::controllers::print_needed(&needed, args.clock_mhz)?;
@@ -410,6 +422,7 @@ fn print_json(
     setup: &Setup<'_>,
     report: &Report,
     needed: &[super::controllers::NeededRow],
+    job: Option<&super::job::JobLine>,
 ) -> CmdResult {
     let json = ReportJson {
         device: &setup.device.name,
@@ -471,6 +484,7 @@ fn print_json(
         device_memory: report.memory.as_ref(),
         rate_curve: report.rate_curve.as_deref(),
         controllers: needed,
+        job,
     };
     outln!("{}", serde_json::to_string_pretty(&json)?);
     Ok(())

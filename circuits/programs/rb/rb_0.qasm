@@ -1,0 +1,15 @@
+OPENQASM 2.0;
+include "qelib1.inc";
+qreg q[1];
+creg c[1];
+z q[0];
+s q[0];
+h q[0];
+s q[0];
+s q[0];
+h q[0];
+s q[0];
+y q[0];
+h q[0];
+h q[0];
+measure q[0] -> c[0];

@@ -126,16 +126,47 @@ fn parse_window(s: &str) -> Result<usize, String> {
 /// Run the command.
 pub fn run(args: &Args) -> CmdResult {
     let files = super::job::expand_files(&args.files)?;
+    let job = args.sweep.is_some() || files.len() > 1 || args.files.iter().any(|f| f.is_dir());
+    if job && args.split.split().is_some() {
+        return Err("--qubits-per-controller and --controllers cut one circuit: assemble a job's circuits one by one to split them".into());
+    }
+    let out = super::job::JobOutput {
+        codebook: args.codebook.as_deref(),
+        output: args.output.as_deref(),
+        json: args.json,
+    };
     if let Some(table) = &args.sweep {
         let [file] = files.as_slice() else {
             return Err("--inputs sweeps one program: give one file".into());
         };
-        return super::job::sweep(args, file, table);
+        return super::job::sweep(file, table, &job_options(args), &out);
     }
-    if files.len() > 1 || args.files.iter().any(|f| f.is_dir()) {
-        return super::job::assemble(args, &files);
+    if job {
+        return super::job::assemble(
+            &files,
+            &args.inputs.inputs,
+            &job_options(args),
+            args.flat,
+            &out,
+        );
     }
     run_one(args, &files[0])
+}
+
+/// What a job is assembled with.
+fn job_options(args: &Args) -> AssembleOptions {
+    AssembleOptions {
+        lowering: args.lowering.config(),
+        pulses: args.pulses.then(|| args.pulse.config()),
+        paper: super::report::paper_setting(
+            args.no_paper || args.no_baselines,
+            args.paper_at_own_fidelity,
+            args.paper_depth,
+            args.paper_recursion,
+        ),
+        no_baselines: args.no_baselines,
+        repeat_window: (!args.flat).then_some(args.repeat_window),
+    }
 }
 
 fn run_one(args: &Args, file: &std::path::Path) -> CmdResult {
@@ -153,7 +184,7 @@ fn run_one(args: &Args, file: &std::path::Path) -> CmdResult {
         match assemble_streamed(args, file, &name, &cb)? {
             Streamed::Assembled(asm) => {
                 if let Some(out) = &args.output {
-                    write_bytes(out, &asm.bytes)?;
+                    super::write_bytes(out, &asm.bytes)?;
                 }
                 return print_report(args, &cb, &asm);
             }
@@ -198,7 +229,7 @@ fn run_one(args: &Args, file: &std::path::Path) -> CmdResult {
             &cb,
         )?;
         if let Some(out) = &args.output {
-            write_bytes(out, &bytes)?;
+            super::write_bytes(out, &bytes)?;
         }
         return super::controllers::print_assembly(&report, args.output.as_ref(), args.json);
     }
@@ -211,20 +242,9 @@ fn run_one(args: &Args, file: &std::path::Path) -> CmdResult {
         args.flat,
     )?;
     if let Some(out) = &args.output {
-        write_bytes(out, &asm.bytes)?;
+        super::write_bytes(out, &asm.bytes)?;
     }
     print_report(args, &cb, &asm)
-}
-
-/// Writes the program to `out` (`-`: standard output), whole or not at all.
-pub(super) fn write_bytes(
-    out: &std::path::Path,
-    bytes: &[u8],
-) -> Result<(), Box<dyn std::error::Error>> {
-    super::write_stream_with(out, |w| {
-        w.write_all(bytes)
-            .map_err(|e| format!("{}: {e}", out.display()).into())
-    })
 }
 
 /// What the streaming path did.
@@ -375,7 +395,7 @@ fn print_report(
     if args.no_baselines {
         outln!("  baselines              skipped (--no-baselines)");
     } else {
-        print_baselines(b, report.paper.as_ref())?;
+        super::bits::print_baselines(b, report.paper.as_ref())?;
     }
     if let Some(pr) = &report.pulses {
         let pb = &pr.pulse_bits;
@@ -401,38 +421,6 @@ fn print_report(
             args.pulse.infidelity,
             pr.lossless_fallbacks
         );
-    }
-    Ok(())
-}
-
-/// The baselines' rows of the text report, with their ratio to eqisa's bits.
-pub(super) fn print_baselines(
-    b: &eqisa_pipeline::measure::Bits,
-    paper: Option<&eqisa_pipeline::measure::PaperRow>,
-) -> Result<(), String> {
-    let row = |name: &str, v: Option<f64>| -> Result<(), String> {
-        match v {
-            Some(v) => outln!("  {name:<22} {v:>14.0}  {:>8.2}×", v / b.eqisa as f64),
-            None => outln!("  {name:<22} {:>14}", "—"),
-        }
-        Ok(())
-    };
-    row("binary (opcodes only)", b.binary_opcodes.map(|v| v as f64))?;
-    row("binary", b.binary.map(|v| v as f64))?;
-    row("bzip2 -9 of binary", b.bzip2.map(|v| v as f64))?;
-    row("xz -9 of binary", b.xz.map(|v| v as f64))?;
-    row("zstd -19 of binary", b.zstd.map(|v| v as f64))?;
-    row("order-0 entropy", b.entropy_order0)?;
-    if let Some(v) = b.stim_text_xz {
-        row("xz -9 of Stim text", Some(v as f64))?;
-    }
-    row("paper Huffman", b.paper_huffman.map(|v| v as f64))?;
-    row(
-        "paper Huffman+bzip2",
-        b.paper_huffman_bzip2.map(|v| v as f64),
-    )?;
-    if let Some(p) = paper {
-        outln!("paper setting     {}", super::report::paper_line(p));
     }
     Ok(())
 }

@@ -132,7 +132,14 @@ pub fn run(args: &Args) -> CmdResult {
         (None, Some(_)) if args.flatten || args.samples.is_some() => {
             return Err(format!("{name}: --flatten and --samples are not built for jobs").into());
         }
-        (None, Some(_)) => return super::job::decode_one(args, &name),
+        (None, Some(_)) => {
+            let out = super::job::JobOutput {
+                codebook: args.codebook.as_deref(),
+                output: args.output.as_deref(),
+                json: args.json,
+            };
+            return super::job::decode_one(&args.file, &name, &out);
+        }
         _ => {}
     }
     let cb = load_codebook(args.codebook.as_deref())?;

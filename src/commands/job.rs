@@ -95,16 +95,28 @@ pub fn expand_files(args: &[PathBuf]) -> Result<Vec<PathBuf>, String> {
     Ok(out)
 }
 
+/// Where a job command writes, and with which codebook.
+pub struct JobOutput<'a> {
+    /// The codebook (default: the embedded one).
+    pub codebook: Option<&'a Path>,
+    /// The `.eqb` to write (`-`: standard output).
+    pub output: Option<&'a Path>,
+    /// Print JSON.
+    pub json: bool,
+}
+
 /// `eqisa assemble` of several circuits: one job.
-pub fn assemble(args: &super::assemble::Args, files: &[PathBuf]) -> CmdResult {
-    if args.split.split().is_some() {
-        return Err("--qubits-per-controller and --controllers cut one circuit: assemble a job's circuits one by one to split them".into());
-    }
-    if args.output.as_ref().is_some_and(|o| o.as_os_str() == "-") {
+pub fn assemble(
+    files: &[PathBuf],
+    inputs: &[(String, String)],
+    opts: &AssembleOptions,
+    flat: bool,
+    out: &JobOutput<'_>,
+) -> CmdResult {
+    if out.output.is_some_and(|o| o.as_os_str() == "-") {
         crate::output::summary_to_stderr();
     }
-    let cb = load_codebook(args.codebook.as_deref())?;
-    let opts = job_options(args);
+    let cb = load_codebook(out.codebook)?;
     let bar = ProgressBar::new(files.len() as u64);
     bar.set_style(
         ProgressStyle::with_template("{prefix:>9} [{bar:30}] {pos}/{len} circuits")
@@ -112,41 +124,36 @@ pub fn assemble(args: &super::assemble::Args, files: &[PathBuf]) -> CmdResult {
             .progress_chars("=> "),
     );
     bar.set_prefix("assemble");
-    let job = assemble_files(files, &args.inputs.inputs, &cb, &opts, args.flat, |n| {
+    let job = assemble_files(files, inputs, &cb, opts, flat, |n| {
         bar.set_position(n as u64);
     });
     bar.finish_and_clear();
     let job = job?;
-    if let Some(out) = &args.output {
-        super::assemble::write_bytes(out, &job.bytes)?;
+    if let Some(o) = out.output {
+        super::write_bytes(o, &job.bytes)?;
     }
-    if args.json {
+    if out.json {
         outln!("{}", serde_json::to_string_pretty(&job.report)?);
         return Ok(());
     }
-    print_job(&job.report, &cb, args.output.as_deref(), job.bytes.len())
+    print_job(&job.report, &cb, out.output, job.bytes.len())
 }
 
 /// `eqisa assemble PROGRAM --inputs SWEEP.csv`: a parameter sweep.
-pub fn sweep(args: &super::assemble::Args, file: &Path, table: &Path) -> CmdResult {
-    if args.split.split().is_some() {
-        return Err(
-            "--qubits-per-controller and --controllers do not combine with --inputs".into(),
-        );
-    }
-    if args.output.as_ref().is_some_and(|o| o.as_os_str() == "-") {
+pub fn sweep(file: &Path, table: &Path, opts: &AssembleOptions, out: &JobOutput<'_>) -> CmdResult {
+    if out.output.is_some_and(|o| o.as_os_str() == "-") {
         crate::output::summary_to_stderr();
     }
-    let cb = load_codebook(args.codebook.as_deref())?;
-    let job = eqisa_pipeline::job::assemble_sweep(file, table, &cb, &job_options(args))?;
-    if let Some(out) = &args.output {
-        super::assemble::write_bytes(out, &job.bytes)?;
+    let cb = load_codebook(out.codebook)?;
+    let job = eqisa_pipeline::job::assemble_sweep(file, table, &cb, opts)?;
+    if let Some(o) = out.output {
+        super::write_bytes(o, &job.bytes)?;
     }
-    if args.json {
+    if out.json {
         outln!("{}", serde_json::to_string_pretty(&job.report)?);
         return Ok(());
     }
-    print_job(&job.report, &cb, args.output.as_deref(), job.bytes.len())?;
+    print_job(&job.report, &cb, out.output, job.bytes.len())?;
     if let Some(s) = &job.report.sweep {
         outln!(
             "sweep             {} points over {} from {}; {}",
@@ -169,21 +176,6 @@ pub fn sweep(args: &super::assemble::Args, file: &Path, table: &Path) -> CmdResu
         );
     }
     Ok(())
-}
-
-fn job_options(args: &super::assemble::Args) -> AssembleOptions {
-    AssembleOptions {
-        lowering: args.lowering.config(),
-        pulses: args.pulses.then(|| args.pulse.config()),
-        paper: super::report::paper_setting(
-            args.no_paper || args.no_baselines,
-            args.paper_at_own_fidelity,
-            args.paper_depth,
-            args.paper_recursion,
-        ),
-        no_baselines: args.no_baselines,
-        repeat_window: (!args.flat).then_some(args.repeat_window),
-    }
 }
 
 fn print_job(r: &JobReport, cb: &LoadedCodebook, output: Option<&Path>, bytes: usize) -> CmdResult {
@@ -223,7 +215,7 @@ fn print_job(r: &JobReport, cb: &LoadedCodebook, output: Option<&Path>, bytes: u
         r.bits.eqisa as f64,
         1.0
     );
-    super::assemble::print_baselines(&r.bits, None)?;
+    super::bits::print_baselines(&r.bits, None)?;
     Ok(())
 }
 
@@ -356,22 +348,18 @@ pub fn decode(file: &Path, codebook: Option<&Path>, dir: &Path, json: bool) -> C
 }
 
 /// `eqisa decode JOB.eqb -o OUT` of a job of one circuit: that circuit.
-pub fn decode_one(args: &super::decode::Args, name: &str) -> CmdResult {
-    let cb = load_codebook(args.codebook.as_deref())?;
-    let bytes = eqisa_files::read(&args.file).map_err(|e| format!("{name}: {e}"))?;
+pub fn decode_one(file: &Path, name: &str, out: &JobOutput<'_>) -> CmdResult {
+    let cb = load_codebook(out.codebook)?;
+    let bytes = eqisa_files::read(file).map_err(|e| format!("{name}: {e}"))?;
     let circuits = decode_job(&bytes, name, &cb)?;
     let c = circuits
         .first()
         .ok_or_else(|| format!("{name}: a job without circuits"))?;
-    if let Some(out) = &args.output {
-        let text = circuit_qasm(c)?;
-        super::write_stream_with(out, |w| {
-            w.write_all(text.as_bytes())
-                .map_err(|e| format!("{}: {e}", out.display()).into())
-        })?;
+    if let Some(o) = out.output {
+        super::write_bytes(o, circuit_qasm(c)?.as_bytes())?;
     }
-    let r = row(c, args.output.as_deref().unwrap_or(Path::new("")));
-    if args.json {
+    let r = row(c, out.output.unwrap_or(Path::new("")));
+    if out.json {
         outln!("{}", serde_json::to_string_pretty(&r)?);
     } else {
         outln!("file            {name}");

@@ -1,6 +1,7 @@
 //! One module per subcommand.
 
 pub mod assemble;
+pub mod bits;
 pub mod compile;
 pub mod controllers;
 pub mod decode;
@@ -14,6 +15,14 @@ pub mod pulses;
 pub mod report;
 pub mod statevector;
 pub mod train;
+
+/// Write `bytes` to `out` (`-`: standard output) whole or not at all.
+pub fn write_bytes(out: &std::path::Path, bytes: &[u8]) -> Result<(), Box<dyn std::error::Error>> {
+    write_stream_with(out, |w| {
+        w.write_all(bytes)
+            .map_err(|e| format!("{}: {e}", out.display()).into())
+    })
+}
 
 /// An error a command reports: the message is printed after `error: `.
 pub type CmdResult = Result<(), Box<dyn std::error::Error>>;

@@ -303,18 +303,7 @@ pub fn assemble_files(
 
 /// A job's bits with no baseline measured.
 fn eqisa_only(bytes: usize) -> Bits {
-    Bits {
-        eqisa: bytes as u64 * 8,
-        binary_opcodes: None,
-        binary: None,
-        bzip2: None,
-        xz: None,
-        zstd: None,
-        entropy_order0: None,
-        stim_text_xz: None,
-        paper_huffman: None,
-        paper_huffman_bzip2: None,
-    }
+    Bits::eqisa_bits(bytes as u64 * 8)
 }
 
 /// Names of the `input` variables `parsed` declares (none for OpenQASM 2).

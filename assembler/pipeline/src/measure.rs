@@ -58,8 +58,14 @@ impl Bits {
     /// The bits of `asm` alone, every baseline unmeasured (a program too large to unroll).
     #[must_use]
     pub fn eqisa_only(asm: &Assembled) -> Bits {
+        Bits::eqisa_bits(asm.bytes.len() as u64 * 8)
+    }
+
+    /// `eqisa` bits of a file, every baseline unmeasured.
+    #[must_use]
+    pub fn eqisa_bits(eqisa: u64) -> Bits {
         Bits {
-            eqisa: asm.bytes.len() as u64 * 8,
+            eqisa,
             binary_opcodes: None,
             binary: None,
             bzip2: None,

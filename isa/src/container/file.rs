@@ -958,10 +958,12 @@ mod tests {
             SectionKind::Metadata,
             SectionKind::Program,
             SectionKind::Control,
+            SectionKind::Job,
+            SectionKind::Sweep,
         ] {
             assert_eq!(SectionKind::try_from(k as u8), Ok(k));
         }
         assert_eq!(SectionKind::try_from(0), Err(0));
-        assert_eq!(SectionKind::try_from(6), Err(6));
+        assert_eq!(SectionKind::try_from(8), Err(8));
     }
 }

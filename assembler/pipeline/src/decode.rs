@@ -389,6 +389,13 @@ pub fn decode_program_with(
         .info()
         .cloned()
         .ok_or_else(|| fail("no program section".into()))?;
+    if let Some(job) = dec.job() {
+        // Its metadata holds every circuit's registers: it is written one file per circuit.
+        return Err(fail(format!(
+            "is a job of {} circuits: decode it from a file with --output-dir DIR",
+            job.entries().len()
+        )));
+    }
     let control = dec.control().cloned();
     // Without metadata a program can still be counted (the decoder refuses metadata that
     // arrives after the instructions); writing it, or running its real-time loops, needs it.

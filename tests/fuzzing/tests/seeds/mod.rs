@@ -1,5 +1,6 @@
 //! The `looped` target's seeds: programs with loops, assembled with their loops kept and the
-//! embedded default codebook, on both targets. Shared by the mutation run (`targets.rs`) and the
+//! embedded default codebook, on both targets, and a job holding one of them between two flat
+//! circuits. Shared by the mutation run (`targets.rs`) and the
 //! deterministic checks of the seeds (`looped.rs`).
 
 use eqisa_lower::target::TargetKind;
@@ -60,6 +61,20 @@ pub fn looped() -> Vec<(String, Vec<u8>)> {
             seeds.push((format!("looped_{name}_{t}.eqb"), asm.bytes));
         }
     }
+    // A job: a circuit that keeps its loops between two flat ones, so that the job section, and
+    // the control tree the decoder makes from it and the control section, are mutated too.
+    let files = [
+        repo_dir().join("circuits/examples/bell.qasm"),
+        repo_dir().join("circuits/programs/repetition_d3_feedback.stim"),
+        repo_dir().join("circuits/examples/ghz4.qasm3"),
+    ];
+    let opts = AssembleOptions {
+        paper: None,
+        ..AssembleOptions::default()
+    };
+    let job = eqisa_pipeline::job::assemble_files(&files, &[], &cb, &opts, false, |_| {})
+        .expect("the job assembles");
+    seeds.push(("looped_job_native.eqb".to_string(), job.bytes));
     seeds
 }
 

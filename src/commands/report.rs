@@ -256,6 +256,14 @@ fn short(file: &str) -> String {
         .map_or_else(|| file.to_string(), |n| n.to_string_lossy().into_owned())
 }
 
+/// A circuit's label in the plot: its file's stem, as a plot of many circuits has room for
+/// little more under each group of bars.
+fn plot_label(file: &str) -> String {
+    Path::new(file)
+        .file_stem()
+        .map_or_else(|| file.to_string(), |n| n.to_string_lossy().into_owned())
+}
+
 /// A progress bar per stage of the report.
 struct Bar {
     json: bool,
@@ -369,7 +377,7 @@ pub fn run(args: &Args) -> CmdResult {
             circuits: report
                 .circuits
                 .iter()
-                .map(|(a, r)| (short(&a.file), r))
+                .map(|(a, r)| (plot_label(&a.file), r))
                 .collect(),
             total: &report.total,
             rate: report.rate_curve.as_deref(),

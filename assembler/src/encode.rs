@@ -269,6 +269,42 @@ pub(crate) fn write_program(
     write_container(program, info, control, coded, codebook_hash, pulses)
 }
 
+/// A program's sections in the order a streaming decoder needs them: the program section, the
+/// job section (a job), the control section (loops), the metadata, the instructions.
+pub(crate) fn sections(
+    program: Vec<u8>,
+    job: Option<Vec<u8>>,
+    control: Option<Vec<u8>>,
+    metadata: Vec<u8>,
+    instructions: Vec<u8>,
+) -> Vec<Section> {
+    let mut out = vec![Section {
+        kind: SectionKind::Program,
+        payload: program,
+    }];
+    if let Some(payload) = job {
+        out.push(Section {
+            kind: SectionKind::Job,
+            payload,
+        });
+    }
+    if let Some(payload) = control {
+        out.push(Section {
+            kind: SectionKind::Control,
+            payload,
+        });
+    }
+    out.push(Section {
+        kind: SectionKind::Metadata,
+        payload: metadata,
+    });
+    out.push(Section {
+        kind: SectionKind::Instructions,
+        payload: instructions,
+    });
+    out
+}
+
 /// The `.eqb` file of a program whose instructions are coded (`coded`: the instruction
 /// section's payload and its block count); `program` gives registers, conditions and counts.
 pub(crate) fn write_container(
@@ -294,24 +330,13 @@ pub(crate) fn write_container(
         instructions.len(),
         control_section.as_ref().map_or(0, Vec::len),
     );
-    let mut sections = vec![Section {
-        kind: SectionKind::Program,
-        payload: program_section,
-    }];
-    if let Some(payload) = control_section {
-        sections.push(Section {
-            kind: SectionKind::Control,
-            payload,
-        });
-    }
-    sections.push(Section {
-        kind: SectionKind::Metadata,
-        payload: metadata,
-    });
-    sections.push(Section {
-        kind: SectionKind::Instructions,
-        payload: instructions,
-    });
+    let sections = sections(
+        program_section,
+        None,
+        control_section,
+        metadata,
+        instructions,
+    );
     let mut container = Container {
         header: Header {
             codebook_id: codebook_id(&codebook_hash),

@@ -8,7 +8,7 @@
 
 use eqisa_encode::StreamEncoder;
 use eqisa_isa::codebook::Codebook;
-use eqisa_isa::container::{Container, Header, Section, SectionKind, codebook_id};
+use eqisa_isa::container::{Container, Header, codebook_id};
 use eqisa_isa::control::{Control, ControlBuilder};
 use eqisa_isa::instr::{OPCODE_COUNT, Opcode};
 use eqisa_isa::job::{CircuitSize, JobEntry, JobTable};
@@ -18,7 +18,7 @@ use eqisa_isa::varint::{read_uvarint, write_uvarint};
 use eqisa_lower::program::NativeProgram;
 use eqisa_lower::target::TargetDesc;
 
-use crate::encode::{condition_bits, instr_of, opcode_of, target_of};
+use crate::encode::{condition_bits, instr_of, opcode_of, sections, target_of};
 use crate::error::AssembleError;
 use crate::layout::Layout;
 use crate::structured::{Structured, check_schedule, finest_grid, replay_words};
@@ -368,30 +368,13 @@ pub fn assemble_job(
         angle_bits: whole.text.angle_bits,
         text_ranges,
     };
-    let mut sections = vec![
-        Section {
-            kind: SectionKind::Program,
-            payload: program_section,
-        },
-        Section {
-            kind: SectionKind::Job,
-            payload: job_section,
-        },
-    ];
-    if let Some(payload) = control_section {
-        sections.push(Section {
-            kind: SectionKind::Control,
-            payload,
-        });
-    }
-    sections.push(Section {
-        kind: SectionKind::Metadata,
-        payload: metadata,
-    });
-    sections.push(Section {
-        kind: SectionKind::Instructions,
-        payload: instructions,
-    });
+    let sections = sections(
+        program_section,
+        Some(job_section),
+        control_section,
+        metadata,
+        instructions,
+    );
     figures.bytes = Container {
         header: Header {
             codebook_id: codebook_id(&codebook_hash),

@@ -6,7 +6,7 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 use eqisa_assembler::Structured;
-use eqisa_assembler::job::{JobLayouts, JobPart, JobProgram, assemble_job};
+use eqisa_assembler::job::{AssembledJob, JobLayouts, JobPart, JobProgram, assemble_job};
 use eqisa_assembler::layout::Layout;
 use eqisa_assembler::rebuild::native_op;
 use eqisa_baselines::{binary, compress};
@@ -115,6 +115,30 @@ pub struct JobSections {
     pub instructions: usize,
     /// Instruction blocks.
     pub blocks: u64,
+}
+
+impl JobSections {
+    /// The parts of a job's file of `file_len` bytes, assembled as `job`, with a sweep section
+    /// of `sweep_bytes` added (0 without one).
+    fn of(job: &AssembledJob, file_len: usize, sweep_bytes: usize) -> JobSections {
+        JobSections {
+            header_and_framing: file_len
+                - job.program_bytes
+                - job.job_bytes
+                - job.metadata_bytes
+                - job.control_bytes
+                - job.instruction_bytes
+                - sweep_bytes,
+            program: job.program_bytes,
+            job: job.job_bytes,
+            metadata: job.metadata_bytes,
+            names: job.names_bytes,
+            layouts: job.layouts,
+            control: job.control_bytes,
+            instructions: job.instruction_bytes,
+            blocks: job.blocks,
+        }
+    }
 }
 
 /// One circuit of a job.
@@ -269,22 +293,7 @@ pub fn assemble_files(
         codebook_hash: short_hash(&cb.hash),
         bits,
         alone_bits: reports.iter().map(|r| r.bits.eqisa).sum(),
-        sections: JobSections {
-            header_and_framing: job.bytes.len()
-                - job.program_bytes
-                - job.job_bytes
-                - job.metadata_bytes
-                - job.control_bytes
-                - job.instruction_bytes,
-            program: job.program_bytes,
-            job: job.job_bytes,
-            metadata: job.metadata_bytes,
-            names: job.names_bytes,
-            layouts: job.layouts,
-            control: job.control_bytes,
-            instructions: job.instruction_bytes,
-            blocks: job.blocks,
-        },
+        sections: JobSections::of(&job, job.bytes.len(), 0),
         framing_bits_per_circuit: job.job_bytes as f64 * 8.0 / n as f64,
         name_bits_per_circuit: job.names_bytes as f64 * 8.0 / n as f64,
         per_circuit: names
@@ -508,23 +517,7 @@ pub fn assemble_sweep(
         codebook_bytes: cb.bytes,
         codebook_hash: short_hash(&cb.hash),
         alone_bits,
-        sections: JobSections {
-            header_and_framing: bytes.len()
-                - job.program_bytes
-                - job.job_bytes
-                - job.metadata_bytes
-                - job.control_bytes
-                - job.instruction_bytes
-                - table_bytes,
-            program: job.program_bytes,
-            job: job.job_bytes,
-            metadata: job.metadata_bytes,
-            names: job.names_bytes,
-            layouts: job.layouts,
-            control: job.control_bytes,
-            instructions: job.instruction_bytes,
-            blocks: job.blocks,
-        },
+        sections: JobSections::of(&job, bytes.len(), table_bytes),
         framing_bits_per_circuit: (job.job_bytes + table_bytes) as f64 * 8.0 / n as f64,
         name_bits_per_circuit: job.names_bytes as f64 * 8.0 / n as f64,
         per_circuit: Vec::new(),

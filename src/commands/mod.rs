@@ -27,25 +27,6 @@ pub fn write_bytes(out: &std::path::Path, bytes: &[u8]) -> Result<(), Box<dyn st
 /// An error a command reports: the message is printed after `error: `.
 pub type CmdResult = Result<(), Box<dyn std::error::Error>>;
 
-/// Write a lowered program to `out` as OpenQASM 2, or as OpenQASM 3 (with a note on stderr) when
-/// its conditions have no OpenQASM 2 form.
-pub fn write_qasm(
-    program: &eqisa_lower::program::NativeProgram,
-    out: &std::path::Path,
-) -> Result<(), String> {
-    let text = match program.to_qasm2() {
-        Some(t) => t,
-        None => {
-            eprintln!(
-                "note: {}: written as OpenQASM 3: its conditions have no OpenQASM 2 form (only 'if (creg == n)' has)",
-                out.display()
-            );
-            program.to_qasm3()
-        }
-    };
-    write_output(out, text.as_bytes())
-}
-
 /// Write `bytes` to `out` whole or not at all: into a temporary file beside it, renamed over
 /// `out` once complete, so that a failed write leaves no half-written output behind. An `out`
 /// that is not a regular file (`/dev/stdout`, `/dev/null`, a FIFO) is written in place.

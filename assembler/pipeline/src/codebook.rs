@@ -32,18 +32,25 @@ pub struct LoadedCodebook {
 /// When the file cannot be read (or is longer than [`eqisa_files::limit`]: `/dev/zero` is an
 /// error, not an allocation without end) or is not a valid codebook.
 pub fn load_codebook(path: Option<&Path>) -> Result<LoadedCodebook, PipelineError> {
-    let (bytes, origin) = match path {
-        Some(p) => (
-            eqisa_files::read(p).map_err(|e| PipelineError::io(p, e))?,
+    match path {
+        Some(p) => parse_codebook(
+            &eqisa_files::read(p).map_err(|e| PipelineError::io(p, e))?,
             p.display().to_string(),
         ),
-        None => (
-            DEFAULT_CODEBOOK.to_vec(),
+        None => parse_codebook(
+            DEFAULT_CODEBOOK,
             "the embedded default codebook".to_string(),
         ),
-    };
+    }
+}
+
+/// The codebook serialised in `bytes` (an `.eqcb` file's contents), named `origin` in messages.
+///
+/// # Errors
+/// When the bytes are not a valid codebook.
+pub fn parse_codebook(bytes: &[u8], origin: String) -> Result<LoadedCodebook, PipelineError> {
     let (codebook, pulse_atoms, hash) =
-        Codebook::parse_with_pulse_atoms(&bytes).map_err(|source| PipelineError::Codebook {
+        Codebook::parse_with_pulse_atoms(bytes).map_err(|source| PipelineError::Codebook {
             origin: origin.clone(),
             source,
         })?;

@@ -40,12 +40,7 @@ pub fn load_source(file: &Path) -> Result<Source, PipelineError> {
             path: name.clone(),
             source,
         })?;
-        let stim = eqisa_stim::parse_stim(&text, &name)?;
-        return Ok(Source {
-            parsed: Parsed::Structured(stim.program),
-            skipped: stim.skipped,
-            stim_text: Some(eqisa_stim::control_text(&text)),
-        });
+        return parse_source(&text, &name, Language::Stim);
     }
     let parsed = if file.as_os_str() == "-" {
         eqisa_qasm::parse_program_reader(
@@ -60,6 +55,38 @@ pub fn load_source(file: &Path) -> Result<Source, PipelineError> {
         parsed,
         skipped: Vec::new(),
         stim_text: None,
+    })
+}
+
+/// The language a program's text is written in.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Language {
+    /// OpenQASM 2 or 3 (told apart by the text itself).
+    Qasm,
+    /// Stim's circuit format.
+    Stim,
+}
+
+/// Parse a program held in memory, named `name` in errors; an OpenQASM program's includes
+/// resolve against the current directory.
+///
+/// # Errors
+/// When it does not parse; the error names `name`, line and column.
+pub fn parse_source(text: &str, name: &str, language: Language) -> Result<Source, PipelineError> {
+    Ok(match language {
+        Language::Stim => {
+            let stim = eqisa_stim::parse_stim(text, name)?;
+            Source {
+                parsed: Parsed::Structured(stim.program),
+                skipped: stim.skipped,
+                stim_text: Some(eqisa_stim::control_text(text)),
+            }
+        }
+        Language::Qasm => Source {
+            parsed: eqisa_qasm::parse_program_str(text, name)?,
+            skipped: Vec::new(),
+            stim_text: None,
+        },
     })
 }
 

@@ -201,6 +201,32 @@ pub fn assemble_files(
     cb: &LoadedCodebook,
     opts: &AssembleOptions,
     flat: bool,
+    progress: impl FnMut(usize),
+) -> Result<JobAssembly, PipelineError> {
+    assemble_sources(
+        files,
+        crate::input::load_source,
+        inputs,
+        cb,
+        opts,
+        flat,
+        progress,
+    )
+}
+
+/// [`assemble_files`] of circuits whose sources `load` gives, each named by its entry of
+/// `files` (a file's name, or any name whose stem names the circuit): how a front end codes
+/// circuits it holds in memory as a job.
+///
+/// # Errors
+/// As [`assemble_files`], and as `load`.
+pub fn assemble_sources(
+    files: &[PathBuf],
+    mut load: impl FnMut(&Path) -> Result<crate::input::Source, PipelineError>,
+    inputs: &[(String, String)],
+    cb: &LoadedCodebook,
+    opts: &AssembleOptions,
+    flat: bool,
     mut progress: impl FnMut(usize),
 ) -> Result<JobAssembly, PipelineError> {
     let names = job_names(files)?;
@@ -213,7 +239,7 @@ pub fn assemble_files(
     let mut alone = Vec::with_capacity(files.len());
     let mut used = vec![false; inputs.len()];
     for (i, f) in files.iter().enumerate() {
-        let source = crate::input::load_source(f)?;
+        let source = load(f)?;
         // Each circuit takes the inputs it declares; every input must be someone's.
         let declared = declared_inputs(&source.parsed);
         let mine: Vec<(String, String)> = inputs

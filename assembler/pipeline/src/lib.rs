@@ -5,7 +5,7 @@
 //! ([`assemble`], [`measure`]), decodes programs ([`decode`]; real-time loops run on the
 //! measurement results of [`outcomes`]), runs them on the modelled
 //! controller ([`firmware`]), reports a circuit's pulses ([`pulses`]), cuts programs into one stream per controller
-//! ([`controllers`]), measures many circuits
+//! ([`controllers`]), lowers circuits back to OpenQASM ([`compile`]), measures many circuits
 //! under every encoding ([`report`]), codes many circuits as one job ([`job`]) and trains codebooks ([`train`]).
 //!
 //! ```
@@ -29,6 +29,7 @@
 
 pub mod assemble;
 pub mod codebook;
+pub mod compile;
 pub mod config;
 pub mod controllers;
 pub mod decode;
@@ -48,11 +49,12 @@ pub mod train;
 pub use assemble::{
     AssembleOptions, Assembly, AssemblyReport, assemble_circuit, assemble_structured_program,
 };
-pub use codebook::{DEFAULT_CODEBOOK, LoadedCodebook, load_codebook, short_hash};
+pub use codebook::{DEFAULT_CODEBOOK, LoadedCodebook, load_codebook, parse_codebook, short_hash};
 pub use config::{LowerConfig, PulseConfig, SynthMethod};
 pub use error::PipelineError;
 pub use input::{
-    Source, flatten_named, is_stim, load_circuit, load_circuit_with, load_program, load_source,
+    Language, Source, flatten_named, is_stim, load_circuit, load_circuit_with, load_program,
+    load_source, parse_source,
 };
 pub use place::{Placed, coder_for, load_device, place};
 pub use pulses::{PulsesReport, pulse_report};

@@ -1,0 +1,338 @@
+"""eqisa: compress the classical control stream of quantum computers.
+
+A circuit (a ``qiskit.QuantumCircuit``, OpenQASM 2/3 or Stim text, or a path) is lowered to
+native gates (and, with ``pulses=True``, to a device's control pulses) and coded with a learned
+codebook into a compact EQISA program, which a small streaming decoder rebuilds::
+
+    >>> import eqisa
+    >>> program = eqisa.assemble("circuits/examples/bell.qasm")
+    >>> program.bits["eqisa"] < program.bits["xz"]
+    True
+    >>> len(eqisa.decode(program.bytes())) == program.native_ops
+    True
+
+Every step is the command line's (``eqisa assemble``, ``decode``, ``compile``, ``train``,
+``report``, ``firmware``), with the same defaults and the same bytes. Long calls release the GIL
+and can be interrupted with Ctrl-C. Errors are `EqisaError` (and subclasses) whose message names
+the file, the place and the problem.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import warnings
+from typing import Any, Sequence
+
+from . import _eqisa
+from ._eqisa import (
+    Codebook,
+    CodebookError,
+    DecodeError,
+    Device,
+    DeviceError,
+    EqisaError,
+    LoweringError,
+    OptionsError,
+    ParseError,
+)
+from ._program import Assembly, Job, Op, Program
+from ._report import Report
+from . import _sources
+
+__version__: str = _eqisa.__version__
+
+__all__ = [
+    "Assembly",
+    "Codebook",
+    "CodebookError",
+    "DecodeError",
+    "Device",
+    "DeviceError",
+    "EqisaError",
+    "Job",
+    "LoweringError",
+    "Op",
+    "OptionsError",
+    "ParseError",
+    "Program",
+    "Report",
+    "assemble",
+    "compile",
+    "decode",
+    "report",
+    "simulate",
+    "train",
+]
+
+
+def _lowering(
+    target: str,
+    fidelity: float,
+    eps: float | None,
+    synth: str,
+    two_qubit: str | None,
+    target_file: Any,
+    sk_depth: int,
+    sk_recursion: int,
+) -> dict[str, Any]:
+    return {
+        "target": target,
+        "fidelity": float(fidelity),
+        "eps": None if eps is None else float(eps),
+        "synth": synth,
+        "two_qubit": two_qubit,
+        "target_file": None if target_file is None else os.fspath(target_file),
+        "sk_depth": int(sk_depth),
+        "sk_recursion": int(sk_recursion),
+    }
+
+
+def _device_path(device: Any) -> str | None:
+    """The calibration file a ``device`` argument names (a path, or a `Device` read from one)."""
+    if device is None:
+        return None
+    if isinstance(device, Device):
+        if device.path is None:
+            raise OptionsError(
+                f"device '{device.name}' was built in memory: save it (Device.save) and pass the path"
+            )
+        return os.fspath(device.path)
+    if isinstance(device, (str, os.PathLike)):
+        return os.fspath(device)
+    raise TypeError(f"device is a path or an eqisa.Device, not {type(device).__name__}")
+
+
+def _codebook(codebook: Any) -> Codebook | None:
+    if codebook is None or isinstance(codebook, Codebook):
+        return codebook
+    if isinstance(codebook, (str, os.PathLike)):
+        return Codebook.load(os.fspath(codebook))
+    if isinstance(codebook, (bytes, bytearray, memoryview)):
+        return Codebook.from_bytes(bytes(codebook))
+    raise TypeError(f"codebook is a path, bytes or an eqisa.Codebook, not {type(codebook).__name__}")
+
+
+def _inputs(inputs: dict[str, Any] | None) -> list[tuple[str, str]]:
+    if inputs is None:
+        return []
+    if not isinstance(inputs, dict):
+        raise TypeError(f"inputs is a dict of input name to value, not {type(inputs).__name__}")
+    return [(str(k), repr(v) if isinstance(v, float) else str(v)) for k, v in inputs.items()]
+
+
+def assemble(
+    circuit: Any,
+    *,
+    target: str = "native",
+    fidelity: float = 0.999,
+    eps: float | None = None,
+    synth: str = "gridsynth",
+    two_qubit: str | None = None,
+    target_file: str | os.PathLike | None = None,
+    sk_depth: int = 3,
+    sk_recursion: int = 3,
+    codebook: Codebook | str | os.PathLike | bytes | None = None,
+    pulses: bool = False,
+    device: Device | str | os.PathLike | None = None,
+    direct: bool = False,
+    no_route: bool = False,
+    pulse_infidelity: float = _eqisa.DEFAULT_PULSE_INFIDELITY,
+    inputs: dict[str, Any] | None = None,
+    inputs_table: str | os.PathLike | None = None,
+    flat: bool = False,
+    repeat_window: int = _eqisa.DEFAULT_REPEAT_WINDOW,
+    baselines: bool = True,
+    paper: bool = True,
+    paper_at_own_fidelity: bool = False,
+    paper_depth: int = 3,
+    paper_recursion: int = 3,
+) -> Assembly:
+    """Lower and code ``circuit`` into an EQISA program, as ``eqisa assemble`` does.
+
+    Parameters
+    ----------
+    circuit
+        A ``qiskit.QuantumCircuit``, OpenQASM 2/3 or Stim text, a path to a ``.qasm``,
+        ``.qasm3`` or ``.stim`` file, or a directory of them. A list (or a directory) makes a
+        *job*: one program whose circuits run one after another.
+    target, fidelity, eps, synth, two_qubit, target_file, sk_depth, sk_recursion
+        How to lower: ``target`` is ``"native"`` (rz/sx/x/cz, or ``two_qubit="ecr"``) or
+        ``"clifford+t"`` (``synth`` ``"gridsynth"`` or ``"sk"``); ``fidelity`` is the
+        whole-circuit budget (``eps`` a per-rotation error instead).
+    codebook
+        The codebook to code with (default: the embedded one); decoding needs the same.
+    pulses, device, direct, no_route, pulse_infidelity
+        Also lower to the device's control pulses (default device: IBM's ibmq_lima, or a grid
+        built from it for larger circuits) and add them as the program's pulse section.
+    inputs
+        Values of an OpenQASM 3 program's ``input`` variables.
+    inputs_table
+        A CSV of input values, one row per point: a parameter sweep of one program.
+    flat, repeat_window
+        Code the program unrolled; or look for repeats within this many operations.
+    baselines, paper, paper_at_own_fidelity, paper_depth, paper_recursion
+        Measure the baselines (binary, xz, zstd, bzip2, the paper's pipeline) in ``.bits``.
+
+    Returns
+    -------
+    Assembly
+        ``bytes()`` is exactly what ``eqisa assemble -o`` writes; ``bits`` the CLI's JSON
+        ``bits``; ``native_ops``; ``fidelity_bound``; ``report`` the whole JSON.
+
+    Raises
+    ------
+    ParseError, LoweringError, OptionsError, CodebookError, DeviceError, OSError, TypeError
+    """
+    sources, job = _sources.expand(circuit)
+    native = _eqisa.assemble(
+        sources,
+        _lowering(target, fidelity, eps, synth, two_qubit, target_file, sk_depth, sk_recursion),
+        {
+            "device": _device_path(device),
+            "direct": bool(direct),
+            "no_route": bool(no_route),
+            "infidelity": float(pulse_infidelity),
+        },
+        {
+            "paper": bool(paper),
+            "paper_at_own_fidelity": bool(paper_at_own_fidelity),
+            "paper_depth": int(paper_depth),
+            "paper_recursion": int(paper_recursion),
+        },
+        codebook=_codebook(codebook),
+        pulses=bool(pulses),
+        inputs=_inputs(inputs),
+        flat=bool(flat),
+        baselines=bool(baselines),
+        repeat_window=int(repeat_window),
+        job=job,
+        sweep=None if inputs_table is None else os.fspath(inputs_table),
+    )
+    return Assembly(native)
+
+
+def _program_bytes(data: Any) -> tuple[bytes, str]:
+    if isinstance(data, Assembly):
+        return data.bytes(), "<assembly>"
+    if isinstance(data, (bytes, bytearray, memoryview)):
+        return bytes(data), "<bytes>"
+    if isinstance(data, (str, os.PathLike)):
+        path = os.fspath(data)
+        with open(path, "rb") as f:
+            return f.read(), path
+    if hasattr(data, "read"):
+        if getattr(data, "closed", False):
+            raise ValueError("decode: the file is closed")
+        got = data.read()
+        if not isinstance(got, bytes):
+            raise TypeError("decode: the file must be opened in binary mode ('rb')")
+        return got, getattr(data, "name", "<file>")
+    raise TypeError(
+        f"decode takes bytes, a path, a binary file or an Assembly, not {type(data).__name__}"
+    )
+
+
+def decode(data: Any, *, codebook: Codebook | str | os.PathLike | bytes | None = None) -> Program | Job:
+    """Decode an EQISA program (bytes, a path, a binary file, or an `Assembly`).
+
+    Returns a `Program`, a sequence of timed native operations (``len()`` is the number of
+    native operations, as ``eqisa decode --json`` counts them), or for a job a `Job` of them.
+    ``codebook`` must be the one it was assembled with (default: the embedded one).
+    """
+    raw, name = _program_bytes(data)
+    cb = _codebook(codebook)
+    decoded = _eqisa.decode(raw, cb, name)
+    if decoded.is_job:
+        return Job(decoded, raw, cb)
+    return Program(decoded, 0, raw, cb)
+
+
+class Compiled:
+    """A circuit lowered to a native target: its OpenQASM and what ``eqisa compile --json``
+    reports (``ops``, ``depth``, ``fidelity_bound``, ``fidelity_exact``…)."""
+
+    def __init__(self, qasm: str, qasm3: bool, report: dict[str, Any]) -> None:
+        self.qasm = qasm
+        self.is_qasm3 = qasm3
+        self.report = report
+
+    @property
+    def fidelity_bound(self) -> float:
+        return self.report["fidelity_bound"]
+
+    def to_qasm(self) -> str:
+        """The lowered circuit as OpenQASM (what ``eqisa compile -o`` writes)."""
+        return self.qasm
+
+    def __repr__(self) -> str:
+        ops = sum(self.report["ops"].values())
+        return f"<eqisa.Compiled {self.report['target']}: {ops} ops, fidelity bound {self.fidelity_bound:.6f}>"
+
+
+def compile(  # noqa: A001  (the CLI's verb)
+    circuit: Any,
+    *,
+    target: str = "native",
+    fidelity: float = 0.999,
+    eps: float | None = None,
+    synth: str = "gridsynth",
+    two_qubit: str | None = None,
+    target_file: str | os.PathLike | None = None,
+    sk_depth: int = 3,
+    sk_recursion: int = 3,
+    inputs: dict[str, Any] | None = None,
+    flat: bool = False,
+) -> Compiled:
+    """Lower one circuit to a native target, as ``eqisa compile`` does (same options as
+    `assemble`)."""
+    source = _sources.one(circuit, "compile")
+    qasm, qasm3, report = _eqisa.compile(
+        source,
+        _lowering(target, fidelity, eps, synth, two_qubit, target_file, sk_depth, sk_recursion),
+        inputs=_inputs(inputs),
+        flat=bool(flat),
+    )
+    return Compiled(qasm, qasm3, json.loads(report))
+
+
+def train(
+    corpus: str | os.PathLike | Sequence[str | os.PathLike],
+    *,
+    targets: Sequence[str] = ("native", "clifford+t"),
+    haar: int = 0,
+    seed: int = 1,
+    words: int = _eqisa.MAX_WORDS,
+    paper_haar: int = 1000,
+    description: str = "EQISA codebook",
+    fidelity: float = 0.999,
+    synth: str = "gridsynth",
+    sk_depth: int = 3,
+    sk_recursion: int = 3,
+) -> Codebook:
+    """Train a codebook on circuit files (paths to files or directories searched for ``.qasm``
+    and ``.qasm3``), as ``eqisa train`` does (without pulse atoms). A file that does not parse
+    or lower is skipped with a warning naming it and why, as the CLI notes it."""
+    cb, summary = _eqisa.train(
+        _sources.paths(corpus),
+        _lowering("native", fidelity, None, synth, None, None, sk_depth, sk_recursion),
+        list(targets),
+        haar=int(haar),
+        seed=int(seed),
+        words=int(words),
+        paper_haar=int(paper_haar),
+        description=str(description),
+    )
+    for skipped in json.loads(summary)["skipped"]:
+        warnings.warn(f"skipped {skipped['file']}: {skipped['reason']}", stacklevel=2)
+    return cb
+
+
+def report(*args: Any, **kwargs: Any) -> Report:
+    """Not yet wired: see `eqisa.Report`."""
+    raise NotImplementedError
+
+
+def simulate(*args: Any, **kwargs: Any) -> dict[str, Any]:
+    """Not yet wired."""
+    raise NotImplementedError

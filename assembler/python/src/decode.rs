@@ -222,6 +222,9 @@ fn simple_condition(c: &CondExpr, cregs: &[Register]) -> Option<(&'static str, S
             (CondExpr::Bit(bit), CondExpr::Int(v)) | (CondExpr::Int(v), CondExpr::Bit(bit)) => {
                 Some(("bit", bit.to_string(), v.to_string()))
             }
+            (CondExpr::Bit(bit), CondExpr::Bool(v)) | (CondExpr::Bool(v), CondExpr::Bit(bit)) => {
+                Some(("bit", bit.to_string(), u8::from(*v).to_string()))
+            }
             (CondExpr::Register(r), CondExpr::Int(v))
             | (CondExpr::Int(v), CondExpr::Register(r)) => {
                 Some(("register", register(*r)?, v.to_string()))

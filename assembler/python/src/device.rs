@@ -10,6 +10,7 @@ use eqisa_pulse::{Channel, ControlChannel, GateCal, Phase, QubitParams, Schedule
 use num_complex::Complex64;
 use numpy::PyReadonlyArray1;
 use pyo3::prelude::*;
+use pyo3::types::PyTuple;
 
 use crate::codebook::write_file;
 use crate::errors::{DeviceError, IntoPyResult};
@@ -23,20 +24,6 @@ pub struct Device {
     /// The file it was read from, when it was.
     #[pyo3(get)]
     pub path: Option<PathBuf>,
-}
-
-/// One schedule item as Python gives it.
-#[derive(FromPyObject)]
-enum ItemArg {
-    /// `("play", channel, t0, waveform)`.
-    Play(String, String, u64, String),
-    /// `("shift_phase", channel, t0, phase)`: phase in radians, or `"P0"`/`"-P0"` for the
-    /// gate's parameter (how `rz` is a frame change).
-    ShiftPhase(String, String, u64, PhaseArg),
-    /// `("delay", channel, t0, duration)`.
-    Delay(String, String, u64, u64),
-    /// `("acquire", t0, duration, qubits)`.
-    Acquire(String, u64, u64, Vec<u32>),
 }
 
 /// A phase: a constant, or a gate parameter with its sign.
@@ -85,49 +72,64 @@ fn phase(field: &str, p: PhaseArg) -> PyResult<Phase> {
     })
 }
 
-fn item(field: &str, it: ItemArg) -> PyResult<ScheduleItem> {
-    let kind_is = |kind: &str, want: &str| {
-        if kind == want {
+/// One schedule item as Python gives it: `("play", channel, t0, waveform)`, `("shift_phase",
+/// channel, t0, phase)` (phase in radians, or `"P0"`/`"-P0"` for the gate's parameter: how `rz`
+/// is a frame change), `("delay", channel, t0, duration)` or `("acquire", t0, duration,
+/// qubits)`.
+fn item(field: &str, it: &Bound<'_, PyTuple>) -> PyResult<ScheduleItem> {
+    let kind: String = it.get_item(0)?.extract()?;
+    let want = |n: usize| {
+        if it.len() == n {
             Ok(())
         } else {
             Err(invalid(
                 field.into(),
-                format!("unknown item {kind:?} (play, shift_phase, delay, acquire)"),
+                format!("a {kind} item has {n} fields, not {}", it.len()),
             ))
         }
     };
-    Ok(match it {
-        ItemArg::Play(kind, ch, t0, name) => {
-            kind_is(&kind, "play")?;
+    let ch =
+        |i: usize| -> PyResult<Channel> { channel(field, &it.get_item(i)?.extract::<String>()?) };
+    Ok(match kind.as_str() {
+        "play" => {
+            want(4)?;
             ScheduleItem::Play {
-                t0,
-                channel: channel(field, &ch)?,
-                shape: Shape::Sampled { name },
+                t0: it.get_item(2)?.extract()?,
+                channel: ch(1)?,
+                shape: Shape::Sampled {
+                    name: it.get_item(3)?.extract()?,
+                },
             }
         }
-        ItemArg::ShiftPhase(kind, ch, t0, p) => {
-            kind_is(&kind, "shift_phase")?;
+        "shift_phase" => {
+            want(4)?;
             ScheduleItem::ShiftPhase {
-                t0,
-                channel: channel(field, &ch)?,
-                phase: phase(field, p)?,
+                t0: it.get_item(2)?.extract()?,
+                channel: ch(1)?,
+                phase: phase(field, it.get_item(3)?.extract()?)?,
             }
         }
-        ItemArg::Delay(kind, ch, t0, duration) => {
-            kind_is(&kind, "delay")?;
+        "delay" => {
+            want(4)?;
             ScheduleItem::Delay {
-                t0,
-                channel: channel(field, &ch)?,
-                duration,
+                t0: it.get_item(2)?.extract()?,
+                channel: ch(1)?,
+                duration: it.get_item(3)?.extract()?,
             }
         }
-        ItemArg::Acquire(kind, t0, duration, qubits) => {
-            kind_is(&kind, "acquire")?;
+        "acquire" => {
+            want(4)?;
             ScheduleItem::Acquire {
-                t0,
-                duration,
-                qubits,
+                t0: it.get_item(1)?.extract()?,
+                duration: it.get_item(2)?.extract()?,
+                qubits: it.get_item(3)?.extract()?,
             }
+        }
+        other => {
+            return Err(invalid(
+                field.into(),
+                format!("unknown item {other:?} (play, shift_phase, delay, acquire)"),
+            ));
         }
     })
 }
@@ -165,7 +167,7 @@ impl Device {
         frequencies_ghz: PyReadonlyArray1<'_, f64>,
         anharmonicities_ghz: PyReadonlyArray1<'_, f64>,
         waveforms: BTreeMap<String, PyReadonlyArray1<'_, Complex64>>,
-        gates: Vec<(String, Vec<u32>, Vec<ItemArg>)>,
+        gates: Vec<(String, Vec<u32>, Vec<Bound<'_, PyTuple>>)>,
         control_channels: Vec<(u32, u32)>,
         dac_bits: u8,
     ) -> PyResult<Device> {
@@ -198,9 +200,9 @@ impl Device {
             .enumerate()
             .map(|(g, (gate, qubits, items))| {
                 let items = items
-                    .into_iter()
+                    .iter()
                     .enumerate()
-                    .map(|(i, it)| item(&format!("gates[{g}] ({gate}).schedule[{i}]"), it))
+                    .map(|(i, it)| item(&format!("gates[{g}] ({gate}).schedule[{i}]"), &it))
                     .collect::<PyResult<Vec<_>>>()?;
                 Ok(GateCal {
                     name: gate,

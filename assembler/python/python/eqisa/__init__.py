@@ -184,6 +184,9 @@ def assemble(
     ------
     ParseError, LoweringError, OptionsError, CodebookError, DeviceError, OSError, TypeError
     """
+    if pulses and not baselines:
+        # As on the command line: the pulse section's baselines come from its coder.
+        raise OptionsError("baselines=False does not combine with pulses=True")
     sources, job = _sources.expand(circuit)
     native = _eqisa.assemble(
         sources,

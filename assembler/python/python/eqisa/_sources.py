@@ -80,9 +80,11 @@ def text_source(text: str, name: str, language: str | None = None) -> SourceTupl
     return (name if name.endswith(suffix) else name + suffix, language, text)
 
 
-def _check_expressible(circuit: Any) -> None:
-    """Raise `LoweringError` naming the first instruction OpenQASM cannot carry to eqisa: an
-    unbound parameter, or an operation with neither a standard name nor a definition."""
+def _prepared(circuit: Any, depth: int = 0) -> Any:
+    """``circuit`` with every instruction OpenQASM can carry to eqisa: standard gates,
+    measurements, resets, barriers, delays, control flow, gates with definitions (written as
+    OpenQASM gate definitions), and other instructions replaced by their definitions. Raises
+    `LoweringError` naming the first that has none, or an unbound parameter."""
     if circuit.parameters:
         names = ", ".join(sorted(p.name for p in circuit.parameters))
         raise LoweringError(
@@ -93,28 +95,35 @@ def _check_expressible(circuit: Any) -> None:
     from qiskit.circuit.library import get_standard_gate_name_mapping  # noqa: PLC0415
 
     standard = get_standard_gate_name_mapping()
+    expand = set()
     for i, inst in enumerate(circuit.data):
         op = inst.operation
         if op.name in standard or op.name in ("measure", "reset", "barrier", "delay"):
             continue
         if isinstance(op, ControlFlowOp):
             for block in op.blocks:
-                _check_expressible(block)
+                _prepared(block, depth)
             continue
         if isinstance(op, Gate) and op.definition is not None:
+            continue
+        if op.definition is not None and depth < 16:
+            expand.add(op.name)
             continue
         qubits = [circuit.find_bit(q).index for q in inst.qubits]
         raise LoweringError(
             f"QuantumCircuit '{circuit.name}': instruction {i} ('{op.name}' on qubits {qubits}) "
-            "has no gate definition eqisa can lower (decompose or transpile it to standard gates first)"
+            "has no definition eqisa can lower (decompose or transpile it to standard gates first)"
         )
+    if not expand:
+        return circuit
+    return _prepared(circuit.decompose(gates_to_decompose=sorted(expand)), depth + 1)
 
 
 def qasm_text(circuit: Any) -> str:
     """A ``QuantumCircuit`` as OpenQASM: 2 when Qiskit can write it so, else 3 (control flow)."""
     from qiskit import qasm2, qasm3  # noqa: PLC0415  (Qiskit is optional)
 
-    _check_expressible(circuit)
+    circuit = _prepared(circuit)
     try:
         return qasm2.dumps(circuit)
     except qasm2.QASM2ExportError:

@@ -202,7 +202,7 @@ impl Device {
                 let items = items
                     .iter()
                     .enumerate()
-                    .map(|(i, it)| item(&format!("gates[{g}] ({gate}).schedule[{i}]"), &it))
+                    .map(|(i, it)| item(&format!("gates[{g}] ({gate}).schedule[{i}]"), it))
                     .collect::<PyResult<Vec<_>>>()?;
                 Ok(GateCal {
                     name: gate,

@@ -80,6 +80,7 @@ impl PulseArgs {
     pub fn config(&self) -> PulseConfig {
         PulseConfig {
             device: self.device.clone(),
+            given_device: None,
             direct: self.direct,
             no_route: self.no_route,
             infidelity: self.infidelity,

@@ -56,8 +56,8 @@ def gaussian(n: int, amp: float) -> np.ndarray:
     return (amp * np.exp(-0.5 * ((t - n / 2) / (n / 6)) ** 2)).astype(np.complex128)
 
 
-def test_device_from_arrays():
-    d = eqisa.Device.from_arrays(
+def toy_device() -> eqisa.Device:
+    return eqisa.Device.from_arrays(
         "toy",
         0.5,
         np.array([5.0, 5.1]),
@@ -76,8 +76,22 @@ def test_device_from_arrays():
         ],
         control_channels=[(0, 1)],
     )
+
+
+def test_device_from_arrays(run_cli, tmp_path):
+    d = toy_device()
+    assert d.path is None
     assert d.num_qubits == 2 and d.coupling_map == [(0, 1)]
     assert "toy" in d.to_toml()
+    # A device built in memory codes pulses as the same device read from its TOML does.
+    a = eqisa.assemble(EXAMPLES / "bell.qasm", pulses=True, device=d, paper=False)
+    assert "held in memory" in a.report["pulses"]["device"] or a.report["pulses"]["device"] == "toy"
+    d.save(tmp_path / "toy.toml")
+    out = tmp_path / "b.eqb"
+    run_cli("assemble", EXAMPLES / "bell.qasm", "--pulses", "--device", tmp_path / "toy.toml", "--no-paper", "-o", out)
+    assert a.bytes() == out.read_bytes()
+    samples = eqisa.decode(a.bytes()).samples()
+    assert samples.shape[0] >= 2 and samples.any()
     with pytest.raises(eqisa.DeviceError, match="waveform 'nope'"):
         eqisa.Device.from_arrays("bad", 0.5, np.array([5.0]), np.array([-0.3]), {}, [("x", [0], [("play", "d0", 0, "nope")])])
     with pytest.raises(eqisa.DeviceError, match="channel"):

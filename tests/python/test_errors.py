@@ -96,7 +96,7 @@ def test_quantum_circuits_eqisa_cannot_express():
 def test_ctrl_c_interrupts_a_long_call():
     # A Clifford+T lowering of a few thousand arbitrary rotations: seconds of work.
     lines = ['OPENQASM 2.0;', 'include "qelib1.inc";', "qreg q[8];"]
-    for i in range(1500):
+    for i in range(800):
         lines += [f"ry({0.37 * (i + 1) % 3.1}) q[{i % 8}];", f"cx q[{i % 8}],q[{(i + 1) % 8}];"]
     text = "\n".join(lines) + "\n"
     timer = threading.Timer(0.3, lambda: os.kill(os.getpid(), signal.SIGINT))

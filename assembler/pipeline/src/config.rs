@@ -137,6 +137,9 @@ pub struct PulseConfig {
     /// The device calibration file (our TOML, or IBM pulse defaults); `None`: the embedded
     /// device.
     pub device: Option<PathBuf>,
+    /// A calibration held in memory (built by a front end, such as Python's
+    /// `Device.from_arrays`), used instead of [`PulseConfig::device`].
+    pub given_device: Option<std::sync::Arc<eqisa_pulse::Device>>,
     /// Direct-rotation mode instead of the calibrated sx/x pulses.
     pub direct: bool,
     /// Do not route onto the device's coupling map.
@@ -153,6 +156,7 @@ impl Default for PulseConfig {
     fn default() -> Self {
         PulseConfig {
             device: None,
+            given_device: None,
             direct: false,
             no_route: false,
             infidelity: DEFAULT_MAX_INFIDELITY,

@@ -104,7 +104,13 @@ pub fn place(
             "pulses need --target native (pulses play the native gates)".into(),
         ));
     }
-    let (device, device_note) = device_for(pulse.device.as_deref(), circuit.num_qubits)?;
+    let (device, device_note) = match &pulse.given_device {
+        Some(d) => (
+            d.as_ref().clone(),
+            format!("given: device '{}' held in memory", d.name),
+        ),
+        None => device_for(pulse.device.as_deref(), circuit.num_qubits)?,
+    };
     let (target, options) = target_for(lowering, &device)?;
     let lowered = lower(circuit, &target, &options).map_err(|source| PipelineError::Lower {
         file: name.to_string(),

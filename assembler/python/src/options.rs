@@ -76,6 +76,7 @@ impl LowerArgs {
 #[pyo3(from_item_all)]
 pub struct PulseArgs {
     device: Option<PathBuf>,
+    given_device: Option<Py<crate::device::Device>>,
     direct: bool,
     no_route: bool,
     infidelity: f64,
@@ -86,6 +87,7 @@ impl PulseArgs {
     pub fn config(&self) -> PulseConfig {
         PulseConfig {
             device: self.device.clone(),
+            given_device: self.given_device.as_ref().map(|d| d.get().device.clone()),
             direct: self.direct,
             no_route: self.no_route,
             infidelity: self.infidelity,

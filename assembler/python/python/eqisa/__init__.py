@@ -88,19 +88,26 @@ def _lowering(
     }
 
 
-def _device_path(device: Any) -> str | None:
-    """The calibration file a ``device`` argument names (a path, or a `Device` read from one)."""
-    if device is None:
-        return None
+def _pulse(device: Any, direct: bool, no_route: bool, infidelity: float) -> dict[str, Any]:
+    """The pulse options; ``device`` is a path, a `Device` (read from a file: its path, so that
+    messages name it; built in memory: the object itself) or ``None`` (the default)."""
+    path, given = None, None
     if isinstance(device, Device):
         if device.path is None:
-            raise OptionsError(
-                f"device '{device.name}' was built in memory: save it (Device.save) and pass the path"
-            )
-        return os.fspath(device.path)
-    if isinstance(device, (str, os.PathLike)):
-        return os.fspath(device)
-    raise TypeError(f"device is a path or an eqisa.Device, not {type(device).__name__}")
+            given = device
+        else:
+            path = os.fspath(device.path)
+    elif isinstance(device, (str, os.PathLike)):
+        path = os.fspath(device)
+    elif device is not None:
+        raise TypeError(f"device is a path or an eqisa.Device, not {type(device).__name__}")
+    return {
+        "device": path,
+        "given_device": given,
+        "direct": bool(direct),
+        "no_route": bool(no_route),
+        "infidelity": float(infidelity),
+    }
 
 
 def _codebook(codebook: Any) -> Codebook | None:
@@ -191,12 +198,7 @@ def assemble(
     native = _eqisa.assemble(
         sources,
         _lowering(target, fidelity, eps, synth, two_qubit, target_file, sk_depth, sk_recursion),
-        {
-            "device": _device_path(device),
-            "direct": bool(direct),
-            "no_route": bool(no_route),
-            "infidelity": float(pulse_infidelity),
-        },
+        _pulse(device, direct, no_route, pulse_infidelity),
         {
             "paper": bool(paper),
             "paper_at_own_fidelity": bool(paper_at_own_fidelity),

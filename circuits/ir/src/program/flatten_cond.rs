@@ -297,10 +297,16 @@ impl Flattener<'_> {
                 self.bits_equal(bits, &k, loc)
             }
             (a, b) => {
-                // Kept as written (`c[0] == true` stays a comparison): the flat circuit's
-                // conditions are what programs and their figures were measured with.
                 let (a, b) = (self.cond_of(a, loc)?, self.cond_of(b, loc)?);
-                Ok(bin(CondOp::Eq, a, b))
+                // `c[0] == true` is `c[0]`, and `c[0] == false` is `!c[0]`: one condition,
+                // however it is written (Qiskit's exporter writes the short form, so a circuit
+                // that goes through Qiskit codes as the file it came from).
+                Ok(match (a, b) {
+                    (CondExpr::Bool(v), c) | (c, CondExpr::Bool(v)) if is_boolean(&c) => {
+                        if v { c } else { not(c) }
+                    }
+                    (a, b) => bin(CondOp::Eq, a, b),
+                })
             }
         }
     }

@@ -110,8 +110,8 @@ pub struct ProgramRun {
 #[derive(Clone, Debug, Serialize)]
 #[serde(untagged)]
 pub enum Simulation {
-    /// A single-stream program or job.
-    Program(ProgramRun),
+    /// A single-stream program or job (boxed: its report is several times the other's size).
+    Program(Box<ProgramRun>),
     /// A multi-stream file: one modelled controller per stream, each with its share of the link.
     Controllers(ControllersRun),
 }
@@ -137,11 +137,11 @@ pub fn simulate(
     }
     let run = run_firmware(bytes, name, cb, params, model)?;
     let circuits = spans(bytes, name, cb)?;
-    Ok(Simulation::Program(ProgramRun {
+    Ok(Simulation::Program(Box::new(ProgramRun {
         file: name.to_string(),
         sim: run.sim,
         events: run.events,
         energy: run.energy,
         circuits,
-    }))
+    })))
 }

@@ -6,11 +6,9 @@ use std::path::{Path, PathBuf};
 
 use eqisa_assembler::partition::Split;
 use eqisa_firmware::FirmwareParams;
-use eqisa_firmware::energy::EnergyModel;
-use eqisa_isa::container::streams::Streams;
 use eqisa_pipeline::controllers::{
-    ControllersReport, ControllersRun, assemble_controllers, decode_merged, lower_program,
-    merged_program, parse_streams, simulate_controllers,
+    ControllersReport, ControllersRun, NeededRow, assemble_controllers, decode_merged,
+    lower_program, merged_program, parse_streams,
 };
 use eqisa_pipeline::{AssembleOptions, LoadedCodebook};
 
@@ -165,20 +163,9 @@ pub fn decode(
     Ok(())
 }
 
-/// `eqisa firmware` of a multi-stream file.
-pub fn firmware(
-    file: &Streams,
-    name: &str,
-    cb: &LoadedCodebook,
-    params: &FirmwareParams,
-    model: &EnergyModel,
-    json: bool,
-) -> CmdResult {
-    let run: ControllersRun = simulate_controllers(file, name, cb, params, model)?;
-    if json {
-        outln!("{}", serde_json::to_string_pretty(&run)?);
-        return Ok(());
-    }
+/// `eqisa firmware` of a multi-stream file, as text: what [`eqisa_pipeline::simulate()`] found.
+pub fn print_firmware(run: &ControllersRun, params: &FirmwareParams) -> CmdResult {
+    let name = &run.file;
     let s = &run.system;
     let opt = |v: Option<f64>, digits: usize, unit: &str| {
         v.map_or("none".to_string(), |v| format!("{v:.digits$} {unit}"))
@@ -230,53 +217,7 @@ pub fn firmware(
     Ok(())
 }
 
-/// How many controllers of the report's clock one circuit needs.
-#[derive(serde::Serialize)]
-pub struct NeededRow {
-    /// The circuit.
-    pub file: String,
-    /// Its qubits.
-    pub qubits: u32,
-    /// Whether its loops were kept.
-    pub loops: bool,
-    /// The largest K (qubits per controller) with zero underruns: ⌈qubits / N⌉.
-    pub qubits_per_controller: Option<u64>,
-    /// The controllers that K takes.
-    pub controllers: Option<usize>,
-    /// The link rate each of them needs then, Gb/s (the largest of their minima).
-    pub min_link_gbps_each: Option<f64>,
-}
-
-/// For each of `files`: the fewest controllers of `params`' clock (balanced contiguous qubit
-/// ranges) that play it with zero underruns, each link as fast as it needs.
-pub fn needed(
-    files: &[PathBuf],
-    opts: &AssembleOptions,
-    cb: &LoadedCodebook,
-    params: &FirmwareParams,
-    model: &EnergyModel,
-) -> Result<Vec<NeededRow>, Box<dyn std::error::Error>> {
-    let mut rows = Vec::new();
-    for file in files {
-        let source = super::program::load_source(file)?;
-        let name = file.display().to_string();
-        let (s, target, loops) = lower_program(source.parsed, file, &[], opts, false)?;
-        let found = eqisa_pipeline::controllers::controllers_needed(
-            &s, loops, &target, &name, cb, params, model,
-        )?;
-        rows.push(NeededRow {
-            file: name,
-            qubits: s.text.num_qubits,
-            loops,
-            qubits_per_controller: found.as_ref().map(|f| f.0),
-            controllers: found.as_ref().map(|f| f.1),
-            min_link_gbps_each: found.and_then(|f| f.2.system.min_link_gbps_each),
-        });
-    }
-    Ok(rows)
-}
-
-/// Print [`needed`]'s rows.
+/// Print the rows of [`eqisa_pipeline::controllers::needed`].
 pub fn print_needed(rows: &[NeededRow], clock_mhz: f64) -> Result<(), String> {
     outln!("controllers at {clock_mhz} MHz (fewest with zero underruns; contiguous qubit ranges):");
     for r in rows {

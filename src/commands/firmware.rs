@@ -5,11 +5,11 @@
 use crate::output::outln;
 use std::path::PathBuf;
 
-use eqisa_firmware::energy::{Events, Stage};
-use eqisa_firmware::{FirmwareParams, FirmwareReport, Outcomes};
-use eqisa_pipeline::firmware::{load_energy_model, run_firmware};
+use eqisa_firmware::energy::Stage;
+use eqisa_firmware::{FirmwareParams, Outcomes};
+use eqisa_pipeline::firmware::load_energy_model;
 use eqisa_pipeline::load_codebook;
-use serde::Serialize;
+use eqisa_pipeline::simulate::{ProgramRun, Simulation, simulate};
 
 use super::CmdResult;
 
@@ -78,18 +78,6 @@ pub struct Args {
     pub json: bool,
 }
 
-#[derive(Serialize)]
-struct Report<'a> {
-    file: String,
-    #[serde(flatten)]
-    sim: &'a FirmwareReport,
-    events: Events,
-    energy: eqisa_firmware::energy::EnergyReport,
-    /// For a job: its circuits, back to back, each with its share of the schedule.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    circuits: Option<Vec<super::job::CircuitSpan>>,
-}
-
 /// Run the command.
 pub fn run(args: &Args) -> CmdResult {
     let name = args.file.display().to_string();
@@ -128,8 +116,8 @@ pub fn run(args: &Args) -> CmdResult {
         ..FirmwareParams::default()
     };
     if eqisa_isa::container::streams::is_streams(&bytes) {
-        let file = eqisa_pipeline::controllers::parse_streams(&bytes, &name)?;
         if let Some(split) = args.split.split() {
+            let file = eqisa_pipeline::controllers::parse_streams(&bytes, &name)?;
             let ranges = split
                 .ranges(file.qubit_count)
                 .map_err(|e| format!("{name}: {e}"))?;
@@ -143,25 +131,23 @@ pub fn run(args: &Args) -> CmdResult {
                 .into());
             }
         }
-        return super::controllers::firmware(&file, &name, &cb, &params, &model, args.json);
-    }
-    if args.split.split().is_some() {
+    } else if args.split.split().is_some() {
         return Err(format!("--controllers / --qubits-per-controller: {name} is a single-stream program; give the circuit, or assemble it with --controllers").into());
     }
-    let run = run_firmware(&bytes, &name, &cb, &params, &model)?;
-    let (sim, events, energy) = (&run.sim, run.events, run.energy);
-    let circuits = super::job::spans(&bytes, &name, &cb)?;
-    let report = Report {
-        file: name,
-        sim,
-        events,
-        energy,
-        circuits,
-    };
+    let run = simulate(&bytes, &name, &cb, &params, &model)?;
     if args.json {
-        outln!("{}", serde_json::to_string_pretty(&report)?);
+        outln!("{}", serde_json::to_string_pretty(&run)?);
         return Ok(());
     }
+    match &run {
+        Simulation::Controllers(run) => super::controllers::print_firmware(run, &params),
+        Simulation::Program(run) => print_program(run, &params),
+    }
+}
+
+/// A single-stream program's (or job's) run as text.
+fn print_program(report: &ProgramRun, params: &FirmwareParams) -> CmdResult {
+    let (sim, events) = (&report.sim, &report.events);
     let opt = |v: Option<f64>, digits: usize, unit: &str| {
         v.map_or("none".to_string(), |v| format!("{v:.digits$} {unit}"))
     };

@@ -4,7 +4,10 @@
 use std::path::{Path, PathBuf};
 
 use crate::output::outln;
-use eqisa_pipeline::job::{DecodedCircuit, JobReport, assemble_files, circuit_qasm, decode_job};
+use eqisa_pipeline::job::{
+    DecodedCircuit, JobLine, JobReport, assemble_files, circuit_qasm, decode_job,
+};
+use eqisa_pipeline::simulate::{CircuitSpan, circuit_size};
 use eqisa_pipeline::{AssembleOptions, LoadedCodebook, load_codebook};
 use indicatif::{ProgressBar, ProgressStyle};
 
@@ -219,44 +222,6 @@ fn print_job(r: &JobReport, cb: &LoadedCodebook, output: Option<&Path>, bytes: u
     Ok(())
 }
 
-/// A report's circuits coded as one job: its instruction stream against the circuits' own files
-/// and the compressors over their concatenated binary streams.
-#[derive(serde::Serialize)]
-pub struct JobLine {
-    circuits: usize,
-    eqisa_bits: u64,
-    alone_bits: u64,
-    xz_bits: Option<u64>,
-    zstd_bits: Option<u64>,
-    bzip2_bits: Option<u64>,
-    framing_bits_per_circuit: f64,
-}
-
-/// `report`'s circuits as one job (no pulses: a job carries no pulse section).
-pub fn job_line(
-    files: &[PathBuf],
-    cb: &LoadedCodebook,
-    lowering: eqisa_pipeline::LowerConfig,
-) -> Result<JobLine, Box<dyn std::error::Error>> {
-    let opts = AssembleOptions {
-        lowering,
-        pulses: None,
-        paper: None,
-        no_baselines: false,
-        repeat_window: Some(eqisa_assembler::periods::DEFAULT_WINDOW_OPS),
-    };
-    let job = assemble_files(files, &[], cb, &opts, false, |_| {})?.report;
-    Ok(JobLine {
-        circuits: job.circuits,
-        eqisa_bits: job.bits.eqisa,
-        alone_bits: job.alone_bits,
-        xz_bits: job.bits.xz,
-        zstd_bits: job.bits.zstd,
-        bzip2_bits: job.bits.bzip2,
-        framing_bits_per_circuit: job.framing_bits_per_circuit,
-    })
-}
-
 /// The job line of `report`.
 pub fn print_job_line(j: &JobLine) -> Result<(), String> {
     let ratio = |v: Option<u64>| {
@@ -370,43 +335,6 @@ pub fn decode_one(file: &Path, name: &str, out: &JobOutput<'_>) -> CmdResult {
     Ok(())
 }
 
-/// One circuit of a job on the modelled controller: where it runs in the job's schedule.
-#[derive(serde::Serialize)]
-pub struct CircuitSpan {
-    name: String,
-    native_ops: u64,
-    start_ns: f64,
-    duration_ns: f64,
-}
-
-/// The circuits of the job in `bytes`, back to back (`None` for a program that is not a job,
-/// and for a sweep, whose points the decoder does not expand: see [`print_spans`]).
-pub fn spans(
-    bytes: &[u8],
-    name: &str,
-    cb: &LoadedCodebook,
-) -> Result<Option<Vec<CircuitSpan>>, Box<dyn std::error::Error>> {
-    if !eqisa_pipeline::job::is_job(bytes) {
-        return Ok(None);
-    }
-    if eqisa_pipeline::job::is_sweep(bytes) {
-        return Ok(Some(Vec::new()));
-    }
-    let mut start = 0.0;
-    let mut out = Vec::new();
-    for c in decode_job(bytes, name, cb)? {
-        let r = row(&c, Path::new(""));
-        out.push(CircuitSpan {
-            name: r.name,
-            native_ops: r.native_ops,
-            start_ns: start,
-            duration_ns: r.duration_ns,
-        });
-        start += r.duration_ns;
-    }
-    Ok(Some(out))
-}
-
 /// Print a job's circuits on the controller; an empty list is a sweep's.
 pub fn print_spans(spans: &[CircuitSpan], schedule_ns: f64) -> Result<(), String> {
     if spans.is_empty() {
@@ -439,22 +367,13 @@ struct Row {
 }
 
 fn row(c: &DecodedCircuit, path: &Path) -> Row {
-    let (text, native, duration) = match &c.program {
-        eqisa_pipeline::assemble::Lowered::Flat(p) => {
-            (p.ops.len() as u64, p.ops.len() as u64, p.duration_ns)
-        }
-        eqisa_pipeline::assemble::Lowered::Looped(s) => (
-            s.text.ops.len() as u64,
-            u64::try_from(s.control.executed(1)).unwrap_or(u64::MAX),
-            s.duration_ns(),
-        ),
-    };
+    let size = circuit_size(c);
     Row {
         name: c.name.clone(),
         written: path.display().to_string(),
-        native_ops: native,
-        text_ops: text,
-        duration_ns: duration,
+        native_ops: size.native_ops,
+        text_ops: size.text_ops,
+        duration_ns: size.duration_ns,
     }
 }
 

@@ -12,16 +12,8 @@ use eqisa_qasm::Parsed;
 /// it has calibrations that were skipped.
 pub fn load_source(file: &Path) -> Result<Source, PipelineError> {
     let source = eqisa_pipeline::load_source(file)?;
-    if let Parsed::Structured(p) = &source.parsed
-        && let Some(at) = p.skipped_calibration
-    {
-        eprintln!(
-            "note: {}:{}:{}: OpenPulse calibrations (defcalgrammar, cal, defcal) are not read yet: \
-             skipped; gates use the device's own calibrations",
-            file.display(),
-            at.line,
-            at.col
-        );
+    if let Some(note) = eqisa_pipeline::notes::calibration_note(file, &source) {
+        eprintln!("{note}");
     }
     Ok(source)
 }

@@ -7,7 +7,7 @@ use std::path::PathBuf;
 
 use eqisa_assembler::pulses::DEFAULT_MAX_INFIDELITY;
 use eqisa_pipeline::{LoadedCodebook, PulseConfig, load_codebook, pulse_report};
-use eqisa_pulse::{PulseMode, PulseProgram};
+use eqisa_pulse::PulseProgram;
 use ndarray::Array2;
 use num_complex::Complex64;
 
@@ -88,20 +88,12 @@ impl PulseArgs {
             max_schedule_dt: self.max_schedule_dt,
         }
     }
-
-    /// The pulse lowering mode the flags ask for.
-    pub fn mode(&self) -> PulseMode {
-        self.config().mode()
-    }
 }
 
 /// Say on stderr that `cb` has no pulse atoms, so every waveform will be coded losslessly.
 pub fn note_without_atoms(cb: &LoadedCodebook) {
-    if cb.pulse_atoms.is_none() {
-        eprintln!(
-            "note: {} has no pulse atoms (train one with --pulses): every waveform is coded losslessly",
-            cb.origin
-        );
+    if let Some(note) = eqisa_pipeline::notes::without_atoms_note(cb) {
+        eprintln!("{note}");
     }
 }
 

@@ -8,18 +8,18 @@ use std::path::{Path, PathBuf};
 
 use eqisa_firmware::FirmwareParams;
 use eqisa_pipeline::PipelineError;
+use eqisa_pipeline::controllers::needed;
 use eqisa_pipeline::measure::{PAPER_GRID, PaperRow, PaperSetting};
-use eqisa_pipeline::report::analyse::{PulseInfidelity, RatePoint, Row, Rows};
-use eqisa_pipeline::report::events::{self, Encoding, Level};
+use eqisa_pipeline::report::analyse::{PulseInfidelity, Row, Rows};
+use eqisa_pipeline::report::events::{self, Encoding};
 use eqisa_pipeline::report::{
-    DeviceMemory, Report, ReportProgress, ReportScope, Setup, SetupOptions, report,
+    FullReport, Report, ReportOptions, ReportProgress, ReportScope, SetupOptions, run_report,
 };
 use indicatif::{ProgressBar, ProgressStyle};
-use serde::Serialize;
 
 use super::CmdResult;
 use super::lowering::LowerArgs;
-use super::pulses::{PulseArgs, note_without_atoms};
+use super::pulses::PulseArgs;
 use crate::plot::{self, PlotData};
 
 /// The help text after the options: what every row counts.
@@ -131,83 +131,6 @@ pub struct Args {
     pub no_memory: bool,
 }
 
-/// The per-circuit JSON object.
-#[derive(Serialize)]
-struct CircuitJson<'a> {
-    file: &'a str,
-    /// The device the circuit ran on, and which device that is.
-    device: &'a str,
-    device_note: &'a str,
-    qubits: u32,
-    duration_ns: f64,
-    native_ops: u64,
-    plays: usize,
-    played_samples: u64,
-    lines: usize,
-    swaps: u64,
-    counts: &'a events::Counts,
-    encodings: &'a Rows,
-    /// The whole-circuit fidelity every row is judged against (`meets_budget`).
-    fidelity_budget: f64,
-    /// The paper's Huffman stage alone (before bzip2), for reference.
-    paper_huffman_bits: Option<u64>,
-    /// The paper's setting, its fidelity against the budget, and the settings tried.
-    paper: Option<&'a PaperRow>,
-}
-
-#[derive(Serialize)]
-struct SkippedJson<'a> {
-    file: &'a str,
-    reason: &'a str,
-    /// The instruction-level measurement of the skipped circuit.
-    #[serde(flatten)]
-    instructions: Option<&'a eqisa_pipeline::report::batch::InstructionOnly>,
-}
-
-#[derive(Serialize)]
-struct EncodingDoc {
-    name: &'static str,
-    level: Level,
-    event_model: &'static str,
-}
-
-#[derive(Serialize)]
-struct Rules {
-    instruction_level: &'static str,
-    common: &'static str,
-}
-
-#[derive(Serialize)]
-struct TotalJson<'a> {
-    circuits: usize,
-    duration_ns: f64,
-    qubit_ns: f64,
-    encodings: &'a Rows,
-}
-
-#[derive(Serialize)]
-struct ReportJson<'a> {
-    device: &'a str,
-    device_note: String,
-    mode: &'static str,
-    link_gbps: f64,
-    pulse_budget: f64,
-    energy_model: &'a str,
-    codebook: &'a str,
-    encodings: Vec<EncodingDoc>,
-    rules: Rules,
-    circuits: Vec<CircuitJson<'a>>,
-    skipped: Vec<SkippedJson<'a>>,
-    total: TotalJson<'a>,
-    firmware_params: &'a FirmwareParams,
-    device_memory: Option<&'a DeviceMemory>,
-    rate_curve: Option<&'a [RatePoint]>,
-    controllers: &'a [super::controllers::NeededRow],
-    /// The circuits coded as one job (more than one circuit): instruction-level bits.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    job: Option<&'a super::job::JobLine>,
-}
-
 /// A progress bar on stderr, hidden when stderr is not a terminal or the output is JSON.
 fn progress(len: u64, json: bool) -> Result<ProgressBar, String> {
     if json || !std::io::stderr().is_terminal() {
@@ -299,6 +222,10 @@ impl ReportProgress for Bar {
     fn finish(&self) {
         self.with(ProgressBar::finish_and_clear);
     }
+
+    fn note(&self, message: &str) {
+        eprintln!("{message}");
+    }
 }
 
 /// Run the command.
@@ -306,9 +233,13 @@ pub fn run(args: &Args) -> CmdResult {
     check_args(args)?;
     let files = super::job::expand_files(&args.files)?;
     let cb = eqisa_pipeline::load_codebook(args.codebook.as_deref())?;
+    let bar = Bar {
+        json: args.json,
+        bar: std::sync::Mutex::new(None),
+    };
     if args.controllers_only {
         let model = eqisa_pipeline::firmware::load_energy_model(args.energy_model.as_deref())?;
-        let rows = super::controllers::needed(
+        let rows = needed(
             &files,
             &eqisa_pipeline::AssembleOptions {
                 lowering: args.lowering.config(),
@@ -321,6 +252,7 @@ pub fn run(args: &Args) -> CmdResult {
                 ..FirmwareParams::default()
             },
             &model,
+            &bar,
         )?;
         if args.json {
             outln!("{}", serde_json::to_string_pretty(&rows)?);
@@ -329,9 +261,8 @@ pub fn run(args: &Args) -> CmdResult {
         }
         return Ok(());
     }
-    let setup = Setup::load(
-        &cb,
-        SetupOptions {
+    let opts = ReportOptions {
+        setup: SetupOptions {
             energy_model: args.energy_model.clone(),
             lowering: args.lowering.config(),
             pulse: args.pulse.config(),
@@ -348,18 +279,15 @@ pub fn run(args: &Args) -> CmdResult {
                 ..FirmwareParams::default()
             },
         },
-    )?;
-    note_without_atoms(&cb);
-    let scope = ReportScope {
-        memory: !args.no_memory,
-        rate_budgets: (args.plot.is_some() && !args.no_rate_curve)
-            .then(|| args.rate_budgets.clone()),
+        scope: ReportScope {
+            memory: !args.no_memory,
+            rate_budgets: (args.plot.is_some() && !args.no_rate_curve)
+                .then(|| args.rate_budgets.clone()),
+        },
+        controllers: !args.no_controllers,
+        job: true,
     };
-    let bar = Bar {
-        json: args.json,
-        bar: std::sync::Mutex::new(None),
-    };
-    let report = match report(&files, &setup, &scope, &bar) {
+    let full = match run_report(&files, &cb, &opts, &bar) {
         Ok(r) => r,
         Err(PipelineError::NothingPlaced { skipped }) => {
             for (file, reason) in &skipped {
@@ -369,6 +297,7 @@ pub fn run(args: &Args) -> CmdResult {
         }
         Err(e) => return Err(e.into()),
     };
+    let report = &full.report;
     for (file, reason) in &report.skipped {
         eprintln!("note: skipped {file}: {reason}");
     }
@@ -381,141 +310,45 @@ pub fn run(args: &Args) -> CmdResult {
                 .collect(),
             total: &report.total,
             rate: report.rate_curve.as_deref(),
-            link_gbps: args.link_gbps,
+            link_gbps: full.link_gbps(),
         };
         plot::write(out, &data)?;
     }
-    let needed = if args.no_controllers {
-        Vec::new()
-    } else {
-        let files: Vec<PathBuf> = report
-            .circuits
-            .iter()
-            .map(|(a, _)| PathBuf::from(&a.file))
-            .collect();
-        super::controllers::needed(
-            &files,
-            &eqisa_pipeline::AssembleOptions {
-                lowering: args.lowering.config(),
-                ..Default::default()
-            },
-            &cb,
-            &setup.sim,
-            &setup.model,
-        )?
-    };
-    let job = if files.len() > 1 {
-        Some(super::job::job_line(&files, &cb, args.lowering.config())?)
-    } else {
-        None
-    };
     if args.json {
-        print_json(args, &setup, &report, &needed, job.as_ref())?;
-    } else {
-        print_text(args, &setup, &report)?;
-        if let Some(job) = &job {
-            super::job::print_job_line(job)?;
-        }
-        if !needed.is_empty() {
-            outln!();
-            super::controllers::print_needed(&needed, args.clock_mhz)?;
-        }
+        outln!("{}", serde_json::to_string_pretty(&full)?);
+        return Ok(());
     }
-    Ok(())
-}
-
-/// The report as JSON on stdout.
-fn print_json(
-    args: &Args,
-    setup: &Setup<'_>,
-    report: &Report,
-    needed: &[super::controllers::NeededRow],
-    job: Option<&super::job::JobLine>,
-) -> CmdResult {
-    let json = ReportJson {
-        device: &setup.device.name,
-        device_note: setup.device_note(),
-        mode: args.pulse.mode().name(),
-        link_gbps: args.link_gbps,
-        pulse_budget: args.pulse.infidelity,
-        energy_model: &setup.model_origin,
-        codebook: &setup.cb.origin,
-        encodings: Encoding::ALL
-            .iter()
-            .map(|e| EncodingDoc {
-                name: e.key(),
-                level: e.level(),
-                event_model: e.event_model(),
-            })
-            .collect(),
-        rules: Rules {
-            instruction_level: events::INSTRUCTION_LEVEL_RULE,
-            common: events::COMMON_RULE,
-        },
-        circuits: report
-            .circuits
-            .iter()
-            .map(|(a, r)| CircuitJson {
-                file: &a.file,
-                device: &a.placed.device.name,
-                device_note: &a.placed.device_note,
-                qubits: a.qubits,
-                duration_ns: a.duration_ns(),
-                native_ops: a.counts.native_ops,
-                plays: a.placed.pulses.plays.len(),
-                played_samples: a.counts.played_samples,
-                lines: a.placed.pulses.channels.len(),
-                swaps: a.placed.swaps,
-                counts: &a.counts,
-                encodings: r,
-                fidelity_budget: a.budget,
-                paper_huffman_bits: a.paper.as_ref().and_then(|s| s.huffman_bits),
-                paper: a.paper.as_ref(),
-            })
-            .collect(),
-        skipped: report
-            .skipped
-            .iter()
-            .map(|(file, reason)| SkippedJson {
-                file,
-                reason,
-                instructions: report.instruction_only.iter().find(|i| &i.file == file),
-            })
-            .collect(),
-        total: TotalJson {
-            circuits: report.circuits.len(),
-            duration_ns: report.duration_ns(),
-            qubit_ns: report.qubit_ns(),
-            encodings: &report.total,
-        },
-        firmware_params: &setup.sim,
-        device_memory: report.memory.as_ref(),
-        rate_curve: report.rate_curve.as_deref(),
-        controllers: needed,
-        job,
-    };
-    outln!("{}", serde_json::to_string_pretty(&json)?);
+    print_text(&full, args.plot.as_deref())?;
+    if let Some(job) = &full.job {
+        super::job::print_job_line(job)?;
+    }
+    if !full.controllers.is_empty() {
+        outln!();
+        super::controllers::print_needed(&full.controllers, full.firmware_params.clock_mhz)?;
+    }
     Ok(())
 }
 
 /// The report as tables on stdout.
-fn print_text(args: &Args, setup: &Setup<'_>, report: &Report) -> Result<(), String> {
+fn print_text(full: &FullReport, plot: Option<&Path>) -> Result<(), String> {
+    let report = &full.report;
+    let link_gbps = full.link_gbps();
     outln!(
         "device        {} ({}), dt {:.4} ns, per-pulse budget {:.0e}",
-        setup.device.name,
-        args.pulse.mode().name(),
-        setup.device.dt_ns,
-        args.pulse.infidelity
+        full.device,
+        full.mode,
+        full.dt_ns,
+        full.pulse_budget
     );
-    outln!("devices       {}", setup.device_note());
-    outln!("link          {} Gb/s per link", args.link_gbps);
+    outln!("devices       {}", full.device_note);
+    outln!("link          {} Gb/s per link", link_gbps);
     outln!(
         "firmware      decoder at {} MHz, {} ns head start (eqisa rows: the real decoders simulated)",
-        args.clock_mhz,
-        args.startup_ns
+        full.firmware_params.clock_mhz,
+        full.firmware_params.startup_ns
     );
-    outln!("energy model  {}", setup.model_origin);
-    outln!("codebook      {}", setup.cb.origin);
+    outln!("energy model  {}", full.energy_model);
+    outln!("codebook      {}", full.codebook);
     for (a, r) in &report.circuits {
         outln!();
         outln!(
@@ -533,7 +366,7 @@ fn print_text(args: &Args, setup: &Setup<'_>, report: &Report) -> Result<(), Str
         if let Some(p) = &a.paper {
             outln!("  paper setting: {}", paper_line(p));
         }
-        firmware_lines(r, args.link_gbps)?;
+        firmware_lines(r, link_gbps)?;
     }
     for (file, reason) in &report.skipped {
         outln!();
@@ -559,7 +392,7 @@ fn print_text(args: &Args, setup: &Setup<'_>, report: &Report) -> Result<(), Str
     );
     table(&report.total, |enc| ours_over_same_circuits(report, enc))?;
     excludes_lines(&report.total)?;
-    firmware_lines(&report.total, args.link_gbps)?;
+    firmware_lines(&report.total, link_gbps)?;
     outln!();
     outln!(
         "fidelity: gate-level bound (paper: its own lowering's at the setting chosen; total: the \
@@ -571,7 +404,7 @@ fn print_text(args: &Args, setup: &Setup<'_>, report: &Report) -> Result<(), Str
         outln!(
             "device memory (every calibrated waveform of {}, loaded once, not per circuit): \
              eqisa {} bits, raw {}, dct {}, zstd {}; max added infidelity {:.2e}",
-            setup.device.name,
+            full.device,
             m.bits.eqisa,
             m.bits.raw,
             m.bits.dct,
@@ -592,7 +425,7 @@ fn print_text(args: &Args, setup: &Setup<'_>, report: &Report) -> Result<(), Str
             );
         }
     }
-    if let Some(out) = &args.plot {
+    if let Some(out) = plot {
         outln!("wrote {}", out.display());
     }
     Ok(())

@@ -2,7 +2,10 @@
 //! into per-controller programs ([`eqisa_assembler::partition`]), each assembled into its own
 //! `.eqb` and gathered in one multi-stream file ([`eqisa_isa::container::streams`]); the way
 //! back (each stream decoded by its own decoder, merged into the global program); and the
-//! firmware simulation of N controllers, each with its share of the link.
+//! firmware simulation of N controllers, each with its share of the link; and how many
+//! controllers each circuit of a report needs ([`needed`]).
+
+use std::path::PathBuf;
 
 use eqisa_assembler::partition::{
     ControllerProgram, PartitionError, Split, as_structured, partition,
@@ -31,6 +34,9 @@ use crate::codebook::LoadedCodebook;
 use crate::decode::decode_error;
 use crate::error::PipelineError;
 use crate::firmware::run_firmware;
+use crate::input::load_source;
+use crate::notes::calibration_note;
+use crate::report::batch::ReportProgress;
 
 /// One controller's stream, as assembled.
 #[derive(Clone, Debug, Serialize)]
@@ -598,6 +604,58 @@ pub fn controllers_needed(
     }
     let (n, run) = best;
     Ok(Some((qubits.div_ceil(n), n as usize, run)))
+}
+
+/// How many controllers of a clock one circuit needs (`eqisa report`'s `controllers`).
+#[derive(Clone, Debug, Serialize)]
+pub struct NeededRow {
+    /// The circuit.
+    pub file: String,
+    /// Its qubits.
+    pub qubits: u32,
+    /// Whether its loops were kept.
+    pub loops: bool,
+    /// The largest K (qubits per controller) with zero underruns: ⌈qubits / N⌉.
+    pub qubits_per_controller: Option<u64>,
+    /// The controllers that K takes.
+    pub controllers: Option<usize>,
+    /// The link rate each of them needs then, Gb/s (the largest of their minima).
+    pub min_link_gbps_each: Option<f64>,
+}
+
+/// For each of `files`: the fewest controllers of `params`' clock (balanced contiguous qubit
+/// ranges) that play it with zero underruns, each link as fast as it needs
+/// ([`controllers_needed`]). A file's skipped calibrations are said through `progress`.
+///
+/// # Errors
+/// When a file cannot be read or lowered, or as [`controllers_needed`].
+pub fn needed(
+    files: &[PathBuf],
+    opts: &AssembleOptions,
+    cb: &LoadedCodebook,
+    params: &FirmwareParams,
+    model: &EnergyModel,
+    progress: &dyn ReportProgress,
+) -> Result<Vec<NeededRow>, PipelineError> {
+    let mut rows = Vec::new();
+    for file in files {
+        let source = load_source(file)?;
+        if let Some(note) = calibration_note(file, &source) {
+            progress.note(&note);
+        }
+        let name = file.display().to_string();
+        let (s, target, loops) = lower_program(source.parsed, file, &[], opts, false)?;
+        let found = controllers_needed(&s, loops, &target, &name, cb, params, model)?;
+        rows.push(NeededRow {
+            file: name,
+            qubits: s.text.num_qubits,
+            loops,
+            qubits_per_controller: found.as_ref().map(|f| f.0),
+            controllers: found.as_ref().map(|f| f.1),
+            min_link_gbps_each: found.and_then(|f| f.2.system.min_link_gbps_each),
+        });
+    }
+    Ok(rows)
 }
 
 /// [`PartitionError`] as the pipeline reports it.

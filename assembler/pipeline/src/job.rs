@@ -928,3 +928,52 @@ pub fn job_circuits_in_file(file: &Path) -> std::io::Result<Option<u64>> {
     }
     Ok(None)
 }
+
+/// A report's circuits coded as one job: its instruction stream against the circuits' own files
+/// and the compressors over their concatenated binary streams (`eqisa report`'s `job`).
+#[derive(Clone, Debug, Serialize)]
+pub struct JobLine {
+    /// Circuits in the job.
+    pub circuits: usize,
+    /// The job's bits.
+    pub eqisa_bits: u64,
+    /// The bits of every circuit assembled alone, each its own `.eqb`.
+    pub alone_bits: u64,
+    /// xz over the concatenated binary streams.
+    pub xz_bits: Option<u64>,
+    /// zstd over the concatenated binary streams.
+    pub zstd_bits: Option<u64>,
+    /// bzip2 over the concatenated binary streams.
+    pub bzip2_bits: Option<u64>,
+    /// What the job section and the circuits' names cost per circuit, bits.
+    pub framing_bits_per_circuit: f64,
+}
+
+/// `files` as one job lowered with `lowering`, without pulses (a job carries no pulse section)
+/// and with repeats found again as loops, as `eqisa assemble` codes a job.
+///
+/// # Errors
+/// As [`assemble_files`].
+pub fn job_line(
+    files: &[PathBuf],
+    cb: &LoadedCodebook,
+    lowering: crate::LowerConfig,
+) -> Result<JobLine, PipelineError> {
+    let opts = AssembleOptions {
+        lowering,
+        pulses: None,
+        paper: None,
+        no_baselines: false,
+        repeat_window: Some(eqisa_assembler::periods::DEFAULT_WINDOW_OPS),
+    };
+    let job = assemble_files(files, &[], cb, &opts, false, |_| {})?.report;
+    Ok(JobLine {
+        circuits: job.circuits,
+        eqisa_bits: job.bits.eqisa,
+        alone_bits: job.alone_bits,
+        xz_bits: job.bits.xz,
+        zstd_bits: job.bits.zstd,
+        bzip2_bits: job.bits.bzip2,
+        framing_bits_per_circuit: job.framing_bits_per_circuit,
+    })
+}

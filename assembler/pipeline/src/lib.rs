@@ -7,6 +7,9 @@
 //! controller ([`firmware`]), reports a circuit's pulses ([`pulses`]), cuts programs into one stream per controller
 //! ([`controllers`]), lowers circuits back to OpenQASM ([`compile`]), measures many circuits
 //! under every encoding ([`report`]), codes many circuits as one job ([`job`]) and trains codebooks ([`train`]).
+//! It owns the shapes of the reports both front ends return: `eqisa report --json` is a
+//! serialised [`report::FullReport`] ([`report::run_report`]), `eqisa firmware --json` a
+//! serialised [`Simulation`] ([`simulate()`]); notes on inputs are worded once ([`notes`]).
 //!
 //! ```
 //! use eqisa_pipeline::{AssembleOptions, assemble_circuit, load_codebook};
@@ -38,10 +41,12 @@ pub mod firmware;
 pub mod input;
 pub mod job;
 pub mod measure;
+pub mod notes;
 pub mod outcomes;
 pub mod place;
 pub mod pulses;
 pub mod report;
+pub mod simulate;
 pub mod streaming;
 pub mod sweep;
 pub mod train;
@@ -58,3 +63,4 @@ pub use input::{
 };
 pub use place::{Placed, coder_for, load_device, place};
 pub use pulses::{PulsesReport, pulse_report};
+pub use simulate::{Simulation, simulate};

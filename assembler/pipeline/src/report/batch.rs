@@ -30,6 +30,9 @@ pub trait ReportProgress: Sync {
     fn step(&self) {}
     /// The current stage is done.
     fn finish(&self) {}
+    /// Something the user should know about an input (a part of it set aside), one line, said
+    /// as it is found ([`crate::notes`]).
+    fn note(&self, _message: &str) {}
 }
 
 impl ReportProgress for () {}

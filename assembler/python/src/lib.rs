@@ -29,6 +29,8 @@ fn _eqisa(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(decode::decode_samples, m)?)?;
     m.add_function(wrap_pyfunction!(steps::compile, m)?)?;
     m.add_function(wrap_pyfunction!(steps::train, m)?)?;
+    m.add_function(wrap_pyfunction!(steps::report, m)?)?;
+    m.add_function(wrap_pyfunction!(steps::simulate, m)?)?;
     m.add("__version__", env!("CARGO_PKG_VERSION"))?;
     m.add(
         "DEFAULT_PULSE_INFIDELITY",

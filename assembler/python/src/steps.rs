@@ -1,7 +1,14 @@
-//! The other steps: `compile` (lower a circuit and write it back as OpenQASM) and `train` (learn
-//! a codebook from a corpus).
+//! The other steps: `compile` (lower a circuit and write it back as OpenQASM), `train` (learn a
+//! codebook from a corpus), `report` (every encoding of many circuits) and `simulate` (a program
+//! on the modelled controller).
 
 use std::path::PathBuf;
+use std::sync::Mutex;
+
+use eqisa_firmware::{FirmwareParams, Outcomes};
+use eqisa_pipeline::report::{
+    ReportOptions, ReportProgress, ReportScope, SetupOptions, run_report,
+};
 
 use eqisa_pipeline::PipelineError;
 use eqisa_pipeline::train::{TrainOptions, collect_corpus, train_codebook};
@@ -9,7 +16,7 @@ use pyo3::prelude::*;
 
 use crate::codebook::Codebook;
 use crate::errors::{IntoPyResult, OptionsError};
-use crate::options::LowerArgs;
+use crate::options::{LowerArgs, PaperArgs, PulseArgs};
 
 /// Lower `source` (`(name, language, payload)` as for `assemble`) and return its OpenQASM text,
 /// whether that is OpenQASM 3, and what `eqisa compile --json` reports.
@@ -99,4 +106,157 @@ pub fn train(
     })?
     .py()?;
     Ok((Codebook::parse(bytes, "trained in Python".into())?, summary))
+}
+
+/// The modelled controller, as Python gives it: `None` keeps the CLI's default.
+#[derive(FromPyObject)]
+#[pyo3(from_item_all)]
+pub struct ControllerArgs {
+    link_gbps: Option<f64>,
+    clock_mhz: Option<f64>,
+    startup_ns: Option<f64>,
+    dt_ns: Option<f64>,
+    seed: u64,
+    p_true: f64,
+    answers: Option<Vec<bool>>,
+    max_while_iterations: Option<u64>,
+}
+
+impl ControllerArgs {
+    /// The firmware parameters, checked as the CLI checks its flags.
+    fn params(&self) -> PyResult<FirmwareParams> {
+        let d = FirmwareParams::default();
+        let positive = |name: &str, v: Option<f64>, default: f64| match v {
+            Some(x) if !(x.is_finite() && x > 0.0) => Err(OptionsError::new_err(format!(
+                "{name} must be a positive number, not {x}"
+            ))),
+            Some(x) => Ok(x),
+            None => Ok(default),
+        };
+        if !(0.0..=1.0).contains(&self.p_true) {
+            return Err(OptionsError::new_err(format!(
+                "p_true must be a probability in [0, 1], not {}",
+                self.p_true
+            )));
+        }
+        Ok(FirmwareParams {
+            link_gbps: positive("link_gbps", self.link_gbps, d.link_gbps)?,
+            clock_mhz: positive("clock_mhz", self.clock_mhz, d.clock_mhz)?,
+            startup_ns: match self.startup_ns {
+                Some(x) if !(x.is_finite() && x >= 0.0) => {
+                    return Err(OptionsError::new_err(format!(
+                        "startup_ns must be a time of at least 0 ns, not {x}"
+                    )));
+                }
+                Some(x) => x,
+                None => d.startup_ns,
+            },
+            dt_ns: self.dt_ns,
+            outcomes: match &self.answers {
+                Some(a) => Outcomes::Given(a.clone()),
+                None => Outcomes::Random {
+                    seed: self.seed,
+                    p_true: self.p_true,
+                },
+            },
+            max_while_iterations: self.max_while_iterations.unwrap_or(d.max_while_iterations),
+            ..d
+        })
+    }
+}
+
+/// Notes the pipeline makes while it works, handed to Python as warnings.
+#[derive(Default)]
+struct Notes(Mutex<Vec<String>>);
+
+impl ReportProgress for Notes {
+    fn note(&self, message: &str) {
+        self.0
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .push(message.to_string());
+    }
+}
+
+/// Run `files` through every encoding, as `eqisa report --json` does; returns the JSON and
+/// the notes made on the way (as the CLI's `note:` lines).
+#[pyfunction]
+#[pyo3(signature = (files, lowering, pulse, paper, controller, codebook = None, energy_model = None, memory = true, controllers = true, job = true))]
+#[allow(clippy::too_many_arguments)] // keyword arguments of one Python call
+pub fn report(
+    py: Python<'_>,
+    files: Vec<PathBuf>,
+    lowering: LowerArgs,
+    pulse: PulseArgs,
+    paper: PaperArgs,
+    controller: ControllerArgs,
+    codebook: Option<PyRef<'_, Codebook>>,
+    energy_model: Option<PathBuf>,
+    memory: bool,
+    controllers: bool,
+    job: bool,
+) -> PyResult<(String, Vec<String>)> {
+    let opts = ReportOptions {
+        setup: SetupOptions {
+            energy_model,
+            lowering: lowering.config()?,
+            pulse: pulse.config(),
+            paper: paper.setting(),
+            sim: controller.params()?,
+        },
+        scope: ReportScope {
+            memory,
+            rate_budgets: None,
+        },
+        controllers,
+        job,
+    };
+    let cb = Codebook::or_default(codebook.as_deref())?;
+    crate::detach::run(py, move || {
+        let notes = Notes::default();
+        let full = match run_report(&files, &cb, &opts, &notes) {
+            Err(PipelineError::NothingPlaced { skipped }) => {
+                let why: Vec<String> = skipped.iter().map(|(f, r)| format!("{f}: {r}")).collect();
+                return Err(PipelineError::Report(format!(
+                    "no circuit could be placed on the device: {}",
+                    why.join("; ")
+                )));
+            }
+            r => r?,
+        };
+        let mut notes = notes
+            .0
+            .into_inner()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        notes.extend(
+            full.report
+                .skipped
+                .iter()
+                .map(|(file, reason)| format!("skipped {file}: {reason}")),
+        );
+        Ok((crate::assemble::to_json(&full)?, notes))
+    })?
+    .py()
+}
+
+/// Run a program (`.eqb` bytes, single- or multi-stream) on the modelled controller, as `eqisa
+/// firmware --json` does.
+#[pyfunction]
+#[pyo3(signature = (data, controller, codebook = None, energy_model = None, name = "<bytes>".to_string()))]
+pub fn simulate(
+    py: Python<'_>,
+    data: Vec<u8>,
+    controller: ControllerArgs,
+    codebook: Option<PyRef<'_, Codebook>>,
+    energy_model: Option<PathBuf>,
+    name: String,
+) -> PyResult<String> {
+    let params = controller.params()?;
+    let cb = Codebook::or_default(codebook.as_deref())?;
+    crate::detach::run(py, move || {
+        let model = eqisa_pipeline::firmware::load_energy_model(energy_model.as_deref())?;
+        let run = eqisa_pipeline::simulate(&data, &name, &cb, &params, &model)?;
+        crate::assemble::to_json(&run)
+    })?
+    .py()
 }

@@ -74,7 +74,10 @@ impl<'a> Setup<'a> {
             Some(p) => (EnergyModel::from_file(p)?, p.display().to_string()),
             None => (EnergyModel::default_model()?, DEFAULT_ORIGIN.to_string()),
         };
-        let device = load_device(options.pulse.device.as_deref())?;
+        let device = match &options.pulse.given_device {
+            Some(d) => d.as_ref().clone(),
+            None => load_device(options.pulse.device.as_deref())?,
+        };
         let encode = |source| PipelineError::PulseEncode {
             file: String::new(),
             source: Box::new(source),
@@ -103,9 +106,10 @@ impl<'a> Setup<'a> {
     /// Which devices circuits run on, for the report's header: the `--device` file, or the
     /// embedded default and the grids built from it for larger circuits.
     pub fn device_note(&self) -> String {
-        match &self.pulse.device {
-            Some(p) => format!("--device {}", p.display()),
-            None => format!(
+        match (&self.pulse.given_device, &self.pulse.device) {
+            (Some(d), _) => format!("given: device '{}' held in memory", d.name),
+            (None, Some(p)) => format!("--device {}", p.display()),
+            (None, None) => format!(
                 "default: {0} for circuits of up to {1} qubits; beyond, a square grid of the \
                  circuit's size built from {0}'s calibrations (qubit i ← {0} qubit i mod {1})",
                 self.device.name,

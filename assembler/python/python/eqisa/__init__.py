@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import json
 import os
+import tempfile
 import warnings
 from typing import Any, Sequence
 
@@ -333,11 +334,121 @@ def train(
     return cb
 
 
-def report(*args: Any, **kwargs: Any) -> Report:
-    """Not yet wired: see `eqisa.Report`."""
-    raise NotImplementedError
+def _controller(
+    link_gbps: float | None,
+    clock_mhz: float | None,
+    startup_ns: float | None,
+    dt_ns: float | None = None,
+    seed: int = 0,
+    p_true: float = 0.5,
+    answers: Sequence[bool] | None = None,
+    max_while_iterations: int | None = None,
+) -> dict[str, Any]:
+    return {
+        "link_gbps": None if link_gbps is None else float(link_gbps),
+        "clock_mhz": None if clock_mhz is None else float(clock_mhz),
+        "startup_ns": None if startup_ns is None else float(startup_ns),
+        "dt_ns": None if dt_ns is None else float(dt_ns),
+        "seed": int(seed),
+        "p_true": float(p_true),
+        "answers": None if answers is None else [bool(a) for a in answers],
+        "max_while_iterations": None if max_while_iterations is None else int(max_while_iterations),
+    }
 
 
-def simulate(*args: Any, **kwargs: Any) -> dict[str, Any]:
-    """Not yet wired."""
-    raise NotImplementedError
+def report(
+    circuits: Any,
+    *,
+    target: str = "native",
+    fidelity: float = 0.999,
+    eps: float | None = None,
+    synth: str = "gridsynth",
+    two_qubit: str | None = None,
+    target_file: str | os.PathLike | None = None,
+    sk_depth: int = 3,
+    sk_recursion: int = 3,
+    codebook: Codebook | str | os.PathLike | bytes | None = None,
+    device: Device | str | os.PathLike | None = None,
+    direct: bool = False,
+    no_route: bool = False,
+    pulse_infidelity: float = _eqisa.DEFAULT_PULSE_INFIDELITY,
+    paper: bool = True,
+    paper_at_own_fidelity: bool = False,
+    paper_depth: int = 3,
+    paper_recursion: int = 3,
+    link_gbps: float | None = None,
+    clock_mhz: float | None = None,
+    startup_ns: float | None = None,
+    energy_model: str | os.PathLike | None = None,
+    memory: bool = True,
+    controllers: bool = True,
+    job: bool = True,
+) -> Report:
+    """Measure circuits under every encoding, as ``eqisa report --json`` does: per circuit and
+    in total, bits, link bandwidth, energy, fidelity and the qubits one link serves, for the
+    instruction stream (binary, the paper's pipeline, bzip2/xz/zstd, eqisa) and the pulses
+    (raw samples, DCT, zstd, eqisa), with the firmware simulation of eqisa's rows.
+
+    ``circuits`` is one circuit or several (paths, directories, ``QuantumCircuit``s, text);
+    those held in memory are written as ``NAME.qasm`` to a temporary directory, whose path the
+    report then names. ``link_gbps``, ``clock_mhz`` and ``startup_ns`` default to the CLI's
+    (10 Gb/s, 500 MHz, 100 µs). ``memory`` codes the device's whole waveform memory,
+    ``controllers`` finds how many controllers each circuit needs, ``job`` codes several
+    circuits as one job too. Notes (circuits skipped and why) come as warnings.
+
+    Returns a `Report`: the JSON as a dict, with ``to_pandas()``.
+    """
+    sources, _ = _sources.expand(circuits)
+    controller = _controller(link_gbps, clock_mhz, startup_ns)
+    with tempfile.TemporaryDirectory(prefix="eqisa-report-") as tmp:
+        files = _sources.as_files(sources, tmp)
+        text, notes = _eqisa.report(
+            files,
+            _lowering(target, fidelity, eps, synth, two_qubit, target_file, sk_depth, sk_recursion),
+            _pulse(device, direct, no_route, pulse_infidelity),
+            {
+                "paper": bool(paper),
+                "paper_at_own_fidelity": bool(paper_at_own_fidelity),
+                "paper_depth": int(paper_depth),
+                "paper_recursion": int(paper_recursion),
+            },
+            controller,
+            codebook=_codebook(codebook),
+            energy_model=None if energy_model is None else os.fspath(energy_model),
+            memory=bool(memory),
+            controllers=bool(controllers),
+            job=bool(job),
+        )
+    for note in notes:
+        warnings.warn(note, stacklevel=2)
+    return Report(json.loads(text))
+
+
+def simulate(
+    program: Any,
+    *,
+    codebook: Codebook | str | os.PathLike | bytes | None = None,
+    link_gbps: float | None = None,
+    clock_mhz: float | None = None,
+    startup_ns: float | None = None,
+    dt_ns: float | None = None,
+    energy_model: str | os.PathLike | None = None,
+    seed: int = 0,
+    p_true: float = 0.5,
+    answers: Sequence[bool] | None = None,
+    max_while_iterations: int | None = None,
+) -> dict[str, Any]:
+    """Run a program (bytes, a path, a binary file or an `Assembly`) on the modelled
+    controller, as ``eqisa firmware --json`` does: link, FIFO, the real decoders at their
+    clock, waveform memory and DACs; underruns, peak FIFO, the lowest link rate without
+    underruns, latency, events and energy. Real-time ``while`` loops take ``answers`` in order,
+    or draw each with probability ``p_true`` from ``seed``."""
+    raw, name = _program_bytes(program)
+    text = _eqisa.simulate(
+        raw,
+        _controller(link_gbps, clock_mhz, startup_ns, dt_ns, seed, p_true, answers, max_while_iterations),
+        codebook=_codebook(codebook),
+        energy_model=None if energy_model is None else os.fspath(energy_model),
+        name=name,
+    )
+    return json.loads(text)

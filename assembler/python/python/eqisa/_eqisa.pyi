@@ -156,3 +156,22 @@ def train(
     paper_haar: int = 0,
     description: str = "",
 ) -> tuple[Codebook, str]: ...
+def report(
+    files: list[str],
+    lowering: dict[str, Any],
+    pulse: dict[str, Any],
+    paper: dict[str, Any],
+    controller: dict[str, Any],
+    codebook: Codebook | None = None,
+    energy_model: str | None = None,
+    memory: bool = True,
+    controllers: bool = True,
+    job: bool = True,
+) -> tuple[str, list[str]]: ...
+def simulate(
+    data: bytes,
+    controller: dict[str, Any],
+    codebook: Codebook | None = None,
+    energy_model: str | None = None,
+    name: str = "<bytes>",
+) -> str: ...

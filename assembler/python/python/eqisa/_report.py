@@ -11,11 +11,24 @@ class Report(dict):
 
     def rows(self) -> list[dict[str, Any]]:
         """One row per circuit and encoding: ``circuit``, ``encoding`` and that encoding's
-        figures (bits, Gb/s, energy, fidelity…)."""
+        figures (``bits``, ``link_gbps``, ``energy_j``, ``fidelity_bound``…; nested ones such
+        as ``events`` flattened to ``events.link_bits``…), then the totals as circuit
+        ``"total"``."""
         out = []
-        for c in self.get("circuits", []):
-            for e in c["encodings"]:
-                out.append({"circuit": c["file"], **e})
+        tables = [(c["file"], c["encodings"]) for c in self.get("circuits", [])]
+        if "total" in self:
+            tables.append(("total", self["total"]["encodings"]))
+        for circuit, encodings in tables:
+            for name, figures in encodings.items():
+                row: dict[str, Any] = {"circuit": circuit, "encoding": name}
+                for key, value in figures.items():
+                    if isinstance(value, dict):
+                        for k, v in value.items():
+                            if not isinstance(v, (dict, list)):
+                                row[f"{key}.{k}"] = v
+                    elif not isinstance(value, list):
+                        row[key] = value
+                out.append(row)
         return out
 
     def to_pandas(self) -> Any:

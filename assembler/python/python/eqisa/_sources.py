@@ -135,6 +135,21 @@ def from_quantum_circuit(circuit: Any) -> SourceTuple:
     return text_source(qasm_text(circuit), circuit.name or "circuit", "qasm")
 
 
+def as_files(sources: list[SourceTuple], directory: str) -> list[str]:
+    """Paths of ``sources``: files as given, text written to ``directory`` under its name."""
+    out = []
+    for name, language, payload in sources:
+        if language == "path":
+            out.append(name)
+            continue
+        path = pathlib.Path(directory) / pathlib.Path(name).name
+        if path.exists():
+            raise OptionsError(f"two circuits are named '{path.stem}': name them apart")
+        path.write_text(payload)
+        out.append(str(path))
+    return out
+
+
 def one(circuit: Any, what: str) -> SourceTuple:
     """The single circuit a step such as ``compile`` takes."""
     sources, job = expand(circuit)

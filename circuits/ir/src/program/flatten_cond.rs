@@ -303,7 +303,11 @@ impl Flattener<'_> {
                 // that goes through Qiskit codes as the file it came from).
                 Ok(match (a, b) {
                     (CondExpr::Bool(v), c) | (c, CondExpr::Bool(v)) if is_boolean(&c) => {
-                        if v { c } else { not(c) }
+                        if v {
+                            c
+                        } else {
+                            not(c)
+                        }
                     }
                     (a, b) => bin(CondOp::Eq, a, b),
                 })

@@ -10,7 +10,9 @@
  * and, for a program with a pulse section, `samples N`: the non-zero I/Q samples of its plays,
  * which is `eqisa decode --samples X.npy --json`'s `pulses.samples` as long as no two plays on
  * one channel overlap (then it warns). On an error it prints the code's message and the
- * details to standard error and exits 1. */
+ * details to standard error and exits 1. With EQISA_DECODE_STATS set it also prints to standard
+ * error how the decoder used its memory: the arena's allocation count at the first and at the
+ * last instruction and at the end, its peak use and the memory given. */
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -99,7 +101,8 @@ int main(int argc, char **argv) {
         return fail("eqisa_decoder_init", rc, NULL);
     }
 
-    uint64_t ops = 0, samples = 0;
+    uint64_t ops = 0, samples = 0, first_op_allocs = 0, last_op_allocs = 0;
+    eqisa_memory_stats stats;
     int pulses = 0, overlaps = 0;
     static uint64_t channel_end[MAX_CHANNELS];
     size_t at = 0;
@@ -113,6 +116,11 @@ int main(int argc, char **argv) {
             break;
         } else if (ev.kind == EQISA_EVENT_KIND_OP) {
             ops++;
+            eqisa_decoder_memory_stats(dec, &stats);
+            if (ops == 1) {
+                first_op_allocs = stats.allocations;
+            }
+            last_op_allocs = stats.allocations;
         } else if (ev.kind == EQISA_EVENT_KIND_PLAY) {
             pulses = 1;
             const int16_t *s = ev.play.samples;
@@ -154,6 +162,15 @@ int main(int argc, char **argv) {
         if (overlaps) {
             fprintf(stderr, "decode: warning: %d plays overlap an earlier play on their channel\n", overlaps);
         }
+    }
+    if (getenv("EQISA_DECODE_STATS")) {
+        eqisa_decoder_memory_stats(dec, &stats);
+        fprintf(stderr,
+                "stats first_op_allocations=%llu last_op_allocations=%llu end_allocations=%llu "
+                "peak=%zu memory=%zu block=%zu whole=%d\n",
+                (unsigned long long)first_op_allocs, (unsigned long long)last_op_allocs,
+                (unsigned long long)stats.allocations, stats.peak, stats.capacity,
+                req.block_bytes, (int)req.whole_program);
     }
     eqisa_decoder_release(dec);
     free(memory);

@@ -224,7 +224,7 @@ extern "C" {
 // `program` is the program's first `len` bytes, or all of it. The decoder is run over them
 // (as it will run, instructions and pulses, a real-time `while` running its body once), and
 // the most memory it used is reported. From the whole program the figure covers everything;
-// from its first bytes (at least up to the instruction section) it covers the instructions,
+// from its first bytes (at least through the first instruction block) it covers the instructions,
 // with blocks up to `EQISA_DEFAULT_BLOCK_BYTES`, and `out->whole_program` is false.
 // `codebook` (`codebook_len` bytes) is the codebook the program was built with; NULL for the
 // embedded default.

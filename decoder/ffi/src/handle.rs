@@ -302,6 +302,8 @@ fn drive(h: &mut EqisaDecoder, program: &[u8]) -> Result<Option<DryRun>, Failure
             Err(f) => break Err(f),
         };
         match ev.kind {
+            // Sized once the first instruction came out: decoding its block is the last step
+            // that sets memory up.
             EqisaEventKind::NeedInput if rest.is_empty() => break Ok(false),
             EqisaEventKind::NeedInput => match h.call(|h| h.session()?.feed(rest)) {
                 Ok(0) => {

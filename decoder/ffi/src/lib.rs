@@ -2,7 +2,7 @@
 //! between C and `eqisa-decoder`: the decoder placed in memory the caller gives, the status
 //! codes and messages, and the routing of a program's pulse section to the pulse decoder. It
 //! depends on `eqisa-isa` and `eqisa-decoder` alone, and builds a static library
-//! (`libeqisa_decoder.a`), a shared one (`libeqisa_decoder.so`) and an rlib for Rust tests. The
+//! (`libeqisa_decoder_ffi.a`), a shared one (`libeqisa_decoder_ffi.so`) and an rlib for Rust tests. The
 //! header `decoder/ffi/include/eqisa_decoder.h` is generated from this crate by cbindgen (the
 //! `header` test checks it is current; `EQISA_WRITE_HEADER=1 cargo test -p eqisa-decoder-ffi
 //! --test header` rewrites it).

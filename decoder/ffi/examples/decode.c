@@ -4,7 +4,7 @@
  *
  * Reads the file, asks eqisa_memory_needed how much memory the decoder needs (first with the
  * file's first 4 KiB, then with more while it asks for more), allocates exactly that once,
- * and feeds the file in chunks of 64 bytes. A real-time `while` loop runs its body once each
+ * and feeds the file in chunks of 64 bytes (EQISA_DECODE_CHUNK sets another size). A real-time `while` loop runs its body once each
  * time it is entered (its condition holds when asked before the first iteration, not after),
  * which is how `eqisa decode` counts without --flatten. Prints `ops N` (instructions released)
  * and, for a program with a pulse section, `samples N`: the non-zero I/Q samples of its plays,
@@ -105,7 +105,11 @@ int main(int argc, char **argv) {
     eqisa_memory_stats stats;
     int pulses = 0, overlaps = 0;
     static uint64_t channel_end[MAX_CHANNELS];
-    size_t at = 0;
+    size_t at = 0, chunk = CHUNK;
+    const char *chunk_env = getenv("EQISA_DECODE_CHUNK");
+    if (chunk_env && atol(chunk_env) > 0) {
+        chunk = (size_t)atol(chunk_env);
+    }
     for (;;) {
         eqisa_event ev;
         rc = eqisa_decoder_next(dec, &ev);
@@ -140,7 +144,7 @@ int main(int argc, char **argv) {
         } else if (at == len) {
             break; /* NEED_INPUT at the end of the file: finish says what is missing */
         } else {
-            size_t n = len - at < CHUNK ? len - at : CHUNK, taken = 0;
+            size_t n = len - at < chunk ? len - at : chunk, taken = 0;
             rc = eqisa_decoder_feed(dec, program + at, n, &taken);
             if (rc != EQISA_STATUS_OK) {
                 return fail("eqisa_decoder_feed", rc, dec);

@@ -102,12 +102,8 @@ pub unsafe extern "C" fn eqisa_memory_needed(
             return Err(null("program or out"));
         }
         // SAFETY: as the caller promised.
-        let (program, codebook) = unsafe {
-            (
-                bytes_of(program, len),
-                codebook_of(codebook, codebook_len),
-            )
-        };
+        let (program, codebook) =
+            unsafe { (bytes_of(program, len), codebook_of(codebook, codebook_len)) };
         let found = memory_needed(program, codebook)?;
         // SAFETY: checked non-null; the caller promised it writable.
         unsafe { ptr::write(out, found.unwrap_or_default()) };

@@ -14,7 +14,10 @@ use eqisa_isa::{SectionHeader, SectionKind, parse_header, parse_section_header};
 enum Part {
     Header,
     SectionHeader,
-    Payload { left: u64, pulses: bool },
+    Payload {
+        left: u64,
+        pulses: bool,
+    },
     /// The trailer, or anything after a framing that did not parse.
     Rest,
 }

@@ -50,11 +50,36 @@ fn program(n: usize) -> Vec<u8> {
         let q = (i % 4) as u32;
         let pair = [q, (q + 1) % 4];
         let instr = match i % 5 {
-            0 => Instr { opcode: Opcode::Sx, qubits: &pair[..1], cond: None, arg: 0 },
-            1 => Instr { opcode: Opcode::Rz, qubits: &pair[..1], cond: None, arg: (i % 256) as u64 },
-            2 => Instr { opcode: Opcode::Cz, qubits: &pair, cond: None, arg: 0 },
-            3 => Instr { opcode: Opcode::Sx, qubits: &pair[1..], cond: None, arg: 0 },
-            _ => Instr { opcode: Opcode::Measure, qubits: &pair[..1], cond: None, arg: u64::from(q) },
+            0 => Instr {
+                opcode: Opcode::Sx,
+                qubits: &pair[..1],
+                cond: None,
+                arg: 0,
+            },
+            1 => Instr {
+                opcode: Opcode::Rz,
+                qubits: &pair[..1],
+                cond: None,
+                arg: (i % 256) as u64,
+            },
+            2 => Instr {
+                opcode: Opcode::Cz,
+                qubits: &pair,
+                cond: None,
+                arg: 0,
+            },
+            3 => Instr {
+                opcode: Opcode::Sx,
+                qubits: &pair[1..],
+                cond: None,
+                arg: 0,
+            },
+            _ => Instr {
+                opcode: Opcode::Measure,
+                qubits: &pair[..1],
+                cond: None,
+                arg: u64::from(q),
+            },
         };
         enc.push(&instr, (0.0, 0.0)).expect("push");
     }
@@ -66,10 +91,18 @@ fn program(n: usize) -> Vec<u8> {
         target: Target::Native,
     };
     let sections = vec![
-        Section { kind: SectionKind::Program, payload: info.to_bytes() },
-        Section { kind: SectionKind::Instructions, payload: instructions },
+        Section {
+            kind: SectionKind::Program,
+            payload: info.to_bytes(),
+        },
+        Section {
+            kind: SectionKind::Instructions,
+            payload: instructions,
+        },
     ];
-    Container { header, sections }.to_bytes().expect("container")
+    Container { header, sections }
+        .to_bytes()
+        .expect("container")
 }
 
 /// Memory aligned as malloc's would be at worst (an odd address, to test the alignment).
@@ -161,7 +194,13 @@ fn run(bytes: &[u8], req: &EqisaRequirements, memory_len: usize, chunk: usize) -
     let text = message(unsafe { eqisa_decoder_last_error(dec) });
     unsafe { eqisa_decoder_memory_stats(dec, &mut stats) };
     unsafe { eqisa_decoder_release(dec) };
-    Run { status, message: text, ops, allocations, stats }
+    Run {
+        status,
+        message: text,
+        ops,
+        allocations,
+        stats,
+    }
 }
 
 #[test]
@@ -174,8 +213,14 @@ fn decodes_in_exactly_the_memory_asked_with_no_allocation_after_the_first_instru
         let r = run(&bytes, &req, req.memory_bytes, chunk);
         assert_eq!(r.status, 0, "chunks of {chunk}: {}", r.message);
         assert_eq!(r.ops, 3000);
-        assert_eq!(r.allocations.0, r.allocations.1, "allocations while decoding");
-        assert_eq!(r.stats.allocations, r.allocations.1, "allocations after the last op");
+        assert_eq!(
+            r.allocations.0, r.allocations.1,
+            "allocations while decoding"
+        );
+        assert_eq!(
+            r.stats.allocations, r.allocations.1,
+            "allocations after the last op"
+        );
         assert!(r.stats.peak <= req.memory_bytes);
     }
     // The program's first bytes size the instruction decoder too (with the default block
@@ -185,7 +230,10 @@ fn decodes_in_exactly_the_memory_asked_with_no_allocation_after_the_first_instru
     let (rc, head) = needed(&bytes[..bytes.len() - 4]);
     assert_eq!(rc, 0);
     assert!(!head.whole_program);
-    assert_eq!(head.block_bytes, eqisa_decoder_ffi::EQISA_DEFAULT_BLOCK_BYTES);
+    assert_eq!(
+        head.block_bytes,
+        eqisa_decoder_ffi::EQISA_DEFAULT_BLOCK_BYTES
+    );
     let r = run(&bytes, &head, head.memory_bytes, 64);
     assert_eq!((r.status, r.ops), (0, 3000), "{}", r.message);
 }
@@ -199,9 +247,17 @@ fn too_little_memory_is_an_error_code_not_a_crash() {
     assert_eq!(r.status, EqisaStatus::ErrOutOfMemory as i32);
     assert!(r.message.contains("needs"), "{}", r.message);
     // Requirements that lie about the size: the arena runs out while decoding.
-    let lying = EqisaRequirements { memory_bytes: 4096, ..req };
+    let lying = EqisaRequirements {
+        memory_bytes: 4096,
+        ..req
+    };
     let r = run(&bytes, &lying, 4096, 64);
-    assert_eq!(r.status, EqisaStatus::ErrOutOfMemory as i32, "{}", r.message);
+    assert_eq!(
+        r.status,
+        EqisaStatus::ErrOutOfMemory as i32,
+        "{}",
+        r.message
+    );
 }
 
 #[test]
@@ -209,14 +265,26 @@ fn bad_input_gives_its_code_and_message() {
     let bytes = program(500);
     let (_, req) = needed(&bytes);
     let cases: Vec<(&str, Vec<u8>, EqisaStatus)> = vec![
-        ("not a program", b"OPENQASM 2.0; qreg q[2];".repeat(20), EqisaStatus::ErrNotAProgram),
-        ("truncated", bytes[..bytes.len() - 9].to_vec(), EqisaStatus::ErrTruncated),
-        ("corrupted", {
-            let mut b = bytes.clone();
-            let i = b.len() - 40;
-            b[i] ^= 0x10;
-            b
-        }, EqisaStatus::ErrChecksum),
+        (
+            "not a program",
+            b"OPENQASM 2.0; qreg q[2];".repeat(20),
+            EqisaStatus::ErrNotAProgram,
+        ),
+        (
+            "truncated",
+            bytes[..bytes.len() - 9].to_vec(),
+            EqisaStatus::ErrTruncated,
+        ),
+        (
+            "corrupted",
+            {
+                let mut b = bytes.clone();
+                let i = b.len() - 40;
+                b[i] ^= 0x10;
+                b
+            },
+            EqisaStatus::ErrChecksum,
+        ),
     ];
     for (what, input, status) in cases {
         let r = run(&input, &req, req.memory_bytes, 64);
@@ -229,11 +297,21 @@ fn bad_input_gives_its_code_and_message() {
     }
     // Another codebook: a valid codebook whose hash the program does not name.
     let (cb, _) = Codebook::parse(DEFAULT).expect("default codebook");
-    let other = Codebook { description: "another".into(), ..cb }.to_bytes();
+    let other = Codebook {
+        description: "another".into(),
+        ..cb
+    }
+    .to_bytes();
     let mut out = EqisaRequirements::default();
     // SAFETY: valid slices and out pointer.
     let rc = unsafe {
-        eqisa_memory_needed(bytes.as_ptr(), bytes.len(), other.as_ptr(), other.len(), &mut out)
+        eqisa_memory_needed(
+            bytes.as_ptr(),
+            bytes.len(),
+            other.as_ptr(),
+            other.len(),
+            &mut out,
+        )
     };
     assert_eq!(rc, EqisaStatus::ErrWrongCodebook as i32);
     assert!(message(eqisa_last_error()).contains("codebook"));
@@ -241,7 +319,13 @@ fn bad_input_gives_its_code_and_message() {
     let junk = [7u8; 100];
     // SAFETY: as above.
     let rc = unsafe {
-        eqisa_memory_needed(bytes.as_ptr(), bytes.len(), junk.as_ptr(), junk.len(), &mut out)
+        eqisa_memory_needed(
+            bytes.as_ptr(),
+            bytes.len(),
+            junk.as_ptr(),
+            junk.len(),
+            &mut out,
+        )
     };
     assert_eq!(rc, EqisaStatus::ErrBadCodebook as i32);
 }
@@ -256,16 +340,38 @@ fn null_pointers_are_refused() {
     let null = EqisaStatus::ErrNullPointer as i32;
     // SAFETY: the library checks every pointer.
     unsafe {
-        assert_eq!(eqisa_memory_needed(ptr::null(), 10, ptr::null(), 0, &mut out), null);
-        assert_eq!(eqisa_memory_needed(bytes.as_ptr(), bytes.len(), ptr::null(), 0, ptr::null_mut()), null);
+        assert_eq!(
+            eqisa_memory_needed(ptr::null(), 10, ptr::null(), 0, &mut out),
+            null
+        );
+        assert_eq!(
+            eqisa_memory_needed(bytes.as_ptr(), bytes.len(), ptr::null(), 0, ptr::null_mut()),
+            null
+        );
         let mut dec: *mut EqisaDecoder = ptr::null_mut();
-        assert_eq!(eqisa_decoder_init(ptr::null_mut(), 1 << 20, ptr::null(), 0, &req, &mut dec), null);
+        assert_eq!(
+            eqisa_decoder_init(ptr::null_mut(), 1 << 20, ptr::null(), 0, &req, &mut dec),
+            null
+        );
         assert_eq!(eqisa_decoder_next(ptr::null_mut(), &mut ev), null);
-        assert_eq!(eqisa_decoder_feed(ptr::null_mut(), bytes.as_ptr(), 1, &mut taken), null);
+        assert_eq!(
+            eqisa_decoder_feed(ptr::null_mut(), bytes.as_ptr(), 1, &mut taken),
+            null
+        );
         assert_eq!(eqisa_decoder_finish(ptr::null_mut()), null);
         eqisa_decoder_release(ptr::null_mut());
         let mut memory = Memory::new(req.memory_bytes);
-        assert_eq!(eqisa_decoder_init(memory.ptr(), req.memory_bytes, ptr::null(), 0, &req, &mut dec), 0);
+        assert_eq!(
+            eqisa_decoder_init(
+                memory.ptr(),
+                req.memory_bytes,
+                ptr::null(),
+                0,
+                &req,
+                &mut dec
+            ),
+            0
+        );
         assert_eq!(eqisa_decoder_next(dec, ptr::null_mut()), null);
         // An error sticks: the decoder returns it again.
         assert_eq!(eqisa_decoder_next(dec, &mut ev), null);
@@ -279,7 +385,11 @@ fn null_pointers_are_refused() {
 #[test]
 fn every_code_and_opcode_has_a_name() {
     for code in -11..=1 {
-        assert_ne!(message(eqisa_error_message(code)), "unknown status", "{code}");
+        assert_ne!(
+            message(eqisa_error_message(code)),
+            "unknown status",
+            "{code}"
+        );
     }
     assert_eq!(message(eqisa_error_message(-99)), "unknown status");
     for (i, op) in Opcode::ALL.iter().enumerate() {
@@ -287,4 +397,3 @@ fn every_code_and_opcode_has_a_name() {
     }
     assert_eq!(message(eqisa_opcode_name(200)), "?");
 }
-

@@ -107,6 +107,24 @@ fn run_decode(decode: &Path, file: &Path, chunk: usize) -> (Output, Vec<(String,
     (out, values)
 }
 
+/// OpenQASM 2 text of `n` gates on 16 qubits drawn by a fixed linear congruential generator.
+fn random_circuit(n: usize) -> String {
+    let mut text = String::from("OPENQASM 2.0;\ninclude \"qelib1.inc\";\nqreg q[16];\n");
+    let mut state = 0x2545_f491_4f6c_dd1du64;
+    for _ in 0..n {
+        state = state
+            .wrapping_mul(6_364_136_223_846_793_005)
+            .wrapping_add(1_442_695_040_888_963_407);
+        let q = (state >> 33) % 16;
+        match (state >> 40) % 3 {
+            0 => text.push_str(&format!("h q[{q}];\n")),
+            1 => text.push_str(&format!("rz({:.3}) q[{q}];\n", (state >> 44) as f64 / 1e5)),
+            _ => text.push_str(&format!("cx q[{q}],q[{}];\n", (q + 1) % 16)),
+        }
+    }
+    text
+}
+
 fn value(values: &[(String, u64)], key: &str) -> Option<u64> {
     values.iter().find(|(k, _)| k == key).map(|(_, v)| *v)
 }
@@ -116,7 +134,11 @@ fn c_example_counts_what_eqisa_decode_counts() {
     let Some(decode) = build_decode() else {
         return;
     };
-    let programs: [(&str, PathBuf, &[&str]); 5] = [
+    // Several instruction blocks (the encoder closes one at 32 KiB): a seeded random circuit.
+    let random = tmp("random.qasm");
+    std::fs::write(&random, random_circuit(120_000)).expect("write circuit");
+    let programs: [(&str, PathBuf, &[&str]); 6] = [
+        ("random-blocks", random, &[]),
         ("bell", example("bell.qasm"), &[]),
         ("ghz4", example("ghz4.qasm3"), &[]),
         ("qft4-pulses", example("qft4.qasm"), &["--pulses"]),

@@ -136,10 +136,18 @@ pub struct PulseDecoder<'a> {
     rd: Option<DecoderState>,
     block_left: u64,
     blocks: u64,
-    memory: Vec<Vec<[i16; 2]>>,
+    /// The waveform memory's samples, slot after slot (reserved whole from the header's
+    /// `memory_samples` when reserving).
+    memory: Vec<[i16; 2]>,
+    /// Per memory slot: where its samples start in `memory`, and how many.
+    slots: Vec<(usize, usize)>,
     play: Vec<[i16; 2]>,
     scratch: Box<WindowScratch>,
     done: bool,
+    /// Most input bytes held at once.
+    max_buffer: usize,
+    /// Reserve every buffer up front (see [`PulseDecoder::with_buffers`]).
+    reserve: bool,
 }
 
 impl<'a> PulseDecoder<'a> {
@@ -172,10 +180,37 @@ impl<'a> PulseDecoder<'a> {
             block_left: 0,
             blocks: 0,
             memory: Vec::new(),
+            slots: Vec::new(),
             play: Vec::new(),
             scratch: Box::default(),
             done: false,
+            max_buffer: MAX_BUFFER,
+            reserve: false,
         })
+    }
+
+    /// Hold at most `max_block_bytes` of one block (and its framing) and reserve every buffer
+    /// up front: the input and block buffers now, the waveform memory and the play buffer when
+    /// the pulse header sizes them. A larger block is refused with [`IsaError::Limit`].
+    ///
+    /// What still allocates per item is the coded waveform `eqisa-isa`'s parser returns (a
+    /// vector of at most the header's longest waveform), dropped before the next item.
+    #[must_use]
+    pub fn with_buffers(mut self, max_block_bytes: usize) -> Self {
+        let block = max_block_bytes.min(eqisa_isa::stream::MAX_BLOCK_BYTES);
+        self.max_buffer = block + (MAX_BUFFER - eqisa_isa::stream::MAX_BLOCK_BYTES);
+        self.reserve = true;
+        self.buf = Vec::with_capacity(self.max_buffer);
+        self.block = Vec::with_capacity(block);
+        self
+    }
+
+    /// How many bytes [`PulseDecoder::feed`] would take now.
+    #[must_use]
+    pub fn room(&self) -> usize {
+        self.max_buffer
+            .saturating_sub(self.buf.len().saturating_sub(self.start))
+            .min(self.unfed)
     }
 
     /// Offers payload bytes; returns how many were taken (never more than the section has left,
@@ -186,7 +221,7 @@ impl<'a> PulseDecoder<'a> {
             self.buf.drain(..self.start);
             self.start = 0;
         }
-        let room = MAX_BUFFER.saturating_sub(self.buf.len());
+        let room = self.max_buffer.saturating_sub(self.buf.len());
         let n = room.min(bytes.len()).min(self.unfed);
         self.buf.extend_from_slice(bytes.get(..n).unwrap_or(&[]));
         self.unfed -= n;
@@ -199,10 +234,17 @@ impl<'a> PulseDecoder<'a> {
         self.parser.as_ref().map(PulseParser::header)
     }
 
-    /// The waveform memory decoded so far, as samples (slot order).
+    /// Memory waveforms decoded so far.
     #[must_use]
-    pub fn memory(&self) -> &[Vec<[i16; 2]>] {
-        &self.memory
+    pub fn memory_slots(&self) -> usize {
+        self.slots.len()
+    }
+
+    /// The samples of memory waveform `slot`, once decoded.
+    #[must_use]
+    pub fn memory_slot(&self, slot: usize) -> Option<&[[i16; 2]]> {
+        let &(at, len) = self.slots.get(slot)?;
+        self.memory.get(at..at + len)
     }
 
     fn available(&self) -> &[u8] {
@@ -253,8 +295,14 @@ impl<'a> PulseDecoder<'a> {
                     return Ok(PulseEvent::NeedInput);
                 };
                 let parser = PulseParser::new(header, self.atoms)?;
-                self.memory = Vec::with_capacity(parser.header().memory_count as usize);
-                self.play = Vec::with_capacity(parser.header().max_len as usize);
+                let h = parser.header();
+                self.slots = Vec::with_capacity(h.memory_count as usize);
+                self.play = Vec::with_capacity(h.max_len as usize);
+                if self.reserve {
+                    // Bounded by the header's limit (MAX_MEMORY_SAMPLES); the parser refuses
+                    // more samples than the header declares.
+                    self.memory = Vec::with_capacity(h.memory_samples as usize);
+                }
                 self.parser = Some(parser);
                 self.consume(used);
                 continue;
@@ -269,18 +317,20 @@ impl<'a> PulseDecoder<'a> {
                 self.block_left -= 1;
                 match item {
                     PulseItem::Memory(CodedWaveform::Lossless(samples)) => {
-                        self.memory.push(samples);
+                        self.slots.push((self.memory.len(), samples.len()));
+                        self.memory.extend_from_slice(&samples);
                     }
                     PulseItem::Memory(wf) => {
-                        let mut samples = Vec::with_capacity(wf.len());
-                        // Validated by the parser.
+                        // Validated by the parser. Rebuilt in the play buffer (the header's
+                        // longest waveform), then kept in the memory.
                         reconstruct_unchecked_with(
                             self.atoms,
                             &wf,
                             &mut self.scratch,
-                            &mut samples,
+                            &mut self.play,
                         )?;
-                        self.memory.push(samples);
+                        self.slots.push((self.memory.len(), self.play.len()));
+                        self.memory.extend_from_slice(&self.play);
                     }
                     PulseItem::Play(p) => {
                         let bits = parser.header().dac_bits;
@@ -297,8 +347,11 @@ impl<'a> PulseDecoder<'a> {
                                 true
                             }
                             PlayBody::Memory { slot, rotation } => {
-                                let m =
-                                    self.memory.get(*slot as usize).ok_or(IsaError::Corrupt(
+                                let m = self
+                                    .slots
+                                    .get(*slot as usize)
+                                    .and_then(|&(at, len)| self.memory.get(at..at + len))
+                                    .ok_or(IsaError::Corrupt(
                                         "a play of a memory slot that does not exist",
                                     ))?;
                                 if *rotation != IDENTITY_ROTATION {
@@ -321,9 +374,10 @@ impl<'a> PulseDecoder<'a> {
                         }
                         let samples: &[[i16; 2]] = match (&p.body, in_play) {
                             (PlayBody::Memory { slot, .. }, false) => self
-                                .memory
+                                .slots
                                 .get(*slot as usize)
-                                .map_or(&[][..], Vec::as_slice),
+                                .and_then(|&(at, len)| self.memory.get(at..at + len))
+                                .unwrap_or(&[]),
                             _ => &self.play,
                         };
                         let channel = parser
@@ -368,6 +422,14 @@ impl<'a> PulseDecoder<'a> {
             let total = hlen + bh.len;
             if total > self.remaining {
                 return Err(IsaError::Corrupt("a pulse block runs past its section"));
+            }
+            if total > self.max_buffer {
+                // Else it would wait for input the buffer cannot take.
+                return Err(IsaError::Limit {
+                    what: "pulse block with its framing (bytes)",
+                    found: total as u64,
+                    max: self.max_buffer as u64,
+                });
             }
             if self.available().len() < total {
                 if self.all_fed() {

@@ -100,6 +100,26 @@ impl Replay {
         }
     }
 
+    /// Reserve the buffers the control section declares (its largest loop's instructions and
+    /// operands, and the deepest nesting), so that filling them never allocates.
+    pub(crate) fn reserve(&mut self) {
+        let ops = usize::try_from(self.control.replay_ops).unwrap_or(0);
+        let words = usize::try_from(self.control.replay_words).unwrap_or(0);
+        self.buf.reserve_exact(ops);
+        self.times.reserve_exact(ops);
+        self.pool.reserve_exact(words);
+        self.frames.reserve_exact(eqisa_isa::control::MAX_DEPTH);
+    }
+
+    /// While a `while` loop's condition is pending: its iterations completed since it was
+    /// entered.
+    pub(crate) fn iterations_done(&self) -> Option<u64> {
+        match self.pending {
+            Some(Action::Await { .. }) => self.frames.last().map(|f| f.done),
+            _ => None,
+        }
+    }
+
     /// Run every loop body once, without asking any condition (see [`Replay::text_only`]).
     pub(crate) fn set_text_only(&mut self) {
         self.text_only = true;

@@ -133,6 +133,11 @@ pub struct Decoder<'cb> {
     replayed: u64,
     /// The circuits of a job (its job section), which make its control tree.
     job: Option<JobTable>,
+    /// Most input bytes held at once (one block and its framing; [`MAX_BUFFER`] unless
+    /// [`Decoder::with_buffers`] chose less).
+    max_buffer: usize,
+    /// Reserve every buffer when the section that sizes it is read (see [`Decoder::with_buffers`]).
+    reserve: bool,
 }
 
 impl<'cb> Decoder<'cb> {
@@ -168,7 +173,38 @@ impl<'cb> Decoder<'cb> {
             text_only: false,
             replayed: 0,
             job: None,
+            max_buffer: MAX_BUFFER,
+            reserve: false,
         }
+    }
+
+    /// Hold at most `max_block_bytes` of one block (and its framing) and reserve every buffer
+    /// up front, as firmware with a fixed memory wants: the input and block buffers now, the
+    /// replay buffer when the control section declares it. After the sections before the first
+    /// instruction are read, decoding allocates nothing. A block (or a program, metadata,
+    /// control or job section) larger than the buffer is refused with [`IsaError::Limit`].
+    #[must_use]
+    pub fn with_buffers(mut self, max_block_bytes: usize) -> Self {
+        let block = max_block_bytes.min(MAX_BLOCK_BYTES);
+        self.max_buffer = block + (MAX_BUFFER - MAX_BLOCK_BYTES);
+        self.reserve = true;
+        self.buf = Vec::with_capacity(self.max_buffer);
+        self.block = Vec::with_capacity(block);
+        self
+    }
+
+    /// How many bytes [`Decoder::feed`] would take now.
+    #[must_use]
+    pub fn room(&self) -> usize {
+        self.max_buffer
+            .saturating_sub(self.buf.len().saturating_sub(self.start))
+    }
+
+    /// While an [`Event::Await`] is pending: the iterations of its `while` loop completed since
+    /// the loop was entered (0 when the condition is asked before the first iteration).
+    #[must_use]
+    pub fn loop_iteration(&self) -> Option<u64> {
+        self.replay.as_ref().and_then(Replay::iterations_done)
     }
 
     /// Refuse programs whose replay buffer holds more than `max_ops` instructions (firmware with
@@ -247,7 +283,7 @@ impl<'cb> Decoder<'cb> {
             self.buf.drain(..self.start);
             self.start = 0;
         }
-        let room = MAX_BUFFER.saturating_sub(self.buf.len());
+        let room = self.max_buffer.saturating_sub(self.buf.len());
         let n = room.min(bytes.len());
         self.buf.extend_from_slice(bytes.get(..n).unwrap_or(&[]));
         n
@@ -321,6 +357,9 @@ impl<'cb> Decoder<'cb> {
             });
         }
         let mut replay = Replay::new(control);
+        if self.reserve {
+            replay.reserve();
+        }
         if self.text_only {
             replay.set_text_only();
         }
@@ -504,12 +543,12 @@ impl<'cb> Decoder<'cb> {
                         | SectionKind::Metadata
                         | SectionKind::Control
                         | SectionKind::Job
-                            if len > MAX_BUFFER =>
+                            if len > self.max_buffer =>
                         {
                             return Err(IsaError::Limit {
                                 what: "program, metadata, control or job section size",
                                 found: len as u64,
-                                max: MAX_BUFFER as u64,
+                                max: self.max_buffer as u64,
                             });
                         }
                         SectionKind::Instructions | SectionKind::Control | SectionKind::Job
@@ -677,6 +716,14 @@ impl<'cb> Decoder<'cb> {
                     let total = hlen + bh.len;
                     if total > remaining {
                         return Err(IsaError::Corrupt("a block runs past its section"));
+                    }
+                    if total > self.max_buffer {
+                        // Else it would wait for input the buffer cannot take.
+                        return Err(IsaError::Limit {
+                            what: "instruction block with its framing (bytes)",
+                            found: total as u64,
+                            max: self.max_buffer as u64,
+                        });
                     }
                     if self.available().len() < total {
                         return Ok(Event::NeedInput);

@@ -290,11 +290,17 @@ impl BlockHeader {
     /// a corrupted count cannot make a decoder run past a block or stop inside one.
     #[must_use]
     pub fn checksum(len: usize, ops: u64, payload: &[u8]) -> u32 {
-        let mut head = Vec::with_capacity(20);
-        write_uvarint(&mut head, len as u64);
-        write_uvarint(&mut head, ops);
+        // The two varints on the stack: a decoder checks every block, and allocates nothing
+        // once it is set up.
         let mut c = Crc32c::new();
-        c.update(&head);
+        for value in [len as u64, ops] {
+            let mut v = value;
+            while v >= 0x80 {
+                c.update(&[(v as u8) | 0x80]);
+                v >>= 7;
+            }
+            c.update(&[v as u8]);
+        }
         c.update(payload);
         c.finish()
     }

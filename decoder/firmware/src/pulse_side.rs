@@ -91,7 +91,7 @@ impl<'a> PulseSide<'a> {
             Ok(())
         })?;
         // And those decoded after the last play of this piece.
-        self.items.sync_memory(st, self.dec.memory())?;
+        self.items.sync_memory(st, &self.dec)?;
         match fed {
             Fed::End => self.ended = true,
             Fed::NeedInput => {}
@@ -142,11 +142,11 @@ impl Items<'_> {
     fn sync_memory(
         &mut self,
         st: &mut State,
-        memory: &[Vec<[i16; 2]>],
+        memory: &PulseDecoder<'_>,
     ) -> Result<(), FirmwareError> {
         let first = self.memory_seen - self.unchecked.len();
         for (i, len) in self.unchecked.drain(..).enumerate() {
-            match memory.get(first + i) {
+            match memory.memory_slot(first + i) {
                 None => {
                     return Err(FirmwareError::Inconsistent(
                         "a play the reader sees as a memory waveform",
@@ -158,7 +158,7 @@ impl Items<'_> {
                 Some(_) => {}
             }
         }
-        while let Some(len) = memory.get(self.memory_seen).map(Vec::len) {
+        while let Some(len) = memory.memory_slot(self.memory_seen).map(<[_]>::len) {
             let PulseItem::Memory(wf) = self.next_item()? else {
                 return Err(FirmwareError::Inconsistent(
                     "a memory waveform the reader sees as a play",

@@ -80,17 +80,39 @@ def test_sweep(run_cli, tmp_path):
     assert a.report["sweep"]["points"] == a.circuits
 
 
+def load_with_qiskit(path):
+    """The circuit at ``path`` as Qiskit loads it, or ``None`` when Qiskit cannot read it."""
+    if path.suffix == ".qasm":
+        return qiskit.QuantumCircuit.from_qasm_file(str(path))
+    from qiskit import qasm3
+
+    try:
+        return qasm3.load(str(path))
+    except Exception:  # Qiskit's OpenQASM 3 importer does not read `^` on bits, for one
+        return None
+
+
 def test_every_mqt_circuit_from_qiskit_gives_the_cli_bytes(corpus, cli, tmp_path):
     import subprocess
 
-    files = sorted((corpus / "mqt" / "indep").glob("*.qasm"))
+    pytest.importorskip("qiskit_qasm3_import")
+    files = sorted((corpus / "mqt" / "indep").glob("*.qasm*"))
     assert files, "the corpus has no MQT Bench circuits"
     out = tmp_path / "m.eqb"
+    compared, unreadable = 0, []
     for f in files:
-        qc = qiskit.QuantumCircuit.from_qasm_file(str(f))
+        qc = load_with_qiskit(f)
+        if qc is None:
+            unreadable.append(f.name)
+            continue
         ours = eqisa.assemble(qc, baselines=False).bytes()
         subprocess.run([str(cli), "assemble", str(f), "--no-baselines", "-o", str(out)], check=True, capture_output=True)
         assert ours == out.read_bytes(), f"{f.name}: QuantumCircuit and file give different programs"
+        compared += 1
+    # Qiskit reads every OpenQASM 2 file; of the OpenQASM 3 ones, only those using `^` on bits
+    # are beyond it.
+    assert all(n.startswith("ghz_dynamic") for n in unreadable), unreadable
+    assert compared >= len(files) - 3
 
 
 def test_quantum_circuit_built_in_python():

@@ -4,7 +4,7 @@
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
-use eqisa_pipeline::job::{assemble_sources, assemble_sweep};
+use eqisa_pipeline::job::{JobAssembly, assemble_sources, assemble_sweep};
 use eqisa_pipeline::{
     AssembleOptions, Language, LoadedCodebook, PipelineError, Source, load_source, parse_source,
 };
@@ -72,6 +72,19 @@ pub struct Assembled {
     /// Circuits in the program (1 unless a job).
     #[pyo3(get)]
     circuits: usize,
+}
+
+impl Assembled {
+    /// A job's (or a sweep's) program and report.
+    fn of_job(j: JobAssembly) -> Result<Assembled, PipelineError> {
+        Ok(Assembled {
+            native_ops: j.report.native_ops,
+            fidelity_bound: j.report.fidelity_bound,
+            circuits: j.report.circuits,
+            report_json: to_json(&j.report)?,
+            bytes: j.bytes,
+        })
+    }
 }
 
 #[pymethods]
@@ -149,14 +162,7 @@ fn run(
                 "a sweep (inputs_table) takes one circuit, given as a path".into(),
             ));
         };
-        let j = assemble_sweep(name, table, cb, opts)?;
-        return Ok(Assembled {
-            native_ops: j.report.native_ops,
-            fidelity_bound: j.report.fidelity_bound,
-            circuits: j.report.circuits,
-            report_json: to_json(&j.report)?,
-            bytes: j.bytes,
-        });
+        return Assembled::of_job(assemble_sweep(name, table, cb, opts)?);
     }
     if job {
         let names: Vec<PathBuf> = circuits.iter().map(|c| c.name.clone()).collect();
@@ -174,13 +180,7 @@ fn run(
             flat,
             |_| {},
         )?;
-        return Ok(Assembled {
-            native_ops: j.report.native_ops,
-            fidelity_bound: j.report.fidelity_bound,
-            circuits: j.report.circuits,
-            report_json: to_json(&j.report)?,
-            bytes: j.bytes,
-        });
+        return Assembled::of_job(j);
     }
     let c = &circuits[0];
     let asm =

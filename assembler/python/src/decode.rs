@@ -25,23 +25,32 @@ const MAX_UNROLLED_OPS: u64 = 1 << 24;
 /// One decoded circuit, with its operations run out (loops unrolled) when that is possible.
 struct Circuit {
     decoded: DecodedCircuit,
-    /// The operations in the order they run: the flat program's, or the looped one's unrolled;
-    /// `Err` says why they cannot be listed.
-    run: Result<NativeProgram, String>,
+    /// A looped program's operations unrolled, or why they cannot be listed (`None` for a flat
+    /// program, whose own operations are the list).
+    unrolled: Option<Result<NativeProgram, String>>,
     /// Operations it runs (each `while` loop's body once), as `eqisa decode --json` counts them.
     native_ops: u64,
 }
 
 impl Circuit {
     fn new(decoded: DecodedCircuit) -> Circuit {
-        let (run, native_ops) = match &decoded.program {
-            Lowered::Flat(p) => (Ok(p.clone()), p.ops.len() as u64),
-            Lowered::Looped(s) => (unrolled(s), executed(s)),
+        let (unrolled, native_ops) = match &decoded.program {
+            Lowered::Flat(p) => (None, p.ops.len() as u64),
+            Lowered::Looped(s) => (Some(unrolled(s)), executed(s)),
         };
         Circuit {
             decoded,
-            run,
+            unrolled,
             native_ops,
+        }
+    }
+
+    /// Its operations in the order they run, or why they cannot be listed.
+    fn run(&self) -> Result<&NativeProgram, &str> {
+        match (&self.decoded.program, &self.unrolled) {
+            (_, Some(u)) => u.as_ref().map_err(String::as_str),
+            (Lowered::Flat(p), None) => Ok(p),
+            (Lowered::Looped(_), None) => Err("its loops were not run out"),
         }
     }
 }
@@ -85,8 +94,7 @@ impl Decoded {
 
     fn ops_of(&self, i: usize) -> PyResult<&NativeProgram> {
         let c = self.circuit(i)?;
-        c.run
-            .as_ref()
+        c.run()
             .map_err(|why| DecodeError::new_err(format!("{}: {why}", c.decoded.name)))
     }
 }

@@ -111,6 +111,15 @@ def _pulse(device: Any, direct: bool, no_route: bool, infidelity: float) -> dict
     }
 
 
+def _paper(paper: bool, at_own_fidelity: bool, depth: int, recursion: int) -> dict[str, Any]:
+    return {
+        "paper": bool(paper),
+        "paper_at_own_fidelity": bool(at_own_fidelity),
+        "paper_depth": int(depth),
+        "paper_recursion": int(recursion),
+    }
+
+
 def _codebook(codebook: Any) -> Codebook | None:
     if codebook is None or isinstance(codebook, Codebook):
         return codebook
@@ -200,12 +209,7 @@ def assemble(
         sources,
         _lowering(target, fidelity, eps, synth, two_qubit, target_file, sk_depth, sk_recursion),
         _pulse(device, direct, no_route, pulse_infidelity),
-        {
-            "paper": bool(paper),
-            "paper_at_own_fidelity": bool(paper_at_own_fidelity),
-            "paper_depth": int(paper_depth),
-            "paper_recursion": int(paper_recursion),
-        },
+        _paper(paper, paper_at_own_fidelity, paper_depth, paper_recursion),
         codebook=_codebook(codebook),
         pulses=bool(pulses),
         inputs=_inputs(inputs),
@@ -406,12 +410,7 @@ def report(
             files,
             _lowering(target, fidelity, eps, synth, two_qubit, target_file, sk_depth, sk_recursion),
             _pulse(device, direct, no_route, pulse_infidelity),
-            {
-                "paper": bool(paper),
-                "paper_at_own_fidelity": bool(paper_at_own_fidelity),
-                "paper_depth": int(paper_depth),
-                "paper_recursion": int(paper_recursion),
-            },
+            _paper(paper, paper_at_own_fidelity, paper_depth, paper_recursion),
             controller,
             codebook=_codebook(codebook),
             energy_model=None if energy_model is None else os.fspath(energy_model),

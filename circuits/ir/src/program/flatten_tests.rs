@@ -1212,17 +1212,14 @@ fn a_bool_computed_from_measured_bits_is_a_condition_until_they_change() {
     };
     b.p.body.push(use_flag.clone());
     let flat = b.flat().unwrap();
-    // c[1] was never measured: it is read from its clbit at run time, as declared.
+    // c[1] was never measured: it is read from its clbit at run time, as declared; `== true`
+    // of a condition is the condition.
     assert_eq!(
         flat.ifs[0].cond,
         CondExpr::Binary(
-            CondOp::Eq,
-            Box::new(CondExpr::Binary(
-                CondOp::Or,
-                Box::new(CondExpr::Bit(0)),
-                Box::new(CondExpr::Bit(1))
-            )),
-            Box::new(CondExpr::Bool(true))
+            CondOp::Or,
+            Box::new(CondExpr::Bit(0)),
+            Box::new(CondExpr::Bit(1))
         )
     );
     // Measuring c[0] again leaves flag's value in no clbit.

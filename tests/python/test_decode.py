@@ -32,8 +32,9 @@ def test_round_trip_matches_the_cli(name, run_cli, tmp_path):
         for q in op.qubits:
             assert op.start_ns >= last.get(q, 0.0) - 1e-9
             last[q] = op.start_ns + op.duration_ns
-    # Decoding from a path or a file gives the same program.
+    # Decoding from a path or a file gives the same program, named by the file's stem.
     assert list(eqisa.decode(eqb)) == list(p)
+    assert eqisa.decode(eqb).name == "p" and p.name == "program"
     with open(eqb, "rb") as f:
         assert len(eqisa.decode(f)) == len(p)
 

@@ -243,23 +243,26 @@ fn simple_condition(c: &CondExpr, cregs: &[Register]) -> Option<(&'static str, S
     }
 }
 
-/// Decode `data` (a whole `.eqb`) with `codebook` (default: the embedded one).
+/// Decode `data` (a whole `.eqb`, named `name` in errors) with `codebook` (default: the embedded
+/// one); a single program's circuit is named `stem`.
 #[pyfunction]
-#[pyo3(signature = (data, codebook = None, name = "<bytes>".to_string()))]
+#[pyo3(signature = (data, codebook = None, name = "<bytes>".to_string(), stem = "program".to_string()))]
 pub fn decode(
     py: Python<'_>,
     data: Vec<u8>,
     codebook: Option<PyRef<'_, Codebook>>,
     name: String,
+    stem: String,
 ) -> PyResult<Decoded> {
     let cb = Codebook::or_default(codebook.as_deref())?;
-    crate::detach::run(py, move || decode_circuits(&data, &name, &cb))?.py()
+    crate::detach::run(py, move || decode_circuits(&data, &name, &stem, &cb))?.py()
 }
 
 /// The work of [`decode`], off the GIL.
 fn decode_circuits(
     data: &[u8],
     name: &str,
+    stem: &str,
     cb: &Arc<LoadedCodebook>,
 ) -> Result<Decoded, PipelineError> {
     if eqisa_isa::container::streams::is_streams(data) {
@@ -272,7 +275,7 @@ fn decode_circuits(
     let circuits = if job {
         decode_job(data, name, cb)?
     } else {
-        vec![decode_single(data, name, "program", cb)?]
+        vec![decode_single(data, name, stem, cb)?]
     };
     Ok(Decoded {
         circuits: circuits.into_iter().map(Circuit::new).collect(),

@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import json
 import os
+import pathlib
 import tempfile
 import warnings
 from typing import Any, Sequence
@@ -252,7 +253,9 @@ def decode(data: Any, *, codebook: Codebook | str | os.PathLike | bytes | None =
     """
     raw, name = _program_bytes(data)
     cb = _codebook(codebook)
-    decoded = _eqisa.decode(raw, cb, name)
+    # A program read from a file is named by its stem, as `eqisa decode --output-dir` names it.
+    stem = pathlib.PurePath(name).stem if not name.startswith("<") else "program"
+    decoded = _eqisa.decode(raw, cb, name, stem or "program")
     if decoded.is_job:
         return Job(decoded, raw, cb)
     return Program(decoded, 0, raw, cb)

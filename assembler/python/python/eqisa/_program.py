@@ -95,7 +95,8 @@ class Program:
         self._data = data
         self._codebook = codebook
         qubits, clbits, duration, target, looped = decoded.info(index)
-        #: Its name: a job's circuit name, ``program`` for a single program.
+        #: Its name: a job's circuit name; for a single program, the stem of the file it was
+        #: read from, else ``program``.
         self.name: str = decoded.name(index)
         #: Qubits and classical bits.
         self.num_qubits: int = qubits

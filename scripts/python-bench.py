@@ -118,11 +118,13 @@ def throughput(repeat: int, tmp: pathlib.Path) -> None:
     n = len(p)
     dec = best(lambda: eqisa.decode(data), repeat)
     walk = best(lambda: sum(1 for _ in eqisa.decode(data)), max(1, repeat // 2))
+    cols = best(lambda: eqisa.decode(data).to_arrays(), repeat)
     sh = best(lambda: cli("decode", str(eqb), "--json"), repeat)
     print(f"\nprogram: {n} native ops, {len(data)} bytes\n")
     print("| what | seconds | ops/s |")
     print("|---|---:|---:|")
     print(f"| `eqisa.decode(data)` (ops held in Rust) | {dec:.3f} | {n / dec:,.0f} |")
+    print(f"| `eqisa.decode(data).to_arrays()` (numpy columns) | {cols:.3f} | {n / cols:,.0f} |")
     print(f"| `eqisa.decode(data)` and every `Op` built in Python | {walk:.3f} | {n / walk:,.0f} |")
     print(f"| CLI `eqisa decode --json` (process, streaming count) | {sh:.3f} | {n / sh:,.0f} |")
 

@@ -39,6 +39,24 @@ def test_round_trip_matches_the_cli(name, run_cli, tmp_path):
         assert len(eqisa.decode(f)) == len(p)
 
 
+def test_arrays_hold_the_ops():
+    p = eqisa.decode(eqisa.assemble(EXAMPLES / "teleport.qasm3", baselines=False))
+    a = p.to_arrays()
+    assert len(a["name"]) == len(p)
+    for i, op in enumerate(p):
+        assert a["names"][a["name"][i]] == op.name
+        assert (a["start_ns"][i], a["duration_ns"][i]) == (op.start_ns, op.duration_ns)
+        assert a["num_qubits"][i] == len(op.qubits)
+        assert a["qubit0"][i] == (op.qubits[0] if op.qubits else -1)
+        assert a["qubit1"][i] == (op.qubits[1] if len(op.qubits) > 1 else -1)
+        assert a["clbit"][i] == (op.clbits[0] if op.clbits else -1)
+        assert (a["condition"][i] >= 0) == (op.condition is not None)
+        if op.params:
+            assert a["param"][i] == op.params[0]
+        else:
+            assert np.isnan(a["param"][i])
+
+
 def test_indexing_and_slices():
     p = eqisa.decode(eqisa.assemble(EXAMPLES / "qft4.qasm", baselines=False))
     ops = list(p)

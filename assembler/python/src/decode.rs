@@ -11,7 +11,7 @@ use eqisa_pipeline::assemble::Lowered;
 use eqisa_pipeline::decode::decode_samples as pipeline_samples;
 use eqisa_pipeline::job::{DecodedCircuit, circuit_qasm, decode_job, decode_single, is_job};
 use eqisa_pipeline::{LoadedCodebook, PipelineError};
-use numpy::{IntoPyArray, PyArray3};
+use numpy::{IntoPyArray, PyArray1, PyArray3};
 use pyo3::prelude::*;
 use pyo3::types::PyTuple;
 
@@ -157,6 +157,82 @@ impl Decoded {
     /// Circuit `i` as OpenQASM (2 when it can be, 3 with loops or conditions OpenQASM 2 lacks).
     fn qasm(&self, i: usize) -> PyResult<String> {
         circuit_qasm(&self.circuit(i)?.decoded).py()
+    }
+
+    /// Circuit `i`'s operations as columns: `(names, name, qubit0, qubit1, num_qubits, param,
+    /// clbit, condition, start_ns, duration_ns)`, `name` indexing `names`; a missing qubit or
+    /// clbit is -1, a missing parameter NaN, no condition -1 (else its index in the program's
+    /// conditions).
+    #[allow(clippy::type_complexity)] // one tuple of columns, named in the Python layer
+    fn columns<'py>(
+        &self,
+        py: Python<'py>,
+        i: usize,
+    ) -> PyResult<(
+        Vec<&'static str>,
+        Bound<'py, PyArray1<u8>>,
+        Bound<'py, PyArray1<i64>>,
+        Bound<'py, PyArray1<i64>>,
+        Bound<'py, PyArray1<u32>>,
+        Bound<'py, PyArray1<f64>>,
+        Bound<'py, PyArray1<i64>>,
+        Bound<'py, PyArray1<i64>>,
+        Bound<'py, PyArray1<f64>>,
+        Bound<'py, PyArray1<f64>>,
+    )> {
+        let p = self.ops_of(i)?;
+        let n = p.ops.len();
+        let mut names: Vec<&'static str> = Vec::new();
+        let mut code = Vec::with_capacity(n);
+        let (mut q0, mut q1, mut nq) = (
+            Vec::with_capacity(n),
+            Vec::with_capacity(n),
+            Vec::with_capacity(n),
+        );
+        let (mut param, mut clbit, mut cond) = (
+            Vec::with_capacity(n),
+            Vec::with_capacity(n),
+            Vec::with_capacity(n),
+        );
+        let (mut start, mut duration) = (Vec::with_capacity(n), Vec::with_capacity(n));
+        for op in &p.ops {
+            let name = op.op.name();
+            let k = match names.iter().position(|&m| m == name) {
+                Some(k) => k,
+                None => {
+                    names.push(name);
+                    names.len() - 1
+                }
+            };
+            // At most 17 native operation names: the index fits a byte.
+            code.push(k as u8);
+            q0.push(op.qubits.first().map_or(-1, |&q| i64::from(q)));
+            q1.push(op.qubits.get(1).map_or(-1, |&q| i64::from(q)));
+            nq.push(op.qubits.len() as u32);
+            let (a, c) = match op.op {
+                NativeOp::Rz(a) => (a, -1),
+                NativeOp::Delay { ns } => (ns, -1),
+                NativeOp::Measure { clbit } => (f64::NAN, i64::from(clbit)),
+                _ => (f64::NAN, -1),
+            };
+            param.push(a);
+            clbit.push(c);
+            cond.push(op.cond.map_or(-1, i64::from));
+            start.push(op.start_ns);
+            duration.push(op.duration_ns);
+        }
+        Ok((
+            names,
+            code.into_pyarray(py),
+            q0.into_pyarray(py),
+            q1.into_pyarray(py),
+            nq.into_pyarray(py),
+            param.into_pyarray(py),
+            clbit.into_pyarray(py),
+            cond.into_pyarray(py),
+            start.into_pyarray(py),
+            duration.into_pyarray(py),
+        ))
     }
 
     /// Operations `start..stop` of circuit `i`, each `(name, qubits, params, clbits, start_ns,

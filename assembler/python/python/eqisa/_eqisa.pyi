@@ -119,6 +119,18 @@ class Decoded:
     def qregs(self, i: int) -> list[tuple[str, int, int]]: ...
     def qasm(self, i: int) -> str: ...
     def ops(self, i: int, start: int, stop: int) -> list[OpTuple]: ...
+    def columns(self, i: int) -> tuple[
+        list[str],
+        npt.NDArray[np.uint8],
+        npt.NDArray[np.int64],
+        npt.NDArray[np.int64],
+        npt.NDArray[np.uint32],
+        npt.NDArray[np.float64],
+        npt.NDArray[np.int64],
+        npt.NDArray[np.int64],
+        npt.NDArray[np.float64],
+        npt.NDArray[np.float64],
+    ]: ...
 
 SourceTuple = tuple[str, str, str]
 

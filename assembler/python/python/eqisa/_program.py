@@ -134,6 +134,15 @@ class Program:
             for t in self._decoded.ops(self._index, start, start + _CHUNK):
                 yield _op(t)
 
+    def to_arrays(self) -> dict[str, Any]:
+        """The operations as numpy columns, without building an `Op` each: ``name`` (uint8
+        codes into ``names``, a list), ``qubit0``, ``qubit1`` (-1 where absent), ``num_qubits``
+        (a barrier's further qubits are in ``self[i].qubits``), ``param`` (NaN where none),
+        ``clbit`` (-1 where none), ``condition`` (-1, or the condition's index in the program),
+        ``start_ns`` and ``duration_ns``."""
+        keys = ("names", "name", "qubit0", "qubit1", "num_qubits", "param", "clbit", "condition", "start_ns", "duration_ns")
+        return dict(zip(keys, self._decoded.columns(self._index)))
+
     def to_qasm(self) -> str:
         """The circuit as OpenQASM: 2 where it can be, 3 for loops and conditions OpenQASM 2
         lacks; what ``eqisa decode -o`` writes."""

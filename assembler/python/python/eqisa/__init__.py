@@ -48,6 +48,7 @@ __all__ = [
     "Assembly",
     "Codebook",
     "CodebookError",
+    "Compiled",
     "DecodeError",
     "Device",
     "DeviceError",
@@ -272,6 +273,7 @@ class Compiled:
 
     @property
     def fidelity_bound(self) -> float:
+        """The lowering's fidelity bound."""
         return self.report["fidelity_bound"]
 
     def to_qasm(self) -> str:

@@ -6,7 +6,9 @@ use std::path::PathBuf;
 use eqisa_dictionary::pulse_atoms::PulseTrainParams;
 use eqisa_isa::copies::MAX_WORDS;
 use eqisa_pipeline::short_hash;
-use eqisa_pipeline::train::{TrainOptions, TrainProgress, collect_corpus, train_codebook};
+use eqisa_pipeline::train::{
+    MAX_HAAR, MAX_PAPER_HAAR, TrainOptions, TrainProgress, collect_corpus, train_codebook,
+};
 use indicatif::{ProgressBar, ProgressStyle};
 
 use super::lowering::{LowerArgs, TargetArg};
@@ -85,13 +87,6 @@ fn pulse_window(text: &str) -> Result<usize, String> {
         Err(e) => Err(format!("not a whole number of samples: {e}")),
     }
 }
-
-/// Most `--haar` unitaries: each is lowered like a corpus program (about 4.5 ms), so the limit
-/// keeps training within a minute, where a typo (`1000000000`) would run for weeks.
-const MAX_HAAR: usize = 10_000;
-
-/// Most `--paper-haar` unitaries (about 32 µs each with the default SK parameters: 30 s).
-const MAX_PAPER_HAAR: usize = 1_000_000;
 
 /// A count in `0..=max`, or a message naming the flag's range.
 fn count_at_most(text: &str, max: usize, what: &str) -> Result<usize, String> {

@@ -28,6 +28,10 @@ def test_wrong_types():
         eqisa.assemble(EXAMPLES / "bell.qasm", fidelity=1.5)
     with pytest.raises(eqisa.OptionsError, match="empty"):
         eqisa.assemble([])
+    with pytest.raises(eqisa.OptionsError, match="repeat_window"):
+        eqisa.assemble(EXAMPLES / "bell.qasm", repeat_window=3)
+    with pytest.raises(eqisa.OptionsError, match="haar"):
+        eqisa.train(EXAMPLES / "bell.qasm", haar=10**9)
 
 
 def test_missing_and_closed_files(tmp_path):

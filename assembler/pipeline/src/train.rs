@@ -279,6 +279,15 @@ fn streams_of(
     Ok(ops)
 }
 
+/// Most Haar-random unitaries ([`TrainOptions::haar`]): each is lowered like a corpus program
+/// (about 4.5 ms), so the limit keeps training within a minute, where a typo (`1000000000`)
+/// would run for weeks.
+pub const MAX_HAAR: usize = 10_000;
+
+/// Most Haar-random unitaries the paper's dictionary is selected from
+/// ([`TrainOptions::paper_haar`]; about 32 µs each with the default SK parameters: 30 s).
+pub const MAX_PAPER_HAAR: usize = 1_000_000;
+
 /// Train a codebook on `files` (a file that does not parse or lower is skipped and reported).
 ///
 /// # Errors
@@ -293,6 +302,16 @@ pub fn train_codebook(
             "--words {}: at most {MAX_WORDS} gates",
             opts.words
         )));
+    }
+    for (what, n, max) in [
+        ("--haar", opts.haar, MAX_HAAR),
+        ("--paper-haar", opts.paper_haar, MAX_PAPER_HAAR),
+    ] {
+        if n > max {
+            return Err(PipelineError::Options(format!(
+                "{what} {n}: at most {max} Haar-random unitaries"
+            )));
+        }
     }
     progress.start(files.len() as u64 + u64::from(opts.haar > 0));
     let mut streams = Vec::new();

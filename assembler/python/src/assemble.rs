@@ -107,7 +107,7 @@ impl Assembled {
 /// Assemble `sources` (one circuit, or several as a job; `job` forces a job of one, as a
 /// directory does on the command line).
 #[pyfunction]
-#[pyo3(signature = (sources, lowering, pulse, paper, codebook = None, pulses = false, inputs = Vec::new(), flat = false, baselines = true, repeat_window = 65536, job = false, sweep = None))]
+#[pyo3(signature = (sources, lowering, pulse, paper, codebook = None, pulses = false, inputs = Vec::new(), flat = false, baselines = true, repeat_window = eqisa_assembler::periods::DEFAULT_WINDOW_OPS, job = false, sweep = None))]
 #[allow(clippy::too_many_arguments)] // keyword arguments of one Python call
 pub fn assemble(
     py: Python<'_>,
@@ -130,6 +130,14 @@ pub fn assemble(
         .collect::<PyResult<_>>()?;
     if circuits.is_empty() {
         return Err(OptionsError::new_err("no circuit to assemble"));
+    }
+    // As the CLI's --repeat-window: a loop body holds at most half the window, and the
+    // decoder's replay buffer at most MAX_REPLAY_OPS operations.
+    let max_window = 2 * eqisa_isa::control::MAX_REPLAY_OPS;
+    if !flat && !(64..=max_window).contains(&(repeat_window as u64)) {
+        return Err(OptionsError::new_err(format!(
+            "repeat_window={repeat_window}: the window must be from 64 to {max_window} operations"
+        )));
     }
     let opts = AssembleOptions {
         lowering: lowering.config()?,

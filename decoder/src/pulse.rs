@@ -11,7 +11,7 @@ use eqisa_isa::pulse::{
 use eqisa_isa::stream::BlockHeader;
 use eqisa_isa::{Crc32c, IsaError, SectionHeader, SectionKind};
 
-use crate::stream::MAX_BUFFER;
+use crate::stream::{MAX_BUFFER, buffer_sizes};
 
 /// One play, as [`PulseDecoder::next_event`] releases it.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -197,8 +197,8 @@ impl<'a> PulseDecoder<'a> {
     /// vector of at most the header's longest waveform), dropped before the next item.
     #[must_use]
     pub fn with_buffers(mut self, max_block_bytes: usize) -> Self {
-        let block = max_block_bytes.min(eqisa_isa::stream::MAX_BLOCK_BYTES);
-        self.max_buffer = block + (MAX_BUFFER - eqisa_isa::stream::MAX_BLOCK_BYTES);
+        let (max_buffer, block) = buffer_sizes(max_block_bytes);
+        self.max_buffer = max_buffer;
         self.reserve = true;
         self.buf = Vec::with_capacity(self.max_buffer);
         self.block = Vec::with_capacity(block);

@@ -21,6 +21,14 @@ use eqisa_isa::{
 /// sections must fit in it too.
 pub const MAX_BUFFER: usize = MAX_BLOCK_BYTES + 64;
 
+/// The input buffer's bound and the block buffer's capacity of a decoder that holds at most
+/// `max_block_bytes` of one block: the block (at most [`MAX_BLOCK_BYTES`]) and the framing
+/// [`MAX_BUFFER`] allows beside it. Both decoders' `with_buffers` size their buffers so.
+pub(crate) fn buffer_sizes(max_block_bytes: usize) -> (usize, usize) {
+    let block = max_block_bytes.min(MAX_BLOCK_BYTES);
+    (block + (MAX_BUFFER - MAX_BLOCK_BYTES), block)
+}
+
 /// Most qubits a [`Decoder::new`] accepts: its per-qubit state then stays under about 20 MiB.
 /// [`Decoder::with_max_qubits`] sets another limit. (Classical bits cost no state: only the bits
 /// conditions read are tracked.)
@@ -185,8 +193,8 @@ impl<'cb> Decoder<'cb> {
     /// control or job section) larger than the buffer is refused with [`IsaError::Limit`].
     #[must_use]
     pub fn with_buffers(mut self, max_block_bytes: usize) -> Self {
-        let block = max_block_bytes.min(MAX_BLOCK_BYTES);
-        self.max_buffer = block + (MAX_BUFFER - MAX_BLOCK_BYTES);
+        let (max_buffer, block) = buffer_sizes(max_block_bytes);
+        self.max_buffer = max_buffer;
         self.reserve = true;
         self.buf = Vec::with_capacity(self.max_buffer);
         self.block = Vec::with_capacity(block);
